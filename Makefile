@@ -1,0 +1,73 @@
+# Baogong — the targets CI runs. `make run` and `make test` do everything on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/baogong
+export DJANGO_SETTINGS_MODULE := baogong.settings
+
+.PHONY: setup install run serve worker test test-sqlite test-postgres e2e lint format bench messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+setup: install
+	$(BIN)/baogong migrate --noinput
+	$(BIN)/baogong bootstrap $(if $(filter 0,$(BAOGONG_DEMO)),--no-demo,)
+
+run: setup
+	@echo ""
+	@echo "  宝山保供 Baogong is starting on http://$(HOST):$(PORT)/"
+	@echo "  演示账号 demo login: commander / $${BAOGONG_DEMO_PASSWORD:-baogong-demo}"
+	@echo "  (also warehouse, procurement, qc, dispatcher, driver, pharmacist, health, property, auditor, tenant)"
+	@echo ""
+	@$(BIN)/baogong worker > var/worker.log 2>&1 & worker=$$!; \
+	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	$(BIN)/gunicorn baogong.wsgi:application --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
+
+serve:
+	$(BIN)/gunicorn baogong.wsgi:application --bind $(HOST):$(PORT) --workers 2 --threads 4
+
+worker: setup
+	$(BIN)/baogong worker
+
+test: install test-sqlite test-postgres
+
+test-sqlite: install
+	DATABASE_URL= $(BIN)/pytest -p no:cacheprovider -q
+
+test-postgres: install
+	@$(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_TEST_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" \
+		|| { echo "PostgreSQL is not reachable at $(PG_TEST_URL) (start it, or see README)"; exit 1; }
+	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -p no:cacheprovider -q -m "not e2e"
+
+e2e: install
+	DATABASE_URL= $(BIN)/pytest -p no:cacheprovider -q -m e2e
+
+lint: install
+	$(BIN)/ruff check --output-format concise .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy baogong
+	$(BIN)/baogong makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py
+
+messages: install
+	cd baogong && ../$(BIN)/baogong makemessages -l zh_Hans --no-obsolete --ignore "*/static/*" && ../$(BIN)/baogong compilemessages -l zh_Hans
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache

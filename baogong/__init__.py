@@ -1,0 +1,1 @@
+"""Baogong (保供): emergency supply-assurance platform."""

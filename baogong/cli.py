@@ -1,0 +1,22 @@
+"""The ``baogong`` console entry point: Django's manage.py with the project's settings."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ALIASES = {"check-ledger": "check_ledger"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "baogong.settings")
+    args = list(sys.argv if argv is None else argv)
+    if len(args) > 1 and args[1] in ALIASES:
+        args[1] = ALIASES[args[1]]
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Admin edits are audited too (invariant 4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+
+from baogong.core import audit
+from baogong.core.models import ApiToken, AuditEvent, Job
+
+
+class AuditedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        before = audit.snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else None
+        super().save_model(request, obj, form, change)
+        audit.record(
+            "admin_change" if change else "admin_add", obj, actor=request.user, before=before, after=audit.snapshot(obj)
+        )
+
+    def delete_model(self, request: Any, obj: Any) -> None:
+        before = audit.snapshot(obj)
+        audit.record("admin_delete", obj, actor=request.user, before=before)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        for obj in queryset:
+            audit.record("admin_delete", obj, actor=request.user, before=audit.snapshot(obj))
+        super().delete_queryset(request, queryset)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["at", "actor_label", "verb", "object_repr", "request_id"]
+    list_filter = ["verb"]
+    search_fields = ["object_repr", "actor_label", "object_id", "request_id"]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(AuditedModelAdmin):
+    list_display = ["prefix", "user", "name", "created_at", "last_used_at", "is_active"]
+    readonly_fields = ["prefix", "digest", "created_at", "last_used_at"]
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["title", "kind", "status", "progress", "created_at"]

@@ -1,0 +1,105 @@
+"""Audit events: every action records one (invariant 4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from baogong.core.context import current_request_id
+from baogong.core.models import AuditEvent
+
+Actor = Any  # a user, AnonymousUser, a SystemActor or None
+
+
+def to_json(value: Any) -> Any:
+    """Turn a field value into something JSON can hold, losslessly for our types."""
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [to_json(v) for v in value]
+    if isinstance(value, models.Model):
+        return value.pk
+    if hasattr(value, "name") and hasattr(value, "url"):  # FieldFile
+        return getattr(value, "name", None) or None
+    return value
+
+
+def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
+    """The concrete field values of ``obj`` (foreign keys as ids) as a JSON-safe dict."""
+    data: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if fields is not None and field.name not in fields:
+            continue
+        if getattr(field, "audit_masked", False):
+            data[field.attname] = "***"
+            continue
+        data[field.attname] = to_json(getattr(obj, field.attname))
+    return data
+
+
+def record(
+    verb: str,
+    obj: models.Model | None,
+    *,
+    actor: Actor,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    organisation_id: int | None = None,
+    site_id: int | None = None,
+    object_repr: str | None = None,
+) -> AuditEvent:
+    """Write one audit event. Call inside the action's transaction."""
+    if obj is not None and (organisation_id is None and site_id is None):
+        scope = getattr(obj, "audit_scope", None)
+        if callable(scope):
+            organisation_id, site_id = scope()
+    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    label = ""
+    if user is not None:
+        label = user.get_username()
+    elif actor is not None and getattr(actor, "audit_label", None):
+        label = str(actor.audit_label)
+    return AuditEvent.objects.create(
+        actor=user,
+        actor_label=label or "system",
+        verb=verb,
+        object_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_repr=(object_repr if object_repr is not None else (str(obj) if obj is not None else ""))[:255],
+        before=to_json(before) if before is not None else None,
+        after=to_json(after) if after is not None else None,
+        request_id=current_request_id(),
+        organisation_id=organisation_id,
+        site_id=site_id,
+    )
+
+
+class SystemActor:
+    """An actor for work with no logged-in user (public links, scenario replay, the worker)."""
+
+    is_authenticated = False
+    is_system = True
+
+    def __init__(self, label: str) -> None:
+        self.audit_label = label
+
+    def __str__(self) -> str:
+        return self.audit_label
+
+
+def history_for(obj: models.Model) -> models.QuerySet[AuditEvent]:
+    """The audit events about one record, newest first."""
+    return AuditEvent.objects.filter(
+        object_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
+    ).select_related("actor")

@@ -1,0 +1,127 @@
+"""Request id, Idempotency-Key handling and the content security policy."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+
+from baogong.core.context import reset_request_id, set_request_id
+from baogong.core.models import IdempotencyRecord
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-Id", "")[:64]
+        token = set_request_id(incoming or None)
+        try:
+            response = self.get_response(request)
+        finally:
+            reset_request_id(token)
+        return response
+
+
+class ContentSecurityPolicyMiddleware:
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith("/api/v1/docs"):
+            response.headers.setdefault("Content-Security-Policy", settings.BAOGONG_CSP)
+        return response
+
+
+def _scope_of(request: HttpRequest) -> str:
+    auth = request.headers.get("Authorization", "")
+    if auth:
+        return "t:" + hashlib.sha256(auth.encode()).hexdigest()[:40]
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"u:{user.pk}"
+    return "a:" + (request.META.get("REMOTE_ADDR") or "")
+
+
+class IdempotencyMiddleware:
+    """Creating POSTs with an ``Idempotency-Key`` header are answered once.
+
+    The same key and body replays the stored answer; the same key with another body answers
+    422; a retry while the first is still running answers 409. Answers of 5xx are not stored,
+    so a retry after a crash runs again (the crashed attempt wrote nothing: actions are atomic).
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        key = request.headers.get("Idempotency-Key")
+        if request.method != "POST" or not key:
+            return self.get_response(request)
+        key = key.strip()[:255]
+        scope = _scope_of(request)
+        body_hash = hashlib.sha256(request.method.encode() + request.path.encode() + request.body).hexdigest()
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    scope=scope, key=key, method=request.method, path=request.path[:512], body_hash=body_hash
+                )
+        except IntegrityError:
+            return self._replay(scope, key, body_hash)
+        response = self.get_response(request)
+        if response.status_code >= 500 or getattr(response, "streaming", False):
+            IdempotencyRecord.objects.filter(pk=record.pk).delete()
+            return response
+        headers = {}
+        if response.has_header("Location"):
+            headers["Location"] = response["Location"]
+        IdempotencyRecord.objects.filter(pk=record.pk).update(
+            status_code=response.status_code,
+            content_type=response.get("Content-Type", ""),
+            response_body=response.content,
+            headers=headers,
+        )
+        return response
+
+    def _replay(self, scope: str, key: str, body_hash: str) -> HttpResponse:
+        record = None
+        for _attempt in range(50):
+            record = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+            if record is None or record.status_code is not None:
+                break
+            time.sleep(0.1)
+        if record is None:
+            return _error(409, "idempotency_retry", _("Retry the request."))
+        if record.body_hash != body_hash:
+            return _error(
+                422,
+                "idempotency_key_reused",
+                _("This Idempotency-Key was already used with a different request."),
+            )
+        if record.status_code is None:
+            return _error(409, "idempotency_in_progress", _("The first request with this key is still running."))
+        response = HttpResponse(
+            bytes(record.response_body or b""), status=record.status_code, content_type=record.content_type
+        )
+        for name, value in (record.headers or {}).items():
+            response[name] = value
+        response["Idempotent-Replayed"] = "true"
+        return response
+
+
+def _error(status_code: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"code": code, "message": message, "details": {}}, status=status_code)
+
+
+def json_body(request: HttpRequest) -> object:
+    return json.loads(request.body or b"{}")

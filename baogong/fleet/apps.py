@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FleetConfig(AppConfig):
+    name = "baogong.fleet"
+    label = "fleet"
+    verbose_name = _("Fleet")

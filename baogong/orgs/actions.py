@@ -1,0 +1,241 @@
+"""Every state change of organisations, sites and grants."""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from baogong.core import audit
+from baogong.core.excel import Column, ImportFailed, parse_decimal, raise_if_errors, read_rows
+from baogong.core.scoping import user_scope
+from baogong.orgs.choices import SiteKind, SiteStatus
+from baogong.orgs.errors import SiteInvalid
+from baogong.orgs.models import AdministrativeArea, Grant, Organisation, Site
+
+SITE_FIELDS = [
+    "code",
+    "name",
+    "kind",
+    "organisation",
+    "address",
+    "area",
+    "lat",
+    "lon",
+    "status",
+    "status_reason",
+    "contact_name",
+    "contact_phone",
+    "priority_tier",
+    "headcount",
+    "receiving_from",
+    "receiving_until",
+    "is_active",
+]
+
+
+def _validate_site(site: Site) -> None:
+    try:
+        site.full_clean()
+    except ValidationError as exc:
+        raise SiteInvalid(details=exc.message_dict) from exc
+
+
+def _check_org_allowed(organisation: Organisation, actor: Any) -> None:
+    if not user_scope(actor).allows(organisation_id=organisation.pk):
+        raise SiteInvalid(details={"organisation": [_("You may not add sites to this organisation.")]})
+
+
+def create_site(data: Mapping[str, Any], *, actor: Any) -> Site:
+    with transaction.atomic(durable=True):
+        return _create_site(data, actor=actor)
+
+
+def _create_site(data: Mapping[str, Any], *, actor: Any) -> Site:
+    values = {k: v for k, v in data.items() if k in SITE_FIELDS}
+    site = Site(**values)
+    if "priority_tier" not in values or values["priority_tier"] is None:
+        site.priority_tier = Site.default_tier(site.kind)
+    _validate_site(site)
+    _check_org_allowed(site.organisation, actor)
+    site.save()
+    audit.record("create_site", site, actor=actor, after=audit.snapshot(site))
+    return site
+
+
+def update_site(site: Site, data: Mapping[str, Any], *, actor: Any) -> Site:
+    with transaction.atomic(durable=True):
+        locked = Site.objects.select_for_update().get(pk=site.pk)
+        before = audit.snapshot(locked)
+        for key, value in data.items():
+            if key in SITE_FIELDS and key not in {"code", "status", "status_reason"}:
+                setattr(locked, key, value)
+        _validate_site(locked)
+        if "organisation" in data:
+            _check_org_allowed(locked.organisation, actor)
+        locked.save()
+        after = audit.snapshot(locked)
+        changed = {k: v for k, v in after.items() if before.get(k) != v}
+        if changed:
+            audit.record("update_site", locked, actor=actor, before={k: before[k] for k in changed}, after=changed)
+        return locked
+
+
+def set_site_status(site: Site, status: str, *, reason: str = "", actor: Any) -> Site:
+    """Put a site under control, lock it down, close it or bring it back to normal."""
+    if status not in SiteStatus.values:
+        raise SiteInvalid(details={"status": [_("Unknown status.")]})
+    if status != SiteStatus.NORMAL and not reason.strip():
+        raise SiteInvalid(details={"reason": [_("Give a reason for this status.")]})
+    with transaction.atomic(durable=True):
+        locked = Site.objects.select_for_update().get(pk=site.pk)
+        before = {"status": locked.status, "status_reason": locked.status_reason}
+        locked.status = status
+        locked.status_reason = reason.strip()
+        locked.save(update_fields=["status", "status_reason", "updated_at"])
+        audit.record(
+            "set_site_status",
+            locked,
+            actor=actor,
+            before=before,
+            after={"status": locked.status, "status_reason": locked.status_reason},
+        )
+        return locked
+
+
+def grant_access(
+    user: Any,
+    *,
+    organisation: Organisation | None = None,
+    site: Site | None = None,
+    everything: bool = False,
+    actor: Any,
+) -> Grant:
+    with transaction.atomic(durable=True):
+        grant, created = Grant.objects.get_or_create(
+            user=user, is_global=everything, organisation=organisation, site=site
+        )
+        if created:
+            audit.record(
+                "grant_access",
+                grant,
+                actor=actor,
+                after={
+                    "user": user.pk,
+                    "is_global": everything,
+                    "organisation": getattr(organisation, "pk", None),
+                    "site": getattr(site, "pk", None),
+                },
+                organisation_id=getattr(organisation, "pk", None),
+                site_id=getattr(site, "pk", None),
+            )
+        return grant
+
+
+# --- Excel import ---------------------------------------------------------------------------
+def _kind(value: Any) -> str:
+    text = str(value).strip()
+    for choice in SiteKind:
+        if text == choice.value:
+            return choice.value
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                if text == str(choice.label):
+                    return choice.value
+    raise ValueError(_("unknown site kind"))
+
+
+def _coordinate(value: Any) -> decimal.Decimal:
+    return parse_decimal(value).quantize(decimal.Decimal("0.000001"))
+
+
+SITE_COLUMNS = [
+    Column("code", "编码 / code", required=True, example="DP-YX-001"),
+    Column("name", "名称 / name", required=True, example="杨行镇杨鑫邻里中心配送点"),
+    Column("kind", "类型 / kind", required=True, parse=_kind, example="delivery_point"),
+    Column("organisation", "所属组织编码 / organisation code", required=True, example="GOV-BS"),
+    Column("area", "街镇编码 / area code", example="310113103"),
+    Column("address", "地址 / address", example="杨泰路258号"),
+    Column("lat", "纬度 / latitude", parse=_coordinate, example="31.383000"),
+    Column("lon", "经度 / longitude", parse=_coordinate, example="121.436000"),
+    Column("contact_name", "联系人 / contact", example="张三"),
+    Column("contact_phone", "联系电话 / phone", example="021-56600000"),
+    Column("priority_tier", "优先级 / tier (1-5)", parse=lambda v: int(parse_decimal(v)), example="4"),
+    Column("headcount", "服务人数 / people served", parse=lambda v: int(parse_decimal(v)), example="12000"),
+]
+
+
+def import_sites(file: Any, *, actor: Any) -> list[Site]:
+    """Create or update sites from a workbook: every row valid, or nothing is written."""
+    rows, errors = read_rows(file, SITE_COLUMNS)
+    orgs = {o.code: o for o in Organisation.objects.all()}
+    areas = {a.code: a for a in AdministrativeArea.objects.all()}
+    existing = {s.code: s for s in Site.objects.filter(code__in=[r[1].get("code") for r in rows])}
+    scope = user_scope(actor)
+    seen: dict[str, int] = {}
+    prepared: list[tuple[int, dict[str, Any]]] = []
+    for number, values in rows:
+        code = str(values.get("code") or "")
+        if code in seen:
+            errors.append(
+                {"row": number, "field": "code", "message": _("duplicate of row %(row)d") % {"row": seen[code]}}
+            )
+            continue
+        if code:
+            seen[code] = number
+        org = orgs.get(values.get("organisation") or "")
+        if values.get("organisation") and org is None:
+            errors.append({"row": number, "field": "organisation", "message": _("unknown organisation code")})
+        elif org is not None and not scope.allows(organisation_id=org.pk):
+            errors.append({"row": number, "field": "organisation", "message": _("not one of your organisations")})
+        area = None
+        if values.get("area"):
+            area = areas.get(values["area"])
+            if area is None:
+                errors.append({"row": number, "field": "area", "message": _("unknown area code")})
+        site = existing.get(code) or Site(code=code)
+        if site.pk and not scope.allows(organisation_id=site.organisation_id, site_id=site.pk):
+            errors.append({"row": number, "field": "code", "message": _("code belongs to a site outside your scope")})
+            continue
+        for key in ("name", "kind", "address", "lat", "lon", "contact_name", "contact_phone", "headcount"):
+            if values.get(key) is not None or key in ("name", "kind"):
+                setattr(site, key, values.get(key) if values.get(key) is not None else getattr(site, key))
+        if org is not None:
+            site.organisation = org
+        site.area = area
+        site.priority_tier = values.get("priority_tier") or (
+            site.priority_tier if site.pk else Site.default_tier(site.kind)
+        )
+        if org is not None:
+            flagged = {e["field"] for e in errors if e["row"] == number}
+            try:
+                site.full_clean(exclude=["organisation", "area"], validate_unique=not site.pk)
+            except ValidationError as exc:
+                for field, messages in exc.message_dict.items():
+                    if field not in flagged:
+                        errors.append({"row": number, "field": field, "message": "; ".join(messages)})
+        prepared.append((number, {"site": site}))
+    raise_if_errors(errors)
+    if not prepared:
+        raise ImportFailed(_("The file has no data rows."), details={"rows": []})
+    saved = []
+    with transaction.atomic(durable=True):
+        for _number, item in prepared:
+            site = item["site"]
+            created = site.pk is None
+            before = None if created else audit.snapshot(Site.objects.get(pk=site.pk))
+            site.save()
+            audit.record(
+                "import_site",
+                site,
+                actor=actor,
+                before=before,
+                after=audit.snapshot(site),
+            )
+            saved.append(site)
+    return saved

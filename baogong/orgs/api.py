@@ -1,0 +1,105 @@
+"""REST API of organisations and sites."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from baogong.core.api import CREATED, ErrorSerializer, ScopedReadOnlyViewSet
+from baogong.core.permissions import HasPerms
+from baogong.orgs import actions
+from baogong.orgs.choices import SiteKind, SiteStatus
+from baogong.orgs.models import AdministrativeArea, Organisation, Site
+
+
+class OrganisationSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    parent: serializers.SlugRelatedField[Organisation] = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[assignment]
+
+    class Meta:
+        model = Organisation
+        fields = ["id", "code", "name", "short_name", "kind", "parent", "uscc", "is_group_member", "is_active"]
+
+
+class SiteSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    organisation = serializers.SlugRelatedField(slug_field="code", queryset=Organisation.objects.all())
+    area = serializers.SlugRelatedField(
+        slug_field="code", queryset=AdministrativeArea.objects.all(), required=False, allow_null=True
+    )
+    lat = serializers.DecimalField(
+        max_digits=9, decimal_places=6, coerce_to_string=False, required=False, allow_null=True
+    )
+    lon = serializers.DecimalField(
+        max_digits=9, decimal_places=6, coerce_to_string=False, required=False, allow_null=True
+    )
+    kind = serializers.ChoiceField(choices=SiteKind.choices)
+    status = serializers.ChoiceField(choices=SiteStatus.choices, read_only=True)
+    priority_tier = serializers.IntegerField(min_value=1, max_value=5, required=False)
+
+    class Meta:
+        model = Site
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "organisation",
+            "area",
+            "address",
+            "lat",
+            "lon",
+            "status",
+            "status_reason",
+            "contact_name",
+            "contact_phone",
+            "priority_tier",
+            "headcount",
+            "receiving_from",
+            "receiving_until",
+            "is_active",
+        ]
+        read_only_fields = ["id", "status", "status_reason"]
+
+
+class SiteFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=SiteKind.choices)
+    status = django_filters.ChoiceFilter(choices=SiteStatus.choices)
+    organisation = django_filters.CharFilter(field_name="organisation__code")
+    area = django_filters.CharFilter(field_name="area__code")
+    code = django_filters.CharFilter()
+
+    class Meta:
+        model = Site
+        fields = ["kind", "status", "organisation", "area", "code"]
+
+
+class SiteViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
+    """Sites: warehouses, pharmacies, stations, hotels, homes, hospitals, delivery points, offices."""
+
+    queryset = Site.objects.select_related("organisation", "area").order_by("code")
+    serializer_class = SiteSerializer
+    filterset_class = SiteFilter
+    permission_classes = [HasPerms]
+    required_perms = {"GET": ["orgs.view_site"], "POST": ["orgs.add_site"]}
+
+    @extend_schema(responses={201: SiteSerializer, 400: ErrorSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        site = actions.create_site(serializer.validated_data, actor=request.user)
+        return Response(self.get_serializer(site).data, status=CREATED)
+
+
+class OrganisationViewSet(ScopedReadOnlyViewSet):
+    queryset = Organisation.objects.select_related("parent").order_by("code")
+    serializer_class = OrganisationSerializer
+    permission_classes = [HasPerms]
+    required_perms = {"GET": ["orgs.view_organisation"]}
+    filterset_fields = ["kind", "is_group_member"]
+
+
+routes = [("sites", SiteViewSet, "site"), ("organisations", OrganisationViewSet, "organisation")]

@@ -1,0 +1,13 @@
+from django.utils.translation import gettext_lazy as _
+
+from baogong.core.errors import NotFound, ValidationFailed
+
+
+class SiteInvalid(ValidationFailed):
+    code = "site_invalid"
+    default_message = _("The site has errors.")
+
+
+class SiteNotFound(NotFound):
+    code = "site_not_found"
+    default_message = _("No such site.")

@@ -1,0 +1,151 @@
+"""Organisations (the group's tree and outside bodies), administrative areas, sites, grants."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from baogong.core.identifiers import validate_uscc
+from baogong.core.models import TimeStampedModel
+from baogong.orgs.choices import DEFAULT_TIER, AreaLevel, OrganisationKind, SiteKind, SiteStatus
+
+
+class AdministrativeArea(models.Model):
+    """A district, street (街道) or town (镇), with its GB/T 2260-based code."""
+
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    level = models.CharField(_("level"), max_length=16, choices=AreaLevel.choices)
+    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT)
+    lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    lon = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("administrative area")
+        verbose_name_plural = _("administrative areas")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(TimeStampedModel):
+    """A node of the organisation tree: cooperative → enterprises → departments, or outside."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=128)
+    short_name = models.CharField(_("short name"), max_length=64, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=OrganisationKind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, related_name="children", on_delete=models.PROTECT
+    )
+    uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True, validators=[validate_uscc])
+    is_group_member = models.BooleanField(_("member of the group"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    scope_org_field: ClassVar[str] = "id"
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.pk, None
+
+
+class Site(TimeStampedModel):
+    """A place that holds stock, receives supplies or houses people."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=128)
+    kind = models.CharField(_("kind"), max_length=24, choices=SiteKind.choices, db_index=True)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), related_name="sites", on_delete=models.PROTECT
+    )
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    area = models.ForeignKey(
+        AdministrativeArea, verbose_name=_("street/town"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    lon = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=SiteStatus.choices, default=SiteStatus.NORMAL, db_index=True
+    )
+    status_reason = models.CharField(_("status reason"), max_length=255, blank=True)
+    contact_name = models.CharField(_("contact"), max_length=64, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    priority_tier = models.PositiveSmallIntegerField(
+        _("priority tier"), default=4, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    headcount = models.PositiveIntegerField(_("people served"), null=True, blank=True)
+    receiving_from = models.TimeField(_("receiving from"), null=True, blank=True)
+    receiving_until = models.TimeField(_("receiving until"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    scope_org_field: ClassVar[str] = "organisation_id"
+    scope_site_field: ClassVar[str] = "id"
+
+    class Meta:
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        ordering = ["code"]
+        permissions = [("set_site_status", "Can change a site's status"), ("import_sites", "Can import sites")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(priority_tier__gte=1, priority_tier__lte=5), name="orgs_site_tier_1_5"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lat__isnull=True) | models.Q(lat__gte=-90, lat__lte=90), name="orgs_site_lat_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lon__isnull=True) | models.Q(lon__gte=-180, lon__lte=180),
+                name="orgs_site_lon_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.organisation_id, self.pk
+
+    @staticmethod
+    def default_tier(kind: str) -> int:
+        return DEFAULT_TIER.get(SiteKind(kind), 4) if kind in SiteKind.values else 4
+
+
+class Grant(models.Model):
+    """What a user may see and change: the whole system, an organisation subtree, or one site."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="grants", on_delete=models.CASCADE)
+    is_global = models.BooleanField(_("everything"), default=False)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    site = models.ForeignKey(Site, verbose_name=_("site"), null=True, blank=True, on_delete=models.CASCADE)
+
+    class Meta:
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(is_global=True, organisation__isnull=True, site__isnull=True)
+                    | models.Q(is_global=False, organisation__isnull=False, site__isnull=True)
+                    | models.Q(is_global=False, organisation__isnull=True, site__isnull=False)
+                ),
+                name="orgs_grant_exactly_one_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        target = _("everything") if self.is_global else (self.organisation or self.site)
+        return f"{self.user} → {target}"

@@ -1,0 +1,55 @@
+"""Reads of organisations and sites shared by views, the API and reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from baogong.core.scoping import scoped
+from baogong.orgs.models import Organisation, Site
+
+
+def sites_for(user: Any) -> QuerySet[Site]:
+    return scoped(Site.objects.select_related("organisation", "area"), user)
+
+
+def organisations_for(user: Any) -> QuerySet[Organisation]:
+    return scoped(Organisation.objects.select_related("parent"), user)
+
+
+def filter_sites(queryset: QuerySet[Site], params: Any) -> QuerySet[Site]:
+    if kind := params.get("kind"):
+        queryset = queryset.filter(kind=kind)
+    if status := params.get("status"):
+        queryset = queryset.filter(status=status)
+    if area := params.get("area"):
+        queryset = queryset.filter(area__code=area)
+    if organisation := params.get("organisation"):
+        queryset = queryset.filter(organisation__code=organisation)
+    if text := (params.get("q") or "").strip():
+        queryset = queryset.filter(Q(name__icontains=text) | Q(code__icontains=text) | Q(address__icontains=text))
+    return queryset
+
+
+def site_counts(user: Any) -> dict[str, Any]:
+    sites = sites_for(user)
+    return {
+        "total": sites.count(),
+        "by_kind": dict(sites.values_list("kind").annotate(n=Count("id")).order_by()),
+        "by_status": dict(sites.values_list("status").annotate(n=Count("id")).order_by()),
+    }
+
+
+def enterprises_with_sites(user: Any) -> QuerySet[Organisation]:
+    """The group's enterprises the user may see, each with its site count."""
+    return (
+        organisations_for(user)
+        .filter(is_group_member=True, kind__in=["cooperative", "enterprise"])
+        .annotate(site_count=Count("sites"))
+        .order_by("code")
+    )
+
+
+def site_by_code(code: str) -> Site | None:
+    return Site.objects.select_related("organisation").filter(code=code).first()

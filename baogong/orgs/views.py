@@ -1,0 +1,164 @@
+"""Pages for organisations and sites. Each view parses, checks permission, calls one action."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from baogong.core.audit import history_for
+from baogong.core.errors import ValidationFailed
+from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
+from baogong.core.htmx import paginate, render_page_or_partial
+from baogong.core.permissions import require_perm
+from baogong.core.scoping import get_scoped_or_404
+from baogong.orgs import actions, queries
+from baogong.orgs.choices import SiteKind, SiteStatus
+from baogong.orgs.forms import ImportForm, SiteForm, SiteStatusForm
+from baogong.orgs.models import AdministrativeArea, Site
+
+
+@require_perm("orgs.view_site")
+def site_list(request: HttpRequest) -> HttpResponse:
+    sites = queries.filter_sites(queries.sites_for(request.user), request.GET)
+    if request.GET.get("format") == "xlsx":
+        return _sites_workbook(sites)
+    page = paginate(request, sites)
+    context = {
+        "page": page,
+        "params": request.GET,
+        "kinds": SiteKind.choices,
+        "statuses": SiteStatus.choices,
+        "areas": AdministrativeArea.objects.exclude(level="district"),
+    }
+    return render_page_or_partial(request, "orgs/site_list.html", "orgs/partials/_site_table.html", context)
+
+
+def _sites_workbook(sites: object) -> HttpResponse:
+    rows = (
+        [
+            s.code,
+            s.name,
+            s.kind,
+            s.organisation.code,
+            s.area.code if s.area else "",
+            s.address,
+            s.lat,
+            s.lon,
+            s.contact_name,
+            s.contact_phone,
+            s.priority_tier,
+            s.headcount,
+        ]
+        for s in sites  # type: ignore[attr-defined]
+    )
+    body = workbook_bytes("sites", actions.SITE_COLUMNS, rows)
+    response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="sites.xlsx"'
+    return response
+
+
+@require_perm("orgs.view_site")
+def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    site = get_scoped_or_404(Site.objects.select_related("organisation", "area"), request.user, pk=pk)
+    context = {
+        "site": site,
+        "history": history_for(site)[:50],
+        "status_form": SiteStatusForm(initial={"status": site.status}),
+    }
+    return render(request, "orgs/site_detail.html", context)
+
+
+@require_perm("orgs.add_site")
+def site_create(request: HttpRequest) -> HttpResponse:
+    form = SiteForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            site = actions.create_site(form.cleaned_data, actor=request.user)
+        except ValidationFailed as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Site created."))
+            return redirect("orgs:site_detail", pk=site.pk)
+    return render(request, "orgs/site_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_perm("orgs.change_site")
+def site_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    site = get_scoped_or_404(Site.objects.all(), request.user, pk=pk)
+    form = SiteForm(request.POST or None, instance=Site.objects.get(pk=site.pk), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "code"}
+        try:
+            actions.update_site(site, data, actor=request.user)
+        except ValidationFailed as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Site saved."))
+            return redirect("orgs:site_detail", pk=site.pk)
+    return render(request, "orgs/site_form.html", {"form": form, "site": site}, status=400 if form.errors else 200)
+
+
+@require_POST
+@require_perm("orgs.set_site_status")
+def site_set_status(request: HttpRequest, pk: int) -> HttpResponse:
+    site = get_scoped_or_404(Site.objects.all(), request.user, pk=pk)
+    form = SiteStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.set_site_status(
+                site, form.cleaned_data["status"], reason=form.cleaned_data["reason"], actor=request.user
+            )
+        except ValidationFailed as exc:
+            for errors in exc.details.values():
+                for error in errors:
+                    messages.error(request, str(error))
+        else:
+            messages.success(request, _("Status changed."))
+    return redirect("orgs:site_detail", pk=site.pk)
+
+
+@require_perm("orgs.import_sites")
+def site_import(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    row_errors: list[dict[str, object]] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = actions.import_sites(form.cleaned_data["file"], actor=request.user)
+        except ValidationFailed as exc:
+            row_errors = exc.details.get("rows", []) if isinstance(exc.details, dict) else []
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("%(n)d sites imported.") % {"n": len(saved)})
+            return redirect("orgs:site_list")
+    status = 400 if form.errors else 200
+    return render(request, "orgs/site_import.html", {"form": form, "row_errors": row_errors}, status=status)
+
+
+@require_perm("orgs.view_site")
+def site_template(request: HttpRequest) -> HttpResponse:
+    body = workbook_bytes(
+        "sites",
+        actions.SITE_COLUMNS,
+        [[c.example for c in actions.SITE_COLUMNS]],
+        notes=["类型 kind: " + ", ".join(f"{v} {label}" for v, label in SiteKind.choices)],
+    )
+    response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="sites-template.xlsx"'
+    return response
+
+
+@require_perm("orgs.view_organisation")
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    organisations = queries.organisations_for(request.user).order_by("code")
+    page = paginate(request, organisations, per_page=100)
+    return render(request, "orgs/organisation_list.html", {"page": page})
+
+
+def _add_errors(form: SiteForm, exc: ValidationFailed) -> None:
+    details = exc.details if isinstance(exc.details, dict) else {}
+    for field, errors in details.items():
+        for error in errors if isinstance(errors, list) else [errors]:
+            form.add_error(field if field in form.fields else None, str(error))

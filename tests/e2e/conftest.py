@@ -1,0 +1,82 @@
+"""Playwright driving Debian's Chromium against the live test server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM = os.environ.get("BAOGONG_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    for item in items:
+        if "tests/e2e" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (.ci/run does)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: Any, call: Any) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        for page in getattr(item, "_pages", []):
+            ARTIFACTS.mkdir(exist_ok=True)
+            try:
+                page.screenshot(path=str(ARTIFACTS / f"{item.name}.png"), full_page=True)
+            except Exception:  # noqa: BLE001 - a failed screenshot must not hide the failure
+                pass
+
+
+@pytest.fixture
+def new_page(browser: Any, request: Any) -> Iterator[Any]:
+    contexts = []
+
+    def make(phone: bool = False, locale: str = "zh-CN") -> Any:
+        context = browser.new_context(
+            locale=locale, **(PHONE if phone else {"viewport": {"width": 1366, "height": 900}})
+        )
+        contexts.append(context)
+        page = context.new_page()
+        request.node._pages = [*getattr(request.node, "_pages", []), page]
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def login(page: Any, base_url: str, username: str, password: str = "baogong-demo") -> None:
+    page.goto(base_url + "/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
