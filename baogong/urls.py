@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from baogong.core.views import healthz
+from baogong.registry import app_modules
 from baogong.reports.views import home
 
 urlpatterns = [
@@ -14,6 +15,5 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("baogong.api_urls", "api"), namespace="api")),
-    path("", include("baogong.core.urls")),
-    path("", include("baogong.orgs.urls")),
 ]
+urlpatterns += [path("", include(module.__name__)) for _app, module in app_modules("urls")]

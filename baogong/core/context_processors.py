@@ -8,14 +8,18 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-# (url name, label, icon, permission or None). Apps add their entries as they land.
-MENU: list[tuple[str, Any, str, str | None]] = [
-    ("home", _("Dashboard"), "speedometer2", None),
-    ("orgs:site_list", _("Sites"), "geo-alt", "orgs.view_site"),
-    ("orgs:organisation_list", _("Organisations"), "diagram-3", "orgs.view_organisation"),
-    ("core:audit_list", _("Audit log"), "journal-text", "core.view_auditevent"),
-    ("core:job_list", _("Background jobs"), "hourglass-split", "core.view_job"),
-]
+HOME: list[tuple[str, Any, str, str | None]] = [("home", _("Dashboard"), "speedometer2", None)]
+
+
+def menu_items() -> list[tuple[str, Any, str, str | None]]:
+    """Dashboard first, then each app's ``menu.py`` entries in app order, audit and jobs last."""
+    from baogong.registry import app_modules
+
+    core: list[tuple[str, Any, str, str | None]] = []
+    items = list(HOME)
+    for app, module in app_modules("menu"):
+        (core if app == "core" else items).extend(module.MENU)
+    return items + core
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -23,7 +27,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = []
-    for name, label, icon, perm in MENU:
+    for name, label, icon, perm in menu_items():
         if perm and not user.has_perm(perm):
             continue
         try:

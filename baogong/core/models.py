@@ -148,3 +148,36 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}
+
+
+class Notification(models.Model):
+    """An in-app notice for the command centre (or a user); also pushed to the group webhook."""
+
+    class Level(models.TextChoices):
+        INFO = "info", _("Information")
+        WARNING = "warning", _("Warning")
+        CRITICAL = "critical", _("Critical")
+
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices, default=Level.INFO)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    organisation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    site_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    is_read = models.BooleanField(_("read"), default=False)
+    webhook_status = models.CharField(max_length=64, blank=True)
+
+    scope_org_field: ClassVar[str] = "organisation_id"
+    scope_site_field: ClassVar[str] = "site_id"
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title

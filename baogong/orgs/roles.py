@@ -39,6 +39,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+def all_role_permissions() -> dict[str, list[str]]:
+    """This table merged with every app's ``permissions.py`` ``ROLE_PERMISSIONS``."""
+    from baogong.registry import app_modules
+
+    merged: dict[str, list[str]] = {str(role): list(perms) for role, perms in ROLE_PERMISSIONS.items()}
+    for _app, module in app_modules("permissions"):
+        for role, perms in getattr(module, "ROLE_PERMISSIONS", {}).items():
+            merged.setdefault(str(role), [])
+            merged[str(role)].extend(p for p in perms if p not in merged[str(role)])
+    return merged
+
+
 def _permission(dotted: str) -> Permission:
     app_label, codename = dotted.split(".", 1)
     return Permission.objects.get(content_type__app_label=app_label, codename=codename)
@@ -47,8 +59,8 @@ def _permission(dotted: str) -> Permission:
 @transaction.atomic
 def sync_roles() -> dict[str, int]:
     counts = {}
-    for role, perms in ROLE_PERMISSIONS.items():
-        group, _created = Group.objects.get_or_create(name=str(role.value if hasattr(role, "value") else role))
+    for role, perms in all_role_permissions().items():
+        group, _created = Group.objects.get_or_create(name=role)
         group.permissions.set([_permission(p) for p in perms])
         counts[group.name] = len(perms)
     return counts

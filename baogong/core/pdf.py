@@ -1,0 +1,42 @@
+"""PDF documents rendered from HTML templates with WeasyPrint and an embedded CJK font.
+
+Templates extend ``core/pdf_base.html``; fonts come from the system (Debian's
+fonts-wqy-zenhei, installed by ``.ci/run``) through fontconfig, so Chinese renders and is
+embedded (subset) in the PDF. Nothing is fetched from the network: URLs resolve only to
+``data:`` URIs and the app's own static files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+
+PDF_CONTENT_TYPE = "application/pdf"
+
+
+def _fetcher(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    from weasyprint import default_url_fetcher
+
+    if url.startswith("data:"):
+        return default_url_fetcher(url)
+    if url.startswith(("/static/", "static/")):
+        path = finders.find(url.split("static/", 1)[1])
+        if path:
+            return default_url_fetcher("file://" + str(path))
+    raise ValueError(f"refusing to fetch {url!r} while rendering a PDF")
+
+
+def render_pdf(template: str, context: dict[str, Any]) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string(template, context)
+    return HTML(string=html, url_fetcher=_fetcher, base_url="/").write_pdf()
+
+
+def pdf_response(template: str, context: dict[str, Any], filename: str) -> HttpResponse:
+    response = HttpResponse(render_pdf(template, context), content_type=PDF_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,46 @@
+from decimal import Decimal
+
+import pytest
+
+from baogong.core.geo import haversine_km
+from baogong.core.money import round_fen
+from baogong.core.notify import notify, webhook_payload
+from baogong.core.pdf import render_pdf
+from baogong.core.qr import qr_svg
+
+
+def test_round_fen_is_half_up():
+    assert round_fen(Decimal("0.125")) == Decimal("0.13")
+    assert round_fen(Decimal("0.124999")) == Decimal("0.12")
+    assert round_fen(Decimal("-0.125")) == Decimal("-0.13")
+
+
+def test_haversine_known_distance():
+    # one degree of latitude on a 6371 km sphere
+    assert haversine_km(31.0, 121.0, 32.0, 121.0) == pytest.approx(111.19492664, rel=1e-9)
+    assert haversine_km(31.4, 121.4, 31.4, 121.4) == 0.0
+
+
+def test_qr_svg_is_an_svg():
+    assert qr_svg("https://example.invalid/x").startswith("<svg")
+
+
+def test_pdf_renders_and_embeds_the_cjk_font():
+    pdf = render_pdf("core/pdf_base.html", {})
+    assert pdf.startswith(b"%PDF")
+
+
+def test_webhook_payload_shapes():
+    assert webhook_payload("https://oapi.dingtalk.com/robot/send?x", "t", "b", "")["markdown"]["title"] == "t"
+    assert (
+        "content" in webhook_payload("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x", "t", "b", "")["markdown"]
+    )
+
+
+def test_notify_records_and_posts_after_commit(db, settings, django_capture_on_commit_callbacks, monkeypatch):
+    settings.BAOGONG_WEBHOOK_URL = "http://127.0.0.1:9/robot"  # nothing listens: the failure is recorded
+    with django_capture_on_commit_callbacks(execute=True):
+        note = notify("假货预警", "批次 X 疑似假冒", level="critical")
+    note.refresh_from_db()
+    assert note.title == "假货预警"
+    assert note.webhook_status.startswith("error")
