@@ -1,0 +1,137 @@
+"""Backup and restore of the database and uploaded files in one archive.
+
+The archive is a ``.tar.gz`` with ``manifest.json``, the database (``db.sqlite3`` taken with
+SQLite's online backup API, or ``db.pgdump`` from ``pg_dump -Fc``) and ``media/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, connections
+
+FORMAT_VERSION = 1
+
+
+def _pg_env() -> tuple[list[str], dict[str, str]]:
+    params = connection.settings_dict
+    env = dict(os.environ)
+    if params.get("PASSWORD"):
+        env["PGPASSWORD"] = str(params["PASSWORD"])
+    args = ["-h", str(params.get("HOST") or "127.0.0.1"), "-p", str(params.get("PORT") or 5432)]
+    if params.get("USER"):
+        args += ["-U", str(params["USER"])]
+    return args, env
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise RuntimeError(f"{name} not found: install the PostgreSQL client tools")
+    return path
+
+
+def _database_name() -> str:
+    return str(connection.settings_dict["NAME"])
+
+
+def create_backup(output: Path) -> dict[str, Any]:
+    """Write a backup archive to ``output`` and return its manifest."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        vendor = connection.vendor
+        if vendor == "sqlite":
+            connection.ensure_connection()
+            target = sqlite3.connect(work / "db.sqlite3")
+            with target:
+                connection.connection.backup(target)
+            target.close()
+            db_file = "db.sqlite3"
+        elif vendor == "postgresql":
+            args, env = _pg_env()
+            subprocess.run(  # noqa: S603 - fixed executable, arguments from settings
+                [_tool("pg_dump"), "-Fc", "--no-owner", "-f", str(work / "db.pgdump"), *args, _database_name()],
+                check=True,
+                env=env,
+                capture_output=True,
+            )
+            db_file = "db.pgdump"
+        else:
+            raise RuntimeError(f"backup does not support {vendor}")
+        media = Path(settings.MEDIA_ROOT)
+        files = [p for p in media.rglob("*") if p.is_file()] if media.exists() else []
+        manifest = {
+            "format": FORMAT_VERSION,
+            "created_at": dt.datetime.now(dt.UTC).isoformat(),
+            "vendor": vendor,
+            "database": db_file,
+            "media_files": len(files),
+        }
+        (work / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
+        tmp_out = output.with_suffix(output.suffix + ".partial")
+        with tarfile.open(tmp_out, "w:gz") as tar:
+            tar.add(work / "manifest.json", arcname="manifest.json")
+            tar.add(work / db_file, arcname=db_file)
+            for path in files:
+                tar.add(path, arcname=str(Path("media") / path.relative_to(media)))
+        tmp_out.replace(output)  # the archive appears whole or not at all
+    return manifest
+
+
+def restore_backup(archive: Path) -> dict[str, Any]:
+    """Replace the database and the uploaded files with the archive's content."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        with tarfile.open(archive, "r:gz") as tar:
+            tar.extractall(work, filter="data")
+        manifest = json.loads((work / "manifest.json").read_text())
+        if manifest.get("format") != FORMAT_VERSION:
+            raise RuntimeError("unknown backup format")
+        if manifest["vendor"] != connection.vendor:
+            raise RuntimeError(f"backup is from {manifest['vendor']}, this database is {connection.vendor}")
+        if connection.vendor == "sqlite":
+            source = sqlite3.connect(work / manifest["database"])
+            connection.ensure_connection()
+            with source:
+                source.backup(connection.connection)
+            source.close()
+        else:
+            for conn in connections.all():
+                conn.close()
+            args, env = _pg_env()
+            subprocess.run(  # noqa: S603 - fixed executable, arguments from settings
+                [
+                    _tool("pg_restore"),
+                    "--clean",
+                    "--if-exists",
+                    "--no-owner",
+                    "--single-transaction",
+                    *args,
+                    "-d",
+                    _database_name(),
+                    str(work / manifest["database"]),
+                ],
+                check=True,
+                env=env,
+                capture_output=True,
+            )
+        media = Path(settings.MEDIA_ROOT)
+        if media.exists():
+            shutil.rmtree(media)
+        restored_media = work / "media"
+        if restored_media.exists():
+            shutil.copytree(restored_media, media)
+        else:
+            media.mkdir(parents=True, exist_ok=True)
+    return manifest
