@@ -1,0 +1,107 @@
+"""REST API of the online pharmacy."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.urls import path
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from baogong.core.api import ErrorSerializer
+from baogong.core.permissions import HasPerms
+from baogong.pharmacy.choices import InsuranceClass
+from baogong.pharmacy.insurance import QuoteLine, policy_for, split_payment
+
+
+def money(*, required: bool = True) -> serializers.DecimalField:
+    """A yuan amount to the fen, sent and answered as a decimal string."""
+    if required:
+        return serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0"), coerce_to_string=True)
+    return serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=Decimal("0"), coerce_to_string=True, default=Decimal("0.00")
+    )
+
+
+class QuoteLineSerializer(serializers.Serializer[Any]):
+    drug = serializers.CharField(max_length=64)
+    unit_price = serializers.DecimalField(max_digits=14, decimal_places=4, min_value=Decimal("0"))
+    qty = serializers.IntegerField(min_value=1, max_value=100_000)
+    # "class" is a Python keyword: the field is declared under its JSON name below.
+
+
+QuoteLineSerializer._declared_fields["class"] = serializers.ChoiceField(choices=InsuranceClass.choices)
+
+
+class AccountSerializer(serializers.Serializer[Any]):
+    current_year = money()
+    prior_years = money()
+
+
+class QuoteRequestSerializer(serializers.Serializer[Any]):
+    lines = QuoteLineSerializer(many=True, allow_empty=False)
+    fees = money(required=False)
+    account = AccountSerializer()
+    policy = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
+
+
+class QuoteAnswerSerializer(serializers.Serializer[Any]):
+    total = money()
+    eligible = money()
+    personal_current = money()
+    personal_prior = money()
+    pooled = money()
+    self_pay = money()
+
+
+class InsuranceQuoteView(APIView):
+    """Split an order's cost between the personal accounts, the pooled fund and the resident."""
+
+    permission_classes = [HasPerms]
+    required_perms = {"POST": ["pharmacy.view_insurancepolicy"]}
+
+    @extend_schema(
+        operation_id="pharmacy_insurance_quote",
+        request=QuoteRequestSerializer,
+        responses={200: QuoteAnswerSerializer, 400: ErrorSerializer},
+        examples=[
+            OpenApiExample(
+                "Class A and B lines, current-year account runs out",
+                request_only=True,
+                value={
+                    "lines": [
+                        {"drug": "DRUG-001", "unit_price": "12.50", "qty": 2, "class": "A"},
+                        {"drug": "DRUG-002", "unit_price": "33.33", "qty": 1, "class": "B"},
+                    ],
+                    "fees": "5.00",
+                    "account": {"current_year": "20.00", "prior_years": "100.00"},
+                },
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = QuoteRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        policy = policy_for(data.get("policy") or None)
+        lines = [
+            QuoteLine(drug=line["drug"], unit_price=line["unit_price"], qty=line["qty"], insurance_class=line["class"])
+            for line in data["lines"]
+        ]
+        split = split_payment(
+            policy,
+            lines,
+            fees=data["fees"],
+            current_year=data["account"]["current_year"],
+            prior_years=data["account"]["prior_years"],
+        )
+        return Response(split.as_strings())
+
+
+api_urlpatterns = [
+    path("pharmacy/insurance-quote", InsuranceQuoteView.as_view(), name="pharmacy-insurance-quote"),
+]
