@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "baogong.people",
     "baogong.property",
     "baogong.finance",
+    "baogong.command",
     "baogong.reports",
     "baogong.demo",
 ]
