@@ -1,0 +1,70 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SupplierStatus(models.TextChoices):
+    PENDING = "pending", _("Pending review")
+    APPROVED = "approved", _("Approved")
+    SUSPENDED = "suspended", _("Suspended")
+    BLACKLISTED = "blacklisted", _("Blacklisted")
+
+
+class LicenceKind(models.TextChoices):
+    BUSINESS = "business", _("Business licence (营业执照)")
+    DEVICE_BUSINESS = "device_business", _("Medical device business licence (医疗器械经营许可证)")
+    DEVICE_FILING = "device_filing", _("Medical device business filing (医疗器械经营备案凭证)")
+    DRUG_BUSINESS = "drug_business", _("Drug business licence (药品经营许可证)")
+    FOOD_BUSINESS = "food_business", _("Food business licence (食品经营许可证)")
+
+
+class SupplyCategory(models.TextChoices):
+    """What a supplier may supply; each needs the licences in ``CATEGORY_LICENCES``."""
+
+    FOOD = "food", _("Food and daily necessities")
+    PROTECTIVE = "protective", _("Protective equipment (medical devices)")
+    IVD = "ivd", _("Test kits (in-vitro diagnostics)")
+    DRUG = "drug", _("Medicines")
+    DISINFECTANT = "disinfectant", _("Disinfectants")
+    GENERAL = "general", _("General goods")
+
+
+# Every category needs a business licence; regulated ones need one of the listed licences too.
+CATEGORY_LICENCES: dict[str, list[list[str]]] = {
+    SupplyCategory.FOOD: [[LicenceKind.BUSINESS], [LicenceKind.FOOD_BUSINESS]],
+    SupplyCategory.PROTECTIVE: [[LicenceKind.BUSINESS], [LicenceKind.DEVICE_BUSINESS, LicenceKind.DEVICE_FILING]],
+    SupplyCategory.IVD: [[LicenceKind.BUSINESS], [LicenceKind.DEVICE_BUSINESS]],
+    SupplyCategory.DRUG: [[LicenceKind.BUSINESS], [LicenceKind.DRUG_BUSINESS]],
+    SupplyCategory.DISINFECTANT: [[LicenceKind.BUSINESS]],
+    SupplyCategory.GENERAL: [[LicenceKind.BUSINESS]],
+}
+
+
+class OrderStatus(models.TextChoices):
+    DRAFT = "draft", _("Requisition (draft)")
+    PENDING_APPROVAL = "pending_approval", _("Awaiting approval")
+    APPROVED = "approved", _("Ordered")
+    PARTIALLY_RECEIVED = "partially_received", _("Partially received")
+    RECEIVED = "received", _("Received")
+    REJECTED = "rejected", _("Rejected")
+    BLOCKED = "blocked", _("Blocked")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_ORDER_STATUSES = [
+    OrderStatus.DRAFT,
+    OrderStatus.PENDING_APPROVAL,
+    OrderStatus.APPROVED,
+    OrderStatus.PARTIALLY_RECEIVED,
+]
+
+
+class InspectionDecision(models.TextChoices):
+    RELEASE = "release", _("Release")
+    QUARANTINE = "quarantine", _("Quarantine")
+    REJECT = "reject", _("Reject")
+
+
+class SampleResult(models.TextChoices):
+    NOT_TESTED = "not_tested", _("Not tested")
+    PASS = "pass", _("Pass")
+    FAIL = "fail", _("Fail")
