@@ -1,0 +1,51 @@
+from django.utils.translation import gettext_lazy as _
+
+from baogong.core.errors import Conflict, InvalidTransition, ValidationFailed
+
+
+class QuoteInvalid(ValidationFailed):
+    code = "invalid"
+
+
+class TenantInvalid(ValidationFailed):
+    code = "tenant_invalid"
+    default_message = _("The tenant has errors.")
+
+
+class LeaseInvalid(ValidationFailed):
+    code = "lease_invalid"
+    default_message = _("The lease has errors.")
+
+
+class ApplicationInvalid(ValidationFailed):
+    code = "application_invalid"
+    default_message = _("The application has errors.")
+
+
+class DocumentInvalid(ValidationFailed):
+    code = "document_invalid"
+    default_message = _("The document was not accepted.")
+
+
+class ApplicationExists(Conflict):
+    code = "application_exists"
+    default_message = _("This lease already has an open or approved application under this policy.")
+
+
+class ApplicationNotEligible(Conflict):
+    code = "application_not_eligible"
+    default_message = _("The application does not meet the policy's conditions.")
+
+
+class DocumentsMissing(Conflict):
+    code = "documents_missing"
+    default_message = _("Required documents are missing.")
+
+
+class ApplicationWrongState(InvalidTransition):
+    code = "application_wrong_state"
+
+
+class PaymentInvalid(ValidationFailed):
+    code = "payment_invalid"
+    default_message = _("The payment was not accepted.")

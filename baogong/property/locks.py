@@ -1,0 +1,29 @@
+"""Ordered row locks (pk order) for the property app's actions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from baogong.property.models import Invoice, Lease, ReliefApplication, ReliefCredit
+
+
+def application_for_update(pk: int) -> ReliefApplication:
+    return ReliefApplication.objects.select_for_update().get(pk=pk)
+
+
+def applications_for_update(pks: Iterable[int]) -> QuerySet[ReliefApplication]:
+    return ReliefApplication.objects.select_for_update().filter(pk__in=list(pks)).order_by("pk")
+
+
+def lease_for_update(pk: int) -> Lease:
+    return Lease.objects.select_for_update().get(pk=pk)
+
+
+def invoices_for_update(lease: Lease) -> list[Invoice]:
+    return list(Invoice.objects.select_for_update().filter(lease=lease).order_by("pk"))
+
+
+def credits_for_update(lease: Lease) -> list[ReliefCredit]:
+    return list(ReliefCredit.objects.select_for_update().filter(lease=lease).order_by("pk"))
