@@ -1,0 +1,46 @@
+"""Stock is changed only by actions: the admin shows the ledger read-only (locations are editable)."""
+
+from typing import Any
+
+from django.contrib import admin
+
+from baogong.core.admin import AuditedModelAdmin
+from baogong.inventory.models import Location, Lot, StockBalance, StockMove
+
+
+@admin.register(Location)
+class LocationAdmin(AuditedModelAdmin):
+    list_display = ["code", "name", "site", "kind", "parent", "is_default", "is_active"]
+    list_filter = ["kind"]
+    search_fields = ["code", "name", "site__code"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Lot)
+class LotAdmin(ReadOnlyAdmin):
+    list_display = ["item", "batch", "expiry", "qc_status", "unit_cost", "supplier_name"]
+    list_filter = ["qc_status"]
+    search_fields = ["batch", "item__code"]
+
+
+@admin.register(StockMove)
+class StockMoveAdmin(ReadOnlyAdmin):
+    list_display = ["at", "item", "lot", "from_location", "to_location", "qty", "reason", "reference", "actor_label"]
+    list_filter = ["reason"]
+    search_fields = ["reference", "item__code", "lot__batch"]
+
+
+@admin.register(StockBalance)
+class StockBalanceAdmin(ReadOnlyAdmin):
+    list_display = ["location", "item", "lot", "on_hand", "reserved"]
+    search_fields = ["item__code", "lot__batch", "location__code"]

@@ -1,0 +1,51 @@
+"""Ordered row locks on balances: every stock action locks through here, in primary-key order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from baogong.inventory.models import Location, Lot, StockBalance
+
+Key = tuple[int, int]  # (lot_id, location_id)
+
+
+def ensure_balances(keys: Iterable[tuple[Lot, Location]]) -> None:
+    """Create the missing zero balances for ``(lot, location)`` pairs, in key order (no lock waits cycle)."""
+    wanted = sorted({(lot.pk, location.pk): (lot, location) for lot, location in keys}.items())
+    if not wanted:
+        return
+    StockBalance.objects.bulk_create(
+        [StockBalance(item_id=lot.item_id, lot=lot, location=location) for _key, (lot, location) in wanted],
+        ignore_conflicts=True,
+    )
+
+
+def balances_for_update(keys: Iterable[Key]) -> dict[Key, StockBalance]:
+    """Lock the balances of ``(lot_id, location_id)`` keys, ordered by pk; returns them by key."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    lot_ids = sorted({k[0] for k in wanted})
+    location_ids = sorted({k[1] for k in wanted})
+    # One statement over the (small) cross product keeps the lock order strictly by pk.
+    rows = (
+        StockBalance.objects.select_for_update(of=("self",))
+        .filter(lot_id__in=lot_ids, location_id__in=location_ids)
+        .select_related("lot", "lot__item", "location")
+        .order_by("pk")
+    )
+    return {(b.lot_id, b.location_id): b for b in rows if (b.lot_id, b.location_id) in wanted}
+
+
+def lock_balances(queryset: QuerySet[StockBalance]) -> list[StockBalance]:
+    """Lock every balance of ``queryset`` in pk order."""
+    return list(queryset.select_for_update(of=("self",)).order_by("pk"))
+
+
+def lock_balance_ids(ids: Iterable[int]) -> dict[int, StockBalance]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {b.pk: b for b in StockBalance.objects.select_for_update().filter(pk__in=wanted).order_by("pk")}

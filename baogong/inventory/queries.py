@@ -1,0 +1,299 @@
+"""Reads of stock shared by views, the API, reports and other apps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from baogong.core.scoping import scoped
+from baogong.inventory.choices import SOURCE_KINDS, STOCK_KINDS, LocationKind, QcStatus
+from baogong.inventory.locations import (  # re-exported for other apps
+    default_location,
+    in_transit_location,
+    quarantine_location,
+    recipient_location,
+    virtual_location,
+)
+from baogong.inventory.models import Location, Lot, StockBalance, StockMove
+
+__all__ = [
+    "available",
+    "default_location",
+    "in_transit_location",
+    "lot_destinations",
+    "quarantine_location",
+    "recipient_location",
+    "virtual_location",
+]
+
+
+def _usable_q(prefix: str = "lot__") -> Q:
+    on = timezone.localdate()
+    return Q(**{f"{prefix}qc_status": QcStatus.RELEASED}) & (
+        Q(**{f"{prefix}expiry__isnull": True}) | Q(**{f"{prefix}expiry__gte": on})
+    )
+
+
+def available(warehouse_ids: Iterable[int], item_ids: Iterable[int]) -> dict[tuple[int, int], int]:
+    """Units that can be reserved or issued now: ``{(site_id, item_id): on_hand − reserved}``.
+
+    Only released, unexpired lots in store locations (internal, zones, bins) count.
+    """
+    rows = (
+        StockBalance.objects.filter(
+            location__site_id__in=list(warehouse_ids),
+            location__kind__in=list(STOCK_KINDS),
+            item_id__in=list(item_ids),
+        )
+        .filter(_usable_q())
+        .values("location__site_id", "item_id")
+        .annotate(qty=Sum(F("on_hand") - F("reserved")))
+    )
+    return {(r["location__site_id"], r["item_id"]): int(r["qty"] or 0) for r in rows if r["qty"]}
+
+
+@dataclass(frozen=True)
+class Destination:
+    site_id: int
+    site_code: str
+    site_name: str
+    location_id: int
+    qty: int
+    first_at: dt.datetime
+    last_at: dt.datetime
+
+
+def lot_destinations(lot: Lot) -> list[Destination]:
+    """Which recipient locations got units of the lot, when, and how many are still there (net of returns)."""
+    into = (
+        StockMove.objects.filter(lot=lot, to_location__kind=LocationKind.RECIPIENT)
+        .values("to_location_id", "to_location__site_id", "to_location__site__code", "to_location__site__name")
+        .annotate(qty=Sum("qty"))
+        .order_by("to_location__site__code")
+    )
+    times: dict[int, list[dt.datetime]] = defaultdict(list)
+    for location_id, at in StockMove.objects.filter(lot=lot, to_location__kind=LocationKind.RECIPIENT).values_list(
+        "to_location_id", "at"
+    ):
+        times[location_id].append(at)
+    out_of = dict(
+        StockMove.objects.filter(lot=lot, from_location__kind=LocationKind.RECIPIENT)
+        .values("from_location_id")
+        .annotate(qty=Sum("qty"))
+        .values_list("from_location_id", "qty")
+    )
+    result = []
+    for row in into:
+        net = int(row["qty"]) - int(out_of.get(row["to_location_id"], 0))
+        when = times[row["to_location_id"]]
+        result.append(
+            Destination(
+                site_id=row["to_location__site_id"],
+                site_code=row["to_location__site__code"],
+                site_name=row["to_location__site__name"],
+                location_id=row["to_location_id"],
+                qty=net,
+                first_at=min(when),
+                last_at=max(when),
+            )
+        )
+    return result
+
+
+# --- ledger check -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LedgerDifference:
+    lot_id: int
+    location_id: int
+    field: str
+    balance: int
+    ledger: int
+
+
+def ledger_differences() -> list[LedgerDifference]:
+    """Every (lot, location) whose cached balance differs from the sum of its moves, and every
+    balance whose reserved units differ from its open reservations."""
+    from baogong.inventory.choices import ReservationStatus
+    from baogong.inventory.models import Reservation
+
+    ledger: dict[tuple[int, int], int] = defaultdict(int)
+    source = list(SOURCE_KINDS)
+    for lot_id, location_id, qty in (
+        StockMove.objects.exclude(to_location__kind__in=source)
+        .values("lot_id", "to_location_id")
+        .annotate(q=Sum("qty"))
+        .values_list("lot_id", "to_location_id", "q")
+        .order_by()
+    ):
+        ledger[(lot_id, location_id)] += int(qty)
+    for lot_id, location_id, qty in (
+        StockMove.objects.exclude(from_location__kind__in=source)
+        .values("lot_id", "from_location_id")
+        .annotate(q=Sum("qty"))
+        .values_list("lot_id", "from_location_id", "q")
+        .order_by()
+    ):
+        ledger[(lot_id, location_id)] -= int(qty)
+    reserved: dict[int, int] = defaultdict(int)
+    for balance_id, qty in (
+        Reservation.objects.filter(status=ReservationStatus.ACTIVE)
+        .values("balance_id")
+        .annotate(q=Sum("qty"))
+        .values_list("balance_id", "q")
+        .order_by()
+    ):
+        reserved[balance_id] = int(qty)
+    differences = []
+    seen = set()
+    for pk, lot_id, location_id, on_hand, held in StockBalance.objects.values_list(
+        "pk", "lot_id", "location_id", "on_hand", "reserved"
+    ).iterator(chunk_size=5000):
+        key = (lot_id, location_id)
+        seen.add(key)
+        expected = ledger.get(key, 0)
+        if on_hand != expected:
+            differences.append(LedgerDifference(lot_id, location_id, "on_hand", on_hand, expected))
+        if held != reserved.get(pk, 0):
+            differences.append(LedgerDifference(lot_id, location_id, "reserved", held, reserved.get(pk, 0)))
+    for key, qty in sorted(ledger.items()):
+        if key not in seen and qty != 0:
+            differences.append(LedgerDifference(key[0], key[1], "on_hand", 0, qty))
+    return differences
+
+
+# --- stock on hand, valuation, expiry ---------------------------------------------------------
+VALUE = ExpressionWrapper(
+    F("on_hand") * F("lot__unit_cost"), output_field=DecimalField(max_digits=20, decimal_places=4)
+)
+
+
+def balances_for(user: Any) -> QuerySet[StockBalance]:
+    """Balances in store and quarantine locations of the sites the user may see."""
+    return scoped(
+        StockBalance.objects.filter(
+            location__kind__in=[*STOCK_KINDS, LocationKind.QUARANTINE, LocationKind.IN_TRANSIT], on_hand__gt=0
+        ),
+        user,
+    )
+
+
+def filter_balances(qs: QuerySet[StockBalance], params: Any) -> QuerySet[StockBalance]:
+    """The stock-on-hand filters (warehouse, item, category, QC status, expiry window, text)."""
+    if warehouse := params.get("warehouse"):
+        qs = (
+            qs.filter(location__site__code=warehouse)
+            if not str(warehouse).isdigit()
+            else qs.filter(location__site_id=int(warehouse))
+        )
+    if item := params.get("item"):
+        qs = qs.filter(item__code=item) if not str(item).isdigit() else qs.filter(item_id=int(item))
+    if category := params.get("category"):
+        qs = qs.filter(
+            Q(item__category__code=category)
+            | Q(item__category__parent__code=category)
+            | Q(item__category__parent__parent__code=category)
+        )
+    if qc := params.get("qc_status"):
+        qs = qs.filter(lot__qc_status=qc)
+    if expiry := params.get("expiry"):
+        on = timezone.localdate()
+        if expiry == "expired":
+            qs = qs.filter(lot__expiry__lt=on)
+        elif str(expiry).isdigit():
+            qs = qs.filter(lot__expiry__gte=on, lot__expiry__lte=on + dt.timedelta(days=int(expiry)))
+    if q := (params.get("q") or "").strip():
+        qs = qs.filter(Q(item__code__icontains=q) | Q(item__name__icontains=q) | Q(lot__batch__icontains=q))
+    return qs
+
+
+def stock_on_hand(qs: QuerySet[StockBalance]) -> QuerySet[StockBalance]:
+    return (
+        qs.select_related("item", "lot", "location", "location__site")
+        .annotate(value=VALUE)
+        .order_by("location__site__code", "item__code", "lot__expiry", "lot__batch", "location__code")
+    )
+
+
+def expiry_alert_days() -> tuple[int, int]:
+    days = getattr(settings, "BAOGONG_EXPIRY_ALERT_DAYS", (30, 7))
+    return int(days[0]), int(days[1])
+
+
+def expiring(user: Any, *, within: int | None = None) -> QuerySet[StockBalance]:
+    """Stock whose lot expires within ``within`` days (default: the longer alert), or already expired."""
+    days = within if within is not None else expiry_alert_days()[0]
+    limit = timezone.localdate() + dt.timedelta(days=days)
+    return stock_on_hand(balances_for(user).filter(location__kind__in=list(STOCK_KINDS), lot__expiry__lte=limit))
+
+
+def expiry_band(expiry: dt.date | None, on: dt.date | None = None) -> str:
+    on = on or timezone.localdate()
+    if expiry is None:
+        return "none"
+    days = (expiry - on).days
+    if days < 0:
+        return "expired"
+    short, urgent = expiry_alert_days()
+    if days <= urgent:
+        return f"≤{urgent}"
+    if days <= short:
+        return f"≤{short}"
+    if days <= 90:
+        return "≤90"
+    return ">90"
+
+
+def valuation(qs: QuerySet[StockBalance], by: str) -> list[dict[str, Any]]:
+    """Stock value at lot cost grouped by ``warehouse``, ``category`` or ``expiry`` band."""
+    if by == "expiry":
+        bands: dict[str, dict[str, Any]] = {}
+        for expiry, on_hand, value in qs.annotate(value=VALUE).values_list("lot__expiry", "on_hand", "value"):
+            band = expiry_band(expiry)
+            row = bands.setdefault(band, {"key": band, "label": band, "qty": 0, "value": Decimal(0)})
+            row["qty"] += on_hand
+            row["value"] += value or 0
+        order = ["expired", *sorted((b for b in bands if b.startswith("≤")), key=lambda b: int(b[1:])), ">90", "none"]
+        return [bands[b] for b in order if b in bands]
+    fields = {
+        "warehouse": ("location__site__code", "location__site__name"),
+        "category": ("item__category__code", "item__category__name"),
+    }[by]
+    rows = (
+        qs.values(*fields)
+        .annotate(qty=Coalesce(Sum("on_hand"), 0), value=Coalesce(Sum(VALUE), Decimal(0), output_field=DecimalField()))
+        .order_by(fields[0])
+    )
+    return [
+        {"key": r[fields[0]] or "", "label": r[fields[1]] or "—", "qty": r["qty"], "value": r["value"]} for r in rows
+    ]
+
+
+def moves_for(user: Any) -> QuerySet[StockMove]:
+    """Moves whose source or destination is at a site the user may see."""
+    qs = StockMove.objects.select_related("lot", "item", "from_location__site", "to_location__site", "actor")
+    from baogong.core.scoping import user_scope
+
+    scope = user_scope(user)
+    if scope.is_global:
+        return qs
+    q = Q(pk__in=[])
+    for end in ("from_location", "to_location"):
+        q |= Q(**{f"{end}__site__organisation_id__in": scope.organisation_ids})
+        q |= Q(**{f"{end}__site_id__in": scope.site_ids})
+    return qs.filter(q)
+
+
+def locations_for(user: Any, site_id: int | None = None) -> QuerySet[Location]:
+    qs = scoped(Location.objects.filter(kind__in=list(STOCK_KINDS), is_active=True), user).select_related("site")
+    if site_id:
+        qs = qs.filter(site_id=site_id)
+    return qs.order_by("site__code", "code")
