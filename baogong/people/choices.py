@@ -1,0 +1,52 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PersonKind(models.TextChoices):
+    STAFF = "staff", _("Staff")
+    VOLUNTEER = "volunteer", _("Volunteer")
+    RESIDENT = "resident", _("Resident")
+    GUEST = "guest", _("Guest")
+
+
+class HealthStatus(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    POSITIVE = "positive", _("Positive")
+    CLOSE_CONTACT = "close_contact", _("Close contact")
+
+
+class TestKind(models.TextChoices):
+    ANTIGEN = "antigen", _("Antigen")
+    PCR = "pcr", _("PCR")
+
+
+class TestResult(models.TextChoices):
+    NEGATIVE = "negative", _("Negative")
+    POSITIVE = "positive", _("Positive")
+    INVALID = "invalid", _("Invalid")
+
+
+class TestSource(models.TextChoices):
+    OFFICER = "officer", _("Entered by a health officer")
+    SELF = "self", _("Self-reported")
+    IMPORT = "import", _("Imported")
+
+
+class DutyType(models.TextChoices):
+    SUPPLY = "supply", _("Supply")
+    PRODUCTION = "production", _("Production")
+    BUSINESS = "business", _("Business operations")
+    WATCH = "watch", _("On-duty watch")
+    COMMUNITY = "community", _("Community volunteering")
+    VOLUNTEER_TEAM = "volunteer_team", _("Dispatched volunteer team")
+
+
+class Shift(models.TextChoices):
+    DAY = "day", _("Day")
+    NIGHT = "night", _("Night")
+    FULL = "full", _("Full day")
+
+
+class IncidentStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
