@@ -1,0 +1,34 @@
+from django.utils.translation import gettext_lazy as _
+
+from baogong.core.errors import Conflict, DomainError, InvalidTransition, NotFound, ValidationFailed
+
+
+class RequestInvalid(ValidationFailed):
+    code = "request_invalid"
+    default_message = _("The request has errors.")
+
+
+class RequestStateInvalid(InvalidTransition):
+    code = "request_state_invalid"
+    default_message = _("This step is not allowed in the request's current state.")
+
+
+class RequestLinkInvalid(NotFound):
+    code = "request_link_invalid"
+    default_message = _("This request link is not valid or has been revoked.")
+
+
+class RequestLinkRateLimited(DomainError):
+    code = "request_link_rate_limited"
+    status_code = 429
+    default_message = _("Too many requests through this link; please try again later.")
+
+
+class AllocationInvalid(ValidationFailed):
+    code = "allocation_invalid"
+    default_message = _("The allocation run cannot be made.")
+
+
+class AllocationStale(Conflict):
+    code = "allocation_stale"
+    default_message = _("Stock or requests changed since the preview; run the allocation again.")

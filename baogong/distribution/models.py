@@ -1,0 +1,272 @@
+"""Requests for supplies, entitlement norms, no-login request links and allocation runs."""
+
+from __future__ import annotations
+
+import secrets
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from baogong.core.models import TimeStampedModel
+from baogong.distribution.choices import AllocationRunStatus, RequestChannel, RequestStatus
+
+
+class Norm(TimeStampedModel):
+    """Per-person entitlement of one item (issue units per person), capping a line's claim."""
+
+    item = models.OneToOneField("catalog.Item", verbose_name=_("item"), related_name="norm", on_delete=models.PROTECT)
+    qty_per_person = models.DecimalField(
+        _("units per person"), max_digits=10, decimal_places=4, validators=[MinValueValidator(0)]
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("entitlement norm")
+        verbose_name_plural = _("entitlement norms")
+        ordering = ["item__code"]
+        constraints = [models.CheckConstraint(condition=models.Q(qty_per_person__gte=0), name="distribution_norm_ge_0")]
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.qty_per_person}"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return None, None
+
+
+def new_link_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class RequestLink(TimeStampedModel):
+    """A per-recipient link that lets someone without an account file requests."""
+
+    recipient = models.ForeignKey(
+        "orgs.Site", verbose_name=_("recipient"), related_name="request_links", on_delete=models.PROTECT
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_link_token, editable=False)
+    label = models.CharField(_("label"), max_length=128, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    scope_org_field: ClassVar[str] = "recipient__organisation_id"
+    scope_site_field: ClassVar[str] = "recipient_id"
+
+    class Meta:
+        verbose_name = _("request link")
+        verbose_name_plural = _("request links")
+        ordering = ["-created_at", "-id"]
+        permissions = [("manage_request_links", "Can create and revoke request links")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} ({self.token[:6]}…)"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.recipient.organisation_id, self.recipient_id
+
+
+class Request(TimeStampedModel):
+    """A recipient's request for supplies: lines of item, quantity and needed-by date."""
+
+    number = models.CharField(_("number"), max_length=32, unique=True, null=True, blank=True)
+    recipient = models.ForeignKey(
+        "orgs.Site", verbose_name=_("recipient"), related_name="supply_requests", on_delete=models.PROTECT
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.DRAFT, db_index=True
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=RequestChannel.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("filed by"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    link = models.ForeignKey(
+        RequestLink,
+        verbose_name=_("request link"),
+        null=True,
+        blank=True,
+        related_name="requests",
+        on_delete=models.PROTECT,
+    )
+    submitter_name = models.CharField(_("submitter name"), max_length=64, blank=True)
+    submitter_phone = models.CharField(_("submitter phone"), max_length=32, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, db_index=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    rejection_reason = models.CharField(_("rejection reason"), max_length=500, blank=True)
+    cancel_reason = models.CharField(_("cancellation reason"), max_length=500, blank=True)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+
+    scope_org_field: ClassVar[str] = "recipient__organisation_id"
+    scope_site_field: ClassVar[str] = "recipient_id"
+
+    class Meta:
+        verbose_name = _("supply request")
+        verbose_name_plural = _("supply requests")
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("submit_request", "Can submit requests"),
+            ("approve_request", "Can approve, reject and cut requests"),
+            ("cancel_request", "Can cancel requests"),
+            ("import_requests", "Can import requests from Excel"),
+            ("file_for_others", "Can file requests on behalf of any recipient"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"#{self.pk}"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.recipient.organisation_id, self.recipient_id
+
+
+class RequestLine(models.Model):
+    """One item of a request. Quantities are whole issue units."""
+
+    request = models.ForeignKey(Request, verbose_name=_("request"), related_name="lines", on_delete=models.CASCADE)
+    item = models.ForeignKey("catalog.Item", verbose_name=_("item"), related_name="+", on_delete=models.PROTECT)
+    qty = models.PositiveIntegerField(_("requested quantity"), validators=[MinValueValidator(1)])
+    needed_by = models.DateField(_("needed by"))
+    approved_qty = models.PositiveIntegerField(_("approved quantity"), null=True, blank=True)
+    cut_reason = models.CharField(_("reason for the cut"), max_length=500, blank=True)
+    allocated_qty = models.PositiveIntegerField(_("allocated quantity"), default=0)
+    shipped_qty = models.PositiveIntegerField(_("shipped quantity"), default=0)
+    delivered_qty = models.PositiveIntegerField(_("delivered quantity"), default=0)
+
+    scope_org_field: ClassVar[str] = "request__recipient__organisation_id"
+    scope_site_field: ClassVar[str] = "request__recipient_id"
+
+    class Meta:
+        verbose_name = _("request line")
+        verbose_name_plural = _("request lines")
+        ordering = ["request_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(qty__gte=1), name="distribution_line_qty_ge_1"),
+            models.CheckConstraint(
+                condition=models.Q(approved_qty__isnull=True) | models.Q(approved_qty__lte=models.F("qty")),
+                name="distribution_line_approved_le_requested",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(allocated_qty=0)
+                | models.Q(approved_qty__isnull=False, allocated_qty__lte=models.F("approved_qty")),
+                name="distribution_line_allocated_le_approved",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request} / {self.item_id} × {self.qty}"
+
+    @property
+    def outstanding(self) -> int:
+        """Approved units not yet allocated (what carries over to the next run)."""
+        return max(0, (self.approved_qty or 0) - self.allocated_qty)
+
+
+class AllocationRun(TimeStampedModel):
+    """One run of the allocation engine: a preview, then confirmed (stock reserved) or discarded."""
+
+    status = models.CharField(
+        _("status"), max_length=16, choices=AllocationRunStatus.choices, default=AllocationRunStatus.PREVIEW
+    )
+    warehouses = models.ManyToManyField("orgs.Site", verbose_name=_("warehouses"), related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("run by"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    stock_snapshot = models.JSONField(_("stock used"), default=dict, blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("allocation run")
+        verbose_name_plural = _("allocation runs")
+        ordering = ["-created_at", "-id"]
+        permissions = [("run_allocation", "Can run and confirm allocations")]
+
+    def __str__(self) -> str:
+        return f"AR-{self.pk}"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return None, None
+
+
+class AllocationLine(models.Model):
+    """What one request line gets in a run, and why."""
+
+    run = models.ForeignKey(AllocationRun, verbose_name=_("run"), related_name="lines", on_delete=models.CASCADE)
+    request_line = models.ForeignKey(
+        RequestLine, verbose_name=_("request line"), related_name="allocations", on_delete=models.PROTECT
+    )
+    tier = models.PositiveSmallIntegerField(_("tier"))
+    outstanding = models.PositiveIntegerField(_("outstanding"))
+    entitlement = models.PositiveIntegerField(_("entitlement"), null=True, blank=True)
+    claim = models.PositiveIntegerField(_("claim"))
+    qty = models.PositiveIntegerField(_("allocated"))
+    basis = models.CharField(_("basis"), max_length=16)
+    available = models.PositiveIntegerField(_("units left for the tier"))
+    tier_total = models.PositiveIntegerField(_("tier total claim"))
+    share = models.PositiveIntegerField(_("share"))
+    remainder = models.PositiveBigIntegerField(_("remainder"))
+    rank = models.PositiveIntegerField(_("remainder rank"), null=True, blank=True)
+    extra_unit = models.BooleanField(_("got a leftover unit"), default=False)
+    sources = models.JSONField(_("sources"), default=list)  # [{"warehouse": site_id, "qty": n, "km": d}]
+
+    class Meta:
+        verbose_name = _("allocation line")
+        verbose_name_plural = _("allocation lines")
+        ordering = ["run_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "request_line"], name="distribution_allocline_once_per_run"),
+            models.CheckConstraint(condition=models.Q(qty__lte=models.F("claim")), name="distribution_alloc_le_claim"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} / {self.request_line_id}: {self.qty}"
+
+
+class AllocationReservation(models.Model):
+    """The inventory reservations made when a run was confirmed, per allocation line."""
+
+    line = models.ForeignKey(
+        AllocationLine, verbose_name=_("allocation line"), related_name="reservations", on_delete=models.CASCADE
+    )
+    warehouse = models.ForeignKey("orgs.Site", verbose_name=_("warehouse"), related_name="+", on_delete=models.PROTECT)
+    reservation = models.ForeignKey(
+        "inventory.Reservation", verbose_name=_("reservation"), related_name="+", on_delete=models.PROTECT
+    )
+    qty = models.PositiveIntegerField(_("quantity"))
+    shipped_qty = models.PositiveIntegerField(_("shipped quantity"), default=0)
+
+    class Meta:
+        verbose_name = _("allocation reservation")
+        verbose_name_plural = _("allocation reservations")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.line} @ {self.warehouse_id}: {self.qty}"

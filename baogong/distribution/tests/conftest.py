@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+
+from baogong.catalog import actions as catalog_actions
+from baogong.catalog.models import Category, Item
+from baogong.core.audit import SystemActor
+from baogong.distribution import actions
+from baogong.distribution.actions import LineInput
+from baogong.orgs.models import Grant, Site
+
+SYSTEM = SystemActor("test")
+
+
+def in_days(n: int) -> dt.date:
+    return dt.date.today() + dt.timedelta(days=n)
+
+
+@pytest.fixture
+def system() -> SystemActor:
+    return SYSTEM
+
+
+@pytest.fixture
+def commander(user: Any) -> Any:
+    return user("commander")
+
+
+@pytest.fixture
+def n95(base: None) -> Item:
+    return catalog_actions.create_item(
+        {
+            "code": "N95",
+            "name": "医用防护口罩",
+            "unit": "盒",
+            "category": Category.objects.get(code="EPI-MASK"),
+            "reference_price": Decimal("250"),
+        },
+        actor=SYSTEM,
+    )
+
+
+@pytest.fixture
+def rice(base: None) -> Item:
+    return catalog_actions.create_item(
+        {"code": "RICE", "name": "大米", "unit": "袋", "reference_price": Decimal("60")}, actor=SYSTEM
+    )
+
+
+@pytest.fixture
+def hospital(base: None) -> Site:
+    return Site.objects.get(code="FH-FCL")
+
+
+@pytest.fixture
+def elderly_home(base: None) -> Site:
+    return Site.objects.get(code="EH-TY")
+
+
+@pytest.fixture
+def street(base: None) -> Site:
+    return Site.objects.get(code="SO-310113007")
+
+
+@pytest.fixture
+def recipient_user(base: None, elderly_home: Site) -> Any:
+    """A user of the elderly home who may file its requests (granted that one site)."""
+    made = get_user_model().objects.create_user(username="eh-clerk", password="x")
+    Grant.objects.create(user=made, site=elderly_home)
+    made.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="distribution", codename__in=["add_request", "view_request"])
+    )
+    return get_user_model().objects.get(pk=made.pk)
+
+
+@pytest.fixture
+def file() -> Any:
+    def do(recipient: Site, *lines: tuple[Item, int, dt.date], actor: Any = SYSTEM, submit: bool = True, **kw: Any):
+        return actions.file_request(
+            recipient, [LineInput(item=i, qty=q, needed_by=d) for i, q, d in lines], actor=actor, submit=submit, **kw
+        )
+
+    return do
