@@ -1,0 +1,244 @@
+"""Pages of missions, cost lines and claims. Each view parses, checks permission, calls one action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from baogong.core.audit import history_for
+from baogong.core.errors import DomainError
+from baogong.core.excel import XLSX_CONTENT_TYPE
+from baogong.core.htmx import paginate, render_page_or_partial
+from baogong.core.pdf import pdf_response
+from baogong.core.permissions import require_perm
+from baogong.core.scoping import get_scoped_or_404
+from baogong.finance import actions, queries
+from baogong.finance.choices import CostCategory, CostStatus
+from baogong.finance.documents import statement_workbook
+from baogong.finance.forms import CostLineForm, MissionForm, PaymentForm, ReasonForm
+from baogong.finance.models import CostLine, ReimbursementClaim
+
+
+def _form_errors(form: Any, exc: DomainError) -> None:
+    details = exc.details if isinstance(exc.details, dict) else {}
+    if not details:
+        form.add_error(None, str(exc.message))
+    for key, errors in details.items():
+        for error in errors if isinstance(errors, list) else [errors]:
+            form.add_error(key if key in form.fields else None, str(error))
+
+
+def _flash(request: HttpRequest, exc: DomainError) -> None:
+    details = exc.details if isinstance(exc.details, dict) else {}
+    texts = [str(e) for errors in details.values() for e in (errors if isinstance(errors, list) else [errors])]
+    for text in texts or [str(exc.message)]:
+        messages.error(request, text)
+
+
+@require_perm("finance.view_mission")
+def mission_list(request: HttpRequest) -> HttpResponse:
+    missions = queries.missions_for(request.user).order_by("code")
+    rows = {r["code"]: r for r in queries.budget_vs_actual(request.user)}
+    page = paginate(request, missions)
+    for mission in page.object_list:
+        mission.actual = rows.get(mission.code, {}).get("actual")
+    return render(request, "finance/mission_list.html", {"page": page})
+
+
+@require_perm("finance.add_mission")
+def mission_create(request: HttpRequest) -> HttpResponse:
+    form = MissionForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "recipients"}
+        try:
+            mission = actions.create_mission(data, recipients=form.cleaned_data["recipients"], actor=request.user)
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Mission created."))
+            return redirect("finance:mission_detail", pk=mission.pk)
+    return render(request, "finance/mission_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_perm("finance.view_mission")
+def mission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = get_scoped_or_404(queries.missions_for(request.user), request.user, pk=pk)
+    context = {
+        "mission": mission,
+        "st": queries.statement(mission),
+        "cost_form": CostLineForm(),
+        "claimable": queries.claimable_lines(mission),
+        "history": history_for(mission)[:20],
+        "today": timezone.localdate(),
+    }
+    return render(request, "finance/mission_detail.html", context)
+
+
+@require_perm("finance.view_mission")
+def mission_statement_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = get_scoped_or_404(queries.missions_for(request.user), request.user, pk=pk)
+    response = HttpResponse(statement_workbook(queries.statement(mission)), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="statement-{mission.code}.xlsx"'
+    return response
+
+
+@require_perm("finance.view_mission")
+def mission_statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = get_scoped_or_404(queries.missions_for(request.user), request.user, pk=pk)
+    context = {"st": queries.statement(mission), "printed_at": timezone.localtime()}
+    return pdf_response("finance/statement_pdf.html", context, f"statement-{mission.code}.pdf")
+
+
+@require_perm("finance.add_costline")
+def cost_add(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = get_scoped_or_404(queries.missions_for(request.user), request.user, pk=pk)
+    form = CostLineForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "attachment"}
+        try:
+            actions.add_cost_line(mission, data, attachment=form.cleaned_data.get("attachment"), actor=request.user)
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Cost line added."))
+            return redirect("finance:mission_detail", pk=mission.pk)
+    context = {"form": form, "mission": mission}
+    return render(request, "finance/cost_form.html", context, status=400 if form.errors else 200)
+
+
+@require_perm("finance.view_costline")
+def cost_list(request: HttpRequest) -> HttpResponse:
+    lines = queries.filter_cost_lines(queries.cost_lines_for(request.user), request.GET).order_by("incurred_on", "pk")
+    context = {
+        "page": paginate(request, lines),
+        "params": request.GET,
+        "categories": CostCategory.choices,
+        "statuses": CostStatus.choices,
+        "total": queries.total(lines),
+    }
+    return render_page_or_partial(request, "finance/cost_list.html", "finance/partials/_cost_table.html", context)
+
+
+@require_POST
+@require_perm("finance.approve_costline")
+def cost_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    line = get_scoped_or_404(CostLine.objects.all(), request.user, pk=pk)
+    try:
+        actions.approve_cost_line(line, actor=request.user)
+    except DomainError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, _("Cost line approved."))
+    return redirect("finance:mission_detail", pk=line.mission_id)
+
+
+@require_POST
+@require_perm("finance.approve_costline")
+def cost_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    line = get_scoped_or_404(CostLine.objects.all(), request.user, pk=pk)
+    try:
+        actions.reject_cost_line(line, request.POST.get("reason", ""), actor=request.user)
+    except DomainError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, _("Cost line rejected."))
+    return redirect("finance:mission_detail", pk=line.mission_id)
+
+
+@require_POST
+@require_perm("finance.approve_costline")
+def goods_sync(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = get_scoped_or_404(queries.missions_for(request.user), request.user, pk=pk)
+    try:
+        made = actions.sync_goods_costs(mission, until=timezone.localdate(), actor=request.user)
+    except DomainError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, _("%(n)d goods cost lines added.") % {"n": len(made)})
+    return redirect("finance:mission_detail", pk=mission.pk)
+
+
+@require_POST
+@require_perm("finance.manage_claim")
+def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
+    mission = get_scoped_or_404(queries.missions_for(request.user), request.user, pk=pk)
+    ids = [int(v) for v in request.POST.getlist("lines") if v.isdigit()]
+    lines = list(CostLine.objects.filter(pk__in=ids, mission=mission))
+    try:
+        claim = actions.create_claim(mission, lines, actor=request.user)
+    except DomainError as exc:
+        _flash(request, exc)
+        return redirect("finance:mission_detail", pk=mission.pk)
+    messages.success(request, _("Claim %(n)s prepared.") % {"n": claim.number})
+    return redirect("finance:claim_detail", pk=claim.pk)
+
+
+@require_perm("finance.view_reimbursementclaim")
+def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_scoped_or_404(queries.claims_for(request.user), request.user, pk=pk)
+    context = {
+        "claim": claim,
+        "lines": claim.lines.order_by("incurred_on", "pk"),
+        "payments": claim.payments.all(),
+        "payment_form": PaymentForm(initial={"received_on": timezone.localdate(), "amount": claim.outstanding}),
+        "reason_form": ReasonForm(),
+        "history": history_for(claim)[:20],
+    }
+    return render(request, "finance/claim_detail.html", context)
+
+
+@require_POST
+@require_perm("finance.manage_claim")
+def claim_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_scoped_or_404(ReimbursementClaim.objects.all(), request.user, pk=pk)
+    try:
+        actions.submit_claim(claim, on=timezone.localdate(), actor=request.user)
+    except DomainError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, _("Claim submitted."))
+    return redirect("finance:claim_detail", pk=claim.pk)
+
+
+@require_POST
+@require_perm("finance.manage_claim")
+def claim_payment(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_scoped_or_404(ReimbursementClaim.objects.all(), request.user, pk=pk)
+    form = PaymentForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("finance:claim_detail", pk=claim.pk)
+    try:
+        actions.record_claim_payment(
+            claim,
+            form.cleaned_data["amount"],
+            received_on=form.cleaned_data["received_on"],
+            reference=form.cleaned_data["reference"],
+            actor=request.user,
+        )
+    except DomainError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, _("Payment recorded."))
+    return redirect("finance:claim_detail", pk=claim.pk)
+
+
+@require_POST
+@require_perm("finance.manage_claim")
+def claim_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_scoped_or_404(ReimbursementClaim.objects.all(), request.user, pk=pk)
+    try:
+        actions.reject_claim(claim, request.POST.get("reason", ""), actor=request.user)
+    except DomainError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, _("Claim rejected; its cost lines can be claimed again."))
+    return redirect("finance:claim_detail", pk=claim.pk)
