@@ -57,6 +57,8 @@ OPEN_ORDER_STATUSES = [
     OrderStatus.PARTIALLY_RECEIVED,
 ]
 
+PLACED_ORDER_STATUSES = [OrderStatus.APPROVED, OrderStatus.PARTIALLY_RECEIVED, OrderStatus.RECEIVED]
+
 
 class InspectionDecision(models.TextChoices):
     RELEASE = "release", _("Release")
@@ -68,3 +70,32 @@ class SampleResult(models.TextChoices):
     NOT_TESTED = "not_tested", _("Not tested")
     PASS = "pass", _("Pass")
     FAIL = "fail", _("Fail")
+
+
+# Catalog category code (or an ancestor's) → the supply category whose licences it needs.
+CATALOG_SUPPLY_CATEGORY: dict[str, str] = {
+    "MED-DEV-IVD": SupplyCategory.IVD,
+    "MED-DEV": SupplyCategory.PROTECTIVE,
+    "EPI-MASK": SupplyCategory.PROTECTIVE,
+    "EPI-GOWN": SupplyCategory.PROTECTIVE,
+    "EPI-DISINF": SupplyCategory.DISINFECTANT,
+    "EPI": SupplyCategory.PROTECTIVE,
+    "DRUG": SupplyCategory.DRUG,
+    "LIFE": SupplyCategory.FOOD,
+    "AGRI": SupplyCategory.GENERAL,
+    "FUEL": SupplyCategory.GENERAL,
+}
+
+# NMPA's first antigen-kit registrations (FACTS.md §2.5): number → registrant.
+NMPA_ANTIGEN_REGISTRANTS: dict[str, str] = {
+    "国械注准20203400830": "广州万孚生物技术股份有限公司",
+    "国械注准20203400831": "北京金沃夫生物工程科技有限公司",
+    "国械注准20203400940": "深圳华大因源医药科技有限公司",
+    "国械注准20223400308": "北京华科泰生物技术股份有限公司",
+    "国械注准20223400346": "南京诺唯赞医疗科技有限公司",
+    "国械注准20223400347": "天津博奥赛斯生物科技股份有限公司",
+    "国械注准20223400348": "北京热景生物技术股份有限公司",
+    "国械注准20223400349": "重庆明道捷测生物科技有限公司",
+    "国械注准20223400350": "北京乐普诊断科技股份有限公司",
+    "国械注准20223400351": "北京万泰生物药业股份有限公司",
+}

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -68,3 +69,112 @@ def make_supplier(user, media):
         return supplier
 
     return make
+
+
+ANTIGEN_NUMBER = "国械注准20223400346"
+ANTIGEN_REGISTRANT = "南京诺唯赞医疗科技有限公司"
+FAKE_ANTIGEN_NUMBER = "沪宝械备20200123"
+
+
+@pytest.fixture
+def items(user):
+    from baogong.catalog.actions import create_item
+    from baogong.catalog.models import Category
+
+    commander = user("commander")
+    antigen = create_item(
+        {
+            "code": "AG-20",
+            "name": "新冠抗原检测试剂盒(胶体金法) 20人份",
+            "category": Category.objects.get(code="MED-DEV-IVD"),
+            "unit": "盒",
+            "regulatory_number": ANTIGEN_NUMBER,
+            "reference_price": Decimal("490.00"),
+            "shelf_life_days": 540,
+        },
+        actor=commander,
+    )
+    mask = create_item(
+        {
+            "code": "MASK-N95",
+            "name": "医用防护口罩 N95",
+            "category": Category.objects.get(code="EPI-MASK"),
+            "unit": "盒",
+            "reference_price": Decimal("100.00"),
+            "shelf_life_days": 730,
+        },
+        actor=commander,
+    )
+    rice = create_item(
+        {
+            "code": "RICE-10",
+            "name": "大米 10kg",
+            "category": Category.objects.get(code="LIFE-GRAIN"),
+            "unit": "袋",
+            "reference_price": Decimal("60.00"),
+        },
+        actor=commander,
+    )
+    return {"antigen": antigen, "mask": mask, "rice": rice}
+
+
+@pytest.fixture
+def place_order(user, make_supplier, items):
+    """An order placed (no approval levels configured) through the real actions."""
+    from baogong.orgs.models import Site
+
+    def place(supplier=None, lines=None, emergency=False):
+        supplier = supplier or make_supplier(categories=("protective", "ivd"))
+        warehouse = Site.objects.get(code="WH-BY")
+        lines = lines or [("antigen", 100, "480.00")]
+        order = actions.create_order(
+            supplier.organisation,
+            supplier,
+            [
+                actions.OrderLineInput(
+                    item=items[key],
+                    qty=qty,
+                    unit_price=Decimal(price),
+                    delivery_date=dt.date.today() + dt.timedelta(days=3),
+                    warehouse=warehouse,
+                )
+                for key, qty, price in lines
+            ],
+            actor=user("procurement"),
+        )
+        return actions.submit_order(
+            order, actor=user("procurement"), emergency=emergency, emergency_reason="急用" if emergency else ""
+        )
+
+    return place
+
+
+def receive(user, order, batch, qty=None, expiry=None, production=None):
+    line = order.lines.get()
+    return actions.receive_against_order(
+        order,
+        [
+            actions.ReceiveLineInput(
+                line=line,
+                qty=qty or line.qty,
+                batch=batch,
+                production_date=production or dt.date.today() - dt.timedelta(days=30),
+                expiry=expiry or dt.date.today() + dt.timedelta(days=400),
+            )
+        ],
+        actor=user("procurement"),
+    )
+
+
+def good_inspection(receipt, **overrides):
+    values = {
+        "batch": receipt.lot.batch,
+        "registration_number": ANTIGEN_NUMBER,
+        "registrant": ANTIGEN_REGISTRANT,
+        "production_date": receipt.lot.production_date,
+        "expiry": receipt.lot.expiry,
+        "has_inspection_report": True,
+        "sample_result": "pass",
+    }
+    values.update(overrides)
+    return actions.InspectionInput(**values)
