@@ -129,7 +129,7 @@ def solve_vrplib(path: str | Path, seconds: float, seed: int = 0) -> dict[str, A
 # ---------------------------------------------------------------------------------------------
 
 DIMENSIONS = ("kg", "litres", "cases")
-UNASSIGNED_PRIZE = 10**9  # a stop left out costs more than any route; only infeasible ones are dropped
+UNASSIGNED_PRIZE = 10**7  # metres (10,000 km): leaving a stop out costs more than any route
 
 
 @dataclass(frozen=True)
@@ -277,6 +277,10 @@ class _ProgressStop:
         return done
 
 
+def _fits(demand: tuple[int, int, int], capacity: tuple[int, int, int]) -> bool:
+    return all(c <= 0 or d <= c for d, c in zip(demand, capacity, strict=True))
+
+
 def _capacity(values: tuple[int, int, int]) -> list[int]:
     big = 2**40
     return [v if v > 0 else big for v in values]
@@ -292,6 +296,10 @@ def plan_routes(
     started = time.perf_counter()
     if not vehicles:
         return PlanResult([], [s.key for s in stops], 0.0, 0.0)
+    too_big = [s for s in stops if not any(_fits(s.demand, v.capacity) for v in vehicles)]
+    stops = [s for s in stops if s not in too_big]
+    if not stops:
+        return PlanResult([], [s.key for s in too_big], 0.0, round(time.perf_counter() - started, 2))
     points, depot_index = _points(stops, vehicles)
     matrix = build_matrix(points, options)
     model = pyvrp.Model()
@@ -340,7 +348,7 @@ def plan_routes(
         vehicle = next(v for v in vehicles if v.key == vkey)
         routes.append(evaluate_route(vehicle, [by_key[k] for k in order], options, matrix=(matrix, points)))
     routes.sort(key=lambda r: [v.key for v in vehicles].index(r.vehicle_key))
-    unassigned = [s.key for s in stops if s.key not in served]
+    unassigned = [s.key for s in too_big] + [s.key for s in stops if s.key not in served]
     return PlanResult(
         routes=routes,
         unassigned=unassigned,

@@ -1,0 +1,428 @@
+"""Every state change of vehicles, drivers, passes and route plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from baogong.core import audit
+from baogong.core.notify import notify
+from baogong.core.scoping import user_scope
+from baogong.fleet import routing
+from baogong.fleet.choices import PlanStatus, VehicleStatus
+from baogong.fleet.errors import DriverInvalid, PassInvalid, PlanBusy, PlanInvalid, VehicleInvalid
+from baogong.fleet.models import Driver, PlannedRoute, RoutePlan, RouteStop, Vehicle, VehiclePass
+from baogong.orgs.models import AdministrativeArea, Organisation, Site
+
+VEHICLE_FIELDS = [
+    "organisation",
+    "plate",
+    "kind",
+    "capacity_kg",
+    "capacity_m3",
+    "capacity_cases",
+    "cold_chain",
+    "home_depot",
+    "status",
+]
+DRIVER_FIELDS = [
+    "organisation",
+    "name",
+    "phone",
+    "user",
+    "licence_number",
+    "licence_class",
+    "licence_expiry",
+    "is_active",
+]
+PASS_FIELDS = ["number", "vehicle", "route_description", "valid_from", "valid_until", "issuing_body"]
+
+
+def _clean(obj: Any, error: type[Exception], exclude: list[str] | None = None) -> None:
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise error(details=exc.message_dict) from exc  # type: ignore[call-arg]
+
+
+def _check_org(organisation: Organisation | None, actor: Any, error: type[Exception], field: str) -> None:
+    if organisation is None or not user_scope(actor).allows(organisation_id=organisation.pk):
+        raise error(details={field: [_("You may not manage records of this organisation.")]})  # type: ignore[call-arg]
+
+
+# --- vehicles -------------------------------------------------------------------------------
+
+
+def create_vehicle(data: Mapping[str, Any], *, actor: Any) -> Vehicle:
+    with transaction.atomic(durable=True):
+        values = {k: v for k, v in data.items() if k in VEHICLE_FIELDS}
+        if isinstance(values.get("plate"), str):
+            values["plate"] = values["plate"].strip().upper()
+        vehicle = Vehicle(**values)
+        _clean(vehicle, VehicleInvalid)
+        _check_org(vehicle.organisation, actor, VehicleInvalid, "organisation")
+        vehicle.save()
+        audit.record("create_vehicle", vehicle, actor=actor, after=audit.snapshot(vehicle))
+        return vehicle
+
+
+def update_vehicle(vehicle: Vehicle, data: Mapping[str, Any], *, actor: Any) -> Vehicle:
+    with transaction.atomic(durable=True):
+        locked = Vehicle.objects.select_for_update().get(pk=vehicle.pk)
+        before = audit.snapshot(locked)
+        for key, value in data.items():
+            if key in VEHICLE_FIELDS and key not in {"plate", "organisation"}:
+                setattr(locked, key, value)
+        _clean(locked, VehicleInvalid)
+        locked.save()
+        audit.record("update_vehicle", locked, actor=actor, before=before, after=audit.snapshot(locked))
+        return locked
+
+
+def set_vehicle_status(vehicle: Vehicle, status: str, *, actor: Any) -> Vehicle:
+    if status not in VehicleStatus.values:
+        raise VehicleInvalid(details={"status": [_("Unknown status.")]})
+    with transaction.atomic(durable=True):
+        locked = Vehicle.objects.select_for_update().get(pk=vehicle.pk)
+        before = audit.snapshot(locked, ["status"])
+        locked.status = status
+        locked.save(update_fields=["status", "updated_at"])
+        audit.record("set_vehicle_status", locked, actor=actor, before=before, after=audit.snapshot(locked, ["status"]))
+        return locked
+
+
+# --- drivers --------------------------------------------------------------------------------
+
+
+def create_driver(data: Mapping[str, Any], *, actor: Any) -> Driver:
+    with transaction.atomic(durable=True):
+        driver = Driver(**{k: v for k, v in data.items() if k in DRIVER_FIELDS})
+        _clean(driver, DriverInvalid)
+        _check_org(driver.organisation, actor, DriverInvalid, "organisation")
+        driver.save()
+        audit.record("create_driver", driver, actor=actor, after=audit.snapshot(driver))
+        return driver
+
+
+def update_driver(driver: Driver, data: Mapping[str, Any], *, actor: Any) -> Driver:
+    with transaction.atomic(durable=True):
+        locked = Driver.objects.select_for_update().get(pk=driver.pk)
+        before = audit.snapshot(locked)
+        for key, value in data.items():
+            if key in DRIVER_FIELDS and key != "organisation":
+                setattr(locked, key, value)
+        _clean(locked, DriverInvalid)
+        locked.save()
+        audit.record("update_driver", locked, actor=actor, before=before, after=audit.snapshot(locked))
+        return locked
+
+
+# --- passes ---------------------------------------------------------------------------------
+
+
+def register_pass(
+    data: Mapping[str, Any], areas: Iterable[AdministrativeArea], *, scan: UploadedFile | None = None, actor: Any
+) -> VehiclePass:
+    """Record a vehicle pass (number, vehicle, areas, validity, issuing body, scanned copy)."""
+    area_list = list(areas)
+    with transaction.atomic(durable=True):
+        vpass = VehiclePass(**{k: v for k, v in data.items() if k in PASS_FIELDS})
+        errors: dict[str, list[str]] = {}
+        try:
+            vpass.full_clean(exclude=["scan"])
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if not area_list:
+            errors.setdefault("areas", []).append(_("A pass covers at least one area."))
+        if (
+            vpass.valid_from
+            and vpass.valid_until
+            and vpass.valid_until < vpass.valid_from
+            and "valid_until" not in errors
+        ):
+            errors.setdefault("valid_until", []).append(_("The pass ends before it starts."))
+        if errors:
+            raise PassInvalid(details=errors)
+        _check_org(vpass.vehicle.organisation, actor, PassInvalid, "vehicle")
+        if scan is not None:
+            vpass.scan.save(scan.name or "scan", scan, save=False)
+        vpass.save()
+        vpass.areas.set(area_list)
+        fields = [f.name for f in VehiclePass._meta.concrete_fields if f.name != "scan"]
+        after = {
+            **audit.snapshot(vpass, fields),
+            "scan": vpass.scan.name or None,
+            "areas": sorted(a.code for a in area_list),
+        }
+        audit.record("register_pass", vpass, actor=actor, after=after)
+        return vpass
+
+
+def revoke_pass(vpass: VehiclePass, *, actor: Any) -> VehiclePass:
+    with transaction.atomic(durable=True):
+        locked = VehiclePass.objects.select_for_update().get(pk=vpass.pk)
+        if locked.revoked:
+            raise PassInvalid(details={"revoked": [_("The pass is already revoked.")]})
+        locked.revoked = True
+        locked.save(update_fields=["revoked", "updated_at"])
+        audit.record("revoke_pass", locked, actor=actor, before={"revoked": False}, after={"revoked": True})
+        return locked
+
+
+def send_pass_expiry_alerts(on_date: dt.date, *, within_days: int = 3, actor: Any) -> list[VehiclePass]:
+    """Notify the owners of passes that end within ``within_days`` of ``on_date`` (once per pass)."""
+    from baogong.core.models import Notification
+    from baogong.fleet.queries import passes_expiring
+
+    sent: list[VehiclePass] = []
+    with transaction.atomic(durable=True):
+        due = passes_expiring(VehiclePass.objects.filter(expiry_alert_sent=False), on_date, within_days)
+        for vpass in due.select_for_update(of=("self",)):
+            title = _("Vehicle pass %(number)s of %(plate)s ends on %(date)s") % {
+                "number": vpass.number,
+                "plate": vpass.vehicle.plate,
+                "date": vpass.valid_until.isoformat(),
+            }
+            notify(
+                title,
+                _("Renew the pass before it ends, or the vehicle cannot be dispatched."),
+                level=Notification.Level.WARNING,
+                link=f"/fleet/vehicles/{vpass.vehicle_id}/",
+                organisation_id=vpass.vehicle.organisation_id,
+            )
+            vpass.expiry_alert_sent = True
+            vpass.save(update_fields=["expiry_alert_sent", "updated_at"])
+            audit.record("send_pass_expiry_alert", vpass, actor=actor, after={"valid_until": vpass.valid_until})
+            sent.append(vpass)
+    return sent
+
+
+# --- route plans ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StopInput:
+    site: Site
+    demand_kg: int = 0
+    demand_litres: int = 0
+    demand_cases: int = 0
+    service_minutes: int = 10
+    reference: str = ""
+
+
+def create_plan(
+    organisation: Organisation,
+    date: dt.date,
+    vehicles: Sequence[Vehicle],
+    stops: Sequence[StopInput],
+    *,
+    options: Mapping[str, Any] | None = None,
+    actor: Any,
+) -> RoutePlan:
+    """A draft plan for a dispatch day: the vehicles to use and the deliveries to make."""
+    opts = dict(options or {})
+    errors: dict[str, list[str]] = {}
+    if not user_scope(actor).allows(organisation_id=organisation.pk):
+        errors["organisation"] = [_("You may not plan for this organisation.")]
+    if not vehicles:
+        errors["vehicles"] = [_("Choose at least one vehicle.")]
+    for v in vehicles:
+        if v.organisation_id != organisation.pk:
+            errors.setdefault("vehicles", []).append(_("%(plate)s is not in this fleet.") % {"plate": v.plate})
+        elif v.status != VehicleStatus.ACTIVE:
+            errors.setdefault("vehicles", []).append(_("%(plate)s is not active.") % {"plate": v.plate})
+        elif v.home_depot is None or v.home_depot.lat is None or v.home_depot.lon is None:
+            errors.setdefault("vehicles", []).append(
+                _("%(plate)s has no home depot with coordinates.") % {"plate": v.plate}
+            )
+    if not stops:
+        errors["stops"] = [_("Add at least one delivery.")]
+    for s in stops:
+        if s.site.lat is None or s.site.lon is None:
+            errors.setdefault("stops", []).append(_("%(site)s has no coordinates.") % {"site": s.site.code})
+        if min(s.demand_kg, s.demand_litres, s.demand_cases, s.service_minutes) < 0:
+            errors.setdefault("stops", []).append(_("%(site)s: demand cannot be negative.") % {"site": s.site.code})
+    plan = RoutePlan(organisation=organisation, date=date, created_by=actor if getattr(actor, "pk", None) else None)
+    for key in ("detour_factor", "speed_kmh", "time_limit_s", "shift_start", "shift_minutes"):
+        if opts.get(key) is not None:
+            setattr(plan, key, opts[key])
+    try:
+        plan.full_clean(exclude=["vehicles", "job", "created_by"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if Decimal(str(plan.detour_factor)) < 1:
+        errors.setdefault("detour_factor", []).append(_("The detour factor is at least 1."))
+    if Decimal(str(plan.speed_kmh)) <= 0:
+        errors.setdefault("speed_kmh", []).append(_("The speed must be positive."))
+    if errors:
+        raise PlanInvalid(details=errors)
+    with transaction.atomic(durable=True):
+        plan.save()
+        plan.vehicles.set(vehicles)
+        RouteStop.objects.bulk_create(
+            RouteStop(
+                plan=plan,
+                site=s.site,
+                reference=s.reference,
+                demand_kg=s.demand_kg,
+                demand_litres=s.demand_litres,
+                demand_cases=s.demand_cases,
+                service_minutes=s.service_minutes,
+            )
+            for s in stops
+        )
+        audit.record(
+            "create_plan",
+            plan,
+            actor=actor,
+            after={**audit.snapshot(plan), "vehicles": [v.plate for v in vehicles], "stops": len(stops)},
+        )
+        return plan
+
+
+def start_planning(plan: RoutePlan, *, actor: Any) -> RoutePlan:
+    """Queue the solver for ``plan`` as a background job (progress bar, time limit)."""
+    from baogong.core.jobs import create_job, enqueue_job
+    from baogong.fleet.tasks import solve_plan
+
+    with transaction.atomic(durable=True):
+        locked = RoutePlan.objects.select_for_update().get(pk=plan.pk)
+        if locked.status == PlanStatus.PLANNING:
+            raise PlanBusy()
+        job = create_job("fleet.plan", _("Route plan %(date)s") % {"date": locked.date.isoformat()}, owner=actor)
+        before = {"status": locked.status}
+        locked.status = PlanStatus.PLANNING
+        locked.job = job
+        locked.save(update_fields=["status", "job", "updated_at"])
+        audit.record("start_planning", locked, actor=actor, before=before, after={"status": locked.status})
+        enqueue_job(job, solve_plan, locked.pk)
+        return locked
+
+
+def _time(minutes: int) -> dt.time:
+    minutes = max(0, min(minutes, 24 * 60 - 1))
+    return dt.time(minutes // 60, minutes % 60)
+
+
+def _write_route(route: PlannedRoute, result: routing.RouteResult, stops_by_key: Mapping[str, RouteStop]) -> None:
+    route.km = Decimal(str(result.km)).quantize(Decimal("0.001"))
+    route.start = _time(result.start)
+    route.end = _time(result.end)
+    route.load_kg, route.load_litres, route.load_cases = result.load
+    route.problems = result.problems
+    route.save()
+    for position, visit in enumerate(result.visits, start=1):
+        stop = stops_by_key[visit.key]
+        stop.route = route
+        stop.position = position
+        stop.eta = _time(visit.arrival)
+        stop.departure = _time(visit.departure)
+        stop.km_from_previous = Decimal(str(visit.km_from_previous)).quantize(Decimal("0.001"))
+        stop.late_minutes = visit.late_minutes
+        stop.save()
+
+
+def apply_plan_result(plan: RoutePlan, result: routing.PlanResult, *, actor: Any) -> RoutePlan:
+    """Store the solver's routes (called by the background task)."""
+    with transaction.atomic(durable=True):
+        locked = RoutePlan.objects.select_for_update().get(pk=plan.pk)
+        stops = {str(s.pk): s for s in locked.stops.all()}
+        vehicles = {str(v.pk): v for v in locked.vehicles.all()}
+        locked.routes.all().delete()
+        RouteStop.objects.filter(plan=locked).update(
+            route=None, position=0, eta=None, departure=None, km_from_previous=0, late_minutes=0
+        )
+        for r in result.routes:
+            route = PlannedRoute(plan=locked, vehicle=vehicles[r.vehicle_key])
+            _write_route(route, r, stops)
+        locked.total_km = Decimal(str(result.km)).quantize(Decimal("0.001"))
+        locked.status = PlanStatus.PLANNED
+        locked.save(update_fields=["total_km", "status", "updated_at"])
+        audit.record(
+            "apply_plan_result",
+            locked,
+            actor=actor,
+            after={
+                "routes": len(result.routes),
+                "unassigned": len(result.unassigned),
+                "total_km": locked.total_km,
+                "seconds": result.seconds,
+            },
+        )
+        return locked
+
+
+def mark_plan_failed(plan: RoutePlan, message: str, *, actor: Any) -> None:
+    with transaction.atomic(durable=True):
+        locked = RoutePlan.objects.select_for_update().get(pk=plan.pk)
+        locked.status = PlanStatus.FAILED
+        locked.save(update_fields=["status", "updated_at"])
+        audit.record("mark_plan_failed", locked, actor=actor, after={"status": locked.status, "error": message[:255]})
+
+
+def move_stop(stop: RouteStop, route: PlannedRoute | None, position: int, *, actor: Any) -> RoutePlan:
+    """Move a delivery to another route (or the same one) at ``position`` (1-based), or unassign it
+    (``route=None``); km, ETAs, load and feasibility of the routes touched are recomputed."""
+    from baogong.fleet.queries import plan_inputs
+
+    with transaction.atomic(durable=True):
+        plan = RoutePlan.objects.select_for_update().get(pk=stop.plan_id)
+        if plan.status == PlanStatus.PLANNING:
+            raise PlanBusy()
+        if plan.status != PlanStatus.PLANNED:
+            raise PlanInvalid(details={"plan": [_("Only a computed plan can be changed.")]})
+        if route is not None and route.plan_id != plan.pk:
+            raise PlanInvalid(details={"route": [_("The route belongs to another plan.")]})
+        routes = {r.pk: r for r in PlannedRoute.objects.select_for_update().filter(plan=plan).order_by("pk")}
+        stop = RouteStop.objects.select_for_update().get(pk=stop.pk)
+        old_route_id = stop.route_id
+        before = {"route": old_route_id, "position": stop.position}
+        members: dict[int, list[RouteStop]] = {
+            pk: list(RouteStop.objects.filter(route_id=pk).exclude(pk=stop.pk).order_by("position", "pk"))
+            for pk in routes
+        }
+        if route is not None:
+            target = members[route.pk]
+            index = max(0, min(position - 1, len(target)))
+            target.insert(index, stop)
+        else:
+            stop.route = None
+            stop.position = 0
+            stop.eta = stop.departure = None
+            stop.km_from_previous = Decimal(0)
+            stop.late_minutes = 0
+            stop.save()
+        options, vehicle_of, stop_of = plan_inputs(plan)
+        touched = {pk for pk in (old_route_id, route.pk if route else None) if pk is not None}
+        for pk in touched:
+            r = routes[pk]
+            ordered = members[pk]
+            result = routing.evaluate_route(vehicle_of[r.vehicle_id], [stop_of[s.pk] for s in ordered], options)
+            _write_route(r, result, {str(s.pk): s for s in ordered})
+        plan.total_km = sum((r.km for r in PlannedRoute.objects.filter(plan=plan)), Decimal(0))
+        plan.save(update_fields=["total_km", "updated_at"])
+        stop.refresh_from_db()
+        audit.record(
+            "move_stop", stop, actor=actor, before=before, after={"route": stop.route_id, "position": stop.position}
+        )
+        return plan
+
+
+def assign_driver(route: PlannedRoute, driver: Driver | None, *, actor: Any) -> PlannedRoute:
+    with transaction.atomic(durable=True):
+        locked = PlannedRoute.objects.select_for_update().get(pk=route.pk)
+        if driver is not None and driver.organisation_id != locked.plan.organisation_id:
+            raise PlanInvalid(details={"driver": [_("The driver works for another organisation.")]})
+        before = {"driver": locked.driver_id}
+        locked.driver = driver
+        locked.save(update_fields=["driver"])
+        audit.record("assign_driver", locked, actor=actor, before=before, after={"driver": locked.driver_id})
+        return locked

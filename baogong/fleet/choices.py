@@ -1,0 +1,44 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class VehicleKind(models.TextChoices):
+    VAN = "van", _("Van")
+    LIGHT_TRUCK = "light_truck", _("Light truck")
+    HEAVY_TRUCK = "heavy_truck", _("Heavy truck")
+    REFRIGERATED = "refrigerated", _("Refrigerated truck")
+    TANKER = "tanker", _("Tanker")
+    CAR = "car", _("Car")
+
+
+class VehicleStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    MAINTENANCE = "maintenance", _("In maintenance")
+    RETIRED = "retired", _("Retired")
+
+
+class LicenceClass(models.TextChoices):
+    A1 = "A1", "A1"
+    A2 = "A2", "A2"
+    B1 = "B1", "B1"
+    B2 = "B2", "B2"
+    C1 = "C1", "C1"
+    C2 = "C2", "C2"
+
+
+# Which licence classes may drive which vehicle kinds (GB licence classes, simplified).
+LICENCE_ALLOWS = {
+    VehicleKind.CAR: {"A1", "A2", "B1", "B2", "C1", "C2"},
+    VehicleKind.VAN: {"A1", "A2", "B1", "B2", "C1"},
+    VehicleKind.LIGHT_TRUCK: {"A2", "B2", "C1"},
+    VehicleKind.REFRIGERATED: {"A2", "B2", "C1"},
+    VehicleKind.HEAVY_TRUCK: {"A2", "B2"},
+    VehicleKind.TANKER: {"A2", "B2"},
+}
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PLANNING = "planning", _("Planning")
+    PLANNED = "planned", _("Planned")
+    FAILED = "failed", _("Failed")

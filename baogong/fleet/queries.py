@@ -1,0 +1,252 @@
+"""Reads shared by views, API and other apps (distribution asks ``dispatch_refusals`` before loading)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from baogong.core.scoping import scoped
+from baogong.fleet import routing
+from baogong.fleet.choices import LICENCE_ALLOWS, VehicleKind, VehicleStatus
+from baogong.fleet.models import Driver, PlannedRoute, RoutePlan, RouteStop, Vehicle, VehiclePass
+from baogong.orgs.models import AdministrativeArea, Site
+
+
+def vehicles_for(user: Any) -> QuerySet[Vehicle]:
+    return scoped(Vehicle.objects.select_related("organisation", "home_depot"), user)
+
+
+def drivers_for(user: Any) -> QuerySet[Driver]:
+    return scoped(Driver.objects.select_related("organisation"), user)
+
+
+def passes_for(user: Any) -> QuerySet[VehiclePass]:
+    return scoped(VehiclePass.objects.select_related("vehicle").prefetch_related("areas"), user)
+
+
+def plans_for(user: Any) -> QuerySet[RoutePlan]:
+    """Plans a user may see; a driver (no ``fleet.view_vehicle``) sees only plans with a route of theirs."""
+    qs = scoped(RoutePlan.objects.select_related("organisation"), user)
+    if not user.has_perm("fleet.view_vehicle"):
+        qs = qs.filter(routes__driver__user=user).distinct()
+    return qs
+
+
+def routes_visible(plan: RoutePlan, user: Any) -> QuerySet[PlannedRoute]:
+    qs = plan.routes.select_related("vehicle", "driver").order_by("vehicle__plate")
+    if not user.has_perm("fleet.view_vehicle"):
+        qs = qs.filter(driver__user=user)
+    return qs
+
+
+def valid_passes(vehicle: Vehicle, on_date: dt.date) -> list[VehiclePass]:
+    return list(
+        vehicle.passes.filter(revoked=False, valid_from__lte=on_date, valid_until__gte=on_date).prefetch_related(
+            "areas"
+        )
+    )
+
+
+def passes_expiring(qs: QuerySet[VehiclePass], on_date: dt.date, within_days: int) -> QuerySet[VehiclePass]:
+    """Unrevoked passes valid on ``on_date`` that end within ``within_days`` days."""
+    return (
+        qs.filter(
+            revoked=False,
+            valid_from__lte=on_date,
+            valid_until__gte=on_date,
+            valid_until__lte=on_date + dt.timedelta(days=within_days),
+        )
+        .select_related("vehicle")
+        .order_by("valid_until", "number")
+    )
+
+
+def _area_chain(area: AdministrativeArea | None) -> set[int]:
+    chain: set[int] = set()
+    while area is not None and area.pk not in chain:
+        chain.add(area.pk)
+        area = area.parent
+    return chain
+
+
+def pass_covers(vpass: VehiclePass, site: Site) -> bool:
+    """A pass covers a site when it names the site's street/town or an area containing it."""
+    covered = {a.pk for a in vpass.areas.all()}
+    return bool(covered & _area_chain(site.area))
+
+
+def driver_clearance(driver: Driver, on_date: dt.date) -> list[str]:
+    """The people app's verdict on the driver (negative test within the window, closed loop, ...).
+
+    Filled in by ``people.queries.person_clearance(person, on_date)`` when the people app provides
+    it and the driver is linked to a person; otherwise nothing to refuse."""
+    person = getattr(driver, "person", None)
+    if person is None:
+        return []
+    try:
+        people_queries = importlib.import_module("baogong.people.queries")
+    except ImportError:
+        return []
+    check = getattr(people_queries, "person_clearance", None)
+    if check is None:
+        return []
+    return [str(reason) for reason in check(person, on_date)]
+
+
+def dispatch_refusals(
+    vehicle: Vehicle, driver: Driver | None, on_date: dt.date, destination_sites: Iterable[Site]
+) -> list[str]:
+    """Why ``vehicle`` driven by ``driver`` may not carry goods to ``destination_sites`` on ``on_date``;
+    empty when the dispatch is allowed."""
+    reasons: list[str] = []
+    plate = vehicle.plate
+    if vehicle.status != VehicleStatus.ACTIVE:
+        reasons.append(
+            _("Vehicle %(plate)s is not active (%(status)s).")
+            % {"plate": plate, "status": vehicle.get_status_display()}
+        )
+    passes = valid_passes(vehicle, on_date)
+    if not passes:
+        last = vehicle.passes.filter(revoked=False, valid_until__lt=on_date).order_by("-valid_until").first()
+        future = vehicle.passes.filter(revoked=False, valid_from__gt=on_date).order_by("valid_from").first()
+        if last is not None and future is None:
+            reasons.append(
+                _("Vehicle %(plate)s: pass %(number)s expired on %(date)s.")
+                % {"plate": plate, "number": last.number, "date": last.valid_until.isoformat()}
+            )
+        elif future is not None:
+            reasons.append(
+                _("Vehicle %(plate)s: pass %(number)s is valid only from %(date)s.")
+                % {"plate": plate, "number": future.number, "date": future.valid_from.isoformat()}
+            )
+        else:
+            reasons.append(_("Vehicle %(plate)s has no valid pass on %(date)s.") % {"plate": plate, "date": on_date})
+    else:
+        for site in destination_sites:
+            if not any(pass_covers(p, site) for p in passes):
+                area = site.area.name if site.area else _("no area")
+                reasons.append(
+                    _("Vehicle %(plate)s: no valid pass covers %(site)s (%(area)s).")
+                    % {"plate": plate, "site": site.name, "area": area}
+                )
+    if driver is None:
+        reasons.append(_("No driver is assigned."))
+        return reasons
+    if not driver.is_active:
+        reasons.append(_("Driver %(name)s is not active.") % {"name": driver.name})
+    if driver.licence_expiry < on_date:
+        reasons.append(
+            _("Driver %(name)s: licence expired on %(date)s.")
+            % {"name": driver.name, "date": driver.licence_expiry.isoformat()}
+        )
+    allowed = LICENCE_ALLOWS.get(VehicleKind(vehicle.kind), set())
+    if driver.licence_class not in allowed:
+        reasons.append(
+            _("Driver %(name)s: licence class %(cls)s does not allow a %(kind)s.")
+            % {"name": driver.name, "cls": driver.licence_class, "kind": vehicle.get_kind_display()}
+        )
+    reasons.extend(driver_clearance(driver, on_date))
+    return reasons
+
+
+def route_refusals(route: PlannedRoute) -> list[str]:
+    sites = [s.site for s in route.stops.select_related("site__area__parent")]
+    return dispatch_refusals(route.vehicle, route.driver, route.plan.date, sites)
+
+
+# --- planning inputs --------------------------------------------------------------------------
+
+
+def _minutes(t: dt.time | None) -> int | None:
+    return None if t is None else t.hour * 60 + t.minute
+
+
+def plan_options(plan: RoutePlan) -> routing.PlanOptions:
+    from django.conf import settings
+
+    return routing.PlanOptions(
+        detour_factor=float(plan.detour_factor),
+        speed_kmh=float(plan.speed_kmh),
+        seconds=float(plan.time_limit_s),
+        osrm_url=getattr(settings, "BAOGONG_OSRM_URL", "") or "",
+    )
+
+
+def routing_stop(stop: RouteStop) -> routing.Stop:
+    site = stop.site
+    start, end = _minutes(site.receiving_from), _minutes(site.receiving_until)
+    window = (start if start is not None else 0, end if end is not None else 24 * 60 - 1)
+    return routing.Stop(
+        key=str(stop.pk),
+        lat=float(site.lat or 0),
+        lon=float(site.lon or 0),
+        demand=(stop.demand_kg, stop.demand_litres, stop.demand_cases),
+        window=window if (start is not None or end is not None) else None,
+        service_minutes=stop.service_minutes,
+        label=site.name,
+    )
+
+
+def routing_vehicle(vehicle: Vehicle, plan: RoutePlan) -> routing.Vehicle:
+    depot = vehicle.home_depot
+    assert depot is not None
+    return routing.Vehicle(
+        key=str(vehicle.pk),
+        depot_key=str(depot.pk),
+        depot_lat=float(depot.lat or 0),
+        depot_lon=float(depot.lon or 0),
+        capacity=(vehicle.capacity_kg, int(vehicle.capacity_m3 * 1000), vehicle.capacity_cases),
+        shift_start=_minutes(plan.shift_start) or 0,
+        shift_minutes=plan.shift_minutes,
+        label=vehicle.plate,
+    )
+
+
+def plan_inputs(
+    plan: RoutePlan,
+) -> tuple[routing.PlanOptions, dict[int, routing.Vehicle], dict[int, routing.Stop]]:
+    vehicles = {v.pk: routing_vehicle(v, plan) for v in plan.vehicles.select_related("home_depot").order_by("plate")}
+    stops = {s.pk: routing_stop(s) for s in plan.stops.select_related("site").order_by("pk")}
+    return plan_options(plan), vehicles, stops
+
+
+def plan_map(plan: RoutePlan, routes: Iterable[PlannedRoute]) -> dict[str, Any]:
+    """Data for the offline ECharts map: area outline, depots, stops and route lines (lon, lat)."""
+    from baogong.fleet.outline import baoshan_outline
+
+    series = []
+    depots: dict[int, list[Any]] = {}
+    for route in routes:
+        depot = route.vehicle.home_depot
+        if depot is None or depot.lat is None or depot.lon is None:
+            continue
+        depots[depot.pk] = [float(depot.lon), float(depot.lat), depot.name]
+        points = [[float(depot.lon), float(depot.lat)]]
+        stops = []
+        for s in route.stops.select_related("site").order_by("position"):
+            if s.site.lat is None or s.site.lon is None:
+                continue
+            points.append([float(s.site.lon), float(s.site.lat)])
+            stops.append([float(s.site.lon), float(s.site.lat), f"{s.position}. {s.site.name}"])
+        points.append(points[0])
+        series.append({"name": route.vehicle.plate, "line": points, "stops": stops})
+    unassigned = [
+        [float(s.site.lon), float(s.site.lat), s.site.name]
+        for s in plan.stops.filter(route__isnull=True).select_related("site")
+        if s.site.lat is not None and s.site.lon is not None
+    ]
+    return {
+        "outline": baoshan_outline(),
+        "areas": [
+            [float(a.lon or 0), float(a.lat or 0), a.name]
+            for a in AdministrativeArea.objects.filter(~Q(level="district"), lat__isnull=False, lon__isnull=False)
+        ],
+        "depots": list(depots.values()),
+        "routes": series,
+        "unassigned": unassigned,
+    }

@@ -1,0 +1,74 @@
+import datetime as dt
+
+import pytest
+
+from baogong.core.audit import SystemActor
+from baogong.fleet import actions
+from baogong.orgs.models import AdministrativeArea, Organisation, Site
+
+DAY = dt.date(2022, 4, 20)
+
+
+@pytest.fixture
+def cygs(base):
+    return Organisation.objects.get(code="CYGS")
+
+
+@pytest.fixture
+def system():
+    return SystemActor("test")
+
+
+@pytest.fixture
+def depot(base):
+    return Site.objects.get(code="WH-TXQ")
+
+
+@pytest.fixture
+def make_vehicle(cygs, depot, user):
+    def make(plate="沪A12345", **extra):
+        data = {
+            "organisation": cygs,
+            "plate": plate,
+            "kind": "light_truck",
+            "capacity_kg": 3000,
+            "capacity_m3": "15.00",
+            "capacity_cases": 200,
+            "home_depot": depot,
+            **extra,
+        }
+        return actions.create_vehicle(data, actor=user("dispatcher"))
+
+    return make
+
+
+@pytest.fixture
+def make_driver(cygs, user):
+    def make(name="王师傅", licence_number="310113198001011234", **extra):
+        data = {
+            "organisation": cygs,
+            "name": name,
+            "licence_number": licence_number,
+            "licence_class": "B2",
+            "licence_expiry": dt.date(2026, 1, 1),
+            **extra,
+        }
+        return actions.create_driver(data, actor=user("dispatcher"))
+
+    return make
+
+
+@pytest.fixture
+def make_pass(user):
+    def make(vehicle, number="310113000001", areas=("310113",), valid_from=dt.date(2022, 4, 10), days=14):
+        data = {
+            "number": number,
+            "vehicle": vehicle,
+            "valid_from": valid_from,
+            "valid_until": valid_from + dt.timedelta(days=days - 1),
+            "issuing_body": "宝山区交通委",
+            "route_description": "宝山区内",
+        }
+        return actions.register_pass(data, AdministrativeArea.objects.filter(code__in=areas), actor=user("dispatcher"))
+
+    return make
