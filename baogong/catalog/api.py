@@ -1,0 +1,96 @@
+"""REST API of the item master: ``GET/POST /api/v1/catalog/items/``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from baogong.catalog import actions
+from baogong.catalog.choices import Storage
+from baogong.catalog.models import Category, Item
+from baogong.core.api import CREATED, ErrorSerializer
+from baogong.core.permissions import HasPerms
+
+
+class ItemSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.all(), required=False, allow_null=True
+    )
+    storage = serializers.ChoiceField(choices=Storage.choices, required=False)
+    weight_kg = serializers.DecimalField(max_digits=10, decimal_places=3, required=False, min_value=0)
+    volume_m3 = serializers.DecimalField(max_digits=10, decimal_places=4, required=False, min_value=0)
+    reference_price = serializers.DecimalField(
+        max_digits=12, decimal_places=2, required=False, allow_null=True, min_value=0
+    )
+    pack_description = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Item
+        fields = [
+            "id",
+            "code",
+            "name",
+            "name_en",
+            "category",
+            "unit",
+            "pack_qty",
+            "pack_unit",
+            "pack_size",
+            "pack_description",
+            "weight_kg",
+            "volume_m3",
+            "specification",
+            "standard",
+            "regulatory_number",
+            "reference_price",
+            "shelf_life_days",
+            "storage",
+            "is_active",
+        ]
+        read_only_fields = ["id", "pack_description"]
+        extra_kwargs: dict[str, dict[str, Any]] = {"code": {"validators": []}}
+
+
+class ItemFilter(django_filters.FilterSet):
+    category = django_filters.CharFilter(method="filter_category")
+    code = django_filters.CharFilter()
+    q = django_filters.CharFilter(method="filter_text")
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Item
+        fields = ["category", "code", "q", "is_active"]
+
+    def filter_category(self, queryset: QuerySet[Item], name: str, value: str) -> QuerySet[Item]:
+        return queryset.filter(
+            Q(category__code=value) | Q(category__parent__code=value) | Q(category__parent__parent__code=value)
+        )
+
+    def filter_text(self, queryset: QuerySet[Item], name: str, value: str) -> QuerySet[Item]:
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value) | Q(name_en__icontains=value))
+
+
+class ItemViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
+    """Items of the catalog (shared by every organisation). Create needs only code, name and unit."""
+
+    queryset = Item.objects.select_related("category").order_by("code")
+    serializer_class = ItemSerializer
+    filterset_class = ItemFilter
+    permission_classes = [HasPerms]
+    required_perms = {"GET": ["catalog.view_item"], "POST": ["catalog.add_item"]}
+
+    @extend_schema(request=ItemSerializer, responses={201: ItemSerializer, 400: ErrorSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        item = actions.create_item(serializer.validated_data, actor=request.user)
+        return Response(self.get_serializer(item).data, status=CREATED)
+
+
+routes = [("catalog/items", ItemViewSet, "catalog-item")]
