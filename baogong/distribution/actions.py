@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -29,29 +30,42 @@ from baogong.distribution.choices import (
     CANCELLABLE_STATUSES,
     LIVE_STATUSES,
     AllocationRunStatus,
+    DiscrepancyKind,
+    Disposition,
     RequestChannel,
     RequestStatus,
+    ShipmentStatus,
 )
 from baogong.distribution.errors import (
     AllocationInvalid,
     AllocationStale,
+    DeliveryLinkInvalid,
+    DispatchRefused,
     RequestInvalid,
     RequestLinkInvalid,
     RequestLinkRateLimited,
     RequestStateInvalid,
+    ShipmentInvalid,
+    ShipmentStateInvalid,
 )
 from baogong.distribution.models import (
     AllocationLine,
     AllocationReservation,
     AllocationRun,
+    Discrepancy,
     Norm,
     Request,
     RequestLine,
     RequestLink,
+    Shipment,
+    ShipmentLine,
 )
 from baogong.inventory import queries as inventory_queries
-from baogong.inventory.choices import ReservationStatus
+from baogong.inventory.actions import MoveInput
+from baogong.inventory.choices import LocationKind, MoveReason, ReservationStatus
 from baogong.inventory.errors import InsufficientStock
+from baogong.inventory.locations import default_location, in_transit_location, recipient_location, virtual_location
+from baogong.orgs.choices import SiteStatus
 from baogong.orgs.models import Site
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
@@ -791,3 +805,436 @@ def discard_allocation(run: AllocationRun, *, actor: Any) -> AllocationRun:
             after={"status": locked.status},
         )
         return locked
+
+
+# --------------------------------------------------------------------------- shipments
+
+
+def _check_shipment(shipment: Shipment, allowed: Sequence[str]) -> None:
+    if shipment.status not in allowed:
+        raise ShipmentStateInvalid(
+            _("This step is not allowed while the shipment is %(status)s.")
+            % {"status": ShipmentStatus(shipment.status).label},
+            details={"status": [shipment.status]},
+        )
+
+
+def _shipment_for_update(pk: int) -> Shipment:
+    return Shipment.objects.select_for_update(of=("self",)).select_related("warehouse", "recipient").get(pk=pk)
+
+
+def _number_shipment(shipment: Shipment) -> None:
+    shipment.number = f"SH{timezone.localdate(shipment.created_at):%Y%m%d}-{shipment.pk:06d}"
+    shipment.save(update_fields=["number"])
+
+
+def plan_shipments(*, actor: Any, warehouses: Sequence[Site] | None = None) -> list[Shipment]:
+    """One planned shipment per warehouse and recipient from confirmed, not yet shipped allocations."""
+    scope = user_scope(actor)
+    with transaction.atomic(durable=True):
+        qs = AllocationReservation.objects.select_for_update(of=("self",)).filter(
+            shipped_qty__lt=F("qty"),
+            reservation__status=ReservationStatus.ACTIVE,
+            line__request_line__request__status__in=[
+                RequestStatus.PARTLY_ALLOCATED,
+                RequestStatus.ALLOCATED,
+                RequestStatus.DISPATCHED,
+            ],
+        )
+        if warehouses is not None:
+            qs = qs.filter(warehouse__in=list(warehouses))
+        open_allocations = [
+            a
+            for a in qs.select_related(
+                "warehouse",
+                "reservation__lot",
+                "reservation__location",
+                "line__request_line__request__recipient",
+                "line__request_line__item",
+            ).order_by("pk")
+            if scope.allows(organisation_id=a.warehouse.organisation_id, site_id=a.warehouse_id)
+        ]
+        groups: dict[tuple[int, int], list[AllocationReservation]] = defaultdict(list)
+        for a in open_allocations:
+            groups[(a.warehouse_id, a.line.request_line.request.recipient_id)].append(a)
+        made = []
+        for (_wh, _recipient), allocations in sorted(groups.items()):
+            first = allocations[0]
+            shipment = Shipment.objects.create(
+                warehouse=first.warehouse,
+                recipient=first.line.request_line.request.recipient,
+                created_by=_user_or_none(actor),
+            )
+            _number_shipment(shipment)
+            lines = []
+            for a in allocations:
+                qty = min(a.qty - a.shipped_qty, a.reservation.qty)
+                if qty <= 0:
+                    continue
+                lines.append(
+                    ShipmentLine(
+                        shipment=shipment,
+                        allocation=a,
+                        request_line=a.line.request_line,
+                        item=a.line.request_line.item,
+                        lot=a.reservation.lot,
+                        from_location=a.reservation.location,
+                        reservation=a.reservation,
+                        qty=qty,
+                        unit_cost=a.reservation.lot.unit_cost,
+                    )
+                )
+                AllocationReservation.objects.filter(pk=a.pk).update(shipped_qty=F("shipped_qty") + qty)
+                RequestLine.objects.filter(pk=a.line.request_line_id).update(shipped_qty=F("shipped_qty") + qty)
+            ShipmentLine.objects.bulk_create(lines)
+            audit.record(
+                "plan_shipment",
+                shipment,
+                actor=actor,
+                after={
+                    "number": shipment.number,
+                    "warehouse": shipment.warehouse.code,
+                    "recipient": shipment.recipient.code,
+                    "lines": [{"item": li.item.code, "lot": li.lot.batch, "qty": li.qty} for li in lines],
+                },
+            )
+            made.append(shipment)
+        return made
+
+
+def split_shipment(shipment: Shipment, line_ids: Sequence[int], *, actor: Any) -> Shipment:
+    """Move the given lines of a planned shipment to a new planned shipment (same route)."""
+    with transaction.atomic(durable=True):
+        locked = _shipment_for_update(shipment.pk)
+        _check_shipment(locked, [ShipmentStatus.PLANNED])
+        own = set(locked.lines.values_list("pk", flat=True))
+        wanted = set(line_ids)
+        if not wanted or not wanted <= own or wanted == own:
+            raise ShipmentInvalid(details={"lines": [_("Choose some, but not all, lines of this shipment.")]})
+        new = Shipment.objects.create(
+            warehouse=locked.warehouse, recipient=locked.recipient, created_by=_user_or_none(actor)
+        )
+        _number_shipment(new)
+        ShipmentLine.objects.filter(pk__in=wanted).update(shipment=new)
+        audit.record("split_shipment", locked, actor=actor, after={"new_shipment": new.number, "lines": sorted(wanted)})
+        return new
+
+
+def merge_shipments(target: Shipment, other: Shipment, *, actor: Any) -> Shipment:
+    """Move every line of ``other`` into ``target``; both planned, same warehouse and recipient."""
+    with transaction.atomic(durable=True):
+        first, second = sorted([target.pk, other.pk])
+        locked = {first: _shipment_for_update(first), second: _shipment_for_update(second)}
+        into, source = locked[target.pk], locked[other.pk]
+        if into.pk == source.pk or (into.warehouse_id, into.recipient_id) != (source.warehouse_id, source.recipient_id):
+            raise ShipmentInvalid(
+                details={"shipment": [_("Only shipments of the same warehouse and recipient merge.")]}
+            )
+        _check_shipment(into, [ShipmentStatus.PLANNED])
+        _check_shipment(source, [ShipmentStatus.PLANNED])
+        moved = source.lines.update(shipment=into)
+        audit.record("merge_shipments", into, actor=actor, after={"merged": source.number, "lines": moved})
+        number = source.number
+        source.delete()
+        audit.record("delete_shipment", None, actor=actor, object_repr=str(number), after={"merged_into": into.number})
+        return into
+
+
+def pick_shipment(shipment: Shipment, *, actor: Any) -> Shipment:
+    """The warehouse confirms the pick list (lots and bins as reserved) is picked."""
+    return _step(shipment, ShipmentStatus.PLANNED, ShipmentStatus.PICKED, "pick_shipment", "picked_at", actor=actor)
+
+
+def _step(shipment: Shipment, source: str, target: str, verb: str, stamp: str, *, actor: Any) -> Shipment:
+    with transaction.atomic(durable=True):
+        locked = _shipment_for_update(shipment.pk)
+        _check_shipment(locked, [source])
+        locked.status = target
+        setattr(locked, stamp, timezone.now())
+        locked.save(update_fields=["status", stamp, "updated_at"])
+        audit.record(verb, locked, actor=actor, before={"status": source}, after={"status": target})
+        return locked
+
+
+def dispatch_refusals(shipment: Shipment) -> list[str]:
+    """Why the shipment may not leave now: sites locked down or under control, and the fleet's
+    reasons (passes, driver clearance) when a vehicle is assigned and the fleet app says so."""
+    reasons: list[str] = []
+    if shipment.recipient.status == SiteStatus.LOCKED_DOWN:
+        reasons.append(_("The destination %(site)s is locked down.") % {"site": shipment.recipient.name})
+    if shipment.warehouse.status in (SiteStatus.LOCKED_DOWN, SiteStatus.UNDER_CONTROL):
+        reasons.append(
+            _("The warehouse %(site)s is %(status)s.")
+            % {"site": shipment.warehouse.name, "status": SiteStatus(shipment.warehouse.status).label}
+        )
+    reasons.extend(_fleet_refusals(shipment))
+    return reasons
+
+
+def _fleet_refusals(shipment: Shipment) -> list[str]:
+    if shipment.vehicle_id is None:
+        return []
+    try:
+        fleet_queries = importlib.import_module("baogong.fleet.queries")
+        fleet_models = importlib.import_module("baogong.fleet.models")
+    except ImportError:
+        return []
+    check = getattr(fleet_queries, "dispatch_refusals", None)
+    if check is None:
+        return []
+    vehicle = fleet_models.Vehicle.objects.filter(pk=shipment.vehicle_id).first()
+    if vehicle is None:
+        return [_("The assigned vehicle does not exist.")]
+    driver = fleet_models.Driver.objects.filter(pk=shipment.driver_id).first() if shipment.driver_id else None
+    return [str(r) for r in check(vehicle, driver, timezone.localdate(), [shipment.recipient])]
+
+
+def load_shipment(
+    shipment: Shipment,
+    *,
+    actor: Any,
+    vehicle_plate: str = "",
+    driver_name: str = "",
+    driver_phone: str = "",
+    vehicle_id: int | None = None,
+    driver_id: int | None = None,
+) -> Shipment:
+    """Record the vehicle and driver and load; refused when a site or the fleet forbids it."""
+    with transaction.atomic(durable=True):
+        locked = _shipment_for_update(shipment.pk)
+        _check_shipment(locked, [ShipmentStatus.PICKED])
+        before = audit.snapshot(locked, ["status", "vehicle_id", "vehicle_plate", "driver_id", "driver_name"])
+        locked.vehicle_plate = vehicle_plate.strip()[:16] or locked.vehicle_plate
+        locked.driver_name = driver_name.strip()[:64] or locked.driver_name
+        locked.driver_phone = driver_phone.strip()[:32] or locked.driver_phone
+        locked.vehicle_id = vehicle_id if vehicle_id is not None else locked.vehicle_id
+        locked.driver_id = driver_id if driver_id is not None else locked.driver_id
+        reasons = dispatch_refusals(locked)
+        if reasons:
+            raise DispatchRefused(" ".join(reasons), details={"reasons": reasons})
+        locked.status = ShipmentStatus.LOADED
+        locked.loaded_at = timezone.now()
+        locked.save()
+        audit.record(
+            "load_shipment",
+            locked,
+            actor=actor,
+            before=before,
+            after=audit.snapshot(locked, ["status", "vehicle_id", "vehicle_plate", "driver_id", "driver_name"]),
+        )
+        return locked
+
+
+def dispatch_shipment(shipment: Shipment, *, actor: Any) -> Shipment:
+    """The vehicle leaves: reserved lots move from their bins to the warehouse's in-transit stock."""
+    with transaction.atomic(durable=True):
+        locked = _shipment_for_update(shipment.pk)
+        _check_shipment(locked, [ShipmentStatus.LOADED])
+        reasons = dispatch_refusals(locked)
+        if reasons:
+            raise DispatchRefused(" ".join(reasons), details={"reasons": reasons})
+        lines = list(locked.lines.select_related("item", "lot", "from_location", "reservation").order_by("pk"))
+        transit = in_transit_location(locked.warehouse)
+        stock.move(
+            [
+                MoveInput(
+                    item=li.item,
+                    lot=li.lot,
+                    from_location=li.from_location,
+                    to_location=transit,
+                    qty=li.qty,
+                    reservation=li.reservation,
+                )
+                for li in lines
+            ],
+            actor=actor,
+            reason=MoveReason.SHIPMENT,
+            reference=str(locked),
+            document_id=locked.pk,
+        )
+        locked.status = ShipmentStatus.IN_TRANSIT
+        locked.dispatched_at = timezone.now()
+        locked.save(update_fields=["status", "dispatched_at", "updated_at"])
+        _refresh_shipping_status({li.request_line.request_id for li in locked.lines.select_related("request_line")})
+        audit.record(
+            "dispatch_shipment",
+            locked,
+            actor=actor,
+            before={"status": ShipmentStatus.LOADED},
+            after={"status": locked.status, "units": sum(li.qty for li in lines)},
+        )
+        return locked
+
+
+def _refresh_shipping_status(request_ids: set[int]) -> None:
+    """allocated → dispatched → delivered as the requests' shipments leave and arrive."""
+    for request in locks.requests_for_update(request_ids):
+        if request.status not in (RequestStatus.ALLOCATED, RequestStatus.DISPATCHED):
+            continue
+        lines = list(request.lines.all())
+        if any(line.outstanding or line.shipped_qty < line.allocated_qty for line in lines):
+            continue
+        states = set(
+            ShipmentLine.objects.filter(request_line__request=request).values_list("shipment__status", flat=True)
+        )
+        if states & {ShipmentStatus.PLANNED, ShipmentStatus.PICKED, ShipmentStatus.LOADED}:
+            continue
+        status = RequestStatus.DISPATCHED if ShipmentStatus.IN_TRANSIT in states else RequestStatus.DELIVERED
+        if status != request.status:
+            before = request.status
+            request.status = status
+            request.save(update_fields=["status", "updated_at"])
+            audit.record(
+                "deliver_request" if status == RequestStatus.DELIVERED else "dispatch_request",
+                request,
+                actor=SystemActor("shipments"),
+                before={"status": before},
+                after={"status": status},
+            )
+
+
+@dataclass(frozen=True)
+class DeliveryLineInput:
+    line_id: int
+    received: int
+    damaged: int = 0
+
+
+def shipment_for_delivery(token: str) -> Shipment:
+    """The shipment a delivery link opens: only until it is closed."""
+    shipment = Shipment.objects.select_related("warehouse", "recipient").filter(pod_token=token).first()
+    if shipment is None or shipment.status == ShipmentStatus.CLOSED:
+        raise DeliveryLinkInvalid
+    return shipment
+
+
+def record_delivery(
+    shipment: Shipment,
+    lines: Sequence[DeliveryLineInput],
+    *,
+    received_by: str,
+    receiver_phone: str,
+    client_token: str,
+    actor: Any,
+    shortage_disposition: str = Disposition.RETURN,
+    reason: str = "",
+    photo: Any = None,
+    note: str = "",
+) -> Shipment:
+    """The receiver confirms what arrived. Accepted units move to the recipient; damaged units are
+    written off; missing units go back to the warehouse or to loss, with a reason. A retry with
+    the same ``client_token`` returns the recorded delivery and changes nothing."""
+    errors: dict[str, list[str]] = {}
+    token = client_token.strip()
+    if not token or len(token) > 64:
+        errors["client_token"] = [_("Missing submission token; reload the page.")]
+    with transaction.atomic(durable=True):
+        locked = _shipment_for_update(shipment.pk)
+        if token and locked.delivery_client_token == token:
+            return locked  # the same submission again: already recorded
+        _check_shipment(locked, [ShipmentStatus.IN_TRANSIT])
+        own = {li.pk: li for li in locked.lines.select_related("item", "lot", "request_line").order_by("pk")}
+        given = {d.line_id: d for d in lines}
+        if set(given) != set(own):
+            errors["lines"] = [_("Enter the received quantity of every line.")]
+        for line_id, d in given.items():
+            line = own.get(line_id)
+            if line is None:
+                continue
+            if d.received < 0 or d.damaged < 0 or d.received + d.damaged > line.qty:
+                errors[f"lines.{line_id}"] = [_("Accepted plus damaged must be between 0 and %(n)d.") % {"n": line.qty}]
+        if not received_by.strip():
+            errors["received_by"] = [_("Enter the receiver's name.")]
+        phone = re.sub(r"\s", "", receiver_phone)
+        if not PHONE_RE.match(phone):
+            errors["receiver_phone"] = [_("Enter a mobile number (11 digits) or a landline with area code.")]
+        if shortage_disposition not in Disposition.values:
+            errors["shortage_disposition"] = [_("Choose where missing units go.")]
+        short = any(d.received < own[i].qty for i, d in given.items() if i in own)
+        if short and not reason.strip():
+            errors["reason"] = [_("Give a reason for the shortage or damage.")]
+        if errors:
+            raise ShipmentInvalid(details=errors)
+        transit = in_transit_location(locked.warehouse)
+        to_recipient = recipient_location(locked.recipient)
+        back = default_location(locked.warehouse)
+        loss = virtual_location(LocationKind.LOSS)
+        moves: dict[str, list[MoveInput]] = defaultdict(list)
+        discrepancies = []
+        for line_id in sorted(own):
+            line, d = own[line_id], given[line_id]
+            missing = line.qty - d.received - d.damaged
+            if d.received:
+                moves[MoveReason.DELIVERY].append(MoveInput(line.item, line.lot, transit, to_recipient, d.received))
+            if d.damaged:
+                moves[MoveReason.LOSS].append(MoveInput(line.item, line.lot, transit, loss, d.damaged))
+                discrepancies.append(
+                    Discrepancy(
+                        line=line,
+                        kind=DiscrepancyKind.DAMAGE,
+                        qty=d.damaged,
+                        disposition=Disposition.LOSS,
+                        reason=reason[:255],
+                    )
+                )
+            if missing:
+                if shortage_disposition == Disposition.RETURN:
+                    moves[MoveReason.RETURN].append(MoveInput(line.item, line.lot, transit, back, missing))
+                else:
+                    moves[MoveReason.LOSS].append(MoveInput(line.item, line.lot, transit, loss, missing))
+                discrepancies.append(
+                    Discrepancy(
+                        line=line,
+                        kind=DiscrepancyKind.SHORTAGE,
+                        qty=missing,
+                        disposition=shortage_disposition,
+                        reason=reason[:255],
+                    )
+                )
+            line.received_qty = d.received
+            line.damaged_qty = d.damaged
+        for move_reason in (MoveReason.DELIVERY, MoveReason.RETURN, MoveReason.LOSS):
+            if moves[move_reason]:
+                stock.move(
+                    moves[move_reason], actor=actor, reason=move_reason, reference=str(locked), document_id=locked.pk
+                )
+        ShipmentLine.objects.bulk_update(list(own.values()), ["received_qty", "damaged_qty"])
+        Discrepancy.objects.bulk_create(discrepancies)
+        per_request_line: dict[int, int] = defaultdict(int)
+        for line_id, d in given.items():
+            per_request_line[own[line_id].request_line_id] += d.received
+        for rl_id in sorted(per_request_line):
+            RequestLine.objects.filter(pk=rl_id).update(delivered_qty=F("delivered_qty") + per_request_line[rl_id])
+        locked.status = ShipmentStatus.DELIVERED
+        locked.delivered_at = timezone.now()
+        locked.received_by = received_by.strip()[:64]
+        locked.receiver_phone = phone
+        locked.delivery_client_token = token
+        locked.delivery_note = note[:500]
+        if photo is not None:
+            locked.receiver_photo.save(f"{locked.number}.jpg", photo, save=False)
+        locked.save()
+        _refresh_shipping_status({li.request_line.request_id for li in own.values()})
+        audit.record(
+            "record_delivery",
+            locked,
+            actor=actor,
+            before={"status": ShipmentStatus.IN_TRANSIT},
+            after={
+                "status": locked.status,
+                "received_by": locked.received_by,
+                "lines": [
+                    {"line": i, "qty": own[i].qty, "received": given[i].received, "damaged": given[i].damaged}
+                    for i in sorted(own)
+                ],
+                "discrepancies": [
+                    {"line": x.line_id, "kind": x.kind, "qty": x.qty, "to": x.disposition} for x in discrepancies
+                ],
+            },
+        )
+        return locked
+
+
+def close_shipment(shipment: Shipment, *, actor: Any) -> Shipment:
+    """Close a delivered shipment; its delivery link stops working."""
+    return _step(shipment, ShipmentStatus.DELIVERED, ShipmentStatus.CLOSED, "close_shipment", "closed_at", actor=actor)

@@ -47,3 +47,22 @@ class AllocationRunStatus(models.TextChoices):
     PREVIEW = "preview", _("Preview")
     CONFIRMED = "confirmed", _("Confirmed")
     DISCARDED = "discarded", _("Discarded")
+
+
+class ShipmentStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    PICKED = "picked", _("Picked")
+    LOADED = "loaded", _("Loaded")
+    IN_TRANSIT = "in_transit", _("In transit")
+    DELIVERED = "delivered", _("Delivered")
+    CLOSED = "closed", _("Closed")
+
+
+class DiscrepancyKind(models.TextChoices):
+    SHORTAGE = "shortage", _("Shortage")
+    DAMAGE = "damage", _("Damage")
+
+
+class Disposition(models.TextChoices):
+    RETURN = "return", _("Back to the warehouse")
+    LOSS = "loss", _("Written off as loss")

@@ -32,3 +32,23 @@ class AllocationInvalid(ValidationFailed):
 class AllocationStale(Conflict):
     code = "allocation_stale"
     default_message = _("Stock or requests changed since the preview; run the allocation again.")
+
+
+class ShipmentInvalid(ValidationFailed):
+    code = "shipment_invalid"
+    default_message = _("The shipment has errors.")
+
+
+class ShipmentStateInvalid(InvalidTransition):
+    code = "shipment_state_invalid"
+    default_message = _("This step is not allowed in the shipment's current state.")
+
+
+class DispatchRefused(Conflict):
+    code = "dispatch_refused"
+    default_message = _("The shipment may not be loaded or dispatched.")
+
+
+class DeliveryLinkInvalid(NotFound):
+    code = "delivery_link_invalid"
+    default_message = _("This delivery link is not valid or the shipment is closed.")

@@ -11,7 +11,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from baogong.core.models import TimeStampedModel
-from baogong.distribution.choices import AllocationRunStatus, RequestChannel, RequestStatus
+from baogong.distribution.choices import (
+    AllocationRunStatus,
+    DiscrepancyKind,
+    Disposition,
+    RequestChannel,
+    RequestStatus,
+    ShipmentStatus,
+)
 
 
 class Norm(TimeStampedModel):
@@ -270,3 +277,126 @@ class AllocationReservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line} @ {self.warehouse_id}: {self.qty}"
+
+
+def new_pod_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class Shipment(TimeStampedModel):
+    """Goods of confirmed allocations going from one warehouse to one recipient."""
+
+    number = models.CharField(_("number"), max_length=32, unique=True, null=True, blank=True)
+    warehouse = models.ForeignKey("orgs.Site", verbose_name=_("warehouse"), related_name="+", on_delete=models.PROTECT)
+    recipient = models.ForeignKey(
+        "orgs.Site", verbose_name=_("recipient"), related_name="incoming_shipments", on_delete=models.PROTECT
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ShipmentStatus.choices, default=ShipmentStatus.PLANNED, db_index=True
+    )
+    # Filled in by the fleet app (ids of fleet.Vehicle / fleet.Driver) or by hand.
+    vehicle_id = models.BigIntegerField(_("vehicle"), null=True, blank=True)
+    vehicle_plate = models.CharField(_("vehicle plate"), max_length=16, blank=True)
+    driver_id = models.BigIntegerField(_("driver"), null=True, blank=True)
+    driver_name = models.CharField(_("driver"), max_length=64, blank=True)
+    driver_phone = models.CharField(_("driver phone"), max_length=32, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("planned by"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    picked_at = models.DateTimeField(_("picked at"), null=True, blank=True)
+    loaded_at = models.DateTimeField(_("loaded at"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True, db_index=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    pod_token = models.CharField(_("delivery link token"), max_length=40, unique=True, default=new_pod_token)
+    received_by = models.CharField(_("received by"), max_length=64, blank=True)
+    receiver_phone = models.CharField(_("receiver phone"), max_length=32, blank=True)
+    receiver_photo = models.FileField(_("photo"), upload_to="pod/%Y/%m/", blank=True)
+    delivery_client_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    delivery_note = models.CharField(_("note"), max_length=500, blank=True)
+
+    scope_org_field: ClassVar[str] = "warehouse__organisation_id"
+    scope_site_field: ClassVar[str] = "warehouse_id"
+
+    class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("plan_shipment", "Can plan, merge and split shipments"),
+            ("pick_shipment", "Can confirm picking"),
+            ("load_shipment", "Can load shipments"),
+            ("dispatch_shipment", "Can dispatch shipments"),
+            ("close_shipment", "Can close shipments"),
+            ("view_delivery_value", "Can see delivered value reports"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"SH#{self.pk}"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.warehouse.organisation_id, self.warehouse_id
+
+
+class ShipmentLine(models.Model):
+    """One lot of one item from one location, reserved by a confirmed allocation."""
+
+    shipment = models.ForeignKey(Shipment, verbose_name=_("shipment"), related_name="lines", on_delete=models.CASCADE)
+    allocation = models.ForeignKey(
+        AllocationReservation, verbose_name=_("allocation"), related_name="shipment_lines", on_delete=models.PROTECT
+    )
+    request_line = models.ForeignKey(
+        RequestLine, verbose_name=_("request line"), related_name="shipment_lines", on_delete=models.PROTECT
+    )
+    item = models.ForeignKey("catalog.Item", verbose_name=_("item"), related_name="+", on_delete=models.PROTECT)
+    lot = models.ForeignKey("inventory.Lot", verbose_name=_("lot"), related_name="+", on_delete=models.PROTECT)
+    from_location = models.ForeignKey(
+        "inventory.Location", verbose_name=_("location"), related_name="+", on_delete=models.PROTECT
+    )
+    reservation = models.ForeignKey(
+        "inventory.Reservation", verbose_name=_("reservation"), related_name="+", on_delete=models.PROTECT
+    )
+    qty = models.PositiveIntegerField(_("quantity"))
+    unit_cost = models.DecimalField(_("unit value"), max_digits=14, decimal_places=4)
+    received_qty = models.PositiveIntegerField(_("accepted"), null=True, blank=True)
+    damaged_qty = models.PositiveIntegerField(_("damaged"), default=0)
+
+    class Meta:
+        verbose_name = _("shipment line")
+        verbose_name_plural = _("shipment lines")
+        ordering = ["shipment_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(qty__gte=1), name="distribution_shipline_qty_ge_1"),
+            models.CheckConstraint(
+                condition=models.Q(received_qty__isnull=True) | models.Q(received_qty__lte=models.F("qty")),
+                name="distribution_shipline_received_le_qty",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shipment} / {self.lot_id} × {self.qty}"
+
+
+class Discrepancy(models.Model):
+    """Units of a shipment line not accepted at delivery, and where they went."""
+
+    line = models.ForeignKey(
+        ShipmentLine, verbose_name=_("line"), related_name="discrepancies", on_delete=models.CASCADE
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=DiscrepancyKind.choices)
+    qty = models.PositiveIntegerField(_("quantity"))
+    disposition = models.CharField(_("disposition"), max_length=16, choices=Disposition.choices)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("discrepancy")
+        verbose_name_plural = _("discrepancies")
+        ordering = ["line_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.line}: {self.kind} {self.qty}"

@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet, Sum
+from django.db.models.functions import TruncDate
 
+from baogong.core.money import round_fen
 from baogong.core.scoping import scoped
-from baogong.distribution.choices import ALLOCATABLE_STATUSES
-from baogong.distribution.models import AllocationRun, Norm, Request, RequestLine
+from baogong.distribution.choices import ALLOCATABLE_STATUSES, ShipmentStatus
+from baogong.distribution.models import AllocationRun, Norm, Request, RequestLine, ShipmentLine
+from baogong.orgs.choices import SiteKind
 
 
 def requests_for(user: Any) -> QuerySet[Request]:
@@ -69,3 +72,74 @@ def naive_utc(value: dt.datetime | None) -> dt.datetime | None:
 
 def runs() -> QuerySet[AllocationRun]:
     return AllocationRun.objects.select_related("created_by").prefetch_related("warehouses")
+
+
+# --------------------------------------------------------------------------- delivered value
+
+VALUE_DIMENSIONS = {
+    "recipient": ("shipment__recipient__code", "shipment__recipient__name"),
+    "recipient_kind": ("shipment__recipient__kind", None),
+    "category": ("item__category__code", "item__category__name"),
+    "warehouse": ("shipment__warehouse__code", "shipment__warehouse__name"),
+    "day": ("day", None),
+}
+
+
+def delivered_lines(
+    date_from: dt.date, date_to: dt.date, recipient_kinds: Iterable[str] | None = None
+) -> QuerySet[ShipmentLine]:
+    """Shipment lines accepted by receivers between the two dates (inclusive, local time)."""
+    qs = ShipmentLine.objects.filter(
+        shipment__status__in=[ShipmentStatus.DELIVERED, ShipmentStatus.CLOSED],
+        shipment__delivered_at__date__gte=date_from,
+        shipment__delivered_at__date__lte=date_to,
+        received_qty__gt=0,
+    )
+    if recipient_kinds is not None:
+        qs = qs.filter(shipment__recipient__kind__in=list(recipient_kinds))
+    return qs
+
+
+def _value_expr() -> Any:
+    return ExpressionWrapper(
+        F("received_qty") * F("unit_cost"), output_field=DecimalField(max_digits=20, decimal_places=4)
+    )
+
+
+def delivered_totals(
+    date_from: dt.date, date_to: dt.date, recipient_kinds: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """Items (issue units, 件) and value (¥, rounded to the fen) delivered in the period."""
+    row = delivered_lines(date_from, date_to, recipient_kinds).aggregate(
+        items=Sum("received_qty"), value=Sum(_value_expr())
+    )
+    return {"items": int(row["items"] or 0), "value": round_fen(Decimal(row["value"] or 0))}
+
+
+def delivered_breakdown(
+    date_from: dt.date, date_to: dt.date, by: str, recipient_kinds: Iterable[str] | None = None
+) -> list[dict[str, Any]]:
+    """Items and value per recipient, recipient kind, category, warehouse or day, largest value first
+    (days in date order)."""
+    key, label = VALUE_DIMENSIONS[by]
+    qs = delivered_lines(date_from, date_to, recipient_kinds)
+    if by == "day":
+        qs = qs.annotate(day=TruncDate("shipment__delivered_at"))
+    fields = [key] + ([label] if label else [])
+    rows = qs.values(*fields).annotate(items=Sum("received_qty"), value=Sum(_value_expr()))
+    result = [
+        {
+            "key": (r[key].isoformat() if isinstance(r[key], dt.date) else (r[key] or "")),
+            "label": r[label] if label else r[key],
+            "items": int(r["items"] or 0),
+            "value": round_fen(Decimal(r["value"] or 0)),
+        }
+        for r in rows
+    ]
+    if by == "day":
+        return sorted(result, key=lambda r: r["key"])
+    if by == "recipient_kind":
+        kinds = dict(SiteKind.choices)
+        for r in result:
+            r["label"] = str(kinds.get(r["key"], r["key"]))
+    return sorted(result, key=lambda r: (-r["value"], r["key"]))
