@@ -17,3 +17,6 @@ urlpatterns = [
     path("api/v1/", include(("baogong.api_urls", "api"), namespace="api")),
 ]
 urlpatterns += [path("", include(module.__name__)) for _app, module in app_modules("urls")]
+
+handler404 = "baogong.core.views.not_found"
+handler500 = "baogong.core.views.server_error"

@@ -8,7 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.defaults import page_not_found
+from django.views.defaults import server_error as defaults_server_error
 
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.jobs import create_job, enqueue_job
@@ -16,6 +19,20 @@ from baogong.core.models import AuditEvent, Job
 from baogong.core.permissions import require_perm
 from baogong.core.scoping import scoped
 from baogong.core.tasks import count_to
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """API paths answer the JSON error body; pages get the normal 404 page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "message": str(_("Not found.")), "details": {}}, status=404)
+    return page_not_found(request, exception or Http404())
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        message = str(_("Internal error; nothing was changed."))
+        return JsonResponse({"code": "server_error", "message": message, "details": {}}, status=500)
+    return defaults_server_error(request)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -18,7 +18,9 @@ from baogong.orgs.models import AdministrativeArea, Organisation, Site
 
 
 class OrganisationSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    parent: serializers.SlugRelatedField[Organisation] = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[assignment]
+    parent: serializers.SlugRelatedField[Organisation] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )  # type: ignore[assignment]
 
     class Meta:
         model = Organisation

@@ -110,3 +110,9 @@ def test_import_sites_accepts_full_width_digits_and_creates(user):
     site = Site.objects.get(code="DP-1")
     assert site.area.name == "杨行镇" and site.priority_tier == 4 and site.headcount == 5000
     assert AuditEvent.objects.filter(verb="import_site", object_id=str(site.pk)).exists()
+
+
+def test_every_role_permission_exists(db):
+    from baogong.orgs.roles import missing_permissions
+
+    assert missing_permissions() == []
