@@ -28,6 +28,7 @@ APPS = [
     "people",
     "property",
     "finance",
+    "command",
     "reports",
     "demo",
 ]

@@ -69,3 +69,8 @@ def pdf_objects(pdf: bytes) -> bytes:
         except zlib.error:
             continue
     return b"\n".join(parts)
+
+
+@pytest.fixture(autouse=True)
+def _command_centre_urls(settings: Any) -> None:
+    settings.ROOT_URLCONF = "baogong.reports.tests.urls"

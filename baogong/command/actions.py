@@ -1,0 +1,241 @@
+"""Every state change of the command centre's records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from baogong.command.choices import RectificationStatus
+from baogong.command.errors import InspectionInvalid, PostInvalid, RecipientInvalid, RectificationClosed
+from baogong.command.models import (
+    ChecklistTemplate,
+    CommunicationPost,
+    Finding,
+    Inspection,
+    Rectification,
+    ReportRecipient,
+)
+from baogong.core import audit
+from baogong.core.scoping import user_scope
+from baogong.orgs.choices import SiteKind
+from baogong.orgs.models import Site
+
+POST_FIELDS = ["organisation", "kind", "channel", "outlet", "published_on", "title", "link", "reads"]
+PHOTO_MAGIC = {".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff", ".png": b"\x89PNG"}
+
+
+def _clean(obj: Any, error: type[Exception], exclude: list[str] | None = None) -> None:
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise error(details=exc.message_dict) from exc  # type: ignore[call-arg]
+
+
+def record_post(data: Mapping[str, Any], *, actor: Any) -> CommunicationPost:
+    """Log a post we published or a piece of outside coverage."""
+    with transaction.atomic(durable=True):
+        post = CommunicationPost(**{k: v for k, v in data.items() if k in POST_FIELDS})
+        _clean(post, PostInvalid)
+        if not user_scope(actor).allows(organisation_id=post.organisation_id):
+            raise PostInvalid(details={"organisation": [_("You may not log posts for this organisation.")]})
+        post.save()
+        audit.record("record_post", post, actor=actor, after=audit.snapshot(post))
+        return post
+
+
+def update_post_reads(post: CommunicationPost, reads: int, *, actor: Any) -> CommunicationPost:
+    if reads < 0:
+        raise PostInvalid(details={"reads": [_("Reads cannot be negative.")]})
+    with transaction.atomic(durable=True):
+        locked = CommunicationPost.objects.select_for_update().get(pk=post.pk)
+        before = {"reads": locked.reads}
+        locked.reads = reads
+        locked.save(update_fields=["reads", "updated_at"])
+        audit.record("update_post_reads", locked, actor=actor, before=before, after={"reads": reads})
+        return locked
+
+
+@dataclass(frozen=True)
+class FindingInput:
+    item_code: str
+    is_compliant: bool
+    remark: str = ""
+    photo: Any = None
+    owner: str = ""
+    deadline: dt.date | None = None
+
+
+def check_photo(upload: Any, field: str) -> None:
+    suffix = Path(str(getattr(upload, "name", ""))).suffix.lower()
+    if suffix not in PHOTO_MAGIC:
+        raise InspectionInvalid(details={field: [_("A photo must be a JPEG or PNG file.")]})
+    if int(getattr(upload, "size", 0) or 0) > settings.BAOGONG_MAX_UPLOAD_BYTES:
+        raise InspectionInvalid(details={field: [_("The photo is too large.")]})
+    head = upload.read(8)
+    upload.seek(0)
+    if not head.startswith(PHOTO_MAGIC[suffix]):
+        raise InspectionInvalid(details={field: [_("The file's content does not match its type.")]})
+
+
+def _validate_findings(template: ChecklistTemplate, findings: Sequence[FindingInput], on: dt.date) -> dict[str, Any]:
+    items = {item.code: item for item in template.items.all()}
+    given = [f.item_code for f in findings]
+    errors: dict[str, list[str]] = {}
+    if sorted(given) != sorted(items) or len(set(given)) != len(given):
+        errors["findings"] = [_("Answer every point of the checklist exactly once.")]
+    for finding in findings:
+        key = f"finding_{finding.item_code}"
+        if finding.photo is not None:
+            check_photo(finding.photo, key)
+        if not finding.is_compliant:
+            if not finding.remark.strip():
+                errors.setdefault(key, []).append(_("Describe what is wrong."))
+            if not finding.owner.strip():
+                errors.setdefault(key, []).append(_("Name who puts it right."))
+            if finding.deadline is None or finding.deadline < on:
+                errors.setdefault(key, []).append(_("Give a deadline on or after the inspection day."))
+    if errors:
+        raise InspectionInvalid(details=errors)
+    return items
+
+
+def _write_inspection(
+    venue: Site,
+    template: ChecklistTemplate,
+    on: dt.date,
+    findings: Sequence[FindingInput],
+    note: str,
+    follows: Rectification | None,
+    actor: Any,
+) -> Inspection:
+    items = _validate_findings(template, findings, on)
+    inspection = Inspection.objects.create(
+        venue=venue,
+        template=template,
+        inspector=actor if getattr(actor, "pk", None) else None,
+        inspected_on=on,
+        note=note,
+        items_checked=len(findings),
+        items_compliant=sum(1 for f in findings if f.is_compliant),
+        follows=follows,
+    )
+    for given in findings:
+        finding = Finding(
+            inspection=inspection, item=items[given.item_code], is_compliant=given.is_compliant, remark=given.remark
+        )
+        if given.photo is not None:
+            finding.photo.save(Path(given.photo.name).name, given.photo, save=False)
+        finding.save()
+        if not given.is_compliant:
+            assert given.deadline is not None
+            Rectification.objects.create(finding=finding, owner=given.owner.strip(), deadline=given.deadline)
+    return inspection
+
+
+def record_inspection(
+    venue: Site,
+    template: ChecklistTemplate,
+    *,
+    on: dt.date,
+    findings: Sequence[FindingInput],
+    note: str = "",
+    actor: Any,
+) -> Inspection:
+    """An inspection of a commercial venue; each failed point opens a rectification."""
+    if venue.kind != SiteKind.COMMERCIAL_VENUE:
+        raise InspectionInvalid(details={"venue": [_("Only commercial venues are inspected for reopening.")]})
+    if not user_scope(actor).allows(organisation_id=venue.organisation_id, site_id=venue.pk):
+        raise InspectionInvalid(details={"venue": [_("You may not inspect this venue.")]})
+    with transaction.atomic(durable=True):
+        inspection = _write_inspection(venue, template, on, findings, note, None, actor)
+        audit.record(
+            "record_inspection",
+            inspection,
+            actor=actor,
+            after={
+                "venue": venue.code,
+                "on": on,
+                "compliant": inspection.items_compliant,
+                "checked": inspection.items_checked,
+                "failed": [f.item_code for f in findings if not f.is_compliant],
+            },
+        )
+        return inspection
+
+
+def record_reinspection(
+    rectification: Rectification, *, on: dt.date, is_compliant: bool, remark: str = "", photo: Any = None, actor: Any
+) -> Rectification:
+    """Re-inspect the failed point: a pass closes the rectification, a fail keeps it open."""
+    if photo is not None:
+        check_photo(photo, "photo")
+    with transaction.atomic(durable=True):
+        locked = (
+            Rectification.objects.select_for_update()
+            .select_related("finding__inspection__venue", "finding__item")
+            .get(pk=rectification.pk)
+        )
+        if locked.status != RectificationStatus.OPEN:
+            raise RectificationClosed
+        original = locked.finding.inspection
+        if on < original.inspected_on:
+            raise InspectionInvalid(details={"on": [_("The re-inspection cannot be before the inspection.")]})
+        if not is_compliant and not remark.strip():
+            raise InspectionInvalid(details={"remark": [_("Describe what is wrong.")]})
+        inspection = Inspection.objects.create(
+            venue=original.venue,
+            template=original.template,
+            inspector=actor if getattr(actor, "pk", None) else None,
+            inspected_on=on,
+            items_checked=1,
+            items_compliant=1 if is_compliant else 0,
+            follows=locked,
+        )
+        finding = Finding(inspection=inspection, item=locked.finding.item, is_compliant=is_compliant, remark=remark)
+        if photo is not None:
+            finding.photo.save(Path(photo.name).name, photo, save=False)
+        finding.save()
+        if is_compliant:
+            locked.status = RectificationStatus.CLOSED
+            locked.closed_on = on
+            locked.save(update_fields=["status", "closed_on", "updated_at"])
+        audit.record(
+            "record_reinspection",
+            locked,
+            actor=actor,
+            before={"status": RectificationStatus.OPEN},
+            after={"status": locked.status, "reinspection": inspection.pk, "compliant": is_compliant},
+        )
+        return locked
+
+
+def add_report_recipient(data: Mapping[str, Any], *, actor: Any) -> ReportRecipient:
+    with transaction.atomic(durable=True):
+        recipient = ReportRecipient(
+            **{k: v for k, v in data.items() if k in {"organisation", "name", "email", "webhook_url"}}
+        )
+        _clean(recipient, RecipientInvalid)
+        if not recipient.email and not recipient.webhook_url:
+            raise RecipientInvalid(details={"email": [_("Give an e-mail address or a webhook.")]})
+        recipient.save()
+        audit.record("add_report_recipient", recipient, actor=actor, after=audit.snapshot(recipient))
+        return recipient
+
+
+def remove_report_recipient(recipient: ReportRecipient, *, actor: Any) -> ReportRecipient:
+    with transaction.atomic(durable=True):
+        locked = ReportRecipient.objects.select_for_update().get(pk=recipient.pk)
+        locked.is_active = False
+        locked.save(update_fields=["is_active", "updated_at"])
+        audit.record(
+            "remove_report_recipient", locked, actor=actor, before={"is_active": True}, after={"is_active": False}
+        )
+        return locked

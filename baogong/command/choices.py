@@ -1,0 +1,19 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    WEBSITE = "website", _("Website")
+    WECHAT = "wechat", _("WeChat account")
+    VIDEO = "video", _("Video")
+    PRESS = "press", _("Press")
+
+
+class PostKind(models.TextChoices):
+    OWN = "own", _("Our post")
+    COVERAGE = "coverage", _("Outside media coverage")
+
+
+class RectificationStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")

@@ -1,0 +1,23 @@
+from django.utils.translation import gettext_lazy as _
+
+from baogong.core.errors import InvalidTransition, ValidationFailed
+
+
+class PostInvalid(ValidationFailed):
+    code = "post_invalid"
+    default_message = _("The post has errors.")
+
+
+class InspectionInvalid(ValidationFailed):
+    code = "inspection_invalid"
+    default_message = _("The inspection has errors.")
+
+
+class RectificationClosed(InvalidTransition):
+    code = "rectification_closed"
+    default_message = _("This rectification is already closed.")
+
+
+class RecipientInvalid(ValidationFailed):
+    code = "recipient_invalid"
+    default_message = _("The report recipient has errors.")

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from baogong.command import views
+
+app_name = "command"
+
+urlpatterns = [
+    path("command/posts/", views.post_list, name="post_list"),
+    path("command/posts/new/", views.post_create, name="record_post"),
+    path("command/inspections/", views.inspection_list, name="inspection_list"),
+    path("command/inspections/new/", views.inspection_create, name="record_inspection"),
+    path("command/inspections/<int:pk>/", views.inspection_detail, name="inspection_detail"),
+    path("command/rectifications/<int:pk>/reinspect/", views.reinspect, name="record_reinspection"),
+    path("command/compliance/", views.compliance, name="compliance"),
+    path("command/recipients/", views.recipient_list, name="recipient_list"),
+    path("command/recipients/<int:pk>/remove/", views.recipient_remove, name="remove_report_recipient"),
+]

@@ -1,0 +1,201 @@
+"""Pages of the command centre: communications log, reopening inspections, report recipients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from baogong.command import actions, queries
+from baogong.command.choices import Channel, PostKind
+from baogong.command.forms import InspectionForm, PostForm, RecipientForm, ReinspectionForm
+from baogong.command.models import Rectification, ReportRecipient
+from baogong.core.audit import history_for
+from baogong.core.errors import DomainError
+from baogong.core.htmx import paginate, render_page_or_partial
+from baogong.core.permissions import require_perm
+from baogong.core.scoping import get_scoped_or_404
+
+
+def _form_errors(form: Any, exc: DomainError) -> None:
+    details = exc.details if isinstance(exc.details, dict) else {}
+    if not details:
+        form.add_error(None, str(exc.message))
+    for key, errors in details.items():
+        for error in errors if isinstance(errors, list) else [errors]:
+            form.add_error(key if key in form.fields else None, str(error))
+
+
+@require_perm("command.view_communicationpost")
+def post_list(request: HttpRequest) -> HttpResponse:
+    posts = queries.filter_posts(queries.posts_for(request.user), request.GET)
+    context = {
+        "page": paginate(request, posts),
+        "params": request.GET,
+        "totals": queries.post_totals(posts),
+        "kinds": PostKind.choices,
+        "channels": Channel.choices,
+    }
+    return render_page_or_partial(request, "command/post_list.html", "command/partials/_post_table.html", context)
+
+
+@require_perm("command.add_communicationpost")
+def post_create(request: HttpRequest) -> HttpResponse:
+    form = PostForm(request.POST or None, user=request.user, initial={"published_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.record_post(form.cleaned_data, actor=request.user)
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Post logged."))
+            return redirect("command:post_list")
+    return render(
+        request, "command/form.html", {"form": form, "title": _("Log a post")}, status=400 if form.errors else 200
+    )
+
+
+@require_perm("command.view_inspection")
+def inspection_list(request: HttpRequest) -> HttpResponse:
+    inspections = queries.filter_inspections(queries.inspections_for(request.user), request.GET)
+    context = {
+        "page": paginate(request, inspections),
+        "params": request.GET,
+        "open_rectifications": queries.open_rectifications(request.user)[:50],
+        "venues": queries.venues_for(request.user),
+    }
+    return render_page_or_partial(
+        request, "command/inspection_list.html", "command/partials/_inspection_table.html", context
+    )
+
+
+@require_perm("command.add_inspection")
+def inspection_create(request: HttpRequest) -> HttpResponse:
+    templates = list(queries.templates())
+    template = next(
+        (t for t in templates if str(t.pk) == request.GET.get("template")), templates[0] if templates else None
+    )
+    if template is None:
+        messages.error(request, _("No checklist template is active."))
+        return redirect("command:inspection_list")
+    form = InspectionForm(
+        request.POST or None,
+        request.FILES or None,
+        template=template,
+        venues=queries.venues_for(request.user),
+        initial={"inspected_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        findings = [
+            actions.FindingInput(
+                item_code=item.code,
+                is_compliant=data[f"ok_{item.code}"],
+                remark=data[f"remark_{item.code}"],
+                photo=data[f"photo_{item.code}"],
+                owner=data[f"owner_{item.code}"],
+                deadline=data[f"deadline_{item.code}"],
+            )
+            for item in template.items.all()
+        ]
+        try:
+            inspection = actions.record_inspection(
+                data["venue"],
+                template,
+                on=data["inspected_on"],
+                findings=findings,
+                note=data["note"],
+                actor=request.user,
+            )
+        except DomainError as exc:
+            details = exc.details if isinstance(exc.details, dict) else {}
+            for key, errors in details.items():
+                target = key.replace("finding_", "remark_") if key.startswith("finding_") else key
+                for error in errors:
+                    form.add_error(target if target in form.fields else None, str(error))
+        else:
+            messages.success(request, _("Inspection recorded."))
+            return redirect("command:inspection_detail", pk=inspection.pk)
+    context = {"form": form, "template": template, "templates": templates}
+    return render(request, "command/inspection_form.html", context, status=400 if form.errors else 200)
+
+
+@require_perm("command.view_inspection")
+def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    inspection = get_scoped_or_404(queries.inspections_for(request.user), request.user, pk=pk)
+    findings = inspection.findings.select_related("item").all()
+    context = {
+        "inspection": inspection,
+        "findings": findings,
+        "rectifications": Rectification.objects.filter(finding__inspection=inspection).select_related("finding__item"),
+        "reinspection_form": ReinspectionForm(initial={"inspected_on": timezone.localdate()}),
+        "history": history_for(inspection)[:20],
+    }
+    return render(request, "command/inspection_detail.html", context)
+
+
+@require_POST
+@require_perm("command.add_inspection")
+def reinspect(request: HttpRequest, pk: int) -> HttpResponse:
+    rectification = get_scoped_or_404(queries.rectifications_for(request.user), request.user, pk=pk)
+    form = ReinspectionForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            actions.record_reinspection(
+                rectification,
+                on=form.cleaned_data["inspected_on"],
+                is_compliant=form.cleaned_data["is_compliant"],
+                remark=form.cleaned_data["remark"],
+                photo=form.cleaned_data["photo"],
+                actor=request.user,
+            )
+        except DomainError as exc:
+            details = exc.details if isinstance(exc.details, dict) else {}
+            for errors in details.values() or [[exc.message]]:
+                for error in errors:
+                    messages.error(request, str(error))
+        else:
+            messages.success(request, _("Re-inspection recorded."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+    return redirect("command:inspection_detail", pk=rectification.finding.inspection_id)
+
+
+@require_perm("command.view_inspection")
+def compliance(request: HttpRequest) -> HttpResponse:
+    rows = queries.compliance(request.user, request.GET.get("from") or None, request.GET.get("to") or None)  # type: ignore[arg-type]
+    return render(request, "command/compliance.html", {"rows": rows, "params": request.GET})
+
+
+@require_perm("command.view_reportrecipient")
+def recipient_list(request: HttpRequest) -> HttpResponse:
+    form = RecipientForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        if not request.user.has_perm("command.add_reportrecipient"):
+            return HttpResponse(status=403)
+        if form.is_valid():
+            try:
+                actions.add_report_recipient(form.cleaned_data, actor=request.user)
+            except DomainError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("Recipient added."))
+                return redirect("command:recipient_list")
+    context = {"form": form, "recipients": queries.recipients_for(request.user)}
+    return render(request, "command/recipient_list.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@require_perm("command.delete_reportrecipient")
+def recipient_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    recipient = get_scoped_or_404(ReportRecipient.objects.filter(is_active=True), request.user, pk=pk)
+    actions.remove_report_recipient(recipient, actor=request.user)
+    messages.success(request, _("Recipient removed."))
+    return redirect("command:recipient_list")
