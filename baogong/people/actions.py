@@ -17,10 +17,43 @@ from baogong.core.identifiers import check_idcard
 from baogong.core.scoping import user_scope
 from baogong.orgs.models import Organisation, Site
 from baogong.people import locks
-from baogong.people.choices import HealthStatus, PersonKind, TestKind, TestResult, TestSource
+from baogong.people.choices import (
+    CareLogKind,
+    DutyType,
+    GuestRequestKind,
+    GuestRequestStatus,
+    HealthStatus,
+    Meal,
+    PersonKind,
+    Shift,
+    TestKind,
+    TestResult,
+    TestSource,
+)
 from baogong.people.crypto import lookup_hash
-from baogong.people.errors import ClosedLoopInvalid, HealthTestInvalid, PersonInvalid, RegimeInvalid
-from baogong.people.models import ClosedLoopStay, HealthRegime, HealthTest, Person
+from baogong.people.errors import (
+    ClosedLoopInvalid,
+    DeploymentInvalid,
+    HealthTestInvalid,
+    OccupancyInvalid,
+    PersonInvalid,
+    PersonNotCleared,
+    RegimeInvalid,
+)
+from baogong.people.models import (
+    CareLog,
+    ClosedLoopStay,
+    Deployment,
+    DispatchBatch,
+    GuestRequest,
+    HealthCheck,
+    HealthRegime,
+    HealthTest,
+    LodgingStay,
+    MealLog,
+    Person,
+    Room,
+)
 
 PERSON_FIELDS = ["kind", "name", "organisation", "home_site", "position", "user", "is_active"]
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -150,7 +183,11 @@ def record_health_test(
     note: str = "",
     actor: Any,
 ) -> HealthTest:
-    """Record an antigen or PCR result. A positive result makes the person not cleared."""
+    """Record an antigen or PCR result.
+
+    A positive result makes the person not cleared and opens an incident (close contacts, sites
+    under control, notifications); a negative one applies the recovery rules.
+    """
     errors: dict[str, list[str]] = {}
     if kind not in TestKind.values:
         errors["kind"] = ["检测类型应为抗原或核酸 / test must be antigen or PCR"]
@@ -166,9 +203,15 @@ def record_health_test(
         errors["photo"] = ["自行上报需附检测照片 / a self-reported result needs a photo"]
     if errors:
         raise HealthTestInvalid(details=errors)
-    _check_scope(actor, person.organisation, person.home_site, HealthTestInvalid)
+    if source == TestSource.SELF:
+        if person.user_id is None or person.user_id != getattr(actor, "pk", None):
+            raise HealthTestInvalid(details={"person": ["只能上报自己的结果 / you can only report your own result"]})
+    else:
+        _check_scope(actor, person.organisation, person.home_site, HealthTestInvalid)
+    from baogong.people import outbreak
+
     with transaction.atomic(durable=True):
-        return _record_health_test(
+        test = _record_health_test(
             person,
             kind=kind,
             result=result,
@@ -179,6 +222,13 @@ def record_health_test(
             note=note,
             actor=actor,
         )
+        incident = outbreak.open_incident(test, actor=actor) if result == TestResult.POSITIVE else None
+    # Site status changes are actions of their own (orgs.actions.set_site_status), run after commit.
+    if incident is not None:
+        outbreak.control_incident_sites(incident, actor=actor)
+    elif result == TestResult.NEGATIVE:
+        outbreak.apply_recovery_rules(test.person, on_date=timezone.localdate(), actor=actor)
+    return test
 
 
 def _test_snapshot(test: HealthTest) -> dict[str, Any]:
@@ -301,4 +351,336 @@ def end_closed_loop(stay: ClosedLoopStay, *, ended_at: dt.datetime | None = None
         locked.ended_at = ended_at
         locked.save(update_fields=["ended_at"])
         audit.record("end_closed_loop", locked, actor=actor, before={"ended_at": None}, after={"ended_at": ended_at})
+        return locked
+
+
+# --- Deployments ------------------------------------------------------------------------------
+def _deployment_errors(duty_type: str, starts_on: Any, ends_on: Any, shift: str) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if duty_type not in DutyType.values:
+        errors["duty_type"] = ["未知的岗位类型 / unknown duty type"]
+    if shift not in Shift.values:
+        errors["shift"] = ["未知的班次 / unknown shift"]
+    if not isinstance(starts_on, dt.date):
+        errors["starts_on"] = ["请填写开始日期 / give a start date"]
+    if not isinstance(ends_on, dt.date):
+        errors["ends_on"] = ["请填写结束日期 / give an end date"]
+    elif isinstance(starts_on, dt.date) and ends_on < starts_on:
+        errors["ends_on"] = ["结束日期早于开始日期 / ends before it starts"]
+    return errors
+
+
+def _refuse_unwell(people: list[Person]) -> None:
+    unwell = {
+        str(p.pk): [f"{p.name}: {p.get_health_status_display()}"]
+        for p in people
+        if p.health_status != HealthStatus.NORMAL or not p.is_active
+    }
+    if unwell:
+        raise PersonNotCleared(details=unwell)
+
+
+def deploy_person(
+    person: Person,
+    *,
+    duty_type: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    site: Site | None = None,
+    shift: str = Shift.DAY,
+    note: str = "",
+    actor: Any,
+) -> Deployment:
+    """Assign a person to a duty (supply, production, business, watch, community) for a period."""
+    errors = _deployment_errors(duty_type, starts_on, ends_on, shift)
+    if errors:
+        raise DeploymentInvalid(details=errors)
+    _check_scope(actor, person.organisation, site or person.home_site, DeploymentInvalid)
+    with transaction.atomic(durable=True):
+        locked = locks.person_for_update(person.pk)
+        _refuse_unwell([locked])
+        deployment = Deployment.objects.create(
+            person=locked,
+            duty_type=duty_type,
+            organisation=locked.organisation,
+            site=site,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            shift=shift,
+            note=note.strip(),
+        )
+        audit.record("deploy_person", deployment, actor=actor, after=audit.snapshot(deployment))
+        return deployment
+
+
+def dispatch_batch(
+    people: list[Person],
+    *,
+    organisation: Organisation,
+    destination_team: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    site: Site | None = None,
+    note: str = "",
+    actor: Any,
+) -> DispatchBatch:
+    """Send a batch of people to an outside volunteer team: one batch, one deployment each."""
+    errors = _deployment_errors(DutyType.VOLUNTEER_TEAM, starts_on, ends_on, Shift.FULL)
+    if not destination_team.strip():
+        errors["destination_team"] = ["请填写派往的队伍 / name the destination team"]
+    if not people:
+        errors["people"] = ["请至少选择一人 / choose at least one person"]
+    if errors:
+        raise DeploymentInvalid(details=errors)
+    _check_scope(actor, organisation, None, DeploymentInvalid)
+    scope = user_scope(actor)
+    outside = [p.name for p in people if not scope.allows(organisation_id=p.organisation_id, site_id=p.home_site_id)]
+    if outside:
+        raise DeploymentInvalid(details={"people": [f"不在您的管辖范围 / not in your scope: {', '.join(outside)}"]})
+    with transaction.atomic(durable=True):
+        locked = list(locks.people_for_update(p.pk for p in people))
+        _refuse_unwell(locked)
+        last = (
+            DispatchBatch.objects.select_for_update()
+            .filter(organisation=organisation)
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+        )
+        batch = DispatchBatch.objects.create(
+            number=(last or 0) + 1,
+            organisation=organisation,
+            destination_team=destination_team.strip(),
+            site=site,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            note=note.strip(),
+        )
+        for person in locked:
+            Deployment.objects.create(
+                person=person,
+                duty_type=DutyType.VOLUNTEER_TEAM,
+                organisation=person.organisation or organisation,
+                site=site,
+                batch=batch,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                shift=Shift.FULL,
+            )
+        audit.record(
+            "dispatch_batch",
+            batch,
+            actor=actor,
+            after={**audit.snapshot(batch), "people": [p.pk for p in locked]},
+        )
+        return batch
+
+
+# --- Lodging, meals, daily checks, care logs, guest requests ----------------------------------
+def add_room(site: Site, number: str, *, beds: int = 1, actor: Any) -> Room:
+    if not number.strip():
+        raise OccupancyInvalid(details={"number": ["请填写房间号 / give a room number"]})
+    _check_scope(actor, None, site, OccupancyInvalid)
+    with transaction.atomic(durable=True):
+        if Room.objects.filter(site=site, number=number.strip()).exists():
+            raise OccupancyInvalid(details={"number": ["房间号已存在 / this room already exists"]})
+        room = Room.objects.create(site=site, number=number.strip(), beds=max(1, beds))
+        audit.record("add_room", room, actor=actor, after=audit.snapshot(room))
+        return room
+
+
+def check_in(
+    person: Person,
+    site: Site,
+    *,
+    room: Room | None = None,
+    checked_in_at: dt.datetime | None = None,
+    reason: str = "",
+    actor: Any,
+) -> LodgingStay:
+    """Lodge a person at a hotel, isolation point or home (one open stay per person)."""
+    checked_in_at = checked_in_at or timezone.now()
+    if room is not None and room.site_id != site.pk:
+        raise OccupancyInvalid(details={"room": ["房间不属于该场所 / the room is not at this site"]})
+    _check_scope(actor, None, site, OccupancyInvalid)
+    with transaction.atomic(durable=True):
+        locked = locks.person_for_update(person.pk)
+        if locked.lodgings.filter(checked_out_at__isnull=True).exists():
+            raise OccupancyInvalid(details={"person": ["此人已入住，请先退房 / already lodged: check out first"]})
+        if room is not None:
+            Room.objects.select_for_update().get(pk=room.pk)
+            occupied = LodgingStay.objects.filter(room=room, checked_out_at__isnull=True).count()
+            if occupied >= room.beds:
+                raise OccupancyInvalid(details={"room": ["房间已满 / the room is full"]})
+        stay = LodgingStay.objects.create(
+            person=locked, site=site, room=room, checked_in_at=checked_in_at, reason=reason.strip()
+        )
+        audit.record("check_in", stay, actor=actor, after=audit.snapshot(stay))
+        return stay
+
+
+def check_out(stay: LodgingStay, *, checked_out_at: dt.datetime | None = None, actor: Any) -> LodgingStay:
+    checked_out_at = checked_out_at or timezone.now()
+    with transaction.atomic(durable=True):
+        locked = LodgingStay.objects.select_for_update().select_related("site").get(pk=stay.pk)
+        if locked.checked_out_at is not None:
+            raise OccupancyInvalid(details={"checked_out_at": ["已退房 / already checked out"]})
+        if checked_out_at < locked.checked_in_at:
+            raise OccupancyInvalid(details={"checked_out_at": ["退房早于入住 / out before in"]})
+        locked.checked_out_at = checked_out_at
+        locked.save(update_fields=["checked_out_at"])
+        audit.record(
+            "check_out", locked, actor=actor, before={"checked_out_at": None}, after={"checked_out_at": checked_out_at}
+        )
+        return locked
+
+
+def log_meals(site: Site, served_on: dt.date, meal: str, servings: int, *, actor: Any) -> MealLog:
+    """Record (or correct) the servings of one meal at a site on a day."""
+    if meal not in Meal.values:
+        raise OccupancyInvalid(details={"meal": ["餐次应为早餐、午餐或晚餐 / breakfast, lunch or dinner"]})
+    if servings < 0:
+        raise OccupancyInvalid(details={"servings": ["份数不能为负 / servings cannot be negative"]})
+    _check_scope(actor, None, site, OccupancyInvalid)
+    with transaction.atomic(durable=True):
+        existing = MealLog.objects.select_for_update().filter(site=site, served_on=served_on, meal=meal).first()
+        before = {"servings": existing.servings} if existing else None
+        log = existing or MealLog(site=site, served_on=served_on, meal=meal)
+        log.servings = servings
+        log.recorded_by = actor if getattr(actor, "is_authenticated", False) else None
+        log.save()
+        audit.record("log_meals", log, actor=actor, before=before, after={"servings": servings, "meal": meal})
+        return log
+
+
+def record_health_check(
+    person: Person,
+    *,
+    temperature: Any,
+    symptoms: str = "",
+    checked_on: dt.date | None = None,
+    site: Site | None = None,
+    is_self_reported: bool = False,
+    actor: Any,
+) -> HealthCheck:
+    """A daily check (phone check-in or staff round). Fever or symptoms raise an alert."""
+    from decimal import Decimal, InvalidOperation
+
+    from baogong.core.models import Notification
+    from baogong.core.notify import notify
+
+    checked_on = checked_on or timezone.localdate()
+    try:
+        value = Decimal(str(temperature)).quantize(Decimal("0.1"))
+    except (InvalidOperation, ValueError):
+        raise OccupancyInvalid(details={"temperature": ["体温应为数字 / temperature must be a number"]}) from None
+    if not Decimal("34.0") <= value <= Decimal("43.0"):
+        raise OccupancyInvalid(details={"temperature": ["体温应在34至43℃之间 / temperature must be 34–43 °C"]})
+    if is_self_reported and getattr(person, "user_id", None) != getattr(actor, "pk", object()):
+        raise OccupancyInvalid(details={"person": ["只能为自己打卡 / you can only check in for yourself"]})
+    if not is_self_reported:
+        _check_scope(actor, person.organisation, site or person.home_site, OccupancyInvalid)
+    with transaction.atomic(durable=True):
+        locked = locks.person_for_update(person.pk)
+        if HealthCheck.objects.filter(person=locked, checked_on=checked_on).exists():
+            raise OccupancyInvalid(details={"checked_on": ["今天已打卡 / already checked in for this day"]})
+        check = HealthCheck.objects.create(
+            person=locked,
+            checked_on=checked_on,
+            temperature=value,
+            symptoms=symptoms.strip(),
+            site=site or locked.home_site,
+            is_self_reported=is_self_reported,
+        )
+        audit.record("record_health_check", check, actor=actor, after=audit.snapshot(check))
+        if check.has_fever or check.symptoms:
+            where = check.site or locked.home_site
+            notify(
+                f"健康异常 / health alert: {locked.name} {value}℃",
+                f"{where or ''} {checked_on}: {check.symptoms or '发热 / fever'}",
+                level=Notification.Level.WARNING,
+                link=f"/people/{locked.pk}/",
+                organisation_id=locked.organisation_id or (where.organisation_id if where else None),
+                site_id=where.pk if where else None,
+            )
+        return check
+
+
+def log_care(
+    site: Site,
+    *,
+    kind: str,
+    done_at: dt.datetime | None = None,
+    area: str = "",
+    waste_kg: Any = None,
+    agent: str = "",
+    actor: Any,
+) -> CareLog:
+    """Waste collection (with kg) or disinfection (with the agent used) at a site."""
+    from decimal import Decimal, InvalidOperation
+
+    errors: dict[str, list[str]] = {}
+    if kind not in CareLogKind.values:
+        errors["kind"] = ["应为垃圾清运或消杀 / waste or disinfection"]
+    weight = None
+    if waste_kg not in (None, ""):
+        try:
+            weight = Decimal(str(waste_kg)).quantize(Decimal("0.1"))
+        except (InvalidOperation, ValueError):
+            errors["waste_kg"] = ["重量应为数字 / weight must be a number"]
+        else:
+            if weight < 0:
+                errors["waste_kg"] = ["重量不能为负 / weight cannot be negative"]
+    if kind == CareLogKind.WASTE and weight is None and "waste_kg" not in errors:
+        errors["waste_kg"] = ["请填写垃圾重量 / give the weight collected"]
+    if kind == CareLogKind.DISINFECTION and not agent.strip():
+        errors["agent"] = ["请填写消毒剂 / name the disinfectant"]
+    if errors:
+        raise OccupancyInvalid(details=errors)
+    _check_scope(actor, None, site, OccupancyInvalid)
+    with transaction.atomic(durable=True):
+        log = CareLog.objects.create(
+            site=site,
+            kind=kind,
+            done_at=done_at or timezone.now(),
+            area=area.strip(),
+            waste_kg=weight,
+            agent=agent.strip(),
+            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit.record("log_care", log, actor=actor, after=audit.snapshot(log))
+        return log
+
+
+def record_guest_request(person: Person, site: Site, *, kind: str, text: str, actor: Any) -> GuestRequest:
+    """A guest or resident asks for medicine or food (handed to distribution when fulfilled)."""
+    errors: dict[str, list[str]] = {}
+    if kind not in GuestRequestKind.values:
+        errors["kind"] = ["应为药品、食品或其他 / medicine, food or other"]
+    if not text.strip():
+        errors["text"] = ["请写明需要什么 / say what is needed"]
+    if errors:
+        raise OccupancyInvalid(details=errors)
+    _check_scope(actor, None, site, OccupancyInvalid)
+    with transaction.atomic(durable=True):
+        request = GuestRequest.objects.create(person=person, site=site, kind=kind, text=text.strip())
+        audit.record("record_guest_request", request, actor=actor, after=audit.snapshot(request))
+        return request
+
+
+def fulfil_guest_request(request: GuestRequest, *, note: str = "", actor: Any) -> GuestRequest:
+    with transaction.atomic(durable=True):
+        locked = GuestRequest.objects.select_for_update().select_related("site").get(pk=request.pk)
+        if locked.status != GuestRequestStatus.OPEN:
+            raise OccupancyInvalid(details={"status": ["该需求已处理 / this request was already handled"]})
+        locked.status = GuestRequestStatus.FULFILLED
+        locked.handled_note = note.strip()
+        locked.save(update_fields=["status", "handled_note", "updated_at"])
+        audit.record(
+            "fulfil_guest_request",
+            locked,
+            actor=actor,
+            before={"status": GuestRequestStatus.OPEN},
+            after={"status": locked.status, "handled_note": locked.handled_note},
+        )
         return locked

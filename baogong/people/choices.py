@@ -50,3 +50,30 @@ class Shift(models.TextChoices):
 class IncidentStatus(models.TextChoices):
     OPEN = "open", _("Open")
     CLOSED = "closed", _("Closed")
+
+
+class Meal(models.TextChoices):
+    BREAKFAST = "breakfast", _("Breakfast")
+    LUNCH = "lunch", _("Lunch")
+    DINNER = "dinner", _("Dinner")
+
+
+class CareLogKind(models.TextChoices):
+    WASTE = "waste", _("Waste collection")
+    DISINFECTION = "disinfection", _("Disinfection")
+
+
+class GuestRequestKind(models.TextChoices):
+    MEDICINE = "medicine", _("Medicine")
+    FOOD = "food", _("Food")
+    OTHER = "other", _("Other")
+
+
+class GuestRequestStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    FULFILLED = "fulfilled", _("Fulfilled")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# A body temperature at or above this is a fever (°C).
+FEVER_CELSIUS = "37.3"

@@ -26,3 +26,18 @@ class ClosedLoopInvalid(ValidationFailed):
 class PersonNotCleared(Conflict):
     code = "person_not_cleared"
     default_message = _("This person may not be dispatched.")
+
+
+class DeploymentInvalid(ValidationFailed):
+    code = "deployment_invalid"
+    default_message = _("The deployment has errors.")
+
+
+class OccupancyInvalid(ValidationFailed):
+    code = "occupancy_invalid"
+    default_message = _("The record has errors.")
+
+
+class IncidentInvalid(ValidationFailed):
+    code = "incident_invalid"
+    default_message = _("The incident action has errors.")

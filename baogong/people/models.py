@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -14,7 +15,21 @@ from baogong.core.identifiers import mask_idcard, mask_phone
 from baogong.core.models import TimeStampedModel
 from baogong.orgs.choices import SiteKind
 from baogong.people import crypto
-from baogong.people.choices import HealthStatus, PersonKind, TestKind, TestResult, TestSource
+from baogong.people.choices import (
+    FEVER_CELSIUS,
+    CareLogKind,
+    DutyType,
+    GuestRequestKind,
+    GuestRequestStatus,
+    HealthStatus,
+    IncidentStatus,
+    Meal,
+    PersonKind,
+    Shift,
+    TestKind,
+    TestResult,
+    TestSource,
+)
 
 
 def _masked(field: models.Field[Any, Any]) -> models.Field[Any, Any]:
@@ -212,3 +227,338 @@ class ClosedLoopStay(models.Model):
 
     def audit_scope(self) -> tuple[int | None, int | None]:
         return self.site.organisation_id, self.site_id
+
+
+class DispatchBatch(TimeStampedModel):
+    """A batch of people sent to an outside volunteer team (e.g. 区委组织部志愿服务队)."""
+
+    number = models.PositiveIntegerField(_("batch number"))
+    organisation = models.ForeignKey(
+        "orgs.Organisation", verbose_name=_("sent by"), related_name="+", on_delete=models.PROTECT
+    )
+    destination_team = models.CharField(_("destination team"), max_length=128)
+    site = models.ForeignKey(
+        "orgs.Site", verbose_name=_("site"), null=True, blank=True, related_name="+", on_delete=models.PROTECT
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to"))
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    scope_org_field: ClassVar[str] = "organisation_id"
+
+    class Meta:
+        verbose_name = _("dispatch batch")
+        verbose_name_plural = _("dispatch batches")
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "number"], name="people_batch_number_per_org"),
+            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="people_batch_dates"),
+        ]
+
+    def __str__(self) -> str:
+        return f"第{self.number}批 → {self.destination_team}"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.organisation_id, self.site_id
+
+
+class Deployment(TimeStampedModel):
+    """A person assigned to a duty at a site for a period and shift. Counts come from these rows."""
+
+    person = models.ForeignKey(Person, verbose_name=_("person"), related_name="deployments", on_delete=models.PROTECT)
+    duty_type = models.CharField(_("duty"), max_length=16, choices=DutyType.choices, db_index=True)
+    organisation = models.ForeignKey(
+        "orgs.Organisation",
+        verbose_name=_("enterprise"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.PROTECT,
+    )
+    site = models.ForeignKey(
+        "orgs.Site", verbose_name=_("site"), null=True, blank=True, related_name="+", on_delete=models.PROTECT
+    )
+    batch = models.ForeignKey(
+        DispatchBatch,
+        verbose_name=_("batch"),
+        null=True,
+        blank=True,
+        related_name="deployments",
+        on_delete=models.PROTECT,
+    )
+    starts_on = models.DateField(_("from"), db_index=True)
+    ends_on = models.DateField(_("to"), db_index=True)
+    shift = models.CharField(_("shift"), max_length=8, choices=Shift.choices, default=Shift.DAY)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    scope_org_field: ClassVar[str] = "organisation_id"
+    scope_site_field: ClassVar[str] = "site_id"
+
+    class Meta:
+        verbose_name = _("deployment")
+        verbose_name_plural = _("deployments")
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="people_deployment_dates"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.get_duty_type_display()} {self.starts_on}–{self.ends_on}"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.organisation_id, self.site_id
+
+    @property
+    def days(self) -> int:
+        return (self.ends_on - self.starts_on).days + 1
+
+
+class Room(models.Model):
+    """A room of a hotel, isolation point or elderly home."""
+
+    site = models.ForeignKey("orgs.Site", verbose_name=_("site"), related_name="rooms", on_delete=models.PROTECT)
+    number = models.CharField(_("room"), max_length=16)
+    beds = models.PositiveSmallIntegerField(_("beds"), default=1, validators=[MinValueValidator(1)])
+    is_active = models.BooleanField(_("active"), default=True)
+
+    scope_org_field: ClassVar[str] = "site__organisation_id"
+    scope_site_field: ClassVar[str] = "site_id"
+
+    class Meta:
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
+        ordering = ["site", "number"]
+        constraints = [models.UniqueConstraint(fields=["site", "number"], name="people_room_number_per_site")]
+
+    def __str__(self) -> str:
+        return f"{self.site} {self.number}"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.site.organisation_id, self.site_id
+
+
+class LodgingStay(models.Model):
+    """Someone lodged at a site (staff hotel, quarantine hotel, isolation point, elderly home)."""
+
+    person = models.ForeignKey(Person, verbose_name=_("person"), related_name="lodgings", on_delete=models.PROTECT)
+    site = models.ForeignKey("orgs.Site", verbose_name=_("site"), related_name="+", on_delete=models.PROTECT)
+    room = models.ForeignKey(
+        Room, verbose_name=_("room"), null=True, blank=True, related_name="stays", on_delete=models.PROTECT
+    )
+    checked_in_at = models.DateTimeField(_("checked in"))
+    checked_out_at = models.DateTimeField(_("checked out"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=128, blank=True)
+
+    scope_org_field: ClassVar[str] = "site__organisation_id"
+    scope_site_field: ClassVar[str] = "site_id"
+
+    class Meta:
+        verbose_name = _("lodging")
+        verbose_name_plural = _("lodgings")
+        ordering = ["-checked_in_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=models.Q(checked_out_at__isnull=True), name="people_one_open_lodging"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(checked_out_at__isnull=True)
+                | models.Q(checked_out_at__gte=models.F("checked_in_at")),
+                name="people_lodging_out_after_in",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.room or self.site}"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.site.organisation_id, self.site_id
+
+
+class MealLog(models.Model):
+    """Meals served at a site: one row per site, day and meal."""
+
+    site = models.ForeignKey("orgs.Site", verbose_name=_("site"), related_name="+", on_delete=models.PROTECT)
+    served_on = models.DateField(_("day"))
+    meal = models.CharField(_("meal"), max_length=16, choices=Meal.choices)
+    servings = models.PositiveIntegerField(_("servings"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    scope_org_field: ClassVar[str] = "site__organisation_id"
+    scope_site_field: ClassVar[str] = "site_id"
+
+    class Meta:
+        verbose_name = _("meal log")
+        verbose_name_plural = _("meal logs")
+        ordering = ["-served_on", "meal"]
+        constraints = [models.UniqueConstraint(fields=["site", "served_on", "meal"], name="people_one_meal_log")]
+
+    def __str__(self) -> str:
+        return f"{self.site} {self.served_on} {self.get_meal_display()} × {self.servings}"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.site.organisation_id, self.site_id
+
+
+class HealthCheck(models.Model):
+    """A daily check: temperature and symptoms, self-reported from a phone or taken by staff."""
+
+    person = models.ForeignKey(Person, verbose_name=_("person"), related_name="checks", on_delete=models.PROTECT)
+    checked_on = models.DateField(_("day"))
+    temperature = models.DecimalField(
+        _("temperature (°C)"),
+        max_digits=3,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("34.0")), MaxValueValidator(Decimal("43.0"))],
+    )
+    symptoms = models.CharField(_("symptoms"), max_length=255, blank=True)
+    site = models.ForeignKey(
+        "orgs.Site", verbose_name=_("site"), null=True, blank=True, related_name="+", on_delete=models.PROTECT
+    )
+    is_self_reported = models.BooleanField(_("self-reported"), default=False)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    scope_org_field: ClassVar[str] = "person__organisation_id"
+    scope_site_field: ClassVar[str] = "person__home_site_id"
+
+    class Meta:
+        verbose_name = _("daily health check")
+        verbose_name_plural = _("daily health checks")
+        ordering = ["-checked_on", "-id"]
+        constraints = [models.UniqueConstraint(fields=["person", "checked_on"], name="people_one_check_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.checked_on} {self.temperature}"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.person.organisation_id, self.site_id or self.person.home_site_id
+
+    @property
+    def has_fever(self) -> bool:
+        return self.temperature >= Decimal(FEVER_CELSIUS)
+
+
+class CareLog(models.Model):
+    """Waste collection and disinfection at an isolation point or hotel."""
+
+    site = models.ForeignKey("orgs.Site", verbose_name=_("site"), related_name="+", on_delete=models.PROTECT)
+    kind = models.CharField(_("kind"), max_length=16, choices=CareLogKind.choices)
+    done_at = models.DateTimeField(_("time"))
+    area = models.CharField(_("area"), max_length=128, blank=True)
+    waste_kg = models.DecimalField(_("waste (kg)"), max_digits=8, decimal_places=1, null=True, blank=True)
+    agent = models.CharField(_("disinfectant"), max_length=64, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    scope_org_field: ClassVar[str] = "site__organisation_id"
+    scope_site_field: ClassVar[str] = "site_id"
+
+    class Meta:
+        verbose_name = _("waste and disinfection log")
+        verbose_name_plural = _("waste and disinfection logs")
+        ordering = ["-done_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.site} {self.get_kind_display()} {self.done_at:%Y-%m-%d %H:%M}"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.site.organisation_id, self.site_id
+
+
+class GuestRequest(TimeStampedModel):
+    """A guest or resident asks for medicine or food; distribution may turn it into a request."""
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), related_name="guest_requests", on_delete=models.PROTECT
+    )
+    site = models.ForeignKey("orgs.Site", verbose_name=_("site"), related_name="+", on_delete=models.PROTECT)
+    kind = models.CharField(_("kind"), max_length=16, choices=GuestRequestKind.choices)
+    text = models.CharField(_("what is needed"), max_length=500)
+    status = models.CharField(
+        _("status"), max_length=16, choices=GuestRequestStatus.choices, default=GuestRequestStatus.OPEN
+    )
+    handled_note = models.CharField(_("handled note"), max_length=255, blank=True)
+
+    scope_org_field: ClassVar[str] = "site__organisation_id"
+    scope_site_field: ClassVar[str] = "site_id"
+
+    class Meta:
+        verbose_name = _("guest request")
+        verbose_name_plural = _("guest requests")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.text[:40]}"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.site.organisation_id, self.site_id
+
+
+class Incident(TimeStampedModel):
+    """An outbreak incident opened by a positive test; closed when people and sites recover."""
+
+    person = models.ForeignKey(Person, verbose_name=_("person"), related_name="incidents", on_delete=models.PROTECT)
+    test = models.ForeignKey(HealthTest, verbose_name=_("test"), related_name="+", on_delete=models.PROTECT)
+    status = models.CharField(
+        _("status"), max_length=16, choices=IncidentStatus.choices, default=IncidentStatus.OPEN, db_index=True
+    )
+    opened_at = models.DateTimeField(_("opened at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    organisation = models.ForeignKey(
+        "orgs.Organisation",
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.PROTECT,
+    )
+    site = models.ForeignKey(
+        "orgs.Site", verbose_name=_("site"), null=True, blank=True, related_name="+", on_delete=models.PROTECT
+    )
+
+    scope_org_field: ClassVar[str] = "organisation_id"
+    scope_site_field: ClassVar[str] = "site_id"
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        ordering = ["-opened_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.opened_at:%Y-%m-%d}"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.organisation_id, self.site_id
+
+
+class IncidentSite(models.Model):
+    """A site the positive person worked or lodged at in the look-back window."""
+
+    incident = models.ForeignKey(Incident, related_name="sites", on_delete=models.CASCADE)
+    site = models.ForeignKey("orgs.Site", verbose_name=_("site"), related_name="+", on_delete=models.PROTECT)
+    reason = models.CharField(_("why"), max_length=128)
+    previous_status = models.CharField(_("status before"), max_length=16)
+    cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["incident", "site"], name="people_incident_site_once")]
+
+    def __str__(self) -> str:
+        return str(self.site)
+
+
+class CloseContact(models.Model):
+    """Someone who shared a site, shift or room with the positive person in the window."""
+
+    incident = models.ForeignKey(Incident, related_name="contacts", on_delete=models.CASCADE)
+    person = models.ForeignKey(Person, verbose_name=_("person"), related_name="+", on_delete=models.PROTECT)
+    reason = models.CharField(_("why"), max_length=255)
+    isolation_until = models.DateField(_("isolation until"))
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["person__name", "id"]
+        constraints = [models.UniqueConstraint(fields=["incident", "person"], name="people_contact_once")]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.reason})"

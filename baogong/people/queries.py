@@ -11,8 +11,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from baogong.core.scoping import scoped
-from baogong.people.choices import HealthStatus, TestKind, TestResult
-from baogong.people.models import ClosedLoopStay, HealthRegime, HealthTest, Person
+from baogong.orgs.choices import SiteStatus
+from baogong.orgs.models import Organisation
+from baogong.people.choices import DutyType, HealthStatus, TestKind, TestResult
+from baogong.people.models import ClosedLoopStay, Deployment, HealthRegime, HealthTest, Incident, Person
 
 
 @dataclass(frozen=True)
@@ -155,3 +157,150 @@ def find_by_id_number(value: str) -> Person | None:
     from baogong.people import crypto
 
     return Person.objects.filter(id_number_hash=crypto.lookup_hash("idcard", value)).first()
+
+
+# --- Deployment counts (people, person-times 人次, person-days) --------------------------------
+@dataclass(frozen=True)
+class DeploymentCount:
+    people: int
+    person_times: int
+    person_days: int
+
+
+def deployments_in(
+    queryset: QuerySet[Deployment], start: dt.date | None = None, end: dt.date | None = None
+) -> QuerySet[Deployment]:
+    """Deployments overlapping [start, end] (both inclusive; None = open)."""
+    if start is not None:
+        queryset = queryset.filter(ends_on__gte=start)
+    if end is not None:
+        queryset = queryset.filter(starts_on__lte=end)
+    return queryset
+
+
+def count_deployments(
+    queryset: QuerySet[Deployment], start: dt.date | None = None, end: dt.date | None = None
+) -> DeploymentCount:
+    """Distinct people, deployments (人次) and days worked inside the period."""
+    rows = list(deployments_in(queryset, start, end).values_list("person_id", "starts_on", "ends_on"))
+    days = 0
+    for _person, first, last in rows:
+        lo = max(first, start) if start else first
+        hi = min(last, end) if end else last
+        days += (hi - lo).days + 1
+    return DeploymentCount(people=len({r[0] for r in rows}), person_times=len(rows), person_days=days)
+
+
+def deployment_breakdown(
+    queryset: QuerySet[Deployment], start: dt.date | None = None, end: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """Counts by duty type and enterprise: ``[{duty_type, organisation, people, person_times, person_days}]``."""
+    groups: dict[tuple[str, int | None], list[tuple[int, dt.date, dt.date]]] = {}
+    names = dict(Organisation.objects.values_list("id", "short_name"))
+    full = dict(Organisation.objects.values_list("id", "name"))
+    for duty, org_id, person, first, last in deployments_in(queryset, start, end).values_list(
+        "duty_type", "organisation_id", "person_id", "starts_on", "ends_on"
+    ):
+        groups.setdefault((duty, org_id), []).append((person, first, last))
+    result = []
+    for (duty, org), rows in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1] or 0)):
+        days = sum(((min(b, end) if end else b) - (max(a, start) if start else a)).days + 1 for _p, a, b in rows)
+        result.append(
+            {
+                "duty_type": duty,
+                "duty_label": str(DutyType(duty).label),
+                "organisation": org,
+                "organisation_name": (names.get(org) or full.get(org) or "—") if org else "—",
+                "people": len({p for p, _a, _b in rows}),
+                "person_times": len(rows),
+                "person_days": days,
+            }
+        )
+    return result
+
+
+def headcounts(
+    queryset: QuerySet[Deployment], start: dt.date | None = None, end: dt.date | None = None
+) -> dict[str, Any]:
+    """The article's figures from deployment records: staff on supply, production, business and
+    watch; community volunteers; batches and person-times sent to volunteer teams."""
+    on_duty = queryset.filter(duty_type__in=[DutyType.SUPPLY, DutyType.PRODUCTION, DutyType.BUSINESS, DutyType.WATCH])
+    community = queryset.filter(duty_type=DutyType.COMMUNITY)
+    teams = deployments_in(queryset.filter(duty_type=DutyType.VOLUNTEER_TEAM), start, end)
+    return {
+        "on_duty": count_deployments(on_duty, start, end),
+        "community": count_deployments(community, start, end),
+        "volunteer_team": count_deployments(teams),
+        "batches": teams.exclude(batch__isnull=True).values("batch").distinct().count(),
+        "by_type": {duty: count_deployments(queryset.filter(duty_type=duty), start, end) for duty in DutyType.values},
+    }
+
+
+def deployments_for(user: Any) -> QuerySet[Deployment]:
+    return scoped(Deployment.objects.select_related("person", "organisation", "site", "batch"), user)
+
+
+def on_duty_by_enterprise(user: Any, on_date: dt.date) -> list[dict[str, Any]]:
+    """People on duty today per enterprise (distinct people)."""
+    rows: dict[str, set[int]] = {}
+    for org, person in deployments_in(deployments_for(user), on_date, on_date).values_list(
+        "organisation__short_name", "person_id"
+    ):
+        rows.setdefault(org or "—", set()).add(person)
+    return [{"organisation": k, "people": len(v)} for k, v in sorted(rows.items(), key=lambda kv: -len(kv[1]))]
+
+
+# --- Tests due, positives, incidents, sites by status -----------------------------------------
+def tests_due(user: Any, on_date: dt.date) -> list[tuple[Person, RegimeRules, int, int]]:
+    """People on duty or in a closed loop on ``on_date`` and how many tests of the day are due
+    and done: ``[(person, rules, due, done)]``. A PCR is due every ``pcr_every_days``."""
+    start, end = day_bounds(on_date)
+    active_ids = set(deployments_in(deployments_for(user), on_date, on_date).values_list("person_id", flat=True))
+    active_ids |= set(
+        scoped(ClosedLoopStay.objects.all(), user)
+        .filter(started_at__lt=end)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=start))
+        .values_list("person_id", flat=True)
+    )
+    people = Person.objects.filter(pk__in=active_ids, is_active=True).select_related("home_site", "organisation")
+    done: dict[int, int] = {}
+    for person_id in HealthTest.objects.filter(
+        person_id__in=active_ids, taken_at__gte=start, taken_at__lt=end
+    ).values_list("person_id", flat=True):
+        done[person_id] = done.get(person_id, 0) + 1
+    result = []
+    for person in people.order_by("name", "id"):
+        rules = regime_for(person)
+        due = rules.antigen_per_day + (
+            1 if rules.pcr_every_days and on_date.toordinal() % rules.pcr_every_days == 0 else 0
+        )
+        result.append((person, rules, due, done.get(person.pk, 0)))
+    return result
+
+
+def overdue_tests(user: Any, on_date: dt.date) -> list[tuple[Person, list[str]]]:
+    """People on duty whose clearance fails for want of a valid negative test."""
+    overdue = []
+    for person, _rules, _due, _done in tests_due(user, on_date):
+        if valid_negative_test(person, on_date) is None:
+            overdue.append((person, person_clearance(person, on_date)))
+    return overdue
+
+
+def incidents_for(user: Any) -> QuerySet[Incident]:
+    return scoped(Incident.objects.select_related("person", "test", "site", "organisation"), user)
+
+
+def sites_by_status(user: Any) -> dict[str, int]:
+    from baogong.orgs.models import Site
+
+    counts = {status: 0 for status in SiteStatus.values}
+    for status in scoped(Site.objects.filter(is_active=True), user).values_list("status", flat=True):
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def positives_between(user: Any, start: dt.date, end: dt.date) -> int:
+    first, _ = day_bounds(start)
+    _, last = day_bounds(end)
+    return tests_for(user).filter(result=TestResult.POSITIVE, taken_at__gte=first, taken_at__lt=last).count()

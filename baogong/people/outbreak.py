@@ -1,0 +1,276 @@
+"""Outbreak response: incidents, close contacts, site control, lock-down and recovery.
+
+``open_incident`` runs inside ``record_health_test``'s transaction; site status changes go
+through ``baogong.orgs.actions.set_site_status`` (its own durable, audited action) after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from baogong.core import audit
+from baogong.core.models import Notification
+from baogong.core.notify import notify
+from baogong.orgs import actions as site_actions
+from baogong.orgs.choices import SiteStatus
+from baogong.orgs.models import Site
+from baogong.people import locks, queries
+from baogong.people.choices import HealthStatus, IncidentStatus, Shift, TestResult
+from baogong.people.errors import IncidentInvalid
+from baogong.people.models import (
+    CloseContact,
+    ClosedLoopStay,
+    Deployment,
+    HealthTest,
+    Incident,
+    IncidentSite,
+    LodgingStay,
+    Person,
+)
+
+
+def _shifts_meet(a: str, b: str) -> bool:
+    return a == b or Shift.FULL in (a, b)
+
+
+def exposure(person: Person, start: dt.datetime, end: dt.datetime) -> tuple[dict[int, str], dict[int, str]]:
+    """Sites the person worked or lodged at in [start, end], and the people who shared a site
+    and shift, a room, or a closed loop with them: ({site_id: why}, {person_id: why})."""
+    tz = timezone.get_current_timezone()
+    first, last = timezone.localtime(start, tz).date(), timezone.localtime(end, tz).date()
+    sites: dict[int, str] = {}
+    contacts: dict[int, str] = {}
+    if person.home_site_id:
+        sites[person.home_site_id] = "工作/居住场所 / home site"
+    for deployment in Deployment.objects.filter(person=person, starts_on__lte=last, ends_on__gte=first).select_related(
+        "site"
+    ):
+        if deployment.site is None:
+            continue
+        sites.setdefault(deployment.site.pk, "在岗 / on duty")
+        lo, hi = max(first, deployment.starts_on), min(last, deployment.ends_on)
+        others = Deployment.objects.filter(site=deployment.site, starts_on__lte=hi, ends_on__gte=lo).exclude(
+            person=person
+        )
+        for other in others.select_related("person"):
+            if _shifts_meet(other.shift, deployment.shift):
+                contacts.setdefault(
+                    other.person_id,
+                    f"同场所同班次 / same site and shift: {deployment.site.name} {other.get_shift_display()}",
+                )
+    open_or_after = Q(checked_out_at__isnull=True) | Q(checked_out_at__gte=start)
+    for stay in LodgingStay.objects.filter(open_or_after, person=person, checked_in_at__lte=end).select_related(
+        "site", "room"
+    ):
+        sites.setdefault(stay.site_id, "住宿 / lodging")
+        sharing = LodgingStay.objects.filter(
+            Q(checked_out_at__isnull=True) | Q(checked_out_at__gte=start), checked_in_at__lte=end
+        ).exclude(person=person)
+        sharing = sharing.filter(room=stay.room) if stay.room_id else sharing.filter(site=stay.site, room__isnull=True)
+        where = f"{stay.site.name} {stay.room.number}" if stay.room else stay.site.name
+        for lodger in sharing:
+            contacts.setdefault(lodger.person_id, f"同住 / shared lodging: {where}")
+    loop_open = Q(ended_at__isnull=True) | Q(ended_at__gte=start)
+    for loop in ClosedLoopStay.objects.filter(loop_open, person=person, started_at__lte=end).select_related("site"):
+        sites.setdefault(loop.site_id, "闭环 / closed loop")
+        for mate in ClosedLoopStay.objects.filter(loop_open, site=loop.site, started_at__lte=end).exclude(
+            person=person
+        ):
+            contacts.setdefault(mate.person_id, f"同一闭环 / same closed loop: {loop.site.name}")
+    return sites, contacts
+
+
+def open_incident(test: HealthTest, *, actor: Any) -> Incident | None:
+    """Open an incident for a positive test (inside the caller's transaction).
+
+    A person already in an open incident gets no second one. Lists sites and close contacts,
+    puts contacts into isolation, and notifies in-app and by webhook.
+    """
+    person = test.person
+    if Incident.objects.filter(person=person, status=IncidentStatus.OPEN).exists():
+        return None
+    rules = queries.regime_for(person)
+    start = test.taken_at - dt.timedelta(days=rules.contact_lookback_days)
+    sites, contacts = exposure(person, start, test.taken_at)
+    site_rows = {s.pk: s for s in Site.objects.filter(pk__in=sites)}
+    main_site = test.site or person.home_site or (next(iter(site_rows.values())) if site_rows else None)
+    incident = Incident.objects.create(
+        person=person,
+        test=test,
+        opened_at=timezone.now(),
+        organisation=person.organisation or (main_site.organisation if main_site else None),
+        site=main_site,
+    )
+    for site_id, why in sorted(sites.items()):
+        IncidentSite.objects.create(
+            incident=incident, site_id=site_id, reason=why, previous_status=site_rows[site_id].status
+        )
+    isolation_until = timezone.localtime(test.taken_at).date() + dt.timedelta(days=rules.isolation_days)
+    contact_people = list(locks.people_for_update(contacts))
+    for contact in contact_people:
+        CloseContact.objects.create(
+            incident=incident, person=contact, reason=contacts[contact.pk], isolation_until=isolation_until
+        )
+        if contact.health_status == HealthStatus.POSITIVE:
+            continue
+        before = {"health_status": contact.health_status, "isolation_until": contact.isolation_until}
+        contact.health_status = HealthStatus.CLOSE_CONTACT
+        contact.health_status_since = test.taken_at
+        contact.isolation_until = max(isolation_until, contact.isolation_until or isolation_until)
+        contact.save(update_fields=["health_status", "health_status_since", "isolation_until", "updated_at"])
+        audit.record(
+            "set_health_status",
+            contact,
+            actor=actor,
+            before=before,
+            after={"health_status": contact.health_status, "isolation_until": contact.isolation_until},
+        )
+    audit.record(
+        "open_incident",
+        incident,
+        actor=actor,
+        after={
+            "person": person.pk,
+            "test": test.pk,
+            "sites": sorted(sites),
+            "contacts": sorted(contacts),
+        },
+    )
+    site_names = "、".join(site_rows[s].name for s in sorted(sites)) or "—"
+    notify(
+        f"阳性病例 / positive case: {person.name}",
+        f"{test.get_kind_display()} {timezone.localtime(test.taken_at):%Y-%m-%d %H:%M}；"
+        f"涉及场所 / sites: {site_names}；密切接触者 / close contacts: {len(contacts)}",
+        level=Notification.Level.CRITICAL,
+        link=f"/people/incidents/{incident.pk}/",
+        organisation_id=incident.organisation_id,
+        site_id=incident.site_id,
+    )
+    return incident
+
+
+def control_incident_sites(incident: Incident, *, actor: Any) -> list[Site]:
+    """Put every normal site of the incident under control (after the incident is committed)."""
+    changed = []
+    for row in incident.sites.select_related("site").order_by("site_id"):
+        site = Site.objects.get(pk=row.site_id)
+        if site.status == SiteStatus.NORMAL:
+            reason = f"阳性病例管控 / under control after a positive case ({incident.person.name})"
+            changed.append(site_actions.set_site_status(site, SiteStatus.UNDER_CONTROL, reason=reason, actor=actor))
+    return changed
+
+
+def lock_down_site(site: Site, *, reason: str, actor: Any) -> Site:
+    """The health officer locks a site down: its stock can't be dispatched, shipments are held."""
+    if not reason.strip():
+        raise IncidentInvalid(details={"reason": ["请填写封控原因 / give the reason for the lock-down"]})
+    locked = site_actions.set_site_status(site, SiteStatus.LOCKED_DOWN, reason=reason.strip(), actor=actor)
+    with transaction.atomic(durable=True):
+        notify(
+            f"场所封控 / site locked down: {site.name}",
+            reason.strip(),
+            level=Notification.Level.CRITICAL,
+            link=f"/sites/{site.pk}/",
+            organisation_id=site.organisation_id,
+            site_id=site.pk,
+        )
+    return locked
+
+
+def recovered(person: Person, on_date: dt.date) -> bool:
+    """A positive person recovers with negative tests on N distinct days after the positive one
+    and no positive since; a close contact when isolation is over and a test on or after its
+    last day was negative."""
+    rules = queries.regime_for(person)
+    if person.health_status == HealthStatus.POSITIVE:
+        since = person.health_status_since or timezone.now()
+        later = person.tests.filter(taken_at__gt=since)
+        if later.filter(result=TestResult.POSITIVE).exists():
+            return False
+        days = {
+            timezone.localtime(t).date()
+            for t in later.filter(result=TestResult.NEGATIVE).values_list("taken_at", flat=True)
+        }
+        days = {d for d in days if d <= on_date}
+        return len(days) >= rules.recovery_negative_days
+    if person.health_status == HealthStatus.CLOSE_CONTACT:
+        if person.isolation_until is not None and on_date <= person.isolation_until:
+            return False
+        start, _end = queries.day_bounds(person.isolation_until or on_date)
+        return person.tests.filter(taken_at__gte=start, result=TestResult.NEGATIVE).exists()
+    return False
+
+
+def apply_recovery_rules(person: Person, *, on_date: dt.date, actor: Any) -> bool:
+    """Clear a person who meets the recovery rule, then close incidents that are over."""
+    with transaction.atomic(durable=True):
+        locked = locks.person_for_update(person.pk)
+        if locked.health_status == HealthStatus.NORMAL or not recovered(locked, on_date):
+            return False
+        _set_normal(locked, "apply_recovery_rules", reason="恢复规则 / recovery rule", actor=actor)
+    close_finished_incidents(actor=actor)
+    return True
+
+
+def clear_person(person: Person, *, reason: str, actor: Any) -> Person:
+    """The health officer clears a person by decision (e.g. released by the CDC), with a reason."""
+    if not reason.strip():
+        raise IncidentInvalid(details={"reason": ["请填写解除原因 / give the reason"]})
+    with transaction.atomic(durable=True):
+        locked = locks.person_for_update(person.pk)
+        if locked.health_status == HealthStatus.NORMAL:
+            raise IncidentInvalid(details={"person": ["此人状态正常 / this person is not under any measure"]})
+        _set_normal(locked, "clear_person", reason=reason.strip(), actor=actor)
+    close_finished_incidents(actor=actor)
+    return locked
+
+
+def _set_normal(person: Person, verb: str, *, reason: str, actor: Any) -> None:
+    before = {"health_status": person.health_status, "isolation_until": person.isolation_until}
+    person.health_status = HealthStatus.NORMAL
+    person.health_status_since = timezone.now()
+    person.isolation_until = None
+    person.save(update_fields=["health_status", "health_status_since", "isolation_until", "updated_at"])
+    CloseContact.objects.filter(person=person, released_at__isnull=True).update(released_at=timezone.now())
+    audit.record(
+        verb,
+        person,
+        actor=actor,
+        before=before,
+        after={"health_status": HealthStatus.NORMAL, "isolation_until": None, "reason": reason},
+    )
+
+
+def close_finished_incidents(*, actor: Any) -> list[Incident]:
+    """Close open incidents whose person and contacts are all clear; sites no other open
+    incident holds go back to normal."""
+    closed = []
+    for incident in Incident.objects.filter(status=IncidentStatus.OPEN).select_related("person").order_by("pk"):
+        people = [incident.person_id, *incident.contacts.values_list("person_id", flat=True)]
+        if Person.objects.filter(pk__in=people).exclude(health_status=HealthStatus.NORMAL).exists():
+            continue
+        with transaction.atomic(durable=True):
+            row = Incident.objects.select_for_update().get(pk=incident.pk)
+            if row.status != IncidentStatus.OPEN:
+                continue
+            row.status = IncidentStatus.CLOSED
+            row.closed_at = timezone.now()
+            row.save(update_fields=["status", "closed_at", "updated_at"])
+            audit.record("close_incident", row, actor=actor, before={"status": "open"}, after={"status": "closed"})
+        closed.append(row)
+        for site_row in row.sites.order_by("site_id"):
+            still_held = IncidentSite.objects.filter(
+                site_id=site_row.site_id, incident__status=IncidentStatus.OPEN
+            ).exists()
+            site = Site.objects.get(pk=site_row.site_id)
+            restorable = site_row.previous_status == SiteStatus.NORMAL
+            if restorable and not still_held and site.status in (SiteStatus.UNDER_CONTROL, SiteStatus.LOCKED_DOWN):
+                site_actions.set_site_status(site, SiteStatus.NORMAL, reason="", actor=actor)
+            with transaction.atomic(durable=True):
+                IncidentSite.objects.filter(pk=site_row.pk).update(cleared_at=timezone.now())
+    return closed
