@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from baogong.core.forms import BootstrapMixin
+from baogong.property.choices import DocumentKind, Settlement
+from baogong.property.models import Policy
+
+
+class ApplyForm(BootstrapMixin, forms.Form):
+    settlement = forms.ChoiceField(label=_("How to give the relief"), choices=Settlement.choices)
+    proof_risk_area = forms.BooleanField(label=_("The street/town was risk-listed in 2022"), required=False)
+    proof_sealed_or_closed = forms.BooleanField(
+        label=_("The premises were sealed, closed or requisitioned"), required=False
+    )
+    proof_full_year_loss = forms.BooleanField(label=_("Full-year loss"), required=False)
+
+
+class DocumentForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Document"), choices=DocumentKind.choices)
+    file = forms.FileField(label=_("File (PDF, PNG or JPEG, at most 10 MB)"))
+
+
+class ReasonForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
+class ImportForm(BootstrapMixin, forms.Form):
+    file = forms.FileField(label=_("Excel file (.xlsx)"))
+
+
+class TopUpForm(BootstrapMixin, forms.Form):
+    policy = forms.ModelChoiceField(label=_("Later policy"), queryset=Policy.objects.filter(is_active=True))
+
+
+class InvoiceForm(BootstrapMixin, forms.Form):
+    up_to = forms.DateField(label=_("Invoice periods starting up to"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class PaymentForm(BootstrapMixin, forms.Form):
+    invoice = forms.IntegerField(widget=forms.HiddenInput)
+    amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0)
+    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))

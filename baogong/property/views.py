@@ -1,0 +1,337 @@
+"""Pages: staff review of relief applications, leases and rent roll, progress; the tenant portal."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from baogong.core.audit import history_for
+from baogong.core.errors import DomainError
+from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
+from baogong.core.htmx import paginate, render_page_or_partial
+from baogong.core.pdf import pdf_response
+from baogong.core.permissions import require_perm
+from baogong.orgs.models import AdministrativeArea
+from baogong.property import actions, queries, rules
+from baogong.property.choices import ApplicationStatus, DocumentKind, TenantKind
+from baogong.property.forms import ApplyForm, DocumentForm, ImportForm, InvoiceForm, PaymentForm, ReasonForm, TopUpForm
+from baogong.property.models import Invoice, Lease, Policy, ReliefApplication
+
+STEPS: dict[str, tuple[str, Any]] = {
+    "handle": ("property.handle_reliefapplication", actions.handle_application),
+    "check": ("property.check_reliefapplication", actions.check_application),
+    "approve": ("property.approve_reliefapplication", actions.approve_application),
+    "return": ("property.handle_reliefapplication", actions.return_application),
+    "reject": ("property.handle_reliefapplication", actions.reject_application),
+    "resubmit": ("property.add_reliefapplication", actions.resubmit_application),
+}
+
+
+def _get(queryset: Any, pk: int) -> Any:
+    try:
+        return queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def _error_text(exc: DomainError) -> str:
+    details = exc.details if isinstance(exc.details, dict) else {}
+    parts = [str(exc.message)]
+    for key, value in details.items():
+        if key == "reasons":
+            parts.extend(r["message"] for r in value)
+        elif isinstance(value, list):
+            parts.append(f"{key}: " + "; ".join(str(v) for v in value))
+    return " ".join(parts)
+
+
+# --- staff -------------------------------------------------------------------------------------------
+@require_perm("property.view_reliefapplication")
+def application_list(request: HttpRequest) -> HttpResponse:
+    if queries.is_portal_user(request.user) and not request.user.has_perm("property.handle_reliefapplication"):
+        return redirect("property:portal")
+    applications = queries.filter_applications(queries.applications_for(request.user), request.GET)
+    page = paginate(request, applications)
+    context = {
+        "page": page,
+        "params": request.GET,
+        "statuses": ApplicationStatus.choices,
+        "policies": Policy.objects.all(),
+        "areas": AdministrativeArea.objects.exclude(level="district"),
+        "kinds": TenantKind.choices,
+        "top_up_form": TopUpForm(),
+    }
+    return render_page_or_partial(
+        request, "property/application_list.html", "property/partials/_application_table.html", context
+    )
+
+
+@require_POST
+@require_perm("property.handle_reliefapplication")
+def batch_review(request: HttpRequest) -> HttpResponse:
+    step = request.POST.get("step", "")
+    if step not in actions.BATCH_STEPS or not request.user.has_perm(STEPS[step][0]):
+        raise PermissionDenied
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    selected = list(queries.applications_for(request.user).filter(pk__in=ids))
+    result = actions.batch_review(selected, step, actor=request.user)
+    if result.done:
+        messages.success(request, _("%(n)d applications done.") % {"n": len(result.done)})
+    for number, message in result.failed:
+        messages.error(request, f"{number}: {message}")
+    return redirect(request.POST.get("next") or "property:application_list")
+
+
+@require_perm("property.view_reliefapplication")
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _get(queries.applications_for(request.user), pk)
+    context = {
+        "application": application,
+        "documents": application.documents.all(),
+        "required": [(k, DocumentKind(k).label) for k in queries.required_documents(application)],
+        "missing": queries.missing_documents(application),
+        "credits": application.credits.all(),
+        "history": history_for(application)[:50],
+        "document_form": DocumentForm(),
+        "reason_form": ReasonForm(),
+        "can_upload": application.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED),
+    }
+    return render(request, "property/application_detail.html", context)
+
+
+@require_POST
+@require_perm("property.view_reliefapplication")
+def application_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    if step not in STEPS:
+        raise Http404
+    permission, action = STEPS[step]
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+    application = _get(queries.applications_for(request.user), pk)
+    kwargs: dict[str, Any] = {"actor": request.user}
+    if step in ("return", "reject"):
+        kwargs["reason"] = request.POST.get("reason", "")
+    try:
+        action(application, **kwargs)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Done."))
+    return redirect("property:application_detail", pk=application.pk)
+
+
+@require_POST
+@require_perm("property.add_applicationdocument")
+def upload_document(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _get(queries.applications_for(request.user), pk)
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            actions.upload_document(
+                application, form.cleaned_data["kind"], form.cleaned_data["file"], actor=request.user
+            )
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Document uploaded."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+    return redirect("property:application_detail", pk=application.pk)
+
+
+@require_perm("property.view_reliefapplication")
+def decision_letter(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _get(queries.applications_for(request.user), pk)
+    if application.status not in (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED):
+        raise Http404
+    context = {
+        "application": application,
+        "lease": application.lease,
+        "units": application.lease.units.select_related("property", "property__area"),
+        "credits": application.credits.all(),
+        "size_label": rules.SIZE_LABELS.get(application.size_class, ""),
+        "today": timezone.localdate(),
+    }
+    return pdf_response("property/decision_letter.html", context, f"{application.number}.pdf")
+
+
+@require_POST
+@require_perm("property.top_up_relief")
+def top_up_relief(request: HttpRequest) -> HttpResponse:
+    form = TopUpForm(request.POST)
+    if form.is_valid():
+        topped = actions.top_up_relief(form.cleaned_data["policy"], actor=request.user)
+        messages.success(request, _("%(n)d approved applications topped up.") % {"n": len(topped)})
+    return redirect("property:application_list")
+
+
+@require_perm("property.handle_reliefapplication")
+def progress(request: HttpRequest) -> HttpResponse:
+    stats = queries.progress(request.user)
+    chart = {
+        "weeks": [w for w, _v in stats["by_week"]],
+        "received": [v["received"] for _w, v in stats["by_week"]],
+        "approved": [v["approved"] for _w, v in stats["by_week"]],
+        "areas": [a for a, _v in stats["by_area"]],
+        "area_amount": [str(v["amount"]) for _a, v in stats["by_area"]],
+        "labels": {"received": _("Received"), "approved": _("Approved"), "amount": _("Amount (yuan)")},
+    }
+    return render(request, "property/progress.html", {"stats": stats, "chart": json.dumps(chart)})
+
+
+@require_perm("property.view_lease")
+def lease_list(request: HttpRequest) -> HttpResponse:
+    if queries.is_portal_user(request.user) and not request.user.has_perm("property.handle_reliefapplication"):
+        return redirect("property:portal")
+    leases = queries.leases_for(request.user).order_by("code")
+    if request.GET.get("q"):
+        leases = leases.filter(tenant__name__icontains=request.GET["q"]) | leases.filter(
+            code__icontains=request.GET["q"]
+        )
+    page = paginate(request, leases)
+    return render(request, "property/lease_list.html", {"page": page, "params": request.GET})
+
+
+@require_perm("property.view_lease")
+def lease_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    lease = _get(queries.leases_for(request.user), pk)
+    policy = queries.policy_in_force(timezone.localdate()) or Policy.objects.order_by("-effective_from").first()
+    quote = queries.lease_quote(lease, as_of=timezone.localdate(), policy=policy) if policy else None
+    context = {
+        "lease": lease,
+        "units": lease.units.select_related("property"),
+        "chain": lease.chain(),
+        "rent_free": lease.rent_free_periods.all(),
+        "invoices": lease.invoices.all(),
+        "credits": lease.credits.select_related("application"),
+        "applications": lease.applications.select_related("policy"),
+        "quote": quote,
+        "policy": policy,
+        "apply_form": ApplyForm(),
+        "invoice_form": InvoiceForm(initial={"up_to": timezone.localdate()}),
+        "history": history_for(lease)[:30],
+    }
+    return render(request, "property/lease_detail.html", context)
+
+
+@require_POST
+@require_perm("property.add_reliefapplication")
+def submit_application(request: HttpRequest, pk: int) -> HttpResponse:
+    lease = _get(queries.leases_for(request.user), pk)
+    form = ApplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Some fields are not valid."))
+        return redirect("property:lease_detail", pk=lease.pk)
+    data = form.cleaned_data
+    proof = rules.Proof(data["proof_risk_area"], data["proof_sealed_or_closed"], data["proof_full_year_loss"])
+    try:
+        application = actions.submit_application(
+            lease, as_of=timezone.localdate(), settlement=data["settlement"], proof=proof, actor=request.user
+        )
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("property:lease_detail", pk=lease.pk)
+    messages.success(request, _("Application submitted. Upload the documents listed below."))
+    return redirect("property:application_detail", pk=application.pk)
+
+
+@require_POST
+@require_perm("property.manage_rent_roll")
+def issue_invoices(request: HttpRequest, pk: int) -> HttpResponse:
+    lease = _get(queries.leases_for(request.user), pk)
+    form = InvoiceForm(request.POST)
+    if form.is_valid():
+        made = actions.issue_invoices(lease, up_to=form.cleaned_data["up_to"], actor=request.user)
+        messages.success(request, _("%(n)d invoices issued.") % {"n": len(made)})
+    return redirect("property:lease_detail", pk=lease.pk)
+
+
+@require_POST
+@require_perm("property.manage_rent_roll")
+def record_payment(request: HttpRequest, pk: int) -> HttpResponse:
+    lease = _get(queries.leases_for(request.user), pk)
+    form = PaymentForm(request.POST)
+    if form.is_valid():
+        invoice = _get(Invoice.objects.filter(lease=lease), form.cleaned_data["invoice"])
+        try:
+            actions.record_payment(
+                invoice, form.cleaned_data["amount"], paid_on=form.cleaned_data["paid_on"], actor=request.user
+            )
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Payment recorded."))
+    else:
+        messages.error(request, _("Some fields are not valid."))
+    return redirect("property:lease_detail", pk=lease.pk)
+
+
+@require_perm("property.view_invoice")
+def arrears(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, queries.arrears(request.user, timezone.localdate()))
+    return render(request, "property/arrears.html", {"page": page, "params": request.GET})
+
+
+@require_perm("property.view_tenant")
+def tenant_list(request: HttpRequest) -> HttpResponse:
+    tenants = queries.tenants_for(request.user).order_by("code")
+    page = paginate(request, tenants)
+    return render(request, "property/tenant_list.html", {"page": page, "params": request.GET})
+
+
+@require_perm("property.import_leases")
+def import_leases(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    row_errors: list[dict[str, object]] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = actions.import_leases(form.cleaned_data["file"], actor=request.user)
+        except DomainError as exc:
+            row_errors = exc.details.get("rows", []) if isinstance(exc.details, dict) else []
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("%(n)d leases imported.") % {"n": len(made)})
+            return redirect("property:lease_list")
+    status = 400 if form.errors else 200
+    return render(request, "property/import.html", {"form": form, "row_errors": row_errors}, status=status)
+
+
+@require_perm("property.import_leases")
+def import_template(request: HttpRequest) -> HttpResponse:
+    body = workbook_bytes(
+        "leases",
+        actions.LEASE_COLUMNS,
+        [[c.example for c in actions.LEASE_COLUMNS]],
+        notes=[
+            "行业 industry: " + "、".join(rules.INDUSTRIES),
+            "付款周期 period: 1, 3, 6, 12",
+            "免租期 rent-free: 2022-01-01~2022-01-31;2023-01-01~2023-01-15",
+            "同一租户多份合同：重复租户编码，租户信息取第一行 / one tenant, several leases: repeat the tenant code",
+        ],
+    )
+    response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="leases-template.xlsx"'
+    return response
+
+
+# --- tenant portal -----------------------------------------------------------------------------------
+@require_perm("property.view_lease")
+def portal(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    leases = Lease.objects.filter(tenant__portal_users=user).select_related("tenant").order_by("code")
+    applications = (
+        ReliefApplication.objects.filter(tenant__portal_users=user)
+        .select_related("policy", "lease")
+        .order_by("-submitted_on", "-id")
+    )
+    return render(request, "property/portal.html", {"leases": leases, "applications": applications})
