@@ -37,6 +37,7 @@ DRIVER_FIELDS = [
     "organisation",
     "name",
     "phone",
+    "person",
     "user",
     "licence_number",
     "licence_class",

@@ -66,6 +66,15 @@ class Driver(TimeStampedModel):
     organisation = models.ForeignKey(Organisation, verbose_name=_("employer"), on_delete=models.PROTECT)
     name = models.CharField(_("name"), max_length=64)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    person = models.OneToOneField(
+        "people.Person",
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="fleet_driver",
+        help_text=_("The person record whose health tests and closed loop clear the driver."),
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("login"),

@@ -81,21 +81,14 @@ def pass_covers(vpass: VehiclePass, site: Site) -> bool:
 
 
 def driver_clearance(driver: Driver, on_date: dt.date) -> list[str]:
-    """The people app's verdict on the driver (negative test within the window, closed loop, ...).
-
-    Filled in by ``people.queries.person_clearance(person, on_date)`` when the people app provides
-    it and the driver is linked to a person; otherwise nothing to refuse."""
-    person = getattr(driver, "person", None)
-    if person is None:
-        return []
-    try:
-        people_queries = importlib.import_module("baogong.people.queries")
-    except ImportError:
-        return []
-    check = getattr(people_queries, "person_clearance", None)
-    if check is None:
-        return []
-    return [str(reason) for reason in check(person, on_date)]
+    """The people app's verdict on the driver (negative test within the window, closed loop, ...):
+    ``people.queries.person_clearance(person, on_date)`` when the driver is linked to a person."""
+    if driver.person_id is None:
+        return [
+            _("Driver %(name)s is not linked to a person record; health clearance unknown.") % {"name": driver.name}
+        ]
+    people_queries = importlib.import_module("baogong.people.queries")
+    return [str(reason) for reason in people_queries.person_clearance(driver.person, on_date)]
 
 
 def dispatch_refusals(
@@ -250,3 +243,9 @@ def plan_map(plan: RoutePlan, routes: Iterable[PlannedRoute]) -> dict[str, Any]:
         "routes": series,
         "unassigned": unassigned,
     }
+
+
+def stop_qr_payload(stop: RouteStop) -> str:
+    """What a stop's QR code holds: its delivery note reference (scanned at proof of delivery)."""
+    reference = stop.reference or f"STOP-{stop.pk}"
+    return f"baogong:delivery:{reference}:stop:{stop.pk}:site:{stop.site.code}"

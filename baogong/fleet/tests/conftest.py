@@ -43,14 +43,34 @@ def make_vehicle(cygs, depot, user):
 
 
 @pytest.fixture
-def make_driver(cygs, user):
-    def make(name="王师傅", licence_number="310113198001011234", **extra):
+def make_person(cygs, system):
+    def make(name="王师傅", tested=True):
+        from baogong.people import actions as people_actions
+
+        person = people_actions.create_person({"kind": "staff", "name": name, "organisation": cygs}, actor=system)
+        if tested:
+            people_actions.record_health_test(
+                person,
+                kind="pcr",
+                result="negative",
+                taken_at=dt.datetime(2022, 4, 19, 10, 0, tzinfo=dt.UTC),
+                actor=system,
+            )
+        return person
+
+    return make
+
+
+@pytest.fixture
+def make_driver(cygs, user, make_person):
+    def make(name="王师傅", licence_number="310113198001011234", tested=True, **extra):
         data = {
             "organisation": cygs,
             "name": name,
             "licence_number": licence_number,
             "licence_class": "B2",
             "licence_expiry": dt.date(2026, 1, 1),
+            "person": make_person(name, tested),
             **extra,
         }
         return actions.create_driver(data, actor=user("dispatcher"))

@@ -156,19 +156,25 @@ def test_refusals_are_in_chinese_by_default(make_vehicle, make_driver):
     assert reasons == ["车辆 沪A12345 在 2022-04-20 没有有效通行证。"]
 
 
-def test_driver_clearance_hook_is_asked(make_vehicle, make_driver, make_pass, monkeypatch):
-    # given a people app verdict for the driver's person
-    import types
-
-    from baogong.fleet import queries
-
+def test_driver_without_negative_test_is_refused_with_the_people_reason(make_vehicle, make_driver, make_pass):
+    # given a driver whose person has no negative test within 48 h of the dispatch day
     vehicle = make_vehicle()
     make_pass(vehicle)
-    driver = make_driver()
-    driver.person = object()
-    fake = types.SimpleNamespace(person_clearance=lambda person, day: ["No negative PCR within 48 h."])
-    monkeypatch.setattr(queries.importlib, "import_module", lambda name: fake)
-    assert refusals(vehicle, driver, DAY, []) == ["No negative PCR within 48 h."]
+    driver = make_driver(tested=False)
+    reasons = refusals(vehicle, driver, DAY, [])
+    assert len(reasons) == 1
+    assert reasons[0].startswith("无有效阴性检测（48小时内核酸")
+    # and a test two days before the day no longer counts either
+    assert refusals(vehicle, make_driver("李师傅", "310113198001015678"), DAY + dt.timedelta(days=3), []) != []
+
+
+def test_driver_not_linked_to_a_person_is_refused(make_vehicle, make_driver, make_pass):
+    vehicle = make_vehicle()
+    make_pass(vehicle)
+    driver = make_driver(person=None)
+    assert refusals(vehicle, driver, DAY, []) == [
+        "Driver 王师傅 is not linked to a person record; health clearance unknown."
+    ]
 
 
 def test_pass_expiry_alerts_once_per_pass_and_day(make_vehicle, make_pass, system):

@@ -1,0 +1,260 @@
+"""Pages for vehicles, drivers, passes and route plans. Each view parses, checks, calls one action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from baogong.core.audit import history_for
+from baogong.core.errors import DomainError
+from baogong.core.htmx import paginate, render_page_or_partial
+from baogong.core.pdf import pdf_response
+from baogong.core.permissions import require_perm
+from baogong.core.qr import qr_svg
+from baogong.core.scoping import get_scoped_or_404
+from baogong.fleet import actions, queries
+from baogong.fleet.choices import PlanStatus
+from baogong.fleet.forms import AssignDriverForm, DriverForm, MoveStopForm, PassForm, PlanForm, VehicleForm
+from baogong.fleet.models import PlannedRoute, RoutePlan, RouteStop, Vehicle, VehiclePass
+
+
+def _form_errors(form: Any, exc: DomainError) -> None:
+    details = exc.details if isinstance(exc.details, dict) else {}
+    for field, errors in details.items():
+        for error in errors if isinstance(errors, list) else [errors]:
+            form.add_error(field if field in form.fields else None, str(error))
+    if not details:
+        form.add_error(None, str(exc.message))
+
+
+# --- vehicles -------------------------------------------------------------------------------
+
+
+@require_perm("fleet.view_vehicle")
+def vehicle_list(request: HttpRequest) -> HttpResponse:
+    vehicles = queries.vehicles_for(request.user)
+    q = request.GET.get("q", "").strip()
+    if q:
+        vehicles = vehicles.filter(plate__icontains=q)
+    if request.GET.get("status"):
+        vehicles = vehicles.filter(status=request.GET["status"])
+    context = {"page": paginate(request, vehicles), "params": request.GET}
+    return render_page_or_partial(request, "fleet/vehicle_list.html", "fleet/partials/_vehicle_table.html", context)
+
+
+@require_perm("fleet.add_vehicle")
+def vehicle_create(request: HttpRequest) -> HttpResponse:
+    form = VehicleForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            vehicle = actions.create_vehicle(form.cleaned_data, actor=request.user)
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Vehicle saved."))
+            return redirect("fleet:vehicle_detail", pk=vehicle.pk)
+    context = {"form": form, "title": _("New vehicle")}
+    return render(request, "fleet/form.html", context, status=400 if form.errors else 200)
+
+
+@require_perm("fleet.view_vehicle")
+def vehicle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    vehicle = get_scoped_or_404(Vehicle.objects.select_related("organisation", "home_depot"), request.user, pk=pk)
+    passes = vehicle.passes.prefetch_related("areas").order_by("-valid_until")
+    context = {
+        "vehicle": vehicle,
+        "passes": passes,
+        "pass_form": PassForm(),
+        "history": history_for(vehicle)[:30],
+    }
+    return render(request, "fleet/vehicle_detail.html", context)
+
+
+@require_perm("fleet.add_vehiclepass")
+def pass_create(request: HttpRequest, pk: int) -> HttpResponse:
+    vehicle = get_scoped_or_404(Vehicle.objects.all(), request.user, pk=pk)
+    form = PassForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = {**form.cleaned_data, "vehicle": vehicle}
+        try:
+            actions.register_pass(data, form.cleaned_data["areas"], scan=request.FILES.get("scan"), actor=request.user)
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Pass registered."))
+            return redirect("fleet:vehicle_detail", pk=vehicle.pk)
+    context = {"form": form, "title": _("Register a pass for %(plate)s") % {"plate": vehicle.plate}}
+    return render(request, "fleet/form.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@require_perm("fleet.change_vehiclepass")
+def pass_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    vpass = get_scoped_or_404(VehiclePass.objects.select_related("vehicle"), request.user, pk=pk)
+    try:
+        actions.revoke_pass(vpass, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Pass revoked."))
+    return redirect("fleet:vehicle_detail", pk=vpass.vehicle_id)
+
+
+@require_perm("fleet.view_vehiclepass")
+def pass_scan(request: HttpRequest, pk: int) -> HttpResponse:
+    vpass = get_scoped_or_404(VehiclePass.objects.all(), request.user, pk=pk)
+    if not vpass.scan:
+        raise Http404
+    response = HttpResponse(vpass.scan.read(), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="{vpass.scan.name.rsplit("/", 1)[-1]}"'
+    return response
+
+
+# --- drivers --------------------------------------------------------------------------------
+
+
+@require_perm("fleet.view_driver")
+def driver_list(request: HttpRequest) -> HttpResponse:
+    context = {"page": paginate(request, queries.drivers_for(request.user))}
+    return render(request, "fleet/driver_list.html", context)
+
+
+@require_perm("fleet.add_driver")
+def driver_create(request: HttpRequest) -> HttpResponse:
+    form = DriverForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.create_driver(form.cleaned_data, actor=request.user)
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Driver saved."))
+            return redirect("fleet:driver_list")
+    context = {"form": form, "title": _("New driver")}
+    return render(request, "fleet/form.html", context, status=400 if form.errors else 200)
+
+
+# --- plans ----------------------------------------------------------------------------------
+
+
+@require_perm("fleet.view_routeplan")
+def plan_list(request: HttpRequest) -> HttpResponse:
+    context = {"page": paginate(request, queries.plans_for(request.user))}
+    return render(request, "fleet/plan_list.html", context)
+
+
+@require_perm("fleet.plan_routes")
+def plan_create(request: HttpRequest) -> HttpResponse:
+    form = PlanForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        stops = [
+            actions.StopInput(
+                site,
+                demand_kg=data["demand_kg"],
+                demand_cases=data["demand_cases"],
+                service_minutes=data["service_minutes"],
+            )
+            for site in data["recipients"]
+        ]
+        options = {k: data[k] for k in ("detour_factor", "speed_kmh", "time_limit_s", "shift_start", "shift_minutes")}
+        try:
+            plan = actions.create_plan(
+                data["organisation"], data["date"], list(data["vehicles"]), stops, options=options, actor=request.user
+            )
+            actions.start_planning(plan, actor=request.user)
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            return redirect("fleet:plan_detail", pk=plan.pk)
+    context = {"form": form, "title": _("Plan a dispatch day")}
+    return render(request, "fleet/form.html", context, status=400 if form.errors else 200)
+
+
+def _plan_context(request: HttpRequest, plan: RoutePlan) -> dict[str, Any]:
+    routes = list(queries.routes_visible(plan, request.user).select_related("vehicle__home_depot"))
+    for route in routes:
+        route.stop_list = list(route.stops.select_related("site").order_by("position"))  # type: ignore[attr-defined]
+        route.refusals = queries.route_refusals(route)  # type: ignore[attr-defined]
+    can_edit = request.user.has_perm("fleet.plan_routes")
+    return {
+        "plan": plan,
+        "routes": routes,
+        "unassigned": plan.stops.filter(route__isnull=True).select_related("site") if can_edit else [],
+        "can_edit": can_edit,
+        "map": queries.plan_map(plan, routes) if plan.status == PlanStatus.PLANNED else None,
+        "job": plan.job,
+        "drivers": AssignDriverForm(plan=plan).fields["driver"].queryset,  # type: ignore[attr-defined]
+    }
+
+
+@require_perm("fleet.view_routeplan")
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_scoped_or_404(queries.plans_for(request.user), request.user, pk=pk)
+    context = _plan_context(request, plan)
+    return render_page_or_partial(request, "fleet/plan_detail.html", "fleet/partials/_plan_body.html", context)
+
+
+@require_POST
+@require_perm("fleet.plan_routes")
+def plan_solve(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_scoped_or_404(RoutePlan.objects.all(), request.user, pk=pk)
+    try:
+        actions.start_planning(plan, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    return redirect("fleet:plan_detail", pk=plan.pk)
+
+
+@require_POST
+@require_perm("fleet.plan_routes")
+def stop_move(request: HttpRequest, pk: int) -> HttpResponse:
+    stop = get_scoped_or_404(RouteStop.objects.select_related("plan"), request.user, pk=pk)
+    form = MoveStopForm(request.POST, plan=stop.plan)
+    if not form.is_valid():
+        messages.error(request, _("Choose a route and a position."))
+    else:
+        try:
+            actions.move_stop(stop, form.cleaned_data["route"], form.cleaned_data["position"], actor=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Stop moved; routes recomputed."))
+    if request.htmx:  # type: ignore[attr-defined]
+        context = _plan_context(request, stop.plan)
+        return render(request, "fleet/partials/_plan_body.html", context)
+    return redirect("fleet:plan_detail", pk=stop.plan_id)
+
+
+@require_POST
+@require_perm("fleet.plan_routes")
+def route_assign_driver(request: HttpRequest, pk: int) -> HttpResponse:
+    route = get_scoped_or_404(PlannedRoute.objects.select_related("plan"), request.user, pk=pk)
+    form = AssignDriverForm(request.POST, plan=route.plan)
+    if form.is_valid():
+        try:
+            actions.assign_driver(route, form.cleaned_data["driver"], actor=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+    return redirect("fleet:plan_detail", pk=route.plan_id)
+
+
+@require_perm("fleet.view_routeplan")
+def route_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    route = get_scoped_or_404(
+        PlannedRoute.objects.select_related("plan__organisation", "vehicle__home_depot", "driver"),
+        request.user,
+        pk=pk,
+    )
+    if not queries.routes_visible(route.plan, request.user).filter(pk=route.pk).exists():
+        raise Http404
+    stops = list(route.stops.select_related("site__area").order_by("position"))
+    rows = [{"stop": s, "qr": qr_svg(queries.stop_qr_payload(s), scale=2)} for s in stops]
+    context = {"route": route, "rows": rows, "refusals": queries.route_refusals(route)}
+    filename = f"route-{route.plan.date.isoformat()}-{route.vehicle.plate}.pdf"
+    return pdf_response("fleet/route_sheet.html", context, filename)
