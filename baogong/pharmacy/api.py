@@ -12,10 +12,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from baogong.core.api import ErrorSerializer
+from baogong.core.api import ErrorSerializer, ScopedReadOnlyViewSet
 from baogong.core.permissions import HasPerms
 from baogong.pharmacy.choices import InsuranceClass
 from baogong.pharmacy.insurance import QuoteLine, policy_for, split_payment
+from baogong.pharmacy.models import Order, OrderLine
 
 
 def money(*, required: bool = True) -> serializers.DecimalField:
@@ -101,6 +102,58 @@ class InsuranceQuoteView(APIView):
         )
         return Response(split.as_strings())
 
+
+class OrderLineSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    drug = serializers.CharField(source="drug.item.code", read_only=True)
+    name = serializers.CharField(source="drug.__str__", read_only=True)
+
+    class Meta:
+        model = OrderLine
+        fields = ["drug", "name", "qty", "unit_price", "insurance_class"]
+
+
+class OrderSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    pharmacy = serializers.CharField(source="pharmacy.code", read_only=True)
+    area = serializers.CharField(source="area.code", read_only=True)
+    lines = OrderLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "basket",
+            "pharmacy",
+            "channel",
+            "status",
+            "resident_name",
+            "phone_masked",
+            "area",
+            "compound",
+            "building",
+            "room",
+            "delivery_fee",
+            "packaging_fee",
+            "created_at",
+            "reviewed_at",
+            "dispatched_at",
+            "delivered_at",
+            "reject_reason",
+            "lines",
+        ]
+
+
+class OrderViewSet(ScopedReadOnlyViewSet):
+    """Pharmacy orders of the pharmacies granted to the user (read-only; changes go through the pages)."""
+
+    queryset = Order.objects.select_related("pharmacy", "area").prefetch_related("lines__drug__item").order_by("-id")
+    serializer_class = OrderSerializer
+    permission_classes = [HasPerms]
+    required_perms = {"GET": ["pharmacy.view_order"]}
+    filterset_fields = ["status", "channel"]
+
+
+routes = [("pharmacy/orders", OrderViewSet, "pharmacy-order")]
 
 api_urlpatterns = [
     path("pharmacy/insurance-quote", InsuranceQuoteView.as_view(), name="pharmacy-insurance-quote"),

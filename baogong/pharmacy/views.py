@@ -1,0 +1,540 @@
+"""Pharmacy pages: the residents' phone page (no login) and the staff's queue, review and delivery.
+
+Each view parses, checks permission, calls one action and renders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from baogong.core.audit import history_for
+from baogong.core.errors import DomainError
+from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
+from baogong.core.htmx import paginate, render_page_or_partial
+from baogong.core.permissions import require_perm
+from baogong.core.scoping import get_scoped_or_404, scoped
+from baogong.orgs.models import AdministrativeArea
+from baogong.pharmacy import actions, queries
+from baogong.pharmacy.actions import OrderInput, PrescriptionCheck
+from baogong.pharmacy.choices import RX_WARNING, OrderChannel, OrderStatus
+from baogong.pharmacy.forms import (
+    AreaForm,
+    CheckoutForm,
+    DispatchForm,
+    HandoverForm,
+    ImportForm,
+    PhoneOrderForm,
+    ReasonForm,
+    ReviewForm,
+    SettleForm,
+)
+from baogong.pharmacy.models import Drug, Order, Prescription
+
+BASKET = "pharmacy_basket"
+AREA = "pharmacy_area"
+
+
+# --- residents (no login) ---------------------------------------------------------------------
+def _basket(request: HttpRequest) -> dict[str, int]:
+    raw = request.session.get(BASKET, {})
+    return {str(k): int(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+
+
+def _basket_lines(request: HttpRequest) -> list[tuple[Drug, int]]:
+    basket = _basket(request)
+    drugs = Drug.objects.filter(pk__in=[int(k) for k in basket]).select_related("item")
+    return [(d, basket[str(d.pk)]) for d in drugs]
+
+
+def _area(request: HttpRequest) -> AdministrativeArea | None:
+    area_id = request.GET.get("area") or request.session.get(AREA)
+    if not area_id:
+        return None
+    area = AdministrativeArea.objects.filter(pk=area_id, level__in=["street", "town"]).first()
+    if area is not None:
+        request.session[AREA] = area.pk
+    return area
+
+
+def order_start(request: HttpRequest) -> HttpResponse:
+    """Search drugs and see which pharmacy nearby has them; put them in the basket."""
+    area = _area(request)
+    form = AreaForm(request.GET or None, initial={"area": area})
+    text = request.GET.get("q", "").strip()
+    results: list[dict[str, Any]] = []
+    if text:
+        for drug in queries.search_drugs(text)[:20]:
+            nearby = (
+                queries.nearby_stock(drug, float(area.lat), float(area.lon), limit=3)
+                if area is not None and area.lat is not None and area.lon is not None
+                else []
+            )
+            results.append({"drug": drug, "nearby": nearby})
+    lines = _basket_lines(request)
+    context = {
+        "form": form,
+        "area": area,
+        "q": text,
+        "results": results,
+        "basket": lines,
+        "basket_total": sum((d.unit_price * q for d, q in lines), Decimal("0.00")),
+        "rx_warning": RX_WARNING,
+    }
+    return render_page_or_partial(
+        request, "pharmacy/order_start.html", "pharmacy/partials/_search_results.html", context
+    )
+
+
+@require_POST
+def basket_update(request: HttpRequest) -> HttpResponse:
+    basket = _basket(request)
+    drug = Drug.objects.filter(pk=request.POST.get("drug") or 0, is_active=True).first()
+    try:
+        qty = int(request.POST.get("qty", "1"))
+    except ValueError:
+        qty = 1
+    if drug is not None:
+        if drug.is_banned_online:
+            messages.error(
+                request, _("%(drug)s may not be sold online: %(reason)s") % {"drug": drug, "reason": drug.ban_reason}
+            )
+        elif qty <= 0:
+            basket.pop(str(drug.pk), None)
+        else:
+            basket[str(drug.pk)] = min(qty, 100)
+    request.session[BASKET] = basket
+    back = request.POST.get("next") or reverse("pharmacy:order_start")
+    return redirect(back if back.startswith("/pharmacy/") else reverse("pharmacy:order_start"))
+
+
+def _order_input(form: CheckoutForm, lines: list[tuple[Drug, int]], channel: str) -> OrderInput:
+    data = form.cleaned_data
+    return OrderInput(
+        lines=lines,
+        resident_name=data["resident_name"],
+        phone=data["phone"],
+        area=data["area"],
+        compound=data["compound"],
+        building=data["building"],
+        room=data["room"],
+        insurance_card=data.get("insurance_card") or "",
+        rx_warning_accepted=bool(data.get("rx_warning_accepted")),
+        prescription_photo=data.get("prescription_photo"),
+        channel=channel,
+    )
+
+
+def _add_errors(form: Any, exc: DomainError) -> None:
+    details = exc.details if isinstance(exc.details, dict) else {}
+    added = False
+    for field, errors in details.items():
+        for error in errors if isinstance(errors, list) else [errors]:
+            text = str(error) if not isinstance(error, dict) else ", ".join(f"{k}: {v}" for k, v in error.items())
+            form.add_error(field if field in form.fields else None, text)
+            added = True
+    if not added:
+        form.add_error(None, str(exc.message))
+
+
+def checkout(request: HttpRequest) -> HttpResponse:
+    lines = _basket_lines(request)
+    if not lines:
+        messages.info(request, _("Your basket is empty."))
+        return redirect("pharmacy:order_start")
+    initial = {"area": request.session.get(AREA)}
+    form = CheckoutForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            orders = actions.place_order(_order_input(form, lines, OrderChannel.ONLINE), actor=None)
+        except DomainError as exc:
+            _add_errors(form, exc)
+        else:
+            request.session[BASKET] = {}
+            request.session["pharmacy_orders"] = [(o.number, o.access_code) for o in orders]
+            return redirect("pharmacy:order_placed")
+    needs_rx = any(d.is_rx for d, _q in lines)
+    context = {"form": form, "basket": lines, "needs_rx": needs_rx, "rx_warning": RX_WARNING}
+    return render(request, "pharmacy/checkout.html", context, status=400 if form.errors else 200)
+
+
+def order_placed(request: HttpRequest) -> HttpResponse:
+    pairs = request.session.get("pharmacy_orders") or []
+    orders = []
+    for number, code in pairs:
+        order = Order.objects.filter(number=number, access_code=code).select_related("pharmacy").first()
+        if order is not None:
+            orders.append(order)
+    return render(request, "pharmacy/order_placed.html", {"orders": orders})
+
+
+def order_status(request: HttpRequest, number: str) -> HttpResponse:
+    """The resident's status page: by link and access code."""
+    code = (request.GET.get("code") or request.POST.get("code") or "").strip()
+    order = Order.objects.filter(number=number).select_related("pharmacy", "area").first()
+    if order is None or not code or not secrets.compare_digest(code, order.access_code):
+        if code:
+            messages.error(request, _("No order with this number and code."))
+        return render(request, "pharmacy/order_status_code.html", {"number": number}, status=404 if code else 200)
+    context = {"order": order, "lines": order.lines.select_related("drug__item"), "code": code}
+    return render(request, "pharmacy/order_status.html", context)
+
+
+# --- staff ------------------------------------------------------------------------------------
+@require_perm("pharmacy.take_phone_order")
+def phone_order(request: HttpRequest) -> HttpResponse:
+    """Staff take an order by phone for a resident who cannot use the page."""
+    form = PhoneOrderForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        lines, problems = _parse_lines(form.cleaned_data["lines"])
+        if problems:
+            for problem in problems:
+                form.add_error("lines", problem)
+        else:
+            try:
+                orders = actions.place_order(_order_input(form, lines, OrderChannel.PHONE), actor=request.user)
+            except DomainError as exc:
+                _add_errors(form, exc)
+            else:
+                for o in orders:
+                    messages.success(
+                        request,
+                        _("Order %(number)s placed at %(pharmacy)s; status code %(code)s.")
+                        % {"number": o.number, "pharmacy": o.pharmacy.name, "code": o.access_code},
+                    )
+                visible = scoped(Order.objects.filter(pk__in=[o.pk for o in orders]), request.user).first()
+                return redirect("pharmacy:order_detail", pk=visible.pk) if visible else redirect("pharmacy:phone_order")
+    drugs = queries.search_drugs("")[:200]
+    return render(
+        request, "pharmacy/phone_order.html", {"form": form, "drugs": drugs}, status=400 if form.errors else 200
+    )
+
+
+def _parse_lines(text: str) -> tuple[list[tuple[Drug, int]], list[str]]:
+    lines: list[tuple[Drug, int]] = []
+    problems: list[str] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        parts = raw.split()
+        if not parts:
+            continue
+        code, qty_text = parts[0], parts[1] if len(parts) > 1 else "1"
+        drug = Drug.objects.filter(item__code__iexact=code).select_related("item").first()
+        if drug is None:
+            problems.append(_("Line %(n)d: no drug with code %(code)s.") % {"n": number, "code": code})
+            continue
+        if not qty_text.isdigit() or int(qty_text) <= 0:
+            problems.append(_("Line %(n)d: the quantity must be a whole number above zero.") % {"n": number})
+            continue
+        lines.append((drug, int(qty_text)))
+    if not lines and not problems:
+        problems.append(_("Add at least one drug."))
+    return lines, problems
+
+
+@require_perm("pharmacy.view_order")
+def order_list(request: HttpRequest) -> HttpResponse:
+    orders = queries.orders_for(request.user)
+    status = request.GET.get("status", "")
+    if status in OrderStatus.values:
+        orders = orders.filter(status=status)
+    pharmacy = request.GET.get("pharmacy", "")
+    if pharmacy:
+        orders = orders.filter(pharmacy__code=pharmacy)
+    text = request.GET.get("q", "").strip()
+    if text:
+        orders = orders.filter(number__icontains=text)
+    page = paginate(request, orders)
+    context = {
+        "page": page,
+        "params": request.GET,
+        "statuses": OrderStatus.choices,
+        "pharmacies": scoped(queries.pharmacies(), request.user),
+    }
+    return render_page_or_partial(request, "pharmacy/order_list.html", "pharmacy/partials/_order_table.html", context)
+
+
+def _order(request: HttpRequest, pk: int) -> Order:
+    return get_scoped_or_404(Order.objects.select_related("pharmacy", "area", "courier"), request.user, pk=pk)
+
+
+def _courier_order(request: HttpRequest, pk: int) -> Order:
+    """An order the user may deliver: in their scope, or handed to them as its courier."""
+    order = (
+        scoped(Order.objects.filter(pk=pk), request.user).first()
+        or Order.objects.filter(pk=pk, courier_id=request.user.pk).first()
+    )
+    if order is None:
+        raise Http404
+    return order
+
+
+@require_perm("pharmacy.deliver_order")
+def my_deliveries(request: HttpRequest) -> HttpResponse:
+    """The courier's own list: orders handed to them and not yet delivered."""
+    orders = (
+        Order.objects.filter(courier_id=request.user.pk, status=OrderStatus.OUT_FOR_DELIVERY)
+        .select_related("pharmacy", "area")
+        .order_by("dispatched_at", "id")
+    )
+    return render(request, "pharmacy/my_deliveries.html", {"orders": orders})
+
+
+def _back(request: HttpRequest, order: Order) -> HttpResponse:
+    if request.POST.get("next") == "mine":
+        return redirect("pharmacy:my_deliveries")
+    return redirect("pharmacy:order_detail", pk=order.pk)
+
+
+@require_perm("pharmacy.view_order")
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk)
+    settlement = getattr(order, "settlement", None) if hasattr(order, "settlement") else None
+    context = {
+        "order": order,
+        "lines": order.lines.select_related("drug__item"),
+        "prescriptions": order.prescriptions.all(),
+        "settlement": settlement,
+        "review_form": ReviewForm(initial={"patient_name": order.resident_name, "issued_on": timezone.localdate()}),
+        "reason_form": ReasonForm(),
+        "settle_form": SettleForm(initial={"method": "insurance" if order.insurance_card_masked else "self_pay"}),
+        "dispatch_form": DispatchForm(),
+        "handover_form": HandoverForm(),
+        "history": history_for(order)[:50],
+    }
+    return render(request, "pharmacy/order_detail.html", context)
+
+
+def _done(request: HttpRequest, order: Order, text: str) -> HttpResponse:
+    messages.success(request, text)
+    return redirect("pharmacy:order_detail", pk=order.pk)
+
+
+def _refused(request: HttpRequest, order: Order, exc: DomainError) -> HttpResponse:
+    details = exc.details if isinstance(exc.details, dict) else {}
+    parts = [str(exc.message)]
+    for errors in details.values():
+        parts.extend(str(e) for e in (errors if isinstance(errors, list) else [errors]))
+    messages.error(request, " ".join(parts))
+    return redirect("pharmacy:order_detail", pk=order.pk)
+
+
+@require_POST
+@require_perm("pharmacy.review_order")
+def order_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk)
+    form = ReviewForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    check = None
+    if order.needs_prescription:
+        check = PrescriptionCheck(
+            number=data.get("number") or "",
+            issuer=data.get("issuer") or "",
+            patient_name=data.get("patient_name") or "",
+            issued_on=data.get("issued_on"),
+            supply_days=data.get("supply_days") or 0,
+            is_long_term=bool(data.get("is_long_term")),
+        )
+    try:
+        actions.approve_order(order, check=check, actor=request.user)
+    except DomainError as exc:
+        return _refused(request, order, exc)
+    return _done(request, order, _("Order approved and picked."))
+
+
+@require_POST
+@require_perm("pharmacy.review_order")
+def order_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk)
+    try:
+        actions.reject_order(order, request.POST.get("reason", ""), actor=request.user)
+    except DomainError as exc:
+        return _refused(request, order, exc)
+    return _done(request, order, _("Order rejected."))
+
+
+@require_POST
+@require_perm("pharmacy.review_order")
+def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk)
+    try:
+        actions.cancel_order(order, request.POST.get("reason", ""), actor=request.user)
+    except DomainError as exc:
+        return _refused(request, order, exc)
+    return _done(request, order, _("Order cancelled."))
+
+
+@require_POST
+@require_perm("pharmacy.settle_order")
+def order_settle(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk)
+    form = SettleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Some fields are not valid."))
+        return redirect("pharmacy:order_detail", pk=order.pk)
+    data = form.cleaned_data
+    try:
+        actions.settle_order(
+            order,
+            method=data["method"],
+            transaction_number=data.get("transaction_number") or "",
+            current_year=data.get("current_year") or Decimal("0"),
+            prior_years=data.get("prior_years") or Decimal("0"),
+            actor=request.user,
+        )
+    except DomainError as exc:
+        return _refused(request, order, exc)
+    return _done(request, order, _("Settlement recorded."))
+
+
+@require_POST
+@require_perm("pharmacy.deliver_order")
+def order_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk)
+    form = DispatchForm(request.POST)
+    courier = form.cleaned_data["courier"] if form.is_valid() else None
+    try:
+        actions.dispatch_order(order, courier, actor=request.user)
+    except DomainError as exc:
+        return _refused(request, order, exc)
+    return _done(request, order, _("Order handed to the courier."))
+
+
+@require_POST
+@require_perm("pharmacy.deliver_order")
+def order_deliver(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _courier_order(request, pk)
+    try:
+        actions.confirm_delivery(order, request.POST.get("code", ""), actor=request.user)
+    except DomainError as exc:
+        _refused(request, order, exc)
+    else:
+        messages.success(request, _("Delivered."))
+    return _back(request, order)
+
+
+@require_POST
+@require_perm("pharmacy.deliver_order")
+def order_fail(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _courier_order(request, pk)
+    try:
+        actions.record_delivery_failure(order, request.POST.get("reason", ""), actor=request.user)
+    except DomainError as exc:
+        _refused(request, order, exc)
+    else:
+        messages.success(request, _("Delivery failure recorded; the drugs are back in stock."))
+    return _back(request, order)
+
+
+@require_perm("pharmacy.view_order")
+def prescription_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    prescription = get_scoped_or_404(Prescription.objects.select_related("order"), request.user, pk=pk)
+    if not prescription.photo:
+        raise Http404
+    content_type = "image/png" if prescription.photo.name.endswith(".png") else "image/jpeg"
+    with prescription.photo.open("rb") as handle:
+        return HttpResponse(handle.read(), content_type=content_type)
+
+
+# --- reports and reconciliation ----------------------------------------------------------------
+def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
+    today = timezone.localdate()
+    start = parse_date(request.GET.get("from", "") or "") or today - dt.timedelta(days=6)
+    end = parse_date(request.GET.get("to", "") or "") or today
+    return (start, end) if start <= end else (end, start)
+
+
+@require_perm("pharmacy.view_order")
+def reports(request: HttpRequest) -> HttpResponse:
+    start, end = _period(request)
+    visible = list(scoped(queries.pharmacies(), request.user).values_list("pk", flat=True))
+    context = {
+        "start": start,
+        "end": end,
+        "per_day": queries.orders_per_day(request.user, start, end),
+        "fill": queries.fill_hours(request.user, start, end),
+        "payers": queries.amounts_by_payer(start, end, site_ids=visible),
+        "shortages": queries.shortage_list(start, end),
+    }
+    return render(request, "pharmacy/reports.html", context)
+
+
+RECONCILIATION_HEADERS = [
+    "订单号 Order",
+    "日期 Date",
+    "方式 Method",
+    "医保交易号 Insurance transaction",
+    "总额 Total",
+    "纳入 Eligible",
+    "当年账户 Current year",
+    "历年账户 Prior years",
+    "统筹 Pooled",
+    "自付 Self-paid",
+    "状态 Status",
+]
+
+
+@require_perm("pharmacy.view_settlement")
+def reconciliation(request: HttpRequest) -> HttpResponse:
+    """The day's settlements of one pharmacy as an Excel workbook, with totals."""
+    pharmacy = get_scoped_or_404(queries.pharmacies(), request.user, code=request.GET.get("pharmacy", ""))
+    day = parse_date(request.GET.get("date", "") or "") or timezone.localdate()
+    settlements = queries.reconciliation(pharmacy, day)
+    rows: list[list[Any]] = [
+        [
+            s.order.number,
+            s.settled_on,
+            s.get_method_display(),
+            s.transaction_number,
+            s.total,
+            s.eligible,
+            s.personal_current,
+            s.personal_prior,
+            s.pooled,
+            s.self_pay,
+            s.get_status_display(),
+        ]
+        for s in settlements
+    ]
+    settled = [s for s in settlements if s.status == "settled"]
+    fields = ("total", "eligible", "personal_current", "personal_prior", "pooled", "self_pay")
+    totals = [sum((getattr(s, f) for s in settled), Decimal("0.00")) for f in fields]
+    rows.append(["合计 Total (settled)", day, "", "", *totals, ""])
+    body = workbook_bytes(
+        f"{pharmacy.code} {day}",
+        RECONCILIATION_HEADERS,
+        rows,
+        notes=[f"{pharmacy.name} {day}", _("Refunded settlements are listed but not counted in the total.")],
+    )
+    response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="reconciliation-{pharmacy.code}-{day}.xlsx"'
+    return response
+
+
+@require_perm("pharmacy.settle_order")
+def settlement_import(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    row_errors: list[dict[str, Any]] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            count = actions.import_settlements(form.cleaned_data["file"], actor=request.user)
+        except DomainError as exc:
+            details = exc.details if isinstance(exc.details, dict) else {}
+            row_errors = details.get("rows", [])
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("%(n)d settlements imported.") % {"n": count})
+            return redirect("pharmacy:order_list")
+    context = {"form": form, "row_errors": row_errors}
+    return render(request, "pharmacy/settlement_import.html", context, status=400 if form.errors else 200)
