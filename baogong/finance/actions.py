@@ -12,7 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -160,12 +161,20 @@ def _delivered_values(mission: Mission, until: dt.date) -> list[tuple[int, dt.da
         queries = importlib.import_module("baogong.distribution.queries")
     except ImportError as exc:
         raise GoodsSourceUnavailable from exc
-    provider = getattr(queries, "delivered_value_by_recipient_day", None)
-    if provider is None:
+    delivered_lines = getattr(queries, "delivered_lines", None)
+    if delivered_lines is None:
         raise GoodsSourceUnavailable
     site_ids = list(mission.recipients.values_list("pk", flat=True))
     end = min(until, mission.ends_on) if mission.ends_on else until
-    return [(int(s), d, Decimal(v)) for s, d, v in provider(site_ids, mission.starts_on, end)]
+    rows = (
+        delivered_lines(mission.starts_on, end)
+        .filter(shipment__recipient_id__in=site_ids)
+        .annotate(day=TruncDate("shipment__delivered_at"))
+        .values("shipment__recipient_id", "day")
+        .annotate(value=Sum(F("received_qty") * F("unit_cost")))
+        .order_by()
+    )
+    return [(int(r["shipment__recipient_id"]), r["day"], Decimal(r["value"] or 0)) for r in rows]
 
 
 def sync_goods_costs(mission: Mission, *, until: dt.date, actor: Any) -> list[CostLine]:

@@ -1,15 +1,25 @@
-"""The home dashboard: real counts from every app's queries."""
+"""The home dashboard (live, refreshes itself), the daily situation report and the work summary."""
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from baogong.core.models import AuditEvent
+from baogong.core.permissions import require_perm
 from baogong.core.scoping import scoped
 from baogong.orgs import queries as org_queries
 from baogong.orgs.choices import SiteKind, SiteStatus
+from baogong.reports import charts
+from baogong.reports.documents import CONTENT_TYPES, DAILY, SUMMARY, build_report
+from baogong.reports.documents import render as render_document
+from baogong.reports.figures import Period
 
 
 @login_required
@@ -34,5 +44,58 @@ def home(request: HttpRequest) -> HttpResponse:
         "group_sites": sites,
         "recent_events": recent,
         "chart_kinds": {"labels": [str(k[1]) for k in kinds if k[2]], "values": [k[2] for k in kinds if k[2]]},
+        "live": request.user.has_perm("reports.view_reports"),
     }
     return render(request, "reports/home.html", context)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+@require_perm("reports.view_reports")
+def dashboard_data(request: HttpRequest) -> JsonResponse:
+    """The live dashboard's charts; the page fetches this every minute."""
+    today = timezone.localdate()
+    data = {"at": timezone.localtime().isoformat(timespec="seconds"), "charts": charts.dashboard(request.user, today)}
+    return JsonResponse(_json_safe(data))
+
+
+def _date(value: str | None, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+def _document(request: HttpRequest, kind: str, period: Period, filename: str) -> HttpResponse:
+    report = build_report(request.user, kind, period)
+    fmt = request.GET.get("format", "")
+    if fmt in CONTENT_TYPES:
+        response = HttpResponse(render_document(report, fmt), content_type=CONTENT_TYPES[fmt])
+        response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+        return response
+    return render(request, "reports/report.html", {"report": report, "kind": kind, "params": request.GET})
+
+
+@require_perm("reports.view_reports")
+def daily(request: HttpRequest) -> HttpResponse:
+    day = _date(request.GET.get("date"), timezone.localdate() - dt.timedelta(days=1))
+    return _document(request, DAILY, Period(day, day), f"daily-{day.isoformat()}")
+
+
+@require_perm("reports.view_reports")
+def summary(request: HttpRequest) -> HttpResponse:
+    end = _date(request.GET.get("to"), timezone.localdate())
+    start = _date(request.GET.get("from"), end - dt.timedelta(days=60))
+    if start > end:
+        start, end = end, start
+    return _document(request, SUMMARY, Period(start, end), f"summary-{start.isoformat()}-{end.isoformat()}")

@@ -291,3 +291,8 @@ def test_sync_goods_costs_adds_each_recipient_day_once(mission, commander, monke
     assert again == []
     assert CostLine.objects.filter(category="goods").count() == 2
     assert AuditEvent.objects.filter(verb="sync_goods_costs").count() == 2
+
+
+def test_delivered_values_read_from_distribution_without_deliveries_is_empty(mission):
+    # distribution has landed: its delivered lines answer, and with no delivery there is nothing to add
+    assert actions._delivered_values(mission, dt.date(2022, 5, 31)) == []

@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("baogong.orgs.urls")),
     path("", include("baogong.finance.urls")),
     path("", include("baogong.command.urls")),
+    path("", include("baogong.reports.urls")),
 ]

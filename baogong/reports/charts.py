@@ -1,0 +1,201 @@
+"""The live dashboard's charts. Each reads one app's ``queries.py``; a chart whose source app has
+not landed answers ``available: false`` and the page says "not yet available"."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from baogong.reports.figures import FigureUnavailable, link, source
+
+Chart = dict[str, Any]
+CHARTS: list[tuple[str, str, str | None, Callable[[Any, dt.date], Chart]]] = []
+
+
+def chart(
+    key: str, title: str, perm: str | None = None
+) -> Callable[[Callable[[Any, dt.date], Chart]], Callable[[Any, dt.date], Chart]]:
+    def register(func: Callable[[Any, dt.date], Chart]) -> Callable[[Any, dt.date], Chart]:
+        CHARTS.append((key, title, perm, func))
+        return func
+
+    return register
+
+
+def dashboard(user: Any, today: dt.date) -> list[Chart]:
+    result = []
+    for key, title, perm, func in CHARTS:
+        if perm and not user.has_perm(perm):
+            continue
+        try:
+            body = func(user, today)
+        except FigureUnavailable:
+            result.append({"key": key, "title": title, "available": False})
+            continue
+        result.append({"key": key, "title": title, "available": True, **body})
+    return result
+
+
+@chart("sites_by_status", "场所状态", "orgs.view_site")
+def sites_by_status(user: Any, today: dt.date) -> Chart:
+    from baogong.orgs.choices import SiteStatus
+
+    queries = source("baogong.orgs.queries", "site_counts")
+    counts = queries.site_counts(user)["by_status"]
+    return {
+        "type": "bar",
+        "labels": [str(label) for _value, label in SiteStatus.choices],
+        "series": [{"name": "场所", "values": [counts.get(v, 0) for v, _l in SiteStatus.choices]}],
+        "links": [link("orgs:site_list", status=v) for v, _l in SiteStatus.choices],
+    }
+
+
+@chart("deliveries_per_day", "近14天每日送达物资价值（元）", "distribution.view_shipment")
+def deliveries_per_day(user: Any, today: dt.date) -> Chart:
+    from baogong.core.scoping import has_global_scope
+
+    if not has_global_scope(user):
+        raise FigureUnavailable("group-wide")
+    queries = source("baogong.distribution.queries", "delivered_breakdown")
+    start = today - dt.timedelta(days=13)
+    rows = {r["key"]: r for r in queries.delivered_breakdown(start, today, "day")}
+    days = [(start + dt.timedelta(days=i)).isoformat() for i in range(14)]
+    return {
+        "type": "bar",
+        "labels": [d[5:] for d in days],
+        "series": [
+            {"name": "价值", "values": [rows.get(d, {}).get("value", Decimal(0)) for d in days]},
+            {"name": "件数", "values": [rows.get(d, {}).get("items", 0) for d in days]},
+        ],
+        "links": [link("distribution:shipment_list", status="delivered", **{"from": d, "to": d}) for d in days],
+    }
+
+
+@chart("requests_open_by_tier", "未完成需求（按优先级）", "distribution.view_request")
+def requests_open_by_tier(user: Any, today: dt.date) -> Chart:
+    queries = source("baogong.distribution.queries", "requests_for")
+    choices = source("baogong.distribution.choices", "LIVE_STATUSES")
+    from django.db.models import Count
+
+    rows = dict(
+        queries.requests_for(user)
+        .filter(status__in=choices.LIVE_STATUSES)
+        .values_list("recipient__priority_tier")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    tiers = [1, 2, 3, 4, 5]
+    return {
+        "type": "bar",
+        "labels": [f"第{t}级" for t in tiers],
+        "series": [{"name": "需求", "values": [rows.get(t, 0) for t in tiers]}],
+        "links": [link("distribution:request_list", tier=t) for t in tiers],
+    }
+
+
+@chart("stock_by_category", "库存价值（按类别，元）", "inventory.view_stockbalance")
+def stock_by_category(user: Any, today: dt.date) -> Chart:
+    queries = source("baogong.inventory.queries", "balances_for", "stock_on_hand", "valuation")
+    rows = queries.valuation(queries.stock_on_hand(queries.balances_for(user)), "category")
+    return {
+        "type": "bar",
+        "labels": [r["label"] for r in rows],
+        "series": [
+            {"name": "价值", "values": [r["value"] for r in rows]},
+            {"name": "数量", "values": [r["qty"] for r in rows]},
+        ],
+        "links": [link("inventory:balance_list", category=r["key"]) for r in rows],
+    }
+
+
+@chart("costs_vs_budget", "保供任务预算与已审核费用（元）", "finance.view_mission")
+def costs_vs_budget(user: Any, today: dt.date) -> Chart:
+    queries = source("baogong.finance.queries", "budget_vs_actual")
+    rows = queries.budget_vs_actual(user)
+    return {
+        "type": "bar",
+        "labels": [r["code"] for r in rows],
+        "series": [
+            {"name": "预算", "values": [r["budget"] for r in rows]},
+            {"name": "已审核费用", "values": [r["actual"] for r in rows]},
+        ],
+        "links": [link("finance:cost_list", mission=r["code"], status="approved") for r in rows],
+    }
+
+
+@chart("relief_by_week", "租金减免申请进度（按周）", "property.view_reliefapplication")
+def relief_by_week(user: Any, today: dt.date) -> Chart:
+    queries = source("baogong.property.queries", "progress")
+    weeks = queries.progress(user)["by_week"]
+    return {
+        "type": "bar",
+        "labels": [w for w, _r in weeks],
+        "series": [
+            {"name": "受理", "values": [r["received"] for _w, r in weeks]},
+            {"name": "通过", "values": [r["approved"] for _w, r in weeks]},
+        ],
+        "links": [link("property:application_list") for _w in weeks],
+    }
+
+
+@chart("tests_per_day", "近14天检测与阳性（人次）", "people.view_healthtest")
+def tests_per_day(user: Any, today: dt.date) -> Chart:
+    queries = source("baogong.people.queries", "tests_for", "day_bounds")
+    start = today - dt.timedelta(days=13)
+    begin, _ = queries.day_bounds(start)
+    _, end = queries.day_bounds(today)
+    from django.utils import timezone
+
+    tests: dict[str, int] = {}
+    positives: dict[str, int] = {}
+    for taken_at, result in (
+        queries.tests_for(user).filter(taken_at__gte=begin, taken_at__lt=end).values_list("taken_at", "result")
+    ):
+        day = timezone.localtime(taken_at).date().isoformat()
+        tests[day] = tests.get(day, 0) + 1
+        if result == "positive":
+            positives[day] = positives.get(day, 0) + 1
+    days = [(start + dt.timedelta(days=i)).isoformat() for i in range(14)]
+    return {
+        "type": "line",
+        "labels": [d[5:] for d in days],
+        "series": [
+            {"name": "检测", "values": [tests.get(d, 0) for d in days]},
+            {"name": "阳性", "values": [positives.get(d, 0) for d in days]},
+        ],
+        "links": [link("people:test_list", **{"from": d, "to": d}) for d in days],
+    }
+
+
+@chart("pharmacy_orders", "药房订单", "pharmacy.view_order")
+def pharmacy_orders(user: Any, today: dt.date) -> Chart:
+    queries = source("baogong.pharmacy.queries", "orders_by_status")
+    rows = queries.orders_by_status(user)
+    return {
+        "type": "bar",
+        "labels": [r["label"] for r in rows],
+        "series": [{"name": "订单", "values": [r["count"] for r in rows]}],
+        "links": [link("pharmacy:order_list", status=r["key"]) for r in rows],
+    }
+
+
+@chart("compliance_by_week", "复商复市检查项合格率（按周，%）", "command.view_inspection")
+def compliance_by_week(user: Any, today: dt.date) -> Chart:
+    queries = source("baogong.command.queries", "compliance", "compliance_by_week")
+    weeks = queries.compliance_by_week(queries.compliance(user, today - dt.timedelta(weeks=8), today))
+    return {
+        "type": "line",
+        "labels": [w.isoformat() for w in weeks],
+        "series": [
+            {
+                "name": "合格率",
+                "values": [
+                    (Decimal(v["compliant"]) * 100 / v["checked"]).quantize(Decimal("0.1")) if v["checked"] else 0
+                    for v in weeks.values()
+                ],
+            }
+        ],
+        "links": [link("command:compliance", **{"from": w, "to": w + dt.timedelta(days=6)}) for w in weeks],
+    }

@@ -1,0 +1,489 @@
+"""The registry of report figures: one provider function per figure.
+
+Each provider reads one app's ``queries.py`` and returns a :class:`Figure` — value, unit, a
+Chinese phrase for the prose, a drill-down link to the records behind it and a description of
+the query it came from. A provider whose source app has not landed (its ``queries`` module or
+function is missing) raises :class:`FigureUnavailable` and the figure simply does not appear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlencode
+
+from django.urls import NoReverseMatch, reverse
+
+
+class FigureUnavailable(Exception):
+    """The figure's source app (or the query it needs) is not available."""
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    section: str
+    label: str
+    value: Decimal | int
+    unit: str
+    phrase: str
+    link: str
+    query: str
+
+
+@dataclass(frozen=True)
+class Provider:
+    key: str
+    section: str
+    perm: str | None
+    func: Callable[[Any, Period], Figure]
+
+
+SECTIONS = [
+    ("supply", "物资保障"),
+    ("finance", "经费保障"),
+    ("pharmacy", "医药服务"),
+    ("fleet", "运输与燃油"),
+    ("property", "租金减免"),
+    ("people", "人员与防疫"),
+    ("communications", "宣传报道"),
+    ("reopening", "复商复市"),
+    ("sites", "场所状态"),
+]
+PROVIDERS: list[Provider] = []
+
+
+def figure(
+    key: str, section: str, perm: str | None = None
+) -> Callable[[Callable[[Any, Period], Figure]], Callable[[Any, Period], Figure]]:
+    def register(func: Callable[[Any, Period], Figure]) -> Callable[[Any, Period], Figure]:
+        PROVIDERS.append(Provider(key, section, perm, func))
+        return func
+
+    return register
+
+
+def source(module: str, *names: str) -> ModuleType:
+    """Import an app's ``queries`` module, or say the figure is unavailable."""
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as exc:
+        raise FigureUnavailable(module) from exc
+    for name in names:
+        if not hasattr(mod, name):
+            raise FigureUnavailable(f"{module}.{name}")
+    return mod
+
+
+def link(url_name: str, **params: Any) -> str:
+    try:
+        url = reverse(url_name)
+    except NoReverseMatch:
+        return ""
+    clean = {k: v for k, v in params.items() if v not in (None, "")}
+    return url + ("?" + urlencode(clean) if clean else "")
+
+
+def num(value: Decimal | int) -> str:
+    """Exact figure with thousands separators: 56,000 / 110,000,000.00."""
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    return f"{value:,}"
+
+
+def collect(user: Any, period: Period, keys: list[str] | None = None) -> list[Figure]:
+    """Every available figure the user may see, in registry order."""
+    result = []
+    for provider in PROVIDERS:
+        if keys is not None and provider.key not in keys:
+            continue
+        has_perm = getattr(user, "has_perm", None)
+        if provider.perm and has_perm is not None and not has_perm(provider.perm):
+            continue
+        try:
+            result.append(provider.func(user, period))
+        except FigureUnavailable:
+            continue
+    return result
+
+
+def by_section(figures: list[Figure]) -> list[tuple[str, str, list[Figure]]]:
+    return [
+        (code, title, [f for f in figures if f.section == code])
+        for code, title in SECTIONS
+        if any(f.section == code for f in figures)
+    ]
+
+
+# --------------------------------------------------------------------------- supply (distribution)
+BUREAUS_AND_TOWNS = ["government_bureau", "street_office"]
+
+
+def _delivered(user: Any, period: Period, kinds: list[str] | None) -> dict[str, Any]:
+    if not _is_global(user):
+        raise FigureUnavailable("delivered totals are group-wide")
+    queries = source("baogong.distribution.queries", "delivered_totals")
+    totals: dict[str, Any] = queries.delivered_totals(period.start, period.end, kinds)
+    return totals
+
+
+def _is_global(user: Any) -> bool:
+    from baogong.core.scoping import has_global_scope
+
+    return has_global_scope(user)
+
+
+@figure("delivered_items_bureaus_towns", "supply", "distribution.view_shipment")
+def delivered_items_bureaus_towns(user: Any, period: Period) -> Figure:
+    items = int(_delivered(user, period, BUREAUS_AND_TOWNS)["items"])
+    return Figure(
+        "delivered_items_bureaus_towns",
+        "supply",
+        "向委办局和街镇配送物资",
+        items,
+        "件",
+        f"为各委办局和街镇提供防疫物资{num(items)}件",
+        link(
+            "distribution:shipment_list",
+            status="delivered",
+            recipient_kind=",".join(BUREAUS_AND_TOWNS),
+            **{"from": period.start, "to": period.end},
+        ),
+        "distribution.queries.delivered_totals(from, to, recipient_kinds=[government_bureau, street_office])['items']: "
+        "shipment lines delivered or closed in the period, sum of received quantity",
+    )
+
+
+@figure("delivered_value_bureaus_towns", "supply", "distribution.view_shipment")
+def delivered_value_bureaus_towns(user: Any, period: Period) -> Figure:
+    value = Decimal(_delivered(user, period, BUREAUS_AND_TOWNS)["value"])
+    return Figure(
+        "delivered_value_bureaus_towns",
+        "supply",
+        "向委办局和街镇配送物资价值",
+        value,
+        "元",
+        f"价值{num(value)}元",
+        link(
+            "distribution:shipment_list",
+            status="delivered",
+            recipient_kind=",".join(BUREAUS_AND_TOWNS),
+            **{"from": period.start, "to": period.end},
+        ),
+        "distribution.queries.delivered_totals(from, to, recipient_kinds=[government_bureau, street_office])['value']: "
+        "sum of received quantity × unit cost, rounded to the fen",
+    )
+
+
+@figure("delivered_value_all", "supply", "distribution.view_shipment")
+def delivered_value_all(user: Any, period: Period) -> Figure:
+    totals = _delivered(user, period, None)
+    value = Decimal(totals["value"])
+    return Figure(
+        "delivered_value_all",
+        "supply",
+        "全部送达物资价值",
+        value,
+        "元",
+        f"全部送达物资{num(int(totals['items']))}件、价值{num(value)}元",
+        link("distribution:shipment_list", status="delivered", **{"from": period.start, "to": period.end}),
+        "distribution.queries.delivered_totals(from, to)['value']: every recipient kind",
+    )
+
+
+# --------------------------------------------------------------------------- finance
+@figure("field_hospital_costs", "finance", "finance.view_costline")
+def field_hospital_costs(user: Any, period: Period) -> Figure:
+    queries = source("baogong.finance.queries", "field_hospital_costs")
+    value: Decimal = queries.field_hospital_costs(user, period.start, period.end)
+    return Figure(
+        "field_hospital_costs",
+        "finance",
+        "方舱医院运行经费",
+        value,
+        "元",
+        f"承担方舱医院运行经费{num(value)}元",
+        link(
+            "finance:cost_list",
+            mission_kind="field_hospital",
+            status="approved",
+            **{"from": period.start, "to": period.end},
+        ),
+        "finance.queries.field_hospital_costs(user, from, to): approved cost lines of field-hospital missions "
+        "dated in the period, sum of amount",
+    )
+
+
+@figure("mission_costs", "finance", "finance.view_costline")
+def mission_costs(user: Any, period: Period) -> Figure:
+    queries = source("baogong.finance.queries", "approved_costs", "total", "cost_lines_for")
+    value: Decimal = queries.total(
+        queries.approved_costs(queries.cost_lines_for(user), start=period.start, end=period.end)
+    )
+    return Figure(
+        "mission_costs",
+        "finance",
+        "保供任务已审核费用",
+        value,
+        "元",
+        f"各项保供任务已审核费用合计{num(value)}元",
+        link("finance:cost_list", status="approved", **{"from": period.start, "to": period.end}),
+        "finance.queries.total(approved_costs(cost_lines_for(user), from, to)): approved cost lines of every mission",
+    )
+
+
+# --------------------------------------------------------------------------- pharmacy, fleet
+@figure("pharmacy_orders_served", "pharmacy", "pharmacy.view_order")
+def pharmacy_orders_served(user: Any, period: Period) -> Figure:
+    queries = source("baogong.pharmacy.queries", "orders_served", "orders_for")
+    count = queries.orders_served(period.start, period.end).filter(pk__in=queries.orders_for(user).values("pk")).count()
+    return Figure(
+        "pharmacy_orders_served",
+        "pharmacy",
+        "药房送达订单",
+        count,
+        "单",
+        f"各药房为居民送药上门{num(count)}单",
+        link("pharmacy:order_list", status="delivered", **{"from": period.start, "to": period.end}),
+        "pharmacy.queries.orders_served(from, to) ∩ orders_for(user): orders delivered in the period, count",
+    )
+
+
+@figure("fuel_served", "fleet", "fleet.view_vehicle")
+def fuel_served(user: Any, period: Period) -> Figure:
+    queries = source("baogong.fleet.queries", "fuel_served")
+    litres = Decimal(queries.fuel_served(user, period.start, period.end))
+    return Figure(
+        "fuel_served",
+        "fleet",
+        "为保供车辆加油",
+        litres,
+        "升",
+        f"为保供车辆加油{num(litres)}升",
+        link("fleet:vehicle_list"),
+        "fleet.queries.fuel_served(user, from, to)",
+    )
+
+
+# --------------------------------------------------------------------------- property
+@figure("relief_approved", "property", "property.view_reliefapplication")
+def relief_approved(user: Any, period: Period) -> Figure:
+    queries = source("baogong.property.queries", "applications_for")
+    count = queries.applications_for(user).filter(status="approved", submitted_on__lte=period.end).count()
+    return Figure(
+        "relief_approved",
+        "property",
+        "审核通过租金减免申请（累计）",
+        count,
+        "家",
+        f"累计审核通过{num(count)}家企业和商户的租金减免申请",
+        link("property:application_list", status="approved", to=period.end),
+        "property.queries.applications_for(user) with status approved and submitted on or before the period's end, count",
+    )
+
+
+# --------------------------------------------------------------------------- people
+def _tests(user: Any, period: Period) -> Any:
+    from baogong.people.queries import day_bounds, tests_for  # noqa: PLC0415 - optional source
+
+    start, _ = day_bounds(period.start)
+    _, end = day_bounds(period.end)
+    return tests_for(user).filter(taken_at__gte=start, taken_at__lt=end)
+
+
+@figure("health_tests", "people", "people.view_healthtest")
+def health_tests(user: Any, period: Period) -> Figure:
+    source("baogong.people.queries", "tests_for", "day_bounds")
+    count = _tests(user, period).count()
+    return Figure(
+        "health_tests",
+        "people",
+        "保供人员检测",
+        count,
+        "人次",
+        f"保供人员核酸和抗原检测{num(count)}人次",
+        link("people:test_list", **{"from": period.start, "to": period.end}),
+        "people.queries.tests_for(user) taken in the period (local days), count",
+    )
+
+
+@figure("health_positives", "people", "people.view_healthtest")
+def health_positives(user: Any, period: Period) -> Figure:
+    source("baogong.people.queries", "tests_for", "day_bounds")
+    count = _tests(user, period).filter(result="positive").count()
+    return Figure(
+        "health_positives",
+        "people",
+        "检测阳性",
+        count,
+        "人次",
+        f"其中阳性{num(count)}人次",
+        link("people:test_list", result="positive", **{"from": period.start, "to": period.end}),
+        "people.queries.tests_for(user) taken in the period with result positive, count",
+    )
+
+
+def _headcounts(user: Any, period: Period) -> dict[str, Any]:
+    queries = source("baogong.people.queries", "headcounts", "deployments_for")
+    counts: dict[str, Any] = queries.headcounts(queries.deployments_for(user), period.start, period.end)
+    return counts
+
+
+@figure("people_on_duty", "people", "people.view_deployment")
+def people_on_duty(user: Any, period: Period) -> Figure:
+    count = _headcounts(user, period)["on_duty"]
+    return Figure(
+        "people_on_duty",
+        "people",
+        "坚守保供、生产、经营和值守岗位人员",
+        count.people,
+        "人",
+        f"{num(count.people)}名干部职工坚守保供、生产、经营和值守岗位（{num(count.person_days)}人·天）",
+        link("people:deployment_list", **{"from": period.start, "to": period.end}),
+        "people.queries.headcounts(deployments_for(user), from, to)['on_duty'].people: distinct people deployed on "
+        "supply, production, business or watch duty overlapping the period",
+    )
+
+
+@figure("volunteer_person_times", "people", "people.view_deployment")
+def volunteer_person_times(user: Any, period: Period) -> Figure:
+    counts = _headcounts(user, period)
+    times = counts["volunteer_team"].person_times
+    return Figure(
+        "volunteer_person_times",
+        "people",
+        "外派志愿服务",
+        times,
+        "人次",
+        f"累计外派{num(int(counts['batches']))}批{num(times)}人次参加志愿服务",
+        link("people:deployment_list", duty_type="volunteer_team", **{"from": period.start, "to": period.end}),
+        "people.queries.headcounts(deployments_for(user), from, to)['volunteer_team'].person_times: "
+        "volunteer-team deployments overlapping the period, count (batches: distinct batches)",
+    )
+
+
+# --------------------------------------------------------------------------- communications, reopening
+def _posts(user: Any, period: Period) -> Any:
+    queries = source("baogong.command.queries", "posts_for", "filter_posts")
+    return queries, queries.filter_posts(queries.posts_for(user), {"from": period.start, "to": period.end})
+
+
+@figure("posts_published", "communications", "command.view_communicationpost")
+def posts_published(user: Any, period: Period) -> Figure:
+    queries, qs = _posts(user, period)
+    count = queries.post_totals(queries.own_posts(qs))["count"]
+    return Figure(
+        "posts_published",
+        "communications",
+        "发布网页新闻、微信推送等",
+        count,
+        "条",
+        f"共发布网页新闻、微信推送等{num(count)}条",
+        link("command:post_list", kind="own", **{"from": period.start, "to": period.end}),
+        "command.queries.post_totals(own_posts(filter_posts(posts_for(user), from, to)))['count']",
+    )
+
+
+@figure("post_reads", "communications", "command.view_communicationpost")
+def post_reads(user: Any, period: Period) -> Figure:
+    queries, qs = _posts(user, period)
+    reads = queries.post_totals(queries.own_posts(qs))["reads"]
+    return Figure(
+        "post_reads",
+        "communications",
+        "阅读量",
+        reads,
+        "次",
+        f"累计阅读{num(reads)}次",
+        link("command:post_list", kind="own", **{"from": period.start, "to": period.end}),
+        "command.queries.post_totals(own_posts(filter_posts(posts_for(user), from, to)))['reads']",
+    )
+
+
+@figure("media_coverage", "communications", "command.view_communicationpost")
+def media_coverage(user: Any, period: Period) -> Figure:
+    queries, qs = _posts(user, period)
+    count = queries.post_totals(queries.coverage(qs))["count"]
+    return Figure(
+        "media_coverage",
+        "communications",
+        "外部媒体主题报道",
+        count,
+        "篇",
+        f"获外部媒体主题报道{num(count)}篇",
+        link("command:post_list", kind="coverage", **{"from": period.start, "to": period.end}),
+        "command.queries.post_totals(coverage(filter_posts(posts_for(user), from, to)))['count']",
+    )
+
+
+def _compliance(user: Any, period: Period) -> list[Any]:
+    queries = source("baogong.command.queries", "compliance")
+    rows: list[Any] = queries.compliance(user, period.start, period.end)
+    return rows
+
+
+@figure("venue_inspections", "reopening", "command.view_inspection")
+def venue_inspections(user: Any, period: Period) -> Figure:
+    count = sum(r.inspections for r in _compliance(user, period))
+    return Figure(
+        "venue_inspections",
+        "reopening",
+        "复商复市检查",
+        count,
+        "次",
+        f"开展复商复市检查{num(count)}次",
+        link("command:inspection_list", **{"from": period.start, "to": period.end}),
+        "command.queries.compliance(user, from, to): full inspections (re-inspections excluded), count",
+    )
+
+
+@figure("venue_compliance_rate", "reopening", "command.view_inspection")
+def venue_compliance_rate(user: Any, period: Period) -> Figure:
+    rows = _compliance(user, period)
+    checked = sum(r.points_checked for r in rows)
+    if not checked:
+        raise FigureUnavailable("no inspections in the period")
+    rate = (Decimal(sum(r.points_compliant for r in rows)) * 100 / checked).quantize(Decimal("0.1"))
+    return Figure(
+        "venue_compliance_rate",
+        "reopening",
+        "检查项合格率",
+        rate,
+        "%",
+        f"检查项合格率{rate}%",
+        link("command:compliance", **{"from": period.start, "to": period.end}),
+        "command.queries.compliance(user, from, to): compliant points / points checked × 100",
+    )
+
+
+# --------------------------------------------------------------------------- sites
+@figure("sites_restricted", "sites", "orgs.view_site")
+def sites_restricted(user: Any, period: Period) -> Figure:
+    queries = source("baogong.orgs.queries", "site_counts")
+    counts = queries.site_counts(user)["by_status"]
+    value = int(counts.get("under_control", 0)) + int(counts.get("locked_down", 0)) + int(counts.get("closed", 0))
+    return Figure(
+        "sites_restricted",
+        "sites",
+        "管控、封控或关闭的场所（当前）",
+        value,
+        "处",
+        f"目前管控、封控或关闭的场所{num(value)}处",
+        link("orgs:site_list", status="locked_down"),
+        "orgs.queries.site_counts(user)['by_status']: under_control + locked_down + closed (current status)",
+    )

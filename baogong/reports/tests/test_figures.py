@@ -1,0 +1,197 @@
+"""Every figure of the work summary equals an independent query over the records it links to."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db.models import F, Sum
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from baogong.command.models import CommunicationPost, Inspection
+from baogong.finance.models import CostLine
+from baogong.finance.tests.conftest import pdf_objects
+from baogong.orgs.models import Site
+from baogong.reports.documents import SUMMARY, build_report, to_markdown
+from baogong.reports.figures import PROVIDERS, Period, collect
+from baogong.reports.tests.conftest import FROM, TO
+
+pytestmark = pytest.mark.django_db
+
+
+def independent(key: str, start: dt.date, end: dt.date):
+    """Each figure recomputed straight from the tables, without the apps' queries."""
+    if key in {"field_hospital_costs", "mission_costs"}:
+        qs = CostLine.objects.filter(status="approved", incurred_on__range=(start, end))
+        if key == "field_hospital_costs":
+            qs = qs.filter(mission__kind="field_hospital")
+        return qs.aggregate(t=Sum("amount"))["t"] or Decimal("0.00")
+    posts = CommunicationPost.objects.filter(published_on__range=(start, end))
+    if key == "posts_published":
+        return posts.filter(kind="own").count()
+    if key == "post_reads":
+        return posts.filter(kind="own").aggregate(t=Sum("reads"))["t"] or 0
+    if key == "media_coverage":
+        return posts.filter(kind="coverage").count()
+    inspections = Inspection.objects.filter(follows__isnull=True, inspected_on__range=(start, end))
+    if key == "venue_inspections":
+        return inspections.count()
+    if key == "venue_compliance_rate":
+        agg = inspections.aggregate(c=Sum("items_compliant"), n=Sum("items_checked"))
+        return (Decimal(agg["c"]) * 100 / agg["n"]).quantize(Decimal("0.1"))
+    if key == "sites_restricted":
+        return Site.objects.filter(status__in=["under_control", "locked_down", "closed"]).count()
+    if key == "relief_approved":
+        from baogong.property.models import ReliefApplication
+
+        return ReliefApplication.objects.filter(status="approved", submitted_on__lte=end).count()
+    if key in {"health_tests", "health_positives"}:
+        from baogong.people.models import HealthTest
+        from baogong.people.queries import day_bounds
+
+        qs = HealthTest.objects.filter(taken_at__gte=day_bounds(start)[0], taken_at__lt=day_bounds(end)[1])
+        return qs.filter(result="positive").count() if key == "health_positives" else qs.count()
+    if key.startswith("delivered_"):
+        from baogong.distribution.models import ShipmentLine
+
+        qs = ShipmentLine.objects.filter(
+            shipment__status__in=["delivered", "closed"],
+            shipment__delivered_at__date__range=(start, end),
+            received_qty__gt=0,
+        )
+        if key.endswith("bureaus_towns"):
+            qs = qs.filter(shipment__recipient__kind__in=["government_bureau", "street_office"])
+        if key.startswith("delivered_items"):
+            return int(qs.aggregate(t=Sum("received_qty"))["t"] or 0)
+        value = qs.aggregate(t=Sum(F("received_qty") * F("unit_cost")))["t"] or 0
+        return Decimal(value).quantize(Decimal("0.01"))
+    if key == "pharmacy_orders_served":
+        from baogong.pharmacy.models import Order
+
+        return Order.objects.filter(status="delivered", delivered_at__date__range=(start, end)).count()
+    if key in {"people_on_duty", "volunteer_person_times"}:
+        from baogong.people.models import Deployment
+
+        overlapping = Deployment.objects.filter(starts_on__lte=end, ends_on__gte=start)
+        if key == "people_on_duty":
+            duties = ["supply", "production", "business", "watch"]
+            return overlapping.filter(duty_type__in=duties).values("person_id").distinct().count()
+        return Deployment.objects.filter(duty_type="volunteer_team", starts_on__lte=end, ends_on__gte=start).count()
+    raise AssertionError(f"no independent query for {key}")
+
+
+def test_every_summary_figure_equals_its_independent_query(records, user):
+    # when
+    figures = collect(user("commander"), Period(FROM, TO))
+    # then
+    keys = {f.key for f in figures}
+    assert {"field_hospital_costs", "mission_costs", "posts_published", "post_reads", "media_coverage"} <= keys
+    assert {"venue_inspections", "venue_compliance_rate", "sites_restricted"} <= keys
+    for f in figures:
+        assert f.value == independent(f.key, FROM, TO), f.key
+        assert f.query
+    values = {f.key: f.value for f in figures}
+    assert values["field_hospital_costs"] == Decimal("1600000.74")
+    assert values["mission_costs"] == Decimal("1604321.74")
+    assert (values["posts_published"], values["post_reads"], values["media_coverage"]) == (3, 22100, 2)
+    assert (values["venue_inspections"], values["venue_compliance_rate"]) == (2, Decimal("92.9"))
+    assert values["sites_restricted"] == 1
+
+
+def test_figures_whose_source_has_not_landed_do_not_appear(records, user, monkeypatch):
+    import importlib
+
+    real = importlib.import_module
+
+    def without_finance(name, *args, **kwargs):
+        if name == "baogong.finance.queries":
+            raise ImportError(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr("baogong.reports.figures.importlib.import_module", without_finance)
+    keys = {f.key for f in collect(user("commander"), Period(FROM, TO))}
+    assert "field_hospital_costs" not in keys
+    assert "posts_published" in keys
+
+
+def test_each_figure_links_to_the_records_behind_it(records, client_for, user):
+    figures = {f.key: f for f in collect(user("commander"), Period(FROM, TO))}
+    client = client_for("commander")
+    costs = client.get(figures["field_hospital_costs"].link)
+    assert costs.status_code == 200
+    assert costs.context["total"] == figures["field_hospital_costs"].value
+    posts = client.get(figures["post_reads"].link)
+    assert posts.context["totals"]["reads"] == figures["post_reads"].value
+    assert posts.context["totals"]["count"] == figures["posts_published"].value
+    coverage = client.get(figures["media_coverage"].link)
+    assert coverage.context["totals"]["count"] == figures["media_coverage"].value
+
+
+def test_summary_reads_like_the_article(records, user):
+    report = build_report(user("commander"), SUMMARY, Period(FROM, TO))
+    text = to_markdown(report)
+    assert "2022年04月01日至2022年05月31日" in text
+    assert "承担方舱医院运行经费1,600,000.74元" in text
+    assert "共发布网页新闻、微信推送等3条，累计阅读22,100次，获外部媒体主题报道2篇。" in text
+    assert "`finance.queries.field_hospital_costs(user, from, to)" in text
+
+
+def test_command_writes_markdown_to_stdout_and_files(records, tmp_path, capsys):
+    call_command("report", "summary", "--from", "2022-04-01", "--to", "2022-05-31")
+    out = capsys.readouterr().out
+    assert out.startswith("# 保供工作总结（2022年04月01日—2022年05月31日）")
+    assert "累计阅读22,100次" in out
+    # excel with a footnote sheet naming each figure's query
+    target = tmp_path / "summary.xlsx"
+    call_command(
+        "report", "summary", "--from", "2022-04-01", "--to", "2022-05-31", "--format", "xlsx", "--output", str(target)
+    )
+    workbook = load_workbook(target)
+    data = {row[0]: row[2] for row in workbook["数据 Figures"].iter_rows(min_row=2, values_only=True)}
+    assert data["post_reads"] == 22100
+    assert data["field_hospital_costs"] == 1600000.74
+    notes = {row[0]: row[2] for row in workbook["脚注 Footnotes"].iter_rows(min_row=2, values_only=True) if row[0]}
+    assert notes["post_reads"].startswith("command.queries.post_totals")
+    # pdf with the CJK font embedded
+    pdf = tmp_path / "daily.pdf"
+    call_command("report", "daily", "--date", "2022-04-15", "--format", "pdf", "--output", str(pdf))
+    inflated = pdf_objects(pdf.read_bytes())
+    assert b"/FontFile" in inflated
+
+
+def test_daily_report_counts_only_that_day(records, user):
+    figures = {f.key: f.value for f in collect(user("commander"), Period(dt.date(2022, 4, 15), dt.date(2022, 4, 15)))}
+    assert figures["posts_published"] == 1
+    assert figures["post_reads"] == 6000
+    assert figures["mission_costs"] == Decimal("4321.00")
+
+
+def test_report_pages_and_downloads(records, client_for):
+    client = client_for("commander")
+    page = client.get(reverse("reports:summary"), {"from": "2022-04-01", "to": "2022-05-31"})
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'data-figure="field_hospital_costs"' in body
+    assert "/finance/costs/?mission_kind=field_hospital" in body
+    pdf = client.get(reverse("reports:daily"), {"date": "2022-04-15", "format": "pdf"})
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    xlsx = client.get(reverse("reports:summary"), {"from": "2022-04-01", "to": "2022-05-31", "format": "xlsx"})
+    assert "脚注 Footnotes" in load_workbook(io.BytesIO(xlsx.content)).sheetnames
+
+
+def test_officers_see_only_their_figures_and_others_are_refused(records, client_for, user):
+    health = {f.key for f in collect(user("health"), Period(FROM, TO))}
+    assert "field_hospital_costs" not in health
+    assert "venue_inspections" in health
+    assert client_for("warehouse").get(reverse("reports:summary")).status_code == 403
+    assert client_for("auditor").get(reverse("reports:summary")).status_code == 200
+
+
+def test_registry_keys_are_unique():
+    keys = [p.key for p in PROVIDERS]
+    assert len(keys) == len(set(keys))

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from baogong.reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("reports/daily/", views.daily, name="daily"),
+    path("reports/summary/", views.summary, name="summary"),
+    path("reports/dashboard.json", views.dashboard_data, name="dashboard_data"),
+]
