@@ -1,0 +1,110 @@
+"""Forms of the stock screens. Items, sites and lots are chosen by code so a scanner can type them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from baogong.core.forms import BootstrapMixin
+from baogong.core.scoping import scoped
+from baogong.inventory.choices import QcStatus
+from baogong.orgs.models import Site
+
+STOCK_SITE_KINDS = ["warehouse", "pharmacy", "fuel_station", "field_hospital"]
+
+
+def stock_sites(user: Any) -> Any:
+    return scoped(Site.objects.filter(kind__in=STOCK_SITE_KINDS, is_active=True), user).order_by("code")
+
+
+class WarehouseField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.code} {obj.name}"
+
+
+class HeaderForm(BootstrapMixin, forms.Form):
+    warehouse = WarehouseField(label=_("Warehouse"), queryset=Site.objects.none())
+    reference = forms.CharField(label=_("Reference"), max_length=128, required=False)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["warehouse"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = stock_sites(user)
+        if field.queryset.count() == 1:
+            field.initial = field.queryset.first()
+
+
+class ReceiveHeaderForm(HeaderForm):
+    supplier = forms.CharField(label=_("Supplier"), max_length=128, required=False)
+    qc_status = forms.ChoiceField(label=_("QC status of new lots"), choices=QcStatus.choices, initial=QcStatus.RELEASED)
+
+
+class ReceiveLineForm(BootstrapMixin, forms.Form):
+    item = forms.CharField(label=_("Item code"), max_length=32)
+    batch = forms.CharField(label=_("Batch"), max_length=64, required=False)
+    expiry = forms.DateField(label=_("Expiry"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    qty = forms.IntegerField(label=_("Quantity"), min_value=1)
+    unit_cost = forms.DecimalField(label=_("Unit cost"), min_value=0, max_digits=14, decimal_places=4)
+    location = forms.CharField(label=_("Bin"), max_length=64, required=False)
+
+
+class IssueHeaderForm(HeaderForm):
+    recipient = forms.CharField(label=_("Recipient site code"), max_length=32)
+
+
+class IssueLineForm(BootstrapMixin, forms.Form):
+    item = forms.CharField(label=_("Item code"), max_length=32)
+    qty = forms.IntegerField(label=_("Quantity"), min_value=1)
+    batch = forms.CharField(label=_("Batch (optional)"), max_length=64, required=False)
+
+
+ReceiveLines = forms.formset_factory(ReceiveLineForm, extra=5, max_num=200)
+IssueLines = forms.formset_factory(IssueLineForm, extra=5, max_num=200)
+
+
+class TransferForm(HeaderForm):
+    item = forms.CharField(label=_("Item code"), max_length=32)
+    batch = forms.CharField(label=_("Batch"), max_length=64)
+    from_location = forms.CharField(label=_("From bin"), max_length=64)
+    to_location = forms.CharField(label=_("To bin (same site)"), max_length=64, required=False)
+    destination = forms.CharField(label=_("Or to site code (in transit)"), max_length=32, required=False)
+    qty = forms.IntegerField(label=_("Quantity"), min_value=1)
+
+
+class AdjustForm(BootstrapMixin, forms.Form):
+    qty_change = forms.IntegerField(label=_("Quantity change (+/−)"))
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
+class QcForm(BootstrapMixin, forms.Form):
+    status = forms.ChoiceField(label=_("QC status"), choices=QcStatus.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=255, required=False)
+
+
+class QuarantineForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
+class StocktakeStartForm(HeaderForm):
+    is_blind = forms.BooleanField(label=_("Blind count (counters do not see expected quantities)"), required=False)
+    note = forms.CharField(label=_("Note"), max_length=255, required=False)
+
+
+class LocationForm(BootstrapMixin, forms.Form):
+    warehouse = WarehouseField(label=_("Warehouse"), queryset=Site.objects.none())
+    code = forms.CharField(label=_("Code"), max_length=64)
+    name = forms.CharField(label=_("Name"), max_length=128, required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("bin", _("Bin")), ("zone", _("Zone"))])
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["warehouse"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = stock_sites(user)
+
+
+class ImportForm(BootstrapMixin, forms.Form):
+    file = forms.FileField(label=_("Excel file (.xlsx)"))

@@ -1,0 +1,595 @@
+"""Stock screens for the warehouse floor (tablet and phone). Each view parses, checks, calls one action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from baogong.catalog.models import Category, Item
+from baogong.core.errors import DomainError
+from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
+from baogong.core.htmx import paginate, render_page_or_partial
+from baogong.core.pdf import pdf_response
+from baogong.core.permissions import require_perm
+from baogong.core.scoping import get_scoped_or_404, scoped
+from baogong.inventory import actions, queries
+from baogong.inventory.choices import STOCK_KINDS, AdjustmentStatus, QcStatus
+from baogong.inventory.forms import (
+    AdjustForm,
+    IssueHeaderForm,
+    IssueLines,
+    LocationForm,
+    QcForm,
+    QuarantineForm,
+    ReceiveHeaderForm,
+    ReceiveLines,
+    StocktakeStartForm,
+    TransferForm,
+    stock_sites,
+)
+from baogong.inventory.models import Adjustment, Location, Lot, StockBalance, Stocktake
+from baogong.orgs.models import Site
+
+
+def _fail(request: HttpRequest, exc: DomainError, form: Any = None) -> None:
+    """Show a refused action: field errors on the form when they match, else a message."""
+    details = exc.details if isinstance(exc.details, dict) else {}
+    shown = False
+    if form is not None:
+        for field, errors in details.items():
+            if field in form.fields:
+                for error in errors if isinstance(errors, list) else [errors]:
+                    form.add_error(field, str(error))
+                shown = True
+    text = str(exc.message)
+    if not shown and details:
+        text += " " + "; ".join(f"{k}: {v}" for k, v in details.items())
+    messages.error(request, text)
+
+
+# --- stock on hand ----------------------------------------------------------------------------
+@require_perm("inventory.view_stockbalance")
+def stock_list(request: HttpRequest) -> HttpResponse:
+    balances = queries.stock_on_hand(queries.filter_balances(queries.balances_for(request.user), request.GET))
+    if request.GET.get("format") == "xlsx":
+        return _stock_workbook(balances)
+    page = paginate(request, balances)
+    context = {
+        "page": page,
+        "params": request.GET,
+        "sites": stock_sites(request.user),
+        "categories": Category.objects.filter(parent__isnull=True),
+        "qc_statuses": QcStatus.choices,
+        "bands": queries.expiry_alert_days(),
+    }
+    return render_page_or_partial(request, "inventory/stock_list.html", "inventory/partials/_stock_table.html", context)
+
+
+def _stock_workbook(balances: QuerySet[StockBalance]) -> HttpResponse:
+    headers = [
+        "仓库 Site",
+        "库位 Location",
+        "编码 Item",
+        "名称 Name",
+        "单位 Unit",
+        "批号 Batch",
+        "有效期 Expiry",
+        "质检 QC",
+        "在库 On hand",
+        "预留 Reserved",
+        "可用 Available",
+        "单价 Unit cost",
+        "金额 Value",
+    ]
+    rows = (
+        [
+            b.location.site.code if b.location.site else "",
+            b.location.code,
+            b.item.code,
+            b.item.name,
+            b.item.unit,
+            b.lot.batch,
+            b.lot.expiry,
+            b.lot.get_qc_status_display(),
+            b.on_hand,
+            b.reserved,
+            b.on_hand - b.reserved,
+            b.lot.unit_cost,
+            getattr(b, "value", None),
+        ]
+        for b in balances.iterator(chunk_size=2000)
+    )
+    response = HttpResponse(workbook_bytes("stock", headers, rows), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="stock-on-hand.xlsx"'
+    return response
+
+
+@require_perm("inventory.view_stockbalance")
+def expiry_alerts(request: HttpRequest) -> HttpResponse:
+    long, short = queries.expiry_alert_days()
+    try:
+        within = int(request.GET.get("within", long))
+    except ValueError:
+        within = long
+    balances = queries.expiring(request.user, within=within)
+    page = paginate(request, balances)
+    return render(
+        request,
+        "inventory/expiry.html",
+        {"page": page, "params": request.GET, "within": within, "long": long, "short": short},
+    )
+
+
+@require_perm("inventory.view_stockbalance")
+def valuation(request: HttpRequest) -> HttpResponse:
+    by = request.GET.get("by", "warehouse")
+    if by not in ("warehouse", "category", "expiry"):
+        by = "warehouse"
+    qs = queries.filter_balances(queries.balances_for(request.user), request.GET)
+    rows = queries.valuation(qs, by)
+    total = sum((r["value"] for r in rows), 0)
+    return render(
+        request,
+        "inventory/valuation.html",
+        {"rows": rows, "by": by, "total": total, "qty": sum(r["qty"] for r in rows), "params": request.GET},
+    )
+
+
+# --- cards ------------------------------------------------------------------------------------
+@require_perm("inventory.view_stockmove")
+def item_card(request: HttpRequest, pk: int) -> HttpResponse:
+    item = Item.objects.select_related("category").filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    balances = queries.stock_on_hand(queries.balances_for(request.user).filter(item=item))
+    moves = queries.moves_for(request.user).filter(item=item).order_by("-at", "-id")
+    page = paginate(request, moves, per_page=50)
+    return render_page_or_partial(
+        request,
+        "inventory/item_card.html",
+        "inventory/partials/_move_table.html",
+        {"item": item, "balances": balances, "page": page, "params": request.GET},
+    )
+
+
+def _visible_lot(request: HttpRequest, pk: int) -> Lot:
+    lot = Lot.objects.select_related("item").filter(pk=pk).first()
+    if lot is None:
+        raise Http404
+    if not queries.moves_for(request.user).filter(lot=lot).exists():
+        raise Http404
+    return lot
+
+
+@require_perm("inventory.view_lot")
+def lot_card(request: HttpRequest, pk: int) -> HttpResponse:
+    lot = _visible_lot(request, pk)
+    context = {
+        "lot": lot,
+        "balances": queries.stock_on_hand(queries.balances_for(request.user).filter(lot=lot)),
+        "moves": queries.moves_for(request.user).filter(lot=lot).order_by("at", "id")[:500],
+        "destinations": queries.lot_destinations(lot),
+        "qc_form": QcForm(initial={"status": lot.qc_status}),
+        "quarantine_form": QuarantineForm(),
+    }
+    return render(request, "inventory/lot_card.html", context)
+
+
+@require_POST
+@require_perm("inventory.set_lot_qc_status")
+def lot_set_qc(request: HttpRequest, pk: int) -> HttpResponse:
+    lot = _visible_lot(request, pk)
+    form = QcForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.set_lot_qc_status(
+                lot, form.cleaned_data["status"], reason=form.cleaned_data["reason"], actor=request.user
+            )
+            messages.success(request, _("QC status saved."))
+        except DomainError as exc:
+            _fail(request, exc)
+    return redirect("inventory:lot_card", pk=lot.pk)
+
+
+@require_POST
+@require_perm("inventory.set_lot_qc_status")
+def lot_quarantine(request: HttpRequest, pk: int) -> HttpResponse:
+    lot = _visible_lot(request, pk)
+    form = QuarantineForm(request.POST)
+    if form.is_valid():
+        try:
+            moves = actions.quarantine_lot_everywhere(lot, reason=form.cleaned_data["reason"], actor=request.user)
+            messages.success(
+                request, _("Lot quarantined; %(n)d units moved to quarantine.") % {"n": sum(m.qty for m in moves)}
+            )
+        except DomainError as exc:
+            _fail(request, exc)
+    return redirect("inventory:lot_card", pk=lot.pk)
+
+
+@require_POST
+@require_perm("inventory.add_stockmove")
+def move_reverse(request: HttpRequest, pk: int) -> HttpResponse:
+    move = queries.moves_for(request.user).filter(pk=pk).first()
+    if move is None:
+        raise Http404
+    try:
+        actions.reverse_move(move, actor=request.user, reason=request.POST.get("reason", ""))
+        messages.success(request, _("Move reversed."))
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("inventory:lot_card", pk=move.lot_id)
+
+
+# --- receive / issue / transfer / adjust ------------------------------------------------------
+def _site_location(site: Site, code: str) -> Location | None:
+    return Location.objects.filter(site=site, code=code, kind__in=list(STOCK_KINDS)).first() if code else None
+
+
+@require_perm("inventory.receive_stock")
+def receive(request: HttpRequest) -> HttpResponse:
+    header = ReceiveHeaderForm(request.POST or None, user=request.user)
+    lines = ReceiveLines(request.POST or None, prefix="lines")
+    if request.method == "POST" and header.is_valid() and lines.is_valid():
+        warehouse = header.cleaned_data["warehouse"]
+        inputs, bad = [], False
+        codes = [f.cleaned_data["item"] for f in lines if f.cleaned_data.get("item")]
+        items = {i.code: i for i in Item.objects.filter(code__in=codes)}
+        for form in lines:
+            data = form.cleaned_data
+            if not data:
+                continue
+            item = items.get(data["item"])
+            location = _site_location(warehouse, data.get("location") or "")
+            if item is None:
+                form.add_error("item", _("Unknown item code."))
+                bad = True
+                continue
+            if data.get("location") and location is None:
+                form.add_error("location", _("Unknown location at this warehouse."))
+                bad = True
+                continue
+            inputs.append(
+                actions.ReceiptLineInput(
+                    item=item,
+                    batch=data.get("batch") or "",
+                    qty=data["qty"],
+                    unit_cost=data["unit_cost"],
+                    expiry=data.get("expiry"),
+                    location=location,
+                )
+            )
+        if not inputs and not bad:
+            messages.error(request, _("Add at least one line."))
+        elif not bad:
+            try:
+                receipt = actions.receive_stock(
+                    warehouse,
+                    inputs,
+                    actor=request.user,
+                    reference=header.cleaned_data["reference"],
+                    qc_status=header.cleaned_data["qc_status"],
+                    supplier_ref=header.cleaned_data["supplier"],
+                    supplier_name=header.cleaned_data["supplier"],
+                )
+                messages.success(request, _("Receipt %(number)s posted.") % {"number": receipt.number})
+                return redirect(f"{_url('inventory:stock_list')}?warehouse={warehouse.code}")
+            except DomainError as exc:
+                _fail(request, exc, header)
+    return render(
+        request,
+        "inventory/document_form.html",
+        {"title": _("Receive stock"), "header": header, "lines": lines, "submit": _("Post receipt")},
+    )
+
+
+def _url(name: str) -> str:
+    from django.urls import reverse
+
+    return reverse(name)
+
+
+@require_perm("inventory.issue_stock")
+def issue(request: HttpRequest) -> HttpResponse:
+    header = IssueHeaderForm(request.POST or None, user=request.user)
+    lines = IssueLines(request.POST or None, prefix="lines")
+    if request.method == "POST" and header.is_valid() and lines.is_valid():
+        warehouse = header.cleaned_data["warehouse"]
+        recipient = Site.objects.filter(code=header.cleaned_data["recipient"]).first()
+        inputs, bad = [], recipient is None
+        if recipient is None:
+            header.add_error("recipient", _("Unknown site code."))
+        codes = [f.cleaned_data["item"] for f in lines if f.cleaned_data.get("item")]
+        items = {i.code: i for i in Item.objects.filter(code__in=codes)}
+        for form in lines:
+            data = form.cleaned_data
+            if not data:
+                continue
+            item = items.get(data["item"])
+            if item is None:
+                form.add_error("item", _("Unknown item code."))
+                bad = True
+                continue
+            lot = Lot.objects.filter(item=item, batch=data["batch"]).first() if data.get("batch") else None
+            if data.get("batch") and lot is None:
+                form.add_error("batch", _("Unknown batch of this item."))
+                bad = True
+                continue
+            inputs.append(actions.IssueLineInput(item=item, qty=data["qty"], lot=lot))
+        if not inputs and not bad:
+            messages.error(request, _("Add at least one line."))
+        elif not bad and recipient is not None:
+            try:
+                done = actions.issue_stock(
+                    warehouse, recipient, inputs, actor=request.user, reference=header.cleaned_data["reference"]
+                )
+                messages.success(request, _("Issue %(number)s posted.") % {"number": done.number})
+                return redirect(f"{_url('inventory:stock_list')}?warehouse={warehouse.code}")
+            except DomainError as exc:
+                _fail(request, exc, header)
+    return render(
+        request,
+        "inventory/document_form.html",
+        {"title": _("Issue stock"), "header": header, "lines": lines, "submit": _("Post issue")},
+    )
+
+
+@require_perm("inventory.transfer_stock")
+def transfer(request: HttpRequest) -> HttpResponse:
+    form = TransferForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        warehouse = data["warehouse"]
+        lot = Lot.objects.filter(item__code=data["item"], batch=data["batch"]).select_related("item").first()
+        source = _site_location(warehouse, data["from_location"])
+        target = _site_location(warehouse, data.get("to_location") or "")
+        destination = Site.objects.filter(code=data["destination"]).first() if data.get("destination") else None
+        if lot is None:
+            form.add_error("batch", _("Unknown batch of this item."))
+        if source is None:
+            form.add_error("from_location", _("Unknown location at this warehouse."))
+        if data.get("to_location") and target is None:
+            form.add_error("to_location", _("Unknown location at this warehouse."))
+        if data.get("destination") and destination is None:
+            form.add_error("destination", _("Unknown site code."))
+        if not form.errors and lot is not None and source is not None:
+            try:
+                done = actions.transfer_stock(
+                    warehouse,
+                    [actions.TransferLineInput(lot=lot, from_location=source, to_location=target, qty=data["qty"])],
+                    actor=request.user,
+                    destination=destination,
+                    reference=data["reference"],
+                )
+                messages.success(request, _("Transfer %(number)s posted.") % {"number": done.number})
+                return redirect(f"{_url('inventory:stock_list')}?warehouse={warehouse.code}")
+            except DomainError as exc:
+                _fail(request, exc, form)
+    return render(
+        request,
+        "inventory/simple_form.html",
+        {"title": _("Transfer stock"), "form": form, "submit": _("Post transfer")},
+    )
+
+
+@require_perm("inventory.adjust_stock")
+def adjust(request: HttpRequest, balance_pk: int) -> HttpResponse:
+    balance = get_scoped_or_404(
+        StockBalance.objects.select_related("lot", "item", "location", "location__site"), request.user, pk=balance_pk
+    )
+    form = AdjustForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        assert balance.location.site is not None
+        try:
+            done = actions.adjust_stock(
+                balance.location.site,
+                balance.lot,
+                balance.location,
+                form.cleaned_data["qty_change"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+            if done.status == AdjustmentStatus.PENDING:
+                messages.warning(request, _("The adjustment is above the approval value and waits for approval."))
+            else:
+                messages.success(request, _("Adjustment posted."))
+            return redirect("inventory:adjustment_list")
+        except DomainError as exc:
+            _fail(request, exc, form)
+    return render(
+        request,
+        "inventory/simple_form.html",
+        {"title": _("Adjust stock"), "form": form, "balance": balance, "submit": _("Post adjustment")},
+    )
+
+
+@require_perm("inventory.view_adjustment")
+def adjustment_list(request: HttpRequest) -> HttpResponse:
+    qs = scoped(
+        Adjustment.objects.select_related("warehouse", "item", "lot", "location", "created_by"), request.user
+    ).order_by("-created_at", "-id")
+    if status := request.GET.get("status"):
+        qs = qs.filter(status=status)
+    page = paginate(request, qs)
+    return render(
+        request,
+        "inventory/adjustment_list.html",
+        {"page": page, "params": request.GET, "statuses": AdjustmentStatus.choices},
+    )
+
+
+@require_POST
+@require_perm("inventory.approve_adjustment")
+def adjustment_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    adjustment = get_scoped_or_404(Adjustment.objects.all(), request.user, pk=pk)
+    try:
+        actions.decide_adjustment(adjustment, approve=request.POST.get("decision") == "approve", actor=request.user)
+        messages.success(request, _("Decision saved."))
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("inventory:adjustment_list")
+
+
+# --- stocktakes -------------------------------------------------------------------------------
+@require_perm("inventory.view_stocktake")
+def stocktake_list(request: HttpRequest) -> HttpResponse:
+    form = StocktakeStartForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        if not request.user.has_perm("inventory.count_stock"):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                stocktake = actions.start_stocktake(
+                    form.cleaned_data["warehouse"],
+                    actor=request.user,
+                    is_blind=form.cleaned_data["is_blind"],
+                    note=form.cleaned_data["note"],
+                )
+                return redirect("inventory:stocktake_detail", pk=stocktake.pk)
+            except DomainError as exc:
+                _fail(request, exc, form)
+    qs = scoped(Stocktake.objects.select_related("warehouse", "created_by"), request.user).order_by("-created_at")
+    return render(
+        request, "inventory/stocktake_list.html", {"page": paginate(request, qs), "form": form, "params": request.GET}
+    )
+
+
+def _stocktake(request: HttpRequest, pk: int) -> Stocktake:
+    return get_scoped_or_404(Stocktake.objects.select_related("warehouse"), request.user, pk=pk)
+
+
+def _show_expected(request: HttpRequest, stocktake: Stocktake) -> bool:
+    return (
+        not stocktake.is_blind or stocktake.status != "counting" or request.user.has_perm("inventory.approve_stocktake")
+    )
+
+
+@require_perm("inventory.view_stocktake")
+def stocktake_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    stocktake = _stocktake(request, pk)
+    lines = stocktake.lines.select_related("location", "item", "lot")
+    if request.method == "POST":
+        if not request.user.has_perm("inventory.count_stock"):
+            raise PermissionDenied
+        counts: dict[int, int] = {}
+        bad = []
+        for line in lines:
+            raw = request.POST.get(f"count-{line.pk}", "").strip()
+            if raw == "":
+                continue
+            try:
+                counts[line.pk] = int(raw)
+            except ValueError:
+                bad.append(line.pk)
+        if bad:
+            messages.error(request, _("Counts are whole numbers, zero or more."))
+        else:
+            try:
+                actions.record_counts(stocktake, counts, actor=request.user)
+                if request.POST.get("submit"):
+                    actions.submit_stocktake(stocktake, actor=request.user)
+                messages.success(request, _("Counts saved."))
+                return redirect("inventory:stocktake_detail", pk=stocktake.pk)
+            except DomainError as exc:
+                _fail(request, exc)
+    return render(
+        request,
+        "inventory/stocktake_detail.html",
+        {"stocktake": stocktake, "lines": lines, "show_expected": _show_expected(request, stocktake)},
+    )
+
+
+def _sheet_rows(stocktake: Stocktake, show_expected: bool) -> list[list[Any]]:
+    return [
+        [
+            line.location.code,
+            line.item.code,
+            line.item.name,
+            line.item.unit,
+            line.lot.batch,
+            line.lot.expiry,
+            line.expected_qty if show_expected else "",
+            line.counted_qty if line.counted_qty is not None else "",
+        ]
+        for line in stocktake.lines.select_related("location", "item", "lot")
+    ]
+
+
+@require_perm("inventory.view_stocktake")
+def stocktake_sheet(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    stocktake = _stocktake(request, pk)
+    show = _show_expected(request, stocktake) and request.GET.get("blind") != "1"
+    rows = _sheet_rows(stocktake, show)
+    if fmt == "xlsx":
+        headers = [
+            "库位 Bin",
+            "编码 Item",
+            "名称 Name",
+            "单位 Unit",
+            "批号 Batch",
+            "有效期 Expiry",
+            "账面 Expected",
+            "实盘 Counted",
+        ]
+        body = workbook_bytes(stocktake.number, headers, rows)
+        response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{stocktake.number}.xlsx"'
+        return response
+    by_bin: dict[str, list[list[Any]]] = {}
+    for row in rows:
+        by_bin.setdefault(row[0], []).append(row)
+    return pdf_response(
+        "inventory/stocktake_sheet_pdf.html",
+        {"stocktake": stocktake, "bins": by_bin, "show_expected": show},
+        f"{stocktake.number}.pdf",
+    )
+
+
+@require_POST
+@require_perm("inventory.approve_stocktake")
+def stocktake_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    stocktake = _stocktake(request, pk)
+    try:
+        if request.POST.get("decision") == "cancel":
+            actions.cancel_stocktake(stocktake, actor=request.user)
+        else:
+            actions.approve_stocktake(stocktake, actor=request.user)
+        messages.success(request, _("Decision saved."))
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("inventory:stocktake_detail", pk=stocktake.pk)
+
+
+# --- locations --------------------------------------------------------------------------------
+@require_perm("inventory.view_location")
+def location_list(request: HttpRequest) -> HttpResponse:
+    form = LocationForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        if not request.user.has_perm("inventory.add_location"):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                actions.create_location(
+                    form.cleaned_data["warehouse"],
+                    code=form.cleaned_data["code"],
+                    name=form.cleaned_data["name"],
+                    kind=form.cleaned_data["kind"],
+                    actor=request.user,
+                )
+                messages.success(request, _("Location added."))
+                return redirect("inventory:location_list")
+            except DomainError as exc:
+                _fail(request, exc, form)
+    qs = queries.locations_for(request.user)
+    if site := request.GET.get("warehouse"):
+        qs = qs.filter(Q(site__code=site))
+    return render(
+        request, "inventory/location_list.html", {"page": paginate(request, qs), "form": form, "params": request.GET}
+    )
