@@ -64,6 +64,7 @@ PHONE_RE = re.compile(r"^1\d{10}$")
 PHOTO_TYPES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 DOCUMENT_TYPE = "pharmacy_order"
+RESERVE_ATTEMPTS = 5
 
 DRUG_FIELDS = [
     "generic_name",
@@ -213,21 +214,25 @@ def place_order(data: OrderInput, *, actor: Any) -> list[Order]:
         photo = check_photo(data.prescription_photo)
     assert data.area is not None
     lat, lon = float(data.area.lat or 0), float(data.area.lon or 0)
-    plan, short = queries.plan_fulfilment(needs, lat, lon)
-    if short:
-        record_drug_demand(short, data.area, actor=actor)
-        raise OutOfStock(lines=short)
     by_pk = {d.pk: d for d in needs}
     basket = _new_number()
-    numbers = [basket if len(plan) == 1 else f"{basket}-{i + 1}" for i in range(len(plan))]
-    made: list[Reservation] = []
-    try:
-        for number, assignment in zip(numbers, plan, strict=True):
-            for drug_pk, qty in sorted(assignment.lines.items()):
-                made.extend(reserve_stock(assignment.site, by_pk[drug_pk].item, qty, actor=actor, reference=number))
-    except InsufficientStock as exc:  # stock went between planning and reserving
-        _release_all(made, actor=actor)
-        raise OutOfStock(lines=exc.lines) from exc
+    for attempt in range(RESERVE_ATTEMPTS):
+        plan, short = queries.plan_fulfilment(needs, lat, lon)
+        if short:
+            record_drug_demand(short, data.area, actor=actor)
+            raise OutOfStock(lines=short)
+        numbers = [basket if len(plan) == 1 else f"{basket}-{i + 1}" for i in range(len(plan))]
+        made: list[Reservation] = []
+        try:
+            for number, assignment in zip(numbers, plan, strict=True):
+                for drug_pk, qty in sorted(assignment.lines.items()):
+                    made.extend(reserve_stock(assignment.site, by_pk[drug_pk].item, qty, actor=actor, reference=number))
+        except InsufficientStock as exc:  # another order took the stock between planning and reserving
+            _release_all(made, actor=actor)
+            if attempt == RESERVE_ATTEMPTS - 1:
+                raise OutOfStock(lines=exc.lines) from exc
+            continue
+        break
     delivery_fee, packaging_fee = queries.current_fees()
     digits = re.sub(r"[\s-]", "", data.phone)
     card = data.insurance_card.strip()

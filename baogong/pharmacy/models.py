@@ -149,8 +149,10 @@ class Drug(TimeStampedModel):
         """The ban the list imposes by form or name alone (empty when none)."""
         if self.dosage_form == DosageForm.INJECTION and not self.is_glucose_lowering:
             return OnlineBan.INJECTION
-        if self.generic_name.strip() in NAMED_BANNED_GENERICS:
-            topical_ok = self.generic_name.strip() in ANTIBIOTICS_TOPICAL_ALLOWED and self.dosage_form in TOPICAL_FORMS
+        generic = self.generic_name.strip()
+        named = next((name for name in NAMED_BANNED_GENERICS if generic.startswith(name)), None)
+        if named is not None:
+            topical_ok = named in ANTIBIOTICS_TOPICAL_ALLOWED and self.dosage_form in TOPICAL_FORMS
             if not topical_ok:
                 return OnlineBan.NAMED_LIST
         return ""

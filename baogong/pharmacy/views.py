@@ -138,14 +138,19 @@ def _order_input(form: CheckoutForm, lines: list[tuple[Drug, int]], channel: str
 
 def _add_errors(form: Any, exc: DomainError) -> None:
     details = exc.details if isinstance(exc.details, dict) else {}
-    added = False
+    if not details or any(field not in form.fields for field in details):
+        form.add_error(None, str(exc.message))
     for field, errors in details.items():
         for error in errors if isinstance(errors, list) else [errors]:
-            text = str(error) if not isinstance(error, dict) else ", ".join(f"{k}: {v}" for k, v in error.items())
+            if isinstance(error, dict):
+                text = _("%(name)s: asked %(requested)s, available %(available)s") % {
+                    "name": error.get("name", error.get("item", "")),
+                    "requested": error.get("requested", ""),
+                    "available": error.get("available", ""),
+                }
+            else:
+                text = str(error)
             form.add_error(field if field in form.fields else None, text)
-            added = True
-    if not added:
-        form.add_error(None, str(exc.message))
 
 
 def checkout(request: HttpRequest) -> HttpResponse:
@@ -458,6 +463,14 @@ def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
 @require_perm("pharmacy.view_order")
 def reports(request: HttpRequest) -> HttpResponse:
     start, end = _period(request)
+    if request.GET.get("format") == "shortages":
+        rows = [[r["item"], r["drug"], r["qty"], r["asks"]] for r in queries.shortage_list(start, end)]
+        body = workbook_bytes(
+            "shortages", ["物资编码 Item", "药品 Drug", "需求数量 Quantity", "需求次数 Requests"], rows
+        )
+        response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="pharmacy-shortages-{start}-{end}.xlsx"'
+        return response
     visible = list(scoped(queries.pharmacies(), request.user).values_list("pk", flat=True))
     context = {
         "start": start,

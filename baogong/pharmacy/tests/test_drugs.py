@@ -52,6 +52,7 @@ def test_injection_is_banned_online_unless_glucose_lowering(make_drug):
 
 def test_named_drugs_are_banned_but_topical_antibiotics_are_not(make_drug):
     assert make_drug("华法林钠", sale_class="rx").is_banned_online
+    assert make_drug("地高辛片", sale_class="rx").is_banned_online  # the form suffix does not hide the name
     assert make_drug("头孢地尼", sale_class="rx", dosage_form="capsule").is_banned_online
     assert not make_drug("利奈唑胺", sale_class="rx", dosage_form="ointment").is_banned_online
 

@@ -222,3 +222,16 @@ def test_pharmacist_of_another_pharmacy_gets_404(drugs, youyi, client_for, syste
     assert order.number not in client.get("/pharmacy/orders/").content.decode()
     order.refresh_from_db()
     assert order.status == "placed"
+
+
+def test_shortage_list_for_procurement_as_excel(make_drug, stock, youyi, client_for):
+    wanted = make_drug("连花清瘟胶囊")
+    stock("PH-02", wanted, 1)
+    resident = Client()
+    resident.post("/pharmacy/order/basket/", {"drug": wanted.pk, "qty": 5})
+    response = resident.post("/pharmacy/order/checkout/", checkout_data(youyi))
+    assert response.status_code == 400 and "库存不足" in response.content.decode()
+    assert Order.objects.count() == 0
+    xlsx = client_for("pharmacist").get("/pharmacy/reports/?format=shortages")
+    rows = list(load_workbook(io.BytesIO(xlsx.content)).worksheets[0].iter_rows(values_only=True))
+    assert rows[1] == (wanted.item.code, str(wanted), 5, 1)
