@@ -14,7 +14,15 @@ from baogong.core.scoping import scoped
 from baogong.orgs.choices import SiteStatus
 from baogong.orgs.models import Organisation
 from baogong.people.choices import DutyType, HealthStatus, TestKind, TestResult
-from baogong.people.models import ClosedLoopStay, Deployment, HealthRegime, HealthTest, Incident, Person
+from baogong.people.models import (
+    ClosedLoopStay,
+    Deployment,
+    HealthCheck,
+    HealthRegime,
+    HealthTest,
+    Incident,
+    Person,
+)
 
 
 @dataclass(frozen=True)
@@ -304,3 +312,7 @@ def positives_between(user: Any, start: dt.date, end: dt.date) -> int:
     first, _ = day_bounds(start)
     _, last = day_bounds(end)
     return tests_for(user).filter(result=TestResult.POSITIVE, taken_at__gte=first, taken_at__lt=last).count()
+
+
+def checks_on(site: Any, on_date: dt.date) -> QuerySet[HealthCheck]:
+    return HealthCheck.objects.filter(Q(site=site) | Q(person__home_site=site), checked_on=on_date)

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from baogong.core.forms import BootstrapMixin
+from baogong.core.scoping import scoped
+from baogong.orgs.models import Organisation, Site
+from baogong.people.choices import (
+    CareLogKind,
+    DutyType,
+    GuestRequestKind,
+    Meal,
+    PersonKind,
+    Shift,
+    TestKind,
+    TestResult,
+)
+from baogong.people.models import Person
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class PersonForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=PersonKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=64)
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none(), required=False)
+    home_site = forms.ModelChoiceField(label=_("Home site"), queryset=Site.objects.none(), required=False)
+    id_number = forms.CharField(label=_("Resident ID number"), max_length=18, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    position = forms.CharField(label=_("Position"), max_length=64, required=False)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = scoped(Organisation.objects.order_by("code"), user)  # type: ignore[attr-defined]
+        self.fields["home_site"].queryset = scoped(Site.objects.order_by("code"), user)  # type: ignore[attr-defined]
+
+
+class HealthTestForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Test"), choices=TestKind.choices)
+    result = forms.ChoiceField(label=_("Result"), choices=TestResult.choices)
+    taken_at = forms.DateTimeField(label=_("Taken at"), widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M"])
+    site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.none(), required=False)
+    note = forms.CharField(label=_("Note"), max_length=255, required=False)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = scoped(Site.objects.order_by("code"), user)  # type: ignore[attr-defined]
+
+
+class SelfTestForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Test"), choices=TestKind.choices)
+    result = forms.ChoiceField(label=_("Result"), choices=TestResult.choices)
+    taken_at = forms.DateTimeField(label=_("Taken at"), widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M"])
+    photo = forms.ImageField(label=_("Photo of the test"))
+
+
+class CheckInForm(BootstrapMixin, forms.Form):
+    temperature = forms.DecimalField(label=_("Temperature (°C)"), max_digits=3, decimal_places=1)
+    symptoms = forms.CharField(label=_("Symptoms (leave empty if none)"), max_length=255, required=False)
+
+
+class DeploymentForm(BootstrapMixin, forms.Form):
+    duty_type = forms.ChoiceField(label=_("Duty"), choices=DutyType.choices)
+    site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.none(), required=False)
+    shift = forms.ChoiceField(label=_("Shift"), choices=Shift.choices)
+    starts_on = forms.DateField(label=_("From"), widget=DateInput())
+    ends_on = forms.DateField(label=_("To"), widget=DateInput())
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = scoped(Site.objects.order_by("code"), user)  # type: ignore[attr-defined]
+
+
+class DispatchForm(BootstrapMixin, forms.Form):
+    people = forms.ModelMultipleChoiceField(
+        label=_("People"), queryset=Person.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    organisation = forms.ModelChoiceField(label=_("Sent by"), queryset=Organisation.objects.none())
+    destination_team = forms.CharField(label=_("Destination team"), max_length=128)
+    starts_on = forms.DateField(label=_("From"), widget=DateInput())
+    ends_on = forms.DateField(label=_("To"), widget=DateInput())
+    note = forms.CharField(label=_("Note"), max_length=255, required=False)
+
+    def __init__(self, *args: Any, user: Any = None, people: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["people"].queryset = people  # type: ignore[attr-defined]
+        self.fields["organisation"].queryset = scoped(Organisation.objects.order_by("code"), user)  # type: ignore[attr-defined]
+        self.fields["people"].widget.attrs["class"] = "form-check-input"
+
+
+class ReasonForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
+class MealForm(BootstrapMixin, forms.Form):
+    served_on = forms.DateField(label=_("Day"), widget=DateInput())
+    meal = forms.ChoiceField(label=_("Meal"), choices=Meal.choices)
+    servings = forms.IntegerField(label=_("Servings"), min_value=0)
+
+
+class CareLogForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=CareLogKind.choices)
+    area = forms.CharField(label=_("Area"), max_length=128, required=False)
+    waste_kg = forms.DecimalField(label=_("Waste (kg)"), max_digits=8, decimal_places=1, required=False)
+    agent = forms.CharField(label=_("Disinfectant"), max_length=64, required=False)
+
+
+class GuestRequestForm(BootstrapMixin, forms.Form):
+    person = forms.ModelChoiceField(label=_("Person"), queryset=Person.objects.none())
+    kind = forms.ChoiceField(label=_("Kind"), choices=GuestRequestKind.choices)
+    text = forms.CharField(label=_("What is needed"), max_length=500)
+
+    def __init__(self, *args: Any, people: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people  # type: ignore[attr-defined]
+
+
+class CheckInGuestForm(BootstrapMixin, forms.Form):
+    person = forms.ModelChoiceField(label=_("Person"), queryset=Person.objects.none())
+    room = forms.ModelChoiceField(label=_("Room"), queryset=Person.objects.none(), required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=128, required=False)
+
+    def __init__(self, *args: Any, people: Any = None, rooms: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people  # type: ignore[attr-defined]
+        self.fields["room"].queryset = rooms  # type: ignore[attr-defined]
+
+
+class ResidentCheckForm(BootstrapMixin, forms.Form):
+    person = forms.ModelChoiceField(label=_("Person"), queryset=Person.objects.none())
+    temperature = forms.DecimalField(label=_("Temperature (°C)"), max_digits=3, decimal_places=1)
+    symptoms = forms.CharField(label=_("Symptoms (leave empty if none)"), max_length=255, required=False)
+
+    def __init__(self, *args: Any, people: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people  # type: ignore[attr-defined]

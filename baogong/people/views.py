@@ -1,0 +1,471 @@
+"""Pages for people, tests, deployments, batch dispatch, incidents, occupancy and the dashboard.
+Each view parses input, checks permission, calls one action and renders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from baogong.core.audit import history_for
+from baogong.core.errors import DomainError
+from baogong.core.htmx import paginate, render_page_or_partial
+from baogong.core.permissions import require_perm
+from baogong.core.scoping import get_scoped_or_404, scoped
+from baogong.orgs.choices import SiteKind, SiteStatus
+from baogong.orgs.models import Site
+from baogong.people import actions, outbreak, queries
+from baogong.people.choices import DutyType, HealthStatus, PersonKind
+from baogong.people.forms import (
+    CareLogForm,
+    CheckInForm,
+    CheckInGuestForm,
+    DeploymentForm,
+    DispatchForm,
+    GuestRequestForm,
+    HealthTestForm,
+    MealForm,
+    PersonForm,
+    ReasonForm,
+    ResidentCheckForm,
+    SelfTestForm,
+)
+from baogong.people.models import CareLog, GuestRequest, LodgingStay, MealLog, Person, Room
+
+OCCUPANCY_KINDS = {SiteKind.HOTEL, SiteKind.ELDERLY_HOME, SiteKind.ISOLATION_POINT}
+
+
+def _errors_to(form: Any, exc: DomainError) -> None:
+    details = exc.details if isinstance(exc.details, dict) else {}
+    for field, errors in details.items():
+        for error in errors if isinstance(errors, list) else [errors]:
+            form.add_error(field if field in form.fields else None, str(error))
+    if not details:
+        form.add_error(None, str(exc.message))
+
+
+def _flash(request: HttpRequest, exc: DomainError) -> None:
+    details = exc.details if isinstance(exc.details, dict) else {}
+    texts = [str(e) for errors in details.values() for e in (errors if isinstance(errors, list) else [errors])]
+    messages.error(request, "; ".join(texts) or str(exc.message))
+
+
+def _date(value: str | None, default: dt.date | None) -> dt.date | None:
+    parsed = parse_date(value) if value else None
+    return parsed or default
+
+
+# --- People -----------------------------------------------------------------------------------
+@require_perm("people.view_person")
+def person_list(request: HttpRequest) -> HttpResponse:
+    people = queries.people_for(request.user).order_by("name", "id")
+    q = request.GET.get("q", "").strip()
+    if q:
+        people = people.filter(Q(name__icontains=q) | Q(position__icontains=q))
+    for key in ("kind", "health_status"):
+        if request.GET.get(key):
+            people = people.filter(**{key: request.GET[key]})
+    if request.GET.get("organisation"):
+        people = people.filter(organisation__code=request.GET["organisation"])
+    context = {
+        "page": paginate(request, people),
+        "params": request.GET,
+        "kinds": PersonKind.choices,
+        "statuses": HealthStatus.choices,
+    }
+    return render_page_or_partial(request, "people/person_list.html", "people/partials/_person_table.html", context)
+
+
+@require_perm("people.add_person")
+def person_create(request: HttpRequest) -> HttpResponse:
+    form = PersonForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = actions.create_person(form.cleaned_data, actor=request.user)
+        except DomainError as exc:
+            _errors_to(form, exc)
+        else:
+            messages.success(request, _("Person registered."))
+            return redirect("people:person_detail", pk=person.pk)
+    return render(request, "people/person_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _person_context(request: HttpRequest, person: Person, **extra: Any) -> dict[str, Any]:
+    today = timezone.localdate()
+    context = {
+        "person": person,
+        "today": today,
+        "clearance": queries.person_clearance(person, today),
+        "rules": queries.regime_for(person),
+        "tests": person.tests.select_related("site", "recorded_by")[:30],
+        "deployments": person.deployments.select_related("site", "batch")[:30],
+        "show_results": request.user.has_perm("people.view_health_results"),
+        "test_form": HealthTestForm(user=request.user, initial={"taken_at": timezone.localtime().replace(second=0)}),
+        "deploy_form": DeploymentForm(user=request.user, initial={"starts_on": today, "ends_on": today}),
+        "clear_form": ReasonForm(),
+        "history": history_for(person)[:30],
+        "revealed": None,
+    }
+    context.update(extra)
+    return context
+
+
+@require_perm("people.view_person")
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_scoped_or_404(Person.objects.select_related("organisation", "home_site"), request.user, pk=pk)
+    return render(request, "people/person_detail.html", _person_context(request, person))
+
+
+@require_POST
+@require_perm("people.view_person", "core.reveal_personal_data")
+def reveal_personal_data(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_scoped_or_404(Person.objects.select_related("organisation", "home_site"), request.user, pk=pk)
+    revealed = actions.reveal_personal_data(person, actor=request.user, reason=request.POST.get("reason", ""))
+    response = render(request, "people/person_detail.html", _person_context(request, person, revealed=revealed))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@require_perm("people.record_health_test")
+def record_health_test(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_scoped_or_404(Person.objects.select_related("organisation", "home_site"), request.user, pk=pk)
+    form = HealthTestForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            test = actions.record_health_test(person, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _errors_to(form, exc)
+        else:
+            if test.result == "positive":
+                messages.warning(request, _("Positive result recorded: an incident was opened."))
+            else:
+                messages.success(request, _("Test recorded."))
+            return redirect("people:person_detail", pk=person.pk)
+    return render(request, "people/person_detail.html", _person_context(request, person, test_form=form), status=400)
+
+
+@require_POST
+@require_perm("people.dispatch_people")
+def deploy_person(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_scoped_or_404(Person.objects.select_related("organisation", "home_site"), request.user, pk=pk)
+    form = DeploymentForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            actions.deploy_person(person, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _errors_to(form, exc)
+        else:
+            messages.success(request, _("Deployment recorded."))
+            return redirect("people:person_detail", pk=person.pk)
+    return render(request, "people/person_detail.html", _person_context(request, person, deploy_form=form), status=400)
+
+
+@require_POST
+@require_perm("people.manage_outbreak")
+def clear_person(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_scoped_or_404(Person.objects.all(), request.user, pk=pk)
+    try:
+        outbreak.clear_person(person, reason=request.POST.get("reason", ""), actor=request.user)
+    except DomainError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, _("Person cleared."))
+    return (
+        redirect(request.POST.get("next") or "people:person_detail", pk=person.pk)
+        if not request.POST.get("next")
+        else redirect(request.POST["next"])
+    )
+
+
+# --- Daily check-in from a phone --------------------------------------------------------------
+@login_required
+def check_in(request: HttpRequest) -> HttpResponse:
+    person = Person.objects.filter(user_id=request.user.pk or 0).first()
+    today = timezone.localdate()
+    if person is None:
+        return render(request, "people/check_in.html", {"person": None}, status=404)
+    form = CheckInForm(request.POST or None) if request.POST.get("form") != "test" else CheckInForm()
+    test_form = (
+        SelfTestForm(request.POST, request.FILES)
+        if request.POST.get("form") == "test"
+        else SelfTestForm(initial={"taken_at": timezone.localtime().replace(second=0)})
+    )
+    status = 200
+    if request.method == "POST" and request.POST.get("form") == "test":
+        if test_form.is_valid():
+            try:
+                actions.record_health_test(person, source="self", actor=request.user, **test_form.cleaned_data)
+            except DomainError as exc:
+                _errors_to(test_form, exc)
+            else:
+                messages.success(request, _("Test result sent."))
+                return redirect("people:check_in")
+        status = 400
+    elif request.method == "POST":
+        if form.is_valid():
+            try:
+                actions.record_health_check(
+                    person,
+                    temperature=form.cleaned_data["temperature"],
+                    symptoms=form.cleaned_data["symptoms"],
+                    is_self_reported=True,
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                _errors_to(form, exc)
+            else:
+                messages.success(request, _("Checked in for today."))
+                return redirect("people:check_in")
+        status = 400
+    context = {
+        "person": person,
+        "form": form,
+        "test_form": test_form,
+        "today_check": person.checks.filter(checked_on=today).first(),
+        "clearance": queries.person_clearance(person, today),
+    }
+    return render(request, "people/check_in.html", context, status=status)
+
+
+# --- Deployments and batch dispatch -----------------------------------------------------------
+@require_perm("people.view_person")
+def deployment_list(request: HttpRequest) -> HttpResponse:
+    start = _date(request.GET.get("from"), None)
+    end = _date(request.GET.get("to"), None)
+    deployments = queries.deployments_for(request.user)
+    if request.GET.get("duty_type"):
+        deployments = deployments.filter(duty_type=request.GET["duty_type"])
+    deployments = queries.deployments_in(deployments, start, end)
+    context = {
+        "page": paginate(request, deployments.order_by("-starts_on", "-id")),
+        "params": request.GET,
+        "duties": DutyType.choices,
+        "breakdown": queries.deployment_breakdown(deployments, start, end),
+        "headcounts": queries.headcounts(queries.deployments_for(request.user), start, end),
+    }
+    return render_page_or_partial(
+        request, "people/deployment_list.html", "people/partials/_deployment_table.html", context
+    )
+
+
+@require_perm("people.dispatch_people")
+def dispatch_batch(request: HttpRequest) -> HttpResponse:
+    candidates = queries.people_for(request.user).filter(is_active=True, health_status=HealthStatus.NORMAL)
+    if request.GET.get("organisation"):
+        candidates = candidates.filter(organisation__code=request.GET["organisation"])
+    today = timezone.localdate()
+    form = DispatchForm(
+        request.POST or None,
+        user=request.user,
+        people=candidates.order_by("organisation__code", "name"),
+        initial={
+            "starts_on": today,
+            "ends_on": today + dt.timedelta(days=6),
+            "destination_team": "区委组织部志愿服务队",
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            batch = actions.dispatch_batch(
+                list(data["people"]),
+                organisation=data["organisation"],
+                destination_team=data["destination_team"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                note=data["note"],
+                actor=request.user,
+            )
+        except DomainError as exc:
+            _errors_to(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Batch %(n)d sent: %(count)d people.") % {"n": batch.number, "count": len(data["people"])},
+            )
+            return redirect("people:deployment_list")
+    return render(request, "people/dispatch.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_perm("people.view_person")
+def overdue_tests(request: HttpRequest) -> HttpResponse:
+    on_date = _date(request.GET.get("date"), timezone.localdate()) or timezone.localdate()
+    rows = queries.overdue_tests(request.user, on_date)
+    return render(request, "people/overdue.html", {"rows": rows, "on_date": on_date})
+
+
+# --- Incidents and lock-down ------------------------------------------------------------------
+@require_perm("people.view_person")
+def incident_list(request: HttpRequest) -> HttpResponse:
+    incidents = queries.incidents_for(request.user)
+    if request.GET.get("status"):
+        incidents = incidents.filter(status=request.GET["status"])
+    return render(request, "people/incident_list.html", {"page": paginate(request, incidents), "params": request.GET})
+
+
+@require_perm("people.view_person")
+def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_scoped_or_404(queries.incidents_for(request.user), request.user, pk=pk)
+    context = {
+        "incident": incident,
+        "sites": incident.sites.select_related("site").order_by("site__code"),
+        "contacts": incident.contacts.select_related("person", "person__organisation"),
+        "show_results": request.user.has_perm("people.view_health_results"),
+        "reason_form": ReasonForm(),
+        "history": history_for(incident)[:30],
+    }
+    return render(request, "people/incident_detail.html", context)
+
+
+@require_POST
+@require_perm("people.manage_outbreak", "orgs.set_site_status")
+def lock_down_site(request: HttpRequest, pk: int) -> HttpResponse:
+    site = get_scoped_or_404(Site.objects.all(), request.user, pk=pk)
+    try:
+        outbreak.lock_down_site(site, reason=request.POST.get("reason", ""), actor=request.user)
+    except DomainError as exc:
+        _flash(request, exc)
+    else:
+        messages.warning(request, _("Site locked down."))
+    if request.POST.get("next", "").startswith("/") and not request.POST["next"].startswith("//"):
+        return redirect(request.POST["next"])
+    return redirect("people:dashboard")
+
+
+# --- Occupancy sites: quarantine hotel, elderly home, isolation point ------------------------
+@require_perm("people.view_person")
+def occupancy(request: HttpRequest, pk: int) -> HttpResponse:
+    site = get_scoped_or_404(Site.objects.select_related("organisation"), request.user, pk=pk)
+    if site.kind not in OCCUPANCY_KINDS:
+        raise DjangoPermissionDenied
+    today = timezone.localdate()
+    people = queries.people_for(request.user).filter(Q(home_site=site) | Q(lodgings__site=site)).distinct()
+    rooms = Room.objects.filter(site=site).order_by("number")
+    forms = {
+        "meal": MealForm(initial={"served_on": today}),
+        "care": CareLogForm(),
+        "request": GuestRequestForm(people=people),
+        "lodge": CheckInGuestForm(people=people, rooms=rooms),
+        "check": ResidentCheckForm(people=people),
+    }
+    if request.method == "POST":
+        if not request.user.has_perm("people.change_person"):
+            raise DjangoPermissionDenied
+        which = request.POST.get("form", "")
+        try:
+            if which == "meal":
+                forms["meal"] = MealForm(request.POST)
+                if forms["meal"].is_valid():
+                    d = forms["meal"].cleaned_data
+                    actions.log_meals(site, d["served_on"], d["meal"], d["servings"], actor=request.user)
+                    messages.success(request, _("Meals logged."))
+                    return redirect("people:occupancy", pk=site.pk)
+            elif which == "care":
+                forms["care"] = CareLogForm(request.POST)
+                if forms["care"].is_valid():
+                    actions.log_care(site, actor=request.user, **forms["care"].cleaned_data)
+                    messages.success(request, _("Log recorded."))
+                    return redirect("people:occupancy", pk=site.pk)
+            elif which == "request":
+                forms["request"] = GuestRequestForm(request.POST, people=people)
+                if forms["request"].is_valid():
+                    d = forms["request"].cleaned_data
+                    actions.record_guest_request(d["person"], site, kind=d["kind"], text=d["text"], actor=request.user)
+                    messages.success(request, _("Request recorded."))
+                    return redirect("people:occupancy", pk=site.pk)
+            elif which == "lodge":
+                forms["lodge"] = CheckInGuestForm(request.POST, people=people, rooms=rooms)
+                if forms["lodge"].is_valid():
+                    d = forms["lodge"].cleaned_data
+                    actions.check_in(d["person"], site, room=d["room"], reason=d["reason"], actor=request.user)
+                    messages.success(request, _("Checked in."))
+                    return redirect("people:occupancy", pk=site.pk)
+            elif which == "check":
+                forms["check"] = ResidentCheckForm(request.POST, people=people)
+                if forms["check"].is_valid():
+                    d = forms["check"].cleaned_data
+                    actions.record_health_check(
+                        d["person"], temperature=d["temperature"], symptoms=d["symptoms"], site=site, actor=request.user
+                    )
+                    messages.success(request, _("Check recorded."))
+                    return redirect("people:occupancy", pk=site.pk)
+            elif which == "checkout":
+                stay = LodgingStay.objects.get(pk=request.POST.get("stay") or 0, site=site)
+                actions.check_out(stay, actor=request.user)
+                messages.success(request, _("Checked out."))
+                return redirect("people:occupancy", pk=site.pk)
+            elif which == "fulfil":
+                guest_request = GuestRequest.objects.get(pk=request.POST.get("request") or 0, site=site)
+                actions.fulfil_guest_request(guest_request, note=request.POST.get("note", ""), actor=request.user)
+                messages.success(request, _("Request fulfilled."))
+                return redirect("people:occupancy", pk=site.pk)
+        except DomainError as exc:
+            target = forms.get(which)
+            if target is not None:
+                _errors_to(target, exc)
+            else:
+                _flash(request, exc)
+        except (LodgingStay.DoesNotExist, GuestRequest.DoesNotExist, ValueError):
+            messages.error(request, _("Not found."))
+    checks = {c.person_id: c for c in queries.checks_on(site, today)}
+    stays = LodgingStay.objects.filter(site=site, checked_out_at__isnull=True).select_related("person", "room")
+    context = {
+        "site": site,
+        "forms": forms,
+        "rooms": rooms,
+        "stays": stays,
+        "residents": [(p, checks.get(p.pk)) for p in people.filter(home_site=site).order_by("name")],
+        "meals": MealLog.objects.filter(site=site, served_on=today),
+        "care_logs": CareLog.objects.filter(site=site)[:20],
+        "requests": GuestRequest.objects.filter(site=site).select_related("person")[:30],
+        "today": today,
+    }
+    status = 400 if any(f.errors for f in forms.values()) else 200
+    return render(request, "people/occupancy.html", context, status=status)
+
+
+# --- Dashboard --------------------------------------------------------------------------------
+@require_perm("people.view_person")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    today = _date(request.GET.get("date"), timezone.localdate()) or timezone.localdate()
+    due = queries.tests_due(request.user, today)
+    deployments = queries.deployments_for(request.user)
+    counts = queries.headcounts(deployments)
+    by_type = [
+        {"label": str(DutyType(duty).label), "person_times": c.person_times, "people": c.people}
+        for duty, c in counts["by_type"].items()
+    ]
+    statuses = queries.sites_by_status(request.user)
+    context = {
+        "today": today,
+        "on_duty": queries.on_duty_by_enterprise(request.user, today),
+        "tests_due": sum(d for _p, _r, d, _n in due),
+        "tests_done": sum(min(n, d) for _p, _r, d, n in due),
+        "people_due": len(due),
+        "positives_today": queries.positives_between(request.user, today, today),
+        "positive_people": queries.people_for(request.user).filter(health_status=HealthStatus.POSITIVE).count(),
+        "contacts": queries.people_for(request.user).filter(health_status=HealthStatus.CLOSE_CONTACT).count(),
+        "open_incidents": queries.incidents_for(request.user).filter(status="open")[:10],
+        "sites_by_status": [(str(SiteStatus(s).label), s, n) for s, n in statuses.items()],
+        "controlled_sites": scoped(Site.objects.exclude(status=SiteStatus.NORMAL), request.user).order_by("code")[:20],
+        "headcounts": counts,
+        "by_type": by_type,
+        "chart": json.dumps(
+            {"labels": [r["label"] for r in by_type], "values": [r["person_times"] for r in by_type]},
+            ensure_ascii=False,
+        ),
+        "occupancy_sites": scoped(Site.objects.filter(kind__in=OCCUPANCY_KINDS), request.user).order_by("code"),
+    }
+    return render(request, "people/dashboard.html", context)
