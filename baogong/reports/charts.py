@@ -73,40 +73,90 @@ def deliveries_per_day(user: Any, today: dt.date) -> Chart:
     }
 
 
-@chart("requests_open_by_tier", "未完成需求（按优先级）", "distribution.view_request")
-def requests_open_by_tier(user: Any, today: dt.date) -> Chart:
+@chart("requests_by_tier", "需求与满足率（按优先级）", "distribution.view_request")
+def requests_by_tier(user: Any, today: dt.date) -> Chart:
+    """Open requests per tier and the fill rate: delivered ÷ approved (or asked) units of live and done requests."""
+    from django.db.models import Count, Sum
+    from django.db.models.functions import Coalesce
+
     queries = source("baogong.distribution.queries", "requests_for")
     choices = source("baogong.distribution.choices", "LIVE_STATUSES")
-    from django.db.models import Count
-
-    rows = dict(
-        queries.requests_for(user)
-        .filter(status__in=choices.LIVE_STATUSES)
+    requests = queries.requests_for(user)
+    open_rows = dict(
+        requests.filter(status__in=choices.LIVE_STATUSES)
         .values_list("recipient__priority_tier")
         .annotate(n=Count("id"))
         .order_by()
     )
+    counted = requests.exclude(status__in=["draft", "rejected", "cancelled"])
+    fill = {
+        r["recipient__priority_tier"]: r
+        for r in counted.values("recipient__priority_tier")
+        .annotate(asked=Sum(Coalesce("lines__approved_qty", "lines__qty")), delivered=Sum("lines__delivered_qty"))
+        .order_by()
+    }
     tiers = [1, 2, 3, 4, 5]
+
+    def rate(tier: int) -> Decimal:
+        row = fill.get(tier)
+        if not row or not row["asked"]:
+            return Decimal("0.0")
+        return (Decimal(row["delivered"] or 0) * 100 / row["asked"]).quantize(Decimal("0.1"))
+
     return {
         "type": "bar",
         "labels": [f"第{t}级" for t in tiers],
-        "series": [{"name": "需求", "values": [rows.get(t, 0) for t in tiers]}],
+        "series": [
+            {"name": "未完成需求", "values": [open_rows.get(t, 0) for t in tiers]},
+            {"name": "满足率%", "values": [rate(t) for t in tiers]},
+        ],
         "links": [link("distribution:request_list", tier=t) for t in tiers],
     }
 
 
-@chart("stock_by_category", "库存价值（按类别，元）", "inventory.view_stockbalance")
+OUTFLOWS = ["issue", "shipment", "dispense"]
+
+
+@chart("stock_by_category", "库存与可供天数（按类别）", "inventory.view_stockbalance")
 def stock_by_category(user: Any, today: dt.date) -> Chart:
-    queries = source("baogong.inventory.queries", "balances_for", "stock_on_hand", "valuation")
+    """On hand per category and days of cover: on hand ÷ average daily outflow of the last 14 days."""
+    from django.db.models import Sum
+
+    queries = source("baogong.inventory.queries", "balances_for", "stock_on_hand", "valuation", "moves_for")
     rows = queries.valuation(queries.stock_on_hand(queries.balances_for(user)), "category")
+    since = today - dt.timedelta(days=13)
+    out = dict(
+        queries.moves_for(user)
+        .filter(reason__in=OUTFLOWS, at__date__gte=since, at__date__lte=today)
+        .values_list("item__category__code")
+        .annotate(q=Sum("qty"))
+        .order_by()
+    )
+
+    def cover(row: dict[str, Any]) -> Decimal | None:
+        daily = Decimal(out.get(row["key"], 0)) / 14
+        return (Decimal(row["qty"]) / daily).quantize(Decimal("0.1")) if daily else None
+
     return {
         "type": "bar",
         "labels": [r["label"] for r in rows],
         "series": [
-            {"name": "价值", "values": [r["value"] for r in rows]},
-            {"name": "数量", "values": [r["qty"] for r in rows]},
+            {"name": "在库数量", "values": [r["qty"] for r in rows]},
+            {"name": "可供天数", "values": [cover(r) for r in rows]},
         ],
         "links": [link("inventory:balance_list", category=r["key"]) for r in rows],
+    }
+
+
+@chart("people_on_duty", "今日在岗人员（按企业）", "people.view_deployment")
+def people_on_duty(user: Any, today: dt.date) -> Chart:
+    queries = source("baogong.people.queries", "on_duty_by_enterprise")
+    rows = queries.on_duty_by_enterprise(user, today)
+    return {
+        "type": "bar",
+        "labels": [r["organisation"] for r in rows],
+        "series": [{"name": "在岗", "values": [r["people"] for r in rows]}],
+        "links": [link("people:deployment_list", on=today) for _r in rows],
     }
 
 

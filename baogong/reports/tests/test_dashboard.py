@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -113,3 +114,56 @@ def test_send_daily_command_and_task(records, user, settings, capsys):
         result = send_daily_report_task.enqueue("2022-04-16")
     assert result.return_value == {"day": "2022-04-16", "emails": 2, "webhooks": 0}
     assert len(mail.outbox) == 2
+
+
+def test_stock_chart_gives_days_of_cover_from_real_moves(base, user):
+    from baogong.catalog import actions as catalog_actions
+    from baogong.catalog.models import Category
+    from baogong.core.audit import SystemActor
+    from baogong.inventory import actions as inventory_actions
+    from baogong.orgs.models import Site
+    from baogong.reports.charts import stock_by_category
+
+    system = SystemActor("test")
+    item = catalog_actions.create_item(
+        {
+            "code": "N95",
+            "name": "医用防护口罩",
+            "unit": "盒",
+            "category": Category.objects.get(code="EPI-MASK"),
+            "standard": "GB 19083-2010",
+            "reference_price": Decimal("250"),
+        },
+        actor=system,
+    )
+    warehouse = Site.objects.get(code="WH-TXQ")
+    inventory_actions.receive_stock(
+        warehouse,
+        [
+            inventory_actions.ReceiptLineInput(
+                item=item,
+                batch="B1",
+                qty=100,
+                unit_cost=Decimal("2.00"),
+                expiry=dt.date.today() + dt.timedelta(days=300),
+            )
+        ],
+        actor=system,
+    )
+    inventory_actions.issue_stock(
+        warehouse, Site.objects.get(code="FH-FCL"), [inventory_actions.IssueLineInput(item=item, qty=28)], actor=system
+    )
+    # when
+    chart = stock_by_category(user("commander"), dt.date.today())
+    # then: 72 on hand, 28 issued in 14 days = 2 a day → 36 days of cover
+    index = chart["labels"].index(Category.objects.get(code="EPI-MASK").name)
+    assert chart["series"][0]["values"][index] == 72
+    assert chart["series"][1]["values"][index] == Decimal("36.0")
+
+
+def test_requests_chart_answers_for_every_tier(base, user):
+    from baogong.reports.charts import requests_by_tier
+
+    chart = requests_by_tier(user("commander"), dt.date.today())
+    assert chart["labels"] == ["第1级", "第2级", "第3级", "第4级", "第5级"]
+    assert chart["series"][0]["values"] == [0, 0, 0, 0, 0]
