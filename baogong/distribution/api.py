@@ -1,0 +1,422 @@
+"""REST API: requests and their approval, allocation runs (preview/confirm), shipments, delivery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request as HttpRequest
+from rest_framework.response import Response
+
+from baogong.catalog.models import Item
+from baogong.core.api import CREATED, ErrorSerializer, ScopedReadOnlyViewSet
+from baogong.core.errors import ValidationFailed
+from baogong.core.identifiers import mask_phone
+from baogong.core.permissions import HasPerms
+from baogong.core.scoping import get_scoped_or_404
+from baogong.distribution import actions
+from baogong.distribution.actions import DeliveryLineInput, LineInput
+from baogong.distribution.choices import Disposition, RequestChannel
+from baogong.distribution.models import AllocationLine, AllocationRun, Request, RequestLine, Shipment, ShipmentLine
+from baogong.orgs.models import Site
+
+
+def _site(code: str, field: str) -> Site:
+    site = Site.objects.filter(code=code).first()
+    if site is None:
+        raise ValidationFailed(details={field: [f"no such site: {code}"]})
+    return site
+
+
+# --------------------------------------------------------------------------- requests
+
+
+class RequestLineSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    item = serializers.CharField(source="item.code", read_only=True)
+    outstanding = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = RequestLine
+        fields = [
+            "id",
+            "item",
+            "qty",
+            "needed_by",
+            "approved_qty",
+            "cut_reason",
+            "allocated_qty",
+            "outstanding",
+            "shipped_qty",
+            "delivered_qty",
+        ]
+
+
+class RequestSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    recipient = serializers.CharField(source="recipient.code", read_only=True)
+    lines = RequestLineSerializer(many=True, read_only=True)
+    submitter_phone = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Request
+        fields = [
+            "id",
+            "number",
+            "recipient",
+            "status",
+            "channel",
+            "note",
+            "submitter_name",
+            "submitter_phone",
+            "created_at",
+            "submitted_at",
+            "decided_at",
+            "rejection_reason",
+            "cancel_reason",
+            "warnings",
+            "lines",
+        ]
+
+    def get_submitter_phone(self, obj: Request) -> str:
+        return mask_phone(obj.submitter_phone) if obj.submitter_phone else ""
+
+
+class LineInputSerializer(serializers.Serializer[Any]):
+    item = serializers.SlugRelatedField(slug_field="code", queryset=Item.objects.filter(is_active=True))
+    qty = serializers.IntegerField(min_value=1)
+    needed_by = serializers.DateField()
+
+
+class RequestCreateSerializer(serializers.Serializer[Any]):
+    recipient = serializers.CharField(help_text="site code")
+    lines = LineInputSerializer(many=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    submit = serializers.BooleanField(required=False, default=False)
+
+
+class CutSerializer(serializers.Serializer[Any]):
+    line = serializers.IntegerField()
+    approved_qty = serializers.IntegerField(min_value=0)
+    reason = serializers.CharField(allow_blank=True, default="")
+
+
+class ApproveSerializer(serializers.Serializer[Any]):
+    cuts = CutSerializer(many=True, required=False, default=list)
+
+
+class ReasonSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField()
+
+
+class RequestViewSet(ScopedReadOnlyViewSet):
+    """Supply requests of recipients; filing, submission, approval (with cuts), rejection, cancellation."""
+
+    queryset = Request.objects.select_related("recipient").prefetch_related("lines__item").order_by("-id")
+    serializer_class = RequestSerializer
+    permission_classes = [HasPerms]
+    required_perms = {"GET": ["distribution.view_request"], "POST": ["distribution.add_request"]}
+    filterset_fields = ["status", "channel"]
+
+    def get_permissions(self) -> Any:
+        perms = {
+            "submit": ["distribution.submit_request"],
+            "approve": ["distribution.approve_request"],
+            "reject": ["distribution.approve_request"],
+            "cancel": ["distribution.cancel_request"],
+        }
+        if self.action in perms:
+            self.required_perms = {"POST": perms[self.action]}
+        return super().get_permissions()
+
+    def _respond(self, request: Request, status: int = 200) -> Response:
+        fresh = self.get_queryset().get(pk=request.pk)  # type: ignore[no-untyped-call]
+        return Response(RequestSerializer(fresh).data, status=status)
+
+    @extend_schema(request=RequestCreateSerializer, responses={201: RequestSerializer, 400: ErrorSerializer})
+    def create(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Response:
+        data = RequestCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        made = actions.file_request(
+            _site(v["recipient"], "recipient"),
+            [LineInput(item=li["item"], qty=li["qty"], needed_by=li["needed_by"]) for li in v["lines"]],
+            actor=request.user,
+            channel=RequestChannel.API,
+            note=v["note"],
+            submit=v["submit"],
+        )
+        return self._respond(made, CREATED)
+
+    @extend_schema(request=None, responses={200: RequestSerializer, 409: ErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def submit(self, request: HttpRequest, pk: str | None = None) -> Response:
+        return self._respond(actions.submit_request(self.get_object(), actor=request.user))
+
+    @extend_schema(
+        request=ApproveSerializer, responses={200: RequestSerializer, 400: ErrorSerializer, 409: ErrorSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request: HttpRequest, pk: str | None = None) -> Response:
+        data = ApproveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cuts = {c["line"]: (c["approved_qty"], c["reason"]) for c in data.validated_data["cuts"]}
+        return self._respond(actions.approve_request(self.get_object(), actor=request.user, cuts=cuts))
+
+    @extend_schema(
+        request=ReasonSerializer, responses={200: RequestSerializer, 400: ErrorSerializer, 409: ErrorSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request: HttpRequest, pk: str | None = None) -> Response:
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._respond(
+            actions.reject_request(self.get_object(), reason=data.validated_data["reason"], actor=request.user)
+        )
+
+    @extend_schema(
+        request=ReasonSerializer, responses={200: RequestSerializer, 400: ErrorSerializer, 409: ErrorSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: HttpRequest, pk: str | None = None) -> Response:
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._respond(
+            actions.cancel_request(self.get_object(), reason=data.validated_data["reason"], actor=request.user)
+        )
+
+
+# --------------------------------------------------------------------------- allocation runs
+
+
+class AllocationLineSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    request = serializers.CharField(source="request_line.request.number", read_only=True)
+    recipient = serializers.CharField(source="request_line.request.recipient.code", read_only=True)
+    item = serializers.CharField(source="request_line.item.code", read_only=True)
+
+    class Meta:
+        model = AllocationLine
+        fields = [
+            "id",
+            "request",
+            "recipient",
+            "item",
+            "request_line",
+            "tier",
+            "outstanding",
+            "entitlement",
+            "claim",
+            "qty",
+            "basis",
+            "available",
+            "tier_total",
+            "share",
+            "remainder",
+            "rank",
+            "extra_unit",
+            "sources",
+        ]
+
+
+class AllocationRunSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    warehouses = serializers.SerializerMethodField()
+    lines = AllocationLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = AllocationRun
+        fields = ["id", "status", "warehouses", "created_at", "confirmed_at", "summary", "lines"]
+
+    def get_warehouses(self, obj: AllocationRun) -> list[str]:
+        return [w.code for w in obj.warehouses.all()]
+
+
+class PreviewSerializer(serializers.Serializer[Any]):
+    warehouses = serializers.ListField(child=serializers.CharField(), help_text="warehouse site codes")
+    requests = serializers.ListField(child=serializers.IntegerField(), required=False, allow_null=True, default=None)
+
+
+class AllocationRunViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
+    """Allocation runs: POST a preview (warehouses, optional request ids), then confirm or discard."""
+
+    queryset = AllocationRun.objects.prefetch_related(
+        "warehouses", "lines__request_line__request__recipient", "lines__request_line__item"
+    ).order_by("-id")
+    serializer_class = AllocationRunSerializer
+    permission_classes = [HasPerms]
+    required_perms = {"GET": ["distribution.view_allocationrun"], "POST": ["distribution.run_allocation"]}
+
+    @extend_schema(request=PreviewSerializer, responses={201: AllocationRunSerializer, 400: ErrorSerializer})
+    def create(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Response:
+        data = PreviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        warehouses = [_site(code, "warehouses") for code in data.validated_data["warehouses"]]
+        run = actions.preview_allocation(warehouses, actor=request.user, request_ids=data.validated_data["requests"])
+        return Response(AllocationRunSerializer(self.get_queryset().get(pk=run.pk)).data, status=CREATED)
+
+    @extend_schema(request=None, responses={200: AllocationRunSerializer, 409: ErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request: HttpRequest, pk: str | None = None) -> Response:
+        run = actions.confirm_allocation(self.get_object(), actor=request.user)
+        return Response(AllocationRunSerializer(self.get_queryset().get(pk=run.pk)).data)
+
+    @extend_schema(request=None, responses={200: AllocationRunSerializer, 409: ErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def discard(self, request: HttpRequest, pk: str | None = None) -> Response:
+        run = actions.discard_allocation(self.get_object(), actor=request.user)
+        return Response(AllocationRunSerializer(self.get_queryset().get(pk=run.pk)).data)
+
+
+# --------------------------------------------------------------------------- shipments
+
+
+class ShipmentLineSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    item = serializers.CharField(source="item.code", read_only=True)
+    lot = serializers.CharField(source="lot.batch", read_only=True)
+    location = serializers.CharField(source="from_location.code", read_only=True)
+    request = serializers.CharField(source="request_line.request.number", read_only=True)
+
+    class Meta:
+        model = ShipmentLine
+        fields = ["id", "request", "item", "lot", "location", "qty", "unit_cost", "received_qty", "damaged_qty"]
+
+
+class ShipmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    warehouse = serializers.CharField(source="warehouse.code", read_only=True)
+    recipient = serializers.CharField(source="recipient.code", read_only=True)
+    lines = ShipmentLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Shipment
+        fields = [
+            "id",
+            "number",
+            "warehouse",
+            "recipient",
+            "status",
+            "vehicle_id",
+            "vehicle_plate",
+            "driver_id",
+            "driver_name",
+            "picked_at",
+            "loaded_at",
+            "dispatched_at",
+            "delivered_at",
+            "received_by",
+            "lines",
+        ]
+
+
+class PlanSerializer(serializers.Serializer[Any]):
+    warehouses = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True, default=None)
+
+
+class LoadSerializer(serializers.Serializer[Any]):
+    vehicle_plate = serializers.CharField(required=False, allow_blank=True, default="")
+    driver_name = serializers.CharField(required=False, allow_blank=True, default="")
+    driver_phone = serializers.CharField(required=False, allow_blank=True, default="")
+    vehicle_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    driver_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class DeliveryLineSerializer(serializers.Serializer[Any]):
+    line = serializers.IntegerField()
+    received = serializers.IntegerField(min_value=0)
+    damaged = serializers.IntegerField(min_value=0, default=0)
+
+
+class DeliverySerializer(serializers.Serializer[Any]):
+    lines = DeliveryLineSerializer(many=True)
+    received_by = serializers.CharField()
+    receiver_phone = serializers.CharField()
+    client_token = serializers.CharField(max_length=64)
+    shortage_disposition = serializers.ChoiceField(choices=Disposition.choices, default=Disposition.RETURN)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ShipmentViewSet(ScopedReadOnlyViewSet):
+    """Shipments: plan from confirmed allocations, pick, load, dispatch, record delivery, close."""
+
+    queryset = (
+        Shipment.objects.select_related("warehouse", "recipient")
+        .prefetch_related("lines__item", "lines__lot", "lines__from_location", "lines__request_line__request")
+        .order_by("-id")
+    )
+    serializer_class = ShipmentSerializer
+    permission_classes = [HasPerms]
+    required_perms = {"GET": ["distribution.view_shipment"], "POST": ["distribution.plan_shipment"]}
+    filterset_fields = ["status"]
+
+    def get_permissions(self) -> Any:
+        perms = {
+            "pick": "pick_shipment",
+            "load": "load_shipment",
+            "dispatch_shipment": "dispatch_shipment",
+            "deliver": "dispatch_shipment",
+            "close": "close_shipment",
+        }
+        if self.action in perms:
+            self.required_perms = {"POST": [f"distribution.{perms[self.action]}"]}
+        return super().get_permissions()
+
+    def _respond(self, shipment: Shipment) -> Response:
+        return Response(ShipmentSerializer(self.get_queryset().get(pk=shipment.pk)).data)  # type: ignore[no-untyped-call]
+
+    @extend_schema(request=PlanSerializer, responses={201: ShipmentSerializer(many=True)})
+    @action(detail=False, methods=["post"])
+    def plan(self, request: HttpRequest) -> Response:
+        data = PlanSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        codes = data.validated_data["warehouses"]
+        warehouses = [_site(c, "warehouses") for c in codes] if codes else None
+        made = actions.plan_shipments(actor=request.user, warehouses=warehouses)
+        qs = self.get_queryset().filter(pk__in=[s.pk for s in made])  # type: ignore[no-untyped-call]
+        return Response(ShipmentSerializer(qs, many=True).data, status=CREATED)
+
+    @extend_schema(request=None, responses={200: ShipmentSerializer, 409: ErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def pick(self, request: HttpRequest, pk: str | None = None) -> Response:
+        return self._respond(actions.pick_shipment(self.get_object(), actor=request.user))
+
+    @extend_schema(request=LoadSerializer, responses={200: ShipmentSerializer, 409: ErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def load(self, request: HttpRequest, pk: str | None = None) -> Response:
+        data = LoadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._respond(actions.load_shipment(self.get_object(), actor=request.user, **data.validated_data))
+
+    @extend_schema(request=None, responses={200: ShipmentSerializer, 409: ErrorSerializer})
+    @action(detail=True, methods=["post"], url_path="dispatch")
+    def dispatch_shipment(self, request: HttpRequest, pk: str | None = None) -> Response:
+        return self._respond(actions.dispatch_shipment(self.get_object(), actor=request.user))
+
+    @extend_schema(request=DeliverySerializer, responses={200: ShipmentSerializer, 400: ErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def deliver(self, request: HttpRequest, pk: str | None = None) -> Response:
+        data = DeliverySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        shipment = actions.record_delivery(
+            self.get_object(),
+            [DeliveryLineInput(li["line"], li["received"], li["damaged"]) for li in v["lines"]],
+            received_by=v["received_by"],
+            receiver_phone=v["receiver_phone"],
+            client_token=v["client_token"],
+            shortage_disposition=v["shortage_disposition"],
+            reason=v["reason"],
+            actor=request.user,
+        )
+        return self._respond(shipment)
+
+    @extend_schema(request=None, responses={200: ShipmentSerializer, 409: ErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request: HttpRequest, pk: str | None = None) -> Response:
+        return self._respond(actions.close_shipment(self.get_object(), actor=request.user))
+
+
+routes = [
+    ("distribution/requests", RequestViewSet, "distribution-request"),
+    ("distribution/allocation-runs", AllocationRunViewSet, "distribution-allocation-run"),
+    ("distribution/shipments", ShipmentViewSet, "distribution-shipment"),
+]
+
+__all__ = ["get_scoped_or_404", "routes"]

@@ -1,0 +1,8 @@
+from django.utils.translation import gettext_lazy as _
+
+MENU = [
+    ("distribution:request_list", _("Requests"), "inbox", "distribution.view_request"),
+    ("distribution:allocation_home", _("Allocation"), "diagram-2", "distribution.view_allocationrun"),
+    ("distribution:shipment_list", _("Shipments"), "truck", "distribution.view_shipment"),
+    ("distribution:delivered_value", _("Delivered value"), "bar-chart", "distribution.view_delivery_value"),
+]

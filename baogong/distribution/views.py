@@ -1,0 +1,432 @@
+"""Pages: requests and approval, allocation preview/confirm, shipments, the no-login request and
+delivery pages, delivered value. Each view parses, checks permission, calls one action."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from baogong.catalog.models import Item
+from baogong.core.audit import SystemActor, history_for
+from baogong.core.errors import DomainError
+from baogong.core.excel import XLSX_CONTENT_TYPE, parse_date, workbook_bytes
+from baogong.core.htmx import paginate, render_page_or_partial
+from baogong.core.identifiers import mask_phone
+from baogong.core.money import round_fen
+from baogong.core.pdf import pdf_response
+from baogong.core.permissions import require_perm
+from baogong.core.qr import qr_svg
+from baogong.core.scoping import get_scoped_or_404, scoped
+from baogong.distribution import actions, queries
+from baogong.distribution.actions import DeliveryLineInput, LineInput
+from baogong.distribution.choices import Disposition, RequestStatus, ShipmentStatus
+from baogong.distribution.models import AllocationRun, Request, RequestLink, Shipment
+from baogong.orgs.models import Site
+
+
+def _error(request: HttpRequest, exc: DomainError) -> None:
+    details = exc.details if isinstance(exc.details, dict) else {}
+    extra = "; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in details.items())
+    messages.error(request, f"{exc.message} {extra}".strip())
+
+
+# --------------------------------------------------------------------------- requests
+
+
+@require_perm("distribution.view_request")
+def request_list(request: HttpRequest) -> HttpResponse:
+    qs = queries.requests_for(request.user).prefetch_related("lines__item").order_by("-id")
+    status = request.GET.get("status", "")
+    if status in RequestStatus.values:
+        qs = qs.filter(status=status)
+    page = paginate(request, qs)
+    context = {"page": page, "params": request.GET, "statuses": RequestStatus.choices}
+    return render_page_or_partial(
+        request, "distribution/request_list.html", "distribution/partials/_request_table.html", context
+    )
+
+
+@require_perm("distribution.view_request")
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = get_scoped_or_404(Request.objects.select_related("recipient"), request.user, pk=pk)
+    context = {
+        "obj": obj,
+        "lines": obj.lines.select_related("item").order_by("id"),
+        "phone": mask_phone(obj.submitter_phone) if obj.submitter_phone else "",
+        "history": history_for(obj)[:50],
+    }
+    return render(request, "distribution/request_detail.html", context)
+
+
+@require_POST
+@require_perm("distribution.view_request")
+def request_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    obj = get_scoped_or_404(Request.objects.all(), request.user, pk=pk)
+    perms = {
+        "submit": "distribution.submit_request",
+        "approve": "distribution.approve_request",
+        "reject": "distribution.approve_request",
+        "cancel": "distribution.cancel_request",
+    }
+    if step not in perms:
+        raise Http404
+    if not request.user.has_perm(perms[step]):
+        raise PermissionDenied
+    reason = request.POST.get("reason", "")
+    try:
+        if step == "submit":
+            actions.submit_request(obj, actor=request.user)
+        elif step == "approve":
+            cuts = {}
+            for line in obj.lines.all():
+                raw = request.POST.get(f"approved_{line.pk}", "").strip()
+                if raw and raw != str(line.qty):
+                    cuts[line.pk] = (
+                        int(raw) if raw.lstrip("-").isdigit() else -1,
+                        request.POST.get(f"reason_{line.pk}", ""),
+                    )
+            actions.approve_request(obj, actor=request.user, cuts=cuts)
+        elif step == "reject":
+            actions.reject_request(obj, reason=reason, actor=request.user)
+        else:
+            actions.cancel_request(obj, reason=reason, actor=request.user)
+        messages.success(request, _("Done."))
+    except DomainError as exc:
+        _error(request, exc)
+    return redirect("distribution:request_detail", pk=obj.pk)
+
+
+# --------------------------------------------------------------------------- no-login request link
+
+
+def request_link_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The per-recipient request form for people without an account."""
+    try:
+        link = actions.active_link(token)
+    except DomainError:
+        return render(
+            request,
+            "distribution/public_message.html",
+            {"message": _("This link is not valid or has been revoked.")},
+            status=404,
+        )
+    items = Item.objects.filter(is_active=True).order_by("code")
+    errors: dict[str, Any] = {}
+    if request.method == "POST":
+        lines = []
+        for i in range(10):
+            code = request.POST.get(f"item_{i}", "").strip()
+            qty = request.POST.get(f"qty_{i}", "").strip()
+            if not code and not qty:
+                continue
+            item = items.filter(code=code).first()
+            try:
+                needed_by = parse_date(request.POST.get(f"needed_by_{i}", ""))
+            except ValueError:
+                errors[f"needed_by_{i}"] = [_("Enter a date.")]
+                continue
+            if item is None or not qty.isdigit():
+                errors[f"line_{i}"] = [_("Choose an item and a whole quantity.")]
+                continue
+            lines.append(LineInput(item=item, qty=int(qty), needed_by=needed_by))
+        if not errors:
+            try:
+                made = actions.submit_via_link(
+                    token,
+                    lines,
+                    submitter_name=request.POST.get("name", ""),
+                    submitter_phone=request.POST.get("phone", ""),
+                    note=request.POST.get("note", ""),
+                )
+            except DomainError as exc:
+                errors = exc.details if isinstance(exc.details, dict) else {"form": [str(exc.message)]}
+                if not errors:
+                    errors = {"form": [str(exc.message)]}
+            else:
+                return render(
+                    request,
+                    "distribution/public_message.html",
+                    {
+                        "message": _("Request %(number)s received. Thank you.") % {"number": made.number},
+                        "warnings": made.warnings,
+                    },
+                )
+    context = {
+        "link": link,
+        "items": items,
+        "errors": errors,
+        "rows": range(5),
+        "post": request.POST,
+        "today": timezone.localdate(),
+    }
+    return render(request, "distribution/public_request.html", context, status=400 if errors else 200)
+
+
+@require_perm("distribution.manage_request_links")
+def request_links(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            if request.POST.get("revoke"):
+                link = get_scoped_or_404(RequestLink.objects.all(), request.user, pk=request.POST["revoke"])
+                actions.revoke_request_link(link, actor=request.user)
+            else:
+                site = get_scoped_or_404(Site.objects.all(), request.user, code=request.POST.get("recipient", ""))
+                actions.create_request_link(site, actor=request.user, label=request.POST.get("label", ""))
+            messages.success(request, _("Done."))
+        except DomainError as exc:
+            _error(request, exc)
+        return redirect("distribution:request_links")
+    links = scoped(RequestLink.objects.select_related("recipient"), request.user).order_by("-id")
+    page = paginate(request, links)
+    recipients = scoped(Site.objects.exclude(kind="warehouse").filter(is_active=True), request.user).order_by("code")
+    return render(request, "distribution/request_links.html", {"page": page, "recipients": recipients})
+
+
+# --------------------------------------------------------------------------- allocation
+
+
+@require_perm("distribution.view_allocationrun")
+def allocation_home(request: HttpRequest) -> HttpResponse:
+    warehouses = scoped(Site.objects.filter(kind="warehouse", is_active=True), request.user).order_by("code")
+    if request.method == "POST":
+        if not request.user.has_perm("distribution.run_allocation"):
+            raise PermissionDenied
+        chosen = list(warehouses.filter(pk__in=request.POST.getlist("warehouse")))
+        try:
+            run = actions.preview_allocation(chosen, actor=request.user)
+        except DomainError as exc:
+            _error(request, exc)
+            return redirect("distribution:allocation_home")
+        return redirect("distribution:allocation_run", pk=run.pk)
+    runs = paginate(request, AllocationRun.objects.prefetch_related("warehouses").order_by("-id"))
+    open_lines = queries.open_lines().count()
+    return render(
+        request, "distribution/allocation_home.html", {"warehouses": warehouses, "page": runs, "open_lines": open_lines}
+    )
+
+
+@require_perm("distribution.view_allocationrun")
+def allocation_run(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        run = AllocationRun.objects.get(pk=pk)
+    except AllocationRun.DoesNotExist as exc:
+        raise Http404 from exc
+    if request.method == "POST":
+        if not request.user.has_perm("distribution.run_allocation"):
+            raise PermissionDenied
+        try:
+            if request.POST.get("step") == "confirm":
+                actions.confirm_allocation(run, actor=request.user)
+            else:
+                actions.discard_allocation(run, actor=request.user)
+            messages.success(request, _("Done."))
+        except DomainError as exc:
+            _error(request, exc)
+        return redirect("distribution:allocation_run", pk=run.pk)
+    lines = run.lines.select_related("request_line__item", "request_line__request__recipient").order_by(
+        "request_line__item__code", "tier", "-qty"
+    )
+    return render(request, "distribution/allocation_run.html", {"run": run, "lines": lines})
+
+
+# --------------------------------------------------------------------------- shipments
+
+
+@require_perm("distribution.view_shipment")
+def shipment_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        if not request.user.has_perm("distribution.plan_shipment"):
+            raise PermissionDenied
+        made = actions.plan_shipments(actor=request.user)
+        messages.success(request, _("%(n)d shipments planned.") % {"n": len(made)})
+        return redirect("distribution:shipment_list")
+    qs = scoped(Shipment.objects.select_related("warehouse", "recipient"), request.user).order_by("-id")
+    status = request.GET.get("status", "")
+    if status in ShipmentStatus.values:
+        qs = qs.filter(status=status)
+    page = paginate(request, qs)
+    return render_page_or_partial(
+        request,
+        "distribution/shipment_list.html",
+        "distribution/partials/_shipment_table.html",
+        {"page": page, "params": request.GET, "statuses": ShipmentStatus.choices},
+    )
+
+
+def _shipment_context(request: HttpRequest, shipment: Shipment) -> dict[str, Any]:
+    lines = list(
+        shipment.lines.select_related("item", "lot", "from_location", "request_line__request").order_by(
+            "from_location__code", "item__code", "lot__expiry", "pk"
+        )
+    )
+    link = request.build_absolute_uri(reverse("distribution:delivery_page", args=[shipment.pod_token]))
+    for li in lines:
+        li.value = round_fen(li.qty * li.unit_cost)  # type: ignore[attr-defined]
+    return {
+        "shipment": shipment,
+        "lines": lines,
+        "value": round_fen(sum((li.qty * li.unit_cost for li in lines), start=Decimal(0))),
+        "units": sum(li.qty for li in lines),
+        "link": link,
+        "refusals": actions.dispatch_refusals(shipment) if shipment.status in ("picked", "loaded") else [],
+    }
+
+
+@require_perm("distribution.view_shipment")
+def shipment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    shipment = get_scoped_or_404(Shipment.objects.select_related("warehouse", "recipient"), request.user, pk=pk)
+    if request.method == "POST":
+        step = request.POST.get("step", "")
+        perms = {
+            "pick": "pick_shipment",
+            "load": "load_shipment",
+            "dispatch": "dispatch_shipment",
+            "close": "close_shipment",
+        }
+        if step not in perms:
+            raise Http404
+        if not request.user.has_perm(f"distribution.{perms[step]}"):
+            raise PermissionDenied
+        try:
+            if step == "pick":
+                actions.pick_shipment(shipment, actor=request.user)
+            elif step == "load":
+                actions.load_shipment(
+                    shipment,
+                    actor=request.user,
+                    vehicle_plate=request.POST.get("vehicle_plate", ""),
+                    driver_name=request.POST.get("driver_name", ""),
+                    driver_phone=request.POST.get("driver_phone", ""),
+                )
+            elif step == "dispatch":
+                actions.dispatch_shipment(shipment, actor=request.user)
+            else:
+                actions.close_shipment(shipment, actor=request.user)
+            messages.success(request, _("Done."))
+        except DomainError as exc:
+            _error(request, exc)
+        return redirect("distribution:shipment_detail", pk=shipment.pk)
+    context = _shipment_context(request, shipment)
+    context["qr"] = qr_svg(context["link"])
+    context["history"] = history_for(shipment)[:50]
+    return render(request, "distribution/shipment_detail.html", context)
+
+
+@require_perm("distribution.view_shipment")
+def shipment_picklist(request: HttpRequest, pk: int) -> HttpResponse:
+    shipment = get_scoped_or_404(Shipment.objects.select_related("warehouse", "recipient"), request.user, pk=pk)
+    return render(request, "distribution/picklist.html", _shipment_context(request, shipment))
+
+
+@require_perm("distribution.view_shipment")
+def delivery_note(request: HttpRequest, pk: int) -> HttpResponse:
+    shipment = get_scoped_or_404(Shipment.objects.select_related("warehouse", "recipient"), request.user, pk=pk)
+    context = _shipment_context(request, shipment)
+    context["qr"] = qr_svg(context["link"])  # inline SVG: core.pdf fetcher fails on <img> with this WeasyPrint
+    return pdf_response("distribution/delivery_note_pdf.html", context, f"{shipment.number}.pdf")
+
+
+# --------------------------------------------------------------------------- proof of delivery (no login)
+
+
+def delivery_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The receiver's phone page. Valid for this shipment only and until it is closed."""
+    try:
+        shipment = actions.shipment_for_delivery(token)
+    except DomainError:
+        return render(
+            request,
+            "distribution/public_message.html",
+            {"message": _("This delivery link is not valid or the shipment is closed.")},
+            status=404,
+        )
+    lines = list(shipment.lines.select_related("item", "lot").order_by("pk"))
+    errors: dict[str, Any] = {}
+    if request.method == "POST":
+        try:
+            inputs = [
+                DeliveryLineInput(
+                    li.pk,
+                    int(request.POST.get(f"received_{li.pk}", "") or 0),
+                    int(request.POST.get(f"damaged_{li.pk}", "") or 0),
+                )
+                for li in lines
+            ]
+        except ValueError:
+            errors = {"lines": [_("Enter whole numbers.")]}
+        else:
+            try:
+                actions.record_delivery(
+                    shipment,
+                    inputs,
+                    received_by=request.POST.get("received_by", ""),
+                    receiver_phone=request.POST.get("receiver_phone", ""),
+                    client_token=request.POST.get("client_token", ""),
+                    shortage_disposition=request.POST.get("disposition", Disposition.RETURN),
+                    reason=request.POST.get("reason", ""),
+                    photo=request.FILES.get("photo"),
+                    actor=SystemActor(f"receiver:{request.POST.get('received_by', '')[:40]}"),
+                )
+            except DomainError as exc:
+                errors = exc.details if isinstance(exc.details, dict) and exc.details else {"form": [str(exc.message)]}
+            else:
+                return redirect("distribution:delivery_page", token=token)
+    context = {
+        "shipment": shipment,
+        "lines": lines,
+        "errors": errors,
+        "post": request.POST,
+        "client_token": request.POST.get("client_token") or secrets.token_urlsafe(16),
+        "done": shipment.status in (ShipmentStatus.DELIVERED, ShipmentStatus.CLOSED),
+        "open": shipment.status == ShipmentStatus.IN_TRANSIT,
+    }
+    return render(request, "distribution/delivery_page.html", context, status=400 if errors else 200)
+
+
+# --------------------------------------------------------------------------- value
+
+
+def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
+    today = timezone.localdate()
+    try:
+        date_from = parse_date(request.GET.get("from") or (today - dt.timedelta(days=30)).isoformat())
+        date_to = parse_date(request.GET.get("to") or today.isoformat())
+    except ValueError:
+        return today - dt.timedelta(days=30), today
+    return date_from, date_to
+
+
+@require_perm("distribution.view_delivery_value")
+def delivered_value(request: HttpRequest) -> HttpResponse:
+    date_from, date_to = _period(request)
+    by = {k: queries.delivered_breakdown(date_from, date_to, k) for k in queries.VALUE_DIMENSIONS}
+    totals = queries.delivered_totals(date_from, date_to)
+    if request.GET.get("format") == "xlsx":
+        rows = [
+            [str(dim), r["key"], str(r["label"]), r["items"], r["value"]] for dim, rows_ in by.items() for r in rows_
+        ]
+        body = workbook_bytes(
+            "delivered", ["dimension", "key", "name", "items", "value"], rows, notes=[f"{date_from} – {date_to}"]
+        )
+        response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="delivered-{date_from}-{date_to}.xlsx"'
+        return response
+    chart = {
+        "days": [r["key"] for r in by["day"]],
+        "day_values": [float(r["value"]) for r in by["day"]],
+        "day_items": [r["items"] for r in by["day"]],
+        "kinds": [{"name": str(r["label"]), "value": float(r["value"])} for r in by["recipient_kind"]],
+    }
+    context = {"by": by, "totals": totals, "date_from": date_from, "date_to": date_to, "chart": chart}
+    return render(request, "distribution/delivered_value.html", context)
