@@ -42,3 +42,13 @@ class PlanStatus(models.TextChoices):
     PLANNING = "planning", _("Planning")
     PLANNED = "planned", _("Planned")
     FAILED = "failed", _("Failed")
+
+
+class ShiftSlot(models.TextChoices):
+    NIGHT = "00-08", _("00:00–08:00")
+    DAY = "08-16", _("08:00–16:00")
+    EVENING = "16-24", _("16:00–24:00")
+
+
+def slot_of(hour: int) -> str:
+    return ShiftSlot.NIGHT if hour < 8 else ShiftSlot.DAY if hour < 16 else ShiftSlot.EVENING

@@ -31,3 +31,8 @@ class PlanBusy(Conflict):
 class DispatchRefused(Conflict):
     code = "dispatch_refused"
     default_message = _("The vehicle may not be dispatched.")
+
+
+class FuelInvalid(ValidationFailed):
+    code = "fuel_invalid"
+    default_message = _("The fuel station entry has errors.")

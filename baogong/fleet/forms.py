@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -7,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from baogong.core.forms import BootstrapMixin
 from baogong.core.scoping import scoped
-from baogong.fleet.models import Driver, PlannedRoute, Vehicle, VehiclePass
+from baogong.fleet.choices import ShiftSlot
+from baogong.fleet.models import Driver, FuelQueueTicket, FuelTank, PlannedRoute, Vehicle, VehiclePass
 from baogong.orgs.models import AdministrativeArea, Organisation, Site
 
 
@@ -127,3 +129,38 @@ class AssignDriverForm(forms.Form):
             self.fields["driver"].queryset = Driver.objects.filter(  # type: ignore[attr-defined]
                 organisation=plan.organisation, is_active=True
             )
+
+
+class ArrivalForm(BootstrapMixin, forms.Form):
+    plate = forms.CharField(label=_("plate"), max_length=16)
+
+
+class SaleForm(BootstrapMixin, forms.Form):
+    tank = forms.ModelChoiceField(label=_("tank"), queryset=FuelTank.objects.none())
+    plate = forms.CharField(label=_("plate"), max_length=16)
+    litres = forms.IntegerField(label=_("litres"), min_value=1)
+    unit_price = forms.DecimalField(label=_("price per litre"), min_value=Decimal("0.01"), decimal_places=2)
+    ticket = forms.ModelChoiceField(label=_("queue ticket"), queryset=FuelQueueTicket.objects.none(), required=False)
+
+    def __init__(self, *args: Any, station: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tank"].queryset = FuelTank.objects.filter(station=station)  # type: ignore[attr-defined]
+        self.fields["ticket"].queryset = FuelQueueTicket.objects.filter(  # type: ignore[attr-defined]
+            station=station, served_at__isnull=True
+        )
+
+
+class DeliveryForm(BootstrapMixin, forms.Form):
+    tank = forms.ModelChoiceField(label=_("tank"), queryset=FuelTank.objects.none())
+    litres = forms.IntegerField(label=_("litres"), min_value=1)
+    unit_cost = forms.DecimalField(label=_("cost per litre"), min_value=Decimal("0"), decimal_places=4)
+    reference = forms.CharField(label=_("delivery note"), max_length=64)
+
+    def __init__(self, *args: Any, station: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tank"].queryset = FuelTank.objects.filter(station=station)  # type: ignore[attr-defined]
+
+
+class RosterForm(BootstrapMixin, forms.Form):
+    slot = forms.ChoiceField(label=_("shift"), choices=ShiftSlot.choices)
+    attendants = forms.CharField(label=_("attendants"), help_text=_("Names separated by commas."))

@@ -4,4 +4,5 @@ MENU = [
     ("fleet:plan_list", _("Route plans"), "signpost-split", "fleet.view_routeplan"),
     ("fleet:vehicle_list", _("Vehicles & passes"), "truck", "fleet.view_vehicle"),
     ("fleet:driver_list", _("Drivers"), "person-badge", "fleet.view_driver"),
+    ("fleet:station_list", _("Fuel stations"), "fuel-pump", "fleet.view_fueltank"),
 ]

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from baogong.core.models import TimeStampedModel
-from baogong.fleet.choices import LicenceClass, PlanStatus, VehicleKind, VehicleStatus
+from baogong.fleet.choices import LicenceClass, PlanStatus, ShiftSlot, VehicleKind, VehicleStatus
 from baogong.orgs.models import AdministrativeArea, Organisation, Site
 
 PASS_NUMBER_VALIDATOR = RegexValidator(
@@ -229,3 +229,124 @@ class RouteStop(models.Model):
 
     def audit_scope(self) -> tuple[int | None, int | None]:
         return self.plan.organisation_id, self.site_id
+
+
+# --- fuel stations (凤凰 FS-FH, 彩达 FS-CD) -------------------------------------------------------
+
+
+class FuelTank(TimeStampedModel):
+    """A tank of one fuel grade at a station; its stock in litres is the ledger balance of its location."""
+
+    station = models.ForeignKey(Site, verbose_name=_("station"), on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey("catalog.Item", verbose_name=_("fuel grade"), on_delete=models.PROTECT, related_name="+")
+    location = models.OneToOneField(
+        "inventory.Location", verbose_name=_("ledger location"), on_delete=models.PROTECT, related_name="+"
+    )
+    code = models.CharField(_("tank"), max_length=16)
+    capacity_litres = models.PositiveIntegerField(_("capacity (litres)"), validators=[MinValueValidator(1)])
+    low_level_litres = models.PositiveIntegerField(_("low level (litres)"))
+    low_alert_sent = models.BooleanField(_("low-level alert sent"), default=False)
+
+    scope_org_field: ClassVar[str] = "station__organisation_id"
+    scope_site_field: ClassVar[str] = "station_id"
+
+    class Meta:
+        verbose_name = _("fuel tank")
+        verbose_name_plural = _("fuel tanks")
+        ordering = ["station", "code"]
+        permissions = [("sell_fuel", "Can log fuel sales"), ("manage_fuel_station", "Can manage a fuel station")]
+        constraints = [
+            models.UniqueConstraint(fields=["station", "item"], name="fleet_tank_one_per_grade"),
+            models.UniqueConstraint(fields=["station", "code"], name="fleet_tank_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station.code} {self.code}"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.station.organisation_id, self.station_id
+
+
+class FuelShift(models.Model):
+    """The 24-hour roster: who staffs a station in each 8-hour slot of a day."""
+
+    station = models.ForeignKey(Site, verbose_name=_("station"), on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(_("date"))
+    slot = models.CharField(_("shift"), max_length=8, choices=ShiftSlot.choices)
+    attendant = models.CharField(_("attendant"), max_length=64)
+
+    scope_org_field: ClassVar[str] = "station__organisation_id"
+    scope_site_field: ClassVar[str] = "station_id"
+
+    class Meta:
+        verbose_name = _("station shift")
+        verbose_name_plural = _("station shifts")
+        ordering = ["station", "date", "slot", "attendant"]
+        constraints = [
+            models.UniqueConstraint(fields=["station", "date", "slot", "attendant"], name="fleet_shift_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station.code} {self.date} {self.slot} {self.attendant}"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.station.organisation_id, self.station_id
+
+
+class FuelQueueTicket(models.Model):
+    """A vehicle waiting at a station; supply vehicles with a valid pass take the green channel."""
+
+    station = models.ForeignKey(Site, verbose_name=_("station"), on_delete=models.PROTECT, related_name="+")
+    plate = models.CharField(_("plate"), max_length=16)
+    vehicle = models.ForeignKey(Vehicle, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    vehicle_pass = models.ForeignKey(VehiclePass, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    green_channel = models.BooleanField(_("green channel"), default=False)
+    arrived_at = models.DateTimeField(_("arrived"))
+    served_at = models.DateTimeField(_("served"), null=True, blank=True)
+
+    scope_org_field: ClassVar[str] = "station__organisation_id"
+    scope_site_field: ClassVar[str] = "station_id"
+
+    class Meta:
+        verbose_name = _("queue ticket")
+        verbose_name_plural = _("queue tickets")
+        ordering = ["served_at", "-green_channel", "arrived_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.plate
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.station.organisation_id, self.station_id
+
+
+class FuelSale(models.Model):
+    tank = models.ForeignKey(FuelTank, verbose_name=_("tank"), on_delete=models.PROTECT, related_name="sales")
+    plate = models.CharField(_("plate"), max_length=16)
+    vehicle = models.ForeignKey(Vehicle, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    vehicle_pass = models.ForeignKey(
+        VehiclePass, verbose_name=_("pass"), null=True, blank=True, on_delete=models.PROTECT, related_name="fuelling"
+    )
+    green_channel = models.BooleanField(_("green channel"), default=False)
+    litres = models.PositiveIntegerField(_("litres"), validators=[MinValueValidator(1)])
+    unit_price = models.DecimalField(_("price per litre"), max_digits=8, decimal_places=2)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    sold_at = models.DateTimeField(_("time"))
+    slot = models.CharField(_("shift"), max_length=8, choices=ShiftSlot.choices)
+    issue = models.ForeignKey("inventory.Issue", on_delete=models.PROTECT, related_name="+")
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    scope_org_field: ClassVar[str] = "tank__station__organisation_id"
+    scope_site_field: ClassVar[str] = "tank__station_id"
+
+    class Meta:
+        verbose_name = _("fuel sale")
+        verbose_name_plural = _("fuel sales")
+        ordering = ["-sold_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.plate} {self.litres} L"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.tank.station.organisation_id, self.tank.station_id

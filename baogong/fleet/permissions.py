@@ -5,6 +5,7 @@ VIEW = [
     "fleet.view_driver",
     "fleet.view_vehiclepass",
     "fleet.view_routeplan",
+    "fleet.view_fueltank",
 ]
 MANAGE = [
     *VIEW,
@@ -19,10 +20,13 @@ MANAGE = [
     "fleet.plan_routes",
     "fleet.check_dispatch",
 ]
+FUEL = ["fleet.view_fueltank", "fleet.sell_fuel", "fleet.manage_fuel_station"]
 
 ROLE_PERMISSIONS = {
     Role.DISPATCHER: MANAGE,
-    Role.COMMAND_CENTRE: MANAGE,
+    Role.COMMAND_CENTRE: [*MANAGE, *FUEL],
+    # station staff are keepers of their station's stock (granted the station site)
+    Role.WAREHOUSE_KEEPER: FUEL,
     Role.DRIVER: ["fleet.view_routeplan"],
     Role.AUDITOR: VIEW,
 }

@@ -13,7 +13,18 @@ from django.utils.translation import gettext as _
 from baogong.core.scoping import scoped
 from baogong.fleet import routing
 from baogong.fleet.choices import LICENCE_ALLOWS, VehicleKind, VehicleStatus
-from baogong.fleet.models import Driver, PlannedRoute, RoutePlan, RouteStop, Vehicle, VehiclePass
+from baogong.fleet.models import (
+    Driver,
+    FuelQueueTicket,
+    FuelSale,
+    FuelShift,
+    FuelTank,
+    PlannedRoute,
+    RoutePlan,
+    RouteStop,
+    Vehicle,
+    VehiclePass,
+)
 from baogong.orgs.models import AdministrativeArea, Site
 
 
@@ -249,3 +260,110 @@ def stop_qr_payload(stop: RouteStop) -> str:
     """What a stop's QR code holds: its delivery note reference (scanned at proof of delivery)."""
     reference = stop.reference or f"STOP-{stop.pk}"
     return f"baogong:delivery:{reference}:stop:{stop.pk}:site:{stop.site.code}"
+
+
+# --- fuel stations ----------------------------------------------------------------------------
+
+
+def tank_level(tank: FuelTank) -> int:
+    """Litres in the tank: the ledger balance of its location."""
+    from django.db.models import Sum
+
+    from baogong.inventory.models import StockBalance
+
+    total = StockBalance.objects.filter(location_id=tank.location_id, item_id=tank.item_id).aggregate(s=Sum("on_hand"))
+    return int(total["s"] or 0)
+
+
+def stations_for(user: Any) -> QuerySet[Site]:
+    return scoped(Site.objects.filter(kind="fuel_station", is_active=True).order_by("code"), user)
+
+
+def tanks_of(station: Site) -> list[FuelTank]:
+    tanks = list(FuelTank.objects.filter(station=station).select_related("item").order_by("code"))
+    for tank in tanks:
+        tank.level = tank_level(tank)  # type: ignore[attr-defined]
+        tank.is_low = tank.level <= tank.low_level_litres  # type: ignore[attr-defined]
+    return tanks
+
+
+def waiting_queue(station: Site) -> list[FuelQueueTicket]:
+    """Vehicles waiting, in the order they are served: green channel first, then by arrival."""
+    return list(
+        FuelQueueTicket.objects.filter(station=station, served_at__isnull=True)
+        .select_related("vehicle_pass")
+        .order_by("-green_channel", "arrived_at", "pk")
+    )
+
+
+def roster_gaps(station: Site, on_date: dt.date) -> list[str]:
+    """Slots of the 24-hour roster with nobody on duty."""
+    from baogong.fleet.choices import ShiftSlot
+
+    staffed = set(FuelShift.objects.filter(station=station, date=on_date).values_list("slot", flat=True))
+    return [slot for slot in ShiftSlot.values if slot not in staffed]
+
+
+def station_day_report(station: Site, on_date: dt.date) -> dict[str, Any]:
+    """Per tank: opening and closing litres (ledger), received, sold (of which green channel), takings;
+    per shift: litres and amount; the roster."""
+    from decimal import Decimal
+
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from baogong.inventory.choices import LocationKind
+    from baogong.inventory.models import StockMove
+
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(on_date, dt.time(0, 0), tzinfo=tz)
+    end = start + dt.timedelta(days=1)
+    rows = []
+    for tank in FuelTank.objects.filter(station=station).select_related("item").order_by("code"):
+        moves = StockMove.objects.filter(item_id=tank.item_id)
+        ins_before = moves.filter(to_location_id=tank.location_id, at__lt=start).aggregate(s=Sum("qty"))["s"] or 0
+        outs_before = moves.filter(from_location_id=tank.location_id, at__lt=start).aggregate(s=Sum("qty"))["s"] or 0
+        day = moves.filter(at__gte=start, at__lt=end)
+        received = (
+            day.filter(to_location_id=tank.location_id, from_location__kind=LocationKind.SUPPLIER).aggregate(
+                s=Sum("qty")
+            )["s"]
+            or 0
+        )
+        ins_day = day.filter(to_location_id=tank.location_id).aggregate(s=Sum("qty"))["s"] or 0
+        outs_day = day.filter(from_location_id=tank.location_id).aggregate(s=Sum("qty"))["s"] or 0
+        sales = FuelSale.objects.filter(tank=tank, sold_at__gte=start, sold_at__lt=end)
+        totals = sales.aggregate(litres=Sum("litres"), amount=Sum("amount"))
+        green = sales.filter(green_channel=True).aggregate(litres=Sum("litres"))["litres"] or 0
+        rows.append(
+            {
+                "tank": tank,
+                "opening": ins_before - outs_before,
+                "received": received,
+                "sold": totals["litres"] or 0,
+                "green": green,
+                "amount": totals["amount"] or Decimal("0.00"),
+                "sales": sales.count(),
+                "closing": ins_before - outs_before + ins_day - outs_day,
+            }
+        )
+    by_slot = []
+    from baogong.fleet.choices import ShiftSlot
+
+    for slot, label in ShiftSlot.choices:
+        sales = FuelSale.objects.filter(tank__station=station, sold_at__gte=start, sold_at__lt=end, slot=slot)
+        agg = sales.aggregate(litres=Sum("litres"), amount=Sum("amount"))
+        by_slot.append(
+            {
+                "slot": slot,
+                "label": label,
+                "attendants": list(
+                    FuelShift.objects.filter(station=station, date=on_date, slot=slot).values_list(
+                        "attendant", flat=True
+                    )
+                ),
+                "litres": agg["litres"] or 0,
+                "amount": agg["amount"] or Decimal("0.00"),
+            }
+        )
+    return {"station": station, "date": on_date, "tanks": rows, "slots": by_slot, "gaps": roster_gaps(station, on_date)}

@@ -20,4 +20,8 @@ urlpatterns = [
     path("fleet/stops/<int:pk>/move/", views.stop_move, name="stop_move"),
     path("fleet/routes/<int:pk>/driver/", views.route_assign_driver, name="route_assign_driver"),
     path("fleet/routes/<int:pk>/sheet.pdf", views.route_sheet, name="route_sheet"),
+    path("fleet/stations/", views.station_list, name="station_list"),
+    path("fleet/stations/<int:pk>/", views.station_detail, name="station_detail"),
+    path("fleet/stations/<int:pk>/report.pdf", views.station_report_pdf, name="station_report_pdf"),
+    path("fleet/stations/<int:pk>/<slug:what>/", views.station_post, name="station_post"),
 ]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,8 +22,19 @@ from baogong.core.qr import qr_svg
 from baogong.core.scoping import get_scoped_or_404
 from baogong.fleet import actions, queries
 from baogong.fleet.choices import PlanStatus
-from baogong.fleet.forms import AssignDriverForm, DriverForm, MoveStopForm, PassForm, PlanForm, VehicleForm
-from baogong.fleet.models import PlannedRoute, RoutePlan, RouteStop, Vehicle, VehiclePass
+from baogong.fleet.forms import (
+    ArrivalForm,
+    AssignDriverForm,
+    DeliveryForm,
+    DriverForm,
+    MoveStopForm,
+    PassForm,
+    PlanForm,
+    RosterForm,
+    SaleForm,
+    VehicleForm,
+)
+from baogong.fleet.models import FuelSale, PlannedRoute, RoutePlan, RouteStop, Vehicle, VehiclePass
 
 
 def _form_errors(form: Any, exc: DomainError) -> None:
@@ -258,3 +272,111 @@ def route_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"route": route, "rows": rows, "refusals": queries.route_refusals(route)}
     filename = f"route-{route.plan.date.isoformat()}-{route.vehicle.plate}.pdf"
     return pdf_response("fleet/route_sheet.html", context, filename)
+
+
+# --- fuel stations ----------------------------------------------------------------------------
+
+
+@require_perm("fleet.view_fueltank")
+def station_list(request: HttpRequest) -> HttpResponse:
+    stations = list(queries.stations_for(request.user))
+    for station in stations:
+        station.tanks = queries.tanks_of(station)  # type: ignore[attr-defined]
+        station.waiting = len(queries.waiting_queue(station))  # type: ignore[attr-defined]
+    return render(request, "fleet/station_list.html", {"stations": stations})
+
+
+def _day(request: HttpRequest) -> dt.date:
+    try:
+        return dt.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
+@require_perm("fleet.view_fueltank")
+def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    station = get_scoped_or_404(queries.stations_for(request.user), request.user, pk=pk)
+    day = _day(request)
+    context = {
+        "station": station,
+        "day": day,
+        "tanks": queries.tanks_of(station),
+        "queue": queries.waiting_queue(station),
+        "report": queries.station_day_report(station, day),
+        "sales": FuelSale.objects.filter(tank__station=station, sold_at__date=day).select_related(
+            "tank", "vehicle_pass"
+        )[:200],
+        "arrival_form": ArrivalForm(),
+        "sale_form": SaleForm(station=station),
+        "delivery_form": DeliveryForm(station=station),
+        "roster_form": RosterForm(),
+    }
+    return render(request, "fleet/station_detail.html", context)
+
+
+@require_POST
+@require_perm("fleet.sell_fuel")
+def station_post(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+    """One POST endpoint per station form: arrival, sale, delivery, roster."""
+    station = get_scoped_or_404(queries.stations_for(request.user), request.user, pk=pk)
+    forms_by_kind: dict[str, Any] = {
+        "arrival": ArrivalForm(request.POST),
+        "sale": SaleForm(request.POST, station=station),
+        "delivery": DeliveryForm(request.POST, station=station),
+        "roster": RosterForm(request.POST),
+    }
+    form = forms_by_kind.get(what)
+    if form is None:
+        raise Http404
+    if what in {"delivery", "roster"} and not request.user.has_perm("fleet.manage_fuel_station"):
+        raise PermissionDenied
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{form.fields[field].label if field in form.fields else ''} {error}".strip())
+        return redirect("fleet:station_detail", pk=station.pk)
+    data = form.cleaned_data
+    try:
+        if what == "arrival":
+            ticket = actions.arrive_at_station(station, data["plate"], actor=request.user)
+            if ticket.green_channel:
+                messages.success(request, _("%(plate)s: supply vehicle, green channel.") % {"plate": ticket.plate})
+            else:
+                messages.info(request, _("%(plate)s joined the queue.") % {"plate": ticket.plate})
+        elif what == "sale":
+            sale = actions.sell_fuel(
+                data["tank"],
+                data["plate"],
+                data["litres"],
+                data["unit_price"],
+                ticket=data["ticket"],
+                actor=request.user,
+            )
+            messages.success(
+                request, _("Sale logged: %(plate)s %(litres)s L.") % {"plate": sale.plate, "litres": sale.litres}
+            )
+        elif what == "delivery":
+            actions.receive_fuel(
+                data["tank"], data["litres"], data["unit_cost"], reference=data["reference"], actor=request.user
+            )
+            messages.success(request, _("Delivery received."))
+        else:
+            names = [n for n in data["attendants"].replace("，", ",").split(",")]
+            actions.set_roster(station, _day(request), data["slot"], names, actor=request.user)
+            messages.success(request, _("Roster saved."))
+    except DomainError as exc:
+        details = exc.details if isinstance(exc.details, dict) else {}
+        for errors in details.values():
+            for error in errors if isinstance(errors, list) else [errors]:
+                messages.error(request, str(error))
+        if not details:
+            messages.error(request, str(exc.message))
+    return redirect("fleet:station_detail", pk=station.pk)
+
+
+@require_perm("fleet.view_fueltank")
+def station_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    station = get_scoped_or_404(queries.stations_for(request.user), request.user, pk=pk)
+    day = _day(request)
+    context = {"report": queries.station_day_report(station, day)}
+    return pdf_response("fleet/station_report.html", context, f"station-{station.code}-{day.isoformat()}.pdf")
