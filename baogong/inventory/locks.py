@@ -22,8 +22,11 @@ def ensure_balances(keys: Iterable[tuple[Lot, Location]]) -> None:
     )
 
 
-def balances_for_update(keys: Iterable[Key]) -> dict[Key, StockBalance]:
-    """Lock the balances of ``(lot_id, location_id)`` keys, ordered by pk; returns them by key."""
+def balances_for_update(keys: Iterable[Key], *, related: bool = True) -> dict[Key, StockBalance]:
+    """Lock the balances of ``(lot_id, location_id)`` keys, ordered by pk; returns them by key.
+
+    ``related=False`` skips loading lots and locations (large receipts only need the row ids).
+    """
     wanted = set(keys)
     if not wanted:
         return {}
@@ -33,9 +36,12 @@ def balances_for_update(keys: Iterable[Key]) -> dict[Key, StockBalance]:
     rows = (
         StockBalance.objects.select_for_update(of=("self",))
         .filter(lot_id__in=lot_ids, location_id__in=location_ids)
-        .select_related("lot", "lot__item", "location")
         .order_by("pk")
     )
+    if related:
+        rows = rows.select_related("lot", "lot__item", "location")
+    else:
+        rows = rows.only("id", "lot_id", "location_id", "on_hand", "reserved")
     return {(b.lot_id, b.location_id): b for b in rows if (b.lot_id, b.location_id) in wanted}
 
 

@@ -1,0 +1,354 @@
+"""Stock ledger benchmarks on PostgreSQL, with pgbench TPC-B on the same machine as the reference.
+
+    .venv/bin/python benchmarks/inventory_bench.py [--server postgres://postgres@127.0.0.1:5432]
+        [--seconds 20] [--clients 16] [--receipt-lines 10000] [--balances 100000] [--moves-per-balance 10]
+
+Works in two scratch databases it creates and drops: ``bench_inventory`` (migrated, Baoshan base
+data, demo catalog) and ``bench_pgbench`` (``pgbench -i -s 10``). Prints:
+
+1. pgbench TPC-B tps with the same number of clients (the reference);
+2. issues/s through ``POST /api/v1/inventory/issues/`` with N concurrent clients (gunicorn, 4
+   workers × 4 threads), every issue taking 1 unit from ONE hot balance (the worst case: every
+   transaction waits on the same row lock), with p50/p95 latency;
+3. lines/s of one ``receive_stock`` with 10,000 lines (in-process, the action itself);
+4. the stock-on-hand page (``GET /inventory/`` with its filters) p50/p95 over 1,000,000 moves and
+   100,000 balances, built by a bench-only SQL loader (below) that writes moves and balances that
+   agree — ``check-ledger`` is run on the result and its time printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BIN = ROOT / ".venv" / "bin"
+DB = "bench_inventory"
+PGBENCH_DB = "bench_pgbench"
+
+
+def psql(server: str, sql: str) -> None:
+    subprocess.run(["psql", f"{server}/postgres", "-q", "-c", sql], check=True, capture_output=True)
+
+
+def pgbench(server: str, clients: int, seconds: int) -> float:
+    psql(server, f"DROP DATABASE IF EXISTS {PGBENCH_DB}")
+    psql(server, f"CREATE DATABASE {PGBENCH_DB}")
+    url = f"{server}/{PGBENCH_DB}"
+    subprocess.run(["pgbench", "-i", "-q", "-s", "10", url], check=True, capture_output=True)
+    out = subprocess.run(
+        ["pgbench", "-c", str(clients), "-j", "2", "-T", str(seconds), "-n", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    psql(server, f"DROP DATABASE IF EXISTS {PGBENCH_DB}")
+    match = re.search(r"tps = ([\d.]+)", out)
+    return float(match.group(1)) if match else 0.0
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def setup_django(server: str) -> None:
+    os.environ["DATABASE_URL"] = f"{server}/{DB}"
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "baogong.settings")
+    psql(server, f"DROP DATABASE IF EXISTS {DB}")
+    psql(server, f"CREATE DATABASE {DB}")
+    subprocess.run([str(BIN / "baogong"), "migrate", "-v", "0"], check=True, env=os.environ)
+    import django
+
+    django.setup()
+    from baogong.catalog.demo_data import load_catalog_demo
+    from baogong.demo.actions import load_base_data, load_demo_accounts
+
+    load_base_data()
+    load_demo_accounts()
+    load_catalog_demo()
+
+
+def bench_http_issues(clients: int, seconds: int) -> dict[str, float]:
+    from django.contrib.auth import get_user_model
+
+    from baogong.catalog.models import Item
+    from baogong.core.audit import SystemActor
+    from baogong.core.models import ApiToken
+    from baogong.inventory.actions import ReceiptLineInput, receive_stock
+    from baogong.orgs.models import Site
+
+    actor = SystemActor("bench")
+    receive_stock(
+        Site.objects.get(code="WH-TXQ"),
+        [
+            ReceiptLineInput(
+                item=Item.objects.get(code="WATER-550"), batch="HOT", qty=10_000_000, unit_cost=Decimal("24")
+            )
+        ],
+        actor=actor,
+    )
+    raw = ApiToken.generate()
+    ApiToken.objects.create(
+        user=get_user_model().objects.get(username="warehouse"), prefix=raw[:8], digest=ApiToken.digest_of(raw)
+    )
+    recipients = list(Site.objects.exclude(kind="warehouse").values_list("code", flat=True)[:10])
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "baogong.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "4",
+            "-k",
+            "gthread",
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        env=os.environ,
+        start_new_session=True,
+    )
+    try:
+        for _ in range(100):
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.3)
+        latencies: list[float] = []
+        counts = {"ok": 0, "other": 0}
+        lock = threading.Lock()
+        stop_at = [0.0]
+        barrier = threading.Barrier(clients + 1)
+
+        def client(n: int) -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            rnd = random.Random(n)
+            headers = {"Authorization": f"Bearer {raw}", "Content-Type": "application/json"}
+            barrier.wait()
+            while time.perf_counter() < stop_at[0]:
+                body = json.dumps(
+                    {
+                        "warehouse": "WH-TXQ",
+                        "recipient": rnd.choice(recipients),
+                        "lines": [{"item": "WATER-550", "qty": 1}],
+                    }
+                )
+                t0 = time.perf_counter()
+                conn.request("POST", "/api/v1/inventory/issues/", body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                took = time.perf_counter() - t0
+                with lock:
+                    latencies.append(took)
+                    counts["ok" if response.status == 201 else "other"] += 1
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+        for t in threads:
+            t.start()
+        stop_at[0] = time.perf_counter() + seconds
+        start = time.perf_counter()
+        barrier.wait()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - start
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    return {
+        "issues_per_s": counts["ok"] / elapsed,
+        "ok": counts["ok"],
+        "other": counts["other"],
+        "p50_ms": percentile(latencies, 50) * 1000 if latencies else 0,
+        "p95_ms": percentile(latencies, 95) * 1000 if latencies else 0,
+    }
+
+
+def bench_receipt(lines: int) -> dict[str, float]:
+    from baogong.catalog import actions as catalog_actions
+    from baogong.core.audit import SystemActor
+    from baogong.inventory.actions import ReceiptLineInput, receive_stock
+    from baogong.orgs.models import Site
+
+    actor = SystemActor("bench")
+    items = [
+        catalog_actions.create_item({"code": f"RB-{i:03d}", "name": f"收货测试{i}", "unit": "箱"}, actor=actor)
+        for i in range(100)
+    ]
+    rows = [
+        ReceiptLineInput(item=items[i % 100], batch=f"R-{i:05d}", qty=1 + i % 50, unit_cost=Decimal("3.20"))
+        for i in range(lines)
+    ]
+    t0 = time.perf_counter()
+    receipt = receive_stock(Site.objects.get(code="WH-YY"), rows, actor=actor, reference="BENCH-10K")
+    took = time.perf_counter() - t0
+    assert receipt.lines.count() == lines
+    return {"seconds": took, "lines_per_s": lines / took}
+
+
+def load_ledger(balances: int, moves_per_balance: int) -> dict[str, float]:
+    """Bench-only loader: items, lots, bins, receipt moves and the balances they add up to, in SQL.
+
+    Every balance gets ``moves_per_balance`` receipt moves (supplier → bin) and its on_hand is the
+    sum of them, so the result satisfies ``check-ledger``. Not for production data.
+    """
+    from django.db import connection
+
+    from baogong.core.audit import SystemActor
+    from baogong.inventory.actions import create_location
+    from baogong.inventory.locations import virtual_location
+    from baogong.orgs.models import Site
+
+    actor = SystemActor("bench")
+    sites = [Site.objects.get(code="WH-TXQ"), Site.objects.get(code="WH-YY")]
+    bins = [create_location(s, code=f"BIN-{c}", name=f"BIN-{c}", actor=actor) for s in sites for c in "AB"]
+    supplier = virtual_location("supplier")
+    lots = balances // 2
+    t0 = time.perf_counter()
+    with connection.cursor() as c:
+        c.execute("SELECT id FROM catalog_category WHERE code IN ('EPI-MASK','LIFE-WATER','LIFE-VEG','DRUG','FUEL')")
+        categories = [r[0] for r in c.fetchall()]
+        c.execute(
+            """INSERT INTO catalog_item (code, name, name_en, category_id, unit, pack_qty, pack_unit, pack_size,
+                 weight_kg, volume_m3, specification, standard, regulatory_number, reference_price,
+                 shelf_life_days, storage, is_active, created_at, updated_at)
+               SELECT 'BI-' || lpad(g::text, 4, '0'), '测试物资' || g, '', (%s::bigint[])[1 + g %% %s], '箱', 1, '', '',
+                 1, 0.01, '', '', '', 10, 365, 'normal', true, now(), now()
+               FROM generate_series(1, 1000) g""",
+            [categories, len(categories)],
+        )
+        c.execute(
+            """INSERT INTO inventory_lot (item_id, batch, production_date, expiry, supplier_name, supplier_ref,
+                 unit_cost, qc_status, qc_reason, is_suspected_counterfeit, created_at)
+               SELECT i.id, 'L' || g, NULL, current_date + (g %% 400) - 20, '', '', 1 + (g %% 7),
+                 CASE WHEN g %% 50 = 0 THEN 'quarantined' ELSE 'released' END, '', false, now()
+               FROM generate_series(1, %s) g JOIN catalog_item i ON i.code = 'BI-' || lpad((1 + g %% 1000)::text, 4, '0')""",
+            [lots],
+        )
+        c.execute(
+            """INSERT INTO inventory_stockmove (at, item_id, lot_id, from_location_id, to_location_id, qty, unit_cost,
+                 reason, note, document_type, document_id, reference, actor_id, actor_label, reverses_id)
+               SELECT now() - (k || ' minutes')::interval, l.id_item, l.id, %s, b.loc, 1 + ((l.id * 7 + k) %% 20),
+                 l.cost, 'receipt', '', 'bench', NULL, 'BENCH', NULL, 'bench', NULL
+               FROM (SELECT id, item_id AS id_item, unit_cost AS cost FROM inventory_lot WHERE batch LIKE 'L%%') l
+               CROSS JOIN (SELECT unnest(%s::bigint[]) AS loc, generate_series(0, 3) AS n) b
+               CROSS JOIN generate_series(1, %s) k
+               WHERE b.n / 2 = l.id %% 2""",
+            [supplier.pk, [b.pk for b in bins], moves_per_balance],
+        )
+        c.execute(
+            """INSERT INTO inventory_stockbalance (item_id, lot_id, location_id, on_hand, reserved)
+               SELECT item_id, lot_id, to_location_id, sum(qty), 0 FROM inventory_stockmove
+               WHERE document_type = 'bench' GROUP BY item_id, lot_id, to_location_id"""
+        )
+        c.execute("ANALYZE")
+        c.execute("SELECT count(*) FROM inventory_stockmove")
+        n_moves = c.fetchone()[0]
+        c.execute("SELECT count(*) FROM inventory_stockbalance")
+        n_balances = c.fetchone()[0]
+    load = time.perf_counter() - t0
+    from baogong.inventory.queries import ledger_differences
+
+    t0 = time.perf_counter()
+    differences = ledger_differences()
+    check = time.perf_counter() - t0
+    return {
+        "moves": n_moves,
+        "balances": n_balances,
+        "load_s": load,
+        "check_ledger_s": check,
+        "differences": len(differences),
+    }
+
+
+def bench_stock_page(requests: int) -> dict[str, float]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    urls = [
+        "/inventory/",
+        "/inventory/?warehouse=WH-TXQ",
+        "/inventory/?category=EPI",
+        "/inventory/?expiry=30",
+        "/inventory/?qc_status=quarantined",
+        "/inventory/?q=BI-0007",
+        "/inventory/?page=200",
+        "/inventory/?warehouse=WH-YY&category=LIFE&page=3",
+    ]
+    results = {}
+    for username in ("commander", "warehouse"):
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(get_user_model().objects.get(username=username))
+        client.get(urls[0])
+        times = []
+        for n in range(requests):
+            t0 = time.perf_counter()
+            response = client.get(urls[n % len(urls)])
+            times.append(time.perf_counter() - t0)
+            assert response.status_code == 200
+        results[username] = {"p50_ms": percentile(times, 50) * 1000, "p95_ms": percentile(times, 95) * 1000}
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--receipt-lines", type=int, default=10_000)
+    parser.add_argument("--balances", type=int, default=100_000)
+    parser.add_argument("--moves-per-balance", type=int, default=10)
+    parser.add_argument("--page-requests", type=int, default=80)
+    args = parser.parse_args()
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} cores, load average {load:.1f} at start")
+    tps = pgbench(args.server, args.clients, args.seconds)
+    print(f"pgbench TPC-B (scale 10, {args.clients} clients, {args.seconds} s): {tps:.0f} tps")
+    setup_django(args.server)
+    http_result = bench_http_issues(args.clients, args.seconds)
+    print(
+        f"HTTP issues ({args.clients} clients, one hot balance): {http_result['issues_per_s']:.1f} issues/s "
+        f"({http_result['ok']} ok, {http_result['other']} other), p50 {http_result['p50_ms']:.0f} ms, "
+        f"p95 {http_result['p95_ms']:.0f} ms = {100 * http_result['issues_per_s'] / tps:.1f}% of pgbench tps"
+    )
+    receipt = bench_receipt(args.receipt_lines)
+    print(f"receipt of {args.receipt_lines} lines: {receipt['seconds']:.2f} s = {receipt['lines_per_s']:.0f} lines/s")
+    ledger = load_ledger(args.balances, args.moves_per_balance)
+    print(
+        f"ledger: {ledger['moves']} moves, {ledger['balances']} balances loaded in {ledger['load_s']:.1f} s; "
+        f"check-ledger {ledger['check_ledger_s']:.1f} s, {ledger['differences']} differences"
+    )
+    page = bench_stock_page(args.page_requests)
+    for username, figures in page.items():
+        print(f"stock-on-hand page as {username}: p50 {figures['p50_ms']:.0f} ms, p95 {figures['p95_ms']:.0f} ms")
+    print(f"load average {os.getloadavg()[0]:.1f} at end")
+    from django.db import connections
+
+    connections.close_all()
+    psql(args.server, f"DROP DATABASE IF EXISTS {DB}")
+
+
+if __name__ == "__main__":
+    main()
