@@ -31,7 +31,7 @@ def main() -> None:
         import psycopg
 
         base, _sep, _db = url.rpartition("/")
-        with psycopg.connect(url, autocommit=True) as conn:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
             conn.execute("DROP DATABASE IF EXISTS baogong_bench_distribution")
             conn.execute("CREATE DATABASE baogong_bench_distribution")
         os.environ["DATABASE_URL"] = f"{base}/baogong_bench_distribution"
