@@ -116,6 +116,7 @@ def load_pharmacy_demo(*, units: int = 30) -> dict[str, int]:
         FeeSchedule.objects.create(
             valid_from=dt.date(2022, 1, 1), delivery_fee=Decimal("5.00"), packaging_fee=Decimal("1.00")
         )
+    catalog_actions.ensure_categories(actor=SYSTEM)
     category = Category.objects.get(code="DRUG")
     drugs = [_drug(row, category) for row in DRUGS]
     received = 0

@@ -1,0 +1,94 @@
+"""On PostgreSQL: residents racing for the last units never oversell; an order is approved (and
+picked) once however many pharmacists press the button together."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import connection, connections
+
+from baogong.catalog import actions as catalog_actions
+from baogong.inventory.choices import MoveReason
+from baogong.inventory.models import StockMove
+from baogong.inventory.queries import available
+from baogong.orgs.models import Site
+from baogong.pharmacy import actions
+from baogong.pharmacy.errors import OrderStateInvalid, OutOfStock
+from baogong.pharmacy.models import Order
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+THREADS = 8
+
+
+@pytest.fixture(autouse=True)
+def categories(base, system):
+    """A transactional test empties the tables afterwards, data-migration rows included."""
+    catalog_actions.ensure_categories(actor=system)
+
+
+def run_threads(n: int, body: Callable[[int], None]) -> list[BaseException]:
+    barrier = threading.Barrier(n)
+    errors: list[BaseException] = []
+
+    def target(i: int) -> None:
+        try:
+            barrier.wait()
+            body(i)
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted on
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
+def test_residents_racing_for_the_last_units_never_oversell(make_drug, stock, order_input, system):
+    assert connection.vendor == "postgresql"
+    drug = make_drug("连花清瘟胶囊")
+    for code in ("PH-01", "PH-02"):
+        stock(code, drug, 5)
+    refused = []
+
+    def body(i: int) -> None:
+        try:
+            actions.place_order(order_input([(drug, 2)]), actor=system)
+        except OutOfStock:
+            refused.append(i)
+
+    assert run_threads(THREADS, body) == []
+    # 10 units at two pharmacies: at most four orders of 2 fit; every order holds exactly its units
+    orders = Order.objects.count()
+    assert orders <= 4 and orders + len(refused) == THREADS
+    sites = [Site.objects.get(code=c).pk for c in ("PH-01", "PH-02")]
+    left = available(sites, [drug.item_id])
+    assert sum(left.values()) == 10 - 2 * orders
+    assert all(0 <= n for n in left.values())
+
+
+def test_simultaneous_approvals_pick_the_order_once(make_drug, stock, order_input, system, user):
+    drug = make_drug("维生素C片")
+    stock("PH-02", drug, 10)
+    order = actions.place_order(order_input([(drug, 3)]), actor=system)[0]
+    pharmacist = user("pharmacist")
+    refused = []
+
+    def body(i: int) -> None:
+        try:
+            actions.approve_order(Order.objects.get(pk=order.pk), actor=pharmacist)
+        except OrderStateInvalid:
+            refused.append(i)
+
+    assert run_threads(THREADS, body) == []
+    assert len(refused) == THREADS - 1
+    picked = StockMove.objects.filter(document_type="pharmacy_order", document_id=order.pk, reason=MoveReason.DISPENSE)
+    assert sum(m.qty for m in picked) == 3
+    assert available([Site.objects.get(code="PH-02").pk], [drug.item_id]) == {
+        (Site.objects.get(code="PH-02").pk, drug.item_id): 7
+    }
