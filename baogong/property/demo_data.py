@@ -105,6 +105,7 @@ LEASES: list[tuple[str, str, str, list[str], str, int, dt.date, dt.date, str | N
 def load_property_demo(*, tenant_username: str = "tenant") -> dict[str, int]:
     """Create the demo premises, tenants and leases once; pay the rent due by 2022-05-31."""
     counts = {"properties": 0, "tenants": 0, "leases": 0}
+    actions.load_default_policies(actor=SYSTEM)
     for code, name, owner, area, address, use, units in PROPERTIES:
         if Property.objects.filter(code=code).exists():
             continue

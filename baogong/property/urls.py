@@ -1,6 +1,6 @@
 from django.urls import path
 
-from baogong.property import views
+import baogong.property.views as views
 
 app_name = "property"
 

@@ -236,3 +236,28 @@ def test_demo_loader_is_idempotent_and_links_the_tenant_user(base, client_for):
     page = tenant.get("/property/portal/").content.decode()
     assert "L-BY-001" in page and "L-BY-002" not in page
     assert Lease.objects.get(code="L-BY-003").role == "sublessor"
+
+
+def test_default_policies_loader_restores_missing_policies(base):
+    from baogong.property.models import Policy
+
+    assert actions.load_default_policies(actor=SYSTEM) == []
+    Policy.objects.filter(code="sh-2022-05").delete()
+    (made,) = actions.load_default_policies(actor=SYSTEM)
+    assert (made.code, made.base_months, made.effective_from, made.effective_to) == (
+        "sh-2022-05",
+        6,
+        D(2022, 5, 29),
+        None,
+    )
+
+
+def test_application_list_query_count_does_not_grow_with_rows(world, client_for, django_assert_max_num_queries):
+    officer = client_for("property")
+    actions.submit_application(world.lease("L-1"), as_of=D(2022, 6, 1), actor=SYSTEM)
+    with django_assert_max_num_queries(30) as few:
+        officer.get("/property/")
+    actions.submit_application(world.lease("L-2", units=("102",)), as_of=D(2022, 6, 1), actor=SYSTEM)
+    actions.submit_application(world.lease("L-3", units=("201",)), as_of=D(2022, 6, 1), actor=SYSTEM)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert officer.get("/property/").status_code == 200

@@ -1,0 +1,67 @@
+"""Row locks keep simultaneous submissions and approvals from doubling relief (PostgreSQL)."""
+
+import datetime as dt
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from baogong.core.errors import DomainError
+from baogong.property import actions
+from baogong.property.models import ReliefApplication, ReliefCredit
+
+from .conftest import SYSTEM, upload_all
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+JUNE = dt.date(2022, 6, 1)
+
+
+@pytest.fixture(autouse=True)
+def policies(db):
+    # transactional tests empty every table afterwards, the seeded policies included
+    actions.load_default_policies(actor=SYSTEM)
+
+
+def run_together(n, work):
+    barrier = threading.Barrier(n)
+    results = []
+
+    def target():
+        try:
+            barrier.wait()
+            results.append(("ok", work()))
+        except DomainError as exc:
+            results.append(("refused", exc.code))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=target) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_simultaneous_submissions_make_one_application(world):
+    lease = world.lease()
+    results = run_together(4, lambda: actions.submit_application(lease, as_of=JUNE, actor=SYSTEM).pk)
+    assert sorted(r[0] for r in results) == ["ok", "refused", "refused", "refused"]
+    assert {r[1] for r in results if r[0] == "refused"} == {"application_exists"}
+    assert ReliefApplication.objects.filter(lease=lease).count() == 1
+
+
+def test_simultaneous_approvals_give_relief_once(world, user):
+    officer = user("property")
+    application = actions.submit_application(world.lease(), as_of=JUNE, actor=SYSTEM)
+    upload_all(application)
+    actions.handle_application(application, actor=officer)
+    actions.check_application(application, actor=officer)
+    results = run_together(3, lambda: actions.approve_application(application, on=JUNE, actor=officer).status)
+    assert sorted(results) == [
+        ("ok", "approved"),
+        ("refused", "application_wrong_state"),
+        ("refused", "application_wrong_state"),
+    ]
+    assert list(ReliefCredit.objects.values_list("amount", flat=True)) == [Decimal("60000.00")]
