@@ -48,7 +48,7 @@ test-sqlite: install
 test-postgres: install
 	@$(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_TEST_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" \
 		|| { echo "PostgreSQL is not reachable at $(PG_TEST_URL) (start it, or see README)"; exit 1; }
-	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -p no:cacheprovider -q -m "not e2e and not fuzz"
+	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -p no:cacheprovider -q -m "not e2e and not fuzz and not slow"
 
 e2e: install
 	DATABASE_URL= $(BIN)/pytest -p no:cacheprovider -q -m e2e

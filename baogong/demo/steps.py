@@ -1,0 +1,632 @@
+"""What happens on each day of the Baoshan 2022 replay. Every change is an app's action."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from baogong.core.errors import DomainError
+from baogong.demo.scenario import CARE_SITES, CASE_ITEMS, HOSPITALS, SHANGHAI, START
+
+if TYPE_CHECKING:
+    from baogong.demo.scenario import Scenario
+
+PDF = b"%PDF-1.4\n% scenario document\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+WAREHOUSE = "WH-TXQ"
+# (name, USCC, categories, device licence) — the USCCs carry valid GB 32100 check characters.
+SUPPLIERS = [
+    ("上海宝康防护用品有限公司", ["protective", "ivd", "disinfectant"], "沪宝药监械经营许20200101号"),
+    ("江苏恒安医疗器械有限公司", ["protective", "ivd", "disinfectant"], "苏锡药监械经营许20190233号"),
+    ("上海鑫诚医疗用品有限公司", ["protective", "ivd", "disinfectant"], "沪宝药监械经营许20220410号"),
+]
+COUNTERFEIT_SUPPLIER = "上海鑫诚医疗用品有限公司"
+GENUINE_AG = "国械注准20203400830"
+FAKE_AG = "沪宝械备20200123"
+
+
+def _uscc(serial: int) -> str:
+    from baogong.core.identifiers import uscc_check_char
+
+    body = f"91310113MA1K{serial:05d}"
+    return body + uscc_check_char(body)
+
+
+# --- preparation -----------------------------------------------------------------------------
+def prepare(s: Scenario) -> None:
+    from baogong.catalog.demo_data import load_catalog_demo
+    from baogong.demo.actions import load_base_data, load_demo_accounts
+
+    load_base_data()
+    load_demo_accounts()
+    load_catalog_demo()
+    _case_items(s)
+    _suppliers(s)
+    _missions(s)
+    _people(s)
+    _pharmacy(s)
+    _property(s)
+
+
+def _case_items(s: Scenario) -> None:
+    from baogong.catalog import actions
+    from baogong.catalog.models import Category, Item
+
+    categories = {c.code: c for c in Category.objects.all()}
+    for code, name, category, unit, pack_qty, pack_unit, price, kg, m3, _weight in CASE_ITEMS:
+        if Item.objects.filter(code=code).exists():
+            continue
+        actions.create_item(
+            {
+                "code": code,
+                "name": name,
+                "category": categories[category],
+                "unit": unit,
+                "pack_qty": pack_qty,
+                "pack_unit": pack_unit,
+                "weight_kg": Decimal(kg),
+                "volume_m3": Decimal(m3),
+                "reference_price": Decimal(price),
+                "shelf_life_days": 730,
+                "regulatory_number": GENUINE_AG if code == "SC-AG-CASE" else "",
+            },
+            actor=s.system,
+            price_source="2022年4月保供采购参考价",
+        )
+
+
+def _suppliers(s: Scenario) -> None:
+    from baogong.orgs.models import Organisation
+    from baogong.procurement import actions
+    from baogong.procurement.models import Supplier
+
+    officer, commander = s.user("procurement"), s.user("commander")
+    for n, (name, categories, device_licence) in enumerate(SUPPLIERS, start=1):
+        if Supplier.objects.filter(name=name).exists():
+            continue
+        uscc = _uscc(n)
+        supplier = actions.register_supplier(
+            {
+                "organisation": Organisation.objects.get(code="BYJT"),
+                "name": name,
+                "uscc": uscc,
+                "legal_representative": "王建国",
+                "contact_name": "李敏",
+                "contact_phone": "13900000000",
+                "categories": categories,
+            },
+            actor=officer,
+        )
+        for kind, number in (("business", uscc), ("device_business", device_licence)):
+            actions.add_licence(
+                supplier,
+                {
+                    "kind": kind,
+                    "number": number,
+                    "scope": "",
+                    "issued_on": dt.date(2020, 1, 1),
+                    "expires_on": None if kind == "business" else dt.date(2025, 12, 31),
+                },
+                document=ContentFile(PDF, name=f"{kind}.pdf"),
+                actor=officer,
+            )
+        actions.approve_supplier(supplier, reason="资质审核通过", actor=commander)
+
+
+def _missions(s: Scenario) -> None:
+    from baogong.finance import actions
+    from baogong.finance.models import Mission
+    from baogong.orgs.models import Organisation
+
+    if Mission.objects.filter(code__startswith="M-FH-").exists():
+        return
+    funder = Organisation.objects.get(code="BSZF-WJW")
+    owner = Organisation.objects.get(code="BYJT")
+    for code, name, budget in (
+        ("FH-FCL", "富长路方舱医院运行保障", "16000000"),
+        ("FH-MPL", "湄浦路方舱医院运行保障", "16000000"),
+    ):
+        actions.create_mission(
+            {
+                "code": f"M-{code}",
+                "name": name,
+                "kind": "field_hospital",
+                "organisation": owner,
+                "funder": funder,
+                "budget": Decimal(budget),
+                "starts_on": START,
+                "ends_on": dt.date(2022, 5, 31),
+            },
+            recipients=[s.site(code)],
+            actor=s.user("commander"),
+        )
+
+
+def _people(s: Scenario) -> None:
+    from baogong.people.demo_data import load_people_demo
+
+    load_people_demo()
+
+
+def _pharmacy(s: Scenario) -> None:
+    from baogong.pharmacy.demo_data import load_pharmacy_demo
+
+    load_pharmacy_demo(units=400)
+
+
+def _property(s: Scenario) -> None:
+    from baogong.property.demo_data import load_property_demo
+
+    load_property_demo()
+
+
+# --- each day ----------------------------------------------------------------------------------
+def replay_day(s: Scenario, day: dt.date, index: int) -> None:
+    with s.at(day, 7):
+        _health(s, day, index)
+    with s.at(day, 8):
+        _procure(s, day, index)
+    with s.at(day, 10):
+        _requests(s, day, index)
+    with s.at(day, 13):
+        _allocate_and_ship(s, day, index)
+    with s.at(day, 16):
+        _deliver(s, day, index)
+    with s.at(day, 18):
+        _pharmacy_orders(s, day, index)
+        _costs(s, day, index)
+        _posts(s, day, index)
+        _relief(s, day, index)
+
+
+# Demand per recipient per day, in cases, before shortage (bureaus and towns get the bulk).
+def _demand(s: Scenario, code: str) -> list[tuple[str, int]]:
+    weights = [row[9] for row in CASE_ITEMS]
+    lines = []
+    picks = s.rng.sample(range(len(CASE_ITEMS)), k=3)
+    base = 120 if code.startswith(("SO-", "GB-")) else 50
+    for i in picks:
+        lines.append((CASE_ITEMS[i][0], max(1, int(base * weights[i] / 15 * s.rng.uniform(0.6, 1.4)))))
+    return lines
+
+
+def _requests(s: Scenario, day: dt.date, index: int) -> None:
+    from baogong.catalog.models import Item
+    from baogong.distribution import actions
+    from baogong.orgs.models import Site
+
+    items = {i.code: i for i in Item.objects.filter(code__startswith="SC-")}
+    offices = list(Site.objects.filter(kind__in=["street_office", "government_bureau"]).order_by("code"))
+    # Streets/towns and bureaus ask every third day (a third of them each day), hospitals every
+    # other day, care sites weekly.
+    todays = [o for n, o in enumerate(offices) if (n + index) % 3 == 0]
+    todays += [s.site(c) for c in HOSPITALS if index % 2 == 0] + [s.site(c) for c in CARE_SITES if index % 7 == 0]
+    commander = s.user("commander")
+    for recipient in todays:
+        lines = [
+            actions.LineInput(item=items[code], qty=qty, needed_by=day + dt.timedelta(days=1))
+            for code, qty in _demand(s, recipient.code)
+        ]
+        request = actions.file_request(recipient, lines, actor=commander, submit=True, note="每日防疫物资需求")
+        actions.approve_request(request, actor=commander)
+        s.outcome.requests += 1
+
+
+def _procure(s: Scenario, day: dt.date, index: int) -> None:
+    """Buy every other day, roughly 90% of demand: supply stays short and allocation rations it."""
+    from baogong.catalog.models import Item
+    from baogong.procurement import actions
+    from baogong.procurement.models import Supplier
+
+    if index % 3:
+        return
+    # The district programme was bought by the command centre for the 泰兴桥 warehouse (储运公司).
+    officer = qc = commander = s.user("commander")
+    warehouse = s.site(WAREHOUSE)
+    suppliers = {sp.name: sp for sp in Supplier.objects.filter(name__in=[n for n, _c, _l in SUPPLIERS])}
+    for n, (code, _name, _cat, _unit, _pq, _pu, price, _kg, _m3, weight) in enumerate(CASE_ITEMS):
+        item = Item.objects.get(code=code)
+        supplier_name = SUPPLIERS[(index // 2 + n) % 2][0]
+        if code == "SC-AG-CASE" and index in (3, 9):
+            supplier_name = COUNTERFEIT_SUPPLIER
+        supplier = suppliers[supplier_name]
+        if supplier.status != "approved":
+            supplier = suppliers[SUPPLIERS[0][0]]
+        # three days of the programme's demand, about 10% short
+        qty = int(weight / 15 * (17 * 120 + 2 * 50 * 1.5) * 0.9 * s.rng.uniform(0.85, 1.05)) + 10
+        order = actions.create_order(
+            supplier.organisation,
+            supplier,
+            [
+                actions.OrderLineInput(
+                    item=item, qty=qty, unit_price=Decimal(price), delivery_date=day, warehouse=warehouse
+                )
+            ],
+            actor=officer,
+        )
+        order = actions.submit_order(
+            order, actor=officer, emergency=index < 6, emergency_reason="封控初期紧急采购" if index < 6 else ""
+        )
+        while order.status == "pending_approval":
+            order = actions.approve_order(order, actor=commander)
+        line = order.lines.get()
+        batch = f"{code[3:7]}{day:%m%d}{n}"
+        fake = supplier_name == COUNTERFEIT_SUPPLIER and index == 9
+        [receipt] = actions.receive_against_order(
+            order,
+            [
+                actions.ReceiveLineInput(
+                    line=line,
+                    qty=line.qty,
+                    batch=batch,
+                    production_date=day - dt.timedelta(days=15),
+                    expiry=day + dt.timedelta(days=700),
+                )
+            ],
+            actor=officer,
+        )
+        lot = receipt.lot
+        data = actions.InspectionInput(
+            batch=batch,
+            registration_number=FAKE_AG if fake else (GENUINE_AG if code == "SC-AG-CASE" else ""),
+            registrant=supplier_name if fake else ("" if code != "SC-AG-CASE" else "广州万孚生物技术股份有限公司"),
+            production_date=lot.production_date,
+            expiry=lot.expiry,
+            has_inspection_report=True,
+            sample_result="pass",
+        )
+        if fake:
+            actions.inspect_lot(lot, data, decision="reject", reason="一类备案号冒充第三类注册证，注册人不符", actor=qc)
+            earlier = _earlier_lot(supplier, item)
+            if earlier is not None:
+                actions.mark_lot_counterfeit(earlier, reason="同一供应商后续批次为一类备案号，首批疑似假冒", actor=qc)
+                s.outcome.counterfeit_cases += 1
+                s.outcome.notes.append(f"{day}: 假冒抗原 {earlier.batch} 召回 / counterfeit lot recalled")
+        else:
+            actions.inspect_lot(lot, data, decision="release", actor=qc)
+
+
+def _earlier_lot(supplier: Any, item: Any) -> Any:
+    from baogong.inventory.models import Lot
+    from baogong.procurement.actions import lots_from_supplier
+
+    ids = lots_from_supplier(supplier, item.pk)
+    return Lot.objects.filter(pk__in=ids, qc_status="released").order_by("pk").first()
+
+
+def _allocate_and_ship(s: Scenario, day: dt.date, index: int) -> None:
+    from baogong.distribution import actions
+
+    commander = s.user("commander")
+    warehouse = s.site(WAREHOUSE)
+    run = actions.preview_allocation([warehouse], actor=commander)
+    actions.confirm_allocation(run, actor=commander)
+    keeper = s.user("warehouse")  # the 泰兴桥 keeper
+    for n, shipment in enumerate(actions.plan_shipments(actor=commander, warehouses=[warehouse])):
+        try:
+            actions.pick_shipment(shipment, actor=keeper)
+            actions.load_shipment(
+                shipment,
+                actor=s.user("dispatcher"),
+                vehicle_plate=f"沪B{10000 + n % 20:05d}",
+                driver_name=f"司机{n % 20 + 1:02d}",
+                driver_phone="13700000000",
+            )
+            actions.dispatch_shipment(shipment, actor=s.user("dispatcher"))
+        except DomainError as exc:
+            s.outcome.refused_dispatches.append(f"{day} {shipment.recipient.code}: {exc.message}")
+            continue
+        s.outcome.shipments += 1
+
+
+def _deliver(s: Scenario, day: dt.date, index: int) -> None:
+    from baogong.distribution import actions
+    from baogong.distribution.models import Shipment
+
+    for shipment in Shipment.objects.filter(status="in_transit").order_by("pk"):
+        lines = []
+        for line in shipment.lines.order_by("pk"):
+            short = 1 if s.rng.random() < 0.03 and line.qty > 5 else 0
+            lines.append(actions.DeliveryLineInput(line_id=line.pk, received=line.qty - short))
+        actions.record_delivery(
+            shipment,
+            lines,
+            received_by=f"{shipment.recipient.name}收货员",
+            receiver_phone="13600000000",
+            client_token=f"scenario-{shipment.pk}",
+            actor=s.system,
+            reason="到货短少"
+            if any(line.received < ln.qty for line, ln in zip(lines, shipment.lines.order_by("pk"), strict=True))
+            else "",
+        )
+        actions.close_shipment(shipment, actor=s.user("dispatcher"))
+        s.outcome.delivered_units += sum(line.received for line in lines)
+
+
+def _health(s: Scenario, day: dt.date, index: int) -> None:
+    """Outbreaks in the warehouse (day 10), the farm cooperative (day 20) and the elderly home
+    (day 25); each person recovers after a week of negative tests."""
+    from baogong.people import actions
+    from baogong.people.models import Person
+
+    events = {9: WAREHOUSE, 19: "FC-NZ", 24: "EH-TY"}
+    if index in events:
+        site = s.site(events[index])
+        person = Person.objects.filter(home_site=site).order_by("pk").first()
+        if person is not None:
+            actions.record_health_test(
+                person,
+                kind="antigen",
+                result="positive",
+                taken_at=dt.datetime.combine(day, dt.time(7), tzinfo=SHANGHAI),
+                site=site,
+                actor=s.user("health"),
+            )
+            s.outcome.notes.append(f"{day}: {site.name} 抗原阳性 / positive test")
+    for start in events:
+        if start + 1 <= index <= start + 8:
+            site = s.site(events[start])
+            person = Person.objects.filter(home_site=site).order_by("pk").first()
+            if person is not None:
+                try:
+                    actions.record_health_test(
+                        person,
+                        kind="pcr",
+                        result="negative",
+                        taken_at=dt.datetime.combine(day, dt.time(7), tzinfo=SHANGHAI),
+                        site=site,
+                        actor=s.user("health"),
+                    )
+                except DomainError as exc:
+                    s.outcome.notes.append(f"{day}: {exc.message}")
+
+
+def _pharmacy_orders(s: Scenario, day: dt.date, index: int) -> None:
+    from baogong.orgs.models import AdministrativeArea
+    from baogong.pharmacy import actions
+    from baogong.pharmacy.models import Drug
+
+    drugs = list(Drug.objects.exclude(sale_class="rx").filter(online_ban="").order_by("pk")[:6])
+    if not drugs:
+        return
+    areas = list(AdministrativeArea.objects.exclude(level="district").order_by("code"))
+    pharmacist = s.user("pharmacist")
+    for n in range(6):
+        drug = drugs[(index + n) % len(drugs)]
+        area = areas[(index * 7 + n) % len(areas)]
+        try:
+            orders = actions.place_order(
+                actions.OrderInput(
+                    lines=[(drug, 1 + n % 2)],
+                    resident_name=f"居民{index:02d}{n}",
+                    phone=f"135{index:04d}{n:04d}",
+                    area=area,
+                    compound=f"{area.name}小区",
+                    building=str(1 + n),
+                    room=f"{101 + n}",
+                    insurance_card=f"SH{index:04d}{n:04d}",
+                ),
+                actor=s.system,
+            )
+            for order in orders:
+                actions.approve_order(order, actor=pharmacist)
+                s.outcome.pharmacy_orders += 1
+        except DomainError as exc:
+            s.outcome.notes.append(f"{day}: 药店订单 {exc.message}")
+
+
+def _costs(s: Scenario, day: dt.date, index: int) -> None:
+    """Weekly running costs of the two field hospitals: ¥31.1M over the two months."""
+    from baogong.finance import actions
+    from baogong.finance.models import Mission
+
+    if index % 7 != 6:
+        return
+    commander = s.user("commander")
+    categories = [
+        ("labour", "0.35", "医护后勤人员劳务"),
+        ("lodging", "0.30", "餐饮住宿"),
+        ("transport", "0.10", "转运车辆"),
+        ("other", "0.25", "消杀保洁及耗材"),
+    ]
+    weekly = Decimal("31100000") / Decimal(max(1, s.days // 7)) / 2
+    for mission in Mission.objects.filter(code__in=["M-FH-FCL", "M-FH-MPL"]).order_by("code"):
+        for category, share, what in categories:
+            line = actions.add_cost_line(
+                mission,
+                {
+                    "category": category,
+                    "amount": (weekly * Decimal(share)).quantize(Decimal("0.01")),
+                    "invoice_number": f"{mission.code}-{day:%m%d}-{category[:3]}",
+                    "supplier": what,
+                    "incurred_on": day,
+                    "description": f"{what} {day:%m月%d日}当周",
+                },
+                actor=commander,
+            )
+            actions.approve_cost_line(line, actor=commander)
+
+
+def _posts(s: Scenario, day: dt.date, index: int) -> None:
+    """74 news items and WeChat posts (≈22,000 reads) and 32 outside reports over the period."""
+    from baogong.command import actions
+    from baogong.orgs.models import Organisation
+
+    org = Organisation.objects.get(code="BSGX")
+    own = [n for n in range(74) if n * s.days // 74 == index]
+    press = [n for n in range(32) if n * s.days // 32 == index]
+    for n in own:
+        actions.record_post(
+            {
+                "organisation": org,
+                "kind": "own",
+                "channel": "wechat" if n % 3 else "website",
+                "published_on": day,
+                "title": f"《我在“疫”线》第{n + 1}期",
+                "reads": 280 + (n * 37) % 60,
+            },
+            actor=s.user("commander"),
+        )
+    for n in press:
+        actions.record_post(
+            {
+                "organisation": org,
+                "kind": "coverage",
+                "channel": "press",
+                "outlet": "宝山发布",
+                "published_on": day,
+                "title": f"宝山供销社保供一线报道({n + 1})",
+            },
+            actor=s.user("commander"),
+        )
+
+
+RELIEF_FIRST_DAY = 40  # 2022-05-11: relief applications open (the first policy is in force)
+RELIEF_TENANTS = 950
+MARKETS = 10
+
+
+def _id_number(serial: int) -> str:
+    from baogong.core.identifiers import ID_CHECK, ID_WEIGHTS
+
+    body = f"31011319{70 + serial % 30:02d}0{1 + serial % 9}1{serial % 9}{serial % 1000:03d}"[:17]
+    return body + ID_CHECK[sum(int(c) * w for c, w in zip(body, ID_WEIGHTS, strict=True)) % 11]
+
+
+def _markets(s: Scenario) -> list[Any]:
+    from baogong.orgs.models import AdministrativeArea, Organisation
+    from baogong.property import actions
+    from baogong.property.models import Property
+
+    made = list(Property.objects.filter(code__startswith="P-SC-").order_by("code"))
+    if made:
+        return made
+    areas = list(AdministrativeArea.objects.exclude(level="district").order_by("code"))
+    owner = Organisation.objects.get(code="BYJT")
+    per = RELIEF_TENANTS // MARKETS + 1
+    for m in range(MARKETS):
+        area = areas[m % len(areas)]
+        made.append(
+            actions.create_property(
+                {
+                    "code": f"P-SC-{m + 1:02d}",
+                    "name": f"{area.name}供销农贸市场",
+                    "owner": owner,
+                    "area": area,
+                    "address": f"{area.name}供销路{m + 1}号",
+                    "use": "commercial",
+                    "is_state_owned": True,
+                },
+                [
+                    {"code": f"{u + 1:03d}", "floor_area": Decimal("20.00") + u % 30, "use": "commercial"}
+                    for u in range(per)
+                ],
+                actor=s.system,
+            )
+        )
+    return made
+
+
+def _relief(s: Scenario, day: dt.date, index: int) -> None:
+    """Rent relief: ~48 merchants apply each day from 2022-05-11 (the 2022-03 policy, the
+    2022-05 policy from 05-29); the office reviews the previous day's applications in batches
+    (经办 → 审核 → 批准). A merchant in arrears is held until cured."""
+    from baogong.property import actions
+    from baogong.property.models import ReliefApplication, Tenant
+
+    first = min(RELIEF_FIRST_DAY, max(0, s.days - 3))
+    if index < first:
+        return
+    officer = s.user("property")
+    markets = _markets(s)
+    tenants = RELIEF_TENANTS * min(s.days, 60) // 60
+    per_day = tenants // max(1, s.days - first) + 1
+    start = (index - first) * per_day
+    industries = ["零售业", "餐饮业", "住宿业", "租赁和商务服务业", "其他未列明行业"]
+    for n in range(start, min(start + per_day, tenants)):
+        code = f"T-SC-{n + 1:04d}"
+        if Tenant.objects.filter(code=code).exists():
+            continue
+        market = markets[n % MARKETS]
+        unit = market.units.order_by("code")[n // MARKETS]
+        individual = n % 3 != 0
+        tenant = actions.create_tenant(
+            {
+                "organisation": market.owner,
+                "code": code,
+                "kind": "individual_business" if individual else "enterprise",
+                "name": f"{market.name}{n + 1}号商户" if individual else f"上海宝山{n + 1}号商贸有限公司",
+                "industry": industries[n % len(industries)],
+                "employees": None if individual else 5 + n % 20,
+                "revenue_wan": None if individual else Decimal(80 + n % 200),
+                "assets_wan": None if individual else Decimal(50 + n % 150),
+                "operator_name": f"商户{n + 1}" if individual else "",
+                "operator_id_number": _id_number(n) if individual else "",
+                "uscc": "" if individual else _uscc(1000 + n),
+                "contact_name": f"商户{n + 1}",
+                "contact_phone": f"1380{n:07d}",
+            },
+            actor=officer,
+        )
+        rent = Decimal(1500 + (n * 37) % 3000)
+        lease = actions.create_lease(
+            {
+                "code": f"L-SC-{n + 1:04d}",
+                "organisation": market.owner,
+                "tenant": tenant,
+                "rent": rent * 3,
+                "period_months": 3,
+                "start": dt.date(2021, 1 + n % 12, 1),
+                "end": dt.date(2023, 12, 31),
+                "deposit": rent,
+            },
+            units=[unit],
+            actor=officer,
+        )
+        application = actions.submit_application(lease, as_of=day, actor=officer)
+        for kind in _required(application):
+            upload = SimpleUploadedFile(f"{kind}.pdf", PDF, content_type="application/pdf")
+            actions.upload_document(application, kind, upload, actor=officer)
+    submitted = ReliefApplication.objects.filter(status="submitted", submitted_on__lt=day)
+    actions.batch_review(list(submitted), "handle", actor=officer)
+    handled = ReliefApplication.objects.filter(status="handled")
+    actions.batch_review(list(handled), "check", actor=s.user("commander"))
+    checked = ReliefApplication.objects.filter(status="checked")
+    result = actions.batch_review(list(checked), "approve", actor=s.user("commander"))
+    s.outcome.relief_approved += len(result.done)
+
+
+def _required(application: Any) -> list[str]:
+    from baogong.property.queries import required_documents
+
+    return required_documents(application)
+
+
+def finish(s: Scenario) -> None:
+    """Close the books: review what is left, top up relief granted under the first policy to the
+    second's six months, and claim the field-hospital costs from the funder."""
+    from baogong.finance import actions as finance
+    from baogong.finance.models import Mission
+    from baogong.property import actions as property_actions
+    from baogong.property.models import Policy, ReliefApplication
+
+    officer, commander = s.user("property"), s.user("commander")
+    for step, status, actor in (
+        ("handle", "submitted", officer),
+        ("check", "handled", commander),
+        ("approve", "checked", commander),
+    ):
+        result = property_actions.batch_review(list(ReliefApplication.objects.filter(status=status)), step, actor=actor)
+        if step == "approve":
+            s.outcome.relief_approved += len(result.done)
+    later = Policy.objects.filter(code="sh-2022-05").first()
+    if later is not None and s.days >= 59:
+        property_actions.top_up_relief(later, actor=commander)
+    for mission in Mission.objects.filter(code__in=["M-FH-FCL", "M-FH-MPL"]).order_by("code"):
+        lines = list(mission.cost_lines.filter(status="approved", claim__isnull=True))
+        if lines:
+            claim = finance.create_claim(mission, lines, actor=commander)
+            finance.submit_claim(claim, on=s.today(), actor=commander)
