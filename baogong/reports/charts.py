@@ -69,7 +69,7 @@ def deliveries_per_day(user: Any, today: dt.date) -> Chart:
             {"name": "价值", "values": [rows.get(d, {}).get("value", Decimal(0)) for d in days]},
             {"name": "件数", "values": [rows.get(d, {}).get("items", 0) for d in days]},
         ],
-        "links": [link("distribution:shipment_list", status="delivered", **{"from": d, "to": d}) for d in days],
+        "links": [link("distribution:delivered_value", **{"from": d, "to": d}) for d in days],
     }
 
 
@@ -144,11 +144,11 @@ def stock_by_category(user: Any, today: dt.date) -> Chart:
             {"name": "在库数量", "values": [r["qty"] for r in rows]},
             {"name": "可供天数", "values": [cover(r) for r in rows]},
         ],
-        "links": [link("inventory:balance_list", category=r["key"]) for r in rows],
+        "links": [link("inventory:stock_list", category=r["key"]) for r in rows],
     }
 
 
-@chart("people_on_duty", "今日在岗人员（按企业）", "people.view_deployment")
+@chart("people_on_duty", "今日在岗人员（按企业）", "people.view_person")
 def people_on_duty(user: Any, today: dt.date) -> Chart:
     queries = source("baogong.people.queries", "on_duty_by_enterprise")
     rows = queries.on_duty_by_enterprise(user, today)
@@ -215,7 +215,7 @@ def tests_per_day(user: Any, today: dt.date) -> Chart:
             {"name": "检测", "values": [tests.get(d, 0) for d in days]},
             {"name": "阳性", "values": [positives.get(d, 0) for d in days]},
         ],
-        "links": [link("people:test_list", **{"from": d, "to": d}) for d in days],
+        "links": [link("people:dashboard", **{"from": d, "to": d}) for d in days],
     }
 
 

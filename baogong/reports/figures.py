@@ -158,12 +158,7 @@ def delivered_items_bureaus_towns(user: Any, period: Period) -> Figure:
         items,
         "件",
         f"为各委办局和街镇提供防疫物资{num(items)}件",
-        link(
-            "distribution:shipment_list",
-            status="delivered",
-            recipient_kind=",".join(BUREAUS_AND_TOWNS),
-            **{"from": period.start, "to": period.end},
-        ),
+        link("distribution:delivered_value", **{"from": period.start, "to": period.end}),
         "distribution.queries.delivered_totals(from, to, recipient_kinds=[government_bureau, street_office])['items']: "
         "shipment lines delivered or closed in the period, sum of received quantity",
     )
@@ -179,12 +174,7 @@ def delivered_value_bureaus_towns(user: Any, period: Period) -> Figure:
         value,
         "元",
         f"价值{num(value)}元",
-        link(
-            "distribution:shipment_list",
-            status="delivered",
-            recipient_kind=",".join(BUREAUS_AND_TOWNS),
-            **{"from": period.start, "to": period.end},
-        ),
+        link("distribution:delivered_value", **{"from": period.start, "to": period.end}),
         "distribution.queries.delivered_totals(from, to, recipient_kinds=[government_bureau, street_office])['value']: "
         "sum of received quantity × unit cost, rounded to the fen",
     )
@@ -201,7 +191,7 @@ def delivered_value_all(user: Any, period: Period) -> Figure:
         value,
         "元",
         f"全部送达物资{num(int(totals['items']))}件、价值{num(value)}元",
-        link("distribution:shipment_list", status="delivered", **{"from": period.start, "to": period.end}),
+        link("distribution:delivered_value", **{"from": period.start, "to": period.end}),
         "distribution.queries.delivered_totals(from, to)['value']: every recipient kind",
     )
 
@@ -317,7 +307,7 @@ def health_tests(user: Any, period: Period) -> Figure:
         count,
         "人次",
         f"保供人员核酸和抗原检测{num(count)}人次",
-        link("people:test_list", **{"from": period.start, "to": period.end}),
+        link("people:dashboard", **{"from": period.start, "to": period.end}),
         "people.queries.tests_for(user) taken in the period (local days), count",
     )
 
@@ -333,8 +323,26 @@ def health_positives(user: Any, period: Period) -> Figure:
         count,
         "人次",
         f"其中阳性{num(count)}人次",
-        link("people:test_list", result="positive", **{"from": period.start, "to": period.end}),
+        link("people:dashboard", **{"from": period.start, "to": period.end}),
         "people.queries.tests_for(user) taken in the period with result positive, count",
+    )
+
+
+@figure("incidents_opened", "people", "people.view_person")
+def incidents_opened(user: Any, period: Period) -> Figure:
+    queries = source("baogong.people.queries", "incidents_for", "day_bounds")
+    start, _ = queries.day_bounds(period.start)
+    _, end = queries.day_bounds(period.end)
+    count = queries.incidents_for(user).filter(opened_at__gte=start, opened_at__lt=end).count()
+    return Figure(
+        "incidents_opened",
+        "people",
+        "新发疫情事件",
+        count,
+        "起",
+        f"处置新发疫情事件{num(count)}起",
+        link("people:incident_list"),
+        "people.queries.incidents_for(user) opened in the period (local days), count",
     )
 
 
@@ -344,7 +352,7 @@ def _headcounts(user: Any, period: Period) -> dict[str, Any]:
     return counts
 
 
-@figure("people_on_duty", "people", "people.view_deployment")
+@figure("people_on_duty", "people", "people.view_person")
 def people_on_duty(user: Any, period: Period) -> Figure:
     count = _headcounts(user, period)["on_duty"]
     return Figure(
@@ -360,7 +368,7 @@ def people_on_duty(user: Any, period: Period) -> Figure:
     )
 
 
-@figure("volunteer_person_times", "people", "people.view_deployment")
+@figure("volunteer_person_times", "people", "people.view_person")
 def volunteer_person_times(user: Any, period: Period) -> Figure:
     counts = _headcounts(user, period)
     times = counts["volunteer_team"].person_times
@@ -472,18 +480,17 @@ def venue_compliance_rate(user: Any, period: Period) -> Figure:
 
 
 # --------------------------------------------------------------------------- sites
-@figure("sites_restricted", "sites", "orgs.view_site")
-def sites_restricted(user: Any, period: Period) -> Figure:
+@figure("sites_locked_down", "sites", "orgs.view_site")
+def sites_locked_down(user: Any, period: Period) -> Figure:
     queries = source("baogong.orgs.queries", "site_counts")
-    counts = queries.site_counts(user)["by_status"]
-    value = int(counts.get("under_control", 0)) + int(counts.get("locked_down", 0)) + int(counts.get("closed", 0))
+    value = int(queries.site_counts(user)["by_status"].get("locked_down", 0))
     return Figure(
-        "sites_restricted",
+        "sites_locked_down",
         "sites",
-        "管控、封控或关闭的场所（当前）",
+        "封控场所（当前）",
         value,
         "处",
-        f"目前管控、封控或关闭的场所{num(value)}处",
+        f"目前封控场所{num(value)}处",
         link("orgs:site_list", status="locked_down"),
-        "orgs.queries.site_counts(user)['by_status']: under_control + locked_down + closed (current status)",
+        "orgs.queries.site_counts(user)['by_status']['locked_down']: sites whose current status is locked down",
     )

@@ -43,8 +43,8 @@ def independent(key: str, start: dt.date, end: dt.date):
     if key == "venue_compliance_rate":
         agg = inspections.aggregate(c=Sum("items_compliant"), n=Sum("items_checked"))
         return (Decimal(agg["c"]) * 100 / agg["n"]).quantize(Decimal("0.1"))
-    if key == "sites_restricted":
-        return Site.objects.filter(status__in=["under_control", "locked_down", "closed"]).count()
+    if key == "sites_locked_down":
+        return Site.objects.filter(status="locked_down").count()
     if key == "relief_approved":
         from baogong.property.models import ReliefApplication
 
@@ -69,6 +69,11 @@ def independent(key: str, start: dt.date, end: dt.date):
             return int(qs.aggregate(t=Sum("received_qty"))["t"] or 0)
         value = qs.aggregate(t=Sum(F("received_qty") * F("unit_cost")))["t"] or 0
         return Decimal(value).quantize(Decimal("0.01"))
+    if key == "incidents_opened":
+        from baogong.people.models import Incident
+        from baogong.people.queries import day_bounds
+
+        return Incident.objects.filter(opened_at__gte=day_bounds(start)[0], opened_at__lt=day_bounds(end)[1]).count()
     if key == "pharmacy_orders_served":
         from baogong.pharmacy.models import Order
 
@@ -90,7 +95,7 @@ def test_every_summary_figure_equals_its_independent_query(records, user):
     # then
     keys = {f.key for f in figures}
     assert {"field_hospital_costs", "mission_costs", "posts_published", "post_reads", "media_coverage"} <= keys
-    assert {"venue_inspections", "venue_compliance_rate", "sites_restricted"} <= keys
+    assert {"venue_inspections", "venue_compliance_rate", "sites_locked_down"} <= keys
     for f in figures:
         assert f.value == independent(f.key, FROM, TO), f.key
         assert f.query
@@ -99,7 +104,7 @@ def test_every_summary_figure_equals_its_independent_query(records, user):
     assert values["mission_costs"] == Decimal("1604321.74")
     assert (values["posts_published"], values["post_reads"], values["media_coverage"]) == (3, 22100, 2)
     assert (values["venue_inspections"], values["venue_compliance_rate"]) == (2, Decimal("92.9"))
-    assert values["sites_restricted"] == 1
+    assert values["sites_locked_down"] == 1
 
 
 def test_figures_whose_source_has_not_landed_do_not_appear(records, user, monkeypatch):
@@ -127,6 +132,8 @@ def test_each_figure_links_to_the_records_behind_it(records, client_for, user):
     posts = client.get(figures["post_reads"].link)
     assert posts.context["totals"]["reads"] == figures["post_reads"].value
     assert posts.context["totals"]["count"] == figures["posts_published"].value
+    sites = client.get(figures["sites_locked_down"].link)
+    assert sites.context["page"].paginator.count == figures["sites_locked_down"].value
     coverage = client.get(figures["media_coverage"].link)
     assert coverage.context["totals"]["count"] == figures["media_coverage"].value
 
