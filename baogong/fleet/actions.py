@@ -228,6 +228,7 @@ class StopInput:
     demand_cases: int = 0
     service_minutes: int = 10
     reference: str = ""
+    shipment: Any = None  # a distribution.Shipment: its goods are loaded at its warehouse
 
 
 def create_plan(
@@ -257,6 +258,13 @@ def create_plan(
             )
     if not stops:
         errors["stops"] = [_("Add at least one delivery.")]
+    depots = {v.home_depot_id for v in vehicles}
+    for s in stops:
+        if s.shipment is not None and s.shipment.warehouse_id not in depots:
+            errors.setdefault("stops", []).append(
+                _("Shipment %(number)s leaves from %(site)s; no chosen vehicle is based there.")
+                % {"number": s.shipment.number or s.shipment.pk, "site": s.shipment.warehouse.name}
+            )
     for s in stops:
         if s.site.lat is None or s.site.lon is None:
             errors.setdefault("stops", []).append(_("%(site)s has no coordinates.") % {"site": s.site.code})
@@ -288,6 +296,7 @@ def create_plan(
                 demand_litres=s.demand_litres,
                 demand_cases=s.demand_cases,
                 service_minutes=s.service_minutes,
+                shipment=s.shipment,
             )
             for s in stops
         )

@@ -86,6 +86,12 @@ class PlanForm(BootstrapMixin, forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 10}),
         help_text=_("Each chosen recipient gets one delivery of the demand below."),
     )
+    from_shipments = forms.BooleanField(
+        label=_("plan the open shipments"),
+        required=False,
+        initial=True,
+        help_text=_("Shipments planned or picked at the chosen vehicles' depots, one delivery each."),
+    )
     demand_kg = forms.IntegerField(label=_("kg per delivery"), min_value=0, initial=200)
     demand_cases = forms.IntegerField(label=_("cases per delivery"), min_value=0, initial=10)
     service_minutes = forms.IntegerField(label=_("service (min)"), min_value=0, max_value=240, initial=10)

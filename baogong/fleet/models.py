@@ -208,6 +208,14 @@ class RouteStop(models.Model):
     position = models.PositiveIntegerField(_("position"), default=0)
     site = models.ForeignKey(Site, verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="+")
     reference = models.CharField(_("delivery note"), max_length=64, blank=True)
+    shipment = models.ForeignKey(
+        "distribution.Shipment",
+        verbose_name=_("shipment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     demand_kg = models.PositiveIntegerField(_("kg"), default=0)
     demand_litres = models.PositiveIntegerField(_("volume (litres)"), default=0)
     demand_cases = models.PositiveIntegerField(_("cases"), default=0)

@@ -193,6 +193,7 @@ def routing_stop(stop: RouteStop) -> routing.Stop:
         window=window if (start is not None or end is not None) else None,
         service_minutes=stop.service_minutes,
         label=site.name,
+        depot_key=str(stop.shipment.warehouse_id) if stop.shipment_id and stop.shipment else None,
     )
 
 
@@ -215,7 +216,7 @@ def plan_inputs(
     plan: RoutePlan,
 ) -> tuple[routing.PlanOptions, dict[int, routing.Vehicle], dict[int, routing.Stop]]:
     vehicles = {v.pk: routing_vehicle(v, plan) for v in plan.vehicles.select_related("home_depot").order_by("plate")}
-    stops = {s.pk: routing_stop(s) for s in plan.stops.select_related("site").order_by("pk")}
+    stops = {s.pk: routing_stop(s) for s in plan.stops.select_related("site", "shipment").order_by("pk")}
     return plan_options(plan), vehicles, stops
 
 

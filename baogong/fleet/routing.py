@@ -22,7 +22,7 @@ import math
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -141,6 +141,7 @@ class Stop:
     window: tuple[int, int] | None = None  # receiving window in minutes after midnight
     service_minutes: int = 10
     label: str = ""
+    depot_key: str | None = None  # goods loaded at this depot only (a shipment's warehouse)
 
 
 @dataclass(frozen=True)
@@ -292,7 +293,57 @@ def plan_routes(
     options: PlanOptions = PlanOptions(),  # noqa: B008 (frozen dataclass)
     progress: Callable[[int], None] | None = None,
 ) -> PlanResult:
-    """Assign stops to vehicles and order them; stops no vehicle can serve are ``unassigned``."""
+    """Assign stops to vehicles and order them; stops no vehicle can serve are ``unassigned``.
+
+    When stops name the depot their goods are loaded at (``depot_key``), each depot's vehicles are
+    planned separately for its stops (stops without a depot join the nearest depot); the time
+    limit is shared in proportion to the number of stops."""
+    if any(s.depot_key for s in stops):
+        return _plan_by_depot(stops, vehicles, options, progress)
+    return _plan(stops, vehicles, options, progress)
+
+
+def _plan_by_depot(
+    stops: Sequence[Stop],
+    vehicles: Sequence[Vehicle],
+    options: PlanOptions,
+    progress: Callable[[int], None] | None,
+) -> PlanResult:
+    started = time.perf_counter()
+    depots = {v.depot_key: (v.depot_lat, v.depot_lon) for v in vehicles}
+    groups: dict[str, list[Stop]] = {}
+    unassigned: list[str] = []
+    for stop in stops:
+        key = stop.depot_key
+        if key is None and depots:
+            key = min(depots, key=lambda d: haversine_km(stop.lat, stop.lon, *depots[d]))
+        if key not in depots:
+            unassigned.append(stop.key)
+            continue
+        groups.setdefault(str(key), []).append(stop)
+    routes: list[RouteResult] = []
+    total = max(1, sum(len(g) for g in groups.values()))
+    for key, group in groups.items():
+        share = max(1.0, options.seconds * len(group) / total)
+        sub = _plan(group, [v for v in vehicles if v.depot_key == key], replace(options, seconds=share), progress)
+        routes.extend(sub.routes)
+        unassigned.extend(sub.unassigned)
+    order = [v.key for v in vehicles]
+    routes.sort(key=lambda r: order.index(r.vehicle_key))
+    return PlanResult(
+        routes=routes,
+        unassigned=unassigned,
+        km=round(sum(r.km for r in routes), 3),
+        seconds=round(time.perf_counter() - started, 2),
+    )
+
+
+def _plan(
+    stops: Sequence[Stop],
+    vehicles: Sequence[Vehicle],
+    options: PlanOptions,
+    progress: Callable[[int], None] | None,
+) -> PlanResult:
     started = time.perf_counter()
     if not vehicles:
         return PlanResult([], [s.key for s in stops], 0.0, 0.0)

@@ -176,6 +176,11 @@ def plan_create(request: HttpRequest) -> HttpResponse:
             )
             for site in data["recipients"]
         ]
+        if data.get("from_shipments"):
+            from baogong.fleet.shipments import open_shipments, shipment_stop
+
+            depots = sorted({v.home_depot_id for v in data["vehicles"] if v.home_depot_id})
+            stops += [shipment_stop(s, data["service_minutes"]) for s in open_shipments(depots)]
         options = {k: data[k] for k in ("detour_factor", "speed_kmh", "time_limit_s", "shift_start", "shift_minutes")}
         try:
             plan = actions.create_plan(
