@@ -674,8 +674,9 @@ def receive_against_order(
 ) -> list[PurchaseReceipt]:
     """Receive goods against an order into pending lots (they wait for inspection).
 
-    The stock ledger's ``receive_stock`` is its own transaction; everything is checked first,
-    then the goods are booked in, then the order lines are updated under lock.
+    The stock ledger's ``receive_stock`` is its own transaction, so this runs in three: claim the
+    quantities on the locked order lines, book the goods (the claim is given back if that fails),
+    record the receipts against the order.
     """
     current = PurchaseOrder.objects.select_related("supplier").get(pk=order.pk)
     if current.status not in {OrderStatus.APPROVED, OrderStatus.PARTIALLY_RECEIVED}:
@@ -719,11 +720,32 @@ def receive_against_order(
         scope.allows(site_id=w) for w in by_warehouse
     ):
         raise ReceiptInvalid(details={"warehouse": [_("The warehouse is outside your scope.")]})
-    stock_receipts = {}
-    for warehouse_id, entries in sorted(by_warehouse.items()):
-        warehouse = entries[0][1].line.warehouse
-        stock_receipts[warehouse_id] = inventory_actions.receive_stock(
-            warehouse,
+    if len(by_warehouse) > 1:
+        raise ReceiptInvalid(details={"lines": [_("Receive one warehouse's delivery at a time.")]})
+    [entries] = by_warehouse.values()
+    names = {entry.line.pk: entry.line.item.name for _i, entry in entries}
+    # 1. Claim the quantities on the order lines under lock: concurrent receipts cannot over-receive.
+    with transaction.atomic(durable=True):
+        locked = _lock_order(current)
+        if locked.status not in {OrderStatus.APPROVED, OrderStatus.PARTIALLY_RECEIVED}:
+            raise OrderStateInvalid(details={"status": [locked.status]})
+        locked_lines = {line.pk: line for line in locks.order_lines_for_update(sorted(wanted))}
+        for line_id, qty in sorted(wanted.items()):
+            line = locked_lines[line_id]
+            if qty > line.open_qty:
+                raise ReceiptInvalid(
+                    details={
+                        "qty": [
+                            _("Only %(open)d of %(item)s are still open on this order.")
+                            % {"open": line.open_qty, "item": names[line_id]}
+                        ]
+                    }
+                )
+            PurchaseOrderLine.objects.filter(pk=line_id).update(received_qty=F("received_qty") + qty)
+    # 2. Book the goods into the ledger as pending lots (its own transaction); give the claim back on failure.
+    try:
+        stock_receipt = inventory_actions.receive_stock(
+            entries[0][1].line.warehouse,
             [
                 inventory_actions.ReceiptLineInput(
                     item=entry.line.item,
@@ -741,30 +763,33 @@ def receive_against_order(
             supplier_ref=current.supplier.uscc,
             supplier_name=current.supplier.name,
         )
+    except Exception:
+        with transaction.atomic(durable=True):
+            list(locks.order_lines_for_update(sorted(wanted)))
+            for line_id, qty in sorted(wanted.items()):
+                PurchaseOrderLine.objects.filter(pk=line_id).update(received_qty=F("received_qty") - qty)
+        raise
+    # 3. Record what came in against the order.
     now = timezone.now()
     created: list[PurchaseReceipt] = []
     with transaction.atomic(durable=True):
         locked = _lock_order(current)
-        line_ids = sorted({entry.line.pk for entry in lines})
-        locked_lines = {line.pk: line for line in locks.order_lines_for_update(line_ids)}
-        for warehouse_id, entries in sorted(by_warehouse.items()):
-            for _i, entry in entries:
-                line = locked_lines[entry.line.pk]
-                lot = Lot.objects.get(item_id=line.item_id, batch=entry.batch.strip())
-                PurchaseOrderLine.objects.filter(pk=line.pk).update(received_qty=F("received_qty") + entry.qty)
-                created.append(
-                    PurchaseReceipt.objects.create(
-                        order=locked,
-                        line=line,
-                        stock_receipt=stock_receipts[warehouse_id],
-                        lot=lot,
-                        qty=entry.qty,
-                        received_at=now,
-                        received_by=actor if getattr(actor, "is_authenticated", False) else None,
-                        is_on_time=timezone.localtime(now).date() <= line.delivery_date,
-                        delivery_note=delivery_note.strip()[:64],
-                    )
+        for _i, entry in entries:
+            line = entry.line
+            lot = Lot.objects.get(item_id=line.item_id, batch=entry.batch.strip())
+            created.append(
+                PurchaseReceipt.objects.create(
+                    order=locked,
+                    line=line,
+                    stock_receipt=stock_receipt,
+                    lot=lot,
+                    qty=entry.qty,
+                    received_at=now,
+                    received_by=actor if getattr(actor, "is_authenticated", False) else None,
+                    is_on_time=timezone.localtime(now).date() <= line.delivery_date,
+                    delivery_note=delivery_note.strip()[:64],
                 )
+            )
         open_left = any(line.open_qty > 0 for line in PurchaseOrderLine.objects.filter(order=locked))
         status = OrderStatus.PARTIALLY_RECEIVED if open_left else OrderStatus.RECEIVED
         _set_order_status(
