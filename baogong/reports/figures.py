@@ -254,19 +254,24 @@ def pharmacy_orders_served(user: Any, period: Period) -> Figure:
     )
 
 
-@figure("fuel_served", "fleet", "fleet.view_vehicle")
+@figure("fuel_served", "fleet", "fleet.view_fueltank")
 def fuel_served(user: Any, period: Period) -> Figure:
-    queries = source("baogong.fleet.queries", "fuel_served")
-    litres = Decimal(queries.fuel_served(user, period.start, period.end))
+    queries = source("baogong.fleet.queries", "stations_for", "station_day_report")
+    litres = 0
+    for station in queries.stations_for(user):
+        for offset in range(period.days):
+            report = queries.station_day_report(station, period.start + dt.timedelta(days=offset))
+            litres += sum(int(row["green"]) for row in report["tanks"])
     return Figure(
         "fuel_served",
         "fleet",
-        "为保供车辆加油",
+        "为保供车辆加油（绿色通道）",
         litres,
         "升",
-        f"为保供车辆加油{num(litres)}升",
-        link("fleet:vehicle_list"),
-        "fleet.queries.fuel_served(user, from, to)",
+        f"所属加油站开通绿色通道，为保供车辆加油{num(litres)}升",
+        link("fleet:station_list"),
+        "fleet.queries.station_day_report(station, day) for every station of stations_for(user) and every day of "
+        "the period: sum of green-channel litres sold",
     )
 
 

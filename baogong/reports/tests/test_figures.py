@@ -69,6 +69,16 @@ def independent(key: str, start: dt.date, end: dt.date):
             return int(qs.aggregate(t=Sum("received_qty"))["t"] or 0)
         value = qs.aggregate(t=Sum(F("received_qty") * F("unit_cost")))["t"] or 0
         return Decimal(value).quantize(Decimal("0.01"))
+    if key == "fuel_served":
+        from django.utils import timezone
+
+        from baogong.fleet.models import FuelSale
+
+        tz = timezone.get_current_timezone()
+        begin = dt.datetime.combine(start, dt.time(0, 0), tzinfo=tz)
+        finish = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0, 0), tzinfo=tz)
+        qs = FuelSale.objects.filter(green_channel=True, sold_at__gte=begin, sold_at__lt=finish)
+        return int(qs.aggregate(t=Sum("litres"))["t"] or 0)
     if key == "incidents_opened":
         from baogong.people.models import Incident
         from baogong.people.queries import day_bounds
