@@ -469,3 +469,32 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "occupancy_sites": scoped(Site.objects.filter(kind__in=OCCUPANCY_KINDS), request.user).order_by("code"),
     }
     return render(request, "people/dashboard.html", context)
+
+
+@require_perm("people.record_health_test")
+def import_tests(request: HttpRequest) -> HttpResponse:
+    from baogong.people.imports import import_health_tests
+
+    row_errors: list[Any] = []
+    if request.method == "POST" and request.FILES.get("file"):
+        try:
+            saved = import_health_tests(request.FILES["file"], actor=request.user)
+        except DomainError as exc:
+            row_errors = exc.details.get("rows", []) if isinstance(exc.details, dict) else []
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("%(n)d test results imported.") % {"n": len(saved)})
+            return redirect("people:dashboard")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "people/import_tests.html", {"row_errors": row_errors}, status=status)
+
+
+@require_perm("people.record_health_test")
+def tests_template(request: HttpRequest) -> HttpResponse:
+    from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
+    from baogong.people.imports import TEST_COLUMNS
+
+    body = workbook_bytes("tests", TEST_COLUMNS, [[c.example for c in TEST_COLUMNS]])
+    response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="health-tests-template.xlsx"'
+    return response
