@@ -9,6 +9,7 @@ urlpatterns = [
     path("distribution/requests/<int:pk>/", views.request_detail, name="request_detail"),
     path("distribution/requests/<int:pk>/<str:step>/", views.request_step, name="request_step"),
     path("distribution/request-links/", views.request_links, name="request_links"),
+    path("distribution/requests/import/", views.request_import, name="request_import"),
     path("distribution/allocation/", views.allocation_home, name="allocation_home"),
     path("distribution/allocation/<int:pk>/", views.allocation_run, name="allocation_run"),
     path("distribution/shipments/", views.shipment_list, name="shipment_list"),

@@ -430,3 +430,24 @@ def delivered_value(request: HttpRequest) -> HttpResponse:
     }
     context = {"by": by, "totals": totals, "date_from": date_from, "date_to": date_to, "chart": chart}
     return render(request, "distribution/delivered_value.html", context)
+
+
+@require_perm("distribution.import_requests")
+def request_import(request: HttpRequest) -> HttpResponse:
+    """Excel import of requests: all rows or nothing, with a per-row error list."""
+    if request.GET.get("template"):
+        body = workbook_bytes("requests", actions.IMPORT_COLUMNS, [[c.example for c in actions.IMPORT_COLUMNS]])
+        response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = 'attachment; filename="requests-template.xlsx"'
+        return response
+    errors: list[Any] = []
+    if request.method == "POST" and request.FILES.get("file"):
+        try:
+            made = actions.import_requests(request.FILES["file"], actor=request.user)
+        except DomainError as exc:
+            details = exc.details if isinstance(exc.details, dict) else {}
+            errors = details.get("rows") or [{"row": "", "field": "", "message": str(exc.message)}]
+        else:
+            messages.success(request, _("%(n)d requests imported") % {"n": len(made)})
+            return redirect("distribution:request_list")
+    return render(request, "distribution/request_import.html", {"errors": errors}, status=400 if errors else 200)

@@ -1,0 +1,41 @@
+"""The Excel import page: template download, all-or-nothing import with row errors."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook, load_workbook
+
+from baogong.distribution.models import Request
+
+from .conftest import in_days
+
+
+def upload(rows):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["收货单位编码 / Recipient code", "物资编码 / Item code", "数量 / Quantity", "需要日期 / Needed by"])
+    for row in rows:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    buf.name = "requests.xlsx"
+    return buf
+
+
+def test_import_page(client_for, n95, hospital):
+    client = client_for("commander")
+    template = client.get("/distribution/requests/import/?template=1")
+    assert load_workbook(io.BytesIO(template.content)).worksheets[0].cell(1, 1).value.startswith("收货单位编码")
+    bad = client.post(
+        "/distribution/requests/import/", {"file": upload([["FH-FCL", "NOPE", 5, in_days(1).isoformat()]])}
+    )
+    assert bad.status_code == 400 and "NOPE" not in Request.objects.values_list("number", flat=True)
+    assert Request.objects.count() == 0
+    good = client.post(
+        "/distribution/requests/import/", {"file": upload([["FH-FCL", "N95", 5, in_days(1).isoformat()]])}
+    )
+    assert good.status_code == 302
+    assert Request.objects.get().lines.get().qty == 5
+    assert client_for("auditor").get("/distribution/requests/import/").status_code == 403
