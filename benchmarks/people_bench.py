@@ -1,4 +1,4 @@
-"""People benchmark: load the demo people (312 people, 336 deployments, 7 batches) through the
+"""People benchmark: load the demo people (312 people, 321 deployments, 7 batches) through the
 actions into a fresh database, then time the queries reports and dispatch call.
 
 Prints: demo load time, headcounts (the article's 183 / 109 / 7 batches / 29 person-times),
