@@ -89,3 +89,26 @@ def test_cost_list_filters_by_category(mission, commander, client_for):
     response = client_for("commander").get(reverse("finance:cost_list"), {"category": "labour"})
     assert response.status_code == 200
     assert response.context["total"] == Decimal("7.00")
+
+
+def test_mission_list_queries_do_not_grow_with_missions(mission, commander, client_for, django_assert_max_num_queries):
+    from baogong.finance.models import Mission
+
+    for i in range(5):
+        actions.create_mission(
+            {
+                "code": f"M-{i}",
+                "name": f"m{i}",
+                "kind": "other",
+                "organisation": mission.organisation,
+                "funder": mission.funder,
+                "budget": Decimal("10"),
+                "starts_on": mission.starts_on,
+            },
+            actor=commander,
+        )
+    client = client_for("commander")
+    client.get(reverse("finance:mission_list"))  # warm the session and permission caches
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("finance:mission_list"))
+    assert len(response.context["page"].object_list) == Mission.objects.count() == 6
