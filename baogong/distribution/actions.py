@@ -393,6 +393,32 @@ def _release_request_reservations(request: Request, *, actor: Any) -> int:
     return released
 
 
+def _refresh_allocation_statuses(requests: Sequence[Request]) -> None:
+    """:func:`_refresh_allocation_status` for many requests with one read and one bulk write."""
+    sums: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for request_id, approved, allocated in RequestLine.objects.filter(
+        request_id__in=[r.pk for r in requests]
+    ).values_list("request_id", "approved_qty", "allocated_qty"):
+        sums[request_id][0] += allocated
+        sums[request_id][1] += max(0, (approved or 0) - allocated)
+    changed = []
+    for request in requests:
+        if request.status not in (RequestStatus.APPROVED, RequestStatus.PARTLY_ALLOCATED, RequestStatus.ALLOCATED):
+            continue
+        allocated, outstanding = sums[request.pk]
+        if allocated and not outstanding:
+            status = RequestStatus.ALLOCATED
+        elif allocated:
+            status = RequestStatus.PARTLY_ALLOCATED
+        else:
+            status = RequestStatus.APPROVED
+        if status != request.status:
+            request.status = status
+            request.updated_at = timezone.now()
+            changed.append(request)
+    Request.objects.bulk_update(changed, ["status", "updated_at"], batch_size=1000)
+
+
 def _refresh_allocation_status(request: Request) -> None:
     """approved / partly allocated / allocated from the lines' approved and allocated units."""
     if request.status not in (RequestStatus.APPROVED, RequestStatus.PARTLY_ALLOCATED, RequestStatus.ALLOCATED):
@@ -768,10 +794,14 @@ def confirm_allocation(run: AllocationRun, *, actor: Any) -> AllocationRun:
         per_line: dict[int, int] = defaultdict(int)
         for a in alines:
             per_line[a.request_line_id] += a.qty
+        # The lines are locked: raise their counters and derive the requests' states in bulk.
+        changed_lines = []
         for line_id in sorted(per_line):
-            RequestLine.objects.filter(pk=line_id).update(allocated_qty=F("allocated_qty") + per_line[line_id])
-        for request in requests.values():
-            _refresh_allocation_status(request)
+            line = lines[line_id]
+            line.allocated_qty += per_line[line_id]
+            changed_lines.append(line)
+        RequestLine.objects.bulk_update(changed_lines, ["allocated_qty"], batch_size=1000)
+        _refresh_allocation_statuses(list(requests.values()))
         locked.status = AllocationRunStatus.CONFIRMED
         locked.confirmed_at = timezone.now()
         locked.save(update_fields=["status", "confirmed_at", "updated_at"])
