@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from baogong.core.context import current_request_id
 from baogong.core.models import AuditEvent
@@ -30,8 +31,8 @@ def to_json(value: Any) -> Any:
         return [to_json(v) for v in value]
     if isinstance(value, models.Model):
         return value.pk
-    if hasattr(value, "name") and hasattr(value, "url"):  # FieldFile
-        return getattr(value, "name", None) or None
+    if isinstance(value, FieldFile):
+        return value.name or None
     return value
 
 

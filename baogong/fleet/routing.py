@@ -121,7 +121,9 @@ def solve_vrplib(path: str | Path, seconds: float, seed: int = 0) -> dict[str, A
         visits = [clients[act.idx].location for act in route.schedule() if act.is_client()]
         if visits:
             routes.append(visits)
-    return {"cost": vrplib_route_cost(instance, routes), "routes": routes}
+    # Answer in the instance's own node numbers (NODE_COORD_SECTION ids: the depot is 1, the
+    # customers 2..n+1), as DESIGN.md's contract says; internally the depot is index 0.
+    return {"cost": vrplib_route_cost(instance, routes), "routes": [[v + 1 for v in r] for r in routes]}
 
 
 # ---------------------------------------------------------------------------------------------

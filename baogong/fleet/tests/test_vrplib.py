@@ -59,9 +59,10 @@ def test_tiny_cvrp_is_solved_to_a_valid_solution_with_the_printed_cost():
             demand[int(parts[0]) - 1] = int(parts[1])
     # when it is solved for one second
     answer = run_route(path, 1)
-    # then every customer 1..12 is visited exactly once, the depot (0) never listed
+    # then every customer (instance nodes 2..13) is visited exactly once, the depot (1) never listed
     visited = [node for route in answer["routes"] for node in route]
-    assert sorted(visited) == list(range(1, 13))
+    assert sorted(visited) == list(range(2, 14))
+    answer["routes"] = [[n - 1 for n in r] for r in answer["routes"]]  # to 0-based indexes below
     # and every route respects the capacity
     for route in answer["routes"]:
         assert sum(demand[n] for n in route) <= 30
@@ -82,7 +83,8 @@ def test_vrptw_solution_respects_windows_and_capacity_with_dimacs_cost():
     # when solved for one second
     answer = run_route(path, 1)
     visited = sorted(n for r in answer["routes"] for n in r)
-    assert visited == list(range(1, 101))
+    assert visited == list(range(2, 102))  # the instance's node numbers; the depot is node 1
+    answer["routes"] = [[n - 1 for n in r] for r in answer["routes"]]
     coords = instance["node_coord"]
     tw = instance["time_window"]
     service = instance["service_time"]
