@@ -44,3 +44,23 @@ def test_notify_records_and_posts_after_commit(db, settings, django_capture_on_c
     note.refresh_from_db()
     assert note.title == "假货预警"
     assert note.webhook_status.startswith("error")
+
+
+def test_pdf_embeds_images_from_data_uris_and_static_files(tmp_path):
+    from django.template import engines
+
+    from baogong.core.qr import qr_png_data_uri
+
+    template = engines["django"].from_string(
+        '{% extends "core/pdf_base.html" %}{% block content %}<h1>送货单</h1>'
+        '<img src="{{ qr }}"><img src="/static/vendor/bootstrap-icons/fonts/bootstrap-icons.woff2">'
+        '<img src="http://example.invalid/x.png">{% endblock %}'
+    )
+    html = template.render({"qr": qr_png_data_uri("https://example.invalid/d/abc")})
+    from weasyprint import HTML
+
+    from baogong.core.pdf import _local_fetcher
+
+    pdf = HTML(string=html, url_fetcher=_local_fetcher(), base_url="/").write_pdf()
+    assert pdf.startswith(b"%PDF")
+    assert b"/Image" in pdf or b"/XObject" in pdf
