@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from baogong.demo.actions import load_base_data, load_demo_accounts
+from baogong.demo.actions import load_base_data, load_demo_accounts, load_demo_records
 from baogong.orgs.roles import sync_roles
 
 
@@ -19,3 +19,5 @@ class Command(BaseCommand):
         if not options["no_demo"]:
             made = load_demo_accounts()
             self.stdout.write(f"demo accounts created: {', '.join(made) if made else 'none (already there)'}")
+            for name, loaded in load_demo_records():
+                self.stdout.write(f"demo {name}: {loaded}")
