@@ -40,7 +40,15 @@ serve:
 worker: setup
 	$(BIN)/baogong worker
 
-test: install test-sqlite test-postgres
+# Both databases at once (one core each): the SQLite pass streams, the PostgreSQL log follows.
+test: install
+	@mkdir -p var
+	@$(MAKE) --no-print-directory test-postgres > var/test-postgres.log 2>&1 & pg=$$!; \
+	$(MAKE) --no-print-directory test-sqlite; sqlite=$$?; \
+	wait $$pg; postgres=$$?; \
+	echo "---- PostgreSQL pass ----"; cat var/test-postgres.log; \
+	echo "make test: sqlite exit $$sqlite, postgresql exit $$postgres"; \
+	exit $$(( sqlite || postgres ))
 
 test-sqlite: install
 	DATABASE_URL= $(BIN)/pytest -p no:cacheprovider -q
@@ -48,7 +56,7 @@ test-sqlite: install
 test-postgres: install
 	@$(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_TEST_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" \
 		|| { echo "PostgreSQL is not reachable at $(PG_TEST_URL) (start it, or see README)"; exit 1; }
-	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -p no:cacheprovider -q -m "not e2e and not fuzz and not slow"
+	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -p no:cacheprovider -q -m "not e2e and not security and not slow"
 
 e2e: install
 	DATABASE_URL= $(BIN)/pytest -p no:cacheprovider -q -m e2e

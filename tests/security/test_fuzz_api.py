@@ -16,6 +16,7 @@ from schemathesis.specs.openapi.checks import (
 
 from baogong.core.models import ApiToken
 
+pytestmark = pytest.mark.security
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 ROLES = ["commander", "pharmacist", "tenant"]
 
@@ -37,7 +38,6 @@ def tokens(base):
     return result
 
 
-@pytest.mark.fuzz
 @schema.parametrize()
 @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_never_errors_and_matches_its_schema(case, tokens):
