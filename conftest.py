@@ -75,21 +75,35 @@ def api_for(base: None) -> Callable[[str], APIClient]:
     return make
 
 
+def _ledger_trigger_sql() -> tuple[list[str], list[str]]:
+    import importlib
+
+    migration = importlib.import_module("baogong.inventory.migrations.0002_stockmove_append_only")
+    return migration.SQLITE_FORWARD, migration.SQLITE_BACKWARD
+
+
 @pytest.fixture(autouse=True)
 def _sqlite_ledger_flush(request: Any) -> Any:
-    """SQLite's flush after a transactional test deletes tables in no fixed order, and the
-    ledger's trigger refuses to delete moves while balances exist: empty reservations and
-    balances first. (PostgreSQL flushes with TRUNCATE, which the trigger does not see.)"""
+    """SQLite's flush after a transactional test deletes every table, and the ledger's trigger
+    refuses to delete moves: drop the trigger just before the flush and put it back before the
+    next test. (PostgreSQL flushes with TRUNCATE, which the trigger does not see.)"""
     marker = request.node.get_closest_marker("django_db")
     transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
         name in request.fixturenames for name in ("transactional_db", "live_server")
     )
-    if not transactional:
+    uses_db = marker is not None or any(n in request.fixturenames for n in ("db", "transactional_db", "live_server"))
+    if not uses_db:
         yield
         return
     request.getfixturevalue("_django_db_helper")  # set up before us, so torn down after us
-    yield
     if connection.vendor == "sqlite":
+        forward, _backward = _ledger_trigger_sql()
         with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM inventory_reservation")
-            cursor.execute("DELETE FROM inventory_stockbalance")
+            for sql in forward:
+                cursor.execute(sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
+    yield
+    if transactional and connection.vendor == "sqlite":
+        _forward, backward = _ledger_trigger_sql()
+        with connection.cursor() as cursor:
+            for sql in backward:
+                cursor.execute(sql)
