@@ -40,6 +40,25 @@ def base(db: Any) -> None:
 
     load_base_data()
     load_demo_accounts()
+    reseed_data_migrations()
+
+
+def reseed_data_migrations() -> None:
+    """Rows that data migrations seed (category tree, policies, checklist) are emptied by the
+    flush after a transactional test; put them back, idempotently, for the tests after it."""
+    import importlib
+
+    from django.apps import apps as registry
+
+    from baogong.catalog.actions import ensure_categories
+    from baogong.core.audit import SystemActor
+    from baogong.property.actions import load_default_policies
+
+    system = SystemActor("tests")
+    ensure_categories(actor=system)
+    load_default_policies(actor=system)
+    importlib.import_module("baogong.pharmacy.migrations.0002_default_insurance_policy").seed(registry, None)
+    importlib.import_module("baogong.command.migrations.0002_default_checklist").create(registry, None)
 
 
 @pytest.fixture

@@ -362,7 +362,7 @@ class ShipmentViewSet(ScopedReadOnlyViewSet):
         return Response(ShipmentSerializer(self.get_queryset().get(pk=shipment.pk)).data)  # type: ignore[no-untyped-call]
 
     @extend_schema(request=PlanSerializer, responses={201: ShipmentSerializer(many=True)})
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], pagination_class=None)
     def plan(self, request: HttpRequest) -> Response:
         data = PlanSerializer(data=request.data)
         data.is_valid(raise_exception=True)

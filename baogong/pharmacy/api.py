@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.urls import path
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -43,6 +43,7 @@ class AccountSerializer(serializers.Serializer[Any]):
     prior_years = money()
 
 
+@extend_schema_serializer(component_name="InsuranceQuoteRequest")
 class QuoteRequestSerializer(serializers.Serializer[Any]):
     lines = QuoteLineSerializer(many=True, allow_empty=False)
     fees = money(required=False)
@@ -103,6 +104,7 @@ class InsuranceQuoteView(APIView):
         return Response(split.as_strings())
 
 
+@extend_schema_serializer(component_name="PharmacyOrderLine")
 class OrderLineSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     drug = serializers.CharField(source="drug.item.code", read_only=True)
     name = serializers.CharField(source="drug.__str__", read_only=True)
@@ -112,6 +114,7 @@ class OrderLineSerializer(serializers.ModelSerializer):  # type: ignore[type-arg
         fields = ["drug", "name", "qty", "unit_price", "insurance_class"]
 
 
+@extend_schema_serializer(component_name="PharmacyOrder")
 class OrderSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     pharmacy = serializers.CharField(source="pharmacy.code", read_only=True)
     area = serializers.CharField(source="area.code", read_only=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -79,6 +79,7 @@ class QuoteProofSerializer(serializers.Serializer[Any]):
     full_year_loss = serializers.BooleanField(required=False, default=False)
 
 
+@extend_schema_serializer(component_name="RentReliefQuoteRequest")
 class QuoteRequestSerializer(serializers.Serializer[Any]):
     as_of = serializers.DateField()
     tenant = QuoteTenantSerializer()

@@ -137,7 +137,10 @@ def test_api_schema_operations_without_token_answer_401(client, base):
         for method in ("get", "post", "put", "patch", "delete"):
             if method not in item:
                 continue
-            response = getattr(client, method)(path, data="{}", content_type="application/json")
+            if method == "get":
+                response = client.get(path)
+            else:
+                response = getattr(client, method)(path, data="{}", content_type="application/json")
             if response.status_code != 401:
                 failures.append((method.upper(), template, response.status_code))
     assert failures == []
