@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 PDF = b"%PDF-1.4\n% scenario document\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 WAREHOUSE = "WH-TXQ"
+# Cases a bureau or street/town office asks for per request (scaled so that two months come to
+# the article's order: about 56,000 items worth about ¥110M).
+OFFICE_DEMAND = 56
 # (name, USCC, categories, device licence) — the USCCs carry valid GB 32100 check characters.
 SUPPLIERS = [
     ("上海宝康防护用品有限公司", ["protective", "ivd", "disinfectant"], "沪宝药监械经营许20200101号"),
@@ -187,7 +190,7 @@ def _demand(s: Scenario, code: str) -> list[tuple[str, int]]:
     weights = [row[9] for row in CASE_ITEMS]
     lines = []
     picks = s.rng.sample(range(len(CASE_ITEMS)), k=3)
-    base = 120 if code.startswith(("SO-", "GB-")) else 50
+    base = OFFICE_DEMAND if code.startswith(("SO-", "GB-")) else 50
     for i in picks:
         lines.append((CASE_ITEMS[i][0], max(1, int(base * weights[i] / 15 * s.rng.uniform(0.6, 1.4)))))
     return lines
@@ -236,7 +239,7 @@ def _procure(s: Scenario, day: dt.date, index: int) -> None:
         if supplier.status != "approved":
             supplier = suppliers[SUPPLIERS[0][0]]
         # three days of the programme's demand, about 10% short
-        qty = int(weight / 15 * (17 * 120 + 2 * 50 * 1.5) * 0.9 * s.rng.uniform(0.85, 1.05)) + 10
+        qty = int(weight / 15 * (17 * OFFICE_DEMAND + 2 * 50 * 1.5) * 0.9 * s.rng.uniform(0.85, 1.05)) + 10
         order = actions.create_order(
             supplier.organisation,
             supplier,
@@ -349,8 +352,10 @@ def _deliver(s: Scenario, day: dt.date, index: int) -> None:
 def _health(s: Scenario, day: dt.date, index: int) -> None:
     """Outbreaks in the warehouse (day 10), the farm cooperative (day 20) and the elderly home
     (day 25); each person recovers after a week of negative tests."""
+    from django.db.models import Q
+
     from baogong.people import actions
-    from baogong.people.models import Person
+    from baogong.people.models import CloseContact, Person
 
     events = {9: WAREHOUSE, 19: "FC-NZ", 24: "EH-TY"}
     if index in events:
@@ -368,9 +373,12 @@ def _health(s: Scenario, day: dt.date, index: int) -> None:
             s.outcome.notes.append(f"{day}: {site.name} 抗原阳性 / positive test")
     for start in events:
         if start + 1 <= index <= start + 8:
+            # Everyone at the site (the case and the close contacts) is tested daily; negative
+            # results on separate days clear them, and the site with them.
             site = s.site(events[start])
-            person = Person.objects.filter(home_site=site).order_by("pk").first()
-            if person is not None:
+            contacts = CloseContact.objects.filter(incident__site=site).values_list("person_id", flat=True)
+            people = Person.objects.filter(Q(home_site=site) | Q(pk__in=contacts)).distinct().order_by("pk")
+            for person in people:
                 try:
                     actions.record_health_test(
                         person,
@@ -412,7 +420,17 @@ def _pharmacy_orders(s: Scenario, day: dt.date, index: int) -> None:
                 actor=s.system,
             )
             for order in orders:
-                actions.approve_order(order, actor=pharmacist)
+                order = actions.approve_order(order, actor=pharmacist)
+                actions.settle_order(
+                    order,
+                    method="insurance",
+                    transaction_number=f"YB{order.pk:010d}",
+                    current_year=Decimal("200.00"),
+                    prior_years=Decimal("500.00"),
+                    actor=pharmacist,
+                )
+                order = actions.dispatch_order(order, pharmacist, actor=pharmacist)
+                actions.confirm_delivery(order, order.handover_code, actor=pharmacist)
                 s.outcome.pharmacy_orders += 1
         except DomainError as exc:
             s.outcome.notes.append(f"{day}: 药店订单 {exc.message}")
