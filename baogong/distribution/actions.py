@@ -1268,3 +1268,26 @@ def record_delivery(
 def close_shipment(shipment: Shipment, *, actor: Any) -> Shipment:
     """Close a delivered shipment; its delivery link stops working."""
     return _step(shipment, ShipmentStatus.DELIVERED, ShipmentStatus.CLOSED, "close_shipment", "closed_at", actor=actor)
+
+
+# --------------------------------------------------------------------------- for other apps' actions
+
+
+def file_request_in_transaction(
+    recipient: Site,
+    lines: Sequence[LineInput],
+    *,
+    actor: Any,
+    channel: str = RequestChannel.STAFF,
+    note: str = "",
+    submit: bool = False,
+) -> Request:
+    """:func:`file_request` for another app's action that already holds the transaction.
+
+    Not durable: it runs inside the caller's ``transaction.atomic(durable=True)`` so the caller's
+    own writes (e.g. people's guest request linked to this request) commit or roll back with it.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("file_request_in_transaction must run inside the caller's transaction")
+    _validate_lines(recipient, lines, actor)
+    return _create(recipient, lines, actor=actor, channel=channel, note=note, submit=submit)
