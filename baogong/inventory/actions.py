@@ -1359,3 +1359,83 @@ def create_location(
         )
         audit.record("create_location", location, actor=actor, after=audit.snapshot(location))
         return location
+
+
+# --- stocktakes: stock found that is not on the count sheet ------------------------------------
+def count_found_stock(
+    stocktake: Stocktake,
+    *,
+    item: Item,
+    location: Location,
+    qty: int,
+    batch: str = "",
+    expiry: dt.date | None = None,
+    actor: Any,
+) -> StocktakeLine:
+    """Count a lot in a bin that is not on the count sheet ("found stock").
+
+    The lot is the item's existing batch, or a new batch (with its expiry, the item's reference price
+    as unit cost, released) when the batch is not known yet. The line expects what the books hold for
+    that lot in that bin now, so approving the stocktake posts only the difference.
+    """
+    batch = (batch or "").strip()
+    e: dict[str, list[str]] = {}
+    if not isinstance(qty, int) or isinstance(qty, bool) or qty < 0:
+        e["qty"] = [_("Counts are whole numbers, zero or more.")]
+    if not batch:
+        e["batch"] = [_("Give the batch number printed on the stock.")]
+    elif len(batch) > 64:
+        e["batch"] = [_("At most 64 characters.")]
+    if not item.is_active:
+        e["item"] = [_("The item is not active.")]
+    _check_site_location(location, stocktake.warehouse, e)
+    known = Lot.objects.filter(item=item, batch=batch).first() if batch else None
+    if known is not None and expiry is not None and known.expiry is not None and known.expiry != expiry:
+        e["expiry"] = [
+            _("Batch %(batch)s is already known with expiry %(expiry)s.") % {"batch": batch, "expiry": known.expiry}
+        ]
+    if e:
+        raise StockInvalid(details=e)
+    with transaction.atomic(durable=True):
+        locked = Stocktake.objects.select_for_update().get(pk=stocktake.pk)
+        if locked.status != StocktakeStatus.COUNTING:
+            raise InvalidState()
+        lot, created = Lot.objects.get_or_create(
+            item=item,
+            batch=batch,
+            defaults={
+                "expiry": expiry,
+                "unit_cost": item.reference_price or Decimal(0),
+                "qc_status": QcStatus.RELEASED,
+                "qc_reason": _("Found in stocktake %(number)s") % {"number": locked.number},
+            },
+        )
+        held = StockBalance.objects.filter(lot=lot, location=location).values_list("on_hand", flat=True).first()
+        line = StocktakeLine.objects.filter(stocktake=locked, lot=lot, location=location).first()
+        if line is None:
+            line = StocktakeLine.objects.create(
+                stocktake=locked,
+                lot=lot,
+                location=location,
+                item_id=lot.item_id,
+                expected_qty=held or 0,
+                counted_qty=qty,
+            )
+        else:
+            line.counted_qty = qty
+            line.save(update_fields=["counted_qty"])
+        audit.record(
+            "count_found_stock",
+            locked,
+            actor=actor,
+            after={
+                "item": item.code,
+                "batch": lot.batch,
+                "expiry": lot.expiry.isoformat() if lot.expiry else None,
+                "new_lot": created,
+                "location": location.code,
+                "expected": line.expected_qty,
+                "counted": qty,
+            },
+        )
+        return line
