@@ -17,10 +17,21 @@ from baogong.core.api import CREATED, ErrorSerializer, ScopedReadOnlyViewSet
 from baogong.core.errors import ValidationFailed
 from baogong.core.permissions import HasPerms
 from baogong.core.scoping import get_scoped_or_404
-from baogong.orgs.models import Site
+from baogong.orgs.models import Organisation, Site
 from baogong.people import actions, queries
-from baogong.people.choices import TestKind, TestResult
-from baogong.people.models import Deployment, HealthTest, Incident, Person
+from baogong.people.choices import DutyType, GuestRequestKind, PersonKind, Shift, TestKind, TestResult
+from baogong.people.errors import DeploymentInvalid, OccupancyInvalid, PersonInvalid
+from baogong.people.models import Deployment, GuestRequest, HealthTest, Incident, Person
+
+
+def _by_code(model: Any, code: Any, field: str, error: type[ValidationFailed], what: str) -> Any:
+    """The record with this ``code`` (None for an empty value) or a field-level error."""
+    if code in (None, ""):
+        return None
+    found = model.objects.filter(code=str(code)).first()
+    if found is None:
+        raise error(details={field: [f"未知的{what}编码 / unknown {field} code: {code}"]})
+    return found
 
 
 class PersonSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -46,6 +57,34 @@ class PersonSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         ]
 
 
+class PersonWriteSerializer(serializers.Serializer[Any]):
+    """Create or change a person. Sites and organisations are named by ``code``; ``id_number``
+    (GB 11643) and ``phone`` are validated, stored sealed and answered masked."""
+
+    kind = serializers.ChoiceField(choices=PersonKind.choices, required=False)
+    name = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    organisation = serializers.CharField(required=False, allow_blank=True, allow_null=True, help_text="code")
+    home_site = serializers.CharField(required=False, allow_blank=True, allow_null=True, help_text="code")
+    id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, write_only=True)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, write_only=True)
+    position = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    is_active = serializers.BooleanField(required=False)
+
+
+def _person_data(raw: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    data = dict(raw)
+    if creating:
+        data.setdefault("kind", "")
+        data.setdefault("name", "")
+    if "organisation" in data:
+        data["organisation"] = _by_code(Organisation, data["organisation"], "organisation", PersonInvalid, "单位")
+    if "home_site" in data:
+        data["home_site"] = _by_code(Site, data["home_site"], "home_site", PersonInvalid, "场所")
+    if "name" in data:
+        data["name"] = str(data["name"]).strip()
+    return data
+
+
 class ClearanceSerializer(serializers.Serializer[Any]):
     person = serializers.IntegerField()
     date = serializers.DateField()
@@ -58,14 +97,51 @@ class RevealSerializer(serializers.Serializer[Any]):
     phone = serializers.CharField()
 
 
-class PersonViewSet(ScopedReadOnlyViewSet):
+class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedReadOnlyViewSet):
     """People: staff, volunteers, residents and guests (ID and phone masked)."""
 
     queryset = Person.objects.select_related("organisation", "home_site").order_by("name", "id")
     serializer_class = PersonSerializer
     permission_classes = [HasPerms]
-    required_perms = {"GET": ["people.view_person"], "POST": ["people.view_person", "core.reveal_personal_data"]}
+    required_perms = {
+        "GET": ["people.view_person"],
+        "POST": ["people.view_person", "people.add_person"],
+        "PUT": ["people.view_person", "people.change_person"],
+        "PATCH": ["people.view_person", "people.change_person"],
+    }
     filterset_fields = ["kind", "health_status", "is_active"]
+
+    @extend_schema(
+        request=PersonWriteSerializer,
+        responses={201: PersonSerializer, 400: ErrorSerializer, 403: ErrorSerializer},
+        description="Register a person. Field errors answer 400 with Chinese / English messages per field; "
+        "an Idempotency-Key header makes a retried POST answer the first result.",
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        writer = PersonWriteSerializer(data=request.data)
+        writer.is_valid(raise_exception=True)
+        person = actions.create_person(_person_data(writer.validated_data, creating=True), actor=request.user)
+        return Response(PersonSerializer(person).data, status=CREATED)
+
+    @extend_schema(
+        request=PersonWriteSerializer,
+        responses={200: PersonSerializer, 400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer},
+        description="Change a person: only the fields given change (PUT and PATCH alike); "
+        "a new id_number or phone replaces the sealed value.",
+    )
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        person = self.get_object()
+        writer = PersonWriteSerializer(data=request.data, partial=True)
+        writer.is_valid(raise_exception=True)
+        updated = actions.update_person(person, _person_data(writer.validated_data, creating=False), actor=request.user)
+        return Response(PersonSerializer(updated).data)
+
+    @extend_schema(
+        request=PersonWriteSerializer,
+        responses={200: PersonSerializer, 400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer},
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.update(request, *args, **kwargs)
 
     @extend_schema(
         parameters=[OpenApiParameter("date", str, description="YYYY-MM-DD, default today")],
@@ -86,7 +162,7 @@ class PersonViewSet(ScopedReadOnlyViewSet):
         request=inline_serializer("RevealRequest", {"reason": serializers.CharField(required=False)}),
         responses={200: RevealSerializer, 403: ErrorSerializer, 404: ErrorSerializer},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], required_perms={"POST": ["people.view_person", "core.reveal_personal_data"]})
     def reveal(self, request: Request, pk: str | None = None) -> Response:
         """The unmasked ID number and phone; needs core.reveal_personal_data and is audited."""
         person = self.get_object()
@@ -152,12 +228,45 @@ class DeploymentSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
         fields = ["id", "person", "duty_type", "organisation", "site", "shift", "starts_on", "ends_on", "batch"]
 
 
-class DeploymentViewSet(ScopedReadOnlyViewSet):
+class DeploymentWriteSerializer(serializers.Serializer[Any]):
+    person = serializers.IntegerField()
+    duty_type = serializers.ChoiceField(choices=DutyType.choices)
+    site = serializers.CharField(required=False, allow_blank=True, allow_null=True, help_text="code")
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    shift = serializers.ChoiceField(choices=Shift.choices, required=False, default=Shift.DAY)
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class DeploymentViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
+    """Deployments of people to duties; POST deploys one person (refused when not cleared)."""
+
     queryset = Deployment.objects.select_related("organisation", "site", "batch").order_by("-starts_on", "-id")
     serializer_class = DeploymentSerializer
     permission_classes = [HasPerms]
-    required_perms = {"GET": ["people.view_person"]}
+    required_perms = {"GET": ["people.view_person"], "POST": ["people.view_person", "people.dispatch_people"]}
     filterset_fields = ["duty_type", "person", "shift"]
+
+    @extend_schema(
+        request=DeploymentWriteSerializer,
+        responses={201: DeploymentSerializer, 400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        writer = DeploymentWriteSerializer(data=request.data)
+        writer.is_valid(raise_exception=True)
+        data = writer.validated_data
+        person = get_scoped_or_404(Person.objects.all(), request.user, pk=data["person"])
+        deployment = actions.deploy_person(
+            person,
+            duty_type=data["duty_type"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+            site=_by_code(Site, data.get("site"), "site", DeploymentInvalid, "场所"),
+            shift=data["shift"],
+            note=data["note"],
+            actor=request.user,
+        )
+        return Response(DeploymentSerializer(deployment).data, status=CREATED)
 
 
 class IncidentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -190,9 +299,114 @@ class IncidentViewSet(ScopedReadOnlyViewSet):
     filterset_fields = ["status"]
 
 
+class GuestRequestSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    site = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
+    item = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
+    supply_request = serializers.CharField(source="supply_request.number", read_only=True, default=None)
+    supply_request_status = serializers.CharField(source="supply_request.status", read_only=True, default=None)
+
+    class Meta:
+        model = GuestRequest
+        fields = [
+            "id",
+            "person",
+            "site",
+            "kind",
+            "text",
+            "item",
+            "qty",
+            "needed_by",
+            "status",
+            "supply_request",
+            "supply_request_status",
+            "handled_note",
+            "created_at",
+        ]
+
+
+class GuestRequestWriteSerializer(serializers.Serializer[Any]):
+    person = serializers.IntegerField()
+    site = serializers.CharField(help_text="code of the hotel, isolation point or elderly home")
+    kind = serializers.ChoiceField(choices=GuestRequestKind.choices)
+    text = serializers.CharField(max_length=500)
+    item = serializers.CharField(required=False, allow_blank=True, allow_null=True, help_text="catalogue item code")
+    qty = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    needed_by = serializers.DateField(required=False, allow_null=True)
+
+
+class GuestRequestConvertSerializer(serializers.Serializer[Any]):
+    item = serializers.CharField(required=False, allow_blank=True, help_text="catalogue item code")
+    qty = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    needed_by = serializers.DateField(required=False, allow_null=True)
+
+
+def _item(code: Any) -> Any:
+    from baogong.catalog.models import Item
+
+    return _by_code(Item, code, "item", OccupancyInvalid, "物资")
+
+
+class GuestRequestViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
+    """Guests' and residents' requests (medicine, food) at hotels, isolation points and homes.
+    Naming a catalogue item sends the request to distribution at once; ``convert`` does it later."""
+
+    queryset = GuestRequest.objects.select_related("site", "item", "supply_request").order_by("-created_at", "-id")
+    serializer_class = GuestRequestSerializer
+    permission_classes = [HasPerms]
+    required_perms = {"GET": ["people.view_person"], "POST": ["people.view_person", "people.change_person"]}
+    filterset_fields = ["status", "kind", "person"]
+
+    @extend_schema(
+        request=GuestRequestWriteSerializer,
+        responses={201: GuestRequestSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        writer = GuestRequestWriteSerializer(data=request.data)
+        writer.is_valid(raise_exception=True)
+        data = writer.validated_data
+        person = get_scoped_or_404(Person.objects.all(), request.user, pk=data["person"])
+        site = _by_code(Site, data["site"], "site", OccupancyInvalid, "场所")
+        made = actions.record_guest_request(
+            person,
+            site,
+            kind=data["kind"],
+            text=data["text"],
+            item=_item(data.get("item")),
+            qty=data.get("qty"),
+            needed_by=data.get("needed_by"),
+            actor=request.user,
+        )
+        return Response(GuestRequestSerializer(made).data, status=CREATED)
+
+    @extend_schema(
+        request=GuestRequestConvertSerializer,
+        responses={200: GuestRequestSerializer, 400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        required_perms={"POST": ["people.view_person", "people.convert_guest_request"]},
+    )
+    def convert(self, request: Request, pk: str | None = None) -> Response:
+        """Turn the guest request into a submitted distribution request (item, quantity, date)."""
+        guest_request = self.get_object()
+        writer = GuestRequestConvertSerializer(data=request.data)
+        writer.is_valid(raise_exception=True)
+        data = writer.validated_data
+        converted = actions.convert_guest_request(
+            guest_request,
+            item=_item(data.get("item")),
+            qty=data.get("qty"),
+            needed_by=data.get("needed_by"),
+            actor=request.user,
+        )
+        return Response(GuestRequestSerializer(converted).data)
+
+
 routes = [
     ("people/persons", PersonViewSet, "person"),
     ("people/tests", HealthTestViewSet, "health-test"),
     ("people/deployments", DeploymentViewSet, "deployment"),
     ("people/incidents", IncidentViewSet, "incident"),
+    ("people/guest-requests", GuestRequestViewSet, "guest-request"),
 ]

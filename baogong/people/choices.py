@@ -71,6 +71,7 @@ class GuestRequestKind(models.TextChoices):
 
 class GuestRequestStatus(models.TextChoices):
     OPEN = "open", _("Open")
+    CONVERTED = "converted", _("Sent to distribution")
     FULFILLED = "fulfilled", _("Fulfilled")
     CANCELLED = "cancelled", _("Cancelled")
 

@@ -117,14 +117,51 @@ class CareLogForm(BootstrapMixin, forms.Form):
     agent = forms.CharField(label=_("Disinfectant"), max_length=64, required=False)
 
 
+def _active_items() -> Any:
+    from baogong.catalog.models import Item
+
+    return Item.objects.filter(is_active=True).order_by("code")
+
+
 class GuestRequestForm(BootstrapMixin, forms.Form):
     person = forms.ModelChoiceField(label=_("Person"), queryset=Person.objects.none())
     kind = forms.ChoiceField(label=_("Kind"), choices=GuestRequestKind.choices)
     text = forms.CharField(label=_("What is needed"), max_length=500)
+    item = forms.ModelChoiceField(
+        label=_("Catalogue item (optional: sends it to distribution at once)"),
+        queryset=Person.objects.none(),
+        required=False,
+    )
+    qty = forms.IntegerField(label=_("Quantity (issue units)"), min_value=1, required=False)
+    needed_by = forms.DateField(label=_("Needed by"), widget=DateInput(), required=False)
 
     def __init__(self, *args: Any, people: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = people  # type: ignore[attr-defined]
+        self.fields["item"].queryset = _active_items()  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        if data.get("item") is not None and not data.get("qty"):
+            self.add_error("qty", _("Give the quantity of the item."))
+        if data.get("qty") and data.get("item") is None:
+            self.add_error("item", _("Choose the item for this quantity."))
+        return data
+
+
+class ConvertGuestRequestForm(BootstrapMixin, forms.Form):
+    """Staff turn an open guest request into a distribution request: item, quantity, date."""
+
+    request = forms.ModelChoiceField(label=_("Guest request"), queryset=Person.objects.none())
+    item = forms.ModelChoiceField(label=_("Catalogue item"), queryset=Person.objects.none())
+    qty = forms.IntegerField(label=_("Quantity (issue units)"), min_value=1)
+    needed_by = forms.DateField(label=_("Needed by"), widget=DateInput(), required=False)
+
+    def __init__(self, *args: Any, requests: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["request"].queryset = requests  # type: ignore[attr-defined]
+        self.fields["request"].label_from_instance = lambda r: f"#{r.pk} {r.person.name}: {r.text[:40]}"  # type: ignore[attr-defined]
+        self.fields["item"].queryset = _active_items()  # type: ignore[attr-defined]
 
 
 class CheckInGuestForm(BootstrapMixin, forms.Form):

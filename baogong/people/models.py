@@ -478,6 +478,20 @@ class GuestRequest(TimeStampedModel):
         _("status"), max_length=16, choices=GuestRequestStatus.choices, default=GuestRequestStatus.OPEN
     )
     handled_note = models.CharField(_("handled note"), max_length=255, blank=True)
+    item = models.ForeignKey(
+        "catalog.Item", verbose_name=_("item"), null=True, blank=True, related_name="+", on_delete=models.PROTECT
+    )
+    qty = models.PositiveIntegerField(_("quantity"), null=True, blank=True)
+    needed_by = models.DateField(_("needed by"), null=True, blank=True)
+    supply_request = models.ForeignKey(
+        "distribution.Request",
+        verbose_name=_("supply request"),
+        null=True,
+        blank=True,
+        related_name="guest_requests",
+        on_delete=models.PROTECT,
+    )
+    converted_at = models.DateTimeField(_("sent to distribution at"), null=True, blank=True)
 
     scope_org_field: ClassVar[str] = "site__organisation_id"
     scope_site_field: ClassVar[str] = "site_id"
@@ -486,6 +500,16 @@ class GuestRequest(TimeStampedModel):
         verbose_name = _("guest request")
         verbose_name_plural = _("guest requests")
         ordering = ["-created_at", "-id"]
+        permissions = [("convert_guest_request", "Can turn guest requests into supply requests")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(qty__isnull=True) | models.Q(qty__gte=1), name="people_guest_request_qty_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(supply_request__isnull=True) | models.Q(status__in=["converted", "fulfilled"]),
+                name="people_guest_request_linked_when_converted",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person}: {self.text[:40]}"

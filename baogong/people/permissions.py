@@ -16,6 +16,7 @@ MANAGE = [
     "people.record_health_test",
     "people.manage_outbreak",
     "people.dispatch_people",
+    "people.convert_guest_request",
     "people.add_healthregime",
     "people.change_healthregime",
     "people.add_closedloopstay",

@@ -26,11 +26,12 @@ from baogong.core.scoping import get_scoped_or_404, scoped
 from baogong.orgs.choices import SiteKind, SiteStatus
 from baogong.orgs.models import Site
 from baogong.people import actions, outbreak, queries
-from baogong.people.choices import DutyType, HealthStatus, PersonKind
+from baogong.people.choices import DutyType, GuestRequestStatus, HealthStatus, PersonKind
 from baogong.people.forms import (
     CareLogForm,
     CheckInForm,
     CheckInGuestForm,
+    ConvertGuestRequestForm,
     DeploymentForm,
     DispatchForm,
     GuestRequestForm,
@@ -353,12 +354,14 @@ def occupancy(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     people = queries.people_for(request.user).filter(Q(home_site=site) | Q(lodgings__site=site)).distinct()
     rooms = Room.objects.filter(site=site).order_by("number")
+    open_requests = GuestRequest.objects.filter(site=site, status=GuestRequestStatus.OPEN).select_related("person")
     forms = {
         "meal": MealForm(initial={"served_on": today}),
         "care": CareLogForm(),
         "request": GuestRequestForm(people=people),
         "lodge": CheckInGuestForm(people=people, rooms=rooms),
         "check": ResidentCheckForm(people=people),
+        "convert": ConvertGuestRequestForm(requests=open_requests, initial={"needed_by": today + dt.timedelta(days=1)}),
     }
     if request.method == "POST":
         if not request.user.has_perm("people.change_person"):
@@ -382,8 +385,39 @@ def occupancy(request: HttpRequest, pk: int) -> HttpResponse:
                 forms["request"] = GuestRequestForm(request.POST, people=people)
                 if forms["request"].is_valid():
                     d = forms["request"].cleaned_data
-                    actions.record_guest_request(d["person"], site, kind=d["kind"], text=d["text"], actor=request.user)
-                    messages.success(request, _("Request recorded."))
+                    made = actions.record_guest_request(
+                        d["person"],
+                        site,
+                        kind=d["kind"],
+                        text=d["text"],
+                        item=d["item"],
+                        qty=d["qty"],
+                        needed_by=d["needed_by"],
+                        actor=request.user,
+                    )
+                    if made.supply_request_id:
+                        messages.success(
+                            request,
+                            _("Request recorded and sent to distribution as %(number)s.")
+                            % {"number": made.supply_request.number if made.supply_request else ""},
+                        )
+                    else:
+                        messages.success(request, _("Request recorded."))
+                    return redirect("people:occupancy", pk=site.pk)
+            elif which == "convert":
+                if not request.user.has_perm("people.convert_guest_request"):
+                    raise DjangoPermissionDenied
+                forms["convert"] = ConvertGuestRequestForm(request.POST, requests=open_requests)
+                if forms["convert"].is_valid():
+                    d = forms["convert"].cleaned_data
+                    converted = actions.convert_guest_request(
+                        d["request"], item=d["item"], qty=d["qty"], needed_by=d["needed_by"], actor=request.user
+                    )
+                    messages.success(
+                        request,
+                        _("Sent to distribution as %(number)s.")
+                        % {"number": converted.supply_request.number if converted.supply_request else ""},
+                    )
                     return redirect("people:occupancy", pk=site.pk)
             elif which == "lodge":
                 forms["lodge"] = CheckInGuestForm(request.POST, people=people, rooms=rooms)
@@ -429,7 +463,7 @@ def occupancy(request: HttpRequest, pk: int) -> HttpResponse:
         "residents": [(p, checks.get(p.pk)) for p in people.filter(home_site=site).order_by("name")],
         "meals": MealLog.objects.filter(site=site, served_on=today),
         "care_logs": CareLog.objects.filter(site=site)[:20],
-        "requests": GuestRequest.objects.filter(site=site).select_related("person")[:30],
+        "requests": GuestRequest.objects.filter(site=site).select_related("person", "item", "supply_request")[:30],
         "today": today,
     }
     status = 400 if any(f.errors for f in forms.values()) else 200
