@@ -499,3 +499,135 @@ def test_missing_dates_sort_after_real_dates():
     }
     # when / then: B (with a date) wins although A has the smaller id
     assert qty_of(allocate(problem)) == {("B", "x"): 1}
+
+
+# ----------------------------------------------------------------- fast paths give the same answers
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_requests=6))
+def test_fast_parser_builds_what_the_checked_parser_builds(problem):
+    from baogong.distribution.allocation import _parse_checked, _parse_fast
+
+    # given a valid problem (some requests without dates, one with an aware time)
+    problem["requests"][0]["needed_by"] = None
+    problem["requests"][-1]["submitted_at"] = "2022-03-31T10:00:00+08:00"
+    # when / then
+    fast = _parse_fast(problem)
+    assert fast is not None
+    assert fast == _parse_checked(problem)
+    assert fast.requests[-1].submitted_at == datetime(2022, 3, 31, 2, 0)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda p: p["requests"][0].update(tier=True),
+        lambda p: p["requests"][0].update(lat=91),
+        lambda p: p["requests"][0]["lines"][0].update(qty=-1),
+        lambda p: p["requests"][0]["lines"][0].update(item=7),
+        lambda p: p["requests"][0].update(needed_by="2022-13-01"),
+        lambda p: p["warehouses"][0]["stock"].update(a=1.5),
+        lambda p: p["requests"].append(dict(p["requests"][0])),
+    ],
+)
+def test_fast_parser_leaves_anything_unusual_to_the_checked_parser(change):
+    from baogong.distribution.allocation import _parse_fast
+
+    # given a problem with one unusual value
+    problem = {"warehouses": [wh("W1", 0.0, {"a": 3})], "requests": [req("R1", 1, [("a", 5)])]}
+    assert _parse_fast(problem) is not None
+    change(problem)
+    # when / then: the fast parser gives up, and parse_problem answers as the checked parser does
+    assert _parse_fast(problem) is None
+
+
+def test_integer_items_still_parse_through_the_checked_parser():
+    problem = {"warehouses": [wh("W1", 0.0, {"7": 3})], "requests": [req("R1", 1, [(7, 5)])]}
+    assert qty_of(allocate(problem)) == {("R1", "7"): 3}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(), st.booleans())
+def test_answer_text_is_json_dumps_of_the_answer(problem, integer_ids):
+    from baogong.distribution.allocation import answer_text
+
+    # given ids that are integers or need escaping
+    for i, r in enumerate(problem["requests"]):
+        r["id"] = i if integer_ids else f'R"{i}\\é'
+    result = solve(parse_problem(problem))
+    # when / then
+    assert answer_text(result) == json.dumps(allocate(problem), ensure_ascii=False)
+
+
+def test_transport_with_given_ranking_matches_without():
+    from baogong.distribution.allocation import _transport
+
+    costs = [[3.0, 1.0, 2.0], [1.0, 1.0, 5.0], [4.0, 2.0, 0.5], [2.0, 3.0, 1.0]]
+    demand, supply = [5, 4, 6, 3], [6, 5, 7]
+    ranked = [sorted(range(3), key=row.__getitem__) for row in costs]
+    flows = _transport(costs, demand, supply, ranked)
+    assert flows == _transport(costs, demand, supply)
+    assert [sum(row) for row in flows] == demand
+    assert sum(q * c for row, crow in zip(flows, costs) for q, c in zip(row, crow)) == pytest.approx(
+        highs_transport_cost(costs, demand, supply)
+    )
+
+
+# ----------------------------------------------------------------- the command without Django
+
+
+def test_console_allocate_answers_without_django(tmp_path, capsys):
+    from baogong.distribution import cli
+
+    # given a problem file
+    path = tmp_path / "problem.json"
+    path.write_text(
+        json.dumps({"warehouses": [wh("W1", 0.0, {"a": 3})], "requests": [req("R1", 1, [("a", 5)])]}),
+        encoding="utf-8",
+    )
+    # when
+    code = cli.main([str(path)])
+    # then
+    assert code == 0
+    out = capsys.readouterr().out
+    assert out.endswith("\n")
+    assert json.loads(out) == {
+        "lines": [{"request": "R1", "item": "a", "qty": 3, "sources": [{"warehouse": "W1", "qty": 3}]}]
+    }
+    assert cli.main(["--indent", "2", str(path)]) == 0
+    assert capsys.readouterr().out.startswith('{\n  "lines": [')
+
+
+def test_console_allocate_refuses_bad_input_with_exit_code_2(tmp_path, capsys):
+    from baogong.distribution import cli
+
+    path = tmp_path / "problem.json"
+    path.write_text('{"warehouses": [], "requests": [{"id": "R"}]}', encoding="utf-8")
+    assert cli.main([str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "allocate: invalid problem:\n  requests[0].tier: must be an integer >= 1" in captured.err
+    assert cli.main([str(tmp_path / "none.json")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [[], ["--help"], ["a.json", "b.json"], ["--settings=x", "a.json"], ["--indent"]])
+def test_console_allocate_leaves_other_forms_to_django(args):
+    from baogong.distribution import cli
+
+    assert cli.main(args) is None
+
+
+def test_console_entry_point_takes_the_fast_path(tmp_path, monkeypatch, capsys):
+    import django.core.management
+
+    import baogong.cli
+
+    path = tmp_path / "problem.json"
+    path.write_text(json.dumps({"warehouses": [], "requests": []}), encoding="utf-8")
+    monkeypatch.setattr(django.core.management, "execute_from_command_line", pytest.fail)
+    with pytest.raises(SystemExit) as exc:
+        baogong.cli.main(["baogong", "allocate", str(path)])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out == '{"lines": []}\n'
