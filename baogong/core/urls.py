@@ -1,6 +1,6 @@
 from django.urls import path
 
-from baogong.core import views
+from baogong.core import uploads, views
 
 app_name = "core"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("jobs/", views.job_list, name="job_list"),
     path("jobs/demo/", views.job_demo, name="job_demo"),
     path("jobs/<uuid:pk>/", views.job_detail, name="job_detail"),
+    path("media/<path:name>", uploads.media_file, name="media"),
 ]
