@@ -6,11 +6,15 @@ Each view parses, checks permission, calls one action and renders.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import secrets
+import time
 from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +27,7 @@ from baogong.core.audit import history_for
 from baogong.core.errors import DomainError
 from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
 from baogong.core.htmx import paginate, render_page_or_partial
+from baogong.core.models import IdempotencyRecord
 from baogong.core.permissions import require_perm
 from baogong.core.scoping import get_scoped_or_404, scoped
 from baogong.orgs.models import AdministrativeArea
@@ -153,7 +158,39 @@ def _add_errors(form: Any, exc: DomainError) -> None:
             form.add_error(field if field in form.fields else None, text)
 
 
+CHECKOUT_SCOPE = "pharmacy:web-checkout"
+
+
+def _checkout_token(request: HttpRequest) -> str:
+    token = (request.POST.get("client_token") or "").strip()
+    return token if 16 <= len(token) <= 64 else ""
+
+
+def _earlier_checkout(request: HttpRequest, token: str) -> HttpResponse | None:
+    """The answer to a submission already made with this form token (a retry on a flaky network,
+    a double tap): the orders it placed, never a second order."""
+    record = None
+    for _attempt in range(30):
+        record = IdempotencyRecord.objects.filter(scope=CHECKOUT_SCOPE, key=token).first()
+        if record is None or record.status_code is not None:
+            break
+        time.sleep(0.2)
+    if record is None:
+        return None
+    request.session[BASKET] = {}
+    if record.status_code is None:
+        messages.info(request, _("Your order is still being placed. Check this page again in a moment."))
+        return redirect("pharmacy:order_placed")
+    request.session["pharmacy_orders"] = json.loads(bytes(record.response_body or b"[]").decode())
+    return redirect("pharmacy:order_placed")
+
+
 def checkout(request: HttpRequest) -> HttpResponse:
+    token = _checkout_token(request) if request.method == "POST" else ""
+    if token:
+        earlier = _earlier_checkout(request, token)
+        if earlier is not None:
+            return earlier
     lines = _basket_lines(request)
     if not lines:
         messages.info(request, _("Your basket is empty."))
@@ -161,16 +198,49 @@ def checkout(request: HttpRequest) -> HttpResponse:
     initial = {"area": request.session.get(AREA)}
     form = CheckoutForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        claim = None
+        if token:
+            try:
+                with transaction.atomic():
+                    claim = IdempotencyRecord.objects.create(
+                        scope=CHECKOUT_SCOPE,
+                        key=token,
+                        method="POST",
+                        path=request.path[:512],
+                        body_hash=hashlib.sha256(token.encode()).hexdigest(),
+                    )
+            except IntegrityError:  # the same submission is being placed right now
+                return _earlier_checkout(request, token) or redirect("pharmacy:order_placed")
         try:
             orders = actions.place_order(_order_input(form, lines, OrderChannel.ONLINE), actor=None)
         except DomainError as exc:
+            if claim is not None:
+                IdempotencyRecord.objects.filter(pk=claim.pk).delete()  # nothing placed: the form may be fixed
             _add_errors(form, exc)
+        except BaseException:
+            if claim is not None:
+                IdempotencyRecord.objects.filter(pk=claim.pk).delete()
+            raise
         else:
+            pairs = [(o.number, o.access_code) for o in orders]
+            if claim is not None:
+                IdempotencyRecord.objects.filter(pk=claim.pk).update(
+                    status_code=302,
+                    content_type="application/json",
+                    response_body=json.dumps(pairs).encode(),
+                    headers={"Location": reverse("pharmacy:order_placed")},
+                )
             request.session[BASKET] = {}
-            request.session["pharmacy_orders"] = [(o.number, o.access_code) for o in orders]
+            request.session["pharmacy_orders"] = pairs
             return redirect("pharmacy:order_placed")
     needs_rx = any(d.is_rx for d, _q in lines)
-    context = {"form": form, "basket": lines, "needs_rx": needs_rx, "rx_warning": RX_WARNING}
+    context = {
+        "form": form,
+        "basket": lines,
+        "needs_rx": needs_rx,
+        "rx_warning": RX_WARNING,
+        "client_token": token or secrets.token_urlsafe(16),
+    }
     return render(request, "pharmacy/checkout.html", context, status=400 if form.errors else 200)
 
 
