@@ -20,6 +20,7 @@ urlpatterns = [
     path("property/leases/<int:pk>/payment/", views.record_payment, name="record_payment"),
     path("property/arrears/", views.arrears, name="arrears"),
     path("property/tenants/", views.tenant_list, name="tenant_list"),
+    path("property/tenants/<int:pk>/reveal/", views.reveal_tenant_id, name="reveal_tenant_id"),
     path("property/import/", views.import_leases, name="import_leases"),
     path("property/import/template.xlsx", views.import_template, name="import_template"),
     path("property/portal/", views.portal, name="portal"),

@@ -283,10 +283,34 @@ def arrears(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("property.view_tenant")
-def tenant_list(request: HttpRequest) -> HttpResponse:
+def tenant_list(request: HttpRequest, revealed: dict[str, Any] | None = None) -> HttpResponse:
     tenants = queries.tenants_for(request.user).order_by("code")
     page = paginate(request, tenants)
-    return render(request, "property/tenant_list.html", {"page": page, "params": request.GET})
+    context = {"page": page, "params": request.GET, "revealed": revealed}
+    response = render(request, "property/tenant_list.html", context)
+    if revealed:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@require_perm("property.view_tenant", "core.reveal_personal_data")
+def reveal_tenant_id(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show an individual business operator's full ID number once; audited like people's reveal."""
+    from django.db import transaction
+
+    from baogong.core import audit
+
+    tenant = _get(queries.tenants_for(request.user), pk)
+    with transaction.atomic(durable=True):
+        audit.record(
+            "reveal_personal_data",
+            tenant,
+            actor=request.user,
+            after={"fields": ["operator_id_number"], "reason": request.POST.get("reason", "").strip()[:255]},
+        )
+    revealed = {"pk": tenant.pk, "id_number": tenant.operator_id_number}
+    return tenant_list(request, revealed=revealed)
 
 
 @require_perm("property.import_leases")
