@@ -33,14 +33,33 @@ def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-@pytest.fixture
-def base(db: Any) -> None:
-    """The Baoshan base data and demo accounts, loaded through the real actions (idempotent)."""
+def _load_base() -> None:
     from baogong.demo.actions import load_base_data, load_demo_accounts
 
     load_base_data()
     load_demo_accounts()
     reseed_data_migrations()
+
+
+# The base data is loaded once per session, committed, so that every test's rolled-back
+# transaction starts from it; a transactional test's flush empties the database, so the next
+# test reloads it first (outside any test transaction).
+_BASE_STALE = False
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    with django_db_blocker.unblock():
+        if connection.vendor == "sqlite":
+            _create_ledger_trigger()
+        _load_base()
+
+
+@pytest.fixture
+def base(db: Any) -> None:
+    """The Baoshan base data and demo accounts (loaded once per session through the real actions)."""
+    if not get_user_model().objects.filter(username="commander").exists():
+        _load_base()
 
 
 def reseed_data_migrations() -> None:
@@ -114,15 +133,29 @@ def _sqlite_ledger_flush(request: Any) -> Any:
     if not uses_db:
         yield
         return
+    global _BASE_STALE
+    request.getfixturevalue("django_db_setup")
+    if _BASE_STALE:
+        with request.getfixturevalue("django_db_blocker").unblock():
+            if connection.vendor == "sqlite":
+                _create_ledger_trigger()
+            _load_base()
+        _BASE_STALE = False
     request.getfixturevalue("_django_db_helper")  # set up before us, so torn down after us
     if connection.vendor == "sqlite":
-        forward, _backward = _ledger_trigger_sql()
-        with connection.cursor() as cursor:
-            for sql in forward:
-                cursor.execute(sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
+        _create_ledger_trigger()
     yield
-    if transactional and connection.vendor == "sqlite":
-        _forward, backward = _ledger_trigger_sql()
-        with connection.cursor() as cursor:
-            for sql in backward:
-                cursor.execute(sql)
+    if transactional:
+        _BASE_STALE = True
+        if connection.vendor == "sqlite":
+            _forward, backward = _ledger_trigger_sql()
+            with connection.cursor() as cursor:
+                for sql in backward:
+                    cursor.execute(sql)
+
+
+def _create_ledger_trigger() -> None:
+    forward, _backward = _ledger_trigger_sql()
+    with connection.cursor() as cursor:
+        for sql in forward:
+            cursor.execute(sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
