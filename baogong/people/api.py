@@ -39,6 +39,7 @@ class PersonSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     home_site = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
     id_number = serializers.CharField(source="id_number_masked", read_only=True)
     phone = serializers.CharField(source="phone_masked", read_only=True)
+    login = serializers.CharField(source="user.username", read_only=True, default=None)
 
     class Meta:
         model = Person
@@ -54,6 +55,7 @@ class PersonSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
             "health_status",
             "isolation_until",
             "is_active",
+            "login",
         ]
 
 
@@ -69,6 +71,9 @@ class PersonWriteSerializer(serializers.Serializer[Any]):
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, write_only=True)
     position = serializers.CharField(max_length=64, required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False)
+    login = serializers.CharField(
+        max_length=150, required=False, allow_blank=True, write_only=True, help_text="username for the phone check-in"
+    )
 
 
 def _person_data(raw: dict[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -82,6 +87,13 @@ def _person_data(raw: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         data["home_site"] = _by_code(Site, data["home_site"], "home_site", PersonInvalid, "场所")
     if "name" in data:
         data["name"] = str(data["name"]).strip()
+    if "login" in data:
+        from django.contrib.auth import get_user_model
+
+        username = str(data.pop("login") or "").strip()
+        data["user"] = get_user_model().objects.filter(username=username, is_active=True).first() if username else None
+        if username and data["user"] is None:
+            raise PersonInvalid(details={"login": [f"未知的登录名 / unknown login: {username}"]})
     return data
 
 
@@ -100,7 +112,7 @@ class RevealSerializer(serializers.Serializer[Any]):
 class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedReadOnlyViewSet):
     """People: staff, volunteers, residents and guests (ID and phone masked)."""
 
-    queryset = Person.objects.select_related("organisation", "home_site").order_by("name", "id")
+    queryset = Person.objects.select_related("organisation", "home_site", "user").order_by("name", "id")
     serializer_class = PersonSerializer
     permission_classes = [HasPerms]
     required_perms = {

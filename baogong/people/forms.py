@@ -40,11 +40,29 @@ class PersonForm(BootstrapMixin, forms.Form):
     id_number = forms.CharField(label=_("Resident ID number"), max_length=18, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     position = forms.CharField(label=_("Position"), max_length=64, required=False)
+    login = forms.CharField(
+        label=_("Login (username) for the phone check-in"),
+        max_length=150,
+        required=False,
+        help_text=_("Optional: the person then checks in and reports tests from their phone."),
+    )
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = scoped(Organisation.objects.order_by("code"), user)  # type: ignore[attr-defined]
         self.fields["home_site"].queryset = scoped(Site.objects.order_by("code"), user)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        username = (data.get("login") or "").strip()
+        data["user"] = None
+        if username:
+            from django.contrib.auth import get_user_model
+
+            data["user"] = get_user_model().objects.filter(username=username, is_active=True).first()
+            if data["user"] is None:
+                self.add_error("login", "未知的登录名 / unknown login")
+        return data
 
 
 class HealthTestForm(BootstrapMixin, forms.Form):

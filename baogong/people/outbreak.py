@@ -206,13 +206,34 @@ def recovered(person: Person, on_date: dt.date) -> bool:
     return False
 
 
+def recovery_evidence(person: Person, on_date: dt.date) -> dict[str, Any]:
+    """The facts the recovery rule decided on, kept in the audit trail: the rule and the negative
+    tests (id, kind, date) that met it."""
+    rules = queries.regime_for(person)
+    if person.health_status == HealthStatus.POSITIVE:
+        since = person.health_status_since or timezone.now()
+        tests = person.tests.filter(taken_at__gt=since, result=TestResult.NEGATIVE)
+        rule = f"{rules.recovery_negative_days}天阴性 / negative on {rules.recovery_negative_days} distinct days"
+    else:
+        start, _end = queries.day_bounds(person.isolation_until or on_date)
+        tests = person.tests.filter(taken_at__gte=start, result=TestResult.NEGATIVE)
+        rule = f"隔离期满且阴性 / isolation over ({person.isolation_until}) and a negative test"
+    rows = [
+        {"test": pk, "kind": kind, "date": timezone.localtime(at).date().isoformat()}
+        for pk, kind, at in tests.order_by("taken_at", "id").values_list("pk", "kind", "taken_at")
+        if timezone.localtime(at).date() <= on_date
+    ]
+    return {"rule": rule, "regime": rules.name, "negative_tests": rows}
+
+
 def apply_recovery_rules(person: Person, *, on_date: dt.date, actor: Any) -> bool:
     """Clear a person who meets the recovery rule, then close incidents that are over."""
     with transaction.atomic(durable=True):
         locked = locks.person_for_update(person.pk)
         if locked.health_status == HealthStatus.NORMAL or not recovered(locked, on_date):
             return False
-        _set_normal(locked, "apply_recovery_rules", reason="恢复规则 / recovery rule", actor=actor)
+        evidence = recovery_evidence(locked, on_date)
+        _set_normal(locked, "apply_recovery_rules", reason="恢复规则 / recovery rule", actor=actor, evidence=evidence)
     close_finished_incidents(actor=actor)
     return True
 
@@ -230,7 +251,7 @@ def clear_person(person: Person, *, reason: str, actor: Any) -> Person:
     return locked
 
 
-def _set_normal(person: Person, verb: str, *, reason: str, actor: Any) -> None:
+def _set_normal(person: Person, verb: str, *, reason: str, actor: Any, evidence: dict[str, Any] | None = None) -> None:
     before = {"health_status": person.health_status, "isolation_until": person.isolation_until}
     person.health_status = HealthStatus.NORMAL
     person.health_status_since = timezone.now()
@@ -242,7 +263,7 @@ def _set_normal(person: Person, verb: str, *, reason: str, actor: Any) -> None:
         person,
         actor=actor,
         before=before,
-        after={"health_status": HealthStatus.NORMAL, "isolation_until": None, "reason": reason},
+        after={"health_status": HealthStatus.NORMAL, "isolation_until": None, "reason": reason, **(evidence or {})},
     )
 
 
@@ -263,7 +284,7 @@ def close_finished_incidents(*, actor: Any) -> list[Incident]:
             row.save(update_fields=["status", "closed_at", "updated_at"])
             audit.record("close_incident", row, actor=actor, before={"status": "open"}, after={"status": "closed"})
         closed.append(row)
-        for site_row in row.sites.order_by("site_id"):
+        for site_row in row.sites.select_related("site").order_by("site_id"):
             still_held = IncidentSite.objects.filter(
                 site_id=site_row.site_id, incident__status=IncidentStatus.OPEN
             ).exists()
@@ -272,5 +293,18 @@ def close_finished_incidents(*, actor: Any) -> list[Incident]:
             if restorable and not still_held and site.status in (SiteStatus.UNDER_CONTROL, SiteStatus.LOCKED_DOWN):
                 site_actions.set_site_status(site, SiteStatus.NORMAL, reason="", actor=actor)
             with transaction.atomic(durable=True):
-                IncidentSite.objects.filter(pk=site_row.pk).update(cleared_at=timezone.now())
+                cleared_at = timezone.now()
+                IncidentSite.objects.filter(pk=site_row.pk).update(cleared_at=cleared_at)
+                audit.record(
+                    "clear_incident_site",
+                    row,
+                    actor=actor,
+                    before={"site": site_row.site.code, "cleared_at": None},
+                    after={
+                        "site": site_row.site.code,
+                        "cleared_at": cleared_at,
+                        "site_status": Site.objects.get(pk=site_row.site_id).status,
+                        "held_by_another_incident": still_held,
+                    },
+                )
     return closed

@@ -259,9 +259,42 @@ def on_duty_by_enterprise(user: Any, on_date: dt.date) -> list[dict[str, Any]]:
 
 
 # --- Tests due, positives, incidents, sites by status -----------------------------------------
-def tests_due(user: Any, on_date: dt.date) -> list[tuple[Person, RegimeRules, int, int]]:
-    """People on duty or in a closed loop on ``on_date`` and how many tests of the day are due
-    and done: ``[(person, rules, due, done)]``. A PCR is due every ``pcr_every_days``."""
+@dataclass(frozen=True)
+class DueTests:
+    """The tests one person owes on a day under their regime, and what they did."""
+
+    person: Person
+    rules: RegimeRules
+    antigen_due: int
+    antigen_done: int
+    pcr_due: bool
+    pcr_done: bool
+
+    @property
+    def due(self) -> int:
+        return self.antigen_due + (1 if self.pcr_due else 0)
+
+    @property
+    def done(self) -> int:
+        return min(self.antigen_done, self.antigen_due) + (1 if self.pcr_due and self.pcr_done else 0)
+
+    def missing(self) -> list[str]:
+        """What is still missing (Chinese / English); empty when every due test is done."""
+        reasons = []
+        short = self.antigen_due - self.antigen_done
+        if short > 0:
+            reasons.append(f"今日抗原检测还差{short}次 / {short} antigen test(s) due today not done")
+        if self.pcr_due and not self.pcr_done:
+            reasons.append(
+                f"今日应做核酸（每{self.rules.pcr_every_days}天一次）/ PCR due today (every {self.rules.pcr_every_days} days)"
+            )
+        return reasons
+
+
+def tests_due(user: Any, on_date: dt.date) -> list[DueTests]:
+    """People on duty or in a closed loop on ``on_date`` and the tests their regime asks of them
+    that day: ``antigen_per_day`` antigen tests, and a PCR when none was taken in the
+    ``pcr_every_days - 1`` days before (the "2+2" regime: 2 antigen a day, a PCR every 2 days)."""
     start, end = day_bounds(on_date)
     active_ids = set(deployments_in(deployments_for(user), on_date, on_date).values_list("person_id", flat=True))
     active_ids |= set(
@@ -270,28 +303,52 @@ def tests_due(user: Any, on_date: dt.date) -> list[tuple[Person, RegimeRules, in
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=start))
         .values_list("person_id", flat=True)
     )
-    people = Person.objects.filter(pk__in=active_ids, is_active=True).select_related("home_site", "organisation")
-    done: dict[int, int] = {}
-    for person_id in HealthTest.objects.filter(
-        person_id__in=active_ids, taken_at__gte=start, taken_at__lt=end
-    ).values_list("person_id", flat=True):
-        done[person_id] = done.get(person_id, 0) + 1
+    people = list(
+        Person.objects.filter(pk__in=active_ids, is_active=True)
+        .select_related("home_site", "organisation")
+        .order_by("name", "id")
+    )
+    rules_of = {p.pk: regime_for(p) for p in people}
+    lookback = max([r.pcr_every_days for r in rules_of.values()] + [1])
+    window_start, _ = day_bounds(on_date - dt.timedelta(days=lookback - 1))
+    taken: dict[int, list[tuple[str, dt.datetime]]] = {}
+    for person_id, kind, at in HealthTest.objects.filter(
+        person_id__in=active_ids, taken_at__gte=window_start, taken_at__lt=end
+    ).values_list("person_id", "kind", "taken_at"):
+        taken.setdefault(person_id, []).append((kind, at))
     result = []
-    for person in people.order_by("name", "id"):
-        rules = regime_for(person)
-        due = rules.antigen_per_day + (
-            1 if rules.pcr_every_days and on_date.toordinal() % rules.pcr_every_days == 0 else 0
+    for person in people:
+        rules = rules_of[person.pk]
+        mine = taken.get(person.pk, [])
+        antigen_done = sum(1 for kind, at in mine if kind == TestKind.ANTIGEN and at >= start)
+        pcr_done = any(kind == TestKind.PCR and at >= start for kind, at in mine)
+        pcr_due = False
+        if rules.pcr_every_days:
+            since, _ = day_bounds(on_date - dt.timedelta(days=rules.pcr_every_days - 1))
+            pcr_due = not any(kind == TestKind.PCR and since <= at < start for kind, at in mine)
+        result.append(
+            DueTests(
+                person=person,
+                rules=rules,
+                antigen_due=rules.antigen_per_day,
+                antigen_done=antigen_done,
+                pcr_due=pcr_due,
+                pcr_done=pcr_done,
+            )
         )
-        result.append((person, rules, due, done.get(person.pk, 0)))
     return result
 
 
 def overdue_tests(user: Any, on_date: dt.date) -> list[tuple[Person, list[str]]]:
-    """People on duty whose clearance fails for want of a valid negative test."""
+    """People on duty or in a closed loop who owe tests under their regime that day, or who have
+    no valid negative test: ``[(person, reasons)]``."""
     overdue = []
-    for person, _rules, _due, _done in tests_due(user, on_date):
-        if valid_negative_test(person, on_date) is None:
-            overdue.append((person, person_clearance(person, on_date)))
+    for row in tests_due(user, on_date):
+        reasons = row.missing()
+        if valid_negative_test(row.person, on_date, row.rules) is None:
+            reasons += [r for r in person_clearance(row.person, on_date) if r not in reasons]
+        if reasons:
+            overdue.append((row.person, reasons))
     return overdue
 
 

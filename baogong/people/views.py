@@ -485,8 +485,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "today": today,
         "on_duty": queries.on_duty_by_enterprise(request.user, today),
-        "tests_due": sum(d for _p, _r, d, _n in due),
-        "tests_done": sum(min(n, d) for _p, _r, d, n in due),
+        "tests_due": sum(row.due for row in due),
+        "tests_done": sum(row.done for row in due),
         "people_due": len(due),
         "positives_today": queries.positives_between(request.user, today, today),
         "positive_people": queries.people_for(request.user).filter(health_status=HealthStatus.POSITIVE).count(),
