@@ -118,6 +118,7 @@ DEMO_ACCOUNTS: dict[str, tuple[str, list[tuple[str, ...]], str]] = {
     "qc": (Role.QC_INSPECTOR, [("org", "BYJT"), ("org", "YYGS")], "质检员"),
     "dispatcher": (Role.DISPATCHER, [("org", "CYGS")], "调度员"),
     "driver": (Role.DRIVER, [("org", "CYGS")], "司机"),
+    "fuel": (Role.FUEL_ATTENDANT, [("site", "FS-FH")], "凤凰加油站加油员"),
     "pharmacist": (Role.PHARMACIST, [("kind", "YYGS", "pharmacy")], "药师"),
     "health": (Role.HEALTH_OFFICER, [("org", "BSGX")], "防疫专员"),
     "property": (Role.PROPERTY_OFFICER, [("org", "BSGX")], "物业专员"),

@@ -21,6 +21,9 @@ MANAGE = [
     "fleet.check_dispatch",
 ]
 FUEL = ["fleet.view_fueltank", "fleet.sell_fuel", "fleet.manage_fuel_station"]
+# the attendant on shift: queue, sales, deliveries, roster and the daily report of the stations
+# granted to them — nothing else
+FUEL_ATTENDANT = FUEL
 
 ROLE_PERMISSIONS = {
     Role.DISPATCHER: MANAGE,
@@ -28,5 +31,6 @@ ROLE_PERMISSIONS = {
     # station staff are keepers of their station's stock (granted the station site)
     Role.WAREHOUSE_KEEPER: FUEL,
     Role.DRIVER: ["fleet.view_routeplan"],
+    Role.FUEL_ATTENDANT: FUEL_ATTENDANT,
     Role.AUDITOR: VIEW,
 }

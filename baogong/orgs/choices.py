@@ -47,6 +47,7 @@ class Role(models.TextChoices):
     QC_INSPECTOR = "qc_inspector", _("QC inspector")
     DISPATCHER = "dispatcher", _("Dispatcher")
     DRIVER = "driver", _("Driver")
+    FUEL_ATTENDANT = "fuel_attendant", _("Fuel attendant")
     PHARMACIST = "pharmacist", _("Pharmacist")
     HEALTH_OFFICER = "health_officer", _("Health officer")
     PROPERTY_OFFICER = "property_officer", _("Property officer")

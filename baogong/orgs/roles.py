@@ -30,6 +30,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.QC_INSPECTOR: [*VIEW_BASE, "core.view_job"],
     Role.DISPATCHER: [*VIEW_BASE, "core.view_job"],
     Role.DRIVER: [*VIEW_BASE],
+    Role.FUEL_ATTENDANT: [],  # only the fuel-station permissions (fleet/permissions.py)
     Role.PHARMACIST: [*VIEW_BASE, "core.view_job"],
     Role.HEALTH_OFFICER: [*VIEW_BASE, "orgs.set_site_status", "core.view_job", "core.reveal_personal_data"],
     Role.PROPERTY_OFFICER: [*VIEW_BASE, "core.view_job"],
