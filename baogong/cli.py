@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"check-ledger": "check_ledger"}
+ALIASES = {"check-ledger": "check_ledger", "run-scheduled": "run_scheduled"}
 
 
 def main(argv: list[str] | None = None) -> None:

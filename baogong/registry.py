@@ -6,7 +6,9 @@ An app may define, in its own modules:
 - ``urls.py`` with ``app_name`` and ``urlpatterns`` — included at the site root;
 - ``menu.py`` with ``MENU = [(url_name, label, icon, permission_or_None), ...]`` for the navigation;
 - ``roles.py``'s ``ROLE_PERMISSIONS`` (in ``orgs``) gets each app's ``permissions.py``
-  ``ROLE_PERMISSIONS = {role_code: ["app.codename", ...]}`` merged in.
+  ``ROLE_PERMISSIONS = {role_code: ["app.codename", ...]}`` merged in;
+- ``schedule.py`` with ``DAILY_JOBS = [baogong.core.schedule.DailyJob(name, func, at), ...]`` — run once a
+  day each by ``baogong worker`` and ``baogong run-scheduled`` (``collect("schedule", "DAILY_JOBS")``).
 """
 
 from __future__ import annotations

@@ -398,7 +398,7 @@ def move_stop(stop: RouteStop, route: PlannedRoute | None, position: int, *, act
         plan = RoutePlan.objects.select_for_update().get(pk=stop.plan_id)
         if plan.status == PlanStatus.PLANNING:
             raise PlanBusy()
-        if plan.status != PlanStatus.PLANNED:
+        if plan.status not in (PlanStatus.PLANNED, PlanStatus.ACCEPTED):
             raise PlanInvalid(details={"plan": [_("Only a computed plan can be changed.")]})
         if route is not None and route.plan_id != plan.pk:
             raise PlanInvalid(details={"route": [_("The route belongs to another plan.")]})
@@ -434,6 +434,8 @@ def move_stop(stop: RouteStop, route: PlannedRoute | None, position: int, *, act
         audit.record(
             "move_stop", stop, actor=actor, before=before, after={"route": stop.route_id, "position": stop.position}
         )
+        if plan.status == PlanStatus.ACCEPTED:
+            _write_shipments(plan, [stop], "move_stop", actor=actor)
         return plan
 
 
@@ -446,7 +448,75 @@ def assign_driver(route: PlannedRoute, driver: Driver | None, *, actor: Any) -> 
         locked.driver = driver
         locked.save(update_fields=["driver"])
         audit.record("assign_driver", locked, actor=actor, before=before, after={"driver": locked.driver_id})
+        if locked.plan.status == PlanStatus.ACCEPTED:
+            stops = list(RouteStop.objects.filter(route=locked, shipment__isnull=False))
+            _write_shipments(locked.plan, stops, "assign_driver", actor=actor)
         return locked
+
+
+SHIPMENT_FLEET_FIELDS = ["vehicle_id", "vehicle_plate", "driver_id", "driver_name", "driver_phone"]
+
+
+def _write_shipments(plan: RoutePlan, stops: Sequence[RouteStop], verb: str, *, actor: Any) -> dict[str, list[str]]:
+    """Write each stop's vehicle and driver (from its route) to its shipment, inside the caller's
+    transaction. Shipments already loaded or further on are left as they are (listed under
+    ``"kept"``); a stop taken off every route clears its shipment's vehicle and driver when they
+    were this plan's. The shipments are locked in primary-key order; each change is audited on the
+    shipment with ``verb``."""
+    from baogong.distribution.choices import ShipmentStatus
+    from baogong.distribution.models import Shipment
+
+    by_shipment = {s.shipment_id: s for s in stops if s.shipment_id is not None}
+    if not by_shipment:
+        return {"written": [], "kept": []}
+    routes = {r.pk: r for r in PlannedRoute.objects.filter(plan=plan).select_related("vehicle", "driver")}
+    plan_vehicles = {r.vehicle_id for r in routes.values()}
+    written: list[str] = []
+    kept: list[str] = []
+    for shipment in Shipment.objects.select_for_update().filter(pk__in=sorted(by_shipment)).order_by("pk"):
+        label = shipment.number or str(shipment.pk)
+        if shipment.status not in (ShipmentStatus.PLANNED, ShipmentStatus.PICKED):
+            kept.append(label)
+            continue
+        route = routes.get(by_shipment[shipment.pk].route_id or 0)
+        before = audit.snapshot(shipment, SHIPMENT_FLEET_FIELDS)
+        if route is not None:
+            shipment.vehicle_id = route.vehicle_id
+            shipment.vehicle_plate = route.vehicle.plate
+            shipment.driver_id = route.driver_id
+            shipment.driver_name = route.driver.name if route.driver else ""
+            shipment.driver_phone = route.driver.phone if route.driver else ""
+        elif shipment.vehicle_id in plan_vehicles:
+            shipment.vehicle_id = shipment.driver_id = None
+            shipment.vehicle_plate = shipment.driver_name = shipment.driver_phone = ""
+        after = audit.snapshot(shipment, SHIPMENT_FLEET_FIELDS)
+        if after != before:
+            shipment.save(update_fields=[*SHIPMENT_FLEET_FIELDS, "updated_at"])
+            audit.record(verb, shipment, actor=actor, before=before, after=after)
+            written.append(label)
+    return {"written": written, "kept": kept}
+
+
+def accept_plan(plan: RoutePlan, *, actor: Any) -> dict[str, list[str]]:
+    """Accept a computed plan: each route's vehicle and driver are written to the shipments of its
+    stops (moving a stop or changing a driver afterwards updates them). Answers the shipment
+    numbers written and those kept because they are already loaded."""
+    with transaction.atomic(durable=True):
+        locked = RoutePlan.objects.select_for_update().get(pk=plan.pk)
+        if not user_scope(actor).allows(organisation_id=locked.organisation_id):
+            raise PlanInvalid(details={"organisation": [_("You may not plan for this organisation.")]})
+        if locked.status == PlanStatus.PLANNING:
+            raise PlanBusy()
+        if locked.status != PlanStatus.PLANNED:
+            raise PlanInvalid(details={"plan": [_("Only a computed plan that is not yet accepted can be accepted.")]})
+        list(PlannedRoute.objects.select_for_update().filter(plan=locked).order_by("pk"))
+        stops = list(RouteStop.objects.select_for_update().filter(plan=locked, shipment__isnull=False).order_by("pk"))
+        before = {"status": locked.status}
+        locked.status = PlanStatus.ACCEPTED
+        locked.save(update_fields=["status", "updated_at"])
+        outcome = _write_shipments(locked, stops, "accept_plan", actor=actor)
+        audit.record("accept_plan", locked, actor=actor, before=before, after={"status": locked.status, **outcome})
+        return outcome
 
 
 # --- fuel stations ----------------------------------------------------------------------------
@@ -618,10 +688,9 @@ def sell_fuel(
     green-channel vehicle), the queue ticket served; a low-level alert when the tank runs low."""
     from django.utils import timezone
 
-    from baogong.core.models import Notification
     from baogong.core.money import round_fen
     from baogong.fleet.choices import slot_of
-    from baogong.fleet.queries import tank_level, valid_passes
+    from baogong.fleet.queries import valid_passes
     from baogong.inventory.actions import IssueLineInput, issue_stock
 
     errors = _station_errors(tank.station, actor)
@@ -667,17 +736,39 @@ def sell_fuel(
         if ticket is not None:
             FuelQueueTicket.objects.filter(pk=ticket.pk).update(served_at=when)
         audit.record("sell_fuel", sale, actor=actor, after=audit.snapshot(sale))
-        level = tank_level(locked)
-        if level <= locked.low_level_litres and not locked.low_alert_sent:
-            notify(
-                _("Tank %(tank)s at %(station)s is low: %(level)s L left")
-                % {"tank": locked.code, "station": locked.station.name, "level": level},
-                _("Order a delivery."),
-                level=Notification.Level.WARNING,
-                organisation_id=locked.station.organisation_id,
-                site_id=locked.station_id,
-            )
-            locked.low_alert_sent = True
-            locked.save(update_fields=["low_alert_sent", "updated_at"])
-            audit.record("send_low_tank_alert", locked, actor=actor, after={"level": level})
+        _low_tank_alert(locked, actor=actor)
         return sale
+
+
+def _low_tank_alert(locked: FuelTank, *, actor: Any) -> int | None:
+    """Notify the station once when the (locked) tank is at or below its low level; answers the level
+    when an alert was sent. The flag is cleared by the next delivery that lifts the level."""
+    from baogong.core.models import Notification
+    from baogong.fleet.queries import tank_level
+
+    level = tank_level(locked)
+    if level > locked.low_level_litres or locked.low_alert_sent:
+        return None
+    notify(
+        _("Tank %(tank)s at %(station)s is low: %(level)s L left")
+        % {"tank": locked.code, "station": locked.station.name, "level": level},
+        _("Order a delivery."),
+        level=Notification.Level.WARNING,
+        organisation_id=locked.station.organisation_id,
+        site_id=locked.station_id,
+    )
+    locked.low_alert_sent = True
+    locked.save(update_fields=["low_alert_sent", "updated_at"])
+    audit.record("send_low_tank_alert", locked, actor=actor, after={"level": level})
+    return level
+
+
+def send_low_tank_alerts(*, actor: Any) -> list[FuelTank]:
+    """The daily check of every tank (the scheduled job): alert on the low ones not yet alerted —
+    a tank can run low without a sale through the app (a leak, a stock count, a missed delivery)."""
+    sent: list[FuelTank] = []
+    with transaction.atomic(durable=True):
+        for tank in FuelTank.objects.select_for_update().filter(low_alert_sent=False).order_by("pk"):
+            if _low_tank_alert(tank, actor=actor) is not None:
+                sent.append(tank)
+    return sent

@@ -41,6 +41,7 @@ class PlanStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PLANNING = "planning", _("Planning")
     PLANNED = "planned", _("Planned")
+    ACCEPTED = "accepted", _("Accepted")
     FAILED = "failed", _("Failed")
 
 

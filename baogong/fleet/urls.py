@@ -17,6 +17,7 @@ urlpatterns = [
     path("fleet/plans/new/", views.plan_create, name="plan_create"),
     path("fleet/plans/<int:pk>/", views.plan_detail, name="plan_detail"),
     path("fleet/plans/<int:pk>/solve/", views.plan_solve, name="plan_solve"),
+    path("fleet/plans/<int:pk>/accept/", views.plan_accept, name="plan_accept"),
     path("fleet/stops/<int:pk>/move/", views.stop_move, name="stop_move"),
     path("fleet/routes/<int:pk>/driver/", views.route_assign_driver, name="route_assign_driver"),
     path("fleet/routes/<int:pk>/sheet.pdf", views.route_sheet, name="route_sheet"),

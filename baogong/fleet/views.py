@@ -206,7 +206,7 @@ def _plan_context(request: HttpRequest, plan: RoutePlan) -> dict[str, Any]:
         "routes": routes,
         "unassigned": plan.stops.filter(route__isnull=True).select_related("site") if can_edit else [],
         "can_edit": can_edit,
-        "map": queries.plan_map(plan, routes) if plan.status == PlanStatus.PLANNED else None,
+        "map": queries.plan_map(plan, routes) if plan.status in (PlanStatus.PLANNED, PlanStatus.ACCEPTED) else None,
         "job": plan.job,
         "drivers": AssignDriverForm(plan=plan).fields["driver"].queryset,  # type: ignore[attr-defined]
     }
@@ -227,6 +227,27 @@ def plan_solve(request: HttpRequest, pk: int) -> HttpResponse:
         actions.start_planning(plan, actor=request.user)
     except DomainError as exc:
         messages.error(request, str(exc.message))
+    return redirect("fleet:plan_detail", pk=plan.pk)
+
+
+@require_POST
+@require_perm("fleet.plan_routes")
+def plan_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_scoped_or_404(RoutePlan.objects.all(), request.user, pk=pk)
+    try:
+        outcome = actions.accept_plan(plan, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            _("Plan accepted: vehicle and driver written to %(n)s shipments.") % {"n": len(outcome["written"])},
+        )
+        if outcome["kept"]:
+            messages.warning(
+                request,
+                _("Already loaded, left as they are: %(numbers)s") % {"numbers": ", ".join(outcome["kept"])},
+            )
     return redirect("fleet:plan_detail", pk=plan.pk)
 
 
