@@ -42,22 +42,37 @@ class ReceiveHeaderForm(HeaderForm):
     qc_status = forms.ChoiceField(label=_("QC status of new lots"), choices=QcStatus.choices, initial=QcStatus.RELEASED)
 
 
+# Code fields offer the known codes as a datalist (see templates/inventory/_datalists.html).
+ITEM_INPUT = {"list": "dl-items", "autocomplete": "off", "autocapitalize": "characters"}
+BIN_INPUT = {"list": "dl-bins", "autocomplete": "off", "autocapitalize": "characters"}
+SITE_INPUT = {"list": "dl-sites", "autocomplete": "off", "autocapitalize": "characters"}
+QTY_INPUT = {"inputmode": "numeric"}
+
+
+def _code(label: Any, *, attrs: dict[str, str], max_length: int = 64, required: bool = True) -> forms.CharField:
+    return forms.CharField(
+        label=label, max_length=max_length, required=required, widget=forms.TextInput(attrs=dict(attrs))
+    )
+
+
 class ReceiveLineForm(BootstrapMixin, forms.Form):
-    item = forms.CharField(label=_("Item code"), max_length=32)
+    item = _code(_("Item code"), attrs=ITEM_INPUT, max_length=32)
     batch = forms.CharField(label=_("Batch"), max_length=64, required=False)
     expiry = forms.DateField(label=_("Expiry"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    qty = forms.IntegerField(label=_("Quantity"), min_value=1)
-    unit_cost = forms.DecimalField(label=_("Unit cost"), min_value=0, max_digits=14, decimal_places=4)
-    location = forms.CharField(label=_("Bin"), max_length=64, required=False)
+    qty = forms.IntegerField(label=_("Quantity"), min_value=1, widget=forms.NumberInput(attrs=QTY_INPUT))
+    unit_cost = forms.DecimalField(
+        label=_("Unit cost (blank: reference price)"), min_value=0, max_digits=14, decimal_places=4, required=False
+    )
+    location = _code(_("Bin (blank: main store)"), attrs=BIN_INPUT, required=False)
 
 
 class IssueHeaderForm(HeaderForm):
-    recipient = forms.CharField(label=_("Recipient site code"), max_length=32)
+    recipient = _code(_("Recipient site code"), attrs=SITE_INPUT, max_length=32)
 
 
 class IssueLineForm(BootstrapMixin, forms.Form):
-    item = forms.CharField(label=_("Item code"), max_length=32)
-    qty = forms.IntegerField(label=_("Quantity"), min_value=1)
+    item = _code(_("Item code"), attrs=ITEM_INPUT, max_length=32)
+    qty = forms.IntegerField(label=_("Quantity"), min_value=1, widget=forms.NumberInput(attrs=QTY_INPUT))
     batch = forms.CharField(label=_("Batch (optional)"), max_length=64, required=False)
 
 
@@ -66,12 +81,14 @@ IssueLines = forms.formset_factory(IssueLineForm, extra=5, max_num=200)
 
 
 class TransferForm(HeaderForm):
-    item = forms.CharField(label=_("Item code"), max_length=32)
+    item = _code(_("Item code"), attrs=ITEM_INPUT, max_length=32)
     batch = forms.CharField(label=_("Batch"), max_length=64)
-    from_location = forms.CharField(label=_("From bin"), max_length=64)
-    to_location = forms.CharField(label=_("To bin (same site)"), max_length=64, required=False)
-    destination = forms.CharField(label=_("Or to site code (in transit)"), max_length=32, required=False)
-    qty = forms.IntegerField(label=_("Quantity"), min_value=1)
+    from_location = _code(_("From bin"), attrs=BIN_INPUT)
+    to_location = _code(_("To bin (put away, same site)"), attrs=BIN_INPUT, required=False)
+    destination = _code(
+        _("Or to another site (code; goes in transit)"), attrs=SITE_INPUT, max_length=32, required=False
+    )
+    qty = forms.IntegerField(label=_("Quantity"), min_value=1, widget=forms.NumberInput(attrs=QTY_INPUT))
 
 
 class AdjustForm(BootstrapMixin, forms.Form):
@@ -104,7 +121,29 @@ class LocationForm(BootstrapMixin, forms.Form):
         field = self.fields["warehouse"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = stock_sites(user)
+        if field.queryset.count() == 1:
+            field.initial = field.queryset.first()
 
 
 class ImportForm(BootstrapMixin, forms.Form):
     file = forms.FileField(label=_("Excel file (.xlsx)"))
+
+
+class FoundStockForm(BootstrapMixin, forms.Form):
+    """A lot counted in a bin that is not on the count sheet."""
+
+    found_item = _code(_("Item code"), attrs=ITEM_INPUT, max_length=32)
+    found_batch = forms.CharField(label=_("Batch (existing or new)"), max_length=64)
+    found_expiry = forms.DateField(
+        label=_("Expiry (new batch)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    found_location = _code(_("Bin (blank: main store)"), attrs=BIN_INPUT, required=False)
+    found_qty = forms.IntegerField(label=_("Counted"), min_value=0, widget=forms.NumberInput(attrs=QTY_INPUT))
+
+
+class ReleaseForm(BootstrapMixin, forms.Form):
+    qty = forms.IntegerField(label=_("Units to release"), min_value=1, widget=forms.NumberInput(attrs=QTY_INPUT))
+
+
+class ReceiveTransferForm(BootstrapMixin, forms.Form):
+    location = _code(_("Into bin (blank: main store)"), attrs=BIN_INPUT, required=False)

@@ -4,7 +4,7 @@ MENU = [
     ("inventory:stock_list", _("Stock on hand"), "box-seam", "inventory.view_stockbalance"),
     ("inventory:receive_stock", _("Receive"), "box-arrow-in-down", "inventory.receive_stock"),
     ("inventory:issue_stock", _("Issue"), "box-arrow-up", "inventory.issue_stock"),
-    ("inventory:transfer_stock", _("Transfer"), "arrow-left-right", "inventory.transfer_stock"),
+    ("inventory:transfer_list", _("Transfers"), "arrow-left-right", "inventory.view_transfer"),
     ("inventory:stocktake_list", _("Stocktakes"), "clipboard-check", "inventory.view_stocktake"),
     ("inventory:adjustment_list", _("Adjustments"), "sliders", "inventory.view_adjustment"),
     ("inventory:expiry_alerts", _("Expiry alerts"), "hourglass-split", "inventory.view_stockbalance"),

@@ -24,4 +24,9 @@ urlpatterns = [
     path("inventory/stocktakes/<int:pk>/sheet.<str:fmt>", views.stocktake_sheet, name="stocktake_sheet"),
     path("inventory/stocktakes/<int:pk>/approve/", views.stocktake_approve, name="approve_stocktake"),
     path("inventory/locations/", views.location_list, name="location_list"),
+    path("inventory/stocktakes/<int:pk>/found/", views.stocktake_found, name="count_found_stock"),
+    path("inventory/transfers/", views.transfer_list, name="transfer_list"),
+    path("inventory/transfers/<int:pk>/receive/", views.transfer_receive, name="receive_transfer"),
+    path("inventory/reservations/", views.reservation_list, name="reservation_list"),
+    path("inventory/reservations/<int:pk>/release/", views.reservation_release, name="release_reservation"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -18,11 +19,12 @@ from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.pdf import pdf_response
 from baogong.core.permissions import require_perm
-from baogong.core.scoping import get_scoped_or_404, scoped
+from baogong.core.scoping import get_scoped_or_404, scoped, user_scope
 from baogong.inventory import actions, queries
-from baogong.inventory.choices import STOCK_KINDS, AdjustmentStatus, QcStatus
+from baogong.inventory.choices import STOCK_KINDS, AdjustmentStatus, QcStatus, ReservationStatus, TransferStatus
 from baogong.inventory.forms import (
     AdjustForm,
+    FoundStockForm,
     IssueHeaderForm,
     IssueLines,
     LocationForm,
@@ -30,12 +32,17 @@ from baogong.inventory.forms import (
     QuarantineForm,
     ReceiveHeaderForm,
     ReceiveLines,
+    ReceiveTransferForm,
+    ReleaseForm,
     StocktakeStartForm,
     TransferForm,
     stock_sites,
 )
-from baogong.inventory.models import Adjustment, Location, Lot, StockBalance, Stocktake
+from baogong.inventory.locations import default_location
+from baogong.inventory.models import Adjustment, Location, Lot, Reservation, StockBalance, Stocktake, Transfer
 from baogong.orgs.models import Site
+
+STOCK_KIND_CODES = sorted(str(k.value) for k in STOCK_KINDS)
 
 
 def _fail(request: HttpRequest, exc: DomainError, form: Any = None) -> None:
@@ -68,6 +75,7 @@ def stock_list(request: HttpRequest) -> HttpResponse:
         "categories": Category.objects.filter(parent__isnull=True),
         "qc_statuses": QcStatus.choices,
         "bands": queries.expiry_alert_days(),
+        "stock_kinds": STOCK_KIND_CODES,
     }
     return render_page_or_partial(request, "inventory/stock_list.html", "inventory/partials/_stock_table.html", context)
 
@@ -123,7 +131,14 @@ def expiry_alerts(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "inventory/expiry.html",
-        {"page": page, "params": request.GET, "within": within, "long": long, "short": short},
+        {
+            "page": page,
+            "params": request.GET,
+            "within": within,
+            "long": long,
+            "short": short,
+            "stock_kinds": STOCK_KIND_CODES,
+        },
     )
 
 
@@ -261,7 +276,7 @@ def receive(request: HttpRequest) -> HttpResponse:
                     item=item,
                     batch=data.get("batch") or "",
                     qty=data["qty"],
-                    unit_cost=data["unit_cost"],
+                    unit_cost=data["unit_cost"] if data.get("unit_cost") is not None else _reference_price(item),
                     expiry=data.get("expiry"),
                     location=location,
                 )
@@ -286,8 +301,22 @@ def receive(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "inventory/document_form.html",
-        {"title": _("Receive stock"), "header": header, "lines": lines, "submit": _("Post receipt")},
+        {
+            "title": _("Receive stock"),
+            "header": header,
+            "lines": lines,
+            "submit": _("Post receipt"),
+            "help": _(
+                "One line per batch. Type or pick the item code; give the batch and expiry printed on the case. "
+                "Without a bin the stock goes to the main store: put it away from the stock list afterwards."
+            ),
+            **_datalists(request),
+        },
     )
+
+
+def _reference_price(item: Item) -> Decimal:
+    return item.reference_price if item.reference_price is not None else Decimal(0)
 
 
 def _url(name: str) -> str:
@@ -337,13 +366,26 @@ def issue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "inventory/document_form.html",
-        {"title": _("Issue stock"), "header": header, "lines": lines, "submit": _("Post issue")},
+        {
+            "title": _("Issue stock"),
+            "header": header,
+            "lines": lines,
+            "submit": _("Post issue"),
+            "help": _(
+                "Lots are picked earliest expiry first unless you name a batch. "
+                "If any line is short, nothing is issued and the shortage is shown."
+            ),
+            **_datalists(request),
+        },
     )
 
 
 @require_perm("inventory.transfer_stock")
 def transfer(request: HttpRequest) -> HttpResponse:
-    form = TransferForm(request.POST or None, user=request.user)
+    initial = {k: request.GET[k] for k in ("item", "batch", "from_location", "qty") if request.GET.get(k)}
+    if code := request.GET.get("warehouse"):
+        initial["warehouse"] = stock_sites(request.user).filter(code=code).first()
+    form = TransferForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         warehouse = data["warehouse"]
@@ -375,7 +417,17 @@ def transfer(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "inventory/simple_form.html",
-        {"title": _("Transfer stock"), "form": form, "submit": _("Post transfer")},
+        {
+            "title": _("Transfer or put away"),
+            "form": form,
+            "submit": _("Post transfer"),
+            "help": _(
+                "Put away: move from the main store (MAIN) to a bin of the same site. "
+                "To another site: leave 'To bin' empty and give the site code; the stock is in transit "
+                "until that site receives it on the Transfers page."
+            ),
+            **_datalists(request),
+        },
     )
 
 
@@ -406,7 +458,16 @@ def adjust(request: HttpRequest, balance_pk: int) -> HttpResponse:
     return render(
         request,
         "inventory/simple_form.html",
-        {"title": _("Adjust stock"), "form": form, "balance": balance, "submit": _("Post adjustment")},
+        {
+            "title": _("Adjust stock"),
+            "form": form,
+            "balance": balance,
+            "submit": _("Post adjustment"),
+            "help": _(
+                "Use + to add units and − to remove them. Above the approval value the adjustment waits for "
+                "a manager's approval before the stock changes."
+            ),
+        },
     )
 
 
@@ -499,11 +560,63 @@ def stocktake_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("inventory:stocktake_detail", pk=stocktake.pk)
             except DomainError as exc:
                 _fail(request, exc)
+    return _stocktake_page(request, stocktake, FoundStockForm())
+
+
+def _stocktake_page(request: HttpRequest, stocktake: Stocktake, found_form: FoundStockForm) -> HttpResponse:
+    lines = stocktake.lines.select_related("location", "item", "lot")
     return render(
         request,
         "inventory/stocktake_detail.html",
-        {"stocktake": stocktake, "lines": lines, "show_expected": _show_expected(request, stocktake)},
+        {
+            "stocktake": stocktake,
+            "lines": lines,
+            "show_expected": _show_expected(request, stocktake),
+            "found_form": found_form,
+            "counted": sum(1 for line in lines if line.counted_qty is not None),
+            **_datalists(request, stocktake.warehouse),
+        },
     )
+
+
+@require_perm("inventory.count_stock")
+def stocktake_found(request: HttpRequest, pk: int) -> HttpResponse:
+    """Count a lot that is not on the sheet: an existing batch or a new one (with its expiry), in a bin."""
+    stocktake = _stocktake(request, pk)
+    if request.method != "POST":
+        return redirect("inventory:stocktake_detail", pk=stocktake.pk)
+    form = FoundStockForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        item = Item.objects.filter(code=data["found_item"].strip()).first()
+        code = (data.get("found_location") or "").strip()
+        location = _site_location(stocktake.warehouse, code) if code else default_location(stocktake.warehouse)
+        if item is None:
+            form.add_error("found_item", _("Unknown item code."))
+        if location is None:
+            form.add_error("found_location", _("Unknown location at this warehouse."))
+        if item is not None and location is not None:
+            try:
+                line = actions.count_found_stock(
+                    stocktake,
+                    item=item,
+                    location=location,
+                    qty=data["found_qty"],
+                    batch=data["found_batch"],
+                    expiry=data.get("found_expiry"),
+                    actor=request.user,
+                )
+                messages.success(
+                    request,
+                    _("Counted %(qty)d of %(item)s batch %(batch)s in %(bin)s.")
+                    % {"qty": line.counted_qty, "item": item.code, "batch": line.lot.batch, "bin": location.code},
+                )
+                return redirect("inventory:stocktake_detail", pk=stocktake.pk)
+            except DomainError as exc:
+                details = exc.details if isinstance(exc.details, dict) else {}
+                exc.details = {f"found_{k}": v for k, v in details.items()}
+                _fail(request, exc, form)
+    return _stocktake_page(request, stocktake, form)
 
 
 def _sheet_rows(stocktake: Stocktake, show_expected: bool) -> list[list[Any]]:
@@ -592,4 +705,141 @@ def location_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(Q(site__code=site))
     return render(
         request, "inventory/location_list.html", {"page": paginate(request, qs), "form": form, "params": request.GET}
+    )
+
+
+# --- code pickers -----------------------------------------------------------------------------
+def _datalists(request: HttpRequest, site: Site | None = None) -> dict[str, Any]:
+    """Known item codes, bins and sites, offered as ``<datalist>`` suggestions on the code fields."""
+    bins = queries.locations_for(request.user)
+    if site is not None:
+        bins = bins.filter(site=site)
+    return {
+        "dl_items": Item.objects.filter(is_active=True).order_by("code").values_list("code", "name", "unit")[:1000],
+        "dl_bins": bins.values_list("code", "name", "site__code")[:1000],
+        "dl_sites": Site.objects.filter(is_active=True).order_by("code").values_list("code", "name")[:1000],
+    }
+
+
+# --- transfers between sites ------------------------------------------------------------------
+def _transfers_for(request: HttpRequest) -> QuerySet[Transfer]:
+    """Transfers sent from, or on their way to, a site the user may see."""
+    qs = Transfer.objects.select_related("warehouse", "destination", "created_by")
+    scope = user_scope(request.user)
+    if scope.is_global:
+        return qs
+    q = Q(pk__in=[])
+    for end in ("warehouse", "destination"):
+        q |= Q(**{f"{end}__organisation_id__in": scope.organisation_ids}) | Q(**{f"{end}_id__in": scope.site_ids})
+    return qs.filter(q)
+
+
+def _may_receive(request: HttpRequest, transfer: Transfer) -> bool:
+    return user_scope(request.user).allows(
+        organisation_id=transfer.destination.organisation_id, site_id=transfer.destination_id
+    )
+
+
+@require_perm("inventory.view_transfer")
+def transfer_list(request: HttpRequest) -> HttpResponse:
+    qs = _transfers_for(request).order_by("-created_at", "-id")
+    if status := request.GET.get("status"):
+        qs = qs.filter(status=status)
+    page = paginate(request, qs)
+    for transfer in page:
+        transfer.can_receive = transfer.status == TransferStatus.IN_TRANSIT and _may_receive(request, transfer)
+    return render(
+        request,
+        "inventory/transfer_list.html",
+        {"page": page, "params": request.GET, "statuses": TransferStatus.choices},
+    )
+
+
+@require_perm("inventory.transfer_stock")
+def transfer_receive(request: HttpRequest, pk: int) -> HttpResponse:
+    """Book an inter-site transfer in at its destination (optionally straight into a bin)."""
+    transfer = _transfers_for(request).filter(pk=pk).first()
+    if transfer is None or not _may_receive(request, transfer):
+        raise Http404
+    form = ReceiveTransferForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        code = (form.cleaned_data.get("location") or "").strip()
+        location = _site_location(transfer.destination, code) if code else None
+        if code and location is None:
+            form.add_error("location", _("Unknown location at this warehouse."))
+        else:
+            try:
+                actions.receive_transfer(transfer, actor=request.user, location=location)
+                messages.success(request, _("Transfer %(number)s received.") % {"number": transfer.number})
+                return redirect("inventory:transfer_list")
+            except DomainError as exc:
+                _fail(request, exc, form)
+    return render(
+        request,
+        "inventory/transfer_receive.html",
+        {
+            "title": _("Receive transfer %(number)s") % {"number": transfer.number},
+            "transfer": transfer,
+            "lines": transfer.lines.select_related("item", "lot", "from_location"),
+            "form": form,
+            **_datalists(request, transfer.destination),
+        },
+    )
+
+
+# --- reservations -----------------------------------------------------------------------------
+@require_perm("inventory.view_reservation")
+def reservation_list(request: HttpRequest) -> HttpResponse:
+    qs = scoped(
+        Reservation.objects.select_related("item", "lot", "location", "location__site", "created_by"), request.user
+    ).order_by("-created_at", "-id")
+    status = request.GET.get("status", ReservationStatus.ACTIVE)
+    if status in ReservationStatus.values:
+        qs = qs.filter(status=status)
+    if warehouse := request.GET.get("warehouse"):
+        qs = qs.filter(location__site__code=warehouse)
+    if item := (request.GET.get("item") or "").strip():
+        qs = qs.filter(Q(item__code__iexact=item) | Q(item__name__icontains=item))
+    if reference := (request.GET.get("reference") or "").strip():
+        qs = qs.filter(reference__icontains=reference)
+    page = paginate(request, qs)
+    return render_page_or_partial(
+        request,
+        "inventory/reservation_list.html",
+        "inventory/partials/_reservation_table.html",
+        {
+            "page": page,
+            "params": request.GET,
+            "status": status,
+            "statuses": ReservationStatus.choices,
+            "sites": stock_sites(request.user),
+        },
+    )
+
+
+@require_perm("inventory.change_reservation")
+def reservation_release(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give back all or some of a reservation's open units (the release_reservation action, audited)."""
+    reservation = get_scoped_or_404(
+        Reservation.objects.select_related("item", "lot", "location", "location__site"), request.user, pk=pk
+    )
+    if reservation.status != ReservationStatus.ACTIVE:
+        messages.error(request, _("The reservation is not active."))
+        return redirect("inventory:reservation_list")
+    form = ReleaseForm(request.POST or None, initial={"qty": reservation.qty})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.release_reservation(reservation, actor=request.user, qty=form.cleaned_data["qty"])
+            messages.success(
+                request,
+                _("Released %(qty)d units of %(reference)s.")
+                % {"qty": form.cleaned_data["qty"], "reference": reservation.reference},
+            )
+            return redirect("inventory:reservation_list")
+        except DomainError as exc:
+            _fail(request, exc, form)
+    return render(
+        request,
+        "inventory/reservation_release.html",
+        {"title": _("Release reservation"), "reservation": reservation, "form": form},
     )
