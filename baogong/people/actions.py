@@ -665,8 +665,10 @@ def _guest_line_errors(item: Any, qty: Any, needed_by: Any) -> dict[str, list[st
         errors["item"] = ["请选择物资 / choose a catalogue item"]
     elif not item.is_active:
         errors["item"] = ["该物资已停用 / this item is not active"]
-    if not isinstance(qty, int) or isinstance(qty, bool) or qty < 1:
-        errors["qty"] = ["数量应为至少1的整数（发放单位）/ the quantity is a whole number of issue units, at least 1"]
+    if not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= 1_000_000:
+        errors["qty"] = [
+            "数量应为1至1000000的整数（发放单位）/ the quantity is a whole number of issue units, 1 to 1000000"
+        ]
     if needed_by is not None and not isinstance(needed_by, dt.date):
         errors["needed_by"] = ["请填写日期 / give a date"]
     elif isinstance(needed_by, dt.date) and needed_by < timezone.localdate():

@@ -23,6 +23,8 @@ from baogong.people.choices import DutyType, GuestRequestKind, PersonKind, Shift
 from baogong.people.errors import DeploymentInvalid, OccupancyInvalid, PersonInvalid
 from baogong.people.models import Deployment, GuestRequest, HealthTest, Incident, Person
 
+MAX_QTY = 1_000_000
+
 
 def _by_code(model: Any, code: Any, field: str, error: type[ValidationFailed], what: str) -> Any:
     """The record with this ``code`` (None for an empty value) or a field-level error."""
@@ -39,7 +41,7 @@ class PersonSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     home_site = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
     id_number = serializers.CharField(source="id_number_masked", read_only=True)
     phone = serializers.CharField(source="phone_masked", read_only=True)
-    login = serializers.CharField(source="user.username", read_only=True, default=None)
+    login = serializers.CharField(source="user.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Person
@@ -314,8 +316,12 @@ class IncidentViewSet(ScopedReadOnlyViewSet):
 class GuestRequestSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     site = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
     item = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
-    supply_request = serializers.CharField(source="supply_request.number", read_only=True, default=None)
-    supply_request_status = serializers.CharField(source="supply_request.status", read_only=True, default=None)
+    supply_request = serializers.CharField(
+        source="supply_request.number", read_only=True, default=None, allow_null=True
+    )
+    supply_request_status = serializers.CharField(
+        source="supply_request.status", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = GuestRequest
@@ -342,13 +348,13 @@ class GuestRequestWriteSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=GuestRequestKind.choices)
     text = serializers.CharField(max_length=500)
     item = serializers.CharField(required=False, allow_blank=True, allow_null=True, help_text="catalogue item code")
-    qty = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    qty = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_QTY)
     needed_by = serializers.DateField(required=False, allow_null=True)
 
 
 class GuestRequestConvertSerializer(serializers.Serializer[Any]):
     item = serializers.CharField(required=False, allow_blank=True, help_text="catalogue item code")
-    qty = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    qty = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_QTY)
     needed_by = serializers.DateField(required=False, allow_null=True)
 
 
