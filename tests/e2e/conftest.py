@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,12 @@ from typing import Any
 import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+# axe-core comes from the npm registry (`.ci/run` installs it; the fixture below does when missing).
+AXE_DIR = ROOT / "var" / "axe"
+AXE_JS = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("BAOGONG_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -80,3 +86,33 @@ def login(page: Any, base_url: str, username: str, password: str = "baogong-demo
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+
+
+def shot(page: Any, journey: str, name: str) -> None:
+    """One step of a journey for the user guide: ``docs/screenshots/<journey>/<name>.png``."""
+    folder = SCREENSHOTS / journey
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def no_horizontal_scroll(page: Any) -> bool:
+    width = page.evaluate("window.innerWidth")
+    return bool(page.evaluate("document.documentElement.scrollWidth") <= width + 1)
+
+
+@pytest.fixture(scope="session")
+def axe_js() -> Path:
+    """axe-core's ``axe.min.js``, installed from the npm registry the way ``.ci/run`` does when
+    missing; only the tests that need it are skipped when npm or the registry is unreachable."""
+    if not AXE_JS.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.skip("axe-core is not installed and npm is missing (apt-get install npm)")
+        command = [npm, "install", "--prefix", str(AXE_DIR), "--no-save", "--no-audit", "--no-fund", "axe-core@4"]
+        try:
+            subprocess.run(command, check=True, capture_output=True, timeout=300)  # noqa: S603 - fixed arguments
+        except (OSError, subprocess.SubprocessError) as exc:
+            pytest.skip(f"axe-core could not be installed from the npm registry: {exc}")
+        if not AXE_JS.exists():
+            pytest.skip(f"npm ran but {AXE_JS} is missing")
+    return AXE_JS

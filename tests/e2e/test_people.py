@@ -1,22 +1,54 @@
 """Outbreak response as a new user tries it: the health officer records a positive antigen test
 for a warehouse worker of 泰兴桥大仓; the warehouse goes under control, the close contact is listed
-and refused; a driver checks in from a phone."""
+and refused, and the dispatcher's truck may not load there (desktop and phone); a driver checks in
+from a phone."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from baogong.catalog import actions as catalog_actions
+from baogong.core.audit import SystemActor
+from baogong.distribution import actions as distribution
+from baogong.distribution.actions import LineInput
+from baogong.inventory import actions as inventory_actions
+from baogong.inventory.actions import ReceiptLineInput
 from baogong.orgs.models import Organisation, Site
 from baogong.people import actions
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, no_horizontal_scroll, shot
+
+SYSTEM = SystemActor("e2e")
+
+
+def picked_shipment_from(warehouse):
+    """A shipment from the warehouse to the field hospital, picked and waiting for its truck."""
+    item = catalog_actions.create_item({"code": "N95", "name": "医用防护口罩", "unit": "盒"}, actor=SYSTEM)
+    inventory_actions.receive_stock(
+        warehouse,
+        [ReceiptLineInput(item=item, batch="B1", qty=30, unit_cost=Decimal("250"), expiry=dt.date(2030, 1, 1))],
+        actor=SYSTEM,
+        qc_status="released",
+    )
+    request = distribution.file_request(
+        Site.objects.get(code="FH-FCL"),
+        [LineInput(item=item, qty=30, needed_by=dt.date.today() + dt.timedelta(days=1))],
+        actor=SYSTEM,
+        submit=True,
+    )
+    distribution.approve_request(request, actor=SYSTEM)
+    distribution.confirm_allocation(distribution.preview_allocation([warehouse], actor=SYSTEM), actor=SYSTEM)
+    (shipment,) = distribution.plan_shipments(actor=SYSTEM)
+    return distribution.pick_shipment(shipment, actor=SYSTEM)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_positive_test_puts_the_warehouse_under_control(base, live_server, new_page):
     health = get_user_model().objects.get(username="health")
     warehouse = Site.objects.get(code="WH-TXQ")
+    shipment = picked_shipment_from(warehouse)
     today = timezone.localdate()
     crew = []
     for name, number in [("王建国", "310113198001010013"), ("李卫东", "310113199212310029")]:
@@ -64,6 +96,22 @@ def test_positive_test_puts_the_warehouse_under_control(base, live_server, new_p
     assert "密切接触者" in page.inner_text("#clearance")
     warehouse.refresh_from_db()
     assert warehouse.status == "under_control"
+
+    # Dispatch from the warehouse under control is refused, on the desktop and on a phone.
+    for phone in (False, True):
+        dispatcher = new_page(phone=phone)
+        login(dispatcher, live_server.url, "dispatcher")
+        dispatcher.wait_for_selector("text=指挥中心看板")
+        dispatcher.goto(f"{live_server.url}/distribution/shipments/{shipment.pk}/")
+        refusal = dispatcher.inner_text(".alert-danger")
+        assert "不允许装车" in refusal and "泰兴桥大仓" in refusal
+        dispatcher.fill("#v-plate", "沪B12345")
+        dispatcher.click("button[name=step][value=load]")
+        dispatcher.wait_for_selector(".alert-danger >> nth=1")
+        shipment.refresh_from_db()
+        assert (shipment.status, shipment.vehicle_plate) == ("picked", "")
+        assert no_horizontal_scroll(dispatcher)
+        shot(dispatcher, "outbreak", "dispatch-refused-phone" if phone else "dispatch-refused")
 
 
 @pytest.mark.django_db(transaction=True)
