@@ -464,9 +464,10 @@ def adjust(request: HttpRequest, balance_pk: int) -> HttpResponse:
             "balance": balance,
             "submit": _("Post adjustment"),
             "help": _(
-                "Use + to add units and − to remove them. Above the approval value the adjustment waits for "
+                "Use + to add units and − to remove them. Above %(value)s yuan the adjustment waits for "
                 "a manager's approval before the stock changes."
-            ),
+            )
+            % {"value": actions.approval_threshold()},
         },
     )
 
@@ -474,7 +475,8 @@ def adjust(request: HttpRequest, balance_pk: int) -> HttpResponse:
 @require_perm("inventory.view_adjustment")
 def adjustment_list(request: HttpRequest) -> HttpResponse:
     qs = scoped(
-        Adjustment.objects.select_related("warehouse", "item", "lot", "location", "created_by"), request.user
+        Adjustment.objects.select_related("warehouse", "item", "lot", "location", "location__site", "created_by"),
+        request.user,
     ).order_by("-created_at", "-id")
     if status := request.GET.get("status"):
         qs = qs.filter(status=status)

@@ -273,3 +273,23 @@ def test_found_stock_needs_permission_and_scope(client_for, counting, wh_yy, bin
     response = client_for("warehouse").post(f"/inventory/stocktakes/{theirs.pk}/found/", _found(found_location="Y-1"))
     assert response.status_code == 404
     assert not Lot.objects.filter(batch="F-1").exists()
+
+
+# --- adjustment with approval ---------------------------------------------------------------------
+def test_adjustment_above_the_approval_value_waits_and_the_list_shows_where(client_for, stocked, settings):
+    settings.BAOGONG_ADJUSTMENT_APPROVAL_VALUE = "7.5"
+    balance = StockBalance.objects.get(lot__batch="N-1")
+    keeper = client_for("warehouse")
+    assert "7.5" in keeper.get(f"/inventory/adjust/{balance.pk}/").content.decode()
+    bad = keeper.post(f"/inventory/adjust/{balance.pk}/", {"qty_change": "-5", "reason": ""})
+    assert 'data-field="reason"' in bad.content.decode()
+    assert keeper.post(f"/inventory/adjust/{balance.pk}/", {"qty_change": "-5", "reason": "破损"}).status_code == 302
+    assert StockBalance.objects.get(pk=balance.pk).on_hand == 40  # 5 × 2.00 = 10 > 7.5: waits
+    page = keeper.get("/inventory/adjustments/").content.decode()
+    assert "WH-TXQ/MAIN" in page and f'href="/inventory/lots/{balance.lot_id}/"' in page
+    assert 'name="decision"' not in page  # the keeper may not approve
+    boss = client_for("commander")
+    adjustment_id = AuditEvent.objects.get(verb="adjust_stock").object_id
+    assert boss.post(f"/inventory/adjustments/{adjustment_id}/decide/", {"decision": "approve"}).status_code == 302
+    assert StockBalance.objects.get(pk=balance.pk).on_hand == 35
+    assert queries.ledger_differences() == []
