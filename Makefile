@@ -29,6 +29,8 @@ run: setup
 	@echo "  宝山保供 Baogong is starting on http://$(HOST):$(PORT)/"
 	@echo "  演示账号 demo login: commander / $${BAOGONG_DEMO_PASSWORD:-baogong-demo}"
 	@echo "  (also warehouse, procurement, qc, dispatcher, driver, pharmacist, health, property, auditor, tenant)"
+	@echo "  回放 2022 年封控 replay the 2022 lockdown (once, a few minutes, in another terminal):"
+	@echo "      $(BIN)/baogong demo --scenario baoshan-2022 --seed 2022 --days 60"
 	@echo ""
 	@$(BIN)/baogong worker > var/worker.log 2>&1 & worker=$$!; \
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \

@@ -45,6 +45,28 @@ CASE_ITEMS: list[tuple[str, str, str, str, int, str, str, str, str, int]] = [
 ]
 # Recipients of the district programme (bureaus, streets and towns) and of the field hospitals.
 HOSPITALS = ["FH-FCL", "FH-MPL"]
+# Spring-planting inputs the farm-inputs company (农资公司) delivered to its vegetable cooperative,
+# and the raw material the southern company (南方公司) kept flowing to POSCO's Zhangjiagang mill.
+# code, name, category, unit, price (yuan per unit), kg, m3, units per delivery
+FARM_ITEMS: list[tuple[str, str, str | None, str, str, str, str, int]] = [
+    ("FERT-UREA", "尿素", "AGRI", "袋", "120.00", "40", "0.05", 60),
+    ("AGRI-NPK", "复合肥(15-15-15) 40kg/袋", "AGRI", "袋", "150.00", "40", "0.05", 80),
+    ("AGRI-SEED", "青菜种子 500g/袋", "AGRI", "袋", "35.00", "0.5", "0.002", 40),
+    ("AGRI-FILM", "农用地膜 10kg/卷", "AGRI", "卷", "130.00", "10", "0.02", 20),
+]
+INDUSTRIAL_ITEM = ("IND-FECR", "高碳铬铁(FeCr55C1000)", None, "吨", "11000.00", "1000", "0.25", 60)
+# The two Changxing island stations (open 24 hours) and their grades: code, item, capacity, low level
+FUEL_STATIONS = ["FS-FH", "FS-CD"]
+FUEL_GRADES = [("D0", "DIESEL-0", 30000, 6000, "7.60", "8.31"), ("G92", "GASOLINE-92", 20000, 4000, "7.90", "8.62")]
+SUPPLY_VEHICLES = 20  # 沪B10000 … 沪B10019, the distribution trucks (they hold passes)
+# Commercial venues inspected for reopening from 2022-05-21 (复商复市): code, name, org, area
+VENUES = [
+    ("CV-BY", "", "", ""),
+    ("CV-HKL-YX", "沪客隆超市杨行店", "HKL", "310113103"),
+    ("CV-HKL-YP", "沪客隆超市月浦店", "HKL", "310113104"),
+    ("CV-BY-DC", "北翼大场商业广场", "BYJT", "310113102"),
+    ("CV-GX-WS", "供销大厦吴淞店", "BSGX", "310113007"),
+]
 CARE_SITES = ["EH-TY", "IP-HKL", "HT-WYN"]
 
 
@@ -58,6 +80,13 @@ class Outcome:
     counterfeit_cases: int = 0
     relief_approved: int = 0
     pharmacy_orders: int = 0
+    fuel_sales: int = 0
+    fuel_litres: int = 0
+    green_channel_litres: int = 0
+    inspections: int = 0
+    reinspections: int = 0
+    farm_input_units: int = 0
+    industrial_tonnes: int = 0
     notes: list[str] = field(default_factory=list)
 
 

@@ -21,3 +21,19 @@ class Command(BaseCommand):
             self.stdout.write(f"demo accounts created: {', '.join(made) if made else 'none (already there)'}")
             for name, loaded in load_demo_records():
                 self.stdout.write(f"demo {name}: {loaded}")
+            if not scenario_replayed():
+                self.stdout.write(SCENARIO_HINT)
+
+
+SCENARIO_HINT = (
+    "\n  想看平台在真实规模数据上运转？回放 2022 年宝山封控 60 天（几分钟，只需一次）:\n"
+    "  To see the platform on realistic data, replay the 2022 Baoshan lockdown once (a few minutes):\n\n"
+    "      .venv/bin/baogong demo --scenario baoshan-2022 --seed 2022 --days 60\n"
+)
+
+
+def scenario_replayed() -> bool:
+    """The scenario leaves its case items (SC-…) behind; bootstrap stops suggesting it then."""
+    from baogong.catalog.models import Item
+
+    return Item.objects.filter(code__startswith="SC-").exists()
