@@ -13,7 +13,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, OuterRef, Subquery, Sum, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -393,32 +394,6 @@ def _release_request_reservations(request: Request, *, actor: Any) -> int:
     return released
 
 
-def _refresh_allocation_statuses(requests: Sequence[Request]) -> None:
-    """:func:`_refresh_allocation_status` for many requests with one read and one bulk write."""
-    sums: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for request_id, approved, allocated in RequestLine.objects.filter(
-        request_id__in=[r.pk for r in requests]
-    ).values_list("request_id", "approved_qty", "allocated_qty"):
-        sums[request_id][0] += allocated
-        sums[request_id][1] += max(0, (approved or 0) - allocated)
-    changed = []
-    for request in requests:
-        if request.status not in (RequestStatus.APPROVED, RequestStatus.PARTLY_ALLOCATED, RequestStatus.ALLOCATED):
-            continue
-        allocated, outstanding = sums[request.pk]
-        if allocated and not outstanding:
-            status = RequestStatus.ALLOCATED
-        elif allocated:
-            status = RequestStatus.PARTLY_ALLOCATED
-        else:
-            status = RequestStatus.APPROVED
-        if status != request.status:
-            request.status = status
-            request.updated_at = timezone.now()
-            changed.append(request)
-    Request.objects.bulk_update(changed, ["status", "updated_at"], batch_size=1000)
-
-
 def _refresh_allocation_status(request: Request) -> None:
     """approved / partly allocated / allocated from the lines' approved and allocated units."""
     if request.status not in (RequestStatus.APPROVED, RequestStatus.PARTLY_ALLOCATED, RequestStatus.ALLOCATED):
@@ -740,42 +715,48 @@ def preview_allocation(
 
 def confirm_allocation(run: AllocationRun, *, actor: Any) -> AllocationRun:
     """Reserve the previewed quantities (FEFO lots) and raise the lines' allocated units, in one
-    transaction. Refused, with nothing written, when requests or stock changed since the preview."""
+    transaction. Refused, with nothing written, when requests or stock changed since the preview.
+
+    Built for runs of ten thousand lines: rows are read as tuples (no model instances), the
+    requests and lines are selected by subqueries on the run (no long ``IN`` lists), each
+    warehouse's balances are locked and planned once, and the counters and states are set by a
+    few set-based ``UPDATE`` statements."""
     with transaction.atomic(durable=True):
         locked = AllocationRun.objects.select_for_update().get(pk=run.pk)
         if locked.status != AllocationRunStatus.PREVIEW:
             raise RequestStateInvalid(_("Only a preview can be confirmed."), details={"status": [locked.status]})
+        run_lines = AllocationLine.objects.filter(run=locked, qty__gt=0)
         alines = list(
-            locked.lines.filter(qty__gt=0).select_related("request_line__item", "request_line__request").order_by("id")
+            run_lines.order_by("id").values_list(
+                "pk", "request_line_id", "qty", "sources", "request_line__item_id", "request_line__request_id"
+            )
         )
-        requests = {r.pk: r for r in locks.requests_for_update({a.request_line.request_id for a in alines})}
-        lines = {line.pk: line for line in locks.lines_for_update(a.request_line_id for a in alines)}
+        requests = {
+            pk: (status, number or f"#{pk}")
+            for pk, status, number in locks.requests_of_lines_for_update(run_lines.values("request_line__request_id"))
+        }
+        lines = {
+            pk: (request_id, max(0, (approved or 0) - allocated))
+            for pk, request_id, approved, allocated in locks.request_lines_for_update(
+                run_lines.values("request_line_id")
+            )
+        }
         stale = []
-        for a in alines:
-            line = lines[a.request_line_id]
-            if requests[line.request_id].status not in ALLOCATABLE_STATUSES or line.outstanding < a.qty:
-                stale.append(
-                    {
-                        "request": str(requests[line.request_id]),
-                        "line": line.pk,
-                        "outstanding": line.outstanding,
-                        "allocated": a.qty,
-                    }
-                )
+        for _pk, line_id, qty, _sources, _item_id, request_id in alines:
+            status, number = requests[request_id]
+            outstanding = lines[line_id][1]
+            if status not in ALLOCATABLE_STATUSES or outstanding < qty:
+                stale.append({"request": number, "line": line_id, "outstanding": outstanding, "allocated": qty})
         if stale:
             raise AllocationStale(details={"lines": stale})
         warehouses = {w.pk: w for w in locked.warehouses.all()}
+        items = Item.objects.in_bulk({a[4] for a in alines})
         needs: dict[int, list[stock.ReserveNeed]] = defaultdict(list)
-        for a in alines:
-            request = requests[a.request_line.request_id]
-            for source in a.sources:
+        for pk, _line_id, _qty, sources, item_id, request_id in alines:
+            reference = f"{locked}/{requests[request_id][1]}"
+            for source in sources:
                 needs[int(source["warehouse"])].append(
-                    stock.ReserveNeed(
-                        key=a.pk,
-                        item=a.request_line.item,
-                        qty=int(source["qty"]),
-                        reference=f"{locked}/{request.number}",
-                    )
+                    stock.ReserveNeed(key=pk, item=items[item_id], qty=int(source["qty"]), reference=reference)
                 )
         links: list[AllocationReservation] = []
         try:
@@ -790,18 +771,12 @@ def confirm_allocation(run: AllocationRun, *, actor: Any) -> AllocationRun:
             raise AllocationStale(
                 _("Stock changed since the preview; run the allocation again."), details={"stock": exc.details}
             ) from exc
-        AllocationReservation.objects.bulk_create(links, batch_size=1000)
-        per_line: dict[int, int] = defaultdict(int)
-        for a in alines:
-            per_line[a.request_line_id] += a.qty
-        # The lines are locked: raise their counters and derive the requests' states in bulk.
-        changed_lines = []
-        for line_id in sorted(per_line):
-            line = lines[line_id]
-            line.allocated_qty += per_line[line_id]
-            changed_lines.append(line)
-        RequestLine.objects.bulk_update(changed_lines, ["allocated_qty"], batch_size=1000)
-        _refresh_allocation_statuses(list(requests.values()))
+        AllocationReservation.objects.bulk_create(links, batch_size=2000)
+        # The lines are locked: raise their counters in one statement, then the requests' states.
+        RequestLine.objects.filter(pk__in=run_lines.values("request_line_id")).update(
+            allocated_qty=F("allocated_qty") + Subquery(run_lines.filter(request_line=OuterRef("pk")).values("qty")[:1])
+        )
+        _refresh_run_request_statuses(run_lines.values("request_line__request_id"))
         locked.status = AllocationRunStatus.CONFIRMED
         locked.confirmed_at = timezone.now()
         locked.save(update_fields=["status", "confirmed_at", "updated_at"])
@@ -813,11 +788,46 @@ def confirm_allocation(run: AllocationRun, *, actor: Any) -> AllocationRun:
             after={
                 "status": locked.status,
                 "lines": len(alines),
-                "units": sum(per_line.values()),
+                "units": sum(a[2] for a in alines),
                 "reservations": len(links),
             },
         )
         return locked
+
+
+def _refresh_run_request_statuses(request_ids: Any) -> None:
+    """:func:`_refresh_allocation_status` for the requests a subquery selects (already locked):
+    the sums are read per request, the new states written with one ``UPDATE`` per state, each
+    selecting its requests by the same sums in SQL (no list of ids)."""
+    allocated = Coalesce(Sum("lines__allocated_qty"), 0)
+    outstanding = Coalesce(
+        Sum(
+            Case(
+                When(
+                    lines__approved_qty__gt=F("lines__allocated_qty"),
+                    then=F("lines__approved_qty") - F("lines__allocated_qty"),
+                ),
+                default=0,
+            )
+        ),
+        0,
+    )
+    movable = [RequestStatus.APPROVED, RequestStatus.PARTLY_ALLOCATED, RequestStatus.ALLOCATED]
+    sums = (
+        Request.objects.filter(pk__in=request_ids, status__in=movable)
+        .values("pk")
+        .annotate(allocated=allocated, outstanding=outstanding)
+    )
+    targets = {
+        RequestStatus.ALLOCATED: sums.filter(allocated__gt=0, outstanding=0),
+        RequestStatus.PARTLY_ALLOCATED: sums.filter(allocated__gt=0, outstanding__gt=0),
+        RequestStatus.APPROVED: sums.filter(allocated=0),
+    }
+    now = timezone.now()
+    for status, selected in targets.items():
+        Request.objects.filter(pk__in=selected.values("pk")).exclude(status=status).update(
+            status=status, updated_at=now
+        )
 
 
 def discard_allocation(run: AllocationRun, *, actor: Any) -> AllocationRun:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -25,3 +26,25 @@ def requests_for_update(pks: Iterable[int]) -> list[Request]:
 
 def lines_for_update(pks: Iterable[int]) -> QuerySet[RequestLine]:
     return RequestLine.objects.select_for_update(of=("self",)).filter(pk__in=set(pks)).order_by("pk")
+
+
+def requests_of_lines_for_update(request_ids: QuerySet[Any]) -> list[tuple[int, str, str | None]]:
+    """``(pk, status, number)`` of the requests a subquery selects, locked in pk order (tuples,
+    not instances: a confirm may lock ten thousand)."""
+    return list(
+        Request.objects.select_for_update()
+        .filter(pk__in=request_ids)
+        .order_by("pk")
+        .values_list("pk", "status", "number")
+    )
+
+
+def request_lines_for_update(line_ids: QuerySet[Any]) -> list[tuple[int, int, int | None, int]]:
+    """``(pk, request_id, approved_qty, allocated_qty)`` of the lines a subquery selects, locked in
+    pk order."""
+    return list(
+        RequestLine.objects.select_for_update()
+        .filter(pk__in=line_ids)
+        .order_by("pk")
+        .values_list("pk", "request_id", "approved_qty", "allocated_qty")
+    )

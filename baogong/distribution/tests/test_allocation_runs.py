@@ -181,3 +181,44 @@ def test_preview_needs_warehouses_the_user_may_use(shortage, user, txq, wh_yy, h
     with pytest.raises(AllocationInvalid):
         actions.preview_allocation([wh_yy], actor=user("warehouse"))  # keeper of TXQ only
     assert AllocationRun.objects.count() == 0
+
+
+def test_confirm_states_count_every_line_of_a_request(approved, receive, commander, txq, hospital, n95, rice):
+    # given a request of 30 N95 and 10 rice (none anywhere); 20 N95 arrive and are allocated
+    mixed = approved(hospital, (n95, 30, in_days(2)), (rice, 10, in_days(2)))
+    receive(txq, n95, "B1", 20)
+    actions.confirm_allocation(actions.preview_allocation([txq], actor=commander), actor=commander)
+    mixed.refresh_from_db()
+    assert mixed.status == RequestStatus.PARTLY_ALLOCATED
+    stamp = mixed.updated_at
+    # when the rest of the N95 arrives and is allocated
+    receive(txq, n95, "B2", 10)
+    actions.confirm_allocation(actions.preview_allocation([txq], actor=commander), actor=commander)
+    # then the N95 line is full, but the open rice line keeps the request partly allocated
+    # (its state did not change, so neither did its time stamp)
+    mixed.refresh_from_db()
+    assert {li.item.code: li.allocated_qty for li in mixed.lines.select_related("item")} == {"N95": 30, "RICE": 0}
+    assert (mixed.status, mixed.updated_at) == (RequestStatus.PARTLY_ALLOCATED, stamp)
+
+
+def test_confirm_queries_do_not_grow_with_the_lines(approved, receive, commander, txq, n95, rice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    recipients = list(Site.objects.exclude(kind="warehouse").exclude(lat=None).order_by("code")[:12])
+    receive(txq, n95, "N1", 1000, expiry=in_days(60))
+    receive(txq, n95, "N2", 1000, expiry=in_days(90))
+    receive(txq, rice, "R1", 1000)
+
+    def confirm_queries(n):
+        for i in range(n):
+            approved(recipients[i % len(recipients)], (n95 if i % 2 else rice, 3, in_days(1 + i % 3)))
+        run = actions.preview_allocation([txq], actor=commander)
+        with CaptureQueriesContext(connection) as queries:
+            actions.confirm_allocation(run, actor=commander)
+        assert run.lines.filter(qty__gt=0).count() == n
+        return len(queries.captured_queries)
+
+    # when runs of 4 and of 12 lines are confirmed / then they take the same number of queries
+    assert confirm_queries(4) == confirm_queries(12)
+    assert sum(b.reserved for b in StockBalance.objects.all()) == 16 * 3
