@@ -10,8 +10,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +32,8 @@ from baogong.core.scoping import get_scoped_or_404, scoped
 from baogong.distribution import actions, queries
 from baogong.distribution.actions import DeliveryLineInput, LineInput
 from baogong.distribution.choices import Disposition, RequestStatus, ShipmentStatus
-from baogong.distribution.models import AllocationRun, Request, RequestLink, Shipment
+from baogong.distribution.forms import NormForm
+from baogong.distribution.models import AllocationRun, Norm, Request, RequestLink, Shipment
 from baogong.orgs.models import Site
 
 
@@ -193,6 +195,68 @@ def request_links(request: HttpRequest) -> HttpResponse:
     return render(request, "distribution/request_links.html", {"page": page, "recipients": recipients})
 
 
+# --------------------------------------------------------------------------- per-person norms
+
+
+@require_perm("distribution.view_norm")
+def norm_list(request: HttpRequest) -> HttpResponse:
+    """The per-person norms (entitlement caps) of every item that has one; searchable."""
+    qs = Norm.objects.select_related("item").order_by("item__code")
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(Q(item__code__icontains=q) | Q(item__name__icontains=q))
+    page = paginate(request, qs)
+    context = {"page": page, "params": request.GET}
+    return render_page_or_partial(
+        request, "distribution/norm_list.html", "distribution/partials/_norm_table.html", context
+    )
+
+
+def _norm_errors(form: NormForm, exc: DomainError) -> None:
+    details = exc.details if isinstance(exc.details, dict) else {}
+    for field, errors in details.items():
+        for error in errors if isinstance(errors, list) else [errors]:
+            form.add_error(field if field in form.fields else None, str(error))
+    if not details:
+        form.add_error(None, str(exc.message))
+
+
+def _norm_form_page(request: HttpRequest, form: NormForm, norm: Norm | None) -> HttpResponse:
+    """Create or edit through ``set_norm``; the edit page shows what the norm means for the
+    recipients the user can see (people served × norm)."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.set_norm(
+                form.cleaned_data["item"],
+                form.cleaned_data["qty_per_person"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+        except DomainError as exc:
+            _norm_errors(form, exc)
+        else:
+            messages.success(request, _("Norm saved."))
+            return redirect("distribution:norm_list")
+    examples = []
+    if norm is not None:
+        sites = scoped(Site.objects.exclude(kind="warehouse").filter(headcount__isnull=False), request.user)
+        for site in sites.order_by("-headcount", "code")[:10]:
+            examples.append((site, queries.entitlement(site.headcount, norm.qty_per_person)))
+    context = {"form": form, "norm": norm, "examples": examples}
+    return render(request, "distribution/norm_form.html", context, status=400 if form.errors else 200)
+
+
+@require_perm("distribution.add_norm")
+def norm_create(request: HttpRequest) -> HttpResponse:
+    return _norm_form_page(request, NormForm(request.POST or None), None)
+
+
+@require_perm("distribution.change_norm")
+def norm_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    norm = get_object_or_404(Norm.objects.select_related("item"), pk=pk)  # norms are group-wide
+    return _norm_form_page(request, NormForm(request.POST or None, norm=norm), norm)
+
+
 # --------------------------------------------------------------------------- allocation
 
 
@@ -321,6 +385,81 @@ def shipment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context["qr"] = qr_svg(context["link"])
     context["history"] = history_for(shipment)[:50]
     return render(request, "distribution/shipment_detail.html", context)
+
+
+def _planned_lines(shipment: Shipment) -> list[Any]:
+    return list(
+        shipment.lines.select_related("item", "lot", "from_location", "request_line__request").order_by(
+            "item__code", "lot__expiry", "pk"
+        )
+    )
+
+
+@require_perm("distribution.plan_shipment")
+def shipment_split(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move some lines of a planned shipment to a new planned shipment (``split_shipment``)."""
+    shipment = get_scoped_or_404(Shipment.objects.select_related("warehouse", "recipient"), request.user, pk=pk)
+    errors: list[str] = []
+    chosen: set[int] = set()
+    if request.method == "POST":
+        chosen = {int(v) for v in request.POST.getlist("line") if v.isdigit()}
+        try:
+            new = actions.split_shipment(shipment, sorted(chosen), actor=request.user)
+        except DomainError as exc:
+            details = exc.details if isinstance(exc.details, dict) else {}
+            errors = [str(e) for v in details.values() for e in (v if isinstance(v, list) else [v])]
+            errors = errors or [str(exc.message)]
+        else:
+            messages.success(
+                request,
+                _("%(n)d lines moved to the new shipment %(number)s.") % {"n": len(chosen), "number": new.number},
+            )
+            return redirect("distribution:shipment_detail", pk=new.pk)
+    context = {
+        "shipment": shipment,
+        "lines": _planned_lines(shipment),
+        "chosen": chosen,
+        "errors": errors,
+        "planned": shipment.status == ShipmentStatus.PLANNED,
+    }
+    return render(request, "distribution/shipment_split.html", context, status=400 if errors else 200)
+
+
+@require_perm("distribution.plan_shipment")
+def shipment_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge another planned shipment of the same warehouse and recipient into this one."""
+    shipment = get_scoped_or_404(Shipment.objects.select_related("warehouse", "recipient"), request.user, pk=pk)
+    errors: list[str] = []
+    if request.method == "POST":
+        raw = request.POST.get("other", "")
+        if not raw.isdigit():
+            errors = [_("Choose the shipment to merge into this one.")]
+        else:
+            other = get_scoped_or_404(Shipment.objects.all(), request.user, pk=int(raw))
+            try:
+                actions.merge_shipments(shipment, other, actor=request.user)
+            except DomainError as exc:
+                details = exc.details if isinstance(exc.details, dict) else {}
+                errors = [str(e) for v in details.values() for e in (v if isinstance(v, list) else [v])]
+                errors = errors or [str(exc.message)]
+            else:
+                messages.success(request, _("Shipment %(number)s merged into this one.") % {"number": other.number})
+                return redirect("distribution:shipment_detail", pk=shipment.pk)
+    candidates = (
+        scoped(Shipment.objects.all(), request.user)
+        .filter(warehouse_id=shipment.warehouse_id, recipient_id=shipment.recipient_id, status=ShipmentStatus.PLANNED)
+        .exclude(pk=shipment.pk)
+        .annotate(n_lines=Count("lines"), units=Sum("lines__qty"))
+        .order_by("number")
+    )
+    context = {
+        "shipment": shipment,
+        "lines": _planned_lines(shipment),
+        "candidates": candidates,
+        "errors": errors,
+        "planned": shipment.status == ShipmentStatus.PLANNED,
+    }
+    return render(request, "distribution/shipment_merge.html", context, status=400 if errors else 200)
 
 
 @require_perm("distribution.view_shipment")

@@ -1,0 +1,49 @@
+"""Forms of the distribution pages that edit records (the per-person norms)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from baogong.catalog.models import Item
+from baogong.core.forms import BootstrapMixin
+from baogong.distribution.models import Norm
+
+
+class ItemChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.code} {obj.name} ({obj.unit})"
+
+
+class NormForm(BootstrapMixin, forms.Form):
+    """A per-person norm: the item (fixed when editing), units per person and a note."""
+
+    item = ItemChoiceField(label=_("Item"), queryset=Item.objects.none())
+    qty_per_person = forms.DecimalField(
+        label=_("Units per person"),
+        min_value=Decimal(0),
+        max_digits=10,
+        decimal_places=4,
+        help_text=_(
+            "Issue units one person is entitled to. A line's claim is capped at "
+            "people served × this norm (rounded down)."
+        ),
+    )
+    note = forms.CharField(label=_("Note"), max_length=255, required=False)
+
+    def __init__(self, *args: Any, norm: Norm | None = None, **kwargs: Any) -> None:
+        if norm is not None:
+            kwargs.setdefault(
+                "initial", {"item": norm.item_id, "qty_per_person": norm.qty_per_person, "note": norm.note}
+            )
+        super().__init__(*args, **kwargs)
+        field = self.fields["item"]
+        assert isinstance(field, forms.ModelChoiceField)
+        if norm is not None:
+            field.queryset = Item.objects.filter(pk=norm.item_id)
+            field.disabled = True
+        else:
+            field.queryset = Item.objects.filter(is_active=True, norm__isnull=True).order_by("code")
