@@ -2,10 +2,9 @@
 
 Inventory's public actions (``reserve_stock``, ``release_reservation``, ``move_stock``) each open a
 durable transaction, so they cannot run inside ``confirm_allocation`` or ``record_delivery``, which
-must be one transaction. This module calls inventory's transaction-friendly helpers (the same
-FEFO planning, ordered balance locks, conditional ``UPDATE`` and audit events as the public
-actions) and is the only place that does so. If inventory gains non-durable public variants,
-only this file changes.
+must be one transaction. This module calls the non-durable primitives of
+``baogong.inventory.ledger`` (the same FEFO planning, ordered balance locks, conditional ``UPDATE``
+and audit events as the public actions).
 """
 
 from __future__ import annotations
@@ -19,8 +18,8 @@ from django.db.models import F
 
 from baogong.catalog.models import Item
 from baogong.core import audit
-from baogong.inventory import actions as inv
-from baogong.inventory.actions import IssueLineInput, MoveInput
+from baogong.inventory import ledger
+from baogong.inventory.ledger import IssueLineInput, MoveInput
 from baogong.inventory.models import Reservation, StockBalance, StockMove
 from baogong.orgs.models import Site
 
@@ -40,10 +39,10 @@ def reserve_many(warehouse: Site, needs: Sequence[ReserveNeed], *, actor: Any) -
     """
     if not needs:
         return {}
-    candidates = inv._candidates(warehouse, {n.item.pk for n in needs}, lock=True)
-    picks, short = inv._plan_fefo(candidates, [IssueLineInput(item=n.item, qty=n.qty) for n in needs])
+    candidates = ledger.candidates(warehouse, {n.item.pk for n in needs}, lock=True)
+    picks, short = ledger.plan_fefo(candidates, [IssueLineInput(item=n.item, qty=n.qty) for n in needs])
     if short:
-        raise inv._shortage(short)
+        raise ledger.shortage(short)
     per_balance: dict[int, int] = defaultdict(int)
     for _i, balance, n in picks:
         per_balance[balance.pk] += n
@@ -53,7 +52,7 @@ def reserve_many(warehouse: Site, needs: Sequence[ReserveNeed], *, actor: Any) -
             reserved=F("reserved") + n
         )
         if not done:  # pragma: no cover - the rows are locked, so this cannot happen
-            raise inv._shortage([{"balance": balance_pk, "requested": n, "available": 0}])
+            raise ledger.shortage([{"balance": balance_pk, "requested": n, "available": 0}])
     user = actor if getattr(actor, "is_authenticated", False) else None
     made: list[tuple[int, Reservation]] = [
         (
@@ -101,13 +100,13 @@ def reserve_many(warehouse: Site, needs: Sequence[ReserveNeed], *, actor: Any) -
 
 def release(reservation: Reservation, *, actor: Any, qty: int | None = None) -> Reservation:
     """Release all (or ``qty``) of an active reservation inside the caller's transaction."""
-    return inv._release_reservation(reservation, actor=actor, qty=qty)
+    return ledger.release(reservation, actor=actor, qty=qty)
 
 
 def move(
     lines: list[MoveInput], *, actor: Any, reason: str, reference: str, document_id: int | None
 ) -> list[StockMove]:
     """Move lots between locations inside the caller's transaction (see inventory ``move_stock``)."""
-    return inv._move(
+    return ledger.move(
         lines, actor=actor, reason=reason, reference=reference, document_type="shipment", document_id=document_id
     )
