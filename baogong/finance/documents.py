@@ -7,7 +7,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from baogong.core.excel import _cell
+from baogong.core.excel import _cell, neutralise_formulas
 from baogong.finance.queries import Statement
 
 
@@ -77,6 +77,7 @@ def statement_workbook(st: Statement) -> bytes:
                 claim.submitted_on,
             ]
         )
+    neutralise_formulas(workbook)  # user text never runs as a formula
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

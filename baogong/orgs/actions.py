@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
-from baogong.core.excel import Column, ImportFailed, parse_decimal, raise_if_errors, read_rows
+from baogong.core.excel import Column, ImportFailed, parse_count, parse_decimal, raise_if_errors, read_rows
 from baogong.core.scoping import user_scope
 from baogong.orgs.choices import SiteKind, SiteStatus
 from baogong.orgs.errors import SiteInvalid
@@ -166,7 +166,7 @@ SITE_COLUMNS = [
     Column("contact_name", "联系人 / contact", example="张三"),
     Column("contact_phone", "联系电话 / phone", example="021-56600000"),
     Column("priority_tier", "优先级 / tier (1-5)", parse=lambda v: int(parse_decimal(v)), example="4"),
-    Column("headcount", "服务人数 / people served", parse=lambda v: int(parse_decimal(v)), example="12000"),
+    Column("headcount", "服务人数 / people served", parse=parse_count, example="12000"),
 ]
 
 

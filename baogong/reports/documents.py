@@ -12,7 +12,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from baogong.core.excel import _cell
+from baogong.core.excel import _cell, neutralise_formulas
 from baogong.core.pdf import render_pdf
 from baogong.reports.figures import Figure, Period, by_section, collect
 
@@ -119,6 +119,7 @@ def to_xlsx(report: Report) -> bytes:
     notes.column_dimensions["A"].width = 28
     notes.column_dimensions["B"].width = 36
     notes.column_dimensions["C"].width = 110
+    neutralise_formulas(workbook)  # user text never runs as a formula
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
