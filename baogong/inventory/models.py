@@ -86,6 +86,8 @@ class Lot(models.Model):
     )
     qc_reason = models.CharField(_("QC note"), max_length=255, blank=True)
     is_suspected_counterfeit = models.BooleanField(_("suspected counterfeit"), default=False)
+    # The expiry band (days: the long alert, the short alert, 0 = expired) last alerted for this lot.
+    expiry_alerted_days = models.PositiveSmallIntegerField(_("expiry alert sent (days)"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:

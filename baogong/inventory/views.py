@@ -127,6 +127,8 @@ def expiry_alerts(request: HttpRequest) -> HttpResponse:
     except ValueError:
         within = long
     balances = queries.expiring(request.user, within=within)
+    if request.GET.get("warehouse"):
+        balances = queries.filter_balances(balances, {"warehouse": request.GET["warehouse"]})
     page = paginate(request, balances)
     return render(
         request,
