@@ -65,25 +65,35 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def setup_django(server: str) -> None:
-    os.environ["DATABASE_URL"] = f"{server}/{DB}"
+def setup_django(url: str, *, fresh: bool = True) -> None:
+    """Point Django at ``url`` (a PostgreSQL database or a SQLite file); ``fresh`` recreates and loads it."""
+    os.environ["DATABASE_URL"] = url
     os.environ["DEBUG"] = "0"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "baogong.settings")
-    psql(server, f"DROP DATABASE IF EXISTS {DB}")
-    psql(server, f"CREATE DATABASE {DB}")
-    subprocess.run([str(BIN / "baogong"), "migrate", "-v", "0"], check=True, env=os.environ)
+    if fresh:
+        if url.startswith("sqlite"):
+            path = Path(url.split("sqlite:///", 1)[1])
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        else:
+            server, name = url.rsplit("/", 1)
+            psql(server, f"DROP DATABASE IF EXISTS {name}")
+            psql(server, f"CREATE DATABASE {name}")
+        subprocess.run([str(BIN / "baogong"), "migrate", "-v", "0"], check=True, env=os.environ)
     import django
 
     django.setup()
-    from baogong.catalog.demo_data import load_catalog_demo
-    from baogong.demo.actions import load_base_data, load_demo_accounts
+    if fresh:
+        from baogong.catalog.demo_data import load_catalog_demo
+        from baogong.demo.actions import load_base_data, load_demo_accounts
 
-    load_base_data()
-    load_demo_accounts()
-    load_catalog_demo()
+        load_base_data()
+        load_demo_accounts()
+        load_catalog_demo()
 
 
-def bench_http_issues(clients: int, seconds: int) -> dict[str, float]:
+def _hot_stock_and_token() -> str:
+    """1,000,000 units of WATER-550 in ONE balance at 泰兴桥 and a bearer token of the keeper."""
     from django.contrib.auth import get_user_model
 
     from baogong.catalog.models import Item
@@ -92,20 +102,58 @@ def bench_http_issues(clients: int, seconds: int) -> dict[str, float]:
     from baogong.inventory.actions import ReceiptLineInput, receive_stock
     from baogong.orgs.models import Site
 
-    actor = SystemActor("bench")
     receive_stock(
         Site.objects.get(code="WH-TXQ"),
         [
             ReceiptLineInput(
-                item=Item.objects.get(code="WATER-550"), batch="HOT", qty=10_000_000, unit_cost=Decimal("24")
+                item=Item.objects.get(code="WATER-550"), batch="HOT", qty=1_000_000, unit_cost=Decimal("24")
             )
         ],
-        actor=actor,
+        actor=SystemActor("bench"),
     )
     raw = ApiToken.generate()
     ApiToken.objects.create(
         user=get_user_model().objects.get(username="warehouse"), prefix=raw[:8], digest=ApiToken.digest_of(raw)
     )
+    return raw
+
+
+def profile_issue_request(verbose: bool = False) -> dict[str, str]:
+    """One ``POST /api/v1/inventory/issues/`` in process: statements by kind and wall time."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    raw = _hot_stock_and_token()
+    client = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    body = json.dumps({"warehouse": "WH-TXQ", "recipient": "FH-FCL", "lines": [{"item": "WATER-550", "qty": 1}]})
+    for _ in range(3):  # warm caches (content types, permissions code paths)
+        assert client.post("/api/v1/inventory/issues/", body, content_type="application/json").status_code == 201
+    times = []
+    for _ in range(10):
+        with CaptureQueriesContext(connection) as queries:
+            t0 = time.perf_counter()
+            response = client.post("/api/v1/inventory/issues/", body, content_type="application/json")
+            times.append(time.perf_counter() - t0)
+        assert response.status_code == 201, response.content
+    kinds: dict[str, int] = {}
+    for q in queries.captured_queries:
+        word = q["sql"].split(None, 1)[0].upper()
+        kinds[word] = kinds.get(word, 0) + 1
+    if verbose:
+        for q in queries.captured_queries:
+            print(f"  {q['time']}s {q['sql'][:160]}")
+    return {
+        "statements": str(len(queries.captured_queries)),
+        "by kind": " ".join(f"{k}={v}" for k, v in sorted(kinds.items())),
+        "median": f"{1000 * percentile(times, 50):.1f} ms",
+    }
+
+
+def bench_http_issues(clients: int, seconds: int) -> dict[str, float]:
+    from baogong.orgs.models import Site
+
+    raw = _hot_stock_and_token()
     recipients = list(Site.objects.exclude(kind="warehouse").values_list("code", flat=True)[:10])
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -125,7 +173,7 @@ def bench_http_issues(clients: int, seconds: int) -> dict[str, float]:
             "--log-level",
             "warning",
         ],
-        env=os.environ,
+        env={**os.environ, "CONN_MAX_AGE": "60"},  # persistent connections, as in production
         start_new_session=True,
     )
     try:
@@ -186,26 +234,47 @@ def bench_http_issues(clients: int, seconds: int) -> dict[str, float]:
     }
 
 
-def bench_receipt(lines: int) -> dict[str, float]:
+def bench_receipt(lines: int, *, profile: bool = False) -> dict[str, float]:
+    """One ``receive_stock`` of ``lines`` new batches over 100 items into WH-YY's main store."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     from baogong.catalog import actions as catalog_actions
+    from baogong.catalog.models import Item
     from baogong.core.audit import SystemActor
     from baogong.inventory.actions import ReceiptLineInput, receive_stock
     from baogong.orgs.models import Site
 
     actor = SystemActor("bench")
+    known = {i.code: i for i in Item.objects.filter(code__startswith="RB-")}
     items = [
-        catalog_actions.create_item({"code": f"RB-{i:03d}", "name": f"收货测试{i}", "unit": "箱"}, actor=actor)
+        known.get(f"RB-{i:03d}")
+        or catalog_actions.create_item({"code": f"RB-{i:03d}", "name": f"收货测试{i}", "unit": "箱"}, actor=actor)
         for i in range(100)
     ]
+    tag = f"{time.time_ns() % 10**8:08d}"
     rows = [
-        ReceiptLineInput(item=items[i % 100], batch=f"R-{i:05d}", qty=1 + i % 50, unit_cost=Decimal("3.20"))
+        ReceiptLineInput(item=items[i % 100], batch=f"R{tag}-{i:05d}", qty=1 + i % 50, unit_cost=Decimal("3.20"))
         for i in range(lines)
     ]
-    t0 = time.perf_counter()
-    receipt = receive_stock(Site.objects.get(code="WH-YY"), rows, actor=actor, reference="BENCH-10K")
-    took = time.perf_counter() - t0
+    warehouse = Site.objects.get(code="WH-YY")
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    with CaptureQueriesContext(connection) as queries:
+        t0, cpu0 = time.perf_counter(), time.process_time()
+        receipt = receive_stock(warehouse, rows, actor=actor, reference=f"BENCH-{tag}")
+        took, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     assert receipt.lines.count() == lines
-    return {"seconds": took, "lines_per_s": lines / took}
+    return {"seconds": took, "lines_per_s": lines / took, "queries": len(queries.captured_queries), "cpu_s": cpu}
 
 
 def load_ledger(balances: int, moves_per_balance: int) -> dict[str, float]:
@@ -283,7 +352,7 @@ def load_ledger(balances: int, moves_per_balance: int) -> dict[str, float]:
     }
 
 
-def bench_stock_page(requests: int) -> dict[str, float]:
+def bench_stock_page(requests: int, *, verbose: bool = False) -> dict[str, dict[str, float]]:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
@@ -297,57 +366,125 @@ def bench_stock_page(requests: int) -> dict[str, float]:
         "/inventory/?page=200",
         "/inventory/?warehouse=WH-YY&category=LIFE&page=3",
     ]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     results = {}
     for username in ("commander", "warehouse"):
         client = Client(HTTP_HOST="localhost")
         client.force_login(get_user_model().objects.get(username=username))
         client.get(urls[0])
         times = []
+        slowest: dict[str, float] = {}
         for n in range(requests):
+            url = urls[n % len(urls)]
             t0 = time.perf_counter()
-            response = client.get(urls[n % len(urls)])
-            times.append(time.perf_counter() - t0)
+            response = client.get(url)
+            took = time.perf_counter() - t0
+            times.append(took)
+            slowest[url] = max(slowest.get(url, 0.0), took)
             assert response.status_code == 200
-        results[username] = {"p50_ms": percentile(times, 50) * 1000, "p95_ms": percentile(times, 95) * 1000}
+        with CaptureQueriesContext(connection) as queries:
+            client.get(urls[0])
+        if verbose:
+            for url, took in sorted(slowest.items(), key=lambda kv: -kv[1]):
+                print(f"  {username} {url}: slowest {1000 * took:.0f} ms")
+        results[username] = {
+            "p50_ms": percentile(times, 50) * 1000,
+            "p95_ms": percentile(times, 95) * 1000,
+            "max_ms": max(times) * 1000,
+            "queries": len(queries.captured_queries),
+        }
     return results
+
+
+PARTS = ("pgbench", "http", "receipt", "sqlite-receipt", "ledger", "page")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--db", default=DB, help="scratch database name (created and dropped)")
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--receipt-lines", type=int, default=10_000)
     parser.add_argument("--balances", type=int, default=100_000)
     parser.add_argument("--moves-per-balance", type=int, default=10)
     parser.add_argument("--page-requests", type=int, default=80)
+    parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts of {PARTS}")
+    parser.add_argument("--reuse", action="store_true", help="use the scratch database as it is (no reload)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database at the end")
+    parser.add_argument("--profile", action="store_true", help="cProfile the receipt")
+    parser.add_argument("--verbose", action="store_true", help="print the SQL of one issue, slowest page URLs")
+    parser.add_argument("--sqlite", default="", help=argparse.SUPPRESS)  # child run: receipt on this SQLite file
     args = parser.parse_args()
-    load = os.getloadavg()[0]
-    print(f"machine: {os.cpu_count()} cores, load average {load:.1f} at start")
-    tps = pgbench(args.server, args.clients, args.seconds)
-    print(f"pgbench TPC-B (scale 10, {args.clients} clients, {args.seconds} s): {tps:.0f} tps")
-    setup_django(args.server)
-    http_result = bench_http_issues(args.clients, args.seconds)
-    print(
-        f"HTTP issues ({args.clients} clients, one hot balance): {http_result['issues_per_s']:.1f} issues/s "
-        f"({http_result['ok']} ok, {http_result['other']} other), p50 {http_result['p50_ms']:.0f} ms, "
-        f"p95 {http_result['p95_ms']:.0f} ms = {100 * http_result['issues_per_s'] / tps:.1f}% of pgbench tps"
-    )
-    receipt = bench_receipt(args.receipt_lines)
-    print(f"receipt of {args.receipt_lines} lines: {receipt['seconds']:.2f} s = {receipt['lines_per_s']:.0f} lines/s")
-    ledger = load_ledger(args.balances, args.moves_per_balance)
-    print(
-        f"ledger: {ledger['moves']} moves, {ledger['balances']} balances loaded in {ledger['load_s']:.1f} s; "
-        f"check-ledger {ledger['check_ledger_s']:.1f} s, {ledger['differences']} differences"
-    )
-    page = bench_stock_page(args.page_requests)
-    for username, figures in page.items():
-        print(f"stock-on-hand page as {username}: p50 {figures['p50_ms']:.0f} ms, p95 {figures['p95_ms']:.0f} ms")
-    print(f"load average {os.getloadavg()[0]:.1f} at end")
+    if args.sqlite:
+        setup_django(f"sqlite:///{args.sqlite}")
+        receipt = bench_receipt(args.receipt_lines, profile=args.profile)
+        print(json.dumps(receipt))
+        return
+    parts = set(args.only.split(","))
+    load = os.getloadavg()
+    print(f"machine: {os.cpu_count()} cores, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at start")
+    tps = 0.0
+    if "pgbench" in parts:
+        tps = pgbench(args.server, args.clients, args.seconds)
+        print(f"pgbench TPC-B (scale 10, {args.clients} clients, {args.seconds} s): {tps:.0f} tps")
+    if "sqlite-receipt" in parts:
+        path = ROOT / "var" / "bench_inventory.sqlite3"
+        path.parent.mkdir(exist_ok=True)
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        out = subprocess.run(
+            [sys.executable, __file__, "--sqlite", str(path), "--receipt-lines", str(args.receipt_lines)],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=env,
+        ).stdout
+        figures = json.loads(out.strip().splitlines()[-1])
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        print(
+            f"SQLite: receipt of {args.receipt_lines} lines: {figures['seconds']:.2f} s = "
+            f"{figures['lines_per_s']:.0f} lines/s ({figures['queries']} statements, {figures['cpu_s']:.2f} s CPU in Python)"
+        )
+    setup_django(f"{args.server}/{args.db}", fresh=not args.reuse)
+    if "http" in parts:
+        profile = profile_issue_request(args.verbose)
+        print("one HTTP issue request: " + ", ".join(f"{k} {v}" for k, v in profile.items()))
+        http_result = bench_http_issues(args.clients, args.seconds)
+        share = f" = {100 * http_result['issues_per_s'] / tps:.1f}% of pgbench tps" if tps else ""
+        print(
+            f"HTTP issues ({args.clients} clients, one hot balance): {http_result['issues_per_s']:.1f} issues/s "
+            f"({http_result['ok']} ok, {http_result['other']} other), p50 {http_result['p50_ms']:.0f} ms, "
+            f"p95 {http_result['p95_ms']:.0f} ms{share}"
+        )
+    if "receipt" in parts:
+        receipt = bench_receipt(args.receipt_lines, profile=args.profile)
+        print(
+            f"PostgreSQL: receipt of {args.receipt_lines} lines: {receipt['seconds']:.2f} s = "
+            f"{receipt['lines_per_s']:.0f} lines/s ({receipt['queries']} statements, {receipt['cpu_s']:.2f} s CPU in Python)"
+        )
+    if "ledger" in parts:
+        ledger = load_ledger(args.balances, args.moves_per_balance)
+        print(
+            f"ledger: {ledger['moves']} moves, {ledger['balances']} balances loaded in {ledger['load_s']:.1f} s; "
+            f"check-ledger {ledger['check_ledger_s']:.1f} s, {ledger['differences']} differences"
+        )
+    if "page" in parts:
+        page = bench_stock_page(args.page_requests, verbose=args.verbose)
+        for username, figures in page.items():
+            print(
+                f"stock-on-hand page as {username}: p50 {figures['p50_ms']:.0f} ms, p95 {figures['p95_ms']:.0f} ms, "
+                f"max {figures['max_ms']:.0f} ms, {figures['queries']} statements per page"
+            )
+    load = os.getloadavg()
+    print(f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at end")
     from django.db import connections
 
     connections.close_all()
-    psql(args.server, f"DROP DATABASE IF EXISTS {DB}")
+    if not args.keep:
+        psql(args.server, f"DROP DATABASE IF EXISTS {args.db}")
 
 
 if __name__ == "__main__":

@@ -10,10 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from baogong.catalog.models import Item
 from baogong.core.scoping import scoped
 from baogong.inventory.choices import SOURCE_KINDS, STOCK_KINDS, LocationKind, QcStatus
 from baogong.inventory.locations import (  # re-exported for other apps
@@ -177,42 +178,61 @@ VALUE = ExpressionWrapper(
 
 
 def balances_for(user: Any) -> QuerySet[StockBalance]:
-    """Balances in store and quarantine locations of the sites the user may see."""
-    return scoped(
-        StockBalance.objects.filter(
-            location__kind__in=[*STOCK_KINDS, LocationKind.QUARANTINE, LocationKind.IN_TRANSIT], on_hand__gt=0
-        ),
-        user,
+    """Balances in store, quarantine and in-transit locations of the sites the user may see.
+
+    The (few) locations are read first and given as a list, so the balance query filters on its
+    own ``location_id`` column — counting a page joins nothing, and PostgreSQL estimates the
+    filter from the column's statistics (100,000+ balances).
+    """
+    locations = scoped(
+        Location.objects.filter(kind__in=[*STOCK_KINDS, LocationKind.QUARANTINE, LocationKind.IN_TRANSIT]), user
     )
+    return StockBalance.objects.filter(location_id__in=list(locations.values_list("pk", flat=True)), on_hand__gt=0)
 
 
 def filter_balances(qs: QuerySet[StockBalance], params: Any) -> QuerySet[StockBalance]:
-    """The stock-on-hand filters (warehouse, item, category, QC status, expiry window, text)."""
+    """The stock-on-hand filters (warehouse, item, category, QC status, expiry window, text).
+
+    Sites and items are small tables: they are read first and their ids given as lists. Lots are
+    sub-selects. Either way the balance query joins nothing until the page's rows are read.
+    """
     if warehouse := params.get("warehouse"):
-        qs = (
-            qs.filter(location__site__code=warehouse)
+        sites = (
+            Location.objects.filter(site__code=warehouse)
             if not str(warehouse).isdigit()
-            else qs.filter(location__site_id=int(warehouse))
+            else Location.objects.filter(site_id=int(warehouse))
         )
+        qs = qs.filter(location_id__in=list(sites.values_list("pk", flat=True)))
     if item := params.get("item"):
         qs = qs.filter(item__code=item) if not str(item).isdigit() else qs.filter(item_id=int(item))
     if category := params.get("category"):
-        qs = qs.filter(
-            Q(item__category__code=category)
-            | Q(item__category__parent__code=category)
-            | Q(item__category__parent__parent__code=category)
+        items = Item.objects.filter(
+            Q(category__code=category) | Q(category__parent__code=category) | Q(category__parent__parent__code=category)
         )
+        qs = qs.filter(item_id__in=list(items.values_list("pk", flat=True)))
     if qc := params.get("qc_status"):
-        qs = qs.filter(lot__qc_status=qc)
+        qs = qs.filter(lot_id__in=Lot.objects.filter(qc_status=qc).values("pk"))
     if expiry := params.get("expiry"):
         on = timezone.localdate()
         if expiry == "expired":
-            qs = qs.filter(lot__expiry__lt=on)
+            qs = qs.filter(lot_id__in=Lot.objects.filter(expiry__lt=on).values("pk"))
         elif str(expiry).isdigit():
-            qs = qs.filter(lot__expiry__gte=on, lot__expiry__lte=on + dt.timedelta(days=int(expiry)))
+            window = Lot.objects.filter(expiry__gte=on, expiry__lte=on + dt.timedelta(days=int(expiry)))
+            qs = qs.filter(lot_id__in=window.values("pk"))
     if q := (params.get("q") or "").strip():
-        qs = qs.filter(Q(item__code__icontains=q) | Q(item__name__icontains=q) | Q(lot__batch__icontains=q))
+        items = Item.objects.filter(Q(code__icontains=q) | Q(name__icontains=q))
+        qs = qs.filter(
+            Q(item_id__in=items.values("pk")) | Q(lot_id__in=Lot.objects.filter(batch__icontains=q).values("pk"))
+        )
     return qs
+
+
+# The value of one balance for a page of them: a sub-select instead of a join, so that the page's
+# ``count()`` (which drops unused annotations) counts the balance table alone.
+ROW_VALUE = ExpressionWrapper(
+    F("on_hand") * Subquery(Lot.objects.filter(pk=OuterRef("lot_id")).values("unit_cost")[:1]),
+    output_field=DecimalField(max_digits=20, decimal_places=4),
+)
 
 
 def stock_on_hand(qs: QuerySet[StockBalance]) -> QuerySet[StockBalance]:
@@ -220,7 +240,7 @@ def stock_on_hand(qs: QuerySet[StockBalance]) -> QuerySet[StockBalance]:
     # after one page instead of sorting every joined row (1,580 ms → 12 ms at 110,000 balances).
     return (
         qs.select_related("item", "lot", "location", "location__site")
-        .annotate(value=VALUE)
+        .annotate(value=ROW_VALUE)
         .order_by("item_id", "location_id", "lot_id")
     )
 
