@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from baogong.catalog.models import Item
 from baogong.core import audit
@@ -93,7 +94,7 @@ def reserve_many(warehouse: Site, needs: Sequence[ReserveNeed], *, actor: Any) -
         },
         organisation_id=warehouse.organisation_id,
         site_id=warehouse.pk,
-        object_repr=f"{warehouse.code}: {len(made)} reservations",
+        object_repr=_("%(warehouse)s: %(count)d reservations") % {"warehouse": warehouse.code, "count": len(made)},
     )
     return dict(result)
 

@@ -915,7 +915,7 @@ def move(
         },
         organisation_id=org_of(first.from_location) or org_of(first.to_location),
         site_id=first.from_location.site_id or first.to_location.site_id,
-        object_repr=f"{reason} {reference}".strip(),
+        object_repr=f"{MoveReason(reason).label if reason in MoveReason.values else reason} {reference}".strip(),
     )
     return moves
 
@@ -1047,7 +1047,7 @@ def reserve_many(warehouse: Site, needs: Sequence[NeedLike], *, actor: Any) -> d
         },
         organisation_id=warehouse.organisation_id,
         site_id=warehouse.pk,
-        object_repr=f"{warehouse.code}: {len(made)} reservations",
+        object_repr=_("%(warehouse)s: %(count)d reservations") % {"warehouse": warehouse.code, "count": len(made)},
     )
     return dict(result)
 
