@@ -79,7 +79,7 @@ def kill_inside_transaction(url: str, tmp_path: Path, scenario: str, args: dict[
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300
         while not marker.exists():
             if process.poll() is not None:
                 log.close()
@@ -88,7 +88,7 @@ def kill_inside_transaction(url: str, tmp_path: Path, scenario: str, args: dict[
                     + (tmp_path / "child.log").read_text()[-3000:]
                 )
             if time.monotonic() > deadline:
-                pytest.fail("no marker from the child within 120 s")
+                pytest.fail("no marker from the child within 300 s")
             time.sleep(0.05)
         if connection.vendor == "postgresql":
             assert idle_in_transaction() >= 1  # the child's transaction is open on the server
@@ -169,12 +169,12 @@ def test_kill_during_a_20000_row_item_import(base, tmp_path):
     before = counts()
     url = database_url(tmp_path)
 
-    # when the import is killed after 500 items were written inside its transaction
-    inside = kill_inside_transaction(url, tmp_path, "import_items", {"file": str(path), "after": 500})
+    # when the import is killed after 100 items were written inside its transaction
+    inside = kill_inside_transaction(url, tmp_path, "import_items", {"file": str(path), "after": 100})
 
     # then the child really had written them, and none of them survived
     assert inside["in_atomic_block"] is True
-    assert inside["items"] == before["items"] + 500
+    assert inside["items"] == before["items"] + 100
     assert inside["audit_events"] > before["audit_events"]
     assert committed_counts(url) == before
     assert_ledger_ok(url)

@@ -2,6 +2,7 @@ import datetime as dt
 import itertools
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from baogong.core.identifiers import ID_CHECK, ID_WEIGHTS
@@ -50,4 +51,8 @@ def make_person(health, warehouse):
 
 @pytest.fixture
 def today():
-    return timezone.localdate()
+    """Today, with the clock set to 23:30 local time (ticking): the tests record results at fixed
+    hours of today, which must not lie in the future whatever the hour the suite runs at."""
+    day = timezone.localdate()
+    with time_machine.travel(dt.datetime.combine(day, dt.time(23, 30), tzinfo=timezone.get_current_timezone())):
+        yield day
