@@ -28,9 +28,10 @@ def test_phone_layout_has_a_collapsed_menu_that_opens(base, live_server, new_pag
     page.wait_for_selector("text=指挥中心看板")
     toggler = page.locator(".navbar-toggler")
     assert toggler.is_visible()
-    assert not page.locator("#mainnav a:has-text('场所')").is_visible()
+    assert not page.locator("#mainnav a:has-text('组织与场所')").is_visible()
     toggler.click()
-    page.locator("#mainnav a:has-text('场所')").click()
+    page.locator("#mainnav a.dropdown-toggle:has-text('组织与场所')").click()
+    page.locator("#mainnav a.dropdown-item:has-text('场所')").click()
     page.wait_for_selector("text=泰兴桥大仓")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390 + 1
