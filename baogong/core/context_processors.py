@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.translation import gettext_lazy as _
 
 HOME: list[tuple[str, Any, str, str | None]] = [("home", _("Dashboard"), "speedometer2", None)]
@@ -41,6 +42,15 @@ def menu_groups() -> list[tuple[Any, list[tuple[str, Any, str, str | None]]]]:
     return groups
 
 
+@functools.lru_cache(maxsize=512)
+def _address(name: str, prefix: str) -> str | None:
+    """The menu entry's address (the URLconf does not change while the process runs)."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """``nav_groups`` for the navbar (a group of one entry is a plain link, a larger one a
     drop-down) and ``nav_items``, the same entries flat; only what the user may open."""
@@ -54,9 +64,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         for name, label, icon, perm in entries:
             if perm and not user.has_perm(perm):
                 continue
-            try:
-                url = reverse(name)
-            except NoReverseMatch:
+            url = _address(name, get_script_prefix())
+            if url is None:
                 continue
             items.append(
                 {
