@@ -13,7 +13,9 @@ from django.core.management.base import CommandError
 from baogong.fleet.routing import (
     CONVENTION_DIMACS,
     CONVENTION_ROUND,
+    best_of,
     read_vrplib_solution,
+    solve_vrplib,
     vrplib_convention,
     vrplib_route_cost,
 )
@@ -118,3 +120,35 @@ def test_same_seed_gives_the_same_answer():
 def test_missing_file_is_refused():
     with pytest.raises(CommandError, match="no such file"):
         run_route(DATA / "nope.vrp", 1)
+
+
+def test_the_best_search_wins_feasible_first():
+    instance = vrplib.read_instance(str(DATA / "tiny-n13.vrp"))
+    short, long = [[1, 2, 3]], [[1, 3, 2]]
+    assert vrplib_route_cost(instance, short) != vrplib_route_cost(instance, long)
+    cheap, dear = sorted([short, long], key=lambda r: vrplib_route_cost(instance, r))
+    # the cheaper feasible answer wins whatever the order
+    assert best_of(instance, [(True, 0, dear), (True, 0, cheap)]) == cheap
+    assert best_of(instance, [(True, 0, cheap), (True, 0, dear)]) == cheap
+    # a feasible answer beats an infeasible one even when that one is cheaper
+    assert best_of(instance, [(False, 1.0, cheap), (True, 9e9, dear)]) == dear
+    # among infeasible ones, the lowest penalised cost
+    assert best_of(instance, [(False, 5.0, cheap), (False, 2.0, dear)]) == dear
+
+
+def test_parallel_searches_answer_a_valid_solution_with_its_cost():
+    # given the tiny CVRP solved by two searches side by side (forked processes)
+    path = DATA / "tiny-n13.vrp"
+    instance = vrplib.read_instance(str(path))
+    answer = solve_vrplib(path, 0.5, seed=3, workers=2)
+    # then every customer is visited once and the printed cost is the cost of the routes
+    visited = sorted(v for route in answer["routes"] for v in route)
+    assert visited == list(range(2, len(instance["demand"]) + 1))
+    internal = [[v - 1 for v in route] for route in answer["routes"]]
+    assert answer["cost"] == vrplib_route_cost(instance, internal)
+
+
+def test_workers_must_be_positive():
+    out = StringIO()
+    with pytest.raises(CommandError, match="workers"):
+        call_command("route", "--vrplib", str(DATA / "tiny-n13.vrp"), "--seconds", "1", "--workers", "0", stdout=out)

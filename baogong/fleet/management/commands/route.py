@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from baogong.fleet.routing import solve_vrplib
+from baogong.fleet.routing import default_workers, solve_vrplib
 
 
 class Command(BaseCommand):
@@ -17,6 +17,12 @@ class Command(BaseCommand):
         parser.add_argument("--vrplib", required=True, help="VRPLIB instance file (.vrp)")
         parser.add_argument("--seconds", type=float, required=True, help="time limit in seconds")
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="independent searches side by side, the best wins (default: one per core)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()  # the limit covers reading the file, solving and answering
@@ -25,5 +31,8 @@ class Command(BaseCommand):
             raise CommandError(f"no such file: {path}")
         if options["seconds"] <= 0:
             raise CommandError("--seconds must be positive")
-        answer = solve_vrplib(path, options["seconds"], options["seed"], started=started)
+        workers = options["workers"] if options["workers"] is not None else default_workers()
+        if workers < 1:
+            raise CommandError("--workers must be at least 1")
+        answer = solve_vrplib(path, options["seconds"], options["seed"], started=started, workers=workers)
         self.stdout.write(json.dumps(answer))
