@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -22,3 +23,19 @@ def paginate(request: HttpRequest, queryset: Any, per_page: int = 50) -> Page[An
         pass
     paginator = Paginator(queryset, per_page)
     return paginator.get_page(request.GET.get("page"))
+
+
+def paginate_then_load(
+    request: HttpRequest, keys: Any, load: Callable[[list[Any]], Iterable[Any]], per_page: int = 50
+) -> Page[Any]:
+    """Paginate a lean, ordered queryset of primary keys, then ``load`` only the page's rows.
+
+    For big tables whose rows are shown with joins and annotations: the count and the offset walk
+    one table's index instead of joining every skipped row (page 200 of 100,000 stock balances:
+    joins for 50 rows instead of 10,000). ``load(pks)`` returns the rows in any order; the page
+    keeps the order of ``keys``."""
+    page = paginate(request, keys.values_list("pk", flat=True), per_page)
+    pks = list(page.object_list)
+    by_pk = {row.pk: row for row in load(pks)}
+    page.object_list = [by_pk[pk] for pk in pks if pk in by_pk]
+    return page

@@ -235,13 +235,14 @@ ROW_VALUE = ExpressionWrapper(
 )
 
 
+STOCK_ORDER = ("item_id", "location_id", "lot_id")
+
+
 def stock_on_hand(qs: QuerySet[StockBalance]) -> QuerySet[StockBalance]:
     # Ordered by the balance's own columns so PostgreSQL walks the (item, location) index and stops
     # after one page instead of sorting every joined row (1,580 ms → 12 ms at 110,000 balances).
     return (
-        qs.select_related("item", "lot", "location", "location__site")
-        .annotate(value=ROW_VALUE)
-        .order_by("item_id", "location_id", "lot_id")
+        qs.select_related("item", "lot", "location", "location__site").annotate(value=ROW_VALUE).order_by(*STOCK_ORDER)
     )
 
 

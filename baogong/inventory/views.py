@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from baogong.catalog.models import Category, Item
 from baogong.core.errors import DomainError
 from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
-from baogong.core.htmx import paginate, render_page_or_partial
+from baogong.core.htmx import paginate, paginate_then_load, render_page_or_partial
 from baogong.core.pdf import pdf_response
 from baogong.core.permissions import require_perm
 from baogong.core.scoping import get_scoped_or_404, scoped, user_scope
@@ -64,10 +64,14 @@ def _fail(request: HttpRequest, exc: DomainError, form: Any = None) -> None:
 # --- stock on hand ----------------------------------------------------------------------------
 @require_perm("inventory.view_stockbalance")
 def stock_list(request: HttpRequest) -> HttpResponse:
-    balances = queries.stock_on_hand(queries.filter_balances(queries.balances_for(request.user), request.GET))
+    filtered = queries.filter_balances(queries.balances_for(request.user), request.GET)
     if request.GET.get("format") == "xlsx":
-        return _stock_workbook(balances)
-    page = paginate(request, balances)
+        return _stock_workbook(queries.stock_on_hand(filtered))
+    page = paginate_then_load(
+        request,
+        filtered.order_by(*queries.STOCK_ORDER),
+        lambda pks: queries.stock_on_hand(StockBalance.objects.filter(pk__in=pks)),
+    )
     context = {
         "page": page,
         "params": request.GET,

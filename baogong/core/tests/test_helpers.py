@@ -64,3 +64,22 @@ def test_pdf_embeds_images_from_data_uris_and_static_files(tmp_path):
     pdf = HTML(string=html, url_fetcher=_local_fetcher(), base_url="/").write_pdf()
     assert pdf.startswith(b"%PDF")
     assert b"/Image" in pdf or b"/XObject" in pdf
+
+
+def test_paginate_then_load_keeps_the_order_and_loads_only_the_page(base, rf):
+    from baogong.core.htmx import paginate_then_load
+    from baogong.orgs.models import Site
+
+    keys = Site.objects.order_by("-code")
+    loaded: list[list[int]] = []
+
+    def load(pks):
+        loaded.append(list(pks))
+        return list(Site.objects.filter(pk__in=pks).order_by("pk"))  # any order
+
+    page = paginate_then_load(rf.get("/", {"page": "2", "page_size": "5"}), keys, load)
+
+    expected = list(keys.values_list("code", flat=True))[5:10]
+    assert [site.code for site in page] == expected
+    assert page.number == 2 and page.paginator.count == Site.objects.count()
+    assert loaded == [list(keys.values_list("pk", flat=True)[5:10])]
