@@ -858,7 +858,7 @@ def send_expiry_alerts(on_date: dt.date, *, actor: Any) -> list[dict[str, Any]]:
         due: dict[int, int] = {}  # lot id -> band to record
         per_site: dict[int, dict[int, int]] = {}  # site id -> {lot id: on hand}
         for site_id, lot_id, expiry, alerted, on_hand in rows:
-            band = _expiry_threshold(expiry, on_date, days)
+            band = _expiry_threshold(expiry, on_date, days) if expiry is not None else None
             if band is None or (alerted is not None and alerted <= band):
                 continue
             due[lot_id] = band
