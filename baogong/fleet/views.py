@@ -281,6 +281,8 @@ def route_assign_driver(request: HttpRequest, pk: int) -> HttpResponse:
             actions.assign_driver(route, form.cleaned_data["driver"], actor=request.user)
         except DomainError as exc:
             messages.error(request, str(exc.message))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     return redirect("fleet:plan_detail", pk=route.plan_id)
 
 

@@ -236,3 +236,19 @@ def test_api_lists_plans_with_routes(api_for, planned):
     assert sum(len(r["stops"]) for r in result["routes"]) == 6
     assert api_for("auditor").get("/api/v1/fleet/vehicles/").status_code == 200
     assert api_for("warehouse").get("/api/v1/fleet/vehicles/").status_code == 403
+
+
+def test_assigning_a_driver_through_the_page_and_a_bad_choice_says_why(client_for, planned, make_driver):
+    driver = make_driver()
+    route = planned.routes.order_by("vehicle__plate").first()
+    client = client_for("dispatcher")
+
+    response = client.post(f"/fleet/routes/{route.pk}/driver/", {"driver": driver.pk}, follow=True)
+    route.refresh_from_db()
+    assert route.driver_id == driver.pk and driver.name in response.content.decode()
+
+    # a driver that is not among the plan's (unknown id) is refused with a message, nothing changes
+    response = client.post(f"/fleet/routes/{route.pk}/driver/", {"driver": 999999}, follow=True)
+    route.refresh_from_db()
+    assert route.driver_id == driver.pk
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
