@@ -45,6 +45,9 @@ SECRET_KEY = _secret
 ALLOWED_HOSTS = [h.strip() for h in (env("ALLOWED_HOSTS") or "127.0.0.1,localhost,testserver").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in (env("CSRF_TRUSTED_ORIGINS") or "").split(",") if o.strip()]
 
+# Project-wide translation overrides: above Django's own catalogues (see baogong/locale/).
+LOCALE_PATHS = [BASE_DIR / "baogong" / "locale"]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -84,7 +84,7 @@ def test_keeper_receives_puts_away_counts_and_issues_on_a_tablet(base, live_serv
     url = live_server.url
     page = tablet()
     login(page, url, "warehouse")
-    page.wait_for_selector("text=注销")
+    page.wait_for_selector("text=退出")
 
     # 1. a bin for the put-away
     page.goto(url + "/inventory/locations/")
@@ -154,7 +154,7 @@ def test_keeper_receives_puts_away_counts_and_issues_on_a_tablet(base, live_serv
     # 5. the command centre approves: the variances become moves
     boss = tablet()
     login(boss, url, "commander")
-    boss.wait_for_selector("text=注销")
+    boss.wait_for_selector("text=退出")
     boss.goto(f"{url}/inventory/stocktakes/{stocktake.pk}/")
     assert "-2" in boss.inner_text("table")
     shot(boss, "07-approve-count")
