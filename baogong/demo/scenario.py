@@ -34,13 +34,15 @@ START = dt.date(2022, 4, 1)
 Progress = Callable[[int, str], None]
 
 # Epidemic-prevention supplies as the warehouse counted them: whole cases (件).
-# code, name, catalog category, unit, pack qty, pack unit, price (yuan per case), kg, m3, weight in demand
+# code, name, catalog category, unit, pack qty, pack unit, price (yuan per case), kg, m3, weight in demand.
+# Prices: April 2022 bulk prices (N95 ¥220 a box of 10, antigen kits ¥215 a box of 20 tests …), so that
+# the programme's ~56,000 cases come to about the article's ¥110M.
 CASE_ITEMS: list[tuple[str, str, str, str, int, str, str, str, str, int]] = [
-    ("SC-N95-CASE", "医用防护口罩(N95)整箱", "EPI-MASK", "箱", 20, "盒", "5000.00", "8", "0.08", 14),
-    ("SC-SURG-CASE", "医用外科口罩整箱", "EPI-MASK", "箱", 40, "盒", "1600.00", "10", "0.10", 22),
-    ("SC-GOWN-CASE", "医用一次性防护服整箱", "EPI-GOWN", "箱", 50, "套", "1750.00", "12", "0.12", 18),
-    ("SC-AG-CASE", "新冠病毒抗原检测试剂整箱", "MED-DEV-IVD", "箱", 20, "盒", "4900.00", "6", "0.05", 10),
-    ("SC-GLOVE-CASE", "医用检查手套整箱", "EPI-GOWN", "箱", 10, "盒", "900.00", "10", "0.06", 15),
+    ("SC-N95-CASE", "医用防护口罩(N95)整箱", "EPI-MASK", "箱", 20, "盒", "4400.00", "8", "0.08", 14),
+    ("SC-SURG-CASE", "医用外科口罩整箱", "EPI-MASK", "箱", 40, "盒", "1400.00", "10", "0.10", 22),
+    ("SC-GOWN-CASE", "医用一次性防护服整箱", "EPI-GOWN", "箱", 50, "套", "1550.00", "12", "0.12", 18),
+    ("SC-AG-CASE", "新冠病毒抗原检测试剂整箱", "MED-DEV-IVD", "箱", 20, "盒", "4300.00", "6", "0.05", 10),
+    ("SC-GLOVE-CASE", "医用检查手套整箱", "EPI-GOWN", "箱", 10, "盒", "800.00", "10", "0.06", 15),
     ("SC-DISINF-CASE", "84消毒液整箱", "EPI-DISINF", "箱", 12, "瓶", "96.00", "14", "0.03", 15),
 ]
 # Recipients of the district programme (bureaus, streets and towns) and of the field hospitals.
