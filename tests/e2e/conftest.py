@@ -103,16 +103,17 @@ def no_horizontal_scroll(page: Any) -> bool:
 @pytest.fixture(scope="session")
 def axe_js() -> Path:
     """axe-core's ``axe.min.js``, installed from the npm registry the way ``.ci/run`` does when
-    missing; only the tests that need it are skipped when npm or the registry is unreachable."""
+    missing. Without it the accessibility tests fail (like a missing Chromium): a skipped check
+    would let CI pass without proving anything."""
     if not AXE_JS.exists():
         npm = shutil.which("npm")
         if npm is None:
-            pytest.skip("axe-core is not installed and npm is missing (apt-get install npm)")
+            pytest.fail("axe-core is not installed and npm is missing: run .ci/run, or install Node.js and npm")
         command = [npm, "install", "--prefix", str(AXE_DIR), "--no-save", "--no-audit", "--no-fund", "axe-core@4"]
         try:
             subprocess.run(command, check=True, capture_output=True, timeout=300)  # noqa: S603 - fixed arguments
         except (OSError, subprocess.SubprocessError) as exc:
-            pytest.skip(f"axe-core could not be installed from the npm registry: {exc}")
+            pytest.fail(f"axe-core could not be installed from the npm registry: {exc}")
         if not AXE_JS.exists():
-            pytest.skip(f"npm ran but {AXE_JS} is missing")
+            pytest.fail(f"npm ran but {AXE_JS} is missing")
     return AXE_JS
