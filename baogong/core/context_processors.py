@@ -56,7 +56,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     drop-down) and ``nav_items``, the same entries flat; only what the user may open."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "nav_groups": []}
+        return {"nav_items": [], "nav_groups": [], "unread_notifications": 0}
     groups = []
     flat = []
     for group_label, entries in menu_groups():
@@ -88,4 +88,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             item["active"] = len(item["url"]) == best
         for group in groups:
             group["active"] = any(i["active"] for i in group["items"])
-    return {"nav_items": flat, "nav_groups": groups}
+    from baogong.core.notify import unread_count
+
+    return {"nav_items": flat, "nav_groups": groups, "unread_notifications": unread_count(user)}

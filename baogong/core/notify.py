@@ -59,3 +59,44 @@ def post_webhook(notification_id: int, url: str, title: str, body: str, link: st
         log.warning("webhook failed: %s", exc)
         status = f"error: {type(exc).__name__}"[:64]
     Notification.objects.filter(pk=notification_id).update(webhook_status=status)
+
+
+# --- the in-app inbox ----------------------------------------------------------------------------
+
+
+def notifications_for(user: Any) -> Any:
+    """The notifications ``user`` may see: addressed to them, or to nobody in particular and about
+    an organisation or site of their scope (global users: all of those)."""
+    from django.db.models import Q
+
+    from baogong.core.scoping import scope_q, user_scope
+
+    scope = user_scope(user)
+    shared = Q(recipient__isnull=True) & scope_q(Notification, scope)
+    return Notification.objects.filter(Q(recipient_id=user.pk) | shared)
+
+
+def unread_count(user: Any) -> int:
+    return int(notifications_for(user).filter(is_read=False).count())
+
+
+def mark_read(notifications: Any, *, actor: Any) -> int:
+    """Mark the given (already scoped) notifications read, audited once per call; returns how many."""
+    from baogong.core import audit
+
+    with transaction.atomic():
+        rows = list(notifications.filter(is_read=False).select_for_update().values_list("pk", "title"))
+        if not rows:
+            return 0
+        Notification.objects.filter(pk__in=[pk for pk, _t in rows]).update(is_read=True)
+        first = Notification.objects.get(pk=rows[0][0])
+        audit.record(
+            "read_notifications",
+            first,
+            actor=actor,
+            after={"count": len(rows), "notifications": [pk for pk, _t in rows][:100]},
+            organisation_id=first.organisation_id,
+            site_id=first.site_id,
+            object_repr=first.title if len(rows) == 1 else f"{first.title} (+{len(rows) - 1})",
+        )
+    return len(rows)

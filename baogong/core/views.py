@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -15,7 +16,8 @@ from django.views.defaults import server_error as defaults_server_error
 
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.jobs import create_job, enqueue_job
-from baogong.core.models import AuditEvent, Job
+from baogong.core.models import AuditEvent, Job, Notification
+from baogong.core.notify import mark_read, notifications_for
 from baogong.core.permissions import require_perm
 from baogong.core.scoping import scoped
 from baogong.core.tasks import count_to
@@ -65,6 +67,51 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render_page_or_partial(
         request, "core/audit_list.html", "core/partials/_audit_table.html", {"page": page, "params": params}
     )
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """The user's inbox: alerts about their organisations and sites (expiry, passes, tanks,
+    outbreaks, counterfeits …) and notices addressed to them, newest first; unread ones first
+    with ``?unread=1``; by level."""
+    notes = notifications_for(request.user)
+    params = request.GET
+    if params.get("unread"):
+        notes = notes.filter(is_read=False)
+    if (level := params.get("level")) in Notification.Level.values:
+        notes = notes.filter(level=level)
+    page = paginate(request, notes.order_by("-created_at", "-id"))
+    return render_page_or_partial(
+        request,
+        "core/notification_list.html",
+        "core/partials/_notification_table.html",
+        {"page": page, "params": params, "levels": Notification.Level.choices},
+    )
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one notification read (404 outside the user's inbox) and follow its link if asked."""
+    note = get_object_or_404(notifications_for(request.user), pk=pk)
+    mark_read(notifications_for(request.user).filter(pk=note.pk), actor=request.user)
+    if request.POST.get("follow") and _local(note.link):
+        return redirect(note.link)
+    following = request.POST.get("next", "")
+    return redirect(following if _local(following) else "core:notification_list")
+
+
+def _local(url: str) -> bool:
+    """A path on this site (no scheme, no other host): safe to redirect to."""
+    return url.startswith("/") and not url.startswith(("//", "/\\"))
+
+
+@login_required
+@require_POST
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    done = mark_read(notifications_for(request.user), actor=request.user)
+    messages.success(request, _("%(count)d notifications marked read.") % {"count": done})
+    return redirect("core:notification_list")
 
 
 @require_perm("core.view_job")

@@ -147,6 +147,12 @@ def given_a_working_day(tmp_path):
         },
         actor=user("health"),
     )
+    from baogong.core.notify import notify
+
+    notify("泰兴桥大仓：2 个批次临期", "- N95 #B1：30 盒，2026-12-20 过期", level="warning", link="/inventory/expiry/",
+           organisation_id=txq.organisation_id, site_id=txq.pk)  # fmt: skip
+    notify("泰兴桥大仓：1 个批次已过期", "过期库存不能出库。", level="critical",
+           organisation_id=txq.organisation_id, site_id=txq.pk)  # fmt: skip
     return {
         "request": shipped,
         "run": run,
@@ -185,6 +191,7 @@ def staff_pages(data):
         ("commander", "/sites/"),
         ("commander", "/catalog/items/"),
         ("commander", "/audit/"),
+        ("warehouse", "/notifications/"),
     ]
 
 
