@@ -12,17 +12,6 @@ from django.utils.translation import gettext_lazy as _
 HOME: list[tuple[str, Any, str, str | None]] = [("home", _("Dashboard"), "speedometer2", None)]
 
 
-def menu_items() -> list[tuple[str, Any, str, str | None]]:
-    """Dashboard first, then each app's ``menu.py`` entries in app order, audit and jobs last."""
-    from baogong.registry import app_modules
-
-    core: list[tuple[str, Any, str, str | None]] = []
-    items = list(HOME)
-    for app, module in app_modules("menu"):
-        (core if app == "core" else items).extend(module.MENU)
-    return items + core
-
-
 def menu_groups() -> list[tuple[Any, list[tuple[str, Any, str, str | None]]]]:
     """The menu in groups: the dashboard alone, then one group per app (labelled with the app's
     name), the core app's entries (audit log, jobs) last under "System"."""
