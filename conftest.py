@@ -21,6 +21,15 @@ def pytest_configure(config: Any) -> None:
     settings.LANGUAGE_CODE = "zh-hans"
 
 
+def pytest_report_header(config: Any) -> str | None:
+    offset = os.environ.get("BAOGONG_CLOCK_OFFSET")
+    if not offset:
+        return None
+    from django.utils import timezone
+
+    return f"clock moved by {float(offset) / 86400:+.3f} days (BAOGONG_TEST_CLOCK): now {timezone.localtime():%Y-%m-%d %H:%M %Z}"
+
+
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     on_postgres = (os.environ.get("DATABASE_URL") or "").startswith("postgres")
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL=postgres://...)")

@@ -18,5 +18,7 @@ urlpatterns = [
 ]
 urlpatterns += [path("", include(module.__name__)) for _app, module in app_modules("urls")]
 
+handler400 = "baogong.core.views.bad_request"
+handler403 = "baogong.core.views.permission_denied"
 handler404 = "baogong.core.views.not_found"
 handler500 = "baogong.core.views.server_error"

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template import loader
+from django.utils.html import escape
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
-from django.views.defaults import page_not_found
-from django.views.defaults import server_error as defaults_server_error
 
+from baogong.core.context import current_request_id
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.jobs import create_job, enqueue_job
 from baogong.core.models import AuditEvent, Job, Notification
@@ -22,19 +25,91 @@ from baogong.core.permissions import require_perm
 from baogong.core.scoping import scoped
 from baogong.core.tasks import count_to
 
+# Error pages. API paths answer the documented JSON error body; pages answer a page in the site's
+# look, in the user's language, that says what to do next. Never Django's technical pages.
+_ERRORS: dict[int, tuple[str, Any, Any]] = {
+    400: ("bad_request", _lazy("The request could not be understood."), _lazy("Go back and check what you entered.")),
+    403: (
+        "permission_denied",
+        _lazy("You are not allowed to open this page."),
+        _lazy("Your account's role does not cover it. Ask your administrator for access if you need it."),
+    ),
+    404: (
+        "not_found",
+        _lazy("The page you asked for does not exist."),
+        _lazy("The link may be old or mistyped, or the record may belong to another organisation."),
+    ),
+    500: (
+        "server_error",
+        _lazy("Something went wrong on our side; nothing was changed."),
+        _lazy("Try again in a minute. If it happens again, give your administrator the reference below."),
+    ),
+    503: (
+        "busy",
+        _lazy("The system is busy; nothing was changed."),
+        _lazy("Many people are changing the same records right now. Send it again in a moment."),
+    ),
+}
+
+
+# The API's short messages, the same as its own error handler's (core.api.exception_handler).
+_API_MESSAGES = {
+    400: _lazy("Malformed request."),
+    403: _lazy("You do not have permission to perform this action."),
+    404: _lazy("Not found."),
+    500: _lazy("Internal error; nothing was changed."),
+    503: _lazy("The system is busy; nothing was changed. Try again in a moment."),
+}
+
+
+def _error_response(request: HttpRequest, status: int, *, with_request: bool = True) -> HttpResponse:
+    code, message, advice = _ERRORS[status]
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": code, "message": str(_API_MESSAGES[status]), "details": {}}, status=status)
+    context = {"status": status, "message": message, "advice": advice, "request_id": current_request_id()}
+    html: str
+    try:
+        # A 500 renders without the request: no context processor (and so no database) may be needed.
+        html = loader.render_to_string("error.html", context, request if with_request else None)
+    except Exception:  # noqa: BLE001 - the error page itself must never fail
+        html = f"<!doctype html><meta charset=utf-8><title>{status}</title><h1>{status}</h1><p>{escape(message)}</p>"
+    return HttpResponse(html, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_response(request, 400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_response(request, 403)
+
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """API paths answer the JSON error body; pages get the normal 404 page."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"code": "not_found", "message": str(_("Not found.")), "details": {}}, status=404)
-    return page_not_found(request, exception or Http404())
+    return _error_response(request, 404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    return _error_response(request, 500, with_request=False)
+
+
+def busy(request: HttpRequest) -> HttpResponse:
+    response = _error_response(request, 503)
+    response["Retry-After"] = "2"
+    return response
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent after its page expired (or from elsewhere): say so, in the site's look."""
     if request.path.startswith("/api/"):
-        message = str(_("Internal error; nothing was changed."))
-        return JsonResponse({"code": "server_error", "message": message, "details": {}}, status=500)
-    return defaults_server_error(request)
+        message = str(_("The form had expired or came from another site; nothing was changed."))
+        return JsonResponse({"code": "csrf_failed", "message": message, "details": {}}, status=403)
+    context = {
+        "status": 403,
+        "message": _("The form had expired or came from another site; nothing was changed."),
+        "advice": _("Reload the page, enter it again and send it once more."),
+        "request_id": current_request_id(),
+    }
+    return HttpResponse(loader.render_to_string("error.html", context, request), status=403)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zlib
 from decimal import Decimal
 
 import pytest
@@ -17,6 +16,7 @@ from django.utils import timezone
 
 from baogong.catalog import actions as catalog_actions
 from baogong.core.audit import SystemActor
+from baogong.core.tests.pdf import inflate_stream
 from baogong.distribution import actions as distribution_actions
 from baogong.distribution.actions import LineInput
 from baogong.distribution.models import Shipment
@@ -36,13 +36,14 @@ def pdf_text(data: bytes) -> str:
     objects possibly in compressed object streams) — enough to read what a route sheet says."""
 
     def stream(body: bytes) -> bytes:
-        m = re.search(rb"stream\r?\n(.*?)\r?\nendstream", body, re.S)
+        m = re.search(rb"stream\r?\n", body)
         if not m:
             return b""
-        try:
-            return zlib.decompress(m.group(1)) if b"/FlateDecode" in body else m.group(1)
-        except zlib.error:
-            return m.group(1)
+        content = inflate_stream(body, m.end()) if b"/FlateDecode" in body else None
+        if content is not None:
+            return content
+        raw = re.search(rb"stream\r?\n(.*?)\r?\nendstream", body, re.S)
+        return raw.group(1) if raw else b""
 
     objects = {int(m.group(1)): m.group(2) for m in re.finditer(rb"(\d+) 0 obj(.*?)endobj", data, re.S)}
     for body in list(objects.values()):

@@ -7,6 +7,7 @@ from baogong.core.money import round_fen
 from baogong.core.notify import notify, webhook_payload
 from baogong.core.pdf import render_pdf
 from baogong.core.qr import qr_svg
+from baogong.core.tests.pdf import has_cjk_font
 
 
 def test_round_fen_is_half_up():
@@ -26,8 +27,21 @@ def test_qr_svg_is_an_svg():
 
 
 def test_pdf_renders_and_embeds_the_cjk_font():
-    pdf = render_pdf("core/pdf_base.html", {})
+    from django.template import engines
+    from weasyprint import HTML
+
+    from baogong.core.pdf import _local_fetcher
+
+    html = (
+        engines["django"]
+        .from_string('{% extends "core/pdf_base.html" %}{% block content %}<h1>送货单 方舱医院</h1>{% endblock %}')
+        .render({})
+    )
+    pdf = HTML(string=html, url_fetcher=_local_fetcher(), base_url="/").write_pdf()
+
     assert pdf.startswith(b"%PDF")
+    assert has_cjk_font(pdf)
+    assert render_pdf("core/pdf_base.html", {}).startswith(b"%PDF")
 
 
 def test_webhook_payload_shapes():

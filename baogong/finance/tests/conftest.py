@@ -57,20 +57,6 @@ def add_cost(mission: Mission, actor: Any, amount: str, category: str = "transpo
     return actions.add_cost_line(mission, data, actor=actor)
 
 
-def pdf_objects(pdf: bytes) -> bytes:
-    """The PDF's bytes with every Flate stream inflated, to look for embedded fonts."""
-    import re
-    import zlib
-
-    parts = [pdf]
-    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL):
-        try:
-            parts.append(zlib.decompress(match.group(1)))
-        except zlib.error:
-            continue
-    return b"\n".join(parts)
-
-
 @pytest.fixture(autouse=True)
 def _command_centre_urls(settings: Any) -> None:
     settings.ROOT_URLCONF = "baogong.reports.tests.urls"
