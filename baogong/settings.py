@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "baogong.core.middleware.IdempotencyMiddleware",
     "baogong.core.middleware.ContentSecurityPolicyMiddleware",
+    "baogong.core.middleware.LockConflictMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

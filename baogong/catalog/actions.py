@@ -17,6 +17,7 @@ from baogong.catalog.errors import ItemInvalid
 from baogong.catalog.models import Category, Item, ItemPrice
 from baogong.core import audit
 from baogong.core.excel import Column, ImportFailed, parse_decimal, parse_int, raise_if_errors, read_rows
+from baogong.core.retry import retry_on_conflict
 
 ITEM_FIELDS = [
     "code",
@@ -39,6 +40,7 @@ ITEM_FIELDS = [
 ]
 
 
+@retry_on_conflict
 def ensure_categories(*, actor: Any) -> int:
     """Create the standard category tree (idempotent); returns how many were created."""
     with transaction.atomic(durable=True):
@@ -75,6 +77,7 @@ def _clean_values(data: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
+@retry_on_conflict
 def create_item(data: Mapping[str, Any], *, actor: Any, price_source: str = "") -> Item:
     with transaction.atomic(durable=True):
         return _create_item(data, actor=actor, price_source=price_source)
@@ -90,6 +93,7 @@ def _create_item(data: Mapping[str, Any], *, actor: Any, price_source: str = "")
     return item
 
 
+@retry_on_conflict
 def update_item(item: Item, data: Mapping[str, Any], *, actor: Any, price_source: str = "") -> Item:
     with transaction.atomic(durable=True):
         return _update_item(item, data, actor=actor, price_source=price_source)
@@ -112,6 +116,7 @@ def _update_item(item: Item, data: Mapping[str, Any], *, actor: Any, price_sourc
     return locked
 
 
+@retry_on_conflict
 def record_item_price(
     item: Item, price: Decimal, *, actor: Any, date: dt.date | None = None, source: str = ""
 ) -> ItemPrice:
@@ -190,6 +195,7 @@ ITEM_COLUMNS = [
 ]
 
 
+@retry_on_conflict
 def import_items(file: Any, *, actor: Any, source: str = "") -> dict[str, int]:
     """Create or update items from a workbook. Any bad row: nothing is imported, every error listed."""
     rows, errors = read_rows(file, ITEM_COLUMNS)

@@ -24,6 +24,7 @@ from baogong.command.models import (
     ReportRecipient,
 )
 from baogong.core import audit
+from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import user_scope
 from baogong.orgs.choices import SiteKind
 from baogong.orgs.models import Site
@@ -39,6 +40,7 @@ def _clean(obj: Any, error: type[Exception], exclude: list[str] | None = None) -
         raise error(details=exc.message_dict) from exc  # type: ignore[call-arg]
 
 
+@retry_on_conflict
 def record_post(data: Mapping[str, Any], *, actor: Any) -> CommunicationPost:
     """Log a post we published or a piece of outside coverage."""
     with transaction.atomic(durable=True):
@@ -51,6 +53,7 @@ def record_post(data: Mapping[str, Any], *, actor: Any) -> CommunicationPost:
         return post
 
 
+@retry_on_conflict
 def update_post_reads(post: CommunicationPost, reads: int, *, actor: Any) -> CommunicationPost:
     if reads < 0:
         raise PostInvalid(details={"reads": [_("Reads cannot be negative.")]})
@@ -140,6 +143,7 @@ def _write_inspection(
     return inspection
 
 
+@retry_on_conflict
 def record_inspection(
     venue: Site,
     template: ChecklistTemplate,
@@ -171,6 +175,7 @@ def record_inspection(
         return inspection
 
 
+@retry_on_conflict
 def record_reinspection(
     rectification: Rectification, *, on: dt.date, is_compliant: bool, remark: str = "", photo: Any = None, actor: Any
 ) -> Rectification:
@@ -217,6 +222,7 @@ def record_reinspection(
         return locked
 
 
+@retry_on_conflict
 def add_report_recipient(data: Mapping[str, Any], *, actor: Any) -> ReportRecipient:
     with transaction.atomic(durable=True):
         recipient = ReportRecipient(
@@ -230,6 +236,7 @@ def add_report_recipient(data: Mapping[str, Any], *, actor: Any) -> ReportRecipi
         return recipient
 
 
+@retry_on_conflict
 def remove_report_recipient(recipient: ReportRecipient, *, actor: Any) -> ReportRecipient:
     with transaction.atomic(durable=True):
         locked = ReportRecipient.objects.select_for_update().get(pk=recipient.pk)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, status, viewsets
@@ -12,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from baogong.core.errors import DomainError
+from baogong.core.retry import is_lock_conflict
 from baogong.core.scoping import scoped
 
 
@@ -36,6 +38,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(error_body("invalid", _("Some fields are not valid."), details), status=400)
     if isinstance(exc, Http404):
         return Response(error_body("not_found", _("Not found.")), status=404)
+    if isinstance(exc, DatabaseError) and is_lock_conflict(exc):
+        # retried at the action boundary and still losing: nothing was written, the client may retry
+        body = error_body("busy", _("The system is busy; nothing was changed. Try again in a moment."))
+        return Response(body, status=503, headers={"Retry-After": "2"})
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

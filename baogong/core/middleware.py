@@ -32,6 +32,28 @@ class RequestIdMiddleware:
         return response
 
 
+class LockConflictMiddleware:
+    """A page whose action kept losing lock races (after its retries) answers 503 "busy, try
+    again" in the site's look; nothing was written (the transaction was rolled back)."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.db import DatabaseError
+
+        from baogong.core.retry import is_lock_conflict
+
+        if isinstance(exception, DatabaseError) and is_lock_conflict(exception):
+            from baogong.core.views import busy
+
+            return busy(request)
+        return None
+
+
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from baogong.core import audit
 from baogong.core.audit import SystemActor
+from baogong.core.retry import retry_on_conflict
 from baogong.orgs import actions as org_actions
 from baogong.orgs.choices import Role
 from baogong.orgs.models import AdministrativeArea, Grant, Organisation, Site
@@ -26,6 +27,7 @@ def _d(value: float | None) -> decimal.Decimal | None:
     return None if value is None else decimal.Decimal(str(value)).quantize(decimal.Decimal("0.000001"))
 
 
+@retry_on_conflict
 def load_base_data() -> dict[str, int]:
     """Areas, organisations and sites of the article. Creates only what is missing."""
     created = {"areas": 0, "organisations": 0, "sites": 0}
@@ -127,6 +129,7 @@ DEMO_ACCOUNTS: dict[str, tuple[str, list[tuple[str, ...]], str]] = {
 }
 
 
+@retry_on_conflict
 def load_demo_accounts(password: str | None = None) -> list[str]:
     """The demo users of DESIGN.md, each with its role and scope. Existing users are kept."""
     sync_roles()

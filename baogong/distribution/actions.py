@@ -23,6 +23,7 @@ from baogong.core import audit
 from baogong.core.audit import SystemActor
 from baogong.core.excel import Column, ImportFailed, parse_date, parse_int, raise_if_errors, read_rows
 from baogong.core.geo import haversine_km
+from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import user_scope
 from baogong.distribution import allocation as engine
 from baogong.distribution import locks, queries, stock
@@ -219,6 +220,7 @@ def _create(
     return request
 
 
+@retry_on_conflict
 def file_request(
     recipient: Site,
     lines: Sequence[LineInput],
@@ -234,6 +236,7 @@ def file_request(
         return _create(recipient, lines, actor=actor, channel=channel, note=note, submit=submit)
 
 
+@retry_on_conflict
 def submit_request(request: Request, *, actor: Any) -> Request:
     with transaction.atomic(durable=True):
         locked = locks.request_for_update(request.pk)
@@ -252,6 +255,7 @@ def submit_request(request: Request, *, actor: Any) -> Request:
         return locked
 
 
+@retry_on_conflict
 def approve_request(request: Request, *, actor: Any, cuts: Mapping[int, tuple[int, str]] | None = None) -> Request:
     """Approve a submitted request; ``cuts`` maps line ids to (approved quantity, reason)."""
     cuts = dict(cuts or {})
@@ -290,6 +294,7 @@ def approve_request(request: Request, *, actor: Any, cuts: Mapping[int, tuple[in
         return locked
 
 
+@retry_on_conflict
 def reject_request(request: Request, *, reason: str, actor: Any) -> Request:
     if not reason.strip():
         raise RequestInvalid(details={"reason": [_("Give a reason for the rejection.")]})
@@ -311,6 +316,7 @@ def reject_request(request: Request, *, reason: str, actor: Any) -> Request:
         return locked
 
 
+@retry_on_conflict
 def cut_request_line(line: RequestLine, qty: int, *, reason: str, actor: Any) -> RequestLine:
     """Lower an approved quantity (not below what is already allocated), with a reason."""
     if not reason.strip():
@@ -344,6 +350,7 @@ def cut_request_line(line: RequestLine, qty: int, *, reason: str, actor: Any) ->
         return locked
 
 
+@retry_on_conflict
 def cancel_request(request: Request, *, reason: str, actor: Any) -> Request:
     """Cancel with a reason; stock reserved for the request and not yet shipped is released."""
     if not reason.strip():
@@ -368,6 +375,7 @@ def cancel_request(request: Request, *, reason: str, actor: Any) -> Request:
         return locked
 
 
+@retry_on_conflict
 def close_request(request: Request, *, actor: Any) -> Request:
     with transaction.atomic(durable=True):
         locked = locks.request_for_update(request.pk)
@@ -380,16 +388,18 @@ def close_request(request: Request, *, actor: Any) -> Request:
 
 
 def _release_request_reservations(request: Request, *, actor: Any) -> int:
-    """Release the open reservations confirmed allocation runs made for the request's lines."""
-    links = list(
-        AllocationReservation.objects.filter(
+    """Release the open reservations confirmed allocation runs made for the request's lines.
+
+    The request is locked by the caller; its lines are locked next, then the balances and the
+    reservations (the one lock order: request, lines, balances, reservations)."""
+    list(locks.lines_for_update(request.lines.values_list("pk", flat=True)))
+    reservations = [
+        link.reservation
+        for link in AllocationReservation.objects.filter(
             line__request_line__request=request, reservation__status=ReservationStatus.ACTIVE
         ).select_related("reservation")
-    )
-    released = 0
-    for link in sorted(links, key=lambda x: x.reservation_id):
-        released += link.reservation.qty
-        stock.release(link.reservation, actor=actor)
+    ]
+    released = stock.release_many(reservations, actor=actor)
     RequestLine.objects.filter(request=request).update(allocated_qty=0)
     return released
 
@@ -415,6 +425,7 @@ def _refresh_allocation_status(request: Request) -> None:
 # --------------------------------------------------------------------------- norms
 
 
+@retry_on_conflict
 def set_norm(item: Item, qty_per_person: Decimal, *, actor: Any, note: str = "") -> Norm:
     """Set the per-person entitlement of an item (issue units per person)."""
     if not isinstance(qty_per_person, Decimal) or not qty_per_person.is_finite() or qty_per_person < 0:
@@ -434,6 +445,7 @@ def set_norm(item: Item, qty_per_person: Decimal, *, actor: Any, note: str = "")
 # --------------------------------------------------------------------------- request links
 
 
+@retry_on_conflict
 def create_request_link(recipient: Site, *, actor: Any, label: str = "") -> RequestLink:
     with transaction.atomic(durable=True):
         link = RequestLink.objects.create(recipient=recipient, label=label[:128], created_by=_user_or_none(actor))
@@ -446,6 +458,7 @@ def create_request_link(recipient: Site, *, actor: Any, label: str = "") -> Requ
         return link
 
 
+@retry_on_conflict
 def revoke_request_link(link: RequestLink, *, actor: Any) -> RequestLink:
     with transaction.atomic(durable=True):
         locked = RequestLink.objects.select_for_update().select_related("recipient").get(pk=link.pk)
@@ -465,6 +478,7 @@ def active_link(token: str) -> RequestLink:
     return link
 
 
+@retry_on_conflict
 def submit_via_link(
     token: str,
     lines: Sequence[LineInput],
@@ -523,6 +537,7 @@ IMPORT_COLUMNS = [
 ]
 
 
+@retry_on_conflict
 def import_requests(file: Any, *, actor: Any) -> list[Request]:
     """One submitted request per recipient and reference; all rows or nothing."""
     rows, errors = read_rows(file, IMPORT_COLUMNS)
@@ -601,6 +616,7 @@ def _check_warehouses(warehouses: Sequence[Site], actor: Any) -> None:
         raise AllocationInvalid(details=errors)
 
 
+@retry_on_conflict
 def preview_allocation(
     warehouses: Sequence[Site], *, actor: Any, request_ids: Sequence[int] | None = None
 ) -> AllocationRun:
@@ -713,6 +729,7 @@ def preview_allocation(
         return run
 
 
+@retry_on_conflict
 def confirm_allocation(run: AllocationRun, *, actor: Any) -> AllocationRun:
     """Reserve the previewed quantities (FEFO lots) and raise the lines' allocated units, in one
     transaction. Refused, with nothing written, when requests or stock changed since the preview.
@@ -830,6 +847,7 @@ def _refresh_run_request_statuses(request_ids: Any) -> None:
         )
 
 
+@retry_on_conflict
 def discard_allocation(run: AllocationRun, *, actor: Any) -> AllocationRun:
     with transaction.atomic(durable=True):
         locked = AllocationRun.objects.select_for_update().get(pk=run.pk)
@@ -868,11 +886,12 @@ def _number_shipment(shipment: Shipment) -> None:
     shipment.save(update_fields=["number"])
 
 
+@retry_on_conflict
 def plan_shipments(*, actor: Any, warehouses: Sequence[Site] | None = None) -> list[Shipment]:
     """One planned shipment per warehouse and recipient from confirmed, not yet shipped allocations."""
     scope = user_scope(actor)
     with transaction.atomic(durable=True):
-        qs = AllocationReservation.objects.select_for_update(of=("self",)).filter(
+        qs = AllocationReservation.objects.filter(
             shipped_qty__lt=F("qty"),
             reservation__status=ReservationStatus.ACTIVE,
             line__request_line__request__status__in=[
@@ -883,16 +902,27 @@ def plan_shipments(*, actor: Any, warehouses: Sequence[Site] | None = None) -> l
         )
         if warehouses is not None:
             qs = qs.filter(warehouse__in=list(warehouses))
+        # The one lock order: the requests, their lines, then the allocations. The allocations are
+        # read after the request locks, so a request cancelled meanwhile (its reservations
+        # released) is not planned; one that became plannable after our locks waits for the next plan.
+        locked_requests = {
+            pk
+            for pk, _status, _number in locks.requests_of_lines_for_update(qs.values("line__request_line__request_id"))
+        }
+        locks.request_lines_for_update(qs.values("line__request_line_id"))
         open_allocations = [
             a
-            for a in qs.select_related(
+            for a in qs.select_for_update(of=("self",))
+            .select_related(
                 "warehouse",
                 "reservation__lot",
                 "reservation__location",
                 "line__request_line__request__recipient",
                 "line__request_line__item",
-            ).order_by("pk")
-            if scope.allows(organisation_id=a.warehouse.organisation_id, site_id=a.warehouse_id)
+            )
+            .order_by("pk")
+            if a.line.request_line.request_id in locked_requests
+            and scope.allows(organisation_id=a.warehouse.organisation_id, site_id=a.warehouse_id)
         ]
         groups: dict[tuple[int, int], list[AllocationReservation]] = defaultdict(list)
         for a in open_allocations:
@@ -942,6 +972,7 @@ def plan_shipments(*, actor: Any, warehouses: Sequence[Site] | None = None) -> l
         return made
 
 
+@retry_on_conflict
 def split_shipment(shipment: Shipment, line_ids: Sequence[int], *, actor: Any) -> Shipment:
     """Move the given lines of a planned shipment to a new planned shipment (same route)."""
     with transaction.atomic(durable=True):
@@ -960,6 +991,7 @@ def split_shipment(shipment: Shipment, line_ids: Sequence[int], *, actor: Any) -
         return new
 
 
+@retry_on_conflict
 def merge_shipments(target: Shipment, other: Shipment, *, actor: Any) -> Shipment:
     """Move every line of ``other`` into ``target``; both planned, same warehouse and recipient."""
     with transaction.atomic(durable=True):
@@ -985,6 +1017,7 @@ def pick_shipment(shipment: Shipment, *, actor: Any) -> Shipment:
     return _step(shipment, ShipmentStatus.PLANNED, ShipmentStatus.PICKED, "pick_shipment", "picked_at", actor=actor)
 
 
+@retry_on_conflict
 def _step(shipment: Shipment, source: str, target: str, verb: str, stamp: str, *, actor: Any) -> Shipment:
     with transaction.atomic(durable=True):
         locked = _shipment_for_update(shipment.pk)
@@ -1029,6 +1062,7 @@ def _fleet_refusals(shipment: Shipment) -> list[str]:
     return [str(r) for r in check(vehicle, driver, timezone.localdate(), [shipment.recipient])]
 
 
+@retry_on_conflict
 def load_shipment(
     shipment: Shipment,
     *,
@@ -1065,6 +1099,7 @@ def load_shipment(
         return locked
 
 
+@retry_on_conflict
 def dispatch_shipment(shipment: Shipment, *, actor: Any) -> Shipment:
     """The vehicle leaves: reserved lots move from their bins to the warehouse's in-transit stock."""
     with transaction.atomic(durable=True):
@@ -1148,6 +1183,7 @@ def shipment_for_delivery(token: str) -> Shipment:
     return shipment
 
 
+@retry_on_conflict
 def record_delivery(
     shipment: Shipment,
     lines: Sequence[DeliveryLineInput],

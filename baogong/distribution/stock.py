@@ -35,6 +35,12 @@ def release(reservation: Reservation, *, actor: Any, qty: int | None = None) -> 
     return ledger.release(reservation, actor=actor, qty=qty)
 
 
+def release_many(reservations: Sequence[Reservation], *, actor: Any) -> int:
+    """Release every open unit of the reservations inside the caller's transaction (balances, then
+    reservations, locked in pk order); answers the units released."""
+    return ledger.release_many(reservations, actor=actor)
+
+
 def move(
     lines: list[MoveInput], *, actor: Any, reason: str, reference: str, document_id: int | None
 ) -> list[StockMove]:

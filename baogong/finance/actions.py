@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from baogong.core import audit
 from baogong.core.money import round_fen
+from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import user_scope
 from baogong.finance.choices import ClaimStatus, CostCategory, CostStatus
 from baogong.finance.errors import (
@@ -54,6 +55,7 @@ def _full_clean(obj: Any, error: type[Exception], exclude: list[str] | None = No
         raise error(details=exc.message_dict) from exc  # type: ignore[call-arg]
 
 
+@retry_on_conflict
 def create_mission(data: Mapping[str, Any], *, recipients: Iterable[Site] = (), actor: Any) -> Mission:
     """Open a mission owned by an organisation the actor may act for."""
     with transaction.atomic(durable=True):
@@ -100,6 +102,7 @@ def check_attachment(upload: Any) -> None:
         raise CostLineInvalid(details={"attachment": [_("The file's content does not match its type.")]})
 
 
+@retry_on_conflict
 def add_cost_line(mission: Mission, data: Mapping[str, Any], *, attachment: Any = None, actor: Any) -> CostLine:
     """Record a cost of ``mission`` (pending approval)."""
     if attachment is not None:
@@ -121,6 +124,7 @@ def add_cost_line(mission: Mission, data: Mapping[str, Any], *, attachment: Any 
         return line
 
 
+@retry_on_conflict
 def approve_cost_line(line: CostLine, *, actor: Any) -> CostLine:
     with transaction.atomic(durable=True):
         locked = CostLine.objects.select_for_update().select_related("mission").get(pk=line.pk)
@@ -135,6 +139,7 @@ def approve_cost_line(line: CostLine, *, actor: Any) -> CostLine:
         return locked
 
 
+@retry_on_conflict
 def reject_cost_line(line: CostLine, reason: str, *, actor: Any) -> CostLine:
     if not reason.strip():
         raise CostLineInvalid(details={"reason": [_("Give a reason for rejecting the cost line.")]})
@@ -177,6 +182,7 @@ def _delivered_values(mission: Mission, until: dt.date) -> list[tuple[int, dt.da
     return [(int(r["shipment__recipient_id"]), r["day"], Decimal(r["value"] or 0)) for r in rows]
 
 
+@retry_on_conflict
 def sync_goods_costs(mission: Mission, *, until: dt.date, actor: Any) -> list[CostLine]:
     """Add one approved goods-at-cost line per recipient and day delivered that has none yet."""
     values = _delivered_values(mission, until)
@@ -212,6 +218,7 @@ def _next_claim_number(mission: Mission) -> str:
     return f"{mission.code}-C{count:03d}"
 
 
+@retry_on_conflict
 def create_claim(mission: Mission, lines: Iterable[CostLine], *, actor: Any) -> ReimbursementClaim:
     """A draft claim to the funder for approved cost lines not yet claimed."""
     ids = sorted({line.pk for line in lines})
@@ -240,6 +247,7 @@ def _lock_claim(claim: ReimbursementClaim) -> ReimbursementClaim:
     return ReimbursementClaim.objects.select_for_update().select_related("mission").get(pk=claim.pk)
 
 
+@retry_on_conflict
 def submit_claim(claim: ReimbursementClaim, *, on: dt.date, actor: Any) -> ReimbursementClaim:
     with transaction.atomic(durable=True):
         locked = _lock_claim(claim)
@@ -258,6 +266,7 @@ def submit_claim(claim: ReimbursementClaim, *, on: dt.date, actor: Any) -> Reimb
         return locked
 
 
+@retry_on_conflict
 def record_claim_payment(
     claim: ReimbursementClaim, amount: Decimal, *, received_on: dt.date, reference: str = "", actor: Any
 ) -> ReimbursementClaim:
@@ -289,6 +298,7 @@ def record_claim_payment(
         return locked
 
 
+@retry_on_conflict
 def reject_claim(claim: ReimbursementClaim, reason: str, *, actor: Any) -> ReimbursementClaim:
     """The funder refused the claim: its cost lines are free to be claimed again."""
     if not reason.strip():

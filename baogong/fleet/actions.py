@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from baogong.core import audit
 from baogong.core.notify import notify
+from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import user_scope
 from baogong.fleet import routing
 from baogong.fleet.choices import PlanStatus, VehicleStatus
@@ -73,6 +74,7 @@ def _check_org(organisation: Organisation | None, actor: Any, error: type[Except
 # --- vehicles -------------------------------------------------------------------------------
 
 
+@retry_on_conflict
 def create_vehicle(data: Mapping[str, Any], *, actor: Any) -> Vehicle:
     with transaction.atomic(durable=True):
         values = {k: v for k, v in data.items() if k in VEHICLE_FIELDS}
@@ -86,6 +88,7 @@ def create_vehicle(data: Mapping[str, Any], *, actor: Any) -> Vehicle:
         return vehicle
 
 
+@retry_on_conflict
 def update_vehicle(vehicle: Vehicle, data: Mapping[str, Any], *, actor: Any) -> Vehicle:
     with transaction.atomic(durable=True):
         locked = Vehicle.objects.select_for_update().get(pk=vehicle.pk)
@@ -99,6 +102,7 @@ def update_vehicle(vehicle: Vehicle, data: Mapping[str, Any], *, actor: Any) -> 
         return locked
 
 
+@retry_on_conflict
 def set_vehicle_status(vehicle: Vehicle, status: str, *, actor: Any) -> Vehicle:
     if status not in VehicleStatus.values:
         raise VehicleInvalid(details={"status": [_("Unknown status.")]})
@@ -114,6 +118,7 @@ def set_vehicle_status(vehicle: Vehicle, status: str, *, actor: Any) -> Vehicle:
 # --- drivers --------------------------------------------------------------------------------
 
 
+@retry_on_conflict
 def create_driver(data: Mapping[str, Any], *, actor: Any) -> Driver:
     with transaction.atomic(durable=True):
         driver = Driver(**{k: v for k, v in data.items() if k in DRIVER_FIELDS})
@@ -124,6 +129,7 @@ def create_driver(data: Mapping[str, Any], *, actor: Any) -> Driver:
         return driver
 
 
+@retry_on_conflict
 def update_driver(driver: Driver, data: Mapping[str, Any], *, actor: Any) -> Driver:
     with transaction.atomic(durable=True):
         locked = Driver.objects.select_for_update().get(pk=driver.pk)
@@ -140,6 +146,7 @@ def update_driver(driver: Driver, data: Mapping[str, Any], *, actor: Any) -> Dri
 # --- passes ---------------------------------------------------------------------------------
 
 
+@retry_on_conflict
 def register_pass(
     data: Mapping[str, Any], areas: Iterable[AdministrativeArea], *, scan: UploadedFile | None = None, actor: Any
 ) -> VehiclePass:
@@ -178,6 +185,7 @@ def register_pass(
         return vpass
 
 
+@retry_on_conflict
 def revoke_pass(vpass: VehiclePass, *, actor: Any) -> VehiclePass:
     with transaction.atomic(durable=True):
         locked = VehiclePass.objects.select_for_update().get(pk=vpass.pk)
@@ -189,6 +197,7 @@ def revoke_pass(vpass: VehiclePass, *, actor: Any) -> VehiclePass:
         return locked
 
 
+@retry_on_conflict
 def send_pass_expiry_alerts(on_date: dt.date, *, within_days: int = 3, actor: Any) -> list[VehiclePass]:
     """Notify the owners of passes that end within ``within_days`` of ``on_date`` (once per pass)."""
     from baogong.core.models import Notification
@@ -231,6 +240,7 @@ class StopInput:
     shipment: Any = None  # a distribution.Shipment: its goods are loaded at its warehouse
 
 
+@retry_on_conflict
 def create_plan(
     organisation: Organisation,
     date: dt.date,
@@ -309,6 +319,7 @@ def create_plan(
         return plan
 
 
+@retry_on_conflict
 def start_planning(plan: RoutePlan, *, actor: Any) -> RoutePlan:
     """Queue the solver for ``plan`` as a background job (progress bar, time limit)."""
     from baogong.core.jobs import create_job, enqueue_job
@@ -351,6 +362,7 @@ def _write_route(route: PlannedRoute, result: routing.RouteResult, stops_by_key:
         stop.save()
 
 
+@retry_on_conflict
 def apply_plan_result(plan: RoutePlan, result: routing.PlanResult, *, actor: Any) -> RoutePlan:
     """Store the solver's routes (called by the background task)."""
     with transaction.atomic(durable=True):
@@ -381,6 +393,7 @@ def apply_plan_result(plan: RoutePlan, result: routing.PlanResult, *, actor: Any
         return locked
 
 
+@retry_on_conflict
 def mark_plan_failed(plan: RoutePlan, message: str, *, actor: Any) -> None:
     with transaction.atomic(durable=True):
         locked = RoutePlan.objects.select_for_update().get(pk=plan.pk)
@@ -389,6 +402,7 @@ def mark_plan_failed(plan: RoutePlan, message: str, *, actor: Any) -> None:
         audit.record("mark_plan_failed", locked, actor=actor, after={"status": locked.status, "error": message[:255]})
 
 
+@retry_on_conflict
 def move_stop(stop: RouteStop, route: PlannedRoute | None, position: int, *, actor: Any) -> RoutePlan:
     """Move a delivery to another route (or the same one) at ``position`` (1-based), or unassign it
     (``route=None``); km, ETAs, load and feasibility of the routes touched are recomputed."""
@@ -439,6 +453,7 @@ def move_stop(stop: RouteStop, route: PlannedRoute | None, position: int, *, act
         return plan
 
 
+@retry_on_conflict
 def assign_driver(route: PlannedRoute, driver: Driver | None, *, actor: Any) -> PlannedRoute:
     with transaction.atomic(durable=True):
         locked = PlannedRoute.objects.select_for_update().get(pk=route.pk)
@@ -497,6 +512,7 @@ def _write_shipments(plan: RoutePlan, stops: Sequence[RouteStop], verb: str, *, 
     return {"written": written, "kept": kept}
 
 
+@retry_on_conflict
 def accept_plan(plan: RoutePlan, *, actor: Any) -> dict[str, list[str]]:
     """Accept a computed plan: each route's vehicle and driver are written to the shipments of its
     stops (moving a stop or changing a driver afterwards updates them). Answers the shipment
@@ -531,6 +547,7 @@ def _station_errors(station: Site, actor: Any) -> dict[str, list[str]]:
     return errors
 
 
+@retry_on_conflict
 def create_tank(
     station: Site, item: Any, *, code: str, capacity_litres: int, low_level_litres: int, actor: Any
 ) -> FuelTank:
@@ -564,6 +581,7 @@ def create_tank(
         return tank
 
 
+@retry_on_conflict
 def receive_fuel(tank: FuelTank, litres: int, unit_cost: Decimal, *, reference: str, actor: Any) -> Any:
     """A delivery into a tank: a receipt in the stock ledger (refused if it would overfill the tank)."""
     from baogong.fleet.queries import tank_level
@@ -589,6 +607,7 @@ def receive_fuel(tank: FuelTank, litres: int, unit_cost: Decimal, *, reference: 
     return receipt
 
 
+@retry_on_conflict
 def set_roster(station: Site, date: dt.date, slot: str, attendants: Sequence[str], *, actor: Any) -> list[FuelShift]:
     """Who staffs ``slot`` of ``date`` (replaces that slot's list)."""
     from baogong.fleet.choices import ShiftSlot
@@ -622,6 +641,7 @@ def _normalise_plate(plate: str) -> str:
     return (plate or "").strip().upper()
 
 
+@retry_on_conflict
 def arrive_at_station(station: Site, plate: str, *, actor: Any, at: dt.datetime | None = None) -> FuelQueueTicket:
     """A vehicle joins the queue; a registered supply vehicle with a pass valid today takes the green channel."""
     from django.utils import timezone
@@ -674,6 +694,7 @@ def ensure_sales_site(station: Site) -> Site:
     )
 
 
+@retry_on_conflict
 def sell_fuel(
     tank: FuelTank,
     plate: str,
@@ -763,6 +784,7 @@ def _low_tank_alert(locked: FuelTank, *, actor: Any) -> int | None:
     return level
 
 
+@retry_on_conflict
 def send_low_tank_alerts(*, actor: Any) -> list[FuelTank]:
     """The daily check of every tank (the scheduled job): alert on the low ones not yet alerted —
     a tank can run low without a sale through the app (a leak, a stock count, a missed delivery)."""

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from baogong.catalog.models import Item
 from baogong.core import audit
 from baogong.core.money import round_fen
+from baogong.core.retry import retry_on_conflict
 from baogong.inventory import ledger, locks
 from baogong.inventory.choices import (
     STOCK_KINDS,
@@ -113,6 +114,7 @@ def _stock_locations(site: Site) -> list[Location]:
 
 
 # --- receive ----------------------------------------------------------------------------------
+@retry_on_conflict
 def receive_stock(
     warehouse: Site,
     lines: list[ReceiptLineInput],
@@ -141,6 +143,7 @@ def receive_stock(
 
 
 # --- issue ------------------------------------------------------------------------------------
+@retry_on_conflict
 def issue_stock(
     warehouse: Site, recipient: Site, lines: list[IssueLineInput], *, actor: Any, reference: str = ""
 ) -> Issue:
@@ -155,12 +158,14 @@ def issue_stock(
 
 
 # --- reservations -----------------------------------------------------------------------------
+@retry_on_conflict
 def reserve_stock(warehouse: Site, item: Item, qty: int, *, actor: Any, reference: str) -> list[Reservation]:
     """Reserve ``qty`` of ``item`` at the warehouse, earliest expiry first, across lots and bins."""
     with transaction.atomic(durable=True):
         return ledger.reserve(warehouse, item, qty, actor=actor, reference=reference)
 
 
+@retry_on_conflict
 def release_reservation(reservation: Reservation, *, actor: Any, qty: int | None = None) -> Reservation:
     """Give back all (or ``qty``) of the reservation's open units."""
     with transaction.atomic(durable=True):
@@ -168,6 +173,7 @@ def release_reservation(reservation: Reservation, *, actor: Any, qty: int | None
 
 
 # --- generic moves ----------------------------------------------------------------------------
+@retry_on_conflict
 def move_stock(
     lines: list[MoveInput],
     *,
@@ -196,6 +202,7 @@ def move_stock(
 
 
 # --- transfers --------------------------------------------------------------------------------
+@retry_on_conflict
 def transfer_stock(
     warehouse: Site,
     lines: list[TransferLineInput],
@@ -273,6 +280,7 @@ def transfer_stock(
         return transfer
 
 
+@retry_on_conflict
 def receive_transfer(transfer: Transfer, *, actor: Any, location: Location | None = None) -> Transfer:
     """Book an inter-site transfer in at its destination."""
     with transaction.atomic(durable=True):
@@ -314,6 +322,7 @@ def approval_threshold() -> Decimal:
     return Decimal(str(getattr(settings, "BAOGONG_ADJUSTMENT_APPROVAL_VALUE", "2000")))
 
 
+@retry_on_conflict
 def adjust_stock(
     warehouse: Site,
     lot: Lot,
@@ -386,6 +395,7 @@ def _post_adjustment(adjustment: Adjustment, *, actor: Any) -> None:
     )
 
 
+@retry_on_conflict
 def decide_adjustment(adjustment: Adjustment, *, approve: bool, actor: Any) -> Adjustment:
     """Approve (post the move) or reject an adjustment waiting for approval."""
     if not _can(actor, "inventory.approve_adjustment"):
@@ -413,6 +423,7 @@ def decide_adjustment(adjustment: Adjustment, *, approve: bool, actor: Any) -> A
 
 
 # --- reversal ---------------------------------------------------------------------------------
+@retry_on_conflict
 def reverse_move(move: StockMove, *, actor: Any, reason: str = "") -> StockMove:
     """Post the opposite of ``move`` (the only way to correct the ledger)."""
     with transaction.atomic(durable=True):
@@ -452,6 +463,7 @@ def reverse_move(move: StockMove, *, actor: Any, reason: str = "") -> StockMove:
 
 
 # --- QC ---------------------------------------------------------------------------------------
+@retry_on_conflict
 def set_lot_qc_status(lot: Lot, status: str, *, reason: str, actor: Any) -> Lot:
     """Release, quarantine or reject a lot. Leaving 'released' releases its open reservations."""
     if status not in QcStatus.values:
@@ -488,6 +500,7 @@ def _drop_reservations(balances: list[StockBalance]) -> None:
     )
 
 
+@retry_on_conflict
 def quarantine_lot_everywhere(lot: Lot, *, reason: str, actor: Any) -> list[StockMove]:
     """Quarantine the lot and move every unit of it held in stores or in transit to quarantine."""
     if not reason.strip():
@@ -544,6 +557,7 @@ def quarantine_lot_everywhere(lot: Lot, *, reason: str, actor: Any) -> list[Stoc
 
 
 # --- stocktakes -------------------------------------------------------------------------------
+@retry_on_conflict
 def start_stocktake(
     warehouse: Site,
     *,
@@ -592,6 +606,7 @@ def start_stocktake(
         return stocktake
 
 
+@retry_on_conflict
 def record_counts(
     stocktake: Stocktake,
     counts: dict[int, int],
@@ -633,6 +648,7 @@ def record_counts(
         return locked
 
 
+@retry_on_conflict
 def submit_stocktake(stocktake: Stocktake, *, actor: Any) -> Stocktake:
     with transaction.atomic(durable=True):
         locked = Stocktake.objects.select_for_update().get(pk=stocktake.pk)
@@ -653,6 +669,7 @@ def submit_stocktake(stocktake: Stocktake, *, actor: Any) -> Stocktake:
         return locked
 
 
+@retry_on_conflict
 def approve_stocktake(stocktake: Stocktake, *, actor: Any) -> Stocktake:
     """Post each variance (counted − expected) as a move against the adjustment location."""
     with transaction.atomic(durable=True):
@@ -700,6 +717,7 @@ def approve_stocktake(stocktake: Stocktake, *, actor: Any) -> Stocktake:
         return locked
 
 
+@retry_on_conflict
 def cancel_stocktake(stocktake: Stocktake, *, actor: Any) -> Stocktake:
     with transaction.atomic(durable=True):
         locked = Stocktake.objects.select_for_update().get(pk=stocktake.pk)
@@ -713,6 +731,7 @@ def cancel_stocktake(stocktake: Stocktake, *, actor: Any) -> Stocktake:
 
 
 # --- locations --------------------------------------------------------------------------------
+@retry_on_conflict
 def create_location(
     site: Site, *, code: str, name: str, kind: str = LocationKind.BIN, parent: Location | None = None, actor: Any
 ) -> Location:
@@ -737,6 +756,7 @@ def create_location(
 
 
 # --- stocktakes: stock found that is not on the count sheet ------------------------------------
+@retry_on_conflict
 def count_found_stock(
     stocktake: Stocktake,
     *,
@@ -832,6 +852,7 @@ def _expiry_threshold(expiry: dt.date, on_date: dt.date, days: tuple[int, int]) 
     return None
 
 
+@retry_on_conflict
 def send_expiry_alerts(on_date: dt.date, *, actor: Any) -> list[dict[str, Any]]:
     """Tell each site holding stock of lots that entered an expiry band (the long and short alerts,
     30 and 7 days by default, or expired) since the last alert — once per lot and band.

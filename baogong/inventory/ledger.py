@@ -1118,3 +1118,32 @@ def release(reservation: Reservation, *, actor: Any, qty: int | None = None) -> 
         "release_reservation", locked, actor=actor, before=before, after={"qty": locked.qty, "status": locked.status}
     )
     return locked
+
+
+def release_many(reservations: Sequence[Reservation], *, actor: Any) -> int:
+    """Give back every open unit of the reservations; answers the units released.
+
+    Locks in the one order (balances, then reservations, each by primary key) before reading a
+    number, so it never waits in a cycle with an allocation, a pick or another release. Reservations
+    no longer active once locked are skipped (someone else released or consumed them meanwhile).
+    """
+    require_transaction()
+    ids = sorted({r.pk for r in reservations})
+    if not ids:
+        return 0
+    balance_ids = Reservation.objects.filter(pk__in=ids).values_list("balance_id", flat=True)
+    locks.lock_balance_ids(list(balance_ids))
+    rows = locks.active_reservations_for_update(ids)
+    released = 0
+    for row in rows:
+        n = row.qty
+        done = StockBalance.objects.filter(pk=row.balance_id, reserved__gte=n).update(reserved=F("reserved") - n)
+        if not done:  # pragma: no cover - the balance is locked and holds this reservation
+            raise InvalidState(_("Stock kept changing; try again."))
+        before = {"qty": n, "status": row.status}
+        row.qty = 0
+        row.status = ReservationStatus.RELEASED
+        row.save(update_fields=["qty", "status"])
+        audit.record("release_reservation", row, actor=actor, before=before, after={"qty": 0, "status": row.status})
+        released += n
+    return released

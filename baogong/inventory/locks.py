@@ -6,7 +6,8 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from baogong.inventory.models import Location, Lot, StockBalance
+from baogong.inventory.choices import ReservationStatus
+from baogong.inventory.models import Location, Lot, Reservation, StockBalance
 
 Key = tuple[int, int]  # (lot_id, location_id)
 
@@ -55,3 +56,17 @@ def lock_balance_ids(ids: Iterable[int]) -> dict[int, StockBalance]:
     if not wanted:
         return {}
     return {b.pk: b for b in StockBalance.objects.select_for_update().filter(pk__in=wanted).order_by("pk")}
+
+
+def active_reservations_for_update(ids: Iterable[int]) -> list[Reservation]:
+    """Lock the reservations of ``ids`` that are still active, in pk order (after their balances:
+    the order is balances, then reservations)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    return list(
+        Reservation.objects.select_for_update(of=("self",))
+        .select_related("lot", "location")
+        .filter(pk__in=wanted, status=ReservationStatus.ACTIVE)
+        .order_by("pk")
+    )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from baogong.core import audit
 from baogong.core.excel import Column, ImportFailed, parse_count, parse_decimal, raise_if_errors, read_rows
+from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import user_scope
 from baogong.orgs.choices import SiteKind, SiteStatus
 from baogong.orgs.errors import SiteInvalid
@@ -51,6 +52,7 @@ def _check_org_allowed(organisation: Organisation, actor: Any) -> None:
         raise SiteInvalid(details={"organisation": [_("You may not add sites to this organisation.")]})
 
 
+@retry_on_conflict
 def create_site(data: Mapping[str, Any], *, actor: Any) -> Site:
     with transaction.atomic(durable=True):
         return _create_site(data, actor=actor)
@@ -68,6 +70,7 @@ def _create_site(data: Mapping[str, Any], *, actor: Any) -> Site:
     return site
 
 
+@retry_on_conflict
 def update_site(site: Site, data: Mapping[str, Any], *, actor: Any) -> Site:
     with transaction.atomic(durable=True):
         locked = Site.objects.select_for_update().get(pk=site.pk)
@@ -86,6 +89,7 @@ def update_site(site: Site, data: Mapping[str, Any], *, actor: Any) -> Site:
         return locked
 
 
+@retry_on_conflict
 def set_site_status(site: Site, status: str, *, reason: str = "", actor: Any) -> Site:
     """Put a site under control, lock it down, close it or bring it back to normal."""
     if status not in SiteStatus.values:
@@ -108,6 +112,7 @@ def set_site_status(site: Site, status: str, *, reason: str = "", actor: Any) ->
         return locked
 
 
+@retry_on_conflict
 def grant_access(
     user: Any,
     *,
@@ -170,6 +175,7 @@ SITE_COLUMNS = [
 ]
 
 
+@retry_on_conflict
 def import_sites(file: Any, *, actor: Any) -> list[Site]:
     """Create or update sites from a workbook: every row valid, or nothing is written."""
     rows, errors = read_rows(file, SITE_COLUMNS)

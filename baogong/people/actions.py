@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from baogong.core import audit
 from baogong.core.errors import PermissionDenied, ValidationFailed
 from baogong.core.identifiers import check_idcard
+from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import user_scope
 from baogong.orgs.models import Organisation, Site
 from baogong.people import locks
@@ -108,6 +109,7 @@ def _full_clean(person: Person, errors: dict[str, list[str]], error: type[Person
         raise error(details=errors)
 
 
+@retry_on_conflict
 def create_person(data: Mapping[str, Any], *, actor: Any) -> Person:
     """Register a person; ``id_number`` and ``phone`` are validated, encrypted and masked."""
     with transaction.atomic(durable=True):
@@ -128,6 +130,7 @@ def _create_person(data: Mapping[str, Any], *, actor: Any) -> Person:
     return person
 
 
+@retry_on_conflict
 def update_person(person: Person, data: Mapping[str, Any], *, actor: Any) -> Person:
     """Change a person's details; ``id_number``/``phone`` replace the stored values when given."""
     with transaction.atomic(durable=True):
@@ -163,6 +166,7 @@ def update_person(person: Person, data: Mapping[str, Any], *, actor: Any) -> Per
         return locked
 
 
+@retry_on_conflict
 def reveal_personal_data(person: Person, *, actor: Any, reason: str = "") -> dict[str, str]:
     """The unmasked ID number and phone, for a user allowed to see them; always audited."""
     if not getattr(actor, "has_perm", None) or not actor.has_perm("core.reveal_personal_data"):
@@ -178,6 +182,7 @@ def reveal_personal_data(person: Person, *, actor: Any, reason: str = "") -> dic
 
 
 # --- Health tests -----------------------------------------------------------------------------
+@retry_on_conflict
 def record_health_test(
     person: Person,
     *,
@@ -305,6 +310,7 @@ REGIME_FIELDS = [
 ]
 
 
+@retry_on_conflict
 def save_regime(data: Mapping[str, Any], *, regime: HealthRegime | None = None, actor: Any) -> HealthRegime:
     """Create or change a testing regime (the health officer's configuration)."""
     with transaction.atomic(durable=True):
@@ -325,6 +331,7 @@ def save_regime(data: Mapping[str, Any], *, regime: HealthRegime | None = None, 
 
 
 # --- Closed loop ------------------------------------------------------------------------------
+@retry_on_conflict
 def start_closed_loop(
     person: Person, site: Site, *, started_at: dt.datetime | None = None, note: str = "", actor: Any
 ) -> ClosedLoopStay:
@@ -347,6 +354,7 @@ def start_closed_loop(
         return stay
 
 
+@retry_on_conflict
 def end_closed_loop(stay: ClosedLoopStay, *, ended_at: dt.datetime | None = None, actor: Any) -> ClosedLoopStay:
     ended_at = ended_at or timezone.now()
     with transaction.atomic(durable=True):
@@ -387,6 +395,7 @@ def _refuse_unwell(people: list[Person]) -> None:
         raise PersonNotCleared(details=unwell)
 
 
+@retry_on_conflict
 def deploy_person(
     person: Person,
     *,
@@ -420,6 +429,7 @@ def deploy_person(
         return deployment
 
 
+@retry_on_conflict
 def dispatch_batch(
     people: list[Person],
     *,
@@ -484,6 +494,7 @@ def dispatch_batch(
 
 
 # --- Lodging, meals, daily checks, care logs, guest requests ----------------------------------
+@retry_on_conflict
 def add_room(site: Site, number: str, *, beds: int = 1, actor: Any) -> Room:
     if not number.strip():
         raise OccupancyInvalid(details={"number": ["请填写房间号 / give a room number"]})
@@ -496,6 +507,7 @@ def add_room(site: Site, number: str, *, beds: int = 1, actor: Any) -> Room:
         return room
 
 
+@retry_on_conflict
 def check_in(
     person: Person,
     site: Site,
@@ -526,6 +538,7 @@ def check_in(
         return stay
 
 
+@retry_on_conflict
 def check_out(stay: LodgingStay, *, checked_out_at: dt.datetime | None = None, actor: Any) -> LodgingStay:
     checked_out_at = checked_out_at or timezone.now()
     with transaction.atomic(durable=True):
@@ -542,6 +555,7 @@ def check_out(stay: LodgingStay, *, checked_out_at: dt.datetime | None = None, a
         return locked
 
 
+@retry_on_conflict
 def log_meals(site: Site, served_on: dt.date, meal: str, servings: int, *, actor: Any) -> MealLog:
     """Record (or correct) the servings of one meal at a site on a day."""
     if meal not in Meal.values:
@@ -560,6 +574,7 @@ def log_meals(site: Site, served_on: dt.date, meal: str, servings: int, *, actor
         return log
 
 
+@retry_on_conflict
 def record_health_check(
     person: Person,
     *,
@@ -613,6 +628,7 @@ def record_health_check(
         return check
 
 
+@retry_on_conflict
 def log_care(
     site: Site,
     *,
@@ -680,6 +696,7 @@ def _may_convert(actor: Any) -> bool:
     return bool(getattr(actor, "has_perm", None) and actor.has_perm("people.convert_guest_request"))
 
 
+@retry_on_conflict
 def record_guest_request(
     person: Person,
     site: Site,
@@ -717,6 +734,7 @@ def record_guest_request(
         return request
 
 
+@retry_on_conflict
 def convert_guest_request(
     request: GuestRequest,
     *,
@@ -792,6 +810,7 @@ def _convert_guest_request(
     return locked
 
 
+@retry_on_conflict
 def fulfil_guest_request(request: GuestRequest, *, note: str = "", actor: Any) -> GuestRequest:
     with transaction.atomic(durable=True):
         locked = GuestRequest.objects.select_for_update().select_related("site").get(pk=request.pk)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from baogong.core.excel import Column, ImportFailed, normalise_text, raise_if_errors, read_rows
 from baogong.core.identifiers import check_idcard
+from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import user_scope
 from baogong.orgs.models import Site
 from baogong.people import crypto
@@ -72,6 +73,7 @@ TEST_COLUMNS = [
 ]
 
 
+@retry_on_conflict
 def import_health_tests(file: Any, *, actor: Any) -> list[HealthTest]:
     """Record every row's test through the same rules as one entry; positives open incidents."""
     from baogong.people import actions, outbreak

@@ -16,6 +16,7 @@ from django.utils import timezone
 from baogong.core import audit
 from baogong.core.models import Notification
 from baogong.core.notify import notify
+from baogong.core.retry import retry_on_conflict
 from baogong.orgs import actions as site_actions
 from baogong.orgs.choices import SiteStatus
 from baogong.orgs.models import Site
@@ -165,6 +166,7 @@ def control_incident_sites(incident: Incident, *, actor: Any) -> list[Site]:
     return changed
 
 
+@retry_on_conflict
 def lock_down_site(site: Site, *, reason: str, actor: Any) -> Site:
     """The health officer locks a site down: its stock can't be dispatched, shipments are held."""
     if not reason.strip():
@@ -226,6 +228,7 @@ def recovery_evidence(person: Person, on_date: dt.date) -> dict[str, Any]:
     return {"rule": rule, "regime": rules.name, "negative_tests": rows}
 
 
+@retry_on_conflict
 def apply_recovery_rules(person: Person, *, on_date: dt.date, actor: Any) -> bool:
     """Clear a person who meets the recovery rule, then close incidents that are over."""
     with transaction.atomic(durable=True):
@@ -238,6 +241,7 @@ def apply_recovery_rules(person: Person, *, on_date: dt.date, actor: Any) -> boo
     return True
 
 
+@retry_on_conflict
 def clear_person(person: Person, *, reason: str, actor: Any) -> Person:
     """The health officer clears a person by decision (e.g. released by the CDC), with a reason."""
     if not reason.strip():

@@ -27,6 +27,7 @@ from baogong.core import audit
 from baogong.core.excel import Column, normalise_text, parse_decimal, raise_if_errors, read_rows
 from baogong.core.identifiers import mask_phone
 from baogong.core.money import round_fen
+from baogong.core.retry import retry_on_conflict
 from baogong.inventory.actions import MoveInput, move_stock, release_reservation, reserve_stock
 from baogong.inventory.choices import MoveReason, ReservationStatus
 from baogong.inventory.errors import InsufficientStock
@@ -84,6 +85,7 @@ DRUG_FIELDS = [
 
 
 # --- drugs ------------------------------------------------------------------------------------
+@retry_on_conflict
 def save_drug(data: dict[str, Any], *, actor: Any, drug: Drug | None = None) -> Drug:
     """Create the drug record of a catalog item, or change one."""
     with transaction.atomic(durable=True):
@@ -191,6 +193,7 @@ def _release_all(reservations: Sequence[Reservation], *, actor: Any) -> None:
         release_reservation(reservation, actor=actor)
 
 
+@retry_on_conflict
 def record_drug_demand(lines: Sequence[dict[str, Any]], area: AdministrativeArea | None, *, actor: Any) -> int:
     """Remember drugs residents asked for that nobody could supply (the shortage list)."""
     with transaction.atomic(durable=True):
@@ -205,6 +208,7 @@ def record_drug_demand(lines: Sequence[dict[str, Any]], area: AdministrativeArea
         return len(rows)
 
 
+@retry_on_conflict
 def place_order(data: OrderInput, *, actor: Any) -> list[Order]:
     """Order drugs: validate, pick the nearest pharmacy that can fill the basket (or split it),
     reserve the stock there and create one order per pharmacy. Returns the orders."""
@@ -403,6 +407,7 @@ def _move_on(order: Order, to_location: Any, reason: str, *, actor: Any) -> list
     )
 
 
+@retry_on_conflict
 def approve_order(order: Order, *, check: PrescriptionCheck | None = None, actor: Any) -> Order:
     """The pharmacist approves: the prescription passes the checks and is marked used, stock is picked."""
     with transaction.atomic(durable=True):
@@ -442,6 +447,7 @@ def approve_order(order: Order, *, check: PrescriptionCheck | None = None, actor
     return locked
 
 
+@retry_on_conflict
 def _undo_approval(order: Order, prescription: Prescription | None, *, actor: Any) -> None:
     with transaction.atomic(durable=True):
         Order.objects.filter(pk=order.pk).update(status=OrderStatus.PLACED, reviewed_by=None, reviewed_at=None)
@@ -451,6 +457,7 @@ def _undo_approval(order: Order, prescription: Prescription | None, *, actor: An
     order.status = OrderStatus.PLACED
 
 
+@retry_on_conflict
 def reject_order(order: Order, reason: str, *, actor: Any) -> Order:
     """The pharmacist rejects the order with a reason; its reserved stock is released."""
     if not reason.strip():
@@ -494,6 +501,7 @@ def _refund(order: Order, reason: str, *, actor: Any) -> None:
     )
 
 
+@retry_on_conflict
 def cancel_order(order: Order, reason: str, *, actor: Any) -> Order:
     """Cancel before delivery: reservations released or picked stock put back, payment refunded."""
     if not reason.strip():
@@ -523,6 +531,7 @@ def cancel_order(order: Order, reason: str, *, actor: Any) -> Order:
 
 
 # --- settlement -------------------------------------------------------------------------------
+@retry_on_conflict
 def settle_order(
     order: Order,
     *,
@@ -599,6 +608,7 @@ SETTLEMENT_COLUMNS = [
 ]
 
 
+@retry_on_conflict
 def import_settlements(file: Any, *, actor: Any) -> int:
     """The insurer's settlement file: one row per paid order, all or nothing. Returns rows imported.
 
@@ -667,6 +677,7 @@ def import_settlements(file: Any, *, actor: Any) -> int:
 
 
 # --- delivery ---------------------------------------------------------------------------------
+@retry_on_conflict
 def dispatch_order(order: Order, courier: Any, *, actor: Any) -> Order:
     """Hand the picked order to a courier."""
     if courier is None or not getattr(courier, "is_active", False):
@@ -713,6 +724,7 @@ def confirm_delivery(order: Order, code: str, *, actor: Any) -> Order:
     return locked
 
 
+@retry_on_conflict
 def record_delivery_failure(order: Order, reason: str, *, actor: Any) -> Order:
     """The courier could not hand over: the drugs go back to the pharmacy's stock, payment refunded."""
     if not reason.strip():

@@ -27,6 +27,7 @@ from baogong.core.identifiers import (
 from baogong.core.models import Notification
 from baogong.core.money import round_fen
 from baogong.core.notify import notify
+from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import user_scope
 from baogong.inventory import actions as inventory_actions
 from baogong.inventory.choices import QcStatus
@@ -123,6 +124,7 @@ def _clean_supplier(supplier: Supplier, actor: Any) -> None:
         raise SupplierInvalid(details=errors)
 
 
+@retry_on_conflict
 def register_supplier(data: Mapping[str, Any], *, actor: Any) -> Supplier:
     """Register a supplier for review (status pending). A USCC warning is kept and shown, not refused."""
     with transaction.atomic(durable=True):
@@ -135,6 +137,7 @@ def register_supplier(data: Mapping[str, Any], *, actor: Any) -> Supplier:
         return supplier
 
 
+@retry_on_conflict
 def update_supplier(supplier: Supplier, data: Mapping[str, Any], *, actor: Any) -> Supplier:
     with transaction.atomic(durable=True):
         locked = locks.suppliers_for_update([supplier.pk]).get()
@@ -173,6 +176,7 @@ def check_document(document: Any) -> list[str]:
     return problems
 
 
+@retry_on_conflict
 def add_licence(supplier: Supplier, data: Mapping[str, Any], *, document: Any = None, actor: Any) -> SupplierLicence:
     """Record a licence with its number, scope, expiry and scanned document."""
     errors: dict[str, list[str]] = {}
@@ -270,6 +274,7 @@ def _set_status(supplier: Supplier, status: str, reason: str, actor: Any, verb: 
     return supplier
 
 
+@retry_on_conflict
 def approve_supplier(supplier: Supplier, *, reason: str = "", actor: Any) -> Supplier:
     """Approve after review: refused when the USCC is blacklisted or a needed licence is missing or expired."""
     with transaction.atomic(durable=True):
@@ -299,6 +304,7 @@ def approve_supplier(supplier: Supplier, *, reason: str = "", actor: Any) -> Sup
         return _set_status(locked, SupplierStatus.APPROVED, reason.strip(), actor, "approve_supplier")
 
 
+@retry_on_conflict
 def suspend_supplier(supplier: Supplier, *, reason: str, actor: Any) -> Supplier:
     if not reason.strip():
         raise SupplierInvalid(details={"reason": [_("Give a reason.")]})
@@ -315,6 +321,7 @@ def _suspend(locked: Supplier, reason: str, actor: Any) -> Supplier:
     return _set_status(locked, SupplierStatus.SUSPENDED, reason, actor, "suspend_supplier")
 
 
+@retry_on_conflict
 def blacklist_supplier(supplier: Supplier, *, reason: str, actor: Any) -> BlacklistEntry:
     """Blacklist a USCC for the whole group: every enterprise's supplier with that code is blacklisted."""
     if not reason.strip():
@@ -455,6 +462,7 @@ def _check_lines(order: PurchaseOrder, lines: list[OrderLineInput], actor: Any) 
     return built
 
 
+@retry_on_conflict
 def create_order(
     organisation: Organisation,
     supplier: Supplier,
@@ -529,6 +537,7 @@ def _set_order_status(order: PurchaseOrder, status: str, verb: str, actor: Any, 
     return order
 
 
+@retry_on_conflict
 def submit_order(
     order: PurchaseOrder, *, actor: Any, emergency: bool = False, emergency_reason: str = ""
 ) -> PurchaseOrder:
@@ -569,6 +578,7 @@ def submit_order(
         return _set_order_status(locked, status, "submit_order", actor, levels=[lv.level for lv in levels])
 
 
+@retry_on_conflict
 def approve_order(order: PurchaseOrder, *, actor: Any, comment: str = "") -> PurchaseOrder:
     """Approve the next pending level; the order is placed when the last required level approves."""
     with transaction.atomic(durable=True):
@@ -605,6 +615,7 @@ def approve_order(order: PurchaseOrder, *, actor: Any, comment: str = "") -> Pur
         return _set_order_status(locked, status, "approve_order", actor, level=level.level, comment=comment)
 
 
+@retry_on_conflict
 def reject_order(order: PurchaseOrder, *, reason: str, actor: Any) -> PurchaseOrder:
     if not reason.strip():
         raise OrderInvalid(details={"reason": [_("Give a reason.")]})
@@ -623,6 +634,7 @@ def reject_order(order: PurchaseOrder, *, reason: str, actor: Any) -> PurchaseOr
         return _set_order_status(locked, OrderStatus.REJECTED, "reject_order", actor, reason=locked.status_reason)
 
 
+@retry_on_conflict
 def review_emergency_order(order: PurchaseOrder, *, note: str, actor: Any) -> PurchaseOrder:
     """The after-the-fact review of a fast-tracked order."""
     if not note.strip():
@@ -648,6 +660,7 @@ def review_emergency_order(order: PurchaseOrder, *, note: str, actor: Any) -> Pu
         return locked
 
 
+@retry_on_conflict
 def cancel_order(order: PurchaseOrder, *, reason: str, actor: Any) -> PurchaseOrder:
     if not reason.strip():
         raise OrderInvalid(details={"reason": [_("Give a reason.")]})
@@ -890,6 +903,7 @@ def inspection_findings(lot: Lot, data: InspectionInput, *, on: dt.date | None =
     return findings, red_flags
 
 
+@retry_on_conflict
 def inspect_lot(lot: Lot, data: InspectionInput, *, decision: str, reason: str = "", actor: Any) -> Inspection:
     """Record the inspection and decide: release (only with no findings), quarantine or reject (with a reason)."""
     current = Lot.objects.select_related("item", "item__category").get(pk=lot.pk)
@@ -961,6 +975,7 @@ def lots_from_supplier(supplier: Supplier, item_id: int) -> list[int]:
     )
 
 
+@retry_on_conflict
 def mark_lot_counterfeit(lot: Lot, *, reason: str, actor: Any) -> CounterfeitCase:
     """Suspected counterfeit: suspend the supplier, block its open orders, quarantine every lot of
     that item from it everywhere, open the recall list and alert the command centre.

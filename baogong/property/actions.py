@@ -28,6 +28,7 @@ from baogong.core.excel import (
     raise_if_errors,
     read_rows,
 )
+from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import user_scope
 from baogong.property import locks, queries, rules
 from baogong.property.choices import (
@@ -109,6 +110,7 @@ TENANT_FIELDS = [
 ]
 
 
+@retry_on_conflict
 def create_property(data: Mapping[str, Any], units: Sequence[Mapping[str, Any]] = (), *, actor: Any) -> Property:
     with transaction.atomic(durable=True):
         return _create_property(data, units, actor=actor)
@@ -157,6 +159,7 @@ def _validate_tenant(tenant: Tenant) -> None:
         raise TenantInvalid(details=errors)
 
 
+@retry_on_conflict
 def create_tenant(data: Mapping[str, Any], *, actor: Any) -> Tenant:
     with transaction.atomic(durable=True):
         return _create_tenant(data, actor=actor)
@@ -175,6 +178,7 @@ def _create_tenant(data: Mapping[str, Any], *, actor: Any) -> Tenant:
     return tenant
 
 
+@retry_on_conflict
 def link_portal_user(tenant: Tenant, user: Any, *, actor: Any) -> Tenant:
     """Let ``user`` follow this tenant's leases and applications in the tenant portal."""
     with transaction.atomic(durable=True):
@@ -183,6 +187,7 @@ def link_portal_user(tenant: Tenant, user: Any, *, actor: Any) -> Tenant:
     return tenant
 
 
+@retry_on_conflict
 def create_lease(
     data: Mapping[str, Any],
     *,
@@ -287,6 +292,7 @@ def _rent_free_days(lease: Lease, start: dt.date, end: dt.date) -> int:
     return len(days)
 
 
+@retry_on_conflict
 def issue_invoices(lease: Lease, *, up_to: dt.date, actor: Any) -> list[Invoice]:
     """Invoice every period that starts by ``up_to`` (once), then set open credit notes against them."""
     with transaction.atomic(durable=True):
@@ -309,6 +315,7 @@ def issue_invoices(lease: Lease, *, up_to: dt.date, actor: Any) -> list[Invoice]
         return made
 
 
+@retry_on_conflict
 def record_payment(invoice: Invoice, amount: Decimal, *, paid_on: dt.date, reference: str = "", actor: Any) -> Payment:
     if amount <= 0:
         raise PaymentInvalid(details={"amount": [_("The amount must be more than zero.")]})
@@ -418,6 +425,7 @@ def _store_quote(application: ReliefApplication, quote: rules.Quote) -> None:
     application.reasons = [r.as_dict() for r in quote.reasons]
 
 
+@retry_on_conflict
 def submit_application(
     lease: Lease,
     *,
@@ -479,6 +487,7 @@ def _file_kind(upload: UploadedFile) -> str:
     return suffix
 
 
+@retry_on_conflict
 def upload_document(
     application: ReliefApplication, kind: str, upload: UploadedFile, *, actor: Any
 ) -> ApplicationDocument:
@@ -507,6 +516,7 @@ def upload_document(
         return document
 
 
+@retry_on_conflict
 def _step(
     application: ReliefApplication,
     *,
@@ -663,6 +673,7 @@ def batch_review(applications: Iterable[ReliefApplication], step: str, *, actor:
     return BatchResult(done, failed)
 
 
+@retry_on_conflict
 def top_up_relief(policy: Policy, *, on: dt.date | None = None, actor: Any) -> list[ReliefApplication]:
     """A later, more generous policy: give every approved application the difference."""
     topped: list[ReliefApplication] = []
@@ -805,6 +816,7 @@ def _flatten(details: Any) -> list[tuple[str, str]]:
     return [("", str(details))]
 
 
+@retry_on_conflict
 def import_leases(file: Any, *, actor: Any) -> list[Lease]:
     """Tenants and leases from a workbook: every row valid, or nothing is written."""
     rows, errors = read_rows(file, LEASE_COLUMNS)
@@ -893,6 +905,7 @@ DEFAULT_DOCUMENTS = {
 }
 
 
+@retry_on_conflict
 def load_default_policies(*, actor: Any) -> list[Policy]:
     """The two Shanghai 2022 policies, created if missing (the data migration seeds them too)."""
     made = []

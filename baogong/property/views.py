@@ -19,6 +19,7 @@ from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.pdf import pdf_response
 from baogong.core.permissions import require_perm
+from baogong.core.retry import retry_on_conflict
 from baogong.orgs.models import AdministrativeArea
 from baogong.property import actions, queries, rules
 from baogong.property.choices import ApplicationStatus, DocumentKind, TenantKind
@@ -293,6 +294,7 @@ def tenant_list(request: HttpRequest, revealed: dict[str, Any] | None = None) ->
     return response
 
 
+@retry_on_conflict
 @require_POST
 @require_perm("property.view_tenant", "core.reveal_personal_data")
 def reveal_tenant_id(request: HttpRequest, pk: int) -> HttpResponse:

@@ -13,12 +13,14 @@ from django_tasks import task
 
 from baogong.core.audit import SystemActor, record
 from baogong.core.notify import notify, post_webhook
+from baogong.core.retry import retry_on_conflict
 from baogong.reports.documents import DAILY, absolute, build_report, to_markdown, to_pdf
 from baogong.reports.figures import Period, link
 
 SYSTEM = SystemActor("daily-report")
 
 
+@retry_on_conflict
 def send_daily_report(day: dt.date) -> dict[str, int]:
     """E-mail the PDF (and the text) to every active recipient's address; post it to each webhook."""
     from baogong.command.queries import active_recipients
