@@ -6,7 +6,21 @@ from rest_framework.routers import DefaultRouter
 
 from baogong.registry import collect
 
-router = DefaultRouter(trailing_slash=True)
+
+class Router(DefaultRouter):
+    """Row ids in paths are at most 18 digits (64-bit on both databases): a longer one is a 404,
+    never a database overflow."""
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):  # type: ignore[no-untyped-def]
+        if getattr(viewset, "lookup_value_regex", None) is None and getattr(viewset, "lookup_field", "pk") in {
+            "pk",
+            "id",
+        }:
+            viewset.lookup_value_regex = "[0-9]{1,18}"
+        return super().get_lookup_regex(viewset, lookup_prefix)
+
+
+router = Router(trailing_slash=True)
 for prefix, viewset, basename in collect("api", "routes"):
     router.register(prefix, viewset, basename=basename)
 

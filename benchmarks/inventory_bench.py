@@ -150,7 +150,9 @@ def profile_issue_request(verbose: bool = False) -> dict[str, str]:
     }
 
 
-def bench_http_issues(clients: int, seconds: int) -> dict[str, float]:
+def bench_http_issues(
+    clients: int, seconds: int, *, workers: int = 2, threads: int = 4, conn_max_age: int = 60
+) -> dict[str, float]:
     from baogong.orgs.models import Site
 
     raw = _hot_stock_and_token()
@@ -165,15 +167,15 @@ def bench_http_issues(clients: int, seconds: int) -> dict[str, float]:
             "-b",
             f"127.0.0.1:{port}",
             "-w",
-            "4",
+            str(workers),
             "-k",
             "gthread",
             "--threads",
-            "4",
+            str(threads),
             "--log-level",
             "warning",
         ],
-        env={**os.environ, "CONN_MAX_AGE": "60"},  # persistent connections, as in production
+        env={**os.environ, "CONN_MAX_AGE": str(conn_max_age)},  # 60 = persistent, the default
         start_new_session=True,
     )
     try:
@@ -415,6 +417,11 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="use the scratch database as it is (no reload)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database at the end")
     parser.add_argument("--profile", action="store_true", help="cProfile the receipt")
+    parser.add_argument(
+        "--web",
+        default="2x4:60",
+        help="gunicorn set-ups for the HTTP part, WORKERSxTHREADS:CONN_MAX_AGE, comma-separated (e.g. 2x4:60,4x4:60,2x4:0)",
+    )
     parser.add_argument("--verbose", action="store_true", help="print the SQL of one issue, slowest page URLs")
     parser.add_argument("--sqlite", default="", help=argparse.SUPPRESS)  # child run: receipt on this SQLite file
     args = parser.parse_args()
@@ -452,13 +459,20 @@ def main() -> None:
     if "http" in parts:
         profile = profile_issue_request(args.verbose)
         print("one HTTP issue request: " + ", ".join(f"{k} {v}" for k, v in profile.items()))
-        http_result = bench_http_issues(args.clients, args.seconds)
-        share = f" = {100 * http_result['issues_per_s'] / tps:.1f}% of pgbench tps" if tps else ""
-        print(
-            f"HTTP issues ({args.clients} clients, one hot balance): {http_result['issues_per_s']:.1f} issues/s "
-            f"({http_result['ok']} ok, {http_result['other']} other), p50 {http_result['p50_ms']:.0f} ms, "
-            f"p95 {http_result['p95_ms']:.0f} ms{share}"
-        )
+        for setup in args.web.split(","):
+            shape, _, age = setup.partition(":")
+            workers, _, threads = shape.partition("x")
+            http_result = bench_http_issues(
+                args.clients, args.seconds, workers=int(workers), threads=int(threads), conn_max_age=int(age or 60)
+            )
+            share = f" = {100 * http_result['issues_per_s'] / tps:.1f}% of pgbench tps" if tps else ""
+            load = os.getloadavg()
+            print(
+                f"HTTP issues ({args.clients} clients, one hot balance, gunicorn {workers} workers x {threads} threads, "
+                f"CONN_MAX_AGE={age or 60}): {http_result['issues_per_s']:.1f} issues/s "
+                f"({http_result['ok']} ok, {http_result['other']} other), p50 {http_result['p50_ms']:.0f} ms, "
+                f"p95 {http_result['p95_ms']:.0f} ms{share}; load {load[0]:.1f}"
+            )
     if "receipt" in parts:
         receipt = bench_receipt(args.receipt_lines, profile=args.profile)
         print(

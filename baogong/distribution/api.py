@@ -11,7 +11,7 @@ from rest_framework.request import Request as HttpRequest
 from rest_framework.response import Response
 
 from baogong.catalog.models import Item
-from baogong.core.api import CREATED, ErrorSerializer, ScopedReadOnlyViewSet
+from baogong.core.api import CREATED, ErrorSerializer, ScopedReadOnlyViewSet, id_field
 from baogong.core.errors import ValidationFailed
 from baogong.core.identifiers import mask_phone
 from baogong.core.permissions import HasPerms
@@ -96,7 +96,7 @@ class RequestCreateSerializer(serializers.Serializer[Any]):
 
 
 class CutSerializer(serializers.Serializer[Any]):
-    line = serializers.IntegerField()
+    line = id_field()
     approved_qty = serializers.IntegerField(min_value=0)
     reason = serializers.CharField(allow_blank=True, default="")
 
@@ -232,7 +232,7 @@ class AllocationRunSerializer(serializers.ModelSerializer):  # type: ignore[type
 
 class PreviewSerializer(serializers.Serializer[Any]):
     warehouses = serializers.ListField(child=serializers.CharField(), help_text="warehouse site codes")
-    requests = serializers.ListField(child=serializers.IntegerField(), required=False, allow_null=True, default=None)
+    requests = serializers.ListField(child=id_field(), required=False, allow_null=True, default=None)
 
 
 class AllocationRunViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
@@ -314,12 +314,12 @@ class LoadSerializer(serializers.Serializer[Any]):
     vehicle_plate = serializers.CharField(required=False, allow_blank=True, default="")
     driver_name = serializers.CharField(required=False, allow_blank=True, default="")
     driver_phone = serializers.CharField(required=False, allow_blank=True, default="")
-    vehicle_id = serializers.IntegerField(required=False, allow_null=True, default=None)
-    driver_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    vehicle_id = id_field(required=False, allow_null=True, default=None)
+    driver_id = id_field(required=False, allow_null=True, default=None)
 
 
 class DeliveryLineSerializer(serializers.Serializer[Any]):
-    line = serializers.IntegerField()
+    line = id_field()
     received = serializers.IntegerField(min_value=0)
     damaged = serializers.IntegerField(min_value=0, default=0)
 

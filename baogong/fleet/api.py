@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from baogong.core.api import ErrorSerializer, ScopedReadOnlyViewSet
+from baogong.core.api import ErrorSerializer, ScopedReadOnlyViewSet, id_field
 from baogong.core.errors import ValidationFailed
 from baogong.core.permissions import HasPerms
 from baogong.core.scoping import scoped
@@ -149,7 +149,7 @@ class PlanViewSet(ScopedReadOnlyViewSet):
 
 class DispatchCheckRequest(serializers.Serializer[Any]):
     vehicle = serializers.CharField(help_text="plate")
-    driver = serializers.IntegerField(required=False, allow_null=True, help_text="driver id")
+    driver = id_field(required=False, allow_null=True, help_text="driver id")
     date = serializers.DateField()
     sites = serializers.ListField(child=serializers.CharField(), allow_empty=True, help_text="site codes")
 

@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from baogong.core.api import CREATED, ErrorSerializer, ScopedReadOnlyViewSet
+from baogong.core.api import CREATED, ErrorSerializer, ScopedReadOnlyViewSet, id_field
 from baogong.core.errors import ValidationFailed
 from baogong.core.permissions import HasPerms
 from baogong.core.scoping import get_scoped_or_404
@@ -100,7 +100,7 @@ def _person_data(raw: dict[str, Any], *, creating: bool) -> dict[str, Any]:
 
 
 class ClearanceSerializer(serializers.Serializer[Any]):
-    person = serializers.IntegerField()
+    person = id_field()
     date = serializers.DateField()
     cleared = serializers.BooleanField()
     reasons = serializers.ListField(child=serializers.CharField())
@@ -243,7 +243,7 @@ class DeploymentSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
 
 
 class DeploymentWriteSerializer(serializers.Serializer[Any]):
-    person = serializers.IntegerField()
+    person = id_field()
     duty_type = serializers.ChoiceField(choices=DutyType.choices)
     site = serializers.CharField(required=False, allow_blank=True, allow_null=True, help_text="code")
     starts_on = serializers.DateField()
@@ -343,7 +343,7 @@ class GuestRequestSerializer(serializers.ModelSerializer):  # type: ignore[type-
 
 
 class GuestRequestWriteSerializer(serializers.Serializer[Any]):
-    person = serializers.IntegerField()
+    person = id_field()
     site = serializers.CharField(help_text="code of the hotel, isolation point or elderly home")
     kind = serializers.ChoiceField(choices=GuestRequestKind.choices)
     text = serializers.CharField(max_length=500)

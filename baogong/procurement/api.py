@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from baogong.catalog.models import Item
-from baogong.core.api import CREATED, ErrorSerializer, ScopedReadOnlyViewSet
+from baogong.core.api import CREATED, ErrorSerializer, ScopedReadOnlyViewSet, id_field
 from baogong.core.errors import ValidationFailed
 from baogong.core.permissions import HasPerms
 from baogong.core.scoping import get_scoped_or_404
@@ -143,7 +143,7 @@ class OrderLineIn(serializers.Serializer[Any]):
 
 
 class OrderIn(serializers.Serializer[Any]):
-    supplier = serializers.IntegerField(help_text="Supplier id")
+    supplier = id_field(help_text="Supplier id")
     notes = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
     lines = serializers.ListField(child=OrderLineIn(), allow_empty=False, max_length=1000)
 
@@ -165,7 +165,7 @@ class ReceiptSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class ReceiveLineIn(serializers.Serializer[Any]):
-    line = serializers.IntegerField(help_text="Order line id")
+    line = id_field(help_text="Order line id")
     qty = serializers.IntegerField(min_value=1, max_value=2_000_000_000)
     batch = serializers.CharField(max_length=64)
     production_date = serializers.DateField(required=False, allow_null=True, default=None)
@@ -173,7 +173,7 @@ class ReceiveLineIn(serializers.Serializer[Any]):
 
 
 class ReceiveIn(serializers.Serializer[Any]):
-    order = serializers.IntegerField(help_text="Purchase order id")
+    order = id_field(help_text="Purchase order id")
     delivery_note = serializers.CharField(required=False, allow_blank=True, max_length=64, default="")
     lines = serializers.ListField(child=ReceiveLineIn(), allow_empty=False, max_length=1000)
 
@@ -204,7 +204,7 @@ class InspectionSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
 
 
 class InspectionIn(serializers.Serializer[Any]):
-    lot = serializers.IntegerField(help_text="Lot id")
+    lot = id_field(help_text="Lot id")
     registration_number = serializers.CharField(required=False, allow_blank=True, max_length=64, default="")
     registrant = serializers.CharField(required=False, allow_blank=True, max_length=128, default="")
     batch = serializers.CharField(max_length=64)
@@ -243,7 +243,7 @@ class CaseSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class CaseIn(serializers.Serializer[Any]):
-    lot = serializers.IntegerField(help_text="Lot id")
+    lot = id_field(help_text="Lot id")
     reason = serializers.CharField(max_length=255)
 
 

@@ -115,3 +115,19 @@ def test_database_connections_persist_and_are_health_checked_by_default():
     assert _setting("DATABASES['default']['CONN_MAX_AGE']") == "60"
     assert _setting("DATABASES['default']['CONN_HEALTH_CHECKS']") == "True"
     assert _setting("DATABASES['default']['CONN_MAX_AGE']", CONN_MAX_AGE="0") == "0"
+
+
+def test_ids_past_64_bits_are_field_errors_and_404s_not_database_overflows(api_for):
+    """Schemathesis found these as 500s on SQLite ("Python int too large to convert")."""
+    api = api_for("commander")
+    huge = 99999999999999999999
+
+    case = api.post("/api/v1/procurement/counterfeit-cases/", {"lot": huge, "reason": "假货"}, format="json")
+    run = api.post(
+        "/api/v1/distribution/allocation-runs/", {"warehouses": ["WH-TXQ"], "requests": [huge]}, format="json"
+    )
+    detail = api.get(f"/api/v1/distribution/requests/{huge}/")
+
+    assert case.status_code == 400 and "lot" in case.json()["details"]
+    assert run.status_code == 400 and "requests" in run.json()["details"]
+    assert detail.status_code == 404 and detail.json()["code"] == "not_found"
