@@ -158,7 +158,7 @@ def test_what_still_loses_answers_busy_not_500(db):
 
 # Functions that commit more than one transaction in a row: a retry would repeat the committed
 # part, so they are not wrapped (docs/decisions/0003-lock-order.md) until they become one.
-SEVERAL_TRANSACTIONS = {"close_finished_incidents", "handle"}
+SEVERAL_TRANSACTIONS = {"handle"}
 
 
 def test_every_action_that_opens_a_durable_transaction_retries_lock_conflicts():
