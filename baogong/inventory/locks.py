@@ -70,3 +70,12 @@ def active_reservations_for_update(ids: Iterable[int]) -> list[Reservation]:
         .filter(pk__in=wanted, status=ReservationStatus.ACTIVE)
         .order_by("pk")
     )
+
+
+def lots_for_update(ids: Iterable[int]) -> list[Lot]:
+    """Lock the lots of ``ids`` in pk order (a lot is locked after the balances of a transaction that
+    takes both, as ``set_lot_qc_status`` does)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    return list(Lot.objects.select_for_update(of=("self",)).select_related("item").filter(pk__in=wanted).order_by("pk"))

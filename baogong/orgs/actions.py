@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import decimal
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -92,24 +92,52 @@ def update_site(site: Site, data: Mapping[str, Any], *, actor: Any) -> Site:
 @retry_on_conflict
 def set_site_status(site: Site, status: str, *, reason: str = "", actor: Any) -> Site:
     """Put a site under control, lock it down, close it or bring it back to normal."""
+    _validate_site_status(status, reason)
+    with transaction.atomic(durable=True):
+        return change_site_status(site, status, reason=reason, actor=actor)
+
+
+def _validate_site_status(status: str, reason: str) -> None:
     if status not in SiteStatus.values:
         raise SiteInvalid(details={"status": [_("Unknown status.")]})
     if status != SiteStatus.NORMAL and not reason.strip():
         raise SiteInvalid(details={"reason": [_("Give a reason for this status.")]})
-    with transaction.atomic(durable=True):
-        locked = Site.objects.select_for_update().get(pk=site.pk)
-        before = {"status": locked.status, "status_reason": locked.status_reason}
-        locked.status = status
-        locked.status_reason = reason.strip()
-        locked.save(update_fields=["status", "status_reason", "updated_at"])
-        audit.record(
-            "set_site_status",
-            locked,
-            actor=actor,
-            before=before,
-            after={"status": locked.status, "status_reason": locked.status_reason},
+
+
+def lock_sites(ids: Iterable[int]) -> dict[int, Site]:
+    """Lock the sites of ``ids`` in pk order for the caller's transaction (before reading a status
+    the caller decides on)."""
+    _require_transaction()
+    return {s.pk: s for s in Site.objects.select_for_update().filter(pk__in=sorted(set(ids))).order_by("pk")}
+
+
+def change_site_status(site: Site, status: str, *, reason: str = "", actor: Any) -> Site:
+    """:func:`set_site_status` inside the caller's transaction (another app's use case that must
+    change a site's status together with its own rows): validates, locks the site, writes, audits
+    ``set_site_status``. Refuses to run outside a transaction."""
+    _require_transaction()
+    _validate_site_status(status, reason)
+    locked = Site.objects.select_for_update().get(pk=site.pk)
+    before = {"status": locked.status, "status_reason": locked.status_reason}
+    locked.status = status
+    locked.status_reason = reason.strip()
+    locked.save(update_fields=["status", "status_reason", "updated_at"])
+    audit.record(
+        "set_site_status",
+        locked,
+        actor=actor,
+        before=before,
+        after={"status": locked.status, "status_reason": locked.status_reason},
+    )
+    return locked
+
+
+def _require_transaction() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(
+            "This orgs function runs inside the caller's transaction; wrap the call in transaction.atomic() "
+            "or use the durable action."
         )
-        return locked
 
 
 @retry_on_conflict

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from baogong.people.models import Person
+from baogong.people.models import Incident, Person
 
 
 def people_for_update(ids: Iterable[int]) -> QuerySet[Person]:
@@ -15,3 +15,7 @@ def people_for_update(ids: Iterable[int]) -> QuerySet[Person]:
 
 def person_for_update(person_id: int) -> Person:
     return Person.objects.select_for_update().get(pk=person_id)
+
+
+def incident_for_update(incident_id: int) -> Incident:
+    return Incident.objects.select_for_update().select_related("person").get(pk=incident_id)

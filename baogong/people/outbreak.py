@@ -1,7 +1,9 @@
 """Outbreak response: incidents, close contacts, site control, lock-down and recovery.
 
-``open_incident`` runs inside ``record_health_test``'s transaction; site status changes go
-through ``baogong.orgs.actions.set_site_status`` (its own durable, audited action) after commit.
+``open_incident`` runs inside ``record_health_test``'s transaction; putting sites under control
+goes through ``baogong.orgs.actions.set_site_status`` (its own durable, audited action) after
+commit. Closing an incident restores its sites in the same transaction, through
+``baogong.orgs.actions.change_site_status`` (orgs' in-transaction function).
 """
 
 from __future__ import annotations
@@ -273,42 +275,62 @@ def _set_normal(person: Person, verb: str, *, reason: str, actor: Any, evidence:
 
 def close_finished_incidents(*, actor: Any) -> list[Incident]:
     """Close open incidents whose person and contacts are all clear; sites no other open
-    incident holds go back to normal."""
+    incident holds go back to normal. Each incident closes in one transaction of its own
+    (:func:`close_incident_if_finished`), so one that loses a race leaves the others closed."""
     closed = []
-    for incident in Incident.objects.filter(status=IncidentStatus.OPEN).select_related("person").order_by("pk"):
+    for incident in Incident.objects.filter(status=IncidentStatus.OPEN).order_by("pk"):
         people = [incident.person_id, *incident.contacts.values_list("person_id", flat=True)]
         if Person.objects.filter(pk__in=people).exclude(health_status=HealthStatus.NORMAL).exists():
-            continue
-        with transaction.atomic(durable=True):
-            row = Incident.objects.select_for_update().get(pk=incident.pk)
-            if row.status != IncidentStatus.OPEN:
-                continue
-            row.status = IncidentStatus.CLOSED
-            row.closed_at = timezone.now()
-            row.save(update_fields=["status", "closed_at", "updated_at"])
-            audit.record("close_incident", row, actor=actor, before={"status": "open"}, after={"status": "closed"})
-        closed.append(row)
-        for site_row in row.sites.select_related("site").order_by("site_id"):
+            continue  # not finished (checked again under the lock)
+        row = close_incident_if_finished(incident.pk, actor=actor)
+        if row is not None:
+            closed.append(row)
+    return closed
+
+
+@retry_on_conflict
+def close_incident_if_finished(incident_id: int, *, actor: Any) -> Incident | None:
+    """Close one open incident whose person and contacts are all clear, in one transaction: the
+    incident, its sites' status restored (through ``orgs.actions.change_site_status``) and each
+    site's ``cleared_at``. Answers the closed incident, or ``None`` when it is not finished (or
+    someone closed it meanwhile).
+
+    Locks the incident, then its sites in pk order, before reading whether another open incident
+    still holds a site: two incidents sharing a site and closing together restore it once.
+    """
+    with transaction.atomic(durable=True):
+        row = locks.incident_for_update(incident_id)
+        if row.status != IncidentStatus.OPEN:
+            return None
+        people = [row.person_id, *row.contacts.values_list("person_id", flat=True)]
+        if Person.objects.filter(pk__in=people).exclude(health_status=HealthStatus.NORMAL).exists():
+            return None
+        row.status = IncidentStatus.CLOSED
+        row.closed_at = timezone.now()
+        row.save(update_fields=["status", "closed_at", "updated_at"])
+        audit.record("close_incident", row, actor=actor, before={"status": "open"}, after={"status": "closed"})
+        site_rows = list(row.sites.select_related("site").order_by("site_id"))
+        sites = site_actions.lock_sites(site_row.site_id for site_row in site_rows)
+        for site_row in site_rows:
             still_held = IncidentSite.objects.filter(
                 site_id=site_row.site_id, incident__status=IncidentStatus.OPEN
             ).exists()
-            site = Site.objects.get(pk=site_row.site_id)
+            site = sites[site_row.site_id]
             restorable = site_row.previous_status == SiteStatus.NORMAL
             if restorable and not still_held and site.status in (SiteStatus.UNDER_CONTROL, SiteStatus.LOCKED_DOWN):
-                site_actions.set_site_status(site, SiteStatus.NORMAL, reason="", actor=actor)
-            with transaction.atomic(durable=True):
-                cleared_at = timezone.now()
-                IncidentSite.objects.filter(pk=site_row.pk).update(cleared_at=cleared_at)
-                audit.record(
-                    "clear_incident_site",
-                    row,
-                    actor=actor,
-                    before={"site": site_row.site.code, "cleared_at": None},
-                    after={
-                        "site": site_row.site.code,
-                        "cleared_at": cleared_at,
-                        "site_status": Site.objects.get(pk=site_row.site_id).status,
-                        "held_by_another_incident": still_held,
-                    },
-                )
-    return closed
+                site = site_actions.change_site_status(site, SiteStatus.NORMAL, reason="", actor=actor)
+            cleared_at = timezone.now()
+            IncidentSite.objects.filter(pk=site_row.pk).update(cleared_at=cleared_at)
+            audit.record(
+                "clear_incident_site",
+                row,
+                actor=actor,
+                before={"site": site_row.site.code, "cleared_at": None},
+                after={
+                    "site": site_row.site.code,
+                    "cleared_at": cleared_at,
+                    "site_status": site.status,
+                    "held_by_another_incident": still_held,
+                },
+            )
+        return row

@@ -1,9 +1,10 @@
 """Every state change of the online pharmacy.
 
-The stock ledger's actions (``reserve_stock``, ``move_stock``, ``release_reservation``) are durable
-transactions of their own, so an order step runs as: validate → ledger action(s) → this app's
-transaction; when a later part is refused the earlier ledger work is undone by its compensating
-action (reservations released, picked stock moved back), so nothing stays half done.
+Each action is ONE durable transaction: the order's own rows and its stock (reservations, picks,
+deliveries, returns) are written together through the in-transaction primitives of
+:mod:`baogong.inventory.ledger`, so a refusal or a crash anywhere leaves nothing half done and
+nothing needs undoing. Locks follow ``docs/decisions/0003-lock-order.md``: the order first, then
+stock balances, then reservations (the ledger takes those in primary-key order).
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ from baogong.core.excel import Column, normalise_text, parse_decimal, raise_if_e
 from baogong.core.identifiers import mask_phone
 from baogong.core.money import round_fen
 from baogong.core.retry import retry_on_conflict
-from baogong.inventory.actions import MoveInput, move_stock, release_reservation, reserve_stock
+from baogong.inventory import ledger
 from baogong.inventory.choices import MoveReason, ReservationStatus
 from baogong.inventory.errors import InsufficientStock
+from baogong.inventory.ledger import MoveInput, ReserveNeed
 from baogong.inventory.locations import default_location, in_transit_location, recipient_location
 from baogong.inventory.models import Reservation, StockMove
 from baogong.orgs.choices import AreaLevel
@@ -188,11 +190,6 @@ def _validate_order(data: OrderInput) -> dict[Drug, int]:
     return needs
 
 
-def _release_all(reservations: Sequence[Reservation], *, actor: Any) -> None:
-    for reservation in reservations:
-        release_reservation(reservation, actor=actor)
-
-
 @retry_on_conflict
 def record_drug_demand(lines: Sequence[dict[str, Any]], area: AdministrativeArea | None, *, actor: Any) -> int:
     """Remember drugs residents asked for that nobody could supply (the shortage list)."""
@@ -211,95 +208,120 @@ def record_drug_demand(lines: Sequence[dict[str, Any]], area: AdministrativeArea
 @retry_on_conflict
 def place_order(data: OrderInput, *, actor: Any) -> list[Order]:
     """Order drugs: validate, pick the nearest pharmacy that can fill the basket (or split it),
-    reserve the stock there and create one order per pharmacy. Returns the orders."""
+    reserve the stock there and create one order per pharmacy. Returns the orders.
+
+    Each attempt is one transaction: the reservations and the orders are written together or not
+    at all. When another order took the stock between planning and reserving, the attempt rolls
+    back whole and the basket is planned again (at most ``RESERVE_ATTEMPTS`` times). A basket
+    nobody can fill is refused with :class:`OutOfStock`; the shortage is remembered by
+    ``record_drug_demand``, an action of its own that commits although the order is refused.
+    """
     needs = _validate_order(data)
     photo: tuple[bytes, str] | None = None
     if data.prescription_photo is not None and any(d.is_rx for d in needs):
         photo = check_photo(data.prescription_photo)
     assert data.area is not None
     lat, lon = float(data.area.lat or 0), float(data.area.lon or 0)
-    by_pk = {d.pk: d for d in needs}
     basket = _new_number()
     for attempt in range(RESERVE_ATTEMPTS):
         plan, short = queries.plan_fulfilment(needs, lat, lon)
         if short:
             record_drug_demand(short, data.area, actor=actor)
             raise OutOfStock(lines=short)
-        numbers = [basket if len(plan) == 1 else f"{basket}-{i + 1}" for i in range(len(plan))]
-        made: list[Reservation] = []
         try:
-            for number, assignment in zip(numbers, plan, strict=True):
-                for drug_pk, qty in sorted(assignment.lines.items()):
-                    made.extend(reserve_stock(assignment.site, by_pk[drug_pk].item, qty, actor=actor, reference=number))
+            with transaction.atomic(durable=True):
+                return _reserve_and_create(data, needs, plan, basket, photo, actor=actor)
         except InsufficientStock as exc:  # another order took the stock between planning and reserving
-            _release_all(made, actor=actor)
             if attempt == RESERVE_ATTEMPTS - 1:
                 raise OutOfStock(lines=exc.lines) from exc
-            continue
-        break
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+def _reserve_and_create(
+    data: OrderInput,
+    needs: dict[Drug, int],
+    plan: list[queries.Assignment],
+    basket: str,
+    photo: tuple[bytes, str] | None,
+    *,
+    actor: Any,
+) -> list[Order]:
+    """Reserve the planned stock and create the orders, inside the caller's transaction.
+
+    Raises inventory's ``InsufficientStock`` before anything of the order is written when a
+    pharmacy no longer has the planned units (the caller's transaction then rolls back).
+    """
+    ledger.require_transaction()
+    assert data.area is not None
+    by_pk = {d.pk: d for d in needs}
+    numbers = [basket if len(plan) == 1 else f"{basket}-{i + 1}" for i in range(len(plan))]
+    # Reserve first (nothing of the order is written when stock is short), pharmacy by pharmacy in
+    # site pk order so two baskets split over the same pharmacies lock their balances in one order.
+    for number, assignment in sorted(zip(numbers, plan, strict=True), key=lambda p: p[1].site.pk):
+        ledger.reserve_many(
+            assignment.site,
+            [
+                ReserveNeed(key=drug_pk, item=by_pk[drug_pk].item, qty=qty, reference=number)
+                for drug_pk, qty in sorted(assignment.lines.items())
+            ],
+            actor=actor,
+        )
     delivery_fee, packaging_fee = queries.current_fees()
     digits = re.sub(r"[\s-]", "", data.phone)
     card = data.insurance_card.strip()
-    try:
-        with transaction.atomic(durable=True):
-            orders = []
-            for index, (number, assignment) in enumerate(zip(numbers, plan, strict=True)):
-                order = Order.objects.create(
-                    number=number,
-                    basket=basket,
-                    access_code=_code(6),
-                    handover_code=_code(4),
-                    pharmacy=assignment.site,
-                    channel=data.channel,
-                    resident_name=data.resident_name.strip()[:64],
-                    phone_masked=mask_phone(digits),
-                    area=data.area,
-                    compound=data.compound.strip()[:128],
-                    building=data.building.strip()[:32],
-                    room=data.room.strip()[:32],
-                    insurance_card_masked=mask_phone(card) if card else "",
-                    rx_warning_accepted=data.rx_warning_accepted,
-                    # Fees are charged once per basket, on its first order.
-                    delivery_fee=delivery_fee if index == 0 else Decimal("0.00"),
-                    packaging_fee=packaging_fee if index == 0 else Decimal("0.00"),
-                    distance_km=round_fen(Decimal(str(assignment.km))),
-                    taken_by=actor if data.channel == OrderChannel.PHONE else None,
+    orders = []
+    for index, (number, assignment) in enumerate(zip(numbers, plan, strict=True)):
+        order = Order.objects.create(
+            number=number,
+            basket=basket,
+            access_code=_code(6),
+            handover_code=_code(4),
+            pharmacy=assignment.site,
+            channel=data.channel,
+            resident_name=data.resident_name.strip()[:64],
+            phone_masked=mask_phone(digits),
+            area=data.area,
+            compound=data.compound.strip()[:128],
+            building=data.building.strip()[:32],
+            room=data.room.strip()[:32],
+            insurance_card_masked=mask_phone(card) if card else "",
+            rx_warning_accepted=data.rx_warning_accepted,
+            # Fees are charged once per basket, on its first order.
+            delivery_fee=delivery_fee if index == 0 else Decimal("0.00"),
+            packaging_fee=packaging_fee if index == 0 else Decimal("0.00"),
+            distance_km=round_fen(Decimal(str(assignment.km))),
+            taken_by=actor if data.channel == OrderChannel.PHONE else None,
+        )
+        OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order=order,
+                    drug=by_pk[pk],
+                    qty=qty,
+                    unit_price=by_pk[pk].unit_price,
+                    insurance_class=by_pk[pk].insurance_class,
                 )
-                OrderLine.objects.bulk_create(
-                    [
-                        OrderLine(
-                            order=order,
-                            drug=by_pk[pk],
-                            qty=qty,
-                            unit_price=by_pk[pk].unit_price,
-                            insurance_class=by_pk[pk].insurance_class,
-                        )
-                        for pk, qty in sorted(assignment.lines.items())
-                    ]
-                )
-                if photo is not None and any(by_pk[pk].is_rx for pk in assignment.lines):
-                    content, extension = photo
-                    prescription = Prescription(order=order, fingerprint=hashlib.sha256(content).hexdigest())
-                    prescription.photo.save(f"rx.{extension}", ContentFile(content), save=False)
-                    prescription.save()
-                audit.record(
-                    "place_order",
-                    order,
-                    actor=actor,
-                    after={
-                        "number": order.number,
-                        "pharmacy": assignment.site.code,
-                        "channel": order.channel,
-                        "lines": [
-                            {"drug": by_pk[pk].item.code, "qty": q} for pk, q in sorted(assignment.lines.items())
-                        ],
-                    },
-                )
-                orders.append(order)
-            return orders
-    except Exception:
-        _release_all(made, actor=actor)
-        raise
+                for pk, qty in sorted(assignment.lines.items())
+            ]
+        )
+        if photo is not None and any(by_pk[pk].is_rx for pk in assignment.lines):
+            content, extension = photo
+            prescription = Prescription(order=order, fingerprint=hashlib.sha256(content).hexdigest())
+            prescription.photo.save(f"rx.{extension}", ContentFile(content), save=False)
+            prescription.save()
+        audit.record(
+            "place_order",
+            order,
+            actor=actor,
+            after={
+                "number": order.number,
+                "pharmacy": assignment.site.code,
+                "channel": order.channel,
+                "lines": [{"drug": by_pk[pk].item.code, "qty": q} for pk, q in sorted(assignment.lines.items())],
+            },
+        )
+        orders.append(order)
+    return orders
 
 
 # --- review and dispensing --------------------------------------------------------------------
@@ -361,19 +383,24 @@ def _check_prescription(order: Order, check: PrescriptionCheck | None) -> Prescr
     return prescription
 
 
-def _pick(order: Order, *, actor: Any) -> list[StockMove]:
-    """Move the order's reserved lots (FEFO when reserved) to the pharmacy's out-for-delivery location."""
-    reservations = list(
+def _active_reservations(order: Order) -> list[Reservation]:
+    return list(
         Reservation.objects.filter(reference=order.number, status=ReservationStatus.ACTIVE)
         .select_related("lot", "location", "item")
         .order_by("pk")
     )
+
+
+def _pick(order: Order, *, actor: Any) -> list[StockMove]:
+    """Move the order's reserved lots (FEFO when reserved) to the pharmacy's out-for-delivery location,
+    inside the caller's transaction (balances, then the reservations, locked by the ledger)."""
+    reservations = _active_reservations(order)
     to = in_transit_location(order.pharmacy)
     lines = [
         MoveInput(item=r.item, lot=r.lot, from_location=r.location, to_location=to, qty=r.qty, reservation=r)
         for r in reservations
     ]
-    return move_stock(
+    return ledger.move(
         lines,
         actor=actor,
         reason=MoveReason.DISPENSE,
@@ -392,9 +419,10 @@ def _moved_out(order: Order) -> list[StockMove]:
 
 
 def _move_on(order: Order, to_location: Any, reason: str, *, actor: Any) -> list[StockMove]:
-    """Move what was picked for the order out of the courier location (delivered or back to stock)."""
+    """Move what was picked for the order out of the courier location (delivered or back to stock),
+    inside the caller's transaction."""
     picked = _moved_out(order)
-    return move_stock(
+    return ledger.move(
         [
             MoveInput(item=m.item, lot=m.lot, from_location=m.to_location, to_location=to_location, qty=m.qty)
             for m in picked
@@ -409,7 +437,8 @@ def _move_on(order: Order, to_location: Any, reason: str, *, actor: Any) -> list
 
 @retry_on_conflict
 def approve_order(order: Order, *, check: PrescriptionCheck | None = None, actor: Any) -> Order:
-    """The pharmacist approves: the prescription passes the checks and is marked used, stock is picked."""
+    """The pharmacist approves: the prescription passes the checks and is marked used, stock is picked
+    (one transaction: a pick that fails leaves the order placed and the prescription pending)."""
     with transaction.atomic(durable=True):
         locked = _lock_order(order, OrderStatus.PLACED)
         prescription = _check_prescription(locked, check)
@@ -439,22 +468,8 @@ def approve_order(order: Order, *, check: PrescriptionCheck | None = None, actor
         audit.record(
             "approve_order", locked, actor=actor, before={"status": OrderStatus.PLACED}, after={"status": locked.status}
         )
-    try:
         _pick(locked, actor=actor)
-    except Exception:
-        _undo_approval(locked, prescription, actor=actor)
-        raise
-    return locked
-
-
-@retry_on_conflict
-def _undo_approval(order: Order, prescription: Prescription | None, *, actor: Any) -> None:
-    with transaction.atomic(durable=True):
-        Order.objects.filter(pk=order.pk).update(status=OrderStatus.PLACED, reviewed_by=None, reviewed_at=None)
-        if prescription is not None:
-            Prescription.objects.filter(pk=prescription.pk).update(status=PrescriptionStatus.PENDING, used_at=None)
-        audit.record("undo_approve_order", order, actor=actor, after={"status": OrderStatus.PLACED})
-    order.status = OrderStatus.PLACED
+        return locked
 
 
 @retry_on_conflict
@@ -477,11 +492,8 @@ def reject_order(order: Order, reason: str, *, actor: Any) -> Order:
             before={"status": OrderStatus.PLACED},
             after={"status": locked.status, "reason": locked.reject_reason},
         )
-    _release_all(
-        list(Reservation.objects.filter(reference=locked.number, status=ReservationStatus.ACTIVE).order_by("pk")),
-        actor=actor,
-    )
-    return locked
+        ledger.release_many(_active_reservations(locked), actor=actor)
+        return locked
 
 
 def _refund(order: Order, reason: str, *, actor: Any) -> None:
@@ -520,14 +532,11 @@ def cancel_order(order: Order, reason: str, *, actor: Any) -> Order:
             before={"status": before},
             after={"status": locked.status, "reason": reason},
         )
-    if before == OrderStatus.PLACED:
-        _release_all(
-            list(Reservation.objects.filter(reference=locked.number, status=ReservationStatus.ACTIVE).order_by("pk")),
-            actor=actor,
-        )
-    else:
-        _move_on(locked, default_location(locked.pharmacy), MoveReason.RETURN, actor=actor)
-    return locked
+        if before == OrderStatus.PLACED:
+            ledger.release_many(_active_reservations(locked), actor=actor)
+        else:
+            _move_on(locked, default_location(locked.pharmacy), MoveReason.RETURN, actor=actor)
+        return locked
 
 
 # --- settlement -------------------------------------------------------------------------------
@@ -698,8 +707,10 @@ def dispatch_order(order: Order, courier: Any, *, actor: Any) -> Order:
         return locked
 
 
+@retry_on_conflict
 def confirm_delivery(order: Order, code: str, *, actor: Any) -> Order:
-    """Contactless hand-over: the courier enters the code the resident gives."""
+    """Contactless hand-over: the courier enters the code the resident gives; the drugs leave the
+    courier location for the recipient (one transaction with the status)."""
     with transaction.atomic(durable=True):
         locked = _lock_order(order, OrderStatus.OUT_FOR_DELIVERY)
         if not secrets.compare_digest((code or "").strip(), locked.handover_code):
@@ -714,14 +725,8 @@ def confirm_delivery(order: Order, code: str, *, actor: Any) -> Order:
             before={"status": OrderStatus.OUT_FOR_DELIVERY},
             after={"status": locked.status},
         )
-    try:
         _move_on(locked, recipient_location(locked.pharmacy), MoveReason.DELIVERY, actor=actor)
-    except Exception:
-        with transaction.atomic(durable=True):
-            Order.objects.filter(pk=locked.pk).update(status=OrderStatus.OUT_FOR_DELIVERY, delivered_at=None)
-            audit.record("undo_confirm_delivery", locked, actor=actor, after={"status": OrderStatus.OUT_FOR_DELIVERY})
-        raise
-    return locked
+        return locked
 
 
 @retry_on_conflict
@@ -742,5 +747,5 @@ def record_delivery_failure(order: Order, reason: str, *, actor: Any) -> Order:
             before={"status": OrderStatus.OUT_FOR_DELIVERY},
             after={"status": locked.status, "reason": locked.failure_reason},
         )
-    _move_on(locked, default_location(locked.pharmacy), MoveReason.RETURN, actor=actor)
-    return locked
+        _move_on(locked, default_location(locked.pharmacy), MoveReason.RETURN, actor=actor)
+        return locked

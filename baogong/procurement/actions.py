@@ -30,6 +30,8 @@ from baogong.core.notify import notify
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import user_scope
 from baogong.inventory import actions as inventory_actions
+from baogong.inventory import ledger
+from baogong.inventory import lots as inventory_lots
 from baogong.inventory.choices import QcStatus
 from baogong.inventory.models import Lot
 from baogong.orgs.models import Organisation, Site
@@ -682,14 +684,15 @@ class ReceiveLineInput:
     production_date: dt.date | None = None
 
 
+@retry_on_conflict
 def receive_against_order(
     order: PurchaseOrder, lines: list[ReceiveLineInput], *, actor: Any, delivery_note: str = ""
 ) -> list[PurchaseReceipt]:
     """Receive goods against an order into pending lots (they wait for inspection).
 
-    The stock ledger's ``receive_stock`` is its own transaction, so this runs in three: claim the
-    quantities on the locked order lines, book the goods (the claim is given back if that fails),
-    record the receipts against the order.
+    One transaction: the quantities are claimed on the locked order lines, the goods booked into
+    the ledger as pending lots (``ledger.receive``, inside this transaction) and the receipts
+    recorded against the order — all of it, or nothing when any part is refused.
     """
     current = PurchaseOrder.objects.select_related("supplier").get(pk=order.pk)
     if current.status not in {OrderStatus.APPROVED, OrderStatus.PARTIALLY_RECEIVED}:
@@ -737,8 +740,12 @@ def receive_against_order(
         raise ReceiptInvalid(details={"lines": [_("Receive one warehouse's delivery at a time.")]})
     [entries] = by_warehouse.values()
     names = {entry.line.pk: entry.line.item.name for _i, entry in entries}
-    # 1. Claim the quantities on the order lines under lock: concurrent receipts cannot over-receive.
+    batches = sorted({entry.batch.strip() for _i, entry in entries})
+    item_ids = sorted({entry.line.item_id for _i, entry in entries})
+    now = timezone.now()
+    created: list[PurchaseReceipt] = []
     with transaction.atomic(durable=True):
+        # Locks in the one order: the purchase order, its lines (pk order), then the ledger's balances.
         locked = _lock_order(current)
         if locked.status not in {OrderStatus.APPROVED, OrderStatus.PARTIALLY_RECEIVED}:
             raise OrderStateInvalid(details={"status": [locked.status]})
@@ -755,12 +762,10 @@ def receive_against_order(
                     }
                 )
             PurchaseOrderLine.objects.filter(pk=line_id).update(received_qty=F("received_qty") + qty)
-    # 2. Book the goods into the ledger as pending lots (its own transaction); give the claim back on failure.
-    try:
-        stock_receipt = inventory_actions.receive_stock(
+        stock_receipt = ledger.receive(
             entries[0][1].line.warehouse,
             [
-                inventory_actions.ReceiptLineInput(
+                ledger.ReceiptLineInput(
                     item=entry.line.item,
                     batch=entry.batch.strip(),
                     qty=entry.qty,
@@ -776,26 +781,15 @@ def receive_against_order(
             supplier_ref=current.supplier.uscc,
             supplier_name=current.supplier.name,
         )
-    except Exception:
-        with transaction.atomic(durable=True):
-            list(locks.order_lines_for_update(sorted(wanted)))
-            for line_id, qty in sorted(wanted.items()):
-                PurchaseOrderLine.objects.filter(pk=line_id).update(received_qty=F("received_qty") - qty)
-        raise
-    # 3. Record what came in against the order.
-    now = timezone.now()
-    created: list[PurchaseReceipt] = []
-    with transaction.atomic(durable=True):
-        locked = _lock_order(current)
+        lots = {(lot.item_id, lot.batch): lot for lot in Lot.objects.filter(item_id__in=item_ids, batch__in=batches)}
         for _i, entry in entries:
             line = entry.line
-            lot = Lot.objects.get(item_id=line.item_id, batch=entry.batch.strip())
             created.append(
                 PurchaseReceipt.objects.create(
                     order=locked,
                     line=line,
                     stock_receipt=stock_receipt,
-                    lot=lot,
+                    lot=lots[(line.item_id, entry.batch.strip())],
                     qty=entry.qty,
                     received_at=now,
                     received_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -1013,7 +1007,7 @@ def mark_lot_counterfeit(lot: Lot, *, reason: str, actor: Any) -> CounterfeitCas
                 order.status_reason = (_("Supplier suspected of counterfeits: %(reason)s") % {"reason": reason})[:255]
                 _set_order_status(order, OrderStatus.BLOCKED, "block_order", actor, reason=order.status_reason)
             lot_ids = lots_from_supplier(supplier, lot.item_id)
-            Lot.objects.filter(pk=lot.pk).update(is_suspected_counterfeit=True)
+            inventory_lots.mark_suspected_counterfeit([lot], reason=reason, actor=actor)
             case = CounterfeitCase.objects.create(
                 lot_id=lot.pk,
                 supplier=supplier,

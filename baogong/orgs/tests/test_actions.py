@@ -1,6 +1,7 @@
 import io
 
 import pytest
+from django.db import transaction
 from openpyxl import Workbook
 
 from baogong.core.errors import ValidationFailed
@@ -116,3 +117,20 @@ def test_every_role_permission_exists(db):
     from baogong.orgs.roles import missing_permissions
 
     assert missing_permissions() == []
+
+
+def test_change_site_status_runs_only_inside_the_callers_transaction():
+    # given no transaction is open (no database access at all: the check comes first)
+    assert not transaction.get_connection().in_atomic_block
+    with pytest.raises(RuntimeError, match="inside the caller's transaction"):
+        actions.change_site_status(None, "under_control", reason="阳性", actor=None)  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError, match="inside the caller's transaction"):
+        actions.lock_sites([1])
+
+
+def test_change_site_status_inside_a_transaction_writes_and_audits(user):
+    warehouse = Site.objects.get(code="WH-TXQ")
+    with transaction.atomic():
+        actions.change_site_status(warehouse, "under_control", reason="阳性", actor=user("commander"))
+    assert Site.objects.get(pk=warehouse.pk).status == "under_control"
+    assert AuditEvent.objects.filter(verb="set_site_status", object_id=str(warehouse.pk)).count() == 1
