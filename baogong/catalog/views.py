@@ -14,6 +14,7 @@ from baogong.catalog.queries import filter_items
 from baogong.core.audit import history_for
 from baogong.core.errors import ValidationFailed
 from baogong.core.excel import XLSX_CONTENT_TYPE, ImportFailed, workbook_bytes
+from baogong.core.forms import show_domain_error
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.permissions import require_perm
 
@@ -85,9 +86,7 @@ def _save(request: HttpRequest, item: Item | None) -> HttpResponse:
             messages.success(request, _("Item saved."))
             return redirect("catalog:item_detail", pk=saved.pk)
         except ValidationFailed as exc:
-            for field, errors in exc.details.items():
-                for error in errors if isinstance(errors, list) else [errors]:
-                    form.add_error(field if field in form.fields else None, str(error))
+            show_domain_error(form, exc)
     title = _("Edit item") if item else _("New item")
     return render(request, "catalog/item_form.html", {"form": form, "title": title})
 

@@ -8,9 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from baogong.core.actionviews import run_action
 from baogong.core.audit import history_for
 from baogong.core.errors import ValidationFailed
 from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
+from baogong.core.forms import show_domain_error
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.permissions import require_perm
 from baogong.core.scoping import get_scoped_or_404
@@ -78,7 +80,7 @@ def site_create(request: HttpRequest) -> HttpResponse:
         try:
             site = actions.create_site(form.cleaned_data, actor=request.user)
         except ValidationFailed as exc:
-            _add_errors(form, exc)
+            show_domain_error(form, exc)
         else:
             messages.success(request, _("Site created."))
             return redirect("orgs:site_detail", pk=site.pk)
@@ -94,7 +96,7 @@ def site_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.update_site(site, data, actor=request.user)
         except ValidationFailed as exc:
-            _add_errors(form, exc)
+            show_domain_error(form, exc)
         else:
             messages.success(request, _("Site saved."))
             return redirect("orgs:site_detail", pk=site.pk)
@@ -106,18 +108,16 @@ def site_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def site_set_status(request: HttpRequest, pk: int) -> HttpResponse:
     site = get_scoped_or_404(Site.objects.all(), request.user, pk=pk)
     form = SiteStatusForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.set_site_status(
-                site, form.cleaned_data["status"], reason=form.cleaned_data["reason"], actor=request.user
-            )
-        except ValidationFailed as exc:
-            for errors in exc.details.values():
-                for error in errors:
-                    messages.error(request, str(error))
-        else:
-            messages.success(request, _("Status changed."))
-    return redirect("orgs:site_detail", pk=site.pk)
+    back = redirect("orgs:site_detail", pk=site.pk)
+    if not form.is_valid():
+        return back
+    data = form.cleaned_data
+    return run_action(
+        request,
+        lambda: actions.set_site_status(site, data["status"], reason=data["reason"], actor=request.user),
+        done=_("Status changed."),
+        then=back,
+    )
 
 
 @require_perm("orgs.import_sites")
@@ -155,10 +155,3 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     organisations = queries.organisations_for(request.user).order_by("code")
     page = paginate(request, organisations, per_page=100)
     return render(request, "orgs/organisation_list.html", {"page": page})
-
-
-def _add_errors(form: SiteForm, exc: ValidationFailed) -> None:
-    details = exc.details if isinstance(exc.details, dict) else {}
-    for field, errors in details.items():
-        for error in errors if isinstance(errors, list) else [errors]:
-            form.add_error(field if field in form.fields else None, str(error))
