@@ -25,6 +25,7 @@ from baogong.core.excel import XLSX_CONTENT_TYPE, parse_date, workbook_bytes
 from baogong.core.forms import domain_error_list, show_domain_error
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.identifiers import mask_phone
+from baogong.core.imports import import_page, template_response
 from baogong.core.money import round_fen
 from baogong.core.pdf import pdf_response
 from baogong.core.permissions import require_perm
@@ -556,18 +557,13 @@ def delivered_value(request: HttpRequest) -> HttpResponse:
 def request_import(request: HttpRequest) -> HttpResponse:
     """Excel import of requests: all rows or nothing, with a per-row error list."""
     if request.GET.get("template"):
-        body = workbook_bytes("requests", actions.IMPORT_COLUMNS, [[c.example for c in actions.IMPORT_COLUMNS]])
-        response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = 'attachment; filename="requests-template.xlsx"'
-        return response
-    errors: list[Any] = []
-    if request.method == "POST" and request.FILES.get("file"):
-        try:
-            made = actions.import_requests(request.FILES["file"], actor=request.user)
-        except DomainError as exc:
-            details = exc.details if isinstance(exc.details, dict) else {}
-            errors = details.get("rows") or [{"row": "", "field": "", "message": str(exc.message)}]
-        else:
-            messages.success(request, _("%(n)d requests imported") % {"n": len(made)})
-            return redirect("distribution:request_list")
-    return render(request, "distribution/request_import.html", {"errors": errors}, status=400 if errors else 200)
+        return template_response("requests-template.xlsx", "requests", actions.IMPORT_COLUMNS)
+    return import_page(
+        request,
+        run=lambda upload: actions.import_requests(upload, actor=request.user),
+        done=lambda made: _("%(n)d requests imported") % {"n": len(made)},
+        then="distribution:request_list",
+        title=_("Import requests"),
+        intro=_("One request per recipient and reference; the file is imported only if every row is valid."),
+        template_url="?template=1",
+    )

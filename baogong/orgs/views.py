@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,6 +15,7 @@ from baogong.core.errors import ValidationFailed
 from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
 from baogong.core.forms import show_domain_error
 from baogong.core.htmx import paginate, render_page_or_partial
+from baogong.core.imports import import_page, template_response
 from baogong.core.permissions import require_perm
 from baogong.core.scoping import get_scoped_or_404
 from baogong.orgs import actions, queries
@@ -122,32 +124,26 @@ def site_set_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("orgs.import_sites")
 def site_import(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
-    row_errors: list[dict[str, object]] = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = actions.import_sites(form.cleaned_data["file"], actor=request.user)
-        except ValidationFailed as exc:
-            row_errors = exc.details.get("rows", []) if isinstance(exc.details, dict) else []
-            form.add_error(None, str(exc.message))
-        else:
-            messages.success(request, _("%(n)d sites imported.") % {"n": len(saved)})
-            return redirect("orgs:site_list")
-    status = 400 if form.errors else 200
-    return render(request, "orgs/site_import.html", {"form": form, "row_errors": row_errors}, status=status)
+    return import_page(
+        request,
+        run=lambda upload: actions.import_sites(upload, actor=request.user),
+        done=lambda saved: _("%(n)d sites imported.") % {"n": len(saved)},
+        then="orgs:site_list",
+        title=_("Import sites"),
+        intro=_("Every row must be valid, or nothing is imported."),
+        template_url=reverse("orgs:site_template"),
+        form_class=ImportForm,
+    )
 
 
 @require_perm("orgs.view_site")
 def site_template(request: HttpRequest) -> HttpResponse:
-    body = workbook_bytes(
+    return template_response(
+        "sites-template.xlsx",
         "sites",
         actions.SITE_COLUMNS,
-        [[c.example for c in actions.SITE_COLUMNS]],
         notes=["类型 kind: " + ", ".join(f"{v} {label}" for v, label in SiteKind.choices)],
     )
-    response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="sites-template.xlsx"'
-    return response
 
 
 @require_perm("orgs.view_organisation")

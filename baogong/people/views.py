@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from baogong.core.audit import history_for
 from baogong.core.errors import DomainError
 from baogong.core.forms import show_domain_error
 from baogong.core.htmx import paginate, render_page_or_partial
+from baogong.core.imports import import_page, template_response
 from baogong.core.permissions import require_perm
 from baogong.core.scoping import get_scoped_or_404, scoped
 from baogong.orgs.choices import SiteKind, SiteStatus
@@ -493,26 +495,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def import_tests(request: HttpRequest) -> HttpResponse:
     from baogong.people.imports import import_health_tests
 
-    row_errors: list[Any] = []
-    if request.method == "POST" and request.FILES.get("file"):
-        try:
-            saved = import_health_tests(request.FILES["file"], actor=request.user)
-        except DomainError as exc:
-            row_errors = exc.details.get("rows", []) if isinstance(exc.details, dict) else []
-            messages.error(request, str(exc.message))
-        else:
-            messages.success(request, _("%(n)d test results imported.") % {"n": len(saved)})
-            return redirect("people:dashboard")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "people/import_tests.html", {"row_errors": row_errors}, status=status)
+    return import_page(
+        request,
+        run=lambda upload: import_health_tests(upload, actor=request.user),
+        done=lambda saved: _("%(n)d test results imported.") % {"n": len(saved)},
+        then="people:dashboard",
+        title=_("Import test results"),
+        template_url=reverse("people:tests_template"),
+    )
 
 
 @require_perm("people.record_health_test")
 def tests_template(request: HttpRequest) -> HttpResponse:
-    from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
     from baogong.people.imports import TEST_COLUMNS
 
-    body = workbook_bytes("tests", TEST_COLUMNS, [[c.example for c in TEST_COLUMNS]])
-    response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="health-tests-template.xlsx"'
-    return response
+    return template_response("health-tests-template.xlsx", "tests", TEST_COLUMNS)

@@ -29,6 +29,7 @@ from baogong.core.errors import DomainError
 from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
 from baogong.core.forms import show_domain_error
 from baogong.core.htmx import paginate, render_page_or_partial
+from baogong.core.imports import import_page
 from baogong.core.models import IdempotencyRecord
 from baogong.core.permissions import require_perm
 from baogong.core.scoping import get_scoped_or_404, scoped
@@ -581,17 +582,15 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
 
 @require_perm("pharmacy.settle_order")
 def settlement_import(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
-    row_errors: list[dict[str, Any]] = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            count = actions.import_settlements(form.cleaned_data["file"], actor=request.user)
-        except DomainError as exc:
-            details = exc.details if isinstance(exc.details, dict) else {}
-            row_errors = details.get("rows", [])
-            form.add_error(None, str(exc.message))
-        else:
-            messages.success(request, _("%(n)d settlements imported.") % {"n": count})
-            return redirect("pharmacy:order_list")
-    context = {"form": form, "row_errors": row_errors}
-    return render(request, "pharmacy/settlement_import.html", context, status=400 if form.errors else 200)
+    return import_page(
+        request,
+        run=lambda upload: actions.import_settlements(upload, actor=request.user),
+        done=lambda count: _("%(n)d settlements imported.") % {"n": count},
+        then="pharmacy:order_list",
+        title=_("Import the insurer's settlement file"),
+        intro=_(
+            "Columns: order number, insurance transaction number, current-year account, prior-years account, "
+            "pooled fund. All rows are imported or none."
+        ),
+        form_class=ImportForm,
+    )

@@ -9,23 +9,23 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from baogong.core.actionviews import run_action
 from baogong.core.audit import history_for
-from baogong.core.errors import DomainError
-from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
 from baogong.core.forms import show_form_errors
 from baogong.core.htmx import paginate, render_page_or_partial
+from baogong.core.imports import import_page, template_response
 from baogong.core.pdf import pdf_response
 from baogong.core.permissions import require_perm
 from baogong.core.retry import retry_on_conflict
 from baogong.orgs.models import AdministrativeArea
 from baogong.property import actions, queries, rules
 from baogong.property.choices import ApplicationStatus, DocumentKind, TenantKind
-from baogong.property.forms import ApplyForm, DocumentForm, ImportForm, InvoiceForm, PaymentForm, ReasonForm, TopUpForm
+from baogong.property.forms import ApplyForm, DocumentForm, InvoiceForm, PaymentForm, ReasonForm, TopUpForm
 from baogong.property.models import Invoice, Lease, Policy, ReliefApplication
 
 STEPS: dict[str, tuple[str, Any]] = {
@@ -303,27 +303,23 @@ def reveal_tenant_id(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("property.import_leases")
 def import_leases(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
-    row_errors: list[dict[str, object]] = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            made = actions.import_leases(form.cleaned_data["file"], actor=request.user)
-        except DomainError as exc:
-            row_errors = exc.details.get("rows", []) if isinstance(exc.details, dict) else []
-            form.add_error(None, str(exc.message))
-        else:
-            messages.success(request, _("%(n)d leases imported.") % {"n": len(made)})
-            return redirect("property:lease_list")
-    status = 400 if form.errors else 200
-    return render(request, "property/import.html", {"form": form, "row_errors": row_errors}, status=status)
+    return import_page(
+        request,
+        run=lambda upload: actions.import_leases(upload, actor=request.user),
+        done=lambda made: _("%(n)d leases imported.") % {"n": len(made)},
+        then="property:lease_list",
+        title=_("Import tenants and leases"),
+        intro=_("One row per lease. Every row must be valid, or nothing is imported."),
+        template_url=reverse("property:import_template"),
+    )
 
 
 @require_perm("property.import_leases")
 def import_template(request: HttpRequest) -> HttpResponse:
-    body = workbook_bytes(
+    return template_response(
+        "leases-template.xlsx",
         "leases",
         actions.LEASE_COLUMNS,
-        [[c.example for c in actions.LEASE_COLUMNS]],
         notes=[
             "行业 industry: " + "、".join(rules.INDUSTRIES),
             "付款周期 period: 1, 3, 6, 12",
@@ -331,9 +327,6 @@ def import_template(request: HttpRequest) -> HttpResponse:
             "同一租户多份合同：重复租户编码，租户信息取第一行 / one tenant, several leases: repeat the tenant code",
         ],
     )
-    response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="leases-template.xlsx"'
-    return response
 
 
 # --- tenant portal -----------------------------------------------------------------------------------
