@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
-from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
@@ -13,6 +11,7 @@ from rest_framework.response import Response
 
 from baogong.catalog import actions
 from baogong.catalog.choices import Storage
+from baogong.catalog.filters import ItemFilter
 from baogong.catalog.models import Category, Item
 from baogong.core.api import CREATED, ErrorSerializer
 from baogong.core.permissions import HasPerms
@@ -55,25 +54,6 @@ class ItemSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         ]
         read_only_fields = ["id", "pack_description"]
         extra_kwargs: dict[str, dict[str, Any]] = {"code": {"validators": []}}
-
-
-class ItemFilter(django_filters.FilterSet):
-    category = django_filters.CharFilter(method="filter_category")
-    code = django_filters.CharFilter()
-    q = django_filters.CharFilter(method="filter_text")
-    is_active = django_filters.BooleanFilter()
-
-    class Meta:
-        model = Item
-        fields = ["category", "code", "q", "is_active"]
-
-    def filter_category(self, queryset: QuerySet[Item], name: str, value: str) -> QuerySet[Item]:
-        return queryset.filter(
-            Q(category__code=value) | Q(category__parent__code=value) | Q(category__parent__parent__code=value)
-        )
-
-    def filter_text(self, queryset: QuerySet[Item], name: str, value: str) -> QuerySet[Item]:
-        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value) | Q(name_en__icontains=value))
 
 
 class ItemViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]

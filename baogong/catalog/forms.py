@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils.translation import gettext_lazy as _
 
 from baogong.catalog.models import Item
 from baogong.core.forms import BootstrapMixin
@@ -32,7 +31,3 @@ class ItemForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
 
     def validate_unique(self) -> None:  # the action checks uniqueness and reports it on the field
         return
-
-
-class ImportForm(BootstrapMixin, forms.Form):
-    file = forms.FileField(label=_("Excel file (.xlsx)"))

@@ -5,23 +5,20 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from baogong.catalog import actions
-from baogong.catalog.forms import ImportForm, ItemForm
+from baogong.catalog.forms import ItemForm
 from baogong.catalog.models import Category, Item
 from baogong.catalog.queries import filter_items
 from baogong.core.audit import history_for
 from baogong.core.errors import ValidationFailed
-from baogong.core.excel import XLSX_CONTENT_TYPE, ImportFailed, workbook_bytes
+from baogong.core.excel import workbook_bytes
+from baogong.core.forms import show_domain_error
 from baogong.core.htmx import paginate, render_page_or_partial
+from baogong.core.imports import import_page, template_response, xlsx_response
 from baogong.core.permissions import require_perm
-
-
-def _xlsx(name: str, body: bytes) -> HttpResponse:
-    response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 def _row(item: Item) -> list[object]:
@@ -50,7 +47,7 @@ def _row(item: Item) -> list[object]:
 def item_list(request: HttpRequest) -> HttpResponse:
     items = filter_items(request.GET)
     if request.GET.get("format") == "xlsx":
-        return _xlsx("items.xlsx", workbook_bytes("items", actions.ITEM_COLUMNS, (_row(i) for i in items)))
+        return xlsx_response("items.xlsx", workbook_bytes("items", actions.ITEM_COLUMNS, (_row(i) for i in items)))
     context = {"page": paginate(request, items), "params": request.GET, "categories": Category.objects.all()}
     return render_page_or_partial(request, "catalog/item_list.html", "catalog/partials/_item_table.html", context)
 
@@ -85,9 +82,7 @@ def _save(request: HttpRequest, item: Item | None) -> HttpResponse:
             messages.success(request, _("Item saved."))
             return redirect("catalog:item_detail", pk=saved.pk)
         except ValidationFailed as exc:
-            for field, errors in exc.details.items():
-                for error in errors if isinstance(errors, list) else [errors]:
-                    form.add_error(field if field in form.fields else None, str(error))
+            show_domain_error(form, exc)
     title = _("Edit item") if item else _("New item")
     return render(request, "catalog/item_form.html", {"form": form, "title": title})
 
@@ -104,26 +99,23 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("catalog.import_items")
 def item_import(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
-    row_errors: list[dict[str, object]] = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = actions.import_items(form.cleaned_data["file"], actor=request.user)
-            messages.success(request, _("Imported: %(created)d new, %(updated)d updated.") % result)
-            return redirect("catalog:item_list")
-        except ImportFailed as exc:
-            row_errors = exc.details.get("rows", []) if isinstance(exc.details, dict) else []
-            messages.error(request, str(exc.message))
-    return render(request, "catalog/item_import.html", {"form": form, "row_errors": row_errors})
+    return import_page(
+        request,
+        run=lambda upload: actions.import_items(upload, actor=request.user),
+        done=lambda result: _("Imported: %(created)d new, %(updated)d updated.") % result,
+        then="catalog:item_list",
+        title=_("Import items"),
+        intro=_("Every row must be valid, or nothing is imported."),
+        template_url=reverse("catalog:item_template"),
+    )
 
 
 @require_perm("catalog.view_item")
 def item_template(request: HttpRequest) -> HttpResponse:
-    example = [c.example for c in actions.ITEM_COLUMNS]
     notes = [
         "每行一个物资；编码已存在则更新 / One item per row; an existing code is updated.",
         "任何一行有错，整个文件都不导入 / If any row is wrong, nothing is imported.",
         "药品需国药准字，医疗器械需注册证号 / Drugs need 国药准字, devices a registration number.",
         "类别填编码或名称 / Category: code or name: " + ", ".join(Category.objects.values_list("code", flat=True)),
     ]
-    return _xlsx("items-template.xlsx", workbook_bytes("items", actions.ITEM_COLUMNS, [example], notes=notes))
+    return template_response("items-template.xlsx", "items", actions.ITEM_COLUMNS, notes=notes)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,20 +13,13 @@ from baogong.command import actions, queries
 from baogong.command.choices import Channel, PostKind
 from baogong.command.forms import InspectionForm, PostForm, RecipientForm, ReinspectionForm
 from baogong.command.models import Rectification, ReportRecipient
+from baogong.core.actionviews import run_action
 from baogong.core.audit import history_for
 from baogong.core.errors import DomainError
+from baogong.core.forms import show_domain_error, show_form_errors
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.permissions import require_perm
 from baogong.core.scoping import get_scoped_or_404
-
-
-def _form_errors(form: Any, exc: DomainError) -> None:
-    details = exc.details if isinstance(exc.details, dict) else {}
-    if not details:
-        form.add_error(None, str(exc.message))
-    for key, errors in details.items():
-        for error in errors if isinstance(errors, list) else [errors]:
-            form.add_error(key if key in form.fields else None, str(error))
 
 
 @require_perm("command.view_communicationpost")
@@ -51,7 +42,7 @@ def post_create(request: HttpRequest) -> HttpResponse:
         try:
             actions.record_post(form.cleaned_data, actor=request.user)
         except DomainError as exc:
-            _form_errors(form, exc)
+            show_domain_error(form, exc)
         else:
             messages.success(request, _("Post logged."))
             return redirect("command:post_list")
@@ -144,28 +135,24 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def reinspect(request: HttpRequest, pk: int) -> HttpResponse:
     rectification = get_scoped_or_404(queries.rectifications_for(request.user), request.user, pk=pk)
     form = ReinspectionForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            actions.record_reinspection(
-                rectification,
-                on=form.cleaned_data["inspected_on"],
-                is_compliant=form.cleaned_data["is_compliant"],
-                remark=form.cleaned_data["remark"],
-                photo=form.cleaned_data["photo"],
-                actor=request.user,
-            )
-        except DomainError as exc:
-            details = exc.details if isinstance(exc.details, dict) else {}
-            for errors in details.values() or [[exc.message]]:
-                for error in errors:
-                    messages.error(request, str(error))
-        else:
-            messages.success(request, _("Re-inspection recorded."))
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
-    return redirect("command:inspection_detail", pk=rectification.finding.inspection_id)
+    back = redirect("command:inspection_detail", pk=rectification.finding.inspection_id)
+    if not form.is_valid():
+        show_form_errors(request, form)
+        return back
+    data = form.cleaned_data
+    return run_action(
+        request,
+        lambda: actions.record_reinspection(
+            rectification,
+            on=data["inspected_on"],
+            is_compliant=data["is_compliant"],
+            remark=data["remark"],
+            photo=data["photo"],
+            actor=request.user,
+        ),
+        done=_("Re-inspection recorded."),
+        then=back,
+    )
 
 
 @require_perm("command.view_inspection")
@@ -184,7 +171,7 @@ def recipient_list(request: HttpRequest) -> HttpResponse:
             try:
                 actions.add_report_recipient(form.cleaned_data, actor=request.user)
             except DomainError as exc:
-                _form_errors(form, exc)
+                show_domain_error(form, exc)
             else:
                 messages.success(request, _("Recipient added."))
                 return redirect("command:recipient_list")
@@ -196,6 +183,9 @@ def recipient_list(request: HttpRequest) -> HttpResponse:
 @require_perm("command.delete_reportrecipient")
 def recipient_remove(request: HttpRequest, pk: int) -> HttpResponse:
     recipient = get_scoped_or_404(ReportRecipient.objects.filter(is_active=True), request.user, pk=pk)
-    actions.remove_report_recipient(recipient, actor=request.user)
-    messages.success(request, _("Recipient removed."))
-    return redirect("command:recipient_list")
+    return run_action(
+        request,
+        lambda: actions.remove_report_recipient(recipient, actor=request.user),
+        done=_("Recipient removed."),
+        then=redirect("command:recipient_list"),
+    )

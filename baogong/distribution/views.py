@@ -22,8 +22,10 @@ from baogong.catalog.models import Item
 from baogong.core.audit import SystemActor, history_for
 from baogong.core.errors import DomainError
 from baogong.core.excel import XLSX_CONTENT_TYPE, parse_date, workbook_bytes
+from baogong.core.forms import domain_error_list, show_domain_error
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.identifiers import mask_phone
+from baogong.core.imports import import_page, template_response
 from baogong.core.money import round_fen
 from baogong.core.pdf import pdf_response
 from baogong.core.permissions import require_perm
@@ -35,13 +37,6 @@ from baogong.distribution.choices import Disposition, RequestStatus, ShipmentSta
 from baogong.distribution.forms import NormForm
 from baogong.distribution.models import AllocationRun, Norm, Request, RequestLink, Shipment
 from baogong.orgs.models import Site
-
-
-def _error(request: HttpRequest, exc: DomainError) -> None:
-    details = exc.details if isinstance(exc.details, dict) else {}
-    extra = "; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in details.items())
-    messages.error(request, f"{exc.message} {extra}".strip())
-
 
 # --------------------------------------------------------------------------- requests
 
@@ -105,7 +100,7 @@ def request_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             actions.cancel_request(obj, reason=reason, actor=request.user)
         messages.success(request, _("Done."))
     except DomainError as exc:
-        _error(request, exc)
+        show_domain_error(request, exc)
     return redirect("distribution:request_detail", pk=obj.pk)
 
 
@@ -187,7 +182,7 @@ def request_links(request: HttpRequest) -> HttpResponse:
                 actions.create_request_link(site, actor=request.user, label=request.POST.get("label", ""))
             messages.success(request, _("Done."))
         except DomainError as exc:
-            _error(request, exc)
+            show_domain_error(request, exc)
         return redirect("distribution:request_links")
     links = scoped(RequestLink.objects.select_related("recipient"), request.user).order_by("-id")
     page = paginate(request, links)
@@ -212,15 +207,6 @@ def norm_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _norm_errors(form: NormForm, exc: DomainError) -> None:
-    details = exc.details if isinstance(exc.details, dict) else {}
-    for field, errors in details.items():
-        for error in errors if isinstance(errors, list) else [errors]:
-            form.add_error(field if field in form.fields else None, str(error))
-    if not details:
-        form.add_error(None, str(exc.message))
-
-
 def _norm_form_page(request: HttpRequest, form: NormForm, norm: Norm | None) -> HttpResponse:
     """Create or edit through ``set_norm``; the edit page shows what the norm means for the
     recipients the user can see (people served × norm)."""
@@ -233,7 +219,7 @@ def _norm_form_page(request: HttpRequest, form: NormForm, norm: Norm | None) -> 
                 actor=request.user,
             )
         except DomainError as exc:
-            _norm_errors(form, exc)
+            show_domain_error(form, exc)
         else:
             messages.success(request, _("Norm saved."))
             return redirect("distribution:norm_list")
@@ -270,7 +256,7 @@ def allocation_home(request: HttpRequest) -> HttpResponse:
         try:
             run = actions.preview_allocation(chosen, actor=request.user)
         except DomainError as exc:
-            _error(request, exc)
+            show_domain_error(request, exc)
             return redirect("distribution:allocation_home")
         return redirect("distribution:allocation_run", pk=run.pk)
     runs = paginate(request, AllocationRun.objects.prefetch_related("warehouses").order_by("-id"))
@@ -296,7 +282,7 @@ def allocation_run(request: HttpRequest, pk: int) -> HttpResponse:
                 actions.discard_allocation(run, actor=request.user)
             messages.success(request, _("Done."))
         except DomainError as exc:
-            _error(request, exc)
+            show_domain_error(request, exc)
         return redirect("distribution:allocation_run", pk=run.pk)
     lines = run.lines.select_related("request_line__item", "request_line__request__recipient").order_by(
         "request_line__item__code", "tier", "-qty"
@@ -379,7 +365,7 @@ def shipment_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 actions.close_shipment(shipment, actor=request.user)
             messages.success(request, _("Done."))
         except DomainError as exc:
-            _error(request, exc)
+            show_domain_error(request, exc)
         return redirect("distribution:shipment_detail", pk=shipment.pk)
     context = _shipment_context(request, shipment)
     context["qr"] = qr_svg(context["link"])
@@ -406,9 +392,7 @@ def shipment_split(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             new = actions.split_shipment(shipment, sorted(chosen), actor=request.user)
         except DomainError as exc:
-            details = exc.details if isinstance(exc.details, dict) else {}
-            errors = [str(e) for v in details.values() for e in (v if isinstance(v, list) else [v])]
-            errors = errors or [str(exc.message)]
+            errors = domain_error_list(exc)
         else:
             messages.success(
                 request,
@@ -439,9 +423,7 @@ def shipment_merge(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 actions.merge_shipments(shipment, other, actor=request.user)
             except DomainError as exc:
-                details = exc.details if isinstance(exc.details, dict) else {}
-                errors = [str(e) for v in details.values() for e in (v if isinstance(v, list) else [v])]
-                errors = errors or [str(exc.message)]
+                errors = domain_error_list(exc)
             else:
                 messages.success(request, _("Shipment %(number)s merged into this one.") % {"number": other.number})
                 return redirect("distribution:shipment_detail", pk=shipment.pk)
@@ -575,18 +557,13 @@ def delivered_value(request: HttpRequest) -> HttpResponse:
 def request_import(request: HttpRequest) -> HttpResponse:
     """Excel import of requests: all rows or nothing, with a per-row error list."""
     if request.GET.get("template"):
-        body = workbook_bytes("requests", actions.IMPORT_COLUMNS, [[c.example for c in actions.IMPORT_COLUMNS]])
-        response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = 'attachment; filename="requests-template.xlsx"'
-        return response
-    errors: list[Any] = []
-    if request.method == "POST" and request.FILES.get("file"):
-        try:
-            made = actions.import_requests(request.FILES["file"], actor=request.user)
-        except DomainError as exc:
-            details = exc.details if isinstance(exc.details, dict) else {}
-            errors = details.get("rows") or [{"row": "", "field": "", "message": str(exc.message)}]
-        else:
-            messages.success(request, _("%(n)d requests imported") % {"n": len(made)})
-            return redirect("distribution:request_list")
-    return render(request, "distribution/request_import.html", {"errors": errors}, status=400 if errors else 200)
+        return template_response("requests-template.xlsx", "requests", actions.IMPORT_COLUMNS)
+    return import_page(
+        request,
+        run=lambda upload: actions.import_requests(upload, actor=request.user),
+        done=lambda made: _("%(n)d requests imported") % {"n": len(made)},
+        then="distribution:request_list",
+        title=_("Import requests"),
+        intro=_("One request per recipient and reference; the file is imported only if every row is valid."),
+        template_url="?template=1",
+    )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,9 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from baogong.core.actionviews import run_action
 from baogong.core.audit import history_for
 from baogong.core.errors import DomainError
 from baogong.core.excel import XLSX_CONTENT_TYPE
+from baogong.core.forms import show_domain_error, show_form_errors
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.pdf import pdf_response
 from baogong.core.permissions import require_perm
@@ -23,22 +23,6 @@ from baogong.finance.choices import CostCategory, CostStatus
 from baogong.finance.documents import statement_workbook
 from baogong.finance.forms import CostLineForm, MissionForm, PaymentForm, ReasonForm
 from baogong.finance.models import CostLine, ReimbursementClaim
-
-
-def _form_errors(form: Any, exc: DomainError) -> None:
-    details = exc.details if isinstance(exc.details, dict) else {}
-    if not details:
-        form.add_error(None, str(exc.message))
-    for key, errors in details.items():
-        for error in errors if isinstance(errors, list) else [errors]:
-            form.add_error(key if key in form.fields else None, str(error))
-
-
-def _flash(request: HttpRequest, exc: DomainError) -> None:
-    details = exc.details if isinstance(exc.details, dict) else {}
-    texts = [str(e) for errors in details.values() for e in (errors if isinstance(errors, list) else [errors])]
-    for text in texts or [str(exc.message)]:
-        messages.error(request, text)
 
 
 @require_perm("finance.view_mission")
@@ -59,7 +43,7 @@ def mission_create(request: HttpRequest) -> HttpResponse:
         try:
             mission = actions.create_mission(data, recipients=form.cleaned_data["recipients"], actor=request.user)
         except DomainError as exc:
-            _form_errors(form, exc)
+            show_domain_error(form, exc)
         else:
             messages.success(request, _("Mission created."))
             return redirect("finance:mission_detail", pk=mission.pk)
@@ -104,7 +88,7 @@ def cost_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.add_cost_line(mission, data, attachment=form.cleaned_data.get("attachment"), actor=request.user)
         except DomainError as exc:
-            _form_errors(form, exc)
+            show_domain_error(form, exc)
         else:
             messages.success(request, _("Cost line added."))
             return redirect("finance:mission_detail", pk=mission.pk)
@@ -129,39 +113,36 @@ def cost_list(request: HttpRequest) -> HttpResponse:
 @require_perm("finance.approve_costline")
 def cost_approve(request: HttpRequest, pk: int) -> HttpResponse:
     line = get_scoped_or_404(CostLine.objects.all(), request.user, pk=pk)
-    try:
-        actions.approve_cost_line(line, actor=request.user)
-    except DomainError as exc:
-        _flash(request, exc)
-    else:
-        messages.success(request, _("Cost line approved."))
-    return redirect("finance:mission_detail", pk=line.mission_id)
+    return run_action(
+        request,
+        lambda: actions.approve_cost_line(line, actor=request.user),
+        done=_("Cost line approved."),
+        then=redirect("finance:mission_detail", pk=line.mission_id),
+    )
 
 
 @require_POST
 @require_perm("finance.approve_costline")
 def cost_reject(request: HttpRequest, pk: int) -> HttpResponse:
     line = get_scoped_or_404(CostLine.objects.all(), request.user, pk=pk)
-    try:
-        actions.reject_cost_line(line, request.POST.get("reason", ""), actor=request.user)
-    except DomainError as exc:
-        _flash(request, exc)
-    else:
-        messages.success(request, _("Cost line rejected."))
-    return redirect("finance:mission_detail", pk=line.mission_id)
+    return run_action(
+        request,
+        lambda: actions.reject_cost_line(line, request.POST.get("reason", ""), actor=request.user),
+        done=_("Cost line rejected."),
+        then=redirect("finance:mission_detail", pk=line.mission_id),
+    )
 
 
 @require_POST
 @require_perm("finance.approve_costline")
 def goods_sync(request: HttpRequest, pk: int) -> HttpResponse:
     mission = get_scoped_or_404(queries.missions_for(request.user), request.user, pk=pk)
-    try:
-        made = actions.sync_goods_costs(mission, until=timezone.localdate(), actor=request.user)
-    except DomainError as exc:
-        _flash(request, exc)
-    else:
-        messages.success(request, _("%(n)d goods cost lines added.") % {"n": len(made)})
-    return redirect("finance:mission_detail", pk=mission.pk)
+    return run_action(
+        request,
+        lambda: actions.sync_goods_costs(mission, until=timezone.localdate(), actor=request.user),
+        done=lambda made: _("%(n)d goods cost lines added.") % {"n": len(made)},
+        then=redirect("finance:mission_detail", pk=mission.pk),
+    )
 
 
 @require_POST
@@ -170,13 +151,13 @@ def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
     mission = get_scoped_or_404(queries.missions_for(request.user), request.user, pk=pk)
     ids = [int(v) for v in request.POST.getlist("lines") if v.isdigit()]
     lines = list(CostLine.objects.filter(pk__in=ids, mission=mission))
-    try:
-        claim = actions.create_claim(mission, lines, actor=request.user)
-    except DomainError as exc:
-        _flash(request, exc)
-        return redirect("finance:mission_detail", pk=mission.pk)
-    messages.success(request, _("Claim %(n)s prepared.") % {"n": claim.number})
-    return redirect("finance:claim_detail", pk=claim.pk)
+    return run_action(
+        request,
+        lambda: actions.create_claim(mission, lines, actor=request.user),
+        done=lambda claim: _("Claim %(n)s prepared.") % {"n": claim.number},
+        then=lambda claim: redirect("finance:claim_detail", pk=claim.pk),
+        refused=redirect("finance:mission_detail", pk=mission.pk),
+    )
 
 
 @require_perm("finance.view_reimbursementclaim")
@@ -197,13 +178,12 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_perm("finance.manage_claim")
 def claim_submit(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_scoped_or_404(ReimbursementClaim.objects.all(), request.user, pk=pk)
-    try:
-        actions.submit_claim(claim, on=timezone.localdate(), actor=request.user)
-    except DomainError as exc:
-        _flash(request, exc)
-    else:
-        messages.success(request, _("Claim submitted."))
-    return redirect("finance:claim_detail", pk=claim.pk)
+    return run_action(
+        request,
+        lambda: actions.submit_claim(claim, on=timezone.localdate(), actor=request.user),
+        done=_("Claim submitted."),
+        then=redirect("finance:claim_detail", pk=claim.pk),
+    )
 
 
 @require_POST
@@ -212,33 +192,26 @@ def claim_payment(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_scoped_or_404(ReimbursementClaim.objects.all(), request.user, pk=pk)
     form = PaymentForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
+        show_form_errors(request, form)
         return redirect("finance:claim_detail", pk=claim.pk)
-    try:
-        actions.record_claim_payment(
-            claim,
-            form.cleaned_data["amount"],
-            received_on=form.cleaned_data["received_on"],
-            reference=form.cleaned_data["reference"],
-            actor=request.user,
-        )
-    except DomainError as exc:
-        _flash(request, exc)
-    else:
-        messages.success(request, _("Payment recorded."))
-    return redirect("finance:claim_detail", pk=claim.pk)
+    data = form.cleaned_data
+    return run_action(
+        request,
+        lambda: actions.record_claim_payment(
+            claim, data["amount"], received_on=data["received_on"], reference=data["reference"], actor=request.user
+        ),
+        done=_("Payment recorded."),
+        then=redirect("finance:claim_detail", pk=claim.pk),
+    )
 
 
 @require_POST
 @require_perm("finance.manage_claim")
 def claim_reject(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_scoped_or_404(ReimbursementClaim.objects.all(), request.user, pk=pk)
-    try:
-        actions.reject_claim(claim, request.POST.get("reason", ""), actor=request.user)
-    except DomainError as exc:
-        _flash(request, exc)
-    else:
-        messages.success(request, _("Claim rejected; its cost lines can be claimed again."))
-    return redirect("finance:claim_detail", pk=claim.pk)
+    return run_action(
+        request,
+        lambda: actions.reject_claim(claim, request.POST.get("reason", ""), actor=request.user),
+        done=_("Claim rejected; its cost lines can be claimed again."),
+        then=redirect("finance:claim_detail", pk=claim.pk),
+    )

@@ -125,10 +125,6 @@ class LocationForm(BootstrapMixin, forms.Form):
             field.initial = field.queryset.first()
 
 
-class ImportForm(BootstrapMixin, forms.Form):
-    file = forms.FileField(label=_("Excel file (.xlsx)"))
-
-
 class FoundStockForm(BootstrapMixin, forms.Form):
     """A lot counted in a bin that is not on the count sheet."""
 

@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from baogong.catalog.models import Category, Item
+from baogong.core.actionviews import run_action
 from baogong.core.errors import DomainError
 from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
+from baogong.core.forms import show_domain_error
 from baogong.core.htmx import paginate, paginate_then_load, render_page_or_partial
 from baogong.core.pdf import pdf_response
 from baogong.core.permissions import require_perm
@@ -43,22 +45,6 @@ from baogong.inventory.models import Adjustment, Location, Lot, Reservation, Sto
 from baogong.orgs.models import Site
 
 STOCK_KIND_CODES = sorted(str(k.value) for k in STOCK_KINDS)
-
-
-def _fail(request: HttpRequest, exc: DomainError, form: Any = None) -> None:
-    """Show a refused action: field errors on the form when they match, else a message."""
-    details = exc.details if isinstance(exc.details, dict) else {}
-    shown = False
-    if form is not None:
-        for field, errors in details.items():
-            if field in form.fields:
-                for error in errors if isinstance(errors, list) else [errors]:
-                    form.add_error(field, str(error))
-                shown = True
-    text = str(exc.message)
-    if not shown and details:
-        text += " " + "; ".join(f"{k}: {v}" for k, v in details.items())
-    messages.error(request, text)
 
 
 # --- stock on hand ----------------------------------------------------------------------------
@@ -208,15 +194,16 @@ def lot_card(request: HttpRequest, pk: int) -> HttpResponse:
 def lot_set_qc(request: HttpRequest, pk: int) -> HttpResponse:
     lot = _visible_lot(request, pk)
     form = QcForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.set_lot_qc_status(
-                lot, form.cleaned_data["status"], reason=form.cleaned_data["reason"], actor=request.user
-            )
-            messages.success(request, _("QC status saved."))
-        except DomainError as exc:
-            _fail(request, exc)
-    return redirect("inventory:lot_card", pk=lot.pk)
+    back = redirect("inventory:lot_card", pk=lot.pk)
+    if not form.is_valid():
+        return back
+    data = form.cleaned_data
+    return run_action(
+        request,
+        lambda: actions.set_lot_qc_status(lot, data["status"], reason=data["reason"], actor=request.user),
+        done=_("QC status saved."),
+        then=back,
+    )
 
 
 @require_POST
@@ -224,15 +211,15 @@ def lot_set_qc(request: HttpRequest, pk: int) -> HttpResponse:
 def lot_quarantine(request: HttpRequest, pk: int) -> HttpResponse:
     lot = _visible_lot(request, pk)
     form = QuarantineForm(request.POST)
-    if form.is_valid():
-        try:
-            moves = actions.quarantine_lot_everywhere(lot, reason=form.cleaned_data["reason"], actor=request.user)
-            messages.success(
-                request, _("Lot quarantined; %(n)d units moved to quarantine.") % {"n": sum(m.qty for m in moves)}
-            )
-        except DomainError as exc:
-            _fail(request, exc)
-    return redirect("inventory:lot_card", pk=lot.pk)
+    back = redirect("inventory:lot_card", pk=lot.pk)
+    if not form.is_valid():
+        return back
+    return run_action(
+        request,
+        lambda: actions.quarantine_lot_everywhere(lot, reason=form.cleaned_data["reason"], actor=request.user),
+        done=lambda moves: _("Lot quarantined; %(n)d units moved to quarantine.") % {"n": sum(m.qty for m in moves)},
+        then=back,
+    )
 
 
 @require_POST
@@ -241,12 +228,12 @@ def move_reverse(request: HttpRequest, pk: int) -> HttpResponse:
     move = queries.moves_for(request.user).filter(pk=pk).first()
     if move is None:
         raise Http404
-    try:
-        actions.reverse_move(move, actor=request.user, reason=request.POST.get("reason", ""))
-        messages.success(request, _("Move reversed."))
-    except DomainError as exc:
-        _fail(request, exc)
-    return redirect("inventory:lot_card", pk=move.lot_id)
+    return run_action(
+        request,
+        lambda: actions.reverse_move(move, actor=request.user, reason=request.POST.get("reason", "")),
+        done=_("Move reversed."),
+        then=redirect("inventory:lot_card", pk=move.lot_id),
+    )
 
 
 # --- receive / issue / transfer / adjust ------------------------------------------------------
@@ -303,7 +290,7 @@ def receive(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Receipt %(number)s posted.") % {"number": receipt.number})
                 return redirect(f"{_url('inventory:stock_list')}?warehouse={warehouse.code}")
             except DomainError as exc:
-                _fail(request, exc, header)
+                show_domain_error(header, exc)
     return render(
         request,
         "inventory/document_form.html",
@@ -368,7 +355,7 @@ def issue(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Issue %(number)s posted.") % {"number": done.number})
                 return redirect(f"{_url('inventory:stock_list')}?warehouse={warehouse.code}")
             except DomainError as exc:
-                _fail(request, exc, header)
+                show_domain_error(header, exc)
     return render(
         request,
         "inventory/document_form.html",
@@ -419,7 +406,7 @@ def transfer(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Transfer %(number)s posted.") % {"number": done.number})
                 return redirect(f"{_url('inventory:stock_list')}?warehouse={warehouse.code}")
             except DomainError as exc:
-                _fail(request, exc, form)
+                show_domain_error(form, exc)
     return render(
         request,
         "inventory/simple_form.html",
@@ -460,7 +447,7 @@ def adjust(request: HttpRequest, balance_pk: int) -> HttpResponse:
                 messages.success(request, _("Adjustment posted."))
             return redirect("inventory:adjustment_list")
         except DomainError as exc:
-            _fail(request, exc, form)
+            show_domain_error(form, exc)
     return render(
         request,
         "inventory/simple_form.html",
@@ -498,12 +485,14 @@ def adjustment_list(request: HttpRequest) -> HttpResponse:
 @require_perm("inventory.approve_adjustment")
 def adjustment_decide(request: HttpRequest, pk: int) -> HttpResponse:
     adjustment = get_scoped_or_404(Adjustment.objects.all(), request.user, pk=pk)
-    try:
-        actions.decide_adjustment(adjustment, approve=request.POST.get("decision") == "approve", actor=request.user)
-        messages.success(request, _("Decision saved."))
-    except DomainError as exc:
-        _fail(request, exc)
-    return redirect("inventory:adjustment_list")
+    return run_action(
+        request,
+        lambda: actions.decide_adjustment(
+            adjustment, approve=request.POST.get("decision") == "approve", actor=request.user
+        ),
+        done=_("Decision saved."),
+        then=redirect("inventory:adjustment_list"),
+    )
 
 
 # --- stocktakes -------------------------------------------------------------------------------
@@ -523,7 +512,7 @@ def stocktake_list(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("inventory:stocktake_detail", pk=stocktake.pk)
             except DomainError as exc:
-                _fail(request, exc, form)
+                show_domain_error(form, exc)
     qs = scoped(Stocktake.objects.select_related("warehouse", "created_by"), request.user).order_by("-created_at")
     return render(
         request, "inventory/stocktake_list.html", {"page": paginate(request, qs), "form": form, "params": request.GET}
@@ -567,7 +556,7 @@ def stocktake_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Counts saved."))
                 return redirect("inventory:stocktake_detail", pk=stocktake.pk)
             except DomainError as exc:
-                _fail(request, exc)
+                show_domain_error(request, exc)
     return _stocktake_page(request, stocktake, FoundStockForm())
 
 
@@ -623,7 +612,7 @@ def stocktake_found(request: HttpRequest, pk: int) -> HttpResponse:
             except DomainError as exc:
                 details = exc.details if isinstance(exc.details, dict) else {}
                 exc.details = {f"found_{k}": v for k, v in details.items()}
-                _fail(request, exc, form)
+                show_domain_error(form, exc)
     return _stocktake_page(request, stocktake, form)
 
 
@@ -677,15 +666,13 @@ def stocktake_sheet(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 @require_perm("inventory.approve_stocktake")
 def stocktake_approve(request: HttpRequest, pk: int) -> HttpResponse:
     stocktake = _stocktake(request, pk)
-    try:
-        if request.POST.get("decision") == "cancel":
-            actions.cancel_stocktake(stocktake, actor=request.user)
-        else:
-            actions.approve_stocktake(stocktake, actor=request.user)
-        messages.success(request, _("Decision saved."))
-    except DomainError as exc:
-        _fail(request, exc)
-    return redirect("inventory:stocktake_detail", pk=stocktake.pk)
+    decide = actions.cancel_stocktake if request.POST.get("decision") == "cancel" else actions.approve_stocktake
+    return run_action(
+        request,
+        lambda: decide(stocktake, actor=request.user),
+        done=_("Decision saved."),
+        then=redirect("inventory:stocktake_detail", pk=stocktake.pk),
+    )
 
 
 # --- locations --------------------------------------------------------------------------------
@@ -707,7 +694,7 @@ def location_list(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Location added."))
                 return redirect("inventory:location_list")
             except DomainError as exc:
-                _fail(request, exc, form)
+                show_domain_error(form, exc)
     qs = queries.locations_for(request.user)
     if site := request.GET.get("warehouse"):
         qs = qs.filter(Q(site__code=site))
@@ -781,7 +768,7 @@ def transfer_receive(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Transfer %(number)s received.") % {"number": transfer.number})
                 return redirect("inventory:transfer_list")
             except DomainError as exc:
-                _fail(request, exc, form)
+                show_domain_error(form, exc)
     return render(
         request,
         "inventory/transfer_receive.html",
@@ -845,7 +832,7 @@ def reservation_release(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("inventory:reservation_list")
         except DomainError as exc:
-            _fail(request, exc, form)
+            show_domain_error(form, exc)
     return render(
         request,
         "inventory/reservation_release.html",

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from baogong.core import imports as core_imports
 from baogong.core.forms import BootstrapMixin
 from baogong.core.scoping import scoped
 from baogong.orgs.choices import SiteStatus
@@ -49,9 +50,7 @@ class SiteStatusForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(label=_("reason"), required=False, max_length=255)
 
 
-class ImportForm(BootstrapMixin, forms.Form):
-    file = forms.FileField(label=_("Excel file (.xlsx)"))
-
+class ImportForm(core_imports.ImportForm):
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(".xlsx"):

@@ -5,13 +5,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from baogong.core.actionviews import run_action
 from baogong.core.audit import history_for
 from baogong.core.errors import ValidationFailed
 from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
+from baogong.core.forms import show_domain_error
 from baogong.core.htmx import paginate, render_page_or_partial
+from baogong.core.imports import import_page, template_response
 from baogong.core.permissions import require_perm
 from baogong.core.scoping import get_scoped_or_404
 from baogong.orgs import actions, queries
@@ -78,7 +82,7 @@ def site_create(request: HttpRequest) -> HttpResponse:
         try:
             site = actions.create_site(form.cleaned_data, actor=request.user)
         except ValidationFailed as exc:
-            _add_errors(form, exc)
+            show_domain_error(form, exc)
         else:
             messages.success(request, _("Site created."))
             return redirect("orgs:site_detail", pk=site.pk)
@@ -94,7 +98,7 @@ def site_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.update_site(site, data, actor=request.user)
         except ValidationFailed as exc:
-            _add_errors(form, exc)
+            show_domain_error(form, exc)
         else:
             messages.success(request, _("Site saved."))
             return redirect("orgs:site_detail", pk=site.pk)
@@ -106,48 +110,40 @@ def site_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def site_set_status(request: HttpRequest, pk: int) -> HttpResponse:
     site = get_scoped_or_404(Site.objects.all(), request.user, pk=pk)
     form = SiteStatusForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.set_site_status(
-                site, form.cleaned_data["status"], reason=form.cleaned_data["reason"], actor=request.user
-            )
-        except ValidationFailed as exc:
-            for errors in exc.details.values():
-                for error in errors:
-                    messages.error(request, str(error))
-        else:
-            messages.success(request, _("Status changed."))
-    return redirect("orgs:site_detail", pk=site.pk)
+    back = redirect("orgs:site_detail", pk=site.pk)
+    if not form.is_valid():
+        return back
+    data = form.cleaned_data
+    return run_action(
+        request,
+        lambda: actions.set_site_status(site, data["status"], reason=data["reason"], actor=request.user),
+        done=_("Status changed."),
+        then=back,
+    )
 
 
 @require_perm("orgs.import_sites")
 def site_import(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
-    row_errors: list[dict[str, object]] = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = actions.import_sites(form.cleaned_data["file"], actor=request.user)
-        except ValidationFailed as exc:
-            row_errors = exc.details.get("rows", []) if isinstance(exc.details, dict) else []
-            form.add_error(None, str(exc.message))
-        else:
-            messages.success(request, _("%(n)d sites imported.") % {"n": len(saved)})
-            return redirect("orgs:site_list")
-    status = 400 if form.errors else 200
-    return render(request, "orgs/site_import.html", {"form": form, "row_errors": row_errors}, status=status)
+    return import_page(
+        request,
+        run=lambda upload: actions.import_sites(upload, actor=request.user),
+        done=lambda saved: _("%(n)d sites imported.") % {"n": len(saved)},
+        then="orgs:site_list",
+        title=_("Import sites"),
+        intro=_("Every row must be valid, or nothing is imported."),
+        template_url=reverse("orgs:site_template"),
+        form_class=ImportForm,
+    )
 
 
 @require_perm("orgs.view_site")
 def site_template(request: HttpRequest) -> HttpResponse:
-    body = workbook_bytes(
+    return template_response(
+        "sites-template.xlsx",
         "sites",
         actions.SITE_COLUMNS,
-        [[c.example for c in actions.SITE_COLUMNS]],
         notes=["类型 kind: " + ", ".join(f"{v} {label}" for v, label in SiteKind.choices)],
     )
-    response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="sites-template.xlsx"'
-    return response
 
 
 @require_perm("orgs.view_organisation")
@@ -155,10 +151,3 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     organisations = queries.organisations_for(request.user).order_by("code")
     page = paginate(request, organisations, per_page=100)
     return render(request, "orgs/organisation_list.html", {"page": page})
-
-
-def _add_errors(form: SiteForm, exc: ValidationFailed) -> None:
-    details = exc.details if isinstance(exc.details, dict) else {}
-    for field, errors in details.items():
-        for error in errors if isinstance(errors, list) else [errors]:
-            form.add_error(field if field in form.fields else None, str(error))

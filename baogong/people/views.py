@@ -13,14 +13,18 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from baogong.core.actionviews import run_action
 from baogong.core.audit import history_for
 from baogong.core.errors import DomainError
+from baogong.core.forms import show_domain_error
 from baogong.core.htmx import paginate, render_page_or_partial
+from baogong.core.imports import import_page, template_response
 from baogong.core.permissions import require_perm
 from baogong.core.scoping import get_scoped_or_404, scoped
 from baogong.orgs.choices import SiteKind, SiteStatus
@@ -45,21 +49,6 @@ from baogong.people.forms import (
 from baogong.people.models import CareLog, GuestRequest, LodgingStay, MealLog, Person, Room
 
 OCCUPANCY_KINDS = {SiteKind.HOTEL, SiteKind.ELDERLY_HOME, SiteKind.ISOLATION_POINT}
-
-
-def _errors_to(form: Any, exc: DomainError) -> None:
-    details = exc.details if isinstance(exc.details, dict) else {}
-    for field, errors in details.items():
-        for error in errors if isinstance(errors, list) else [errors]:
-            form.add_error(field if field in form.fields else None, str(error))
-    if not details:
-        form.add_error(None, str(exc.message))
-
-
-def _flash(request: HttpRequest, exc: DomainError) -> None:
-    details = exc.details if isinstance(exc.details, dict) else {}
-    texts = [str(e) for errors in details.values() for e in (errors if isinstance(errors, list) else [errors])]
-    messages.error(request, "; ".join(texts) or str(exc.message))
 
 
 def _date(value: str | None, default: dt.date | None) -> dt.date | None:
@@ -95,7 +84,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
         try:
             person = actions.create_person(form.cleaned_data, actor=request.user)
         except DomainError as exc:
-            _errors_to(form, exc)
+            show_domain_error(form, exc)
         else:
             messages.success(request, _("Person registered."))
             return redirect("people:person_detail", pk=person.pk)
@@ -147,7 +136,7 @@ def record_health_test(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             test = actions.record_health_test(person, actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _errors_to(form, exc)
+            show_domain_error(form, exc)
         else:
             if test.result == "positive":
                 messages.warning(request, _("Positive result recorded: an incident was opened."))
@@ -166,7 +155,7 @@ def deploy_person(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.deploy_person(person, actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _errors_to(form, exc)
+            show_domain_error(form, exc)
         else:
             messages.success(request, _("Deployment recorded."))
             return redirect("people:person_detail", pk=person.pk)
@@ -177,16 +166,12 @@ def deploy_person(request: HttpRequest, pk: int) -> HttpResponse:
 @require_perm("people.manage_outbreak")
 def clear_person(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_scoped_or_404(Person.objects.all(), request.user, pk=pk)
-    try:
-        outbreak.clear_person(person, reason=request.POST.get("reason", ""), actor=request.user)
-    except DomainError as exc:
-        _flash(request, exc)
-    else:
-        messages.success(request, _("Person cleared."))
-    return (
-        redirect(request.POST.get("next") or "people:person_detail", pk=person.pk)
-        if not request.POST.get("next")
-        else redirect(request.POST["next"])
+    following = request.POST.get("next")
+    return run_action(
+        request,
+        lambda: outbreak.clear_person(person, reason=request.POST.get("reason", ""), actor=request.user),
+        done=_("Person cleared."),
+        then=redirect(following) if following else redirect("people:person_detail", pk=person.pk),
     )
 
 
@@ -209,7 +194,7 @@ def check_in(request: HttpRequest) -> HttpResponse:
             try:
                 actions.record_health_test(person, source="self", actor=request.user, **test_form.cleaned_data)
             except DomainError as exc:
-                _errors_to(test_form, exc)
+                show_domain_error(test_form, exc)
             else:
                 messages.success(request, _("Test result sent."))
                 return redirect("people:check_in")
@@ -225,7 +210,7 @@ def check_in(request: HttpRequest) -> HttpResponse:
                     actor=request.user,
                 )
             except DomainError as exc:
-                _errors_to(form, exc)
+                show_domain_error(form, exc)
             else:
                 messages.success(request, _("Checked in for today."))
                 return redirect("people:check_in")
@@ -290,7 +275,7 @@ def dispatch_batch(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
             )
         except DomainError as exc:
-            _errors_to(form, exc)
+            show_domain_error(form, exc)
         else:
             messages.success(
                 request,
@@ -334,15 +319,16 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_perm("people.manage_outbreak", "orgs.set_site_status")
 def lock_down_site(request: HttpRequest, pk: int) -> HttpResponse:
     site = get_scoped_or_404(Site.objects.all(), request.user, pk=pk)
-    try:
-        outbreak.lock_down_site(site, reason=request.POST.get("reason", ""), actor=request.user)
-    except DomainError as exc:
-        _flash(request, exc)
-    else:
-        messages.warning(request, _("Site locked down."))
-    if request.POST.get("next", "").startswith("/") and not request.POST["next"].startswith("//"):
-        return redirect(request.POST["next"])
-    return redirect("people:dashboard")
+    following = request.POST.get("next", "")
+    return run_action(
+        request,
+        lambda: outbreak.lock_down_site(site, reason=request.POST.get("reason", ""), actor=request.user),
+        done=_("Site locked down."),
+        level=messages.WARNING,
+        then=redirect(following)
+        if following.startswith("/") and not following.startswith("//")
+        else redirect("people:dashboard"),
+    )
 
 
 # --- Occupancy sites: quarantine hotel, elderly home, isolation point ------------------------
@@ -448,9 +434,9 @@ def occupancy(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             target = forms.get(which)
             if target is not None:
-                _errors_to(target, exc)
+                show_domain_error(target, exc)
             else:
-                _flash(request, exc)
+                show_domain_error(request, exc)
         except (LodgingStay.DoesNotExist, GuestRequest.DoesNotExist, ValueError):
             messages.error(request, _("Not found."))
     checks = {c.person_id: c for c in queries.checks_on(site, today)}
@@ -509,26 +495,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def import_tests(request: HttpRequest) -> HttpResponse:
     from baogong.people.imports import import_health_tests
 
-    row_errors: list[Any] = []
-    if request.method == "POST" and request.FILES.get("file"):
-        try:
-            saved = import_health_tests(request.FILES["file"], actor=request.user)
-        except DomainError as exc:
-            row_errors = exc.details.get("rows", []) if isinstance(exc.details, dict) else []
-            messages.error(request, str(exc.message))
-        else:
-            messages.success(request, _("%(n)d test results imported.") % {"n": len(saved)})
-            return redirect("people:dashboard")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "people/import_tests.html", {"row_errors": row_errors}, status=status)
+    return import_page(
+        request,
+        run=lambda upload: import_health_tests(upload, actor=request.user),
+        done=lambda saved: _("%(n)d test results imported.") % {"n": len(saved)},
+        then="people:dashboard",
+        title=_("Import test results"),
+        template_url=reverse("people:tests_template"),
+    )
 
 
 @require_perm("people.record_health_test")
 def tests_template(request: HttpRequest) -> HttpResponse:
-    from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
     from baogong.people.imports import TEST_COLUMNS
 
-    body = workbook_bytes("tests", TEST_COLUMNS, [[c.example for c in TEST_COLUMNS]])
-    response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="health-tests-template.xlsx"'
-    return response
+    return template_response("health-tests-template.xlsx", "tests", TEST_COLUMNS)

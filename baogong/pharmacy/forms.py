@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from baogong.core import imports as core_imports
 from baogong.core.forms import BootstrapMixin
 from baogong.orgs.models import AdministrativeArea
 from baogong.pharmacy.actions import PHOTO_MAX_BYTES
@@ -96,5 +97,5 @@ class HandoverForm(BootstrapMixin, forms.Form):
     code = forms.CharField(label=_("Hand-over code from the resident"), max_length=8)
 
 
-class ImportForm(BootstrapMixin, forms.Form):
+class ImportForm(core_imports.ImportForm):
     file = forms.FileField(label=_("Settlement file (Excel)"))

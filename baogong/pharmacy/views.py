@@ -23,10 +23,13 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from baogong.core.actionviews import run_action
 from baogong.core.audit import history_for
 from baogong.core.errors import DomainError
 from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
+from baogong.core.forms import show_domain_error
 from baogong.core.htmx import paginate, render_page_or_partial
+from baogong.core.imports import import_page
 from baogong.core.models import IdempotencyRecord
 from baogong.core.permissions import require_perm
 from baogong.core.scoping import get_scoped_or_404, scoped
@@ -141,23 +144,6 @@ def _order_input(form: CheckoutForm, lines: list[tuple[Drug, int]], channel: str
     )
 
 
-def _add_errors(form: Any, exc: DomainError) -> None:
-    details = exc.details if isinstance(exc.details, dict) else {}
-    if not details or any(field not in form.fields for field in details):
-        form.add_error(None, str(exc.message))
-    for field, errors in details.items():
-        for error in errors if isinstance(errors, list) else [errors]:
-            if isinstance(error, dict):
-                text = _("%(name)s: asked %(requested)s, available %(available)s") % {
-                    "name": error.get("name", error.get("item", "")),
-                    "requested": error.get("requested", ""),
-                    "available": error.get("available", ""),
-                }
-            else:
-                text = str(error)
-            form.add_error(field if field in form.fields else None, text)
-
-
 CHECKOUT_SCOPE = "pharmacy:web-checkout"
 
 
@@ -216,7 +202,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             if claim is not None:
                 IdempotencyRecord.objects.filter(pk=claim.pk).delete()  # nothing placed: the form may be fixed
-            _add_errors(form, exc)
+            show_domain_error(form, exc)
         except BaseException:
             if claim is not None:
                 IdempotencyRecord.objects.filter(pk=claim.pk).delete()
@@ -280,7 +266,7 @@ def phone_order(request: HttpRequest) -> HttpResponse:
             try:
                 orders = actions.place_order(_order_input(form, lines, OrderChannel.PHONE), actor=request.user)
             except DomainError as exc:
-                _add_errors(form, exc)
+                show_domain_error(form, exc)
             else:
                 for o in orders:
                     messages.success(
@@ -390,20 +376,6 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "pharmacy/order_detail.html", context)
 
 
-def _done(request: HttpRequest, order: Order, text: str) -> HttpResponse:
-    messages.success(request, text)
-    return redirect("pharmacy:order_detail", pk=order.pk)
-
-
-def _refused(request: HttpRequest, order: Order, exc: DomainError) -> HttpResponse:
-    details = exc.details if isinstance(exc.details, dict) else {}
-    parts = [str(exc.message)]
-    for errors in details.values():
-        parts.extend(str(e) for e in (errors if isinstance(errors, list) else [errors]))
-    messages.error(request, " ".join(parts))
-    return redirect("pharmacy:order_detail", pk=order.pk)
-
-
 @require_POST
 @require_perm("pharmacy.review_order")
 def order_approve(request: HttpRequest, pk: int) -> HttpResponse:
@@ -421,33 +393,36 @@ def order_approve(request: HttpRequest, pk: int) -> HttpResponse:
             supply_days=data.get("supply_days") or 0,
             is_long_term=bool(data.get("is_long_term")),
         )
-    try:
-        actions.approve_order(order, check=check, actor=request.user)
-    except DomainError as exc:
-        return _refused(request, order, exc)
-    return _done(request, order, _("Order approved and picked."))
+    return run_action(
+        request,
+        lambda: actions.approve_order(order, check=check, actor=request.user),
+        done=_("Order approved and picked."),
+        then=redirect("pharmacy:order_detail", pk=order.pk),
+    )
 
 
 @require_POST
 @require_perm("pharmacy.review_order")
 def order_reject(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(request, pk)
-    try:
-        actions.reject_order(order, request.POST.get("reason", ""), actor=request.user)
-    except DomainError as exc:
-        return _refused(request, order, exc)
-    return _done(request, order, _("Order rejected."))
+    return run_action(
+        request,
+        lambda: actions.reject_order(order, request.POST.get("reason", ""), actor=request.user),
+        done=_("Order rejected."),
+        then=redirect("pharmacy:order_detail", pk=order.pk),
+    )
 
 
 @require_POST
 @require_perm("pharmacy.review_order")
 def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(request, pk)
-    try:
-        actions.cancel_order(order, request.POST.get("reason", ""), actor=request.user)
-    except DomainError as exc:
-        return _refused(request, order, exc)
-    return _done(request, order, _("Order cancelled."))
+    return run_action(
+        request,
+        lambda: actions.cancel_order(order, request.POST.get("reason", ""), actor=request.user),
+        done=_("Order cancelled."),
+        then=redirect("pharmacy:order_detail", pk=order.pk),
+    )
 
 
 @require_POST
@@ -459,18 +434,19 @@ def order_settle(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Some fields are not valid."))
         return redirect("pharmacy:order_detail", pk=order.pk)
     data = form.cleaned_data
-    try:
-        actions.settle_order(
+    return run_action(
+        request,
+        lambda: actions.settle_order(
             order,
             method=data["method"],
             transaction_number=data.get("transaction_number") or "",
             current_year=data.get("current_year") or Decimal("0"),
             prior_years=data.get("prior_years") or Decimal("0"),
             actor=request.user,
-        )
-    except DomainError as exc:
-        return _refused(request, order, exc)
-    return _done(request, order, _("Settlement recorded."))
+        ),
+        done=_("Settlement recorded."),
+        then=redirect("pharmacy:order_detail", pk=order.pk),
+    )
 
 
 @require_POST
@@ -479,37 +455,36 @@ def order_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(request, pk)
     form = DispatchForm(request.POST)
     courier = form.cleaned_data["courier"] if form.is_valid() else None
-    try:
-        actions.dispatch_order(order, courier, actor=request.user)
-    except DomainError as exc:
-        return _refused(request, order, exc)
-    return _done(request, order, _("Order handed to the courier."))
+    return run_action(
+        request,
+        lambda: actions.dispatch_order(order, courier, actor=request.user),
+        done=_("Order handed to the courier."),
+        then=redirect("pharmacy:order_detail", pk=order.pk),
+    )
 
 
 @require_POST
 @require_perm("pharmacy.deliver_order")
 def order_deliver(request: HttpRequest, pk: int) -> HttpResponse:
     order = _courier_order(request, pk)
-    try:
-        actions.confirm_delivery(order, request.POST.get("code", ""), actor=request.user)
-    except DomainError as exc:
-        _refused(request, order, exc)
-    else:
-        messages.success(request, _("Delivered."))
-    return _back(request, order)
+    return run_action(
+        request,
+        lambda: actions.confirm_delivery(order, request.POST.get("code", ""), actor=request.user),
+        done=_("Delivered."),
+        then=_back(request, order),
+    )
 
 
 @require_POST
 @require_perm("pharmacy.deliver_order")
 def order_fail(request: HttpRequest, pk: int) -> HttpResponse:
     order = _courier_order(request, pk)
-    try:
-        actions.record_delivery_failure(order, request.POST.get("reason", ""), actor=request.user)
-    except DomainError as exc:
-        _refused(request, order, exc)
-    else:
-        messages.success(request, _("Delivery failure recorded; the drugs are back in stock."))
-    return _back(request, order)
+    return run_action(
+        request,
+        lambda: actions.record_delivery_failure(order, request.POST.get("reason", ""), actor=request.user),
+        done=_("Delivery failure recorded; the drugs are back in stock."),
+        then=_back(request, order),
+    )
 
 
 @require_perm("pharmacy.view_order")
@@ -607,17 +582,15 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
 
 @require_perm("pharmacy.settle_order")
 def settlement_import(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
-    row_errors: list[dict[str, Any]] = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            count = actions.import_settlements(form.cleaned_data["file"], actor=request.user)
-        except DomainError as exc:
-            details = exc.details if isinstance(exc.details, dict) else {}
-            row_errors = details.get("rows", [])
-            form.add_error(None, str(exc.message))
-        else:
-            messages.success(request, _("%(n)d settlements imported.") % {"n": count})
-            return redirect("pharmacy:order_list")
-    context = {"form": form, "row_errors": row_errors}
-    return render(request, "pharmacy/settlement_import.html", context, status=400 if form.errors else 200)
+    return import_page(
+        request,
+        run=lambda upload: actions.import_settlements(upload, actor=request.user),
+        done=lambda count: _("%(n)d settlements imported.") % {"n": count},
+        then="pharmacy:order_list",
+        title=_("Import the insurer's settlement file"),
+        intro=_(
+            "Columns: order number, insurance transaction number, current-year account, prior-years account, "
+            "pooled fund. All rows are imported or none."
+        ),
+        form_class=ImportForm,
+    )

@@ -11,9 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from baogong.core import audit
+from baogong.core.actionviews import run_action
 from baogong.core.audit import history_for
 from baogong.core.errors import DomainError
 from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
+from baogong.core.forms import show_domain_error
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.pdf import pdf_response
 from baogong.core.permissions import require_perm
@@ -33,26 +35,6 @@ from baogong.procurement.forms import (
     SupplierForm,
 )
 from baogong.procurement.models import BlacklistEntry, CounterfeitCase, PurchaseReceipt, Supplier
-
-
-def _report(request: HttpRequest, exc: DomainError) -> None:
-    messages.error(request, str(exc.message))
-    details = exc.details if isinstance(exc.details, dict) else {}
-    for field, errors in details.items():
-        for error in errors if isinstance(errors, list) else [errors]:
-            if isinstance(error, dict):
-                for sub, texts in error.items():
-                    messages.error(request, f"{field}.{sub}: {'; '.join(map(str, texts))}")
-            elif str(error) != str(exc.message):
-                messages.error(request, f"{field}: {error}")
-
-
-def _form_errors(form: Any, exc: DomainError) -> None:
-    details = exc.details if isinstance(exc.details, dict) else {}
-    form.add_error(None, str(exc.message))
-    for field, errors in details.items():
-        for error in errors if isinstance(errors, list) else [errors]:
-            form.add_error(field if field in form.fields else None, str(error))
 
 
 # --- suppliers --------------------------------------------------------------------------------
@@ -77,7 +59,7 @@ def supplier_create(request: HttpRequest) -> HttpResponse:
         try:
             supplier = actions.register_supplier(form.cleaned_data, actor=request.user)
         except DomainError as exc:
-            _form_errors(form, exc)
+            show_domain_error(form, exc)
         else:
             messages.success(request, _("Supplier registered for review."))
             for warning in supplier.uscc_warnings:
@@ -114,7 +96,7 @@ def supplier_add_licence(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.add_licence(supplier, data, document=data.get("document"), actor=request.user)
         except DomainError as exc:
-            _report(request, exc)
+            show_domain_error(request, exc)
         else:
             messages.success(request, _("Licence added."))
     else:
@@ -139,7 +121,7 @@ def supplier_set_status(request: HttpRequest, pk: int) -> HttpResponse:
                 case _:
                     actions.blacklist_supplier(supplier, reason=reason, actor=request.user)
         except DomainError as exc:
-            _report(request, exc)
+            show_domain_error(request, exc)
         else:
             messages.success(request, _("Status changed."))
     return redirect("procurement:supplier_detail", pk=supplier.pk)
@@ -183,7 +165,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
                 supplier.organisation, supplier, lines, actor=request.user, notes=form.cleaned_data["notes"]
             )
         except DomainError as exc:
-            _form_errors(form, exc)
+            show_domain_error(form, exc)
             details = exc.details if isinstance(exc.details, dict) else {}
             for key, errors in details.items():
                 if key.startswith("lines[") and isinstance(errors, dict):
@@ -253,7 +235,7 @@ def order_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             case _:
                 actions.cancel_order(order, reason=reason, actor=request.user)
     except DomainError as exc:
-        _report(request, exc)
+        show_domain_error(request, exc)
     else:
         messages.success(request, _("Done."))
     return redirect("procurement:order_detail", pk=order.pk)
@@ -279,15 +261,14 @@ def order_receive(request: HttpRequest, pk: int) -> HttpResponse:
         for f in formset.forms
         if f.cleaned_data.get("qty") and f.cleaned_data.get("line") in lines_by_id
     ]
-    try:
-        created = actions.receive_against_order(
+    return run_action(
+        request,
+        lambda: actions.receive_against_order(
             order, entries, actor=request.user, delivery_note=request.POST.get("delivery_note", "")
-        )
-    except DomainError as exc:
-        _report(request, exc)
-    else:
-        messages.success(request, _("%(n)d lots received; they wait for inspection.") % {"n": len(created)})
-    return redirect("procurement:order_detail", pk=order.pk)
+        ),
+        done=lambda created: _("%(n)d lots received; they wait for inspection.") % {"n": len(created)},
+        then=redirect("procurement:order_detail", pk=order.pk),
+    )
 
 
 # --- inspection -------------------------------------------------------------------------------
@@ -315,7 +296,7 @@ def inspect(request: HttpRequest, receipt_pk: int) -> HttpResponse:
                 lot, actions.InspectionInput(**data), decision=decision, reason=reason, actor=request.user
             )
         except DomainError as exc:
-            _form_errors(form, exc)
+            show_domain_error(form, exc)
         else:
             messages.success(request, _("Inspection recorded."))
             return redirect("procurement:inspection_list")
@@ -331,13 +312,14 @@ def lot_mark_counterfeit(request: HttpRequest, lot_pk: int) -> HttpResponse:
     receipt = get_scoped_or_404(
         queries.receipts_for(request.user), request.user, lot_id=lot_pk, pk=_first_receipt(lot_pk)
     )
-    try:
-        case = actions.mark_lot_counterfeit(receipt.lot, reason=request.POST.get("reason", ""), actor=request.user)
-    except DomainError as exc:
-        _report(request, exc)
-        return redirect("procurement:trace_lot", lot_pk=lot_pk)
-    messages.warning(request, _("Lot marked as suspected counterfeit; recall list ready."))
-    return redirect("procurement:recall_detail", pk=case.pk)
+    return run_action(
+        request,
+        lambda: actions.mark_lot_counterfeit(receipt.lot, reason=request.POST.get("reason", ""), actor=request.user),
+        done=_("Lot marked as suspected counterfeit; recall list ready."),
+        level=messages.WARNING,
+        then=lambda case: redirect("procurement:recall_detail", pk=case.pk),
+        refused=redirect("procurement:trace_lot", lot_pk=lot_pk),
+    )
 
 
 def _first_receipt(lot_pk: int) -> int:

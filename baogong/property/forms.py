@@ -26,10 +26,6 @@ class ReasonForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=255)
 
 
-class ImportForm(BootstrapMixin, forms.Form):
-    file = forms.FileField(label=_("Excel file (.xlsx)"))
-
-
 class TopUpForm(BootstrapMixin, forms.Form):
     policy = forms.ModelChoiceField(label=_("Later policy"), queryset=Policy.objects.filter(is_active=True))
 

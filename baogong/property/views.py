@@ -9,21 +9,23 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from baogong.core.actionviews import run_action
 from baogong.core.audit import history_for
-from baogong.core.errors import DomainError
-from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
+from baogong.core.forms import show_form_errors
 from baogong.core.htmx import paginate, render_page_or_partial
+from baogong.core.imports import import_page, template_response
 from baogong.core.pdf import pdf_response
 from baogong.core.permissions import require_perm
 from baogong.core.retry import retry_on_conflict
 from baogong.orgs.models import AdministrativeArea
 from baogong.property import actions, queries, rules
 from baogong.property.choices import ApplicationStatus, DocumentKind, TenantKind
-from baogong.property.forms import ApplyForm, DocumentForm, ImportForm, InvoiceForm, PaymentForm, ReasonForm, TopUpForm
+from baogong.property.forms import ApplyForm, DocumentForm, InvoiceForm, PaymentForm, ReasonForm, TopUpForm
 from baogong.property.models import Invoice, Lease, Policy, ReliefApplication
 
 STEPS: dict[str, tuple[str, Any]] = {
@@ -41,17 +43,6 @@ def _get(queryset: Any, pk: int) -> Any:
         return queryset.get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
-
-
-def _error_text(exc: DomainError) -> str:
-    details = exc.details if isinstance(exc.details, dict) else {}
-    parts = [str(exc.message)]
-    for key, value in details.items():
-        if key == "reasons":
-            parts.extend(r["message"] for r in value)
-        elif isinstance(value, list):
-            parts.append(f"{key}: " + "; ".join(str(v) for v in value))
-    return " ".join(parts)
 
 
 # --- staff -------------------------------------------------------------------------------------------
@@ -120,13 +111,12 @@ def application_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     kwargs: dict[str, Any] = {"actor": request.user}
     if step in ("return", "reject"):
         kwargs["reason"] = request.POST.get("reason", "")
-    try:
-        action(application, **kwargs)
-    except DomainError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("Done."))
-    return redirect("property:application_detail", pk=application.pk)
+    return run_action(
+        request,
+        lambda: action(application, **kwargs),
+        done=_("Done."),
+        then=redirect("property:application_detail", pk=application.pk),
+    )
 
 
 @require_POST
@@ -134,20 +124,17 @@ def application_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 def upload_document(request: HttpRequest, pk: int) -> HttpResponse:
     application = _get(queries.applications_for(request.user), pk)
     form = DocumentForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            actions.upload_document(
-                application, form.cleaned_data["kind"], form.cleaned_data["file"], actor=request.user
-            )
-        except DomainError as exc:
-            messages.error(request, _error_text(exc))
-        else:
-            messages.success(request, _("Document uploaded."))
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
-    return redirect("property:application_detail", pk=application.pk)
+    back = redirect("property:application_detail", pk=application.pk)
+    if not form.is_valid():
+        show_form_errors(request, form)
+        return back
+    data = form.cleaned_data
+    return run_action(
+        request,
+        lambda: actions.upload_document(application, data["kind"], data["file"], actor=request.user),
+        done=_("Document uploaded."),
+        then=back,
+    )
 
 
 @require_perm("property.view_reliefapplication")
@@ -235,15 +222,15 @@ def submit_application(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("property:lease_detail", pk=lease.pk)
     data = form.cleaned_data
     proof = rules.Proof(data["proof_risk_area"], data["proof_sealed_or_closed"], data["proof_full_year_loss"])
-    try:
-        application = actions.submit_application(
+    return run_action(
+        request,
+        lambda: actions.submit_application(
             lease, as_of=timezone.localdate(), settlement=data["settlement"], proof=proof, actor=request.user
-        )
-    except DomainError as exc:
-        messages.error(request, _error_text(exc))
-        return redirect("property:lease_detail", pk=lease.pk)
-    messages.success(request, _("Application submitted. Upload the documents listed below."))
-    return redirect("property:application_detail", pk=application.pk)
+        ),
+        done=_("Application submitted. Upload the documents listed below."),
+        then=lambda application: redirect("property:application_detail", pk=application.pk),
+        refused=redirect("property:lease_detail", pk=lease.pk),
+    )
 
 
 @require_POST
@@ -262,19 +249,18 @@ def issue_invoices(request: HttpRequest, pk: int) -> HttpResponse:
 def record_payment(request: HttpRequest, pk: int) -> HttpResponse:
     lease = _get(queries.leases_for(request.user), pk)
     form = PaymentForm(request.POST)
-    if form.is_valid():
-        invoice = _get(Invoice.objects.filter(lease=lease), form.cleaned_data["invoice"])
-        try:
-            actions.record_payment(
-                invoice, form.cleaned_data["amount"], paid_on=form.cleaned_data["paid_on"], actor=request.user
-            )
-        except DomainError as exc:
-            messages.error(request, _error_text(exc))
-        else:
-            messages.success(request, _("Payment recorded."))
-    else:
+    back = redirect("property:lease_detail", pk=lease.pk)
+    if not form.is_valid():
         messages.error(request, _("Some fields are not valid."))
-    return redirect("property:lease_detail", pk=lease.pk)
+        return back
+    data = form.cleaned_data
+    invoice = _get(Invoice.objects.filter(lease=lease), data["invoice"])
+    return run_action(
+        request,
+        lambda: actions.record_payment(invoice, data["amount"], paid_on=data["paid_on"], actor=request.user),
+        done=_("Payment recorded."),
+        then=back,
+    )
 
 
 @require_perm("property.view_invoice")
@@ -317,27 +303,23 @@ def reveal_tenant_id(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_perm("property.import_leases")
 def import_leases(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
-    row_errors: list[dict[str, object]] = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            made = actions.import_leases(form.cleaned_data["file"], actor=request.user)
-        except DomainError as exc:
-            row_errors = exc.details.get("rows", []) if isinstance(exc.details, dict) else []
-            form.add_error(None, str(exc.message))
-        else:
-            messages.success(request, _("%(n)d leases imported.") % {"n": len(made)})
-            return redirect("property:lease_list")
-    status = 400 if form.errors else 200
-    return render(request, "property/import.html", {"form": form, "row_errors": row_errors}, status=status)
+    return import_page(
+        request,
+        run=lambda upload: actions.import_leases(upload, actor=request.user),
+        done=lambda made: _("%(n)d leases imported.") % {"n": len(made)},
+        then="property:lease_list",
+        title=_("Import tenants and leases"),
+        intro=_("One row per lease. Every row must be valid, or nothing is imported."),
+        template_url=reverse("property:import_template"),
+    )
 
 
 @require_perm("property.import_leases")
 def import_template(request: HttpRequest) -> HttpResponse:
-    body = workbook_bytes(
+    return template_response(
+        "leases-template.xlsx",
         "leases",
         actions.LEASE_COLUMNS,
-        [[c.example for c in actions.LEASE_COLUMNS]],
         notes=[
             "行业 industry: " + "、".join(rules.INDUSTRIES),
             "付款周期 period: 1, 3, 6, 12",
@@ -345,9 +327,6 @@ def import_template(request: HttpRequest) -> HttpResponse:
             "同一租户多份合同：重复租户编码，租户信息取第一行 / one tenant, several leases: repeat the tenant code",
         ],
     )
-    response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="leases-template.xlsx"'
-    return response
 
 
 # --- tenant portal -----------------------------------------------------------------------------------

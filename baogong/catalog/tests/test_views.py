@@ -72,7 +72,7 @@ def test_import_with_a_bad_row_shows_errors_and_imports_nothing(client_for):
     good = ["G1", "好", "", "FUEL", "升", 1, "", "", "0.8", "0.001", "", "", "", "8", "", "常温", "是"]
     bad = ["G2", "坏", "", "NOPE", "升", 1, "", "", "x", "0.001", "", "", "", "8", "", "常温", "是"]
     response = client.post("/catalog/items/import/", {"file": _upload([good, bad])})
-    assert response.status_code == 200
+    assert response.status_code == 400  # a refused import answers 400, like every import page
     fields = {(e["row"], e["field"]) for e in response.context["row_errors"]}
     assert fields == {(3, "category"), (3, "weight_kg")}
     assert not Item.objects.exists()
@@ -95,3 +95,21 @@ def test_item_form_create_and_field_errors(client_for):
     dup = client.post("/catalog/items/new/", data)
     assert dup.status_code == 200 and "code" in dup.context["form"].errors
     assert client_for("warehouse").get("/catalog/items/new/").status_code == 403
+
+
+def test_the_page_and_the_api_filter_items_the_same_way(client_for, api_for):
+    for code, name, is_active in [("W1", "矿泉水", True), ("W2", "纯净水", False), ("M1", "口罩", True)]:
+        actions.create_item({"code": code, "name": name, "unit": "箱", "is_active": is_active}, actor=SYSTEM)
+    page = client_for("commander")
+    api = api_for("commander")
+
+    def page_codes(params):
+        return [i.code for i in page.get("/catalog/items/", params).context["page"].object_list]
+
+    def api_codes(params):
+        return [row["code"] for row in api.get("/api/v1/catalog/items/", params).json()["results"]]
+
+    assert page_codes({"q": "水"}) == api_codes({"q": "水"}) == ["W1", "W2"]
+    assert page_codes({"q": "水", "active": "1"}) == api_codes({"q": "水", "is_active": "true"}) == ["W1"]
+    assert page_codes({"q": "水", "active": "0"}) == api_codes({"q": "水", "is_active": "false"}) == ["W2"]
+    assert page_codes({"q": "水", "active": "maybe"}) == ["W1", "W2"]

@@ -1,0 +1,53 @@
+"""The shape of a page's POST that changes one thing: call one action, say what happened, redirect.
+
+A view loads the object scoped to the user and checks its permissions, then hands the action over::
+
+    return run_action(
+        request,
+        lambda: actions.approve_cost_line(line, actor=request.user),
+        done=_("Cost line approved."),
+        then=redirect("finance:mission_detail", pk=line.mission_id),
+    )
+
+A refused action (``DomainError``) becomes one error message (``show_domain_error``) and the
+answer ``refused`` (by default the same as ``then``); nothing else is caught."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.utils.functional import Promise
+
+from baogong.core.errors import DomainError
+from baogong.core.forms import show_domain_error
+
+T = TypeVar("T")
+
+
+def run_action(
+    request: HttpRequest,
+    action: Callable[[], T],
+    *,
+    done: str | Promise | Callable[[T], str],
+    then: HttpResponse | Callable[[T], HttpResponse],
+    refused: HttpResponse | None = None,
+    level: int = messages.SUCCESS,
+) -> HttpResponse:
+    """Call ``action``; on success add the ``done`` message (a text, or made from the action's
+    result) at ``level`` and answer ``then`` (a response, or made from the result); when the action
+    is refused, show why and answer ``refused`` (``then`` when not given)."""
+    try:
+        result = action()
+    except DomainError as exc:
+        show_domain_error(request, exc)
+        if refused is not None:
+            return refused
+        if isinstance(then, HttpResponse):
+            return then
+        raise TypeError("run_action needs `refused` when `then` depends on the result") from exc
+    text: Any = done if isinstance(done, str | Promise) else done(result)
+    messages.add_message(request, level, text)
+    return then if isinstance(then, HttpResponse) else then(result)

@@ -1,0 +1,123 @@
+"""The plumbing kit of pages: one way to show a refused action, one shape of a POST action."""
+
+from __future__ import annotations
+
+import pytest
+from django import forms
+from django.contrib.messages import get_messages
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.contrib.sessions.backends.signed_cookies import SessionStore
+from django.http import HttpResponseRedirect
+from django.test import RequestFactory
+
+from baogong.core.actionviews import run_action
+from baogong.core.errors import Conflict, DomainError, ValidationFailed
+from baogong.core.forms import domain_error_list, domain_error_text, show_domain_error, show_form_errors
+
+
+class _Form(forms.Form):
+    qty = forms.IntegerField()
+    reason = forms.CharField(required=False)
+
+
+def _request():
+    request = RequestFactory().post("/x/")
+    request.session = SessionStore()
+    request._messages = FallbackStorage(request)
+    return request
+
+
+def _texts(request):
+    return [(m.level_tag, str(m)) for m in get_messages(request)]
+
+
+def test_details_go_on_their_fields_and_the_message_stays_out_when_all_fit():
+    form = _Form({"qty": "3"})
+    form.is_valid()
+
+    show_domain_error(form, ValidationFailed(details={"qty": ["Too many."], "reason": "Say why."}))
+
+    assert form.errors == {"qty": ["Too many."], "reason": ["Say why."]}
+
+
+def test_details_without_a_field_and_the_message_become_non_field_errors():
+    form = _Form({"qty": "3"})
+    form.is_valid()
+
+    show_domain_error(form, Conflict("Stock moved.", details={"qty": ["Only 2."], "lines": [{"message": "A: gone"}]}))
+
+    assert form.non_field_errors() == ["Stock moved.", "A: gone"]
+    assert form.errors["qty"] == ["Only 2."]
+
+
+def test_an_error_without_details_shows_its_message_on_the_form():
+    form = _Form({"qty": "3"})
+    form.is_valid()
+
+    show_domain_error(form, Conflict("Not now."))
+
+    assert form.non_field_errors() == ["Not now."]
+
+
+def test_on_a_request_one_message_says_the_message_then_each_detail_once():
+    request = _request()
+    shortage = {"name": "N95", "requested": 5, "available": 2}
+
+    show_domain_error(request, Conflict("Refused.", details={"qty": ["Too many.", "Refused."], "lines": [shortage]}))
+
+    assert _texts(request) == [("error", "Refused. Too many.; N95：需要 5，可供 2")]
+
+
+def test_texts_and_list_of_an_error():
+    assert domain_error_text(DomainError("Plain.")) == "Plain."
+    assert domain_error_list(DomainError("Plain.")) == ["Plain."]
+    assert domain_error_list(DomainError("X", details={"a": ["one"], "b": {"c": ["two"]}})) == ["one", "c: two"]
+
+
+def test_form_errors_become_messages():
+    request = _request()
+    form = _Form({})
+    form.is_valid()
+
+    show_form_errors(request, form)
+
+    assert _texts(request) == [("error", "该字段是必填项。")]
+
+
+def test_run_action_says_done_and_answers_then():
+    request = _request()
+
+    response = run_action(request, lambda: 7, done=lambda n: f"{n} done", then=lambda n: HttpResponseRedirect(f"/{n}/"))
+
+    assert response.url == "/7/"
+    assert _texts(request) == [("success", "7 done")]
+
+
+def test_run_action_shows_a_refusal_and_answers_refused_or_then():
+    def refuse():
+        raise Conflict("No.")
+
+    request = _request()
+    back = HttpResponseRedirect("/back/")
+
+    assert run_action(request, refuse, done="never", then=back) is back
+    assert (
+        run_action(request, refuse, done="never", then=lambda _: back, refused=HttpResponseRedirect("/r/")).url == "/r/"
+    )
+    assert _texts(request) == [("error", "No."), ("error", "No.")]
+
+
+def test_run_action_needs_refused_when_then_depends_on_the_result():
+    def refuse():
+        raise Conflict("No.")
+
+    with pytest.raises(TypeError):
+        run_action(_request(), refuse, done="never", then=lambda _: HttpResponseRedirect("/"))
+
+
+def test_run_action_lets_other_errors_through():
+    def broken():
+        raise KeyError("x")
+
+    with pytest.raises(KeyError):
+        run_action(_request(), broken, done="never", then=HttpResponseRedirect("/"))
