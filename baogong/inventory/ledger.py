@@ -51,6 +51,7 @@ from django.utils.translation import gettext as _
 from baogong.catalog.models import Item
 from baogong.core import audit
 from baogong.core.money import round_fen
+from baogong.core.transactions import OutsideTransaction
 from baogong.inventory import locks
 from baogong.inventory.choices import (
     SOURCE_KINDS,
@@ -84,6 +85,7 @@ __all__ = [
     "candidates",
     "consume_reservation",
     "fefo_key",
+    "flag_suspected_counterfeit",
     "issue",
     "move",
     "plan_fefo",
@@ -102,10 +104,6 @@ UNUSABLE_DESTINATIONS = frozenset(
 )
 BULK = 1000
 IN_CHUNK = 900  # ids per ``IN (...)`` list (SQLite's old 999-parameter limit)
-
-
-class OutsideTransaction(RuntimeError):
-    """A ledger primitive was called outside a transaction (a programming error, not bad input)."""
 
 
 def require_transaction() -> None:
@@ -1147,3 +1145,13 @@ def release_many(reservations: Sequence[Reservation], *, actor: Any) -> int:
         audit.record("release_reservation", row, actor=actor, before=before, after={"qty": 0, "status": row.status})
         released += n
     return released
+
+
+# --- lot flags --------------------------------------------------------------------------------
+
+
+def flag_suspected_counterfeit(lot_ids: Iterable[int]) -> int:
+    """Mark lots as suspected counterfeits, inside the caller's transaction (procurement's
+    ``mark_lot_counterfeit``, whose audit event names the lots). Answers how many were changed."""
+    require_transaction()
+    return Lot.objects.filter(pk__in=set(lot_ids), is_suspected_counterfeit=False).update(is_suspected_counterfeit=True)

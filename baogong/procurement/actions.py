@@ -30,6 +30,7 @@ from baogong.core.notify import notify
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import user_scope
 from baogong.inventory import actions as inventory_actions
+from baogong.inventory import ledger
 from baogong.inventory.choices import QcStatus
 from baogong.inventory.models import Lot
 from baogong.orgs.models import Organisation, Site
@@ -1013,7 +1014,7 @@ def mark_lot_counterfeit(lot: Lot, *, reason: str, actor: Any) -> CounterfeitCas
                 order.status_reason = (_("Supplier suspected of counterfeits: %(reason)s") % {"reason": reason})[:255]
                 _set_order_status(order, OrderStatus.BLOCKED, "block_order", actor, reason=order.status_reason)
             lot_ids = lots_from_supplier(supplier, lot.item_id)
-            Lot.objects.filter(pk=lot.pk).update(is_suspected_counterfeit=True)
+            ledger.flag_suspected_counterfeit([lot.pk])
             case = CounterfeitCase.objects.create(
                 lot_id=lot.pk,
                 supplier=supplier,
