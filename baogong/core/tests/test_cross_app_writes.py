@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
 from django.apps import apps
 
 ROOT = Path(__file__).resolve().parents[2]  # baogong/
@@ -184,3 +185,28 @@ def test_the_check_sees_a_cross_app_write(tmp_path):
         ("fleet/probe.py", 9, "fleet", "distribution", "Shipment"),
         ("fleet/probe.py", 10, "fleet", "orgs", "Grant"),
     ]
+
+
+def test_the_functions_other_apps_write_through_refuse_to_run_outside_a_transaction():
+    from django.db import transaction
+
+    from baogong.core.audit import SystemActor
+    from baogong.core.transactions import OutsideTransaction
+    from baogong.distribution.shipments import Transport, assign_transport
+    from baogong.inventory import ledger
+    from baogong.orgs import actions as org_actions
+
+    # given no transaction is open (no database access at all: the check comes first)
+    assert not transaction.get_connection().in_atomic_block
+    system = SystemActor("test")
+    calls = [
+        lambda: assign_transport({1: Transport(vehicle_id=1, vehicle_plate="沪A10001")}, "accept_plan", actor=system),
+        lambda: org_actions.add_grant(None, everything=True, actor=system),
+        lambda: org_actions.add_organisation({"code": "X"}, actor=system),
+        lambda: org_actions.ensure_area("X", name="X", level="street"),
+        lambda: ledger.flag_suspected_counterfeit([1]),
+    ]
+    # when / then each refuses before touching anything
+    for call in calls:
+        with pytest.raises(OutsideTransaction):
+            call()
