@@ -81,6 +81,7 @@ lint: install
 	$(BIN)/ruff check --output-format concise .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy baogong
+	$(BIN)/lint-imports
 	$(BIN)/baogong makemigrations --check --dry-run
 
 format: install

@@ -15,7 +15,7 @@ from baogong.core.audit import SystemActor
 from baogong.core.retry import retry_on_conflict
 from baogong.orgs import actions as org_actions
 from baogong.orgs.choices import Role
-from baogong.orgs.models import AdministrativeArea, Grant, Organisation, Site
+from baogong.orgs.models import AdministrativeArea, Organisation, Site
 from baogong.orgs.roles import sync_roles
 
 from . import base_data
@@ -33,27 +33,27 @@ def load_base_data() -> dict[str, int]:
     created = {"areas": 0, "organisations": 0, "sites": 0}
     with transaction.atomic(durable=True):
         code, name, lat, lon = base_data.DISTRICT
-        district, made = AdministrativeArea.objects.get_or_create(
-            code=code, defaults={"name": name, "level": "district", "lat": _d(lat), "lon": _d(lon)}
-        )
+        district, made = org_actions.ensure_area(code, name=name, level="district", lat=_d(lat), lon=_d(lon))
         created["areas"] += made
         for code, name, level, lat, lon in base_data.AREAS:
-            _area, made = AdministrativeArea.objects.get_or_create(
-                code=code, defaults={"name": name, "level": level, "parent": district, "lat": _d(lat), "lon": _d(lon)}
+            _area, made = org_actions.ensure_area(
+                code, name=name, level=level, parent=district, lat=_d(lat), lon=_d(lon)
             )
             created["areas"] += made
         for code, name, short, kind, parent, member in base_data.ORGANISATIONS:
             if Organisation.objects.filter(code=code).exists():
                 continue
-            new_org = Organisation.objects.create(
-                code=code,
-                name=name,
-                short_name=short,
-                kind=kind,
-                is_group_member=member,
-                parent=Organisation.objects.get(code=parent) if parent else None,
+            org_actions.add_organisation(
+                {
+                    "code": code,
+                    "name": name,
+                    "short_name": short,
+                    "kind": kind,
+                    "is_group_member": member,
+                    "parent": Organisation.objects.get(code=parent) if parent else None,
+                },
+                actor=SYSTEM,
             )
-            audit.record("create_organisation", new_org, actor=SYSTEM, after=audit.snapshot(new_org))
             created["organisations"] += 1
     areas = {a.code: a for a in AdministrativeArea.objects.all()}
     orgs = {o.code: o for o in Organisation.objects.all()}
@@ -144,14 +144,16 @@ def load_demo_accounts(password: str | None = None) -> list[str]:
             user.groups.add(Group.objects.get(name=role))
             for grant in grants:
                 if grant[0] == "global":
-                    Grant.objects.create(user=user, is_global=True)
+                    org_actions.add_grant(user, everything=True, actor=SYSTEM)
                 elif grant[0] == "org":
-                    Grant.objects.create(user=user, organisation=Organisation.objects.get(code=grant[1]))
+                    org_actions.add_grant(user, organisation=Organisation.objects.get(code=grant[1]), actor=SYSTEM)
                 elif grant[0] == "site":
-                    Grant.objects.create(user=user, site=Site.objects.get(code=grant[1]))
+                    org_actions.add_grant(user, site=Site.objects.get(code=grant[1]), actor=SYSTEM)
                 elif grant[0] == "kind":
-                    for site in Site.objects.filter(organisation__code__startswith=grant[1], kind=grant[2]):
-                        Grant.objects.create(user=user, site=site)
+                    for site in Site.objects.filter(organisation__code__startswith=grant[1], kind=grant[2]).order_by(
+                        "pk"
+                    ):
+                        org_actions.add_grant(user, site=site, actor=SYSTEM)
             audit.record(
                 "create_demo_account",
                 user,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -26,7 +25,7 @@ from baogong.core.geo import haversine_km
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import user_scope
 from baogong.distribution import allocation as engine
-from baogong.distribution import locks, queries, stock
+from baogong.distribution import hooks, locks, queries, stock
 from baogong.distribution.choices import (
     ALLOCATABLE_STATUSES,
     CANCELLABLE_STATUSES,
@@ -1030,8 +1029,9 @@ def _step(shipment: Shipment, source: str, target: str, verb: str, stamp: str, *
 
 
 def dispatch_refusals(shipment: Shipment) -> list[str]:
-    """Why the shipment may not leave now: sites locked down or under control, and the fleet's
-    reasons (passes, driver clearance) when a vehicle is assigned and the fleet app says so."""
+    """Why the shipment may not leave now: sites locked down or under control, and the reasons of
+    every check registered in :mod:`baogong.distribution.hooks` (the fleet's passes and driver
+    clearance when a vehicle is assigned)."""
     reasons: list[str] = []
     if shipment.recipient.status == SiteStatus.LOCKED_DOWN:
         reasons.append(_("The destination %(site)s is locked down.") % {"site": shipment.recipient.name})
@@ -1040,26 +1040,10 @@ def dispatch_refusals(shipment: Shipment) -> list[str]:
             _("The warehouse %(site)s is %(status)s.")
             % {"site": shipment.warehouse.name, "status": SiteStatus(shipment.warehouse.status).label}
         )
-    reasons.extend(_fleet_refusals(shipment))
+    today = timezone.localdate()
+    for check in hooks.DISPATCH_CHECKS:
+        reasons.extend(str(r) for r in check(shipment, today))
     return reasons
-
-
-def _fleet_refusals(shipment: Shipment) -> list[str]:
-    if shipment.vehicle_id is None:
-        return []
-    try:
-        fleet_queries = importlib.import_module("baogong.fleet.queries")
-        fleet_models = importlib.import_module("baogong.fleet.models")
-    except ImportError:
-        return []
-    check = getattr(fleet_queries, "dispatch_refusals", None)
-    if check is None:
-        return []
-    vehicle = fleet_models.Vehicle.objects.filter(pk=shipment.vehicle_id).first()
-    if vehicle is None:
-        return [_("The assigned vehicle does not exist.")]
-    driver = fleet_models.Driver.objects.filter(pk=shipment.driver_id).first() if shipment.driver_id else None
-    return [str(r) for r in check(vehicle, driver, timezone.localdate(), [shipment.recipient])]
 
 
 @retry_on_conflict

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from baogong.distribution.models import Request, RequestLine
+from baogong.distribution.models import Request, RequestLine, Shipment
 
 
 def request_for_update(pk: int) -> Request:
@@ -48,3 +48,9 @@ def request_lines_for_update(line_ids: QuerySet[Any]) -> list[tuple[int, int, in
         .order_by("pk")
         .values_list("pk", "request_id", "approved_qty", "allocated_qty")
     )
+
+
+def shipments_for_update(pks: Iterable[int]) -> list[Shipment]:
+    """Shipments, locked in pk order (step 1 of the lock order when they are the document acted
+    on; after the caller's own document otherwise, as fleet's plan and routes)."""
+    return list(Shipment.objects.select_for_update(of=("self",)).filter(pk__in=set(pks)).order_by("pk"))

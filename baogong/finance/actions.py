@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -21,13 +20,13 @@ from baogong.core import audit
 from baogong.core.money import round_fen
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import user_scope
+from baogong.distribution.queries import delivered_lines
 from baogong.finance.choices import ClaimStatus, CostCategory, CostStatus
 from baogong.finance.errors import (
     ClaimInvalid,
     ClaimWrongStatus,
     CostLineInvalid,
     CostLineNotPending,
-    GoodsSourceUnavailable,
     MissionInvalid,
     PaymentExceedsClaim,
 )
@@ -162,13 +161,6 @@ def reject_cost_line(line: CostLine, reason: str, *, actor: Any) -> CostLine:
 
 def _delivered_values(mission: Mission, until: dt.date) -> list[tuple[int, dt.date, Decimal]]:
     """(site id, day, value at cost) delivered to the mission's recipients, from distribution's queries."""
-    try:
-        queries = importlib.import_module("baogong.distribution.queries")
-    except ImportError as exc:
-        raise GoodsSourceUnavailable from exc
-    delivered_lines = getattr(queries, "delivered_lines", None)
-    if delivered_lines is None:
-        raise GoodsSourceUnavailable
     site_ids = list(mission.recipients.values_list("pk", flat=True))
     end = min(until, mission.ends_on) if mission.ends_on else until
     rows = (

@@ -31,8 +31,3 @@ class ClaimWrongStatus(InvalidTransition):
 class PaymentExceedsClaim(Conflict):
     code = "payment_exceeds_claim"
     default_message = _("The payment is more than what is still owed on the claim.")
-
-
-class GoodsSourceUnavailable(Conflict):
-    code = "goods_source_unavailable"
-    default_message = _("Delivered values are not yet available from distribution.")

@@ -17,6 +17,7 @@ from baogong.core import audit
 from baogong.core.notify import notify
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import user_scope
+from baogong.distribution.shipments import Transport, assign_transport
 from baogong.fleet import routing
 from baogong.fleet.choices import PlanStatus, VehicleStatus
 from baogong.fleet.errors import DriverInvalid, FuelInvalid, PassInvalid, PlanBusy, PlanInvalid, VehicleInvalid
@@ -469,47 +470,32 @@ def assign_driver(route: PlannedRoute, driver: Driver | None, *, actor: Any) -> 
         return locked
 
 
-SHIPMENT_FLEET_FIELDS = ["vehicle_id", "vehicle_plate", "driver_id", "driver_name", "driver_phone"]
-
-
 def _write_shipments(plan: RoutePlan, stops: Sequence[RouteStop], verb: str, *, actor: Any) -> dict[str, list[str]]:
     """Write each stop's vehicle and driver (from its route) to its shipment, inside the caller's
-    transaction. Shipments already loaded or further on are left as they are (listed under
-    ``"kept"``); a stop taken off every route clears its shipment's vehicle and driver when they
-    were this plan's. The shipments are locked in primary-key order; each change is audited on the
-    shipment with ``verb``."""
-    from baogong.distribution.choices import ShipmentStatus
-    from baogong.distribution.models import Shipment
-
+    transaction, through :func:`baogong.distribution.shipments.assign_transport`. Shipments already
+    loaded or further on are left as they are (listed under ``"kept"``); a stop taken off every
+    route clears its shipment's vehicle and driver when they were this plan's. Each change is
+    audited on the shipment with ``verb``."""
     by_shipment = {s.shipment_id: s for s in stops if s.shipment_id is not None}
     if not by_shipment:
         return {"written": [], "kept": []}
     routes = {r.pk: r for r in PlannedRoute.objects.filter(plan=plan).select_related("vehicle", "driver")}
+    transports: dict[int, Transport | None] = {}
+    for shipment_id, stop in by_shipment.items():
+        route = routes.get(stop.route_id or 0)
+        transports[shipment_id] = (
+            None
+            if route is None
+            else Transport(
+                vehicle_id=route.vehicle_id,
+                vehicle_plate=route.vehicle.plate,
+                driver_id=route.driver_id,
+                driver_name=route.driver.name if route.driver else "",
+                driver_phone=route.driver.phone if route.driver else "",
+            )
+        )
     plan_vehicles = {r.vehicle_id for r in routes.values()}
-    written: list[str] = []
-    kept: list[str] = []
-    for shipment in Shipment.objects.select_for_update().filter(pk__in=sorted(by_shipment)).order_by("pk"):
-        label = shipment.number or str(shipment.pk)
-        if shipment.status not in (ShipmentStatus.PLANNED, ShipmentStatus.PICKED):
-            kept.append(label)
-            continue
-        route = routes.get(by_shipment[shipment.pk].route_id or 0)
-        before = audit.snapshot(shipment, SHIPMENT_FLEET_FIELDS)
-        if route is not None:
-            shipment.vehicle_id = route.vehicle_id
-            shipment.vehicle_plate = route.vehicle.plate
-            shipment.driver_id = route.driver_id
-            shipment.driver_name = route.driver.name if route.driver else ""
-            shipment.driver_phone = route.driver.phone if route.driver else ""
-        elif shipment.vehicle_id in plan_vehicles:
-            shipment.vehicle_id = shipment.driver_id = None
-            shipment.vehicle_plate = shipment.driver_name = shipment.driver_phone = ""
-        after = audit.snapshot(shipment, SHIPMENT_FLEET_FIELDS)
-        if after != before:
-            shipment.save(update_fields=[*SHIPMENT_FLEET_FIELDS, "updated_at"])
-            audit.record(verb, shipment, actor=actor, before=before, after=after)
-            written.append(label)
-    return {"written": written, "kept": kept}
+    return assign_transport(transports, verb, actor=actor, release_vehicles=plan_vehicles)
 
 
 @retry_on_conflict

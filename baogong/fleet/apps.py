@@ -6,3 +6,9 @@ class FleetConfig(AppConfig):
     name = "baogong.fleet"
     label = "fleet"
     verbose_name = _("Fleet")
+
+    def ready(self) -> None:
+        from baogong.distribution.hooks import register_dispatch_check
+        from baogong.fleet.queries import shipment_dispatch_refusals
+
+        register_dispatch_check(shipment_dispatch_refusals)

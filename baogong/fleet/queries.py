@@ -1,9 +1,9 @@
-"""Reads shared by views, API and other apps (distribution asks ``dispatch_refusals`` before loading)."""
+"""Reads shared by views, API and other apps (distribution asks ``shipment_dispatch_refusals``, registered
+in :mod:`baogong.distribution.hooks`, before loading)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from baogong.core.scoping import scoped
+from baogong.distribution.models import Shipment
 from baogong.fleet import routing
 from baogong.fleet.choices import LICENCE_ALLOWS, VehicleKind, VehicleStatus
 from baogong.fleet.models import (
@@ -26,6 +27,7 @@ from baogong.fleet.models import (
     VehiclePass,
 )
 from baogong.orgs.models import AdministrativeArea, Site
+from baogong.people import queries as people_queries
 
 
 def vehicles_for(user: Any) -> QuerySet[Vehicle]:
@@ -94,12 +96,12 @@ def pass_covers(vpass: VehiclePass, site: Site) -> bool:
 def driver_clearance(driver: Driver, on_date: dt.date) -> list[str]:
     """The people app's verdict on the driver (negative test within the window, closed loop, ...):
     ``people.queries.person_clearance(person, on_date)`` when the driver is linked to a person."""
-    if driver.person_id is None:
+    person = driver.person  # no query when the driver is not linked
+    if person is None:
         return [
             _("Driver %(name)s is not linked to a person record; health clearance unknown.") % {"name": driver.name}
         ]
-    people_queries = importlib.import_module("baogong.people.queries")
-    return [str(reason) for reason in people_queries.person_clearance(driver.person, on_date)]
+    return [str(reason) for reason in people_queries.person_clearance(person, on_date)]
 
 
 def dispatch_refusals(
@@ -156,6 +158,19 @@ def dispatch_refusals(
         )
     reasons.extend(driver_clearance(driver, on_date))
     return reasons
+
+
+def shipment_dispatch_refusals(shipment: Shipment, on_date: dt.date) -> list[str]:
+    """The fleet's reasons a distribution shipment may not leave on ``on_date``: the assigned vehicle's
+    passes and the driver's licence and clearance (nothing when no vehicle is assigned). Registered in
+    :mod:`baogong.distribution.hooks` by :class:`baogong.fleet.apps.FleetConfig`."""
+    if shipment.vehicle_id is None:
+        return []
+    vehicle = Vehicle.objects.filter(pk=shipment.vehicle_id).first()
+    if vehicle is None:
+        return [_("The assigned vehicle does not exist.")]
+    driver = Driver.objects.filter(pk=shipment.driver_id).first() if shipment.driver_id else None
+    return [str(r) for r in dispatch_refusals(vehicle, driver, on_date, [shipment.recipient])]
 
 
 def route_refusals(route: PlannedRoute) -> list[str]:

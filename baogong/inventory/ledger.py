@@ -51,6 +51,7 @@ from django.utils.translation import gettext as _
 from baogong.catalog.models import Item
 from baogong.core import audit
 from baogong.core.money import round_fen
+from baogong.core.transactions import OutsideTransaction
 from baogong.inventory import locks
 from baogong.inventory.choices import (
     SOURCE_KINDS,
@@ -102,10 +103,6 @@ UNUSABLE_DESTINATIONS = frozenset(
 )
 BULK = 1000
 IN_CHUNK = 900  # ids per ``IN (...)`` list (SQLite's old 999-parameter limit)
-
-
-class OutsideTransaction(RuntimeError):
-    """A ledger primitive was called outside a transaction (a programming error, not bad input)."""
 
 
 def require_transaction() -> None:

@@ -15,6 +15,7 @@ from baogong.core import audit
 from baogong.core.excel import Column, ImportFailed, parse_count, parse_decimal, raise_if_errors, read_rows
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import user_scope
+from baogong.core.transactions import require_transaction
 from baogong.orgs.choices import SiteKind, SiteStatus
 from baogong.orgs.errors import SiteInvalid
 from baogong.orgs.models import AdministrativeArea, Grant, Organisation, Site
@@ -150,24 +151,67 @@ def grant_access(
     actor: Any,
 ) -> Grant:
     with transaction.atomic(durable=True):
-        grant, created = Grant.objects.get_or_create(
-            user=user, is_global=everything, organisation=organisation, site=site
+        return add_grant(user, organisation=organisation, site=site, everything=everything, actor=actor)
+
+
+# --- inside another action's transaction ------------------------------------------------------
+# Other apps (the demo's base data and accounts) create organisations' records through these,
+# in their own transaction, never with the models' managers.
+
+
+def add_grant(
+    user: Any,
+    *,
+    organisation: Organisation | None = None,
+    site: Site | None = None,
+    everything: bool = False,
+    actor: Any,
+) -> Grant:
+    """:func:`grant_access` inside the caller's transaction (same audit event, nothing when the
+    grant exists already)."""
+    require_transaction("orgs.actions.add_grant")
+    grant, created = Grant.objects.get_or_create(user=user, is_global=everything, organisation=organisation, site=site)
+    if created:
+        audit.record(
+            "grant_access",
+            grant,
+            actor=actor,
+            after={
+                "user": user.pk,
+                "is_global": everything,
+                "organisation": getattr(organisation, "pk", None),
+                "site": getattr(site, "pk", None),
+            },
+            organisation_id=getattr(organisation, "pk", None),
+            site_id=getattr(site, "pk", None),
         )
-        if created:
-            audit.record(
-                "grant_access",
-                grant,
-                actor=actor,
-                after={
-                    "user": user.pk,
-                    "is_global": everything,
-                    "organisation": getattr(organisation, "pk", None),
-                    "site": getattr(site, "pk", None),
-                },
-                organisation_id=getattr(organisation, "pk", None),
-                site_id=getattr(site, "pk", None),
-            )
-        return grant
+    return grant
+
+
+def add_organisation(data: Mapping[str, Any], *, actor: Any) -> Organisation:
+    """A new organisation (code, name, short_name, kind, is_group_member, parent), inside the
+    caller's transaction; audited as ``create_organisation``."""
+    require_transaction("orgs.actions.add_organisation")
+    organisation = Organisation.objects.create(**data)
+    audit.record("create_organisation", organisation, actor=actor, after=audit.snapshot(organisation))
+    return organisation
+
+
+def ensure_area(
+    code: str,
+    *,
+    name: str,
+    level: str,
+    parent: AdministrativeArea | None = None,
+    lat: decimal.Decimal | None = None,
+    lon: decimal.Decimal | None = None,
+) -> tuple[AdministrativeArea, bool]:
+    """The administrative area with this code, created when missing (base data), inside the
+    caller's transaction. Answers the area and whether it was created."""
+    require_transaction("orgs.actions.ensure_area")
+    return AdministrativeArea.objects.get_or_create(
+        code=code, defaults={"name": name, "level": level, "parent": parent, "lat": lat, "lon": lon}
+    )
 
 
 # --- Excel import ---------------------------------------------------------------------------

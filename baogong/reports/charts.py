@@ -1,5 +1,6 @@
-"""The live dashboard's charts. Each reads one app's ``queries.py``; a chart whose source app has
-not landed answers ``available: false`` and the page says "not yet available"."""
+"""The live dashboard's charts. Each reads one app's ``queries.py`` (plain imports); a chart that has
+nothing to show this user (group-wide figures for a scoped user) answers ``available: false`` and
+the page says "not yet available"."""
 
 from __future__ import annotations
 
@@ -8,7 +9,19 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from baogong.reports.figures import FigureUnavailable, link, source
+from baogong.command import queries as command_queries
+from baogong.core.scoping import has_global_scope
+from baogong.distribution import choices as distribution_choices
+from baogong.distribution import queries as distribution_queries
+from baogong.finance import queries as finance_queries
+from baogong.inventory import queries as inventory_queries
+from baogong.orgs import queries as orgs_queries
+from baogong.orgs.choices import SiteStatus
+from baogong.people import queries as people_queries
+from baogong.pharmacy import queries as pharmacy_queries
+from baogong.pharmacy.choices import OrderStatus
+from baogong.property import queries as property_queries
+from baogong.reports.figures import FigureUnavailable, link
 
 Chart = dict[str, Any]
 CHARTS: list[tuple[str, str, str | None, Callable[[Any, dt.date], Chart]]] = []
@@ -40,10 +53,7 @@ def dashboard(user: Any, today: dt.date) -> list[Chart]:
 
 @chart("sites_by_status", "场所状态", "orgs.view_site")
 def sites_by_status(user: Any, today: dt.date) -> Chart:
-    from baogong.orgs.choices import SiteStatus
-
-    queries = source("baogong.orgs.queries", "site_counts")
-    counts = queries.site_counts(user)["by_status"]
+    counts = orgs_queries.site_counts(user)["by_status"]
     return {
         "type": "bar",
         "labels": [str(label) for _value, label in SiteStatus.choices],
@@ -54,13 +64,10 @@ def sites_by_status(user: Any, today: dt.date) -> Chart:
 
 @chart("deliveries_per_day", "近14天每日送达物资价值（元）", "distribution.view_shipment")
 def deliveries_per_day(user: Any, today: dt.date) -> Chart:
-    from baogong.core.scoping import has_global_scope
-
     if not has_global_scope(user):
         raise FigureUnavailable("group-wide")
-    queries = source("baogong.distribution.queries", "delivered_breakdown")
     start = today - dt.timedelta(days=13)
-    rows = {r["key"]: r for r in queries.delivered_breakdown(start, today, "day")}
+    rows = {r["key"]: r for r in distribution_queries.delivered_breakdown(start, today, "day")}
     days = [(start + dt.timedelta(days=i)).isoformat() for i in range(14)]
     return {
         "type": "bar",
@@ -79,11 +86,9 @@ def requests_by_tier(user: Any, today: dt.date) -> Chart:
     from django.db.models import Count, Sum
     from django.db.models.functions import Coalesce
 
-    queries = source("baogong.distribution.queries", "requests_for")
-    choices = source("baogong.distribution.choices", "LIVE_STATUSES")
-    requests = queries.requests_for(user)
+    requests = distribution_queries.requests_for(user)
     open_rows = dict(
-        requests.filter(status__in=choices.LIVE_STATUSES)
+        requests.filter(status__in=distribution_choices.LIVE_STATUSES)
         .values_list("recipient__priority_tier")
         .annotate(n=Count("id"))
         .order_by()
@@ -122,11 +127,12 @@ def stock_by_category(user: Any, today: dt.date) -> Chart:
     """On hand per category and days of cover: on hand ÷ average daily outflow of the last 14 days."""
     from django.db.models import Sum
 
-    queries = source("baogong.inventory.queries", "balances_for", "stock_on_hand", "valuation", "moves_for")
-    rows = queries.valuation(queries.stock_on_hand(queries.balances_for(user)), "category")
+    rows = inventory_queries.valuation(
+        inventory_queries.stock_on_hand(inventory_queries.balances_for(user)), "category"
+    )
     since = today - dt.timedelta(days=13)
     out = dict(
-        queries.moves_for(user)
+        inventory_queries.moves_for(user)
         .filter(reason__in=OUTFLOWS, at__date__gte=since, at__date__lte=today)
         .values_list("item__category__code")
         .annotate(q=Sum("qty"))
@@ -150,8 +156,7 @@ def stock_by_category(user: Any, today: dt.date) -> Chart:
 
 @chart("people_on_duty", "今日在岗人员（按企业）", "people.view_person")
 def people_on_duty(user: Any, today: dt.date) -> Chart:
-    queries = source("baogong.people.queries", "on_duty_by_enterprise")
-    rows = queries.on_duty_by_enterprise(user, today)
+    rows = people_queries.on_duty_by_enterprise(user, today)
     return {
         "type": "bar",
         "labels": [r["organisation"] for r in rows],
@@ -162,8 +167,7 @@ def people_on_duty(user: Any, today: dt.date) -> Chart:
 
 @chart("costs_vs_budget", "保供任务预算与已审核费用（元）", "finance.view_mission")
 def costs_vs_budget(user: Any, today: dt.date) -> Chart:
-    queries = source("baogong.finance.queries", "budget_vs_actual")
-    rows = queries.budget_vs_actual(user)
+    rows = finance_queries.budget_vs_actual(user)
     return {
         "type": "bar",
         "labels": [r["code"] for r in rows],
@@ -177,8 +181,7 @@ def costs_vs_budget(user: Any, today: dt.date) -> Chart:
 
 @chart("relief_by_week", "租金减免申请进度（按周）", "property.view_reliefapplication")
 def relief_by_week(user: Any, today: dt.date) -> Chart:
-    queries = source("baogong.property.queries", "progress")
-    weeks = queries.progress(user)["by_week"]
+    weeks = property_queries.progress(user)["by_week"]
     return {
         "type": "bar",
         "labels": [w for w, _r in weeks],
@@ -192,16 +195,15 @@ def relief_by_week(user: Any, today: dt.date) -> Chart:
 
 @chart("tests_per_day", "近14天检测与阳性（人次）", "people.view_healthtest")
 def tests_per_day(user: Any, today: dt.date) -> Chart:
-    queries = source("baogong.people.queries", "tests_for", "day_bounds")
     start = today - dt.timedelta(days=13)
-    begin, _ = queries.day_bounds(start)
-    _, end = queries.day_bounds(today)
+    begin, _ = people_queries.day_bounds(start)
+    _, end = people_queries.day_bounds(today)
     from django.utils import timezone
 
     tests: dict[str, int] = {}
     positives: dict[str, int] = {}
     for taken_at, result in (
-        queries.tests_for(user).filter(taken_at__gte=begin, taken_at__lt=end).values_list("taken_at", "result")
+        people_queries.tests_for(user).filter(taken_at__gte=begin, taken_at__lt=end).values_list("taken_at", "result")
     ):
         day = timezone.localtime(taken_at).date().isoformat()
         tests[day] = tests.get(day, 0) + 1
@@ -221,20 +223,21 @@ def tests_per_day(user: Any, today: dt.date) -> Chart:
 
 @chart("pharmacy_orders", "药房订单", "pharmacy.view_order")
 def pharmacy_orders(user: Any, today: dt.date) -> Chart:
-    queries = source("baogong.pharmacy.queries", "orders_by_status")
-    rows = queries.orders_by_status(user)
+    """The user's pharmacy orders by status, every status shown (zero included)."""
+    from django.db.models import Count
+
+    counts = dict(pharmacy_queries.orders_for(user).values_list("status").annotate(n=Count("id")).order_by())
     return {
         "type": "bar",
-        "labels": [r["label"] for r in rows],
-        "series": [{"name": "订单", "values": [r["count"] for r in rows]}],
-        "links": [link("pharmacy:order_list", status=r["key"]) for r in rows],
+        "labels": [str(label) for _value, label in OrderStatus.choices],
+        "series": [{"name": "订单", "values": [counts.get(v, 0) for v, _l in OrderStatus.choices]}],
+        "links": [link("pharmacy:order_list", status=v) for v, _l in OrderStatus.choices],
     }
 
 
 @chart("compliance_by_week", "复商复市检查项合格率（按周，%）", "command.view_inspection")
 def compliance_by_week(user: Any, today: dt.date) -> Chart:
-    queries = source("baogong.command.queries", "compliance", "compliance_by_week")
-    weeks = queries.compliance_by_week(queries.compliance(user, today - dt.timedelta(weeks=8), today))
+    weeks = command_queries.compliance_by_week(command_queries.compliance(user, today - dt.timedelta(weeks=8), today))
     return {
         "type": "line",
         "labels": [w.isoformat() for w in weeks],

@@ -1,27 +1,36 @@
 """The registry of report figures: one provider function per figure.
 
-Each provider reads one app's ``queries.py`` and returns a :class:`Figure` — value, unit, a
-Chinese phrase for the prose, a drill-down link to the records behind it and a description of
-the query it came from. A provider whose source app has not landed (its ``queries`` module or
-function is missing) raises :class:`FigureUnavailable` and the figure simply does not appear.
+Each provider reads one app's ``queries.py`` (plain imports: reports is the top layer, and mypy
+checks every call) and returns a :class:`Figure` — value, unit, a Chinese phrase for the prose, a
+drill-down link to the records behind it and a description of the query it came from. A provider
+that has no figure for this user or period (group-wide totals for a scoped user, a rate over no
+inspections) raises :class:`FigureUnavailable` and the figure simply does not appear.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from types import ModuleType
 from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import NoReverseMatch, reverse
 
+from baogong.command import queries as command_queries
+from baogong.core.scoping import has_global_scope
+from baogong.distribution import queries as distribution_queries
+from baogong.finance import queries as finance_queries
+from baogong.fleet import queries as fleet_queries
+from baogong.orgs import queries as orgs_queries
+from baogong.people import queries as people_queries
+from baogong.pharmacy import queries as pharmacy_queries
+from baogong.property import queries as property_queries
+
 
 class FigureUnavailable(Exception):
-    """The figure's source app (or the query it needs) is not available."""
+    """There is no figure for this user or period (e.g. group-wide totals asked by a scoped user)."""
 
 
 @dataclass(frozen=True)
@@ -78,18 +87,6 @@ def figure(
     return register
 
 
-def source(module: str, *names: str) -> ModuleType:
-    """Import an app's ``queries`` module, or say the figure is unavailable."""
-    try:
-        mod = importlib.import_module(module)
-    except ImportError as exc:
-        raise FigureUnavailable(module) from exc
-    for name in names:
-        if not hasattr(mod, name):
-            raise FigureUnavailable(f"{module}.{name}")
-    return mod
-
-
 def link(url_name: str, **params: Any) -> str:
     try:
         url = reverse(url_name)
@@ -137,14 +134,11 @@ BUREAUS_AND_TOWNS = ["government_bureau", "street_office"]
 def _delivered(user: Any, period: Period, kinds: list[str] | None) -> dict[str, Any]:
     if not _is_global(user):
         raise FigureUnavailable("delivered totals are group-wide")
-    queries = source("baogong.distribution.queries", "delivered_totals")
-    totals: dict[str, Any] = queries.delivered_totals(period.start, period.end, kinds)
+    totals: dict[str, Any] = distribution_queries.delivered_totals(period.start, period.end, kinds)
     return totals
 
 
 def _is_global(user: Any) -> bool:
-    from baogong.core.scoping import has_global_scope
-
     return has_global_scope(user)
 
 
@@ -199,8 +193,7 @@ def delivered_value_all(user: Any, period: Period) -> Figure:
 # --------------------------------------------------------------------------- finance
 @figure("field_hospital_costs", "finance", "finance.view_costline")
 def field_hospital_costs(user: Any, period: Period) -> Figure:
-    queries = source("baogong.finance.queries", "field_hospital_costs")
-    value: Decimal = queries.field_hospital_costs(user, period.start, period.end)
+    value: Decimal = finance_queries.field_hospital_costs(user, period.start, period.end)
     return Figure(
         "field_hospital_costs",
         "finance",
@@ -221,9 +214,8 @@ def field_hospital_costs(user: Any, period: Period) -> Figure:
 
 @figure("mission_costs", "finance", "finance.view_costline")
 def mission_costs(user: Any, period: Period) -> Figure:
-    queries = source("baogong.finance.queries", "approved_costs", "total", "cost_lines_for")
-    value: Decimal = queries.total(
-        queries.approved_costs(queries.cost_lines_for(user), start=period.start, end=period.end)
+    value: Decimal = finance_queries.total(
+        finance_queries.approved_costs(finance_queries.cost_lines_for(user), start=period.start, end=period.end)
     )
     return Figure(
         "mission_costs",
@@ -240,8 +232,11 @@ def mission_costs(user: Any, period: Period) -> Figure:
 # --------------------------------------------------------------------------- pharmacy, fleet
 @figure("pharmacy_orders_served", "pharmacy", "pharmacy.view_order")
 def pharmacy_orders_served(user: Any, period: Period) -> Figure:
-    queries = source("baogong.pharmacy.queries", "orders_served", "orders_for")
-    count = queries.orders_served(period.start, period.end).filter(pk__in=queries.orders_for(user).values("pk")).count()
+    count = (
+        pharmacy_queries.orders_served(period.start, period.end)
+        .filter(pk__in=pharmacy_queries.orders_for(user).values("pk"))
+        .count()
+    )
     return Figure(
         "pharmacy_orders_served",
         "pharmacy",
@@ -256,11 +251,10 @@ def pharmacy_orders_served(user: Any, period: Period) -> Figure:
 
 @figure("fuel_served", "fleet", "fleet.view_fueltank")
 def fuel_served(user: Any, period: Period) -> Figure:
-    queries = source("baogong.fleet.queries", "stations_for", "station_day_report")
     litres = 0
-    for station in queries.stations_for(user):
+    for station in fleet_queries.stations_for(user):
         for offset in range(period.days):
-            report = queries.station_day_report(station, period.start + dt.timedelta(days=offset))
+            report = fleet_queries.station_day_report(station, period.start + dt.timedelta(days=offset))
             litres += sum(int(row["green"]) for row in report["tanks"])
     return Figure(
         "fuel_served",
@@ -278,8 +272,7 @@ def fuel_served(user: Any, period: Period) -> Figure:
 # --------------------------------------------------------------------------- property
 @figure("relief_approved", "property", "property.view_reliefapplication")
 def relief_approved(user: Any, period: Period) -> Figure:
-    queries = source("baogong.property.queries", "applications_for")
-    count = queries.applications_for(user).filter(status="approved", submitted_on__lte=period.end).count()
+    count = property_queries.applications_for(user).filter(status="approved", submitted_on__lte=period.end).count()
     return Figure(
         "relief_approved",
         "property",
@@ -294,16 +287,13 @@ def relief_approved(user: Any, period: Period) -> Figure:
 
 # --------------------------------------------------------------------------- people
 def _tests(user: Any, period: Period) -> Any:
-    from baogong.people.queries import day_bounds, tests_for  # noqa: PLC0415 - optional source
-
-    start, _ = day_bounds(period.start)
-    _, end = day_bounds(period.end)
-    return tests_for(user).filter(taken_at__gte=start, taken_at__lt=end)
+    start, _ = people_queries.day_bounds(period.start)
+    _, end = people_queries.day_bounds(period.end)
+    return people_queries.tests_for(user).filter(taken_at__gte=start, taken_at__lt=end)
 
 
 @figure("health_tests", "people", "people.view_healthtest")
 def health_tests(user: Any, period: Period) -> Figure:
-    source("baogong.people.queries", "tests_for", "day_bounds")
     count = _tests(user, period).count()
     return Figure(
         "health_tests",
@@ -319,7 +309,6 @@ def health_tests(user: Any, period: Period) -> Figure:
 
 @figure("health_positives", "people", "people.view_healthtest")
 def health_positives(user: Any, period: Period) -> Figure:
-    source("baogong.people.queries", "tests_for", "day_bounds")
     count = _tests(user, period).filter(result="positive").count()
     return Figure(
         "health_positives",
@@ -335,10 +324,9 @@ def health_positives(user: Any, period: Period) -> Figure:
 
 @figure("incidents_opened", "people", "people.view_person")
 def incidents_opened(user: Any, period: Period) -> Figure:
-    queries = source("baogong.people.queries", "incidents_for", "day_bounds")
-    start, _ = queries.day_bounds(period.start)
-    _, end = queries.day_bounds(period.end)
-    count = queries.incidents_for(user).filter(opened_at__gte=start, opened_at__lt=end).count()
+    start, _ = people_queries.day_bounds(period.start)
+    _, end = people_queries.day_bounds(period.end)
+    count = people_queries.incidents_for(user).filter(opened_at__gte=start, opened_at__lt=end).count()
     return Figure(
         "incidents_opened",
         "people",
@@ -352,8 +340,7 @@ def incidents_opened(user: Any, period: Period) -> Figure:
 
 
 def _headcounts(user: Any, period: Period) -> dict[str, Any]:
-    queries = source("baogong.people.queries", "headcounts", "deployments_for")
-    counts: dict[str, Any] = queries.headcounts(queries.deployments_for(user), period.start, period.end)
+    counts: dict[str, Any] = people_queries.headcounts(people_queries.deployments_for(user), period.start, period.end)
     return counts
 
 
@@ -392,14 +379,13 @@ def volunteer_person_times(user: Any, period: Period) -> Figure:
 
 # --------------------------------------------------------------------------- communications, reopening
 def _posts(user: Any, period: Period) -> Any:
-    queries = source("baogong.command.queries", "posts_for", "filter_posts")
-    return queries, queries.filter_posts(queries.posts_for(user), {"from": period.start, "to": period.end})
+    return command_queries.filter_posts(command_queries.posts_for(user), {"from": period.start, "to": period.end})
 
 
 @figure("posts_published", "communications", "command.view_communicationpost")
 def posts_published(user: Any, period: Period) -> Figure:
-    queries, qs = _posts(user, period)
-    count = queries.post_totals(queries.own_posts(qs))["count"]
+    qs = _posts(user, period)
+    count = command_queries.post_totals(command_queries.own_posts(qs))["count"]
     return Figure(
         "posts_published",
         "communications",
@@ -414,8 +400,8 @@ def posts_published(user: Any, period: Period) -> Figure:
 
 @figure("post_reads", "communications", "command.view_communicationpost")
 def post_reads(user: Any, period: Period) -> Figure:
-    queries, qs = _posts(user, period)
-    reads = queries.post_totals(queries.own_posts(qs))["reads"]
+    qs = _posts(user, period)
+    reads = command_queries.post_totals(command_queries.own_posts(qs))["reads"]
     return Figure(
         "post_reads",
         "communications",
@@ -430,8 +416,8 @@ def post_reads(user: Any, period: Period) -> Figure:
 
 @figure("media_coverage", "communications", "command.view_communicationpost")
 def media_coverage(user: Any, period: Period) -> Figure:
-    queries, qs = _posts(user, period)
-    count = queries.post_totals(queries.coverage(qs))["count"]
+    qs = _posts(user, period)
+    count = command_queries.post_totals(command_queries.coverage(qs))["count"]
     return Figure(
         "media_coverage",
         "communications",
@@ -445,8 +431,7 @@ def media_coverage(user: Any, period: Period) -> Figure:
 
 
 def _compliance(user: Any, period: Period) -> list[Any]:
-    queries = source("baogong.command.queries", "compliance")
-    rows: list[Any] = queries.compliance(user, period.start, period.end)
+    rows: list[Any] = command_queries.compliance(user, period.start, period.end)
     return rows
 
 
@@ -487,8 +472,7 @@ def venue_compliance_rate(user: Any, period: Period) -> Figure:
 # --------------------------------------------------------------------------- sites
 @figure("sites_locked_down", "sites", "orgs.view_site")
 def sites_locked_down(user: Any, period: Period) -> Figure:
-    queries = source("baogong.orgs.queries", "site_counts")
-    value = int(queries.site_counts(user)["by_status"].get("locked_down", 0))
+    value = int(orgs_queries.site_counts(user)["by_status"].get("locked_down", 0))
     return Figure(
         "sites_locked_down",
         "sites",

@@ -167,10 +167,10 @@ def test_every_action_that_opens_a_durable_transaction_retries_lock_conflicts():
 
     root = Path(__file__).resolve().parents[2]
     missing = []
-    for source in root.rglob("*.py"):
-        if "/tests/" in str(source) or "/migrations/" in str(source):
+    for module in root.rglob("*.py"):
+        if "/tests/" in str(module) or "/migrations/" in str(module):
             continue
-        tree = ast.parse(source.read_text(encoding="utf-8"))
+        tree = ast.parse(module.read_text(encoding="utf-8"))
         for node in tree.body:
             if not isinstance(node, ast.FunctionDef) or node.name in SEVERAL_TRANSACTIONS:
                 continue
@@ -184,5 +184,5 @@ def test_every_action_that_opens_a_durable_transaction_retries_lock_conflicts():
             )
             decorated = any("retry_on_conflict" in ast.unparse(d) for d in node.decorator_list)
             if durable and not decorated:
-                missing.append(f"{source.relative_to(root)}:{node.name}")
+                missing.append(f"{module.relative_to(root)}:{node.name}")
     assert missing == []

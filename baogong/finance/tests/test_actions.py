@@ -13,7 +13,6 @@ from baogong.finance.errors import (
     ClaimWrongStatus,
     CostLineInvalid,
     CostLineNotPending,
-    GoodsSourceUnavailable,
     MissionInvalid,
     PaymentExceedsClaim,
 )
@@ -258,22 +257,6 @@ def test_statement_budget_against_actual(mission, commander):
     assert st.received == Decimal("100.00")
     assert st.unclaimed == Decimal("200.50")
     assert st.used_percent == Decimal("0.1")
-
-
-def test_sync_goods_costs_without_distribution_source_writes_nothing(mission, commander, monkeypatch):
-    import importlib
-
-    real = importlib.import_module
-
-    def missing(name, *args, **kwargs):
-        if name == "baogong.distribution.queries":
-            raise ImportError(name)
-        return real(name, *args, **kwargs)
-
-    monkeypatch.setattr(actions.importlib, "import_module", missing)
-    with pytest.raises(GoodsSourceUnavailable):
-        actions.sync_goods_costs(mission, until=dt.date(2022, 5, 31), actor=commander)
-    assert not CostLine.objects.exists()
 
 
 def test_sync_goods_costs_adds_each_recipient_day_once(mission, commander, monkeypatch):

@@ -117,20 +117,14 @@ def test_every_summary_figure_equals_its_independent_query(records, user):
     assert values["sites_locked_down"] == 1
 
 
-def test_figures_whose_source_has_not_landed_do_not_appear(records, user, monkeypatch):
-    import importlib
-
-    real = importlib.import_module
-
-    def without_finance(name, *args, **kwargs):
-        if name == "baogong.finance.queries":
-            raise ImportError(name)
-        return real(name, *args, **kwargs)
-
-    monkeypatch.setattr("baogong.reports.figures.importlib.import_module", without_finance)
-    keys = {f.key for f in collect(user("commander"), Period(FROM, TO))}
-    assert "field_hospital_costs" not in keys
-    assert "posts_published" in keys
+def test_a_figure_with_nothing_to_show_does_not_appear(records, user):
+    # given a day after the records, with no inspection
+    day = TO + dt.timedelta(days=1)
+    # when
+    keys = {f.key for f in collect(user("commander"), Period(day, day))}
+    # then the count is there (zero), the rate over no inspections is not
+    assert "venue_inspections" in keys
+    assert "venue_compliance_rate" not in keys
 
 
 def test_each_figure_links_to_the_records_behind_it(records, client_for, user):

@@ -1,0 +1,29 @@
+"""What apps above distribution plug into it, filled in their ``AppConfig.ready()``.
+
+Distribution sits below fleet in the import layers (``[tool.importlinter]`` in pyproject.toml),
+so it never imports fleet; fleet registers its own check here instead::
+
+    class FleetConfig(AppConfig):
+        def ready(self) -> None:
+            register_dispatch_check(queries.shipment_dispatch_refusals)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from baogong.distribution.models import Shipment
+
+# ``check(shipment, on_date)`` → why the shipment may not leave on that day (empty: allowed).
+DispatchCheck = Callable[["Shipment", dt.date], list[str]]
+
+DISPATCH_CHECKS: list[DispatchCheck] = []
+
+
+def register_dispatch_check(check: DispatchCheck) -> None:
+    """Add a check that :func:`baogong.distribution.actions.dispatch_refusals` asks (once)."""
+    if check not in DISPATCH_CHECKS:
+        DISPATCH_CHECKS.append(check)
