@@ -21,6 +21,8 @@ from django.db import models
 from django.http import Http404
 from django.utils.module_loading import import_string
 
+from baogong.core.errors import NotFound
+
 M = TypeVar("M", bound=models.Model)
 
 
@@ -88,3 +90,15 @@ def get_scoped_or_404(queryset: models.QuerySet[M], user: Any, **lookup: Any) ->
 
 def has_global_scope(user: Any) -> bool:
     return user_scope(user).is_global
+
+
+def require_scope(actor: Any, *, organisation_id: int | None = None, site_id: int | None = None) -> None:
+    """Refuse, inside an action, to act on a record outside the actor's scope (invariant 5).
+
+    The record is, for that actor, not there: the refusal is the domain's ``NotFound`` (404 in
+    the API, the friendly 404 page in the browser), never 403 or the record's content. System
+    actors (the worker, public links, the replay) act everywhere. Entry points may still look
+    records up scoped first; this keeps the rule true for every caller of the action.
+    """
+    if not user_scope(actor).allows(organisation_id=organisation_id, site_id=site_id):
+        raise NotFound()
