@@ -85,7 +85,10 @@ def login(page: Any, base_url: str, username: str, password: str = "baogong-demo
     page.goto(base_url + "/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    # Wait for the next page's load event (its deferred scripts have run): a click right after the
+    # first text appears could reach the menu before Bootstrap's handlers (flaky under load).
+    with page.expect_navigation(wait_until="load"):
+        page.click("button[type=submit]")
 
 
 def shot(page: Any, journey: str, name: str) -> None:
