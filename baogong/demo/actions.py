@@ -55,6 +55,19 @@ def load_base_data() -> dict[str, int]:
                 actor=SYSTEM,
             )
             created["organisations"] += 1
+    wanted = _wanted_sites()
+    existing = set(Site.objects.filter(code__in=[w["code"] for w in wanted]).values_list("code", flat=True))
+    for values in wanted:
+        if values["code"] in existing:
+            continue
+        org_actions.create_site(values, actor=SYSTEM)
+        created["sites"] += 1
+    return created
+
+
+def _wanted_sites() -> list[dict[str, Any]]:
+    """The values of every site of the article: the listed sites, one street/town office per
+    area, the pharmacies."""
     areas = {a.code: a for a in AdministrativeArea.objects.all()}
     orgs = {o.code: o for o in Organisation.objects.all()}
     wanted: list[dict[str, Any]] = []
@@ -103,13 +116,7 @@ def load_base_data() -> dict[str, int]:
                 "headcount": None,
             }
         )
-    existing = set(Site.objects.filter(code__in=[w["code"] for w in wanted]).values_list("code", flat=True))
-    for values in wanted:
-        if values["code"] in existing:
-            continue
-        org_actions.create_site(values, actor=SYSTEM)
-        created["sites"] += 1
-    return created
+    return wanted
 
 
 # username → (role, grants: list of ("global",) / ("org", code) / ("site", code) / ("kind", org, kind))

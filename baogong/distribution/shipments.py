@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.transactions import require_transaction
 from baogong.distribution import locks
 from baogong.distribution.choices import ShipmentStatus
@@ -37,7 +37,7 @@ def assign_transport(
     transports: Mapping[int, Transport | None],
     verb: str,
     *,
-    actor: Any,
+    actor: Actor,
     release_vehicles: Collection[int] = (),
 ) -> dict[str, list[str]]:
     """Inside the caller's transaction, write each shipment's vehicle and driver.

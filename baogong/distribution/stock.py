@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from baogong.core.audit import Actor
 from baogong.inventory import ledger
 from baogong.inventory.ledger import MoveInput
 from baogong.inventory.models import Reservation, StockMove
@@ -21,7 +22,7 @@ from baogong.orgs.models import Site
 ReserveNeed = ledger.ReserveNeed
 
 
-def reserve_many(warehouse: Site, needs: Sequence[ReserveNeed], *, actor: Any) -> dict[Any, list[Reservation]]:
+def reserve_many(warehouse: Site, needs: Sequence[ReserveNeed], *, actor: Actor) -> dict[Any, list[Reservation]]:
     """Reserve every need at one warehouse, earliest expiry first; all or nothing.
 
     Runs inside the caller's transaction (``ledger.reserve_many``): one audit event lists every
@@ -30,19 +31,19 @@ def reserve_many(warehouse: Site, needs: Sequence[ReserveNeed], *, actor: Any) -
     return ledger.reserve_many(warehouse, needs, actor=actor)
 
 
-def release(reservation: Reservation, *, actor: Any, qty: int | None = None) -> Reservation:
+def release(reservation: Reservation, *, actor: Actor, qty: int | None = None) -> Reservation:
     """Release all (or ``qty``) of an active reservation inside the caller's transaction."""
     return ledger.release(reservation, actor=actor, qty=qty)
 
 
-def release_many(reservations: Sequence[Reservation], *, actor: Any) -> int:
+def release_many(reservations: Sequence[Reservation], *, actor: Actor) -> int:
     """Release every open unit of the reservations inside the caller's transaction (balances, then
     reservations, locked in pk order); answers the units released."""
     return ledger.release_many(reservations, actor=actor)
 
 
 def move(
-    lines: list[MoveInput], *, actor: Any, reason: str, reference: str, document_id: int | None
+    lines: list[MoveInput], *, actor: Actor, reason: str, reference: str, document_id: int | None
 ) -> list[StockMove]:
     """Move lots between locations inside the caller's transaction (see inventory ``move_stock``)."""
     return ledger.move(

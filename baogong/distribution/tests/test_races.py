@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from baogong.distribution import actions
 from baogong.distribution.choices import RequestStatus
-from baogong.distribution.errors import RequestStateInvalid
+from baogong.distribution.errors import AllocationStale, RequestStateInvalid
 from baogong.distribution.models import AllocationReservation, Request, ShipmentLine
 from baogong.inventory import actions as inventory_actions
 from baogong.inventory.actions import ReceiptLineInput
@@ -130,7 +130,7 @@ def test_a_request_cancelled_while_its_allocation_is_confirmed_keeps_no_reservat
         def confirm(run: Any = run) -> None:
             try:
                 actions.confirm_allocation(run, actor=SYSTEM)
-            except actions.AllocationStale:
+            except AllocationStale:
                 pass
 
         run_together(cancel, confirm)

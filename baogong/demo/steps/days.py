@@ -1,0 +1,412 @@
+"""Each day of the replay: requests, procurement, allocation and shipping, delivery, health, pharmacy, costs, posts; and the finish."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from baogong.core.errors import DomainError
+from baogong.demo.scenario import (
+    CARE_SITES,
+    CASE_ITEMS,
+    HOSPITALS,
+    SHANGHAI,
+)
+from baogong.demo.steps._common import (
+    COUNTERFEIT_SUPPLIER,
+    FAKE_AG,
+    GENUINE_AG,
+    OFFICE_DEMAND,
+    SUPPLIERS,
+    WAREHOUSE,
+    _truck,
+)
+from baogong.demo.steps.extra import _farm_and_industry, _fuel, _reopening
+from baogong.demo.steps.relief import _relief
+
+if TYPE_CHECKING:
+    from baogong.demo.scenario import Scenario
+
+
+# --- each day ----------------------------------------------------------------------------------
+def replay_day(s: Scenario, day: dt.date, index: int) -> None:
+    with s.at(day, 3):
+        _fuel(s, day, index, 3)
+    with s.at(day, 7):
+        _health(s, day, index)
+    with s.at(day, 8):
+        _procure(s, day, index)
+    with s.at(day, 10):
+        _requests(s, day, index)
+        _farm_and_industry(s, day, index)
+    with s.at(day, 11):
+        _fuel(s, day, index, 11)
+    with s.at(day, 13):
+        _allocate_and_ship(s, day, index)
+    with s.at(day, 15):
+        _reopening(s, day, index)
+    with s.at(day, 16):
+        _deliver(s, day, index)
+    with s.at(day, 20):
+        _fuel(s, day, index, 20)
+    with s.at(day, 18):
+        _pharmacy_orders(s, day, index)
+        _costs(s, day, index)
+        _posts(s, day, index)
+        _relief(s, day, index)
+
+
+# Demand per recipient per day, in cases, before shortage (bureaus and towns get the bulk).
+def _demand(s: Scenario, code: str) -> list[tuple[str, int]]:
+    weights = [row[9] for row in CASE_ITEMS]
+    lines = []
+    picks = s.rng.sample(range(len(CASE_ITEMS)), k=3)
+    base = OFFICE_DEMAND if code.startswith(("SO-", "GB-")) else 50
+    for i in picks:
+        lines.append((CASE_ITEMS[i][0], max(1, int(base * weights[i] / 15 * s.rng.uniform(0.6, 1.4)))))
+    return lines
+
+
+def _requests(s: Scenario, day: dt.date, index: int) -> None:
+    from baogong.catalog.models import Item
+    from baogong.distribution import actions
+    from baogong.orgs.models import Site
+
+    items = {i.code: i for i in Item.objects.filter(code__startswith="SC-")}
+    offices = list(Site.objects.filter(kind__in=["street_office", "government_bureau"]).order_by("code"))
+    # Streets/towns and bureaus ask every third day (a third of them each day), hospitals every
+    # other day, care sites weekly.
+    todays = [o for n, o in enumerate(offices) if (n + index) % 3 == 0]
+    todays += [s.site(c) for c in HOSPITALS if index % 2 == 0] + [s.site(c) for c in CARE_SITES if index % 7 == 0]
+    commander = s.user("commander")
+    for recipient in todays:
+        lines = [
+            actions.LineInput(item=items[code], qty=qty, needed_by=day + dt.timedelta(days=1))
+            for code, qty in _demand(s, recipient.code)
+        ]
+        request = actions.file_request(recipient, lines, actor=commander, submit=True, note="每日防疫物资需求")
+        actions.approve_request(request, actor=commander)
+        s.outcome.requests += 1
+
+
+def _procure(s: Scenario, day: dt.date, index: int) -> None:
+    """Buy every other day, roughly 90% of demand: supply stays short and allocation rations it."""
+    from baogong.catalog.models import Item
+    from baogong.procurement import actions
+    from baogong.procurement.models import Supplier
+
+    if index % 3:
+        return
+    # The district programme was bought for the 泰兴桥 warehouse (储运公司) on the command centre's
+    # behalf: the requisition is raised by the scenario's system actor (only a group-wide actor may
+    # buy for 北翼集团 into a 储运公司 warehouse), so that the commander, who holds the approval level
+    # of orders over ¥200,000 once bootstrap has loaded the procurement demo, is not approving their
+    # own requisition.
+    officer = s.system
+    qc = commander = s.user("commander")
+    warehouse = s.site(WAREHOUSE)
+    suppliers = {sp.name: sp for sp in Supplier.objects.filter(name__in=[n for n, _c, _l in SUPPLIERS])}
+    for n, (code, _name, _cat, _unit, _pq, _pu, price, _kg, _m3, weight) in enumerate(CASE_ITEMS):
+        item = Item.objects.get(code=code)
+        supplier_name = SUPPLIERS[(index // 2 + n) % 2][0]
+        if code == "SC-AG-CASE" and index in (3, 9):
+            supplier_name = COUNTERFEIT_SUPPLIER
+        supplier = suppliers[supplier_name]
+        if supplier.status != "approved":
+            supplier = suppliers[SUPPLIERS[0][0]]
+        # three days of the programme's demand, about 10% short
+        qty = int(weight / 15 * (17 * OFFICE_DEMAND + 2 * 50 * 1.5) * 0.9 * s.rng.uniform(0.85, 1.05)) + 10
+        order = actions.create_order(
+            supplier.organisation,
+            supplier,
+            [
+                actions.OrderLineInput(
+                    item=item, qty=qty, unit_price=Decimal(price), delivery_date=day, warehouse=warehouse
+                )
+            ],
+            actor=officer,
+        )
+        order = actions.submit_order(
+            order, actor=officer, emergency=index < 6, emergency_reason="封控初期紧急采购" if index < 6 else ""
+        )
+        while order.status == "pending_approval":
+            order = actions.approve_order(order, actor=commander)
+        line = order.lines.get()
+        batch = f"{code[3:7]}{day:%m%d}{n}"
+        fake = supplier_name == COUNTERFEIT_SUPPLIER and index == 9
+        [receipt] = actions.receive_against_order(
+            order,
+            [
+                actions.ReceiveLineInput(
+                    line=line,
+                    qty=line.qty,
+                    batch=batch,
+                    production_date=day - dt.timedelta(days=15),
+                    expiry=day + dt.timedelta(days=700),
+                )
+            ],
+            actor=officer,
+        )
+        lot = receipt.lot
+        data = actions.InspectionInput(
+            batch=batch,
+            registration_number=FAKE_AG if fake else (GENUINE_AG if code == "SC-AG-CASE" else ""),
+            registrant=supplier_name if fake else ("" if code != "SC-AG-CASE" else "广州万孚生物技术股份有限公司"),
+            production_date=lot.production_date,
+            expiry=lot.expiry,
+            has_inspection_report=True,
+            sample_result="pass",
+        )
+        if fake:
+            actions.inspect_lot(lot, data, decision="reject", reason="一类备案号冒充第三类注册证，注册人不符", actor=qc)
+            earlier = _earlier_lot(supplier, item)
+            if earlier is not None:
+                actions.mark_lot_counterfeit(earlier, reason="同一供应商后续批次为一类备案号，首批疑似假冒", actor=qc)
+                s.outcome.counterfeit_cases += 1
+                s.outcome.notes.append(f"{day}: 假冒抗原 {earlier.batch} 召回 / counterfeit lot recalled")
+        else:
+            actions.inspect_lot(lot, data, decision="release", actor=qc)
+
+
+def _earlier_lot(supplier: Any, item: Any) -> Any:
+    from baogong.inventory.models import Lot
+    from baogong.procurement.actions import lots_from_supplier
+
+    ids = lots_from_supplier(supplier, item.pk)
+    return Lot.objects.filter(pk__in=ids, qc_status="released").order_by("pk").first()
+
+
+def _allocate_and_ship(s: Scenario, day: dt.date, index: int) -> None:
+    from baogong.distribution import actions
+    from baogong.distribution.models import Shipment
+
+    commander = s.user("commander")
+    warehouse = s.site(WAREHOUSE)
+    run = actions.preview_allocation([warehouse], actor=commander)
+    actions.confirm_allocation(run, actor=commander)
+    keeper = s.user("warehouse")  # the 泰兴桥 keeper
+    # Shipments held back by an earlier refusal (a site locked down) are tried again first.
+    held = list(Shipment.objects.filter(warehouse=warehouse, status__in=["picked", "loaded"]).order_by("pk"))
+    planned = actions.plan_shipments(actor=commander, warehouses=[warehouse])
+    for n, shipment in enumerate([*held, *planned]):
+        try:
+            if shipment.status == "planned":
+                shipment = actions.pick_shipment(shipment, actor=keeper)
+            if shipment.status != "loaded":
+                shipment = actions.load_shipment(
+                    shipment,
+                    actor=s.user("dispatcher"),
+                    vehicle_plate=_truck(n),
+                    driver_name=f"司机{n % 20 + 1:02d}",
+                    driver_phone="13700000000",
+                )
+            actions.dispatch_shipment(shipment, actor=s.user("dispatcher"))
+        except DomainError as exc:
+            s.outcome.refused_dispatches.append(f"{day} {shipment.recipient.code}: {exc.message}")
+            continue
+        s.outcome.shipments += 1
+
+
+def _deliver(s: Scenario, day: dt.date, index: int) -> None:
+    from baogong.distribution import actions
+    from baogong.distribution.models import Shipment
+
+    for shipment in Shipment.objects.filter(status="in_transit").order_by("pk"):
+        lines = []
+        for line in shipment.lines.order_by("pk"):
+            short = 1 if s.rng.random() < 0.03 and line.qty > 5 else 0
+            lines.append(actions.DeliveryLineInput(line_id=line.pk, received=line.qty - short))
+        actions.record_delivery(
+            shipment,
+            lines,
+            received_by=f"{shipment.recipient.name}收货员",
+            receiver_phone="13600000000",
+            client_token=f"scenario-{shipment.pk}",
+            actor=s.system,
+            reason="到货短少"
+            if any(line.received < ln.qty for line, ln in zip(lines, shipment.lines.order_by("pk"), strict=True))
+            else "",
+        )
+        actions.close_shipment(shipment, actor=s.user("dispatcher"))
+        s.outcome.delivered_units += sum(line.received for line in lines)
+
+
+def _health(s: Scenario, day: dt.date, index: int) -> None:
+    """Outbreaks in the warehouse (day 10), the farm cooperative (day 20) and the elderly home
+    (day 25); each person recovers after a week of negative tests."""
+    from django.db.models import Q
+
+    from baogong.people import actions
+    from baogong.people.models import CloseContact, Person
+
+    events = {9: WAREHOUSE, 19: "FC-NZ", 24: "EH-TY"}
+    if index in events:
+        site = s.site(events[index])
+        person = Person.objects.filter(home_site=site).order_by("pk").first()
+        if person is not None:
+            actions.record_health_test(
+                person,
+                kind="antigen",
+                result="positive",
+                taken_at=dt.datetime.combine(day, dt.time(7), tzinfo=SHANGHAI),
+                site=site,
+                actor=s.user("health"),
+            )
+            s.outcome.notes.append(f"{day}: {site.name} 抗原阳性 / positive test")
+    for start in events:
+        if start + 1 <= index <= start + 8:
+            # Everyone at the site (the case and the close contacts) is tested daily; negative
+            # results on separate days clear them, and the site with them.
+            site = s.site(events[start])
+            contacts = CloseContact.objects.filter(incident__site=site).values_list("person_id", flat=True)
+            people = Person.objects.filter(Q(home_site=site) | Q(pk__in=contacts)).distinct().order_by("pk")
+            for person in people:
+                try:
+                    actions.record_health_test(
+                        person,
+                        kind="pcr",
+                        result="negative",
+                        taken_at=dt.datetime.combine(day, dt.time(7), tzinfo=SHANGHAI),
+                        site=site,
+                        actor=s.user("health"),
+                    )
+                except DomainError as exc:
+                    s.outcome.notes.append(f"{day}: {exc.message}")
+
+
+def _pharmacy_orders(s: Scenario, day: dt.date, index: int) -> None:
+    from baogong.orgs.models import AdministrativeArea
+    from baogong.pharmacy import actions
+    from baogong.pharmacy.models import Drug
+
+    drugs = list(Drug.objects.exclude(sale_class="rx").filter(online_ban="").order_by("pk")[:6])
+    if not drugs:
+        return
+    areas = list(AdministrativeArea.objects.exclude(level="district").order_by("code"))
+    pharmacist = s.user("pharmacist")
+    for n in range(6):
+        drug = drugs[(index + n) % len(drugs)]
+        area = areas[(index * 7 + n) % len(areas)]
+        try:
+            orders = actions.place_order(
+                actions.OrderInput(
+                    lines=[(drug, 1 + n % 2)],
+                    resident_name=f"居民{index:02d}{n}",
+                    phone=f"135{index:04d}{n:04d}",
+                    area=area,
+                    compound=f"{area.name}小区",
+                    building=str(1 + n),
+                    room=f"{101 + n}",
+                    insurance_card=f"SH{index:04d}{n:04d}",
+                ),
+                actor=s.system,
+            )
+            for order in orders:
+                order = actions.approve_order(order, actor=pharmacist)
+                actions.settle_order(
+                    order,
+                    method="insurance",
+                    transaction_number=f"YB{order.pk:010d}",
+                    current_year=Decimal("200.00"),
+                    prior_years=Decimal("500.00"),
+                    actor=pharmacist,
+                )
+                order = actions.dispatch_order(order, pharmacist, actor=pharmacist)
+                actions.confirm_delivery(order, order.handover_code, actor=pharmacist)
+                s.outcome.pharmacy_orders += 1
+        except DomainError as exc:
+            s.outcome.notes.append(f"{day}: 药店订单 {exc.message}")
+
+
+def _costs(s: Scenario, day: dt.date, index: int) -> None:
+    """Weekly running costs of the two field hospitals: ¥31.1M over the two months."""
+    from baogong.finance import actions
+    from baogong.finance.models import Mission
+
+    if index % 7 != 6:
+        return
+    commander = s.user("commander")
+    categories = [
+        ("labour", "0.35", "医护后勤人员劳务"),
+        ("lodging", "0.30", "餐饮住宿"),
+        ("transport", "0.10", "转运车辆"),
+        ("other", "0.25", "消杀保洁及耗材"),
+    ]
+    weekly = Decimal("31100000") / Decimal(max(1, s.days // 7)) / 2
+    for mission in Mission.objects.filter(code__in=["M-FH-FCL", "M-FH-MPL"]).order_by("code"):
+        for category, share, what in categories:
+            line = actions.add_cost_line(
+                mission,
+                {
+                    "category": category,
+                    "amount": (weekly * Decimal(share)).quantize(Decimal("0.01")),
+                    "invoice_number": f"{mission.code}-{day:%m%d}-{category[:3]}",
+                    "supplier": what,
+                    "incurred_on": day,
+                    "description": f"{what} {day:%m月%d日}当周",
+                },
+                actor=commander,
+            )
+            actions.approve_cost_line(line, actor=commander)
+
+
+def _posts(s: Scenario, day: dt.date, index: int) -> None:
+    """74 news items and WeChat posts (≈22,000 reads) and 32 outside reports over the period."""
+    from baogong.command import actions
+    from baogong.orgs.models import Organisation
+
+    org = Organisation.objects.get(code="BSGX")
+    own = [n for n in range(74) if n * s.days // 74 == index]
+    press = [n for n in range(32) if n * s.days // 32 == index]
+    for n in own:
+        actions.record_post(
+            {
+                "organisation": org,
+                "kind": "own",
+                "channel": "wechat" if n % 3 else "website",
+                "published_on": day,
+                "title": f"《我在“疫”线》第{n + 1}期",
+                "reads": 280 + (n * 37) % 60,
+            },
+            actor=s.user("commander"),
+        )
+    for n in press:
+        actions.record_post(
+            {
+                "organisation": org,
+                "kind": "coverage",
+                "channel": "press",
+                "outlet": "宝山发布",
+                "published_on": day,
+                "title": f"宝山供销社保供一线报道({n + 1})",
+            },
+            actor=s.user("commander"),
+        )
+
+
+def finish(s: Scenario) -> None:
+    """Close the books: review what is left, top up relief granted under the first policy to the
+    second's six months, and claim the field-hospital costs from the funder."""
+    from baogong.finance import actions as finance
+    from baogong.finance.models import Mission
+    from baogong.property import actions as property_actions
+    from baogong.property.models import Policy, ReliefApplication
+
+    officer, commander = s.user("property"), s.user("commander")
+    for step, status, actor in (
+        ("handle", "submitted", officer),
+        ("check", "handled", commander),
+        ("approve", "checked", commander),
+    ):
+        result = property_actions.batch_review(list(ReliefApplication.objects.filter(status=status)), step, actor=actor)
+        if step == "approve":
+            s.outcome.relief_approved += len(result.done)
+    later = Policy.objects.filter(code="sh-2022-05").first()
+    if later is not None and s.days >= 59:
+        property_actions.top_up_relief(later, actor=commander)
+    for mission in Mission.objects.filter(code__in=["M-FH-FCL", "M-FH-MPL"]).order_by("code"):
+        lines = list(mission.cost_lines.filter(status="approved", claim__isnull=True))
+        if lines:
+            claim = finance.create_claim(mission, lines, actor=commander)
+            finance.submit_claim(claim, on=s.today(), actor=commander)

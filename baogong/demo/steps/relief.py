@@ -1,0 +1,135 @@
+"""Rent relief for market tenants (from 2022-05-11)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from baogong.demo.steps._common import PDF, _uscc
+
+if TYPE_CHECKING:
+    from baogong.demo.scenario import Scenario
+
+
+RELIEF_FIRST_DAY = 40  # 2022-05-11: relief applications open (the first policy is in force)
+RELIEF_TENANTS = 950
+MARKETS = 10
+
+
+def _id_number(serial: int) -> str:
+    from baogong.core.identifiers import ID_CHECK, ID_WEIGHTS
+
+    body = f"31011319{70 + serial % 30:02d}0{1 + serial % 9}1{serial % 9}{serial % 1000:03d}"[:17]
+    return body + ID_CHECK[sum(int(c) * w for c, w in zip(body, ID_WEIGHTS, strict=True)) % 11]
+
+
+def _markets(s: Scenario) -> list[Any]:
+    from baogong.orgs.models import AdministrativeArea, Organisation
+    from baogong.property import actions
+    from baogong.property.models import Property
+
+    made = list(Property.objects.filter(code__startswith="P-SC-").order_by("code"))
+    if made:
+        return made
+    areas = list(AdministrativeArea.objects.exclude(level="district").order_by("code"))
+    owner = Organisation.objects.get(code="BYJT")
+    per = RELIEF_TENANTS // MARKETS + 1
+    for m in range(MARKETS):
+        area = areas[m % len(areas)]
+        made.append(
+            actions.create_property(
+                {
+                    "code": f"P-SC-{m + 1:02d}",
+                    "name": f"{area.name}供销农贸市场",
+                    "owner": owner,
+                    "area": area,
+                    "address": f"{area.name}供销路{m + 1}号",
+                    "use": "commercial",
+                    "is_state_owned": True,
+                },
+                [
+                    {"code": f"{u + 1:03d}", "floor_area": Decimal("20.00") + u % 30, "use": "commercial"}
+                    for u in range(per)
+                ],
+                actor=s.system,
+            )
+        )
+    return made
+
+
+def _relief(s: Scenario, day: dt.date, index: int) -> None:
+    """Rent relief: ~48 merchants apply each day from 2022-05-11 (the 2022-03 policy, the
+    2022-05 policy from 05-29); the office reviews the previous day's applications in batches
+    (经办 → 审核 → 批准). A merchant in arrears is held until cured."""
+    from baogong.property import actions
+    from baogong.property.models import ReliefApplication, Tenant
+
+    first = min(RELIEF_FIRST_DAY, max(0, s.days - 3))
+    if index < first:
+        return
+    officer = s.user("property")
+    markets = _markets(s)
+    tenants = RELIEF_TENANTS * min(s.days, 60) // 60
+    per_day = tenants // max(1, s.days - first) + 1
+    start = (index - first) * per_day
+    industries = ["零售业", "餐饮业", "住宿业", "租赁和商务服务业", "其他未列明行业"]
+    for n in range(start, min(start + per_day, tenants)):
+        code = f"T-SC-{n + 1:04d}"
+        if Tenant.objects.filter(code=code).exists():
+            continue
+        market = markets[n % MARKETS]
+        unit = market.units.order_by("code")[n // MARKETS]
+        individual = n % 3 != 0
+        tenant = actions.create_tenant(
+            {
+                "organisation": market.owner,
+                "code": code,
+                "kind": "individual_business" if individual else "enterprise",
+                "name": f"{market.name}{n + 1}号商户" if individual else f"上海宝山{n + 1}号商贸有限公司",
+                "industry": industries[n % len(industries)],
+                "employees": None if individual else 5 + n % 20,
+                "revenue_wan": None if individual else Decimal(80 + n % 200),
+                "assets_wan": None if individual else Decimal(50 + n % 150),
+                "operator_name": f"商户{n + 1}" if individual else "",
+                "operator_id_number": _id_number(n) if individual else "",
+                "uscc": "" if individual else _uscc(1000 + n),
+                "contact_name": f"商户{n + 1}",
+                "contact_phone": f"1380{n:07d}",
+            },
+            actor=officer,
+        )
+        rent = Decimal(1500 + (n * 37) % 3000)
+        lease = actions.create_lease(
+            {
+                "code": f"L-SC-{n + 1:04d}",
+                "organisation": market.owner,
+                "tenant": tenant,
+                "rent": rent * 3,
+                "period_months": 3,
+                "start": dt.date(2021, 1 + n % 12, 1),
+                "end": dt.date(2023, 12, 31),
+                "deposit": rent,
+            },
+            units=[unit],
+            actor=officer,
+        )
+        application = actions.submit_application(lease, as_of=day, actor=officer)
+        for kind in _required(application):
+            upload = SimpleUploadedFile(f"{kind}.pdf", PDF, content_type="application/pdf")
+            actions.upload_document(application, kind, upload, actor=officer)
+    submitted = ReliefApplication.objects.filter(status="submitted", submitted_on__lt=day)
+    actions.batch_review(list(submitted), "handle", actor=officer)
+    handled = ReliefApplication.objects.filter(status="handled")
+    actions.batch_review(list(handled), "check", actor=s.user("commander"))
+    checked = ReliefApplication.objects.filter(status="checked")
+    result = actions.batch_review(list(checked), "approve", actor=s.user("commander"))
+    s.outcome.relief_approved += len(result.done)
+
+
+def _required(application: Any) -> list[str]:
+    from baogong.property.queries import required_documents
+
+    return required_documents(application)

@@ -1,0 +1,95 @@
+"""Requests filed from an Excel sheet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from baogong.catalog.models import Item
+from baogong.core import audit
+from baogong.core.audit import Actor
+from baogong.core.excel import Column, ImportFailed, parse_date, parse_int, raise_if_errors, read_rows
+from baogong.core.retry import retry_on_conflict
+from baogong.core.scoping import user_scope
+from baogong.distribution.actions._common import (
+    LineInput,
+)
+from baogong.distribution.actions.requests import _create
+from baogong.distribution.choices import (
+    RequestChannel,
+)
+from baogong.distribution.models import (
+    Request,
+)
+from baogong.orgs.models import Site
+
+# --------------------------------------------------------------------------- Excel import
+
+IMPORT_COLUMNS = [
+    Column("recipient", "收货单位编码 / Recipient code", required=True, example="SO-310113002"),
+    Column("item", "物资编码 / Item code", required=True, example="N95"),
+    Column("qty", "数量 / Quantity", required=True, parse=parse_int, example=100),
+    Column("needed_by", "需要日期 / Needed by", required=True, parse=parse_date, example="2022-04-02"),
+    Column("reference", "申请单号 / Reference", example="A-1"),
+    Column("note", "备注 / Note", example=""),
+]
+
+
+@retry_on_conflict
+def import_requests(file: Any, *, actor: Actor) -> list[Request]:
+    """One submitted request per recipient and reference; all rows or nothing."""
+    rows, errors = read_rows(file, IMPORT_COLUMNS)
+    recipients = {
+        s.code: s for s in Site.objects.filter(code__in={r["recipient"] for _n, r in rows if r.get("recipient")})
+    }
+    items = {i.code: i for i in Item.objects.filter(code__in={r["item"] for _n, r in rows if r.get("item")})}
+    scope = user_scope(actor)
+    groups: dict[tuple[str, str], list[LineInput]] = {}
+    notes: dict[tuple[str, str], str] = {}
+    for number, row in rows:
+        site = recipients.get(row.get("recipient") or "")
+        item = items.get(row.get("item") or "")
+        if row.get("recipient") and site is None:
+            errors.append({"row": number, "field": "recipient", "message": _("no such recipient")})
+        elif site is not None and not scope.allows(organisation_id=site.organisation_id, site_id=site.pk):
+            errors.append({"row": number, "field": "recipient", "message": _("no such recipient")})
+        elif site is not None and not site.is_active:
+            errors.append({"row": number, "field": "recipient", "message": _("recipient not active")})
+        if row.get("item") and item is None:
+            errors.append({"row": number, "field": "item", "message": _("no such item")})
+        elif item is not None and not item.is_active:
+            errors.append({"row": number, "field": "item", "message": _("item not active")})
+        qty = row.get("qty")
+        if isinstance(qty, int) and qty < 1:
+            errors.append({"row": number, "field": "qty", "message": _("at least 1")})
+        if site is None or item is None or not isinstance(qty, int) or row.get("needed_by") is None:
+            continue
+        key = (site.code, row.get("reference") or "")
+        groups.setdefault(key, []).append(LineInput(item=item, qty=qty, needed_by=row["needed_by"]))
+        if row.get("note"):
+            notes[key] = str(row["note"])
+    if not rows and not errors:
+        raise ImportFailed(_("The sheet has no rows."), details={"rows": []})
+    raise_if_errors(errors)
+    with transaction.atomic(durable=True):
+        made = [
+            _create(
+                recipients[code],
+                lines,
+                actor=actor,
+                channel=RequestChannel.EXCEL,
+                note=notes.get((code, ref), ""),
+                submit=True,
+            )
+            for (code, ref), lines in groups.items()
+        ]
+        audit.record(
+            "import_requests",
+            None,
+            actor=actor,
+            after={"requests": [r.number for r in made], "rows": len(rows)},
+            object_repr=_("%(n)d requests imported") % {"n": len(made)},
+        )
+        return made

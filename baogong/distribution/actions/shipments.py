@@ -1,0 +1,320 @@
+"""Shipments from planning to dispatch: plan, split, merge, pick, load, dispatch, close."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from baogong.core import audit
+from baogong.core.audit import Actor, SystemActor
+from baogong.core.retry import retry_on_conflict
+from baogong.core.scoping import require_scope, user_scope
+from baogong.distribution import hooks, locks, stock
+from baogong.distribution.actions._common import (
+    _check_shipment,
+    _number_shipment,
+    _user_or_none,
+)
+from baogong.distribution.choices import (
+    RequestStatus,
+    ShipmentStatus,
+)
+from baogong.distribution.errors import (
+    DispatchRefused,
+    ShipmentInvalid,
+)
+from baogong.distribution.models import (
+    AllocationReservation,
+    RequestLine,
+    Shipment,
+    ShipmentLine,
+)
+from baogong.inventory.actions import MoveInput
+from baogong.inventory.choices import MoveReason, ReservationStatus
+from baogong.inventory.locations import in_transit_location
+from baogong.orgs.choices import SiteStatus
+from baogong.orgs.models import Site
+
+# --------------------------------------------------------------------------- shipments
+
+
+def _require_shipment_scope(shipment: Shipment, actor: Actor) -> None:
+    """A shipment outside the actor's scope (its warehouse's) is, for that actor, not there (404)."""
+    require_scope(actor, organisation_id=shipment.warehouse.organisation_id, site_id=shipment.warehouse_id)
+
+
+@retry_on_conflict
+def plan_shipments(*, actor: Actor, warehouses: Sequence[Site] | None = None) -> list[Shipment]:
+    """One planned shipment per warehouse and recipient from confirmed, not yet shipped allocations."""
+    scope = user_scope(actor)
+    with transaction.atomic(durable=True):
+        qs = AllocationReservation.objects.filter(
+            shipped_qty__lt=F("qty"),
+            reservation__status=ReservationStatus.ACTIVE,
+            line__request_line__request__status__in=[
+                RequestStatus.PARTLY_ALLOCATED,
+                RequestStatus.ALLOCATED,
+                RequestStatus.DISPATCHED,
+            ],
+        )
+        if warehouses is not None:
+            qs = qs.filter(warehouse__in=list(warehouses))
+        # The one lock order: the requests, their lines, then the allocations. The allocations are
+        # read after the request locks, so a request cancelled meanwhile (its reservations
+        # released) is not planned; one that became plannable after our locks waits for the next plan.
+        locked_requests = {
+            pk
+            for pk, _status, _number in locks.requests_of_lines_for_update(qs.values("line__request_line__request_id"))
+        }
+        locks.request_lines_for_update(qs.values("line__request_line_id"))
+        open_allocations = [
+            a
+            for a in locks.allocation_links_for_update(qs)
+            if a.line.request_line.request_id in locked_requests
+            and scope.allows(organisation_id=a.warehouse.organisation_id, site_id=a.warehouse_id)
+        ]
+        groups: dict[tuple[int, int], list[AllocationReservation]] = defaultdict(list)
+        for a in open_allocations:
+            groups[(a.warehouse_id, a.line.request_line.request.recipient_id)].append(a)
+        return [_plan_shipment(allocations, actor=actor) for _key, allocations in sorted(groups.items())]
+
+
+def _plan_shipment(allocations: Sequence[AllocationReservation], *, actor: Actor) -> Shipment:
+    """One planned shipment of one warehouse to one recipient from its (locked) allocations."""
+    first = allocations[0]
+    shipment = Shipment.objects.create(
+        warehouse=first.warehouse,
+        recipient=first.line.request_line.request.recipient,
+        created_by=_user_or_none(actor),
+    )
+    _number_shipment(shipment)
+    lines = []
+    for a in allocations:
+        qty = min(a.qty - a.shipped_qty, a.reservation.qty)
+        if qty <= 0:
+            continue
+        lines.append(
+            ShipmentLine(
+                shipment=shipment,
+                allocation=a,
+                request_line=a.line.request_line,
+                item=a.line.request_line.item,
+                lot=a.reservation.lot,
+                from_location=a.reservation.location,
+                reservation=a.reservation,
+                qty=qty,
+                unit_cost=a.reservation.lot.unit_cost,
+            )
+        )
+        AllocationReservation.objects.filter(pk=a.pk).update(shipped_qty=F("shipped_qty") + qty)
+        RequestLine.objects.filter(pk=a.line.request_line_id).update(shipped_qty=F("shipped_qty") + qty)
+    ShipmentLine.objects.bulk_create(lines)
+    audit.record(
+        "plan_shipment",
+        shipment,
+        actor=actor,
+        after={
+            "number": shipment.number,
+            "warehouse": shipment.warehouse.code,
+            "recipient": shipment.recipient.code,
+            "lines": [{"item": li.item.code, "lot": li.lot.batch, "qty": li.qty} for li in lines],
+        },
+    )
+    return shipment
+
+
+@retry_on_conflict
+def split_shipment(shipment: Shipment, line_ids: Sequence[int], *, actor: Actor) -> Shipment:
+    """Move the given lines of a planned shipment to a new planned shipment (same route)."""
+    with transaction.atomic(durable=True):
+        locked = locks.shipment_for_update(shipment.pk)
+        _require_shipment_scope(locked, actor)
+        _check_shipment(locked, [ShipmentStatus.PLANNED])
+        own = set(locked.lines.values_list("pk", flat=True))
+        wanted = set(line_ids)
+        if not wanted or not wanted <= own or wanted == own:
+            raise ShipmentInvalid(details={"lines": [_("Choose some, but not all, lines of this shipment.")]})
+        new = Shipment.objects.create(
+            warehouse=locked.warehouse, recipient=locked.recipient, created_by=_user_or_none(actor)
+        )
+        _number_shipment(new)
+        ShipmentLine.objects.filter(pk__in=wanted).update(shipment=new)
+        audit.record("split_shipment", locked, actor=actor, after={"new_shipment": new.number, "lines": sorted(wanted)})
+        return new
+
+
+@retry_on_conflict
+def merge_shipments(target: Shipment, other: Shipment, *, actor: Actor) -> Shipment:
+    """Move every line of ``other`` into ``target``; both planned, same warehouse and recipient."""
+    with transaction.atomic(durable=True):
+        first, second = sorted([target.pk, other.pk])
+        locked = {first: locks.shipment_for_update(first), second: locks.shipment_for_update(second)}
+        into, source = locked[target.pk], locked[other.pk]
+        _require_shipment_scope(into, actor)
+        _require_shipment_scope(source, actor)
+        if into.pk == source.pk or (into.warehouse_id, into.recipient_id) != (source.warehouse_id, source.recipient_id):
+            raise ShipmentInvalid(
+                details={"shipment": [_("Only shipments of the same warehouse and recipient merge.")]}
+            )
+        _check_shipment(into, [ShipmentStatus.PLANNED])
+        _check_shipment(source, [ShipmentStatus.PLANNED])
+        moved = source.lines.update(shipment=into)
+        audit.record("merge_shipments", into, actor=actor, after={"merged": source.number, "lines": moved})
+        number = source.number
+        source.delete()
+        audit.record("delete_shipment", None, actor=actor, object_repr=str(number), after={"merged_into": into.number})
+        return into
+
+
+def pick_shipment(shipment: Shipment, *, actor: Actor) -> Shipment:
+    """The warehouse confirms the pick list (lots and bins as reserved) is picked."""
+    return _step(shipment, ShipmentStatus.PLANNED, ShipmentStatus.PICKED, "pick_shipment", "picked_at", actor=actor)
+
+
+@retry_on_conflict
+def _step(shipment: Shipment, source: str, target: str, verb: str, stamp: str, *, actor: Actor) -> Shipment:
+    with transaction.atomic(durable=True):
+        locked = locks.shipment_for_update(shipment.pk)
+        _require_shipment_scope(locked, actor)
+        _check_shipment(locked, [source])
+        locked.status = target
+        setattr(locked, stamp, timezone.now())
+        locked.save(update_fields=["status", stamp, "updated_at"])
+        audit.record(verb, locked, actor=actor, before={"status": source}, after={"status": target})
+        return locked
+
+
+def dispatch_refusals(shipment: Shipment) -> list[str]:
+    """Why the shipment may not leave now: sites locked down or under control, and the reasons of
+    every check registered in :mod:`baogong.distribution.hooks` (the fleet's passes and driver
+    clearance when a vehicle is assigned)."""
+    reasons: list[str] = []
+    if shipment.recipient.status == SiteStatus.LOCKED_DOWN:
+        reasons.append(_("The destination %(site)s is locked down.") % {"site": shipment.recipient.name})
+    if shipment.warehouse.status in (SiteStatus.LOCKED_DOWN, SiteStatus.UNDER_CONTROL):
+        reasons.append(
+            _("The warehouse %(site)s is %(status)s.")
+            % {"site": shipment.warehouse.name, "status": SiteStatus(shipment.warehouse.status).label}
+        )
+    today = timezone.localdate()
+    for check in hooks.DISPATCH_CHECKS:
+        reasons.extend(str(r) for r in check(shipment, today))
+    return reasons
+
+
+@retry_on_conflict
+def load_shipment(
+    shipment: Shipment,
+    *,
+    actor: Actor,
+    vehicle_plate: str = "",
+    driver_name: str = "",
+    driver_phone: str = "",
+    vehicle_id: int | None = None,
+    driver_id: int | None = None,
+) -> Shipment:
+    """Record the vehicle and driver and load; refused when a site or the fleet forbids it."""
+    with transaction.atomic(durable=True):
+        locked = locks.shipment_for_update(shipment.pk)
+        _require_shipment_scope(locked, actor)
+        _check_shipment(locked, [ShipmentStatus.PICKED])
+        before = audit.snapshot(locked, ["status", "vehicle_id", "vehicle_plate", "driver_id", "driver_name"])
+        locked.vehicle_plate = vehicle_plate.strip()[:16] or locked.vehicle_plate
+        locked.driver_name = driver_name.strip()[:64] or locked.driver_name
+        locked.driver_phone = driver_phone.strip()[:32] or locked.driver_phone
+        locked.vehicle_id = vehicle_id if vehicle_id is not None else locked.vehicle_id
+        locked.driver_id = driver_id if driver_id is not None else locked.driver_id
+        reasons = dispatch_refusals(locked)
+        if reasons:
+            raise DispatchRefused(" ".join(reasons), details={"reasons": reasons})
+        locked.status = ShipmentStatus.LOADED
+        locked.loaded_at = timezone.now()
+        locked.save()
+        audit.record(
+            "load_shipment",
+            locked,
+            actor=actor,
+            before=before,
+            after=audit.snapshot(locked, ["status", "vehicle_id", "vehicle_plate", "driver_id", "driver_name"]),
+        )
+        return locked
+
+
+@retry_on_conflict
+def dispatch_shipment(shipment: Shipment, *, actor: Actor) -> Shipment:
+    """The vehicle leaves: reserved lots move from their bins to the warehouse's in-transit stock."""
+    with transaction.atomic(durable=True):
+        locked = locks.shipment_for_update(shipment.pk)
+        _require_shipment_scope(locked, actor)
+        _check_shipment(locked, [ShipmentStatus.LOADED])
+        reasons = dispatch_refusals(locked)
+        if reasons:
+            raise DispatchRefused(" ".join(reasons), details={"reasons": reasons})
+        lines = list(locked.lines.select_related("item", "lot", "from_location", "reservation").order_by("pk"))
+        transit = in_transit_location(locked.warehouse)
+        stock.move(
+            [
+                MoveInput(
+                    item=li.item,
+                    lot=li.lot,
+                    from_location=li.from_location,
+                    to_location=transit,
+                    qty=li.qty,
+                    reservation=li.reservation,
+                )
+                for li in lines
+            ],
+            actor=actor,
+            reason=MoveReason.SHIPMENT,
+            reference=str(locked),
+            document_id=locked.pk,
+        )
+        locked.status = ShipmentStatus.IN_TRANSIT
+        locked.dispatched_at = timezone.now()
+        locked.save(update_fields=["status", "dispatched_at", "updated_at"])
+        _refresh_shipping_status({li.request_line.request_id for li in locked.lines.select_related("request_line")})
+        audit.record(
+            "dispatch_shipment",
+            locked,
+            actor=actor,
+            before={"status": ShipmentStatus.LOADED},
+            after={"status": locked.status, "units": sum(li.qty for li in lines)},
+        )
+        return locked
+
+
+def _refresh_shipping_status(request_ids: set[int]) -> None:
+    """allocated → dispatched → delivered as the requests' shipments leave and arrive."""
+    for request in locks.requests_for_update(request_ids):
+        if request.status not in (RequestStatus.ALLOCATED, RequestStatus.DISPATCHED):
+            continue
+        lines = list(request.lines.all())
+        if any(line.outstanding or line.shipped_qty < line.allocated_qty for line in lines):
+            continue
+        states = set(
+            ShipmentLine.objects.filter(request_line__request=request).values_list("shipment__status", flat=True)
+        )
+        if states & {ShipmentStatus.PLANNED, ShipmentStatus.PICKED, ShipmentStatus.LOADED}:
+            continue
+        status = RequestStatus.DISPATCHED if ShipmentStatus.IN_TRANSIT in states else RequestStatus.DELIVERED
+        if status != request.status:
+            before = request.status
+            request.status = status
+            request.save(update_fields=["status", "updated_at"])
+            audit.record(
+                "deliver_request" if status == RequestStatus.DELIVERED else "dispatch_request",
+                request,
+                actor=SystemActor("shipments"),
+                before={"status": before},
+                after={"status": status},
+            )
+
+
+def close_shipment(shipment: Shipment, *, actor: Actor) -> Shipment:
+    """Close a delivered shipment; its delivery link stops working."""
+    return _step(shipment, ShipmentStatus.DELIVERED, ShipmentStatus.CLOSED, "close_shipment", "closed_at", actor=actor)

@@ -1,0 +1,289 @@
+"""Fuel stations: tanks, deliveries, rosters, the queue, sales and low-level alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from baogong.core import audit
+from baogong.core.audit import Actor
+from baogong.core.notify import notify
+from baogong.core.retry import retry_on_conflict
+from baogong.core.scoping import require_scope
+from baogong.fleet import locks
+from baogong.fleet.choices import VehicleStatus
+from baogong.fleet.errors import FuelInvalid
+from baogong.fleet.models import (
+    FuelQueueTicket,
+    FuelSale,
+    FuelShift,
+    FuelTank,
+    Vehicle,
+)
+from baogong.orgs.models import Site
+
+# --- fuel stations ----------------------------------------------------------------------------
+
+
+def _station_errors(station: Site, actor: Actor) -> dict[str, list[str]]:
+    """A station outside the actor's scope is, for that actor, not there (404); a site that is not
+    a fuel station is a field error."""
+    require_scope(actor, organisation_id=station.organisation_id, site_id=station.pk)
+    errors: dict[str, list[str]] = {}
+    if station.kind != "fuel_station":
+        errors["station"] = [_("%(site)s is not a fuel station.") % {"site": station.code}]
+    return errors
+
+
+@retry_on_conflict
+def create_tank(
+    station: Site, item: Any, *, code: str, capacity_litres: int, low_level_litres: int, actor: Actor
+) -> FuelTank:
+    """A tank for one fuel grade: a bin location of the station in the stock ledger."""
+    from baogong.inventory.actions import create_location
+
+    errors = _station_errors(station, actor)
+    if getattr(item, "unit", "") not in {"L", "升"}:
+        errors["item"] = [_("A fuel grade is counted in litres (unit L).")]
+    if capacity_litres <= 0:
+        errors["capacity_litres"] = [_("The capacity must be positive.")]
+    if not 0 <= low_level_litres < max(capacity_litres, 1):
+        errors["low_level_litres"] = [_("The low level must be below the capacity.")]
+    if FuelTank.objects.filter(station=station, item=item).exists():
+        errors["item"] = [_("The station already has a tank of this grade.")]
+    if FuelTank.objects.filter(station=station, code=code.strip()).exists() or not code.strip():
+        errors["code"] = [_("Give a tank code not yet used at the station.")]
+    if errors:
+        raise FuelInvalid(details=errors)
+    location = create_location(station, code=f"TANK-{code.strip()}", name=f"{code.strip()} {item.name}", actor=actor)
+    with transaction.atomic(durable=True):
+        tank = FuelTank.objects.create(
+            station=station,
+            item=item,
+            location=location,
+            code=code.strip(),
+            capacity_litres=capacity_litres,
+            low_level_litres=low_level_litres,
+        )
+        audit.record("create_tank", tank, actor=actor, after=audit.snapshot(tank))
+        return tank
+
+
+@retry_on_conflict
+def receive_fuel(tank: FuelTank, litres: int, unit_cost: Decimal, *, reference: str, actor: Actor) -> Any:
+    """A delivery into a tank: a receipt in the stock ledger (refused if it would overfill the tank)."""
+    from baogong.fleet.queries import tank_level
+    from baogong.inventory.actions import ReceiptLineInput, receive_stock
+
+    errors = _station_errors(tank.station, actor)
+    if litres <= 0:
+        errors["litres"] = [_("Litres must be a whole number above zero.")]
+    elif tank_level(tank) + litres > tank.capacity_litres:
+        errors["litres"] = [
+            _("The tank holds %(cap)s L; %(level)s L are in it.")
+            % {"cap": tank.capacity_litres, "level": tank_level(tank)}
+        ]
+    if errors:
+        raise FuelInvalid(details=errors)
+    line = ReceiptLineInput(
+        item=tank.item, batch=reference or "fuel", qty=litres, unit_cost=Decimal(unit_cost), location=tank.location
+    )
+    receipt = receive_stock(tank.station, [line], actor=actor, reference=reference, supplier_name=reference)
+    if tank.low_alert_sent and tank_level(tank) > tank.low_level_litres:
+        with transaction.atomic(durable=True):
+            FuelTank.objects.filter(pk=tank.pk).update(low_alert_sent=False)
+    return receipt
+
+
+@retry_on_conflict
+def set_roster(station: Site, date: dt.date, slot: str, attendants: Sequence[str], *, actor: Actor) -> list[FuelShift]:
+    """Who staffs ``slot`` of ``date`` (replaces that slot's list)."""
+    from baogong.fleet.choices import ShiftSlot
+
+    errors = _station_errors(station, actor)
+    if slot not in ShiftSlot.values:
+        errors["slot"] = [_("Unknown shift.")]
+    names = [n.strip() for n in attendants if n.strip()]
+    if not names:
+        errors["attendants"] = [_("Name at least one attendant.")]
+    if errors:
+        raise FuelInvalid(details=errors)
+    with transaction.atomic(durable=True):
+        existing = FuelShift.objects.filter(station=station, date=date, slot=slot)
+        before = sorted(existing.values_list("attendant", flat=True))
+        existing.delete()
+        shifts = [
+            FuelShift.objects.create(station=station, date=date, slot=slot, attendant=n) for n in dict.fromkeys(names)
+        ]
+        audit.record(
+            "set_roster",
+            station,
+            actor=actor,
+            before={"date": date, "slot": slot, "attendants": before},
+            after={"date": date, "slot": slot, "attendants": [s.attendant for s in shifts]},
+        )
+        return shifts
+
+
+def _normalise_plate(plate: str) -> str:
+    return (plate or "").strip().upper()
+
+
+@retry_on_conflict
+def arrive_at_station(station: Site, plate: str, *, actor: Actor, at: dt.datetime | None = None) -> FuelQueueTicket:
+    """A vehicle joins the queue; a registered supply vehicle with a pass valid today takes the green channel."""
+    from django.utils import timezone
+
+    from baogong.fleet.queries import valid_passes
+
+    errors = _station_errors(station, actor)
+    plate = _normalise_plate(plate)
+    if not plate:
+        errors["plate"] = [_("Give the plate.")]
+    if errors:
+        raise FuelInvalid(details=errors)
+    when = at or timezone.now()
+    vehicle = Vehicle.objects.filter(plate=plate).first()
+    passes = valid_passes(vehicle, timezone.localtime(when).date()) if vehicle else []
+    green = bool(vehicle and vehicle.status == VehicleStatus.ACTIVE and passes)
+    with transaction.atomic(durable=True):
+        ticket = FuelQueueTicket.objects.create(
+            station=station,
+            plate=plate,
+            vehicle=vehicle,
+            vehicle_pass=passes[0] if green else None,
+            green_channel=green,
+            arrived_at=when,
+        )
+        audit.record("arrive_at_station", ticket, actor=actor, after=audit.snapshot(ticket))
+        return ticket
+
+
+def ensure_sales_site(station: Site) -> Site:
+    """The recipient site that fuel sold at ``station`` is issued to (created on first sale)."""
+    from baogong.core.audit import SystemActor
+    from baogong.orgs.actions import create_site
+
+    code = f"{station.code}-SALE"
+    existing = Site.objects.filter(code=code).first()
+    if existing is not None:
+        return existing
+    return create_site(
+        {
+            "code": code,
+            "name": _("%(station)s fuel sales") % {"station": station.name},
+            "kind": "customer",
+            "organisation": station.organisation,
+            "address": station.address,
+            "lat": station.lat,
+            "lon": station.lon,
+        },
+        actor=SystemActor("fleet fuel sales"),
+    )
+
+
+@retry_on_conflict
+def sell_fuel(
+    tank: FuelTank,
+    plate: str,
+    litres: int,
+    unit_price: Decimal,
+    *,
+    actor: Actor,
+    ticket: FuelQueueTicket | None = None,
+    at: dt.datetime | None = None,
+) -> FuelSale:
+    """Fuel a vehicle: an issue from the tank in the ledger, the sale logged (against the pass for a
+    green-channel vehicle), the queue ticket served; a low-level alert when the tank runs low."""
+    from django.utils import timezone
+
+    from baogong.core.money import round_fen
+    from baogong.fleet.choices import slot_of
+    from baogong.fleet.queries import valid_passes
+    from baogong.inventory.actions import IssueLineInput, issue_stock
+
+    errors = _station_errors(tank.station, actor)
+    plate = _normalise_plate(plate)
+    if not plate:
+        errors["plate"] = [_("Give the plate.")]
+    if not isinstance(litres, int) or litres <= 0:
+        errors["litres"] = [_("Litres must be a whole number above zero.")]
+    if unit_price is None or Decimal(unit_price) <= 0:
+        errors["unit_price"] = [_("The price must be positive.")]
+    if ticket is not None and (ticket.served_at is not None or ticket.station_id != tank.station_id):
+        errors["ticket"] = [_("This queue ticket is already served or belongs to another station.")]
+    if errors:
+        raise FuelInvalid(details=errors)
+    when = at or timezone.now()
+    vehicle = Vehicle.objects.filter(plate=plate).first()
+    passes = valid_passes(vehicle, timezone.localtime(when).date()) if vehicle else []
+    green = bool(vehicle and vehicle.status == VehicleStatus.ACTIVE and passes)
+    reference = f"FUEL-{tank.station.code}-{plate}-{when:%Y%m%d%H%M%S}"
+    issue = issue_stock(
+        tank.station,
+        ensure_sales_site(tank.station),
+        [IssueLineInput(item=tank.item, qty=litres)],
+        actor=actor,
+        reference=reference,
+    )
+    with transaction.atomic(durable=True):
+        locked = locks.tank_for_update(tank.pk)
+        sale = FuelSale.objects.create(
+            tank=locked,
+            plate=plate,
+            vehicle=vehicle,
+            vehicle_pass=passes[0] if green else None,
+            green_channel=green,
+            litres=litres,
+            unit_price=Decimal(unit_price),
+            amount=round_fen(Decimal(unit_price) * litres),
+            sold_at=when,
+            slot=slot_of(timezone.localtime(when).hour),
+            issue=issue,
+            seller=actor if getattr(actor, "pk", None) else None,
+        )
+        if ticket is not None:
+            FuelQueueTicket.objects.filter(pk=ticket.pk).update(served_at=when)
+        audit.record("sell_fuel", sale, actor=actor, after=audit.snapshot(sale))
+        _low_tank_alert(locked, actor=actor)
+        return sale
+
+
+def _low_tank_alert(locked: FuelTank, *, actor: Actor) -> int | None:
+    """Notify the station once when the (locked) tank is at or below its low level; answers the level
+    when an alert was sent. The flag is cleared by the next delivery that lifts the level."""
+    from baogong.core.models import Notification
+    from baogong.fleet.queries import tank_level
+
+    level = tank_level(locked)
+    if level > locked.low_level_litres or locked.low_alert_sent:
+        return None
+    notify(
+        _("Tank %(tank)s at %(station)s is low: %(level)s L left")
+        % {"tank": locked.code, "station": locked.station.name, "level": level},
+        _("Order a delivery."),
+        level=Notification.Level.WARNING,
+        organisation_id=locked.station.organisation_id,
+        site_id=locked.station_id,
+    )
+    locked.low_alert_sent = True
+    locked.save(update_fields=["low_alert_sent", "updated_at"])
+    audit.record("send_low_tank_alert", locked, actor=actor, after={"level": level})
+    return level
+
+
+@retry_on_conflict
+def send_low_tank_alerts(*, actor: Actor) -> list[FuelTank]:
+    """The daily check of every tank (the scheduled job): alert on the low ones not yet alerted —
+    a tank can run low without a sale through the app (a leak, a stock count, a missed delivery)."""
+    sent: list[FuelTank] = []
+    with transaction.atomic(durable=True):
+        for tank in locks.tanks_to_alert_for_update():
+            if _low_tank_alert(tank, actor=actor) is not None:
+                sent.append(tank)
+    return sent
