@@ -1,0 +1,154 @@
+"""Minimum-distance sourcing: the exact transportation optimum as a min-cost flow (successive
+shortest paths)."""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Sequence
+
+_Distances = tuple[list[int], list[list[float]], list[list[int]]]
+
+
+def _transport(
+    costs: Sequence[Sequence[float]],
+    demand: list[int],
+    supply: list[int],
+    ranked: Sequence[Sequence[int]] | None = None,
+) -> list[list[int]]:
+    """Exact minimum-cost transportation: flows[i][w] with sum_w = demand[i], sum_i <= supply[w].
+
+    Successive shortest paths, one demand point at a time, on the residual network compressed
+    to the warehouses: an edge a -> b means "some point j now served by b switches to a",
+    costing ``c[j][a] - c[j][b]`` (one heap per pair holds the candidates). Augmenting along a
+    shortest path keeps the residual network free of negative cycles, so the flow stays optimal
+    for the demands served so far (the classical SSP invariant). Paths start at a warehouse with
+    spare capacity (distance 0; every other distance is >= 0 by optimality, so only edges into
+    full warehouses can shorten a path and only their heaps are kept, built when the warehouse
+    fills up), so when the nearest warehouse has spare capacity the point is served there
+    directly without a search; when every point's nearest warehouse can take all its demand,
+    that is the answer. ``ranked[i]`` (optional) lists the warehouses by ascending cost for
+    point i, ties by index. Requires sum(demand) <= sum(supply).
+    """
+    n, m = len(demand), len(supply)
+    eps = 1e-9
+    flows = [[0] * m for _ in range(n)]
+    spare = list(supply)
+    if n == 0:
+        return flows
+    if m == 1:
+        nearest_of = [0] * n
+    else:
+        if ranked is None:
+            ranked = [sorted(range(m), key=row.__getitem__) for row in costs]
+        nearest_of = [r[0] for r in ranked]
+    load = [0] * m
+    for i, w in enumerate(nearest_of):
+        load[w] += demand[i]
+    if all(load[w] <= supply[w] for w in range(m)):
+        for i, w in enumerate(nearest_of):
+            flows[i][w] = demand[i]
+        return flows
+
+    full = [False] * m  # a full warehouse has its heaps: heaps[a][b] for b full
+    heaps: list[list[list[tuple[float, int]]]] = [[[] for _ in range(m)] for _ in range(m)]
+    pairs = [(a, b) for b in range(m) for a in range(m) if a != b]
+
+    def fill_up(b: int) -> None:
+        full[b] = True
+        served = [j for j in range(n) if flows[j][b]]
+        for a in range(m):
+            if a != b:
+                heap = [(costs[j][a] - costs[j][b], j) for j in served]
+                heapq.heapify(heap)
+                heaps[a][b] = heap
+
+    def add_flow(j: int, w: int, qty: int) -> None:
+        row = flows[j]
+        if full[w] and row[w] == 0 and qty > 0:
+            crow = costs[j]
+            cw = crow[w]
+            for a in range(m):
+                if a != w:
+                    heapq.heappush(heaps[a][w], (crow[a] - cw, j))
+        row[w] += qty
+
+    for w in range(m):
+        if spare[w] == 0:
+            fill_up(w)
+    # Any order keeps the flow optimal; serving the points that lose most by a second choice
+    # first (largest regret) makes later points rarely need to displace earlier ones.
+    if ranked is not None:
+        neg_regret = [costs[i][r[0]] - costs[i][r[1]] for i, r in enumerate(ranked)]
+        order = sorted(range(n), key=neg_regret.__getitem__)
+    else:
+        order = list(range(n))
+    inf = math.inf
+    heappop = heapq.heappop
+    edges: list[list[tuple[float, int] | None]] = [[None] * m for _ in range(m)]
+    for i in order:
+        need = demand[i]
+        nearest = nearest_of[i]
+        left = spare[nearest]
+        if left:  # the nearest warehouse is not full, so it keeps no heaps yet
+            if need < left:
+                spare[nearest] = left - need
+                flows[i][nearest] = need
+                continue
+            spare[nearest] = 0
+            flows[i][nearest] = left
+            need -= left
+            fill_up(nearest)
+        row = costs[i]
+        while need:
+            # The cheapest candidate of every edge into a full warehouse (stale entries dropped).
+            for a, b in pairs:
+                if full[b]:
+                    heap = heaps[a][b]
+                    while heap and flows[heap[0][1]][b] == 0:
+                        heappop(heap)
+                    edges[a][b] = heap[0] if heap else None
+            dist = [0.0 if spare[w] > 0 else inf for w in range(m)]
+            pred: list[tuple[int, int] | None] = [None] * m  # (from warehouse, switching point)
+            for _ in range(m - 1):  # Bellman-Ford on the m warehouses
+                changed = False
+                for a in range(m):
+                    if dist[a] == inf:
+                        continue
+                    for b in range(m):
+                        if b == a or not full[b]:
+                            continue
+                        edge = edges[a][b]
+                        if edge is not None and dist[a] + edge[0] < dist[b] - eps:
+                            dist[b] = dist[a] + edge[0]
+                            pred[b] = (a, edge[1])
+                            changed = True
+                if not changed:
+                    break
+            end = 0
+            best = dist[0] + row[0]
+            for w in range(1, m):
+                if dist[w] + row[w] < best:
+                    end, best = w, dist[w] + row[w]
+            if dist[end] == inf:
+                raise RuntimeError("transportation problem is infeasible")
+            path: list[tuple[int, int, int]] = []  # (to warehouse, point, from warehouse)
+            w = end
+            step = pred[w]
+            while step is not None:
+                a, j = step
+                path.append((a, j, w))
+                w = a
+                step = pred[w]
+                if len(path) > m:
+                    raise RuntimeError("transportation search found a cycle")
+            qty = min(need, spare[w], *(flows[j][b] for _, j, b in path))
+            spare[w] -= qty
+            for a, j, b in path:
+                flows[j][b] -= qty
+                add_flow(j, a, qty)
+            add_flow(i, end, qty)
+            need -= qty
+            if spare[w] == 0:
+                fill_up(w)
+    return flows
