@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from baogong.catalog import locks
 from baogong.catalog.choices import CATEGORY_TREE, Storage
 from baogong.catalog.errors import ItemInvalid
 from baogong.catalog.models import Category, Item, ItemPrice
@@ -100,7 +101,7 @@ def update_item(item: Item, data: Mapping[str, Any], *, actor: Any, price_source
 
 
 def _update_item(item: Item, data: Mapping[str, Any], *, actor: Any, price_source: str = "") -> Item:
-    locked = Item.objects.select_for_update().get(pk=item.pk)
+    locked = locks.item_for_update(item.pk)
     before = audit.snapshot(locked)
     for key, value in data.items():
         if key in ITEM_FIELDS and key != "code":
@@ -124,7 +125,7 @@ def record_item_price(
     if price < 0:
         raise ItemInvalid(details={"price": [_("A price cannot be negative.")]})
     with transaction.atomic(durable=True):
-        locked = Item.objects.select_for_update().get(pk=item.pk)
+        locked = locks.item_for_update(item.pk)
         entry = ItemPrice.objects.create(
             item=locked, price=price, date=date or timezone.localdate(), source=source.strip()
         )

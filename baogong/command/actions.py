@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from baogong.command import locks
 from baogong.command.choices import RectificationStatus
 from baogong.command.errors import InspectionInvalid, PostInvalid, RecipientInvalid, RectificationClosed
 from baogong.command.models import (
@@ -58,7 +59,7 @@ def update_post_reads(post: CommunicationPost, reads: int, *, actor: Any) -> Com
     if reads < 0:
         raise PostInvalid(details={"reads": [_("Reads cannot be negative.")]})
     with transaction.atomic(durable=True):
-        locked = CommunicationPost.objects.select_for_update().get(pk=post.pk)
+        locked = locks.post_for_update(post.pk)
         before = {"reads": locked.reads}
         locked.reads = reads
         locked.save(update_fields=["reads", "updated_at"])
@@ -183,11 +184,7 @@ def record_reinspection(
     if photo is not None:
         check_photo(photo, "photo")
     with transaction.atomic(durable=True):
-        locked = (
-            Rectification.objects.select_for_update()
-            .select_related("finding__inspection__venue", "finding__item")
-            .get(pk=rectification.pk)
-        )
+        locked = locks.rectification_for_update(rectification.pk)
         if locked.status != RectificationStatus.OPEN:
             raise RectificationClosed
         original = locked.finding.inspection
@@ -239,7 +236,7 @@ def add_report_recipient(data: Mapping[str, Any], *, actor: Any) -> ReportRecipi
 @retry_on_conflict
 def remove_report_recipient(recipient: ReportRecipient, *, actor: Any) -> ReportRecipient:
     with transaction.atomic(durable=True):
-        locked = ReportRecipient.objects.select_for_update().get(pk=recipient.pk)
+        locked = locks.recipient_for_update(recipient.pk)
         locked.is_active = False
         locked.save(update_fields=["is_active", "updated_at"])
         audit.record(

@@ -21,6 +21,7 @@ from baogong.core.money import round_fen
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import user_scope
 from baogong.distribution.queries import delivered_lines
+from baogong.finance import locks
 from baogong.finance.choices import ClaimStatus, CostCategory, CostStatus
 from baogong.finance.errors import (
     ClaimInvalid,
@@ -126,7 +127,7 @@ def add_cost_line(mission: Mission, data: Mapping[str, Any], *, attachment: Any 
 @retry_on_conflict
 def approve_cost_line(line: CostLine, *, actor: Any) -> CostLine:
     with transaction.atomic(durable=True):
-        locked = CostLine.objects.select_for_update().select_related("mission").get(pk=line.pk)
+        locked = locks.cost_line_for_update(line.pk)
         if locked.status != CostStatus.PENDING:
             raise CostLineNotPending
         before = {"status": locked.status}
@@ -143,7 +144,7 @@ def reject_cost_line(line: CostLine, reason: str, *, actor: Any) -> CostLine:
     if not reason.strip():
         raise CostLineInvalid(details={"reason": [_("Give a reason for rejecting the cost line.")]})
     with transaction.atomic(durable=True):
-        locked = CostLine.objects.select_for_update().select_related("mission").get(pk=line.pk)
+        locked = locks.cost_line_for_update(line.pk)
         if locked.status != CostStatus.PENDING:
             raise CostLineNotPending
         locked.status = CostStatus.REJECTED
@@ -180,7 +181,7 @@ def sync_goods_costs(mission: Mission, *, until: dt.date, actor: Any) -> list[Co
     values = _delivered_values(mission, until)
     sites = {s.pk: s for s in mission.recipients.all()}
     with transaction.atomic(durable=True):
-        Mission.objects.select_for_update().get(pk=mission.pk)
+        locks.mission_for_update(mission.pk)
         existing = set(
             CostLine.objects.filter(mission=mission).exclude(source_key="").values_list("source_key", flat=True)
         )
@@ -217,8 +218,8 @@ def create_claim(mission: Mission, lines: Iterable[CostLine], *, actor: Any) -> 
     if not ids:
         raise ClaimInvalid(details={"lines": [_("Choose at least one approved cost line.")]})
     with transaction.atomic(durable=True):
-        Mission.objects.select_for_update().get(pk=mission.pk)
-        locked = list(CostLine.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        locks.mission_for_update(mission.pk)
+        locked = locks.cost_lines_for_update(ids)
         bad = [
             line.pk
             for line in locked
@@ -236,7 +237,7 @@ def create_claim(mission: Mission, lines: Iterable[CostLine], *, actor: Any) -> 
 
 
 def _lock_claim(claim: ReimbursementClaim) -> ReimbursementClaim:
-    return ReimbursementClaim.objects.select_for_update().select_related("mission").get(pk=claim.pk)
+    return locks.claim_for_update(claim.pk)
 
 
 @retry_on_conflict

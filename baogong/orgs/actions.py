@@ -16,6 +16,7 @@ from baogong.core.excel import Column, ImportFailed, parse_count, parse_decimal,
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import user_scope
 from baogong.core.transactions import require_transaction
+from baogong.orgs import locks
 from baogong.orgs.choices import SiteKind, SiteStatus
 from baogong.orgs.errors import SiteInvalid
 from baogong.orgs.models import AdministrativeArea, Grant, Organisation, Site
@@ -74,7 +75,7 @@ def _create_site(data: Mapping[str, Any], *, actor: Any) -> Site:
 @retry_on_conflict
 def update_site(site: Site, data: Mapping[str, Any], *, actor: Any) -> Site:
     with transaction.atomic(durable=True):
-        locked = Site.objects.select_for_update().get(pk=site.pk)
+        locked = locks.site_for_update(site.pk)
         before = audit.snapshot(locked)
         for key, value in data.items():
             if key in SITE_FIELDS and key not in {"code", "status", "status_reason"}:
@@ -109,7 +110,7 @@ def lock_sites(ids: Iterable[int]) -> dict[int, Site]:
     """Lock the sites of ``ids`` in pk order for the caller's transaction (before reading a status
     the caller decides on)."""
     _require_transaction()
-    return {s.pk: s for s in Site.objects.select_for_update().filter(pk__in=sorted(set(ids))).order_by("pk")}
+    return locks.sites_for_update(ids)
 
 
 def change_site_status(site: Site, status: str, *, reason: str = "", actor: Any) -> Site:
@@ -118,7 +119,7 @@ def change_site_status(site: Site, status: str, *, reason: str = "", actor: Any)
     ``set_site_status``. Refuses to run outside a transaction."""
     _require_transaction()
     _validate_site_status(status, reason)
-    locked = Site.objects.select_for_update().get(pk=site.pk)
+    locked = locks.site_for_update(site.pk)
     before = {"status": locked.status, "status_reason": locked.status_reason}
     locked.status = status
     locked.status_reason = reason.strip()

@@ -37,7 +37,7 @@ from baogong.inventory.locations import default_location, in_transit_location, r
 from baogong.inventory.models import Reservation, StockMove
 from baogong.orgs.choices import AreaLevel
 from baogong.orgs.models import AdministrativeArea
-from baogong.pharmacy import queries
+from baogong.pharmacy import locks, queries
 from baogong.pharmacy.choices import (
     LONG_TERM_MAX_SUPPLY_DAYS,
     NORMAL_MAX_SUPPLY_DAYS,
@@ -95,7 +95,7 @@ def save_drug(data: dict[str, Any], *, actor: Any, drug: Drug | None = None) -> 
             target = Drug(item=data["item"])
             before: dict[str, Any] | None = None
         else:
-            target = Drug.objects.select_for_update().get(pk=drug.pk)
+            target = locks.drug_for_update(drug.pk)
             before = audit.snapshot(target)
         for key in DRUG_FIELDS:
             if key in data:
@@ -336,7 +336,7 @@ class PrescriptionCheck:
 
 
 def _lock_order(order: Order, *allowed: str) -> Order:
-    locked = Order.objects.select_for_update().select_related("pharmacy").get(pk=order.pk)
+    locked = locks.order_for_update(order.pk)
     if locked.status not in allowed:
         raise OrderStateInvalid(details={"status": [locked.get_status_display()]})
     return locked
@@ -497,7 +497,7 @@ def reject_order(order: Order, reason: str, *, actor: Any) -> Order:
 
 
 def _refund(order: Order, reason: str, *, actor: Any) -> None:
-    settlement = Settlement.objects.select_for_update().filter(order=order).first()
+    settlement = locks.settlement_for_update(order)
     if settlement is None or settlement.status == SettlementStatus.REFUNDED:
         return
     settlement.status = SettlementStatus.REFUNDED
@@ -627,13 +627,7 @@ def import_settlements(file: Any, *, actor: Any) -> int:
     raise_if_errors(errors)
     with transaction.atomic(durable=True):
         numbers = sorted({normalise_text(v["order"]) for _n, v in rows})
-        orders = {
-            o.number: o
-            for o in Order.objects.select_for_update()
-            .filter(number__in=numbers)
-            .select_related("pharmacy")
-            .order_by("pk")
-        }
+        orders = locks.orders_for_update(numbers)
         settled = set(Settlement.objects.filter(order__number__in=numbers).values_list("order__number", flat=True))
         known_txn = set(Settlement.objects.exclude(transaction_number="").values_list("transaction_number", flat=True))
         seen: set[str] = set()

@@ -320,7 +320,7 @@ def record_payment(invoice: Invoice, amount: Decimal, *, paid_on: dt.date, refer
     if amount <= 0:
         raise PaymentInvalid(details={"amount": [_("The amount must be more than zero.")]})
     with transaction.atomic(durable=True):
-        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        locked = locks.invoice_for_update(invoice.pk)
         if amount > locked.outstanding:
             raise PaymentInvalid(
                 details={
@@ -343,12 +343,12 @@ def record_payment(invoice: Invoice, amount: Decimal, *, paid_on: dt.date, refer
 
 
 def _apply_open_credits(lease: Lease, *, actor: Any) -> None:
+    # invoices before credit notes: the one order of locks.py
+    open_invoices = [i for i in locks.invoices_for_update(lease) if i.outstanding > 0]
     credits = [c for c in locks.credits_for_update(lease) if c.kind == CreditKind.CREDIT_NOTE and c.remaining > 0]
     if not credits:
         return
-    invoices = sorted(
-        (i for i in locks.invoices_for_update(lease) if i.outstanding > 0), key=lambda i: (i.period_start, i.pk)
-    )
+    invoices = sorted(open_invoices, key=lambda i: (i.period_start, i.pk))
     for credit in credits:
         for invoice in invoices:
             take = min(credit.remaining, invoice.outstanding)
