@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.retry import retry_on_conflict
 from baogong.pharmacy import locks
 from baogong.pharmacy.errors import (
@@ -34,7 +35,7 @@ DRUG_FIELDS = [
 
 # --- drugs ------------------------------------------------------------------------------------
 @retry_on_conflict
-def save_drug(data: dict[str, Any], *, actor: Any, drug: Drug | None = None) -> Drug:
+def save_drug(data: dict[str, Any], *, actor: Actor, drug: Drug | None = None) -> Drug:
     """Create the drug record of a catalog item, or change one."""
     with transaction.atomic(durable=True):
         if drug is None:

@@ -8,6 +8,8 @@ from typing import Any
 from django.utils import timezone
 
 from baogong.core import audit
+from baogong.core.audit import Actor
+from baogong.core.scoping import require_scope
 from baogong.inventory import ledger
 from baogong.inventory.choices import MoveReason, ReservationStatus
 from baogong.inventory.ledger import MoveInput
@@ -25,8 +27,16 @@ from baogong.pharmacy.models import Order
 DOCUMENT_TYPE = "pharmacy_order"
 
 
-def _lock_order(order: Order, *allowed: str) -> Order:
+def _lock_order(order: Order, *allowed: str, actor: Actor, courier_may: bool = False) -> Order:
+    """The order, locked, when ``actor`` may act on it and it is in one of the ``allowed`` statuses.
+
+    Outside the actor's scope (its pharmacy) the order is not there (``NotFound``); with
+    ``courier_may`` the courier it was handed to may act on it too.
+    """
     locked = locks.order_for_update(order.pk)
+    is_its_courier = courier_may and locked.courier_id is not None and locked.courier_id == getattr(actor, "pk", None)
+    if not is_its_courier:
+        require_scope(actor, organisation_id=locked.pharmacy.organisation_id, site_id=locked.pharmacy_id)
     if locked.status not in allowed:
         raise OrderStateInvalid(details={"status": [locked.get_status_display()]})
     return locked
@@ -40,7 +50,7 @@ def _active_reservations(order: Order) -> list[Reservation]:
     )
 
 
-def _pick(order: Order, *, actor: Any) -> list[StockMove]:
+def _pick(order: Order, *, actor: Actor) -> list[StockMove]:
     """Move the order's reserved lots (FEFO when reserved) to the pharmacy's out-for-delivery location,
     inside the caller's transaction (balances, then the reservations, locked by the ledger)."""
     reservations = _active_reservations(order)
@@ -67,7 +77,7 @@ def _moved_out(order: Order) -> list[StockMove]:
     )
 
 
-def _move_on(order: Order, to_location: Any, reason: str, *, actor: Any) -> list[StockMove]:
+def _move_on(order: Order, to_location: Any, reason: str, *, actor: Actor) -> list[StockMove]:
     """Move what was picked for the order out of the courier location (delivered or back to stock),
     inside the caller's transaction."""
     picked = _moved_out(order)
@@ -84,7 +94,7 @@ def _move_on(order: Order, to_location: Any, reason: str, *, actor: Any) -> list
     )
 
 
-def _refund(order: Order, reason: str, *, actor: Any) -> None:
+def _refund(order: Order, reason: str, *, actor: Actor) -> None:
     settlement = locks.settlement_for_update(order)
     if settlement is None or settlement.status == SettlementStatus.REFUNDED:
         return

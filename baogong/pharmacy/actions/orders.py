@@ -123,7 +123,7 @@ def _validate_order(data: OrderInput) -> dict[Drug, int]:
 
 
 @retry_on_conflict
-def record_drug_demand(lines: Sequence[dict[str, Any]], area: AdministrativeArea | None, *, actor: Any) -> int:
+def record_drug_demand(lines: Sequence[dict[str, Any]], area: AdministrativeArea | None, *, actor: Actor) -> int:
     """Remember drugs residents asked for that nobody could supply (the shortage list)."""
     with transaction.atomic(durable=True):
         rows = []
@@ -138,7 +138,7 @@ def record_drug_demand(lines: Sequence[dict[str, Any]], area: AdministrativeArea
 
 
 @retry_on_conflict
-def place_order(data: OrderInput, *, actor: Any) -> list[Order]:
+def place_order(data: OrderInput, *, actor: Actor) -> list[Order]:
     """Order drugs: validate, pick the nearest pharmacy that can fill the basket (or split it),
     reserve the stock there and create one order per pharmacy. Returns the orders.
 

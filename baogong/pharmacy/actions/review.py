@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.retry import retry_on_conflict
 from baogong.inventory import ledger
 from baogong.inventory.choices import MoveReason
@@ -82,11 +83,11 @@ def _check_prescription(order: Order, check: PrescriptionCheck | None) -> Prescr
 
 
 @retry_on_conflict
-def approve_order(order: Order, *, check: PrescriptionCheck | None = None, actor: Any) -> Order:
+def approve_order(order: Order, *, check: PrescriptionCheck | None = None, actor: Actor) -> Order:
     """The pharmacist approves: the prescription passes the checks and is marked used, stock is picked
     (one transaction: a pick that fails leaves the order placed and the prescription pending)."""
     with transaction.atomic(durable=True):
-        locked = _lock_order(order, OrderStatus.PLACED)
+        locked = _lock_order(order, OrderStatus.PLACED, actor=actor)
         prescription = _check_prescription(locked, check)
         now = timezone.now()
         if prescription is not None and check is not None:
@@ -119,12 +120,12 @@ def approve_order(order: Order, *, check: PrescriptionCheck | None = None, actor
 
 
 @retry_on_conflict
-def reject_order(order: Order, reason: str, *, actor: Any) -> Order:
+def reject_order(order: Order, reason: str, *, actor: Actor) -> Order:
     """The pharmacist rejects the order with a reason; its reserved stock is released."""
     if not reason.strip():
         raise OrderInvalid(details={"reason": [_("Give the reason.")]})
     with transaction.atomic(durable=True):
-        locked = _lock_order(order, OrderStatus.PLACED)
+        locked = _lock_order(order, OrderStatus.PLACED, actor=actor)
         locked.status = OrderStatus.REJECTED
         locked.reject_reason = reason.strip()[:255]
         locked.reviewed_by = actor if getattr(actor, "is_authenticated", False) else None
@@ -143,12 +144,12 @@ def reject_order(order: Order, reason: str, *, actor: Any) -> Order:
 
 
 @retry_on_conflict
-def cancel_order(order: Order, reason: str, *, actor: Any) -> Order:
+def cancel_order(order: Order, reason: str, *, actor: Actor) -> Order:
     """Cancel before delivery: reservations released or picked stock put back, payment refunded."""
     if not reason.strip():
         raise OrderInvalid(details={"reason": [_("Give the reason.")]})
     with transaction.atomic(durable=True):
-        locked = _lock_order(order, OrderStatus.PLACED, OrderStatus.READY)
+        locked = _lock_order(order, OrderStatus.PLACED, OrderStatus.READY, actor=actor)
         before = locked.status
         locked.status = OrderStatus.CANCELLED
         locked.reject_reason = reason.strip()[:255]

@@ -9,9 +9,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.excel import Column, normalise_text, parse_decimal, raise_if_errors, read_rows
 from baogong.core.money import round_fen
 from baogong.core.retry import retry_on_conflict
+from baogong.core.scoping import user_scope
 from baogong.pharmacy import locks
 from baogong.pharmacy.actions.handling import _lock_order
 from baogong.pharmacy.choices import (
@@ -31,7 +33,7 @@ def settle_order(
     order: Order,
     *,
     method: str,
-    actor: Any,
+    actor: Actor,
     transaction_number: str = "",
     current_year: Decimal = Decimal("0"),
     prior_years: Decimal = Decimal("0"),
@@ -49,7 +51,7 @@ def settle_order(
     if errors:
         raise SettlementInvalid(details=errors)
     with transaction.atomic(durable=True):
-        locked = _lock_order(order, OrderStatus.READY, OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED)
+        locked = _lock_order(order, OrderStatus.READY, OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED, actor=actor)
         if Settlement.objects.filter(order=locked).exists():
             raise AlreadySettled
         if txn and Settlement.objects.filter(transaction_number=txn).exists():
@@ -104,7 +106,7 @@ SETTLEMENT_COLUMNS = [
 
 
 @retry_on_conflict
-def import_settlements(file: Any, *, actor: Any) -> int:
+def import_settlements(file: Any, *, actor: Actor) -> int:
     """The insurer's settlement file: one row per paid order, all or nothing. Returns rows imported.
 
     The insurer's amounts are taken as paid; the rest of the order's total is self-paid.
@@ -113,7 +115,12 @@ def import_settlements(file: Any, *, actor: Any) -> int:
     raise_if_errors(errors)
     with transaction.atomic(durable=True):
         numbers = sorted({normalise_text(v["order"]) for _n, v in rows})
-        orders = locks.orders_for_update(numbers)
+        scope = user_scope(actor)
+        orders = {  # another pharmacy's order is, for this actor, no such order
+            number: order
+            for number, order in locks.orders_for_update(numbers).items()
+            if scope.allows(organisation_id=order.pharmacy.organisation_id, site_id=order.pharmacy_id)
+        }
         settled = set(Settlement.objects.filter(order__number__in=numbers).values_list("order__number", flat=True))
         known_txn = set(Settlement.objects.exclude(transaction_number="").values_list("transaction_number", flat=True))
         seen: set[str] = set()

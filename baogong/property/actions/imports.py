@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from baogong.core.audit import Actor
 from baogong.core.errors import DomainError
 from baogong.core.excel import (
     Column,
@@ -142,7 +143,7 @@ def _flatten(details: Any) -> list[tuple[str, str]]:
 
 
 @retry_on_conflict
-def import_leases(file: Any, *, actor: Any) -> list[Lease]:
+def import_leases(file: Any, *, actor: Actor) -> list[Lease]:
     """Tenants and leases from a workbook: every row valid, or nothing is written."""
     rows, errors = read_rows(file, LEASE_COLUMNS)
     unreadable = {e["row"] for e in errors}

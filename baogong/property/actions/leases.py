@@ -14,7 +14,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.retry import retry_on_conflict
+from baogong.core.scoping import require_scope
 from baogong.property import locks, rules
 from baogong.property.actions.tenants import _check_org
 from baogong.property.choices import (
@@ -41,7 +43,7 @@ def create_lease(
     *,
     units: Iterable[Unit],
     rent_free: Sequence[tuple[dt.date, dt.date]] = (),
-    actor: Any,
+    actor: Actor,
 ) -> Lease:
     with transaction.atomic(durable=True):
         return _create_lease(data, units=list(units), rent_free=rent_free, actor=actor)
@@ -76,7 +78,7 @@ def _validate_lease(lease: Lease, units: list[Unit], rent_free: Sequence[tuple[d
 
 
 def _create_lease(
-    data: Mapping[str, Any], *, units: list[Unit], rent_free: Sequence[tuple[dt.date, dt.date]], actor: Any
+    data: Mapping[str, Any], *, units: list[Unit], rent_free: Sequence[tuple[dt.date, dt.date]], actor: Actor
 ) -> Lease:
     fields = ["code", "organisation", "tenant", "parent", "rent", "period_months", "start", "end", "deposit"]
     lease = Lease(**{k: v for k, v in data.items() if k in fields and v is not None})
@@ -141,10 +143,11 @@ def _rent_free_days(lease: Lease, start: dt.date, end: dt.date) -> int:
 
 
 @retry_on_conflict
-def issue_invoices(lease: Lease, *, up_to: dt.date, actor: Any) -> list[Invoice]:
+def issue_invoices(lease: Lease, *, up_to: dt.date, actor: Actor) -> list[Invoice]:
     """Invoice every period that starts by ``up_to`` (once), then set open credit notes against them."""
     with transaction.atomic(durable=True):
         locked = locks.lease_for_update(lease.pk)
+        require_scope(actor, organisation_id=locked.organisation_id)
         existing = set(Invoice.objects.filter(lease=locked).values_list("period_start", flat=True))
         made = []
         for start, end in lease_periods(locked, up_to):
@@ -164,11 +167,14 @@ def issue_invoices(lease: Lease, *, up_to: dt.date, actor: Any) -> list[Invoice]
 
 
 @retry_on_conflict
-def record_payment(invoice: Invoice, amount: Decimal, *, paid_on: dt.date, reference: str = "", actor: Any) -> Payment:
+def record_payment(
+    invoice: Invoice, amount: Decimal, *, paid_on: dt.date, reference: str = "", actor: Actor
+) -> Payment:
     if amount <= 0:
         raise PaymentInvalid(details={"amount": [_("The amount must be more than zero.")]})
     with transaction.atomic(durable=True):
         locked = locks.invoice_for_update(invoice.pk)
+        require_scope(actor, organisation_id=locked.lease.organisation_id)
         if amount > locked.outstanding:
             raise PaymentInvalid(
                 details={
@@ -190,7 +196,7 @@ def record_payment(invoice: Invoice, amount: Decimal, *, paid_on: dt.date, refer
         return payment
 
 
-def _apply_open_credits(lease: Lease, *, actor: Any) -> None:
+def _apply_open_credits(lease: Lease, *, actor: Actor) -> None:
     # invoices before credit notes: the one order of locks.py
     open_invoices = [i for i in locks.invoices_for_update(lease) if i.outstanding > 0]
     credits = [c for c in locks.credits_for_update(lease) if c.kind == CreditKind.CREDIT_NOTE and c.remaining > 0]

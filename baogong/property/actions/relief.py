@@ -14,10 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.errors import DomainError
 from baogong.core.retry import retry_on_conflict
 from baogong.property import locks, queries, rules
 from baogong.property.actions.leases import _apply_open_credits
+from baogong.property.actions.tenants import _require_visible
 from baogong.property.choices import (
     OPEN_STATUSES,
     ApplicationStatus,
@@ -54,7 +56,7 @@ DOCUMENT_SIGNATURES = {
 HELD_REASONS = {"in_arrears", "refused_epidemic_control"}
 
 
-def _settle(application: ReliefApplication, amount: Decimal, *, is_top_up: bool, actor: Any) -> list[ReliefCredit]:
+def _settle(application: ReliefApplication, amount: Decimal, *, is_top_up: bool, actor: Actor) -> list[ReliefCredit]:
     """Give ``amount``: refund paid rent first if the tenant chose refunds; the rest as a credit note."""
     lease = application.lease
     made: list[ReliefCredit] = []
@@ -118,13 +120,14 @@ def submit_application(
     as_of: dt.date,
     settlement: str = Settlement.CREDIT,
     proof: rules.Proof | None = None,
-    actor: Any,
+    actor: Actor,
 ) -> ReliefApplication:
     """A tenant (or an officer for it) applies for relief on a lease under the policy in force."""
     if settlement not in Settlement.values:
         raise ApplicationInvalid(details={"settlement": [_("Choose a credit or a refund.")]})
     with transaction.atomic(durable=True):
         locked = locks.lease_for_update(lease.pk)
+        _require_visible(actor, organisation_id=locked.organisation_id, tenant_id=locked.tenant_id)
         policy = queries.policy_in_force(as_of)
         if policy is None:
             raise ApplicationInvalid(details={"as_of": [_("No relief policy is in force on this date.")]})
@@ -175,7 +178,7 @@ def _file_kind(upload: UploadedFile) -> str:
 
 @retry_on_conflict
 def upload_document(
-    application: ReliefApplication, kind: str, upload: UploadedFile, *, actor: Any
+    application: ReliefApplication, kind: str, upload: UploadedFile, *, actor: Actor
 ) -> ApplicationDocument:
     if kind not in DocumentKind.values:
         raise DocumentInvalid(details={"kind": [_("Unknown document kind.")]})
@@ -186,6 +189,7 @@ def upload_document(
     _file_kind(upload)
     with transaction.atomic(durable=True):
         locked = locks.application_for_update(application.pk)
+        _require_visible(actor, organisation_id=locked.organisation_id, tenant_id=locked.tenant_id)
         if locked.status not in (ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED):
             raise ApplicationWrongState(_("Documents can be added while the application is submitted or returned."))
         document = ApplicationDocument(
@@ -209,12 +213,13 @@ def _step(
     verb: str,
     allowed: Sequence[str],
     to: str,
-    actor: Any,
+    actor: Actor,
     note: str = "",
     check: Callable[[ReliefApplication], dict[str, Any]] | None = None,
 ) -> ReliefApplication:
     with transaction.atomic(durable=True):
         locked = locks.application_for_update(application.pk)
+        _require_visible(actor, organisation_id=locked.organisation_id, tenant_id=locked.tenant_id)
         if locked.status not in allowed:
             raise ApplicationWrongState(
                 _("This step is not allowed while the application is %(status)s.")
@@ -240,7 +245,7 @@ def _require_documents(application: ReliefApplication) -> dict[str, Any]:
     return {}
 
 
-def handle_application(application: ReliefApplication, *, note: str = "", actor: Any) -> ReliefApplication:
+def handle_application(application: ReliefApplication, *, note: str = "", actor: Actor) -> ReliefApplication:
     """经办: the handler checks the documents and the quote."""
     return _step(
         application,
@@ -253,7 +258,7 @@ def handle_application(application: ReliefApplication, *, note: str = "", actor:
     )
 
 
-def check_application(application: ReliefApplication, *, note: str = "", actor: Any) -> ReliefApplication:
+def check_application(application: ReliefApplication, *, note: str = "", actor: Actor) -> ReliefApplication:
     """审核: a second person checks the handler's review."""
     return _step(
         application,
@@ -267,7 +272,7 @@ def check_application(application: ReliefApplication, *, note: str = "", actor: 
 
 
 def approve_application(
-    application: ReliefApplication, *, note: str = "", on: dt.date | None = None, actor: Any
+    application: ReliefApplication, *, note: str = "", on: dt.date | None = None, actor: Actor
 ) -> ReliefApplication:
     """批准: re-quote (arrears cured?), fix the amount and give it as the tenant chose."""
 
@@ -294,7 +299,7 @@ def approve_application(
     )
 
 
-def return_application(application: ReliefApplication, *, reason: str, actor: Any) -> ReliefApplication:
+def return_application(application: ReliefApplication, *, reason: str, actor: Actor) -> ReliefApplication:
     """退回: send back to the tenant for more documents."""
     if not reason.strip():
         raise ApplicationInvalid(details={"reason": [_("Say what is missing.")]})
@@ -308,7 +313,7 @@ def return_application(application: ReliefApplication, *, reason: str, actor: An
     )
 
 
-def resubmit_application(application: ReliefApplication, *, actor: Any) -> ReliefApplication:
+def resubmit_application(application: ReliefApplication, *, actor: Actor) -> ReliefApplication:
     return _step(
         application,
         verb="resubmit_application",
@@ -318,7 +323,7 @@ def resubmit_application(application: ReliefApplication, *, actor: Any) -> Relie
     )
 
 
-def reject_application(application: ReliefApplication, *, reason: str, actor: Any) -> ReliefApplication:
+def reject_application(application: ReliefApplication, *, reason: str, actor: Actor) -> ReliefApplication:
     if not reason.strip():
         raise ApplicationInvalid(details={"reason": [_("Give the reason for the rejection.")]})
     return _step(
@@ -344,7 +349,7 @@ class BatchResult:
     failed: list[tuple[str, str]]
 
 
-def batch_review(applications: Iterable[ReliefApplication], step: str, *, actor: Any) -> BatchResult:
+def batch_review(applications: Iterable[ReliefApplication], step: str, *, actor: Actor) -> BatchResult:
     """Take one review step on many applications; each is its own action, failures are listed."""
     action = BATCH_STEPS[step]
     done: list[str] = []
@@ -360,7 +365,7 @@ def batch_review(applications: Iterable[ReliefApplication], step: str, *, actor:
 
 
 @retry_on_conflict
-def top_up_relief(policy: Policy, *, on: dt.date | None = None, actor: Any) -> list[ReliefApplication]:
+def top_up_relief(policy: Policy, *, on: dt.date | None = None, actor: Actor) -> list[ReliefApplication]:
     """A later, more generous policy: give every approved application the difference."""
     topped: list[ReliefApplication] = []
     ids = list(
@@ -406,7 +411,7 @@ DEFAULT_DOCUMENTS = {
 
 
 @retry_on_conflict
-def load_default_policies(*, actor: Any) -> list[Policy]:
+def load_default_policies(*, actor: Actor) -> list[Policy]:
     """The two Shanghai 2022 policies, created if missing (the data migration seeds them too)."""
     made = []
     with transaction.atomic(durable=True):

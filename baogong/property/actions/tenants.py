@@ -10,9 +10,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
-from baogong.core.errors import DomainError
+from baogong.core.audit import Actor
+from baogong.core.errors import DomainError, NotFound
 from baogong.core.retry import retry_on_conflict
-from baogong.core.scoping import user_scope
+from baogong.core.scoping import require_scope, user_scope
 from baogong.property import rules
 from baogong.property.errors import (
     LeaseInvalid,
@@ -32,7 +33,17 @@ def _full_clean(obj: Any, error: type[DomainError], **kwargs: Any) -> None:
         raise error(details=exc.message_dict) from exc
 
 
-def _check_org(organisation_id: int, actor: Any, error: type[DomainError]) -> None:
+def _require_visible(actor: Actor, *, organisation_id: int, tenant_id: int) -> None:
+    """Refuse (``NotFound``) a lease or application the actor may not see: outside their scope and
+    not of a tenant they follow in the tenant portal (the rule of ``queries.visible``)."""
+    if user_scope(actor).allows(organisation_id=organisation_id):
+        return
+    if getattr(actor, "is_authenticated", False) and Tenant.objects.filter(pk=tenant_id, portal_users=actor).exists():
+        return
+    raise NotFound()
+
+
+def _check_org(organisation_id: int, actor: Actor, error: type[DomainError]) -> None:
     if not user_scope(actor).allows(organisation_id=organisation_id):
         raise error(details={"organisation": [_("Not one of your organisations.")]})
 
@@ -60,12 +71,12 @@ TENANT_FIELDS = [
 
 
 @retry_on_conflict
-def create_property(data: Mapping[str, Any], units: Sequence[Mapping[str, Any]] = (), *, actor: Any) -> Property:
+def create_property(data: Mapping[str, Any], units: Sequence[Mapping[str, Any]] = (), *, actor: Actor) -> Property:
     with transaction.atomic(durable=True):
         return _create_property(data, units, actor=actor)
 
 
-def _create_property(data: Mapping[str, Any], units: Sequence[Mapping[str, Any]], *, actor: Any) -> Property:
+def _create_property(data: Mapping[str, Any], units: Sequence[Mapping[str, Any]], *, actor: Actor) -> Property:
     prop = Property(**{k: v for k, v in data.items() if k in PROPERTY_FIELDS})
     _full_clean(prop, LeaseInvalid)
     _check_org(prop.owner_id, actor, LeaseInvalid)
@@ -109,12 +120,12 @@ def _validate_tenant(tenant: Tenant) -> None:
 
 
 @retry_on_conflict
-def create_tenant(data: Mapping[str, Any], *, actor: Any) -> Tenant:
+def create_tenant(data: Mapping[str, Any], *, actor: Actor) -> Tenant:
     with transaction.atomic(durable=True):
         return _create_tenant(data, actor=actor)
 
 
-def _create_tenant(data: Mapping[str, Any], *, actor: Any) -> Tenant:
+def _create_tenant(data: Mapping[str, Any], *, actor: Actor) -> Tenant:
     values = {k: v for k, v in data.items() if k in TENANT_FIELDS}
     for key in ("uscc", "operator_id_number"):
         if values.get(key):
@@ -128,9 +139,10 @@ def _create_tenant(data: Mapping[str, Any], *, actor: Any) -> Tenant:
 
 
 @retry_on_conflict
-def link_portal_user(tenant: Tenant, user: Any, *, actor: Any) -> Tenant:
+def link_portal_user(tenant: Tenant, user: Any, *, actor: Actor) -> Tenant:
     """Let ``user`` follow this tenant's leases and applications in the tenant portal."""
     with transaction.atomic(durable=True):
+        require_scope(actor, organisation_id=tenant.organisation_id)
         tenant.portal_users.add(user)
         audit.record("link_portal_user", tenant, actor=actor, after={"user": user.pk, "username": user.get_username()})
     return tenant
