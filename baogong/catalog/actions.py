@@ -12,10 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from baogong.catalog import locks
 from baogong.catalog.choices import CATEGORY_TREE, Storage
 from baogong.catalog.errors import ItemInvalid
 from baogong.catalog.models import Category, Item, ItemPrice
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.excel import Column, ImportFailed, parse_decimal, parse_int, raise_if_errors, read_rows
 from baogong.core.retry import retry_on_conflict
 
@@ -41,13 +43,13 @@ ITEM_FIELDS = [
 
 
 @retry_on_conflict
-def ensure_categories(*, actor: Any) -> int:
+def ensure_categories(*, actor: Actor) -> int:
     """Create the standard category tree (idempotent); returns how many were created."""
     with transaction.atomic(durable=True):
         return _ensure_categories(actor=actor)
 
 
-def _ensure_categories(*, actor: Any) -> int:
+def _ensure_categories(*, actor: Actor) -> int:
     created = 0
     by_code = {c.code: c for c in Category.objects.all()}
     for code, name, name_en, parent_code, kind in CATEGORY_TREE:
@@ -78,12 +80,12 @@ def _clean_values(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @retry_on_conflict
-def create_item(data: Mapping[str, Any], *, actor: Any, price_source: str = "") -> Item:
+def create_item(data: Mapping[str, Any], *, actor: Actor, price_source: str = "") -> Item:
     with transaction.atomic(durable=True):
         return _create_item(data, actor=actor, price_source=price_source)
 
 
-def _create_item(data: Mapping[str, Any], *, actor: Any, price_source: str = "") -> Item:
+def _create_item(data: Mapping[str, Any], *, actor: Actor, price_source: str = "") -> Item:
     item = Item(**_clean_values(data))
     _validate(item)
     item.save()
@@ -94,13 +96,13 @@ def _create_item(data: Mapping[str, Any], *, actor: Any, price_source: str = "")
 
 
 @retry_on_conflict
-def update_item(item: Item, data: Mapping[str, Any], *, actor: Any, price_source: str = "") -> Item:
+def update_item(item: Item, data: Mapping[str, Any], *, actor: Actor, price_source: str = "") -> Item:
     with transaction.atomic(durable=True):
         return _update_item(item, data, actor=actor, price_source=price_source)
 
 
-def _update_item(item: Item, data: Mapping[str, Any], *, actor: Any, price_source: str = "") -> Item:
-    locked = Item.objects.select_for_update().get(pk=item.pk)
+def _update_item(item: Item, data: Mapping[str, Any], *, actor: Actor, price_source: str = "") -> Item:
+    locked = locks.item_for_update(item.pk)
     before = audit.snapshot(locked)
     for key, value in data.items():
         if key in ITEM_FIELDS and key != "code":
@@ -118,13 +120,13 @@ def _update_item(item: Item, data: Mapping[str, Any], *, actor: Any, price_sourc
 
 @retry_on_conflict
 def record_item_price(
-    item: Item, price: Decimal, *, actor: Any, date: dt.date | None = None, source: str = ""
+    item: Item, price: Decimal, *, actor: Actor, date: dt.date | None = None, source: str = ""
 ) -> ItemPrice:
     """Add a price to the item's history; the newest-dated price becomes its reference price."""
     if price < 0:
         raise ItemInvalid(details={"price": [_("A price cannot be negative.")]})
     with transaction.atomic(durable=True):
-        locked = Item.objects.select_for_update().get(pk=item.pk)
+        locked = locks.item_for_update(item.pk)
         entry = ItemPrice.objects.create(
             item=locked, price=price, date=date or timezone.localdate(), source=source.strip()
         )
@@ -196,7 +198,7 @@ ITEM_COLUMNS = [
 
 
 @retry_on_conflict
-def import_items(file: Any, *, actor: Any, source: str = "") -> dict[str, int]:
+def import_items(file: Any, *, actor: Actor, source: str = "") -> dict[str, int]:
     """Create or update items from a workbook. Any bad row: nothing is imported, every error listed."""
     rows, errors = read_rows(file, ITEM_COLUMNS)
     seen: dict[str, int] = {}

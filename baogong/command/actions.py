@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from baogong.command import locks
 from baogong.command.choices import RectificationStatus
 from baogong.command.errors import InspectionInvalid, PostInvalid, RecipientInvalid, RectificationClosed
 from baogong.command.models import (
@@ -24,8 +25,9 @@ from baogong.command.models import (
     ReportRecipient,
 )
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.retry import retry_on_conflict
-from baogong.core.scoping import user_scope
+from baogong.core.scoping import require_scope, user_scope
 from baogong.orgs.choices import SiteKind
 from baogong.orgs.models import Site
 
@@ -41,7 +43,7 @@ def _clean(obj: Any, error: type[Exception], exclude: list[str] | None = None) -
 
 
 @retry_on_conflict
-def record_post(data: Mapping[str, Any], *, actor: Any) -> CommunicationPost:
+def record_post(data: Mapping[str, Any], *, actor: Actor) -> CommunicationPost:
     """Log a post we published or a piece of outside coverage."""
     with transaction.atomic(durable=True):
         post = CommunicationPost(**{k: v for k, v in data.items() if k in POST_FIELDS})
@@ -54,11 +56,12 @@ def record_post(data: Mapping[str, Any], *, actor: Any) -> CommunicationPost:
 
 
 @retry_on_conflict
-def update_post_reads(post: CommunicationPost, reads: int, *, actor: Any) -> CommunicationPost:
+def update_post_reads(post: CommunicationPost, reads: int, *, actor: Actor) -> CommunicationPost:
     if reads < 0:
         raise PostInvalid(details={"reads": [_("Reads cannot be negative.")]})
     with transaction.atomic(durable=True):
-        locked = CommunicationPost.objects.select_for_update().get(pk=post.pk)
+        locked = locks.post_for_update(post.pk)
+        require_scope(actor, organisation_id=locked.organisation_id)
         before = {"reads": locked.reads}
         locked.reads = reads
         locked.save(update_fields=["reads", "updated_at"])
@@ -117,7 +120,7 @@ def _write_inspection(
     findings: Sequence[FindingInput],
     note: str,
     follows: Rectification | None,
-    actor: Any,
+    actor: Actor,
 ) -> Inspection:
     items = _validate_findings(template, findings, on)
     inspection = Inspection.objects.create(
@@ -151,13 +154,12 @@ def record_inspection(
     on: dt.date,
     findings: Sequence[FindingInput],
     note: str = "",
-    actor: Any,
+    actor: Actor,
 ) -> Inspection:
     """An inspection of a commercial venue; each failed point opens a rectification."""
+    require_scope(actor, organisation_id=venue.organisation_id, site_id=venue.pk)
     if venue.kind != SiteKind.COMMERCIAL_VENUE:
         raise InspectionInvalid(details={"venue": [_("Only commercial venues are inspected for reopening.")]})
-    if not user_scope(actor).allows(organisation_id=venue.organisation_id, site_id=venue.pk):
-        raise InspectionInvalid(details={"venue": [_("You may not inspect this venue.")]})
     with transaction.atomic(durable=True):
         inspection = _write_inspection(venue, template, on, findings, note, None, actor)
         audit.record(
@@ -177,17 +179,15 @@ def record_inspection(
 
 @retry_on_conflict
 def record_reinspection(
-    rectification: Rectification, *, on: dt.date, is_compliant: bool, remark: str = "", photo: Any = None, actor: Any
+    rectification: Rectification, *, on: dt.date, is_compliant: bool, remark: str = "", photo: Any = None, actor: Actor
 ) -> Rectification:
     """Re-inspect the failed point: a pass closes the rectification, a fail keeps it open."""
     if photo is not None:
         check_photo(photo, "photo")
     with transaction.atomic(durable=True):
-        locked = (
-            Rectification.objects.select_for_update()
-            .select_related("finding__inspection__venue", "finding__item")
-            .get(pk=rectification.pk)
-        )
+        locked = locks.rectification_for_update(rectification.pk)
+        venue = locked.finding.inspection.venue
+        require_scope(actor, organisation_id=venue.organisation_id, site_id=venue.pk)
         if locked.status != RectificationStatus.OPEN:
             raise RectificationClosed
         original = locked.finding.inspection
@@ -223,7 +223,7 @@ def record_reinspection(
 
 
 @retry_on_conflict
-def add_report_recipient(data: Mapping[str, Any], *, actor: Any) -> ReportRecipient:
+def add_report_recipient(data: Mapping[str, Any], *, actor: Actor) -> ReportRecipient:
     with transaction.atomic(durable=True):
         recipient = ReportRecipient(
             **{k: v for k, v in data.items() if k in {"organisation", "name", "email", "webhook_url"}}
@@ -237,9 +237,10 @@ def add_report_recipient(data: Mapping[str, Any], *, actor: Any) -> ReportRecipi
 
 
 @retry_on_conflict
-def remove_report_recipient(recipient: ReportRecipient, *, actor: Any) -> ReportRecipient:
+def remove_report_recipient(recipient: ReportRecipient, *, actor: Actor) -> ReportRecipient:
     with transaction.atomic(durable=True):
-        locked = ReportRecipient.objects.select_for_update().get(pk=recipient.pk)
+        locked = locks.recipient_for_update(recipient.pk)
+        require_scope(actor, organisation_id=locked.organisation_id)
         locked.is_active = False
         locked.save(update_fields=["is_active", "updated_at"])
         audit.record(

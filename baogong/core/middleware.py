@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
 from baogong.core.context import reset_request_id, set_request_id
-from baogong.core.models import IdempotencyRecord
+from baogong.core.idempotency import claim_key, earlier_claim, release_claim, store_answer
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -93,35 +91,27 @@ class IdempotencyMiddleware:
         key = key.strip()[:255]
         scope = _scope_of(request)
         body_hash = hashlib.sha256(request.method.encode() + request.path.encode() + request.body).hexdigest()
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    scope=scope, key=key, method=request.method, path=request.path[:512], body_hash=body_hash
-                )
-        except IntegrityError:
+        record = claim_key(scope, key, method=request.method, path=request.path, body_hash=body_hash)
+        if record is None:
             return self._replay(scope, key, body_hash)
         response = self.get_response(request)
         if response.status_code >= 500 or getattr(response, "streaming", False):
-            IdempotencyRecord.objects.filter(pk=record.pk).delete()
+            release_claim(record)
             return response
         headers = {}
         if response.has_header("Location"):
             headers["Location"] = response["Location"]
-        IdempotencyRecord.objects.filter(pk=record.pk).update(
+        store_answer(
+            record,
             status_code=response.status_code,
             content_type=response.get("Content-Type", ""),
-            response_body=response.content,
+            body=response.content,
             headers=headers,
         )
         return response
 
     def _replay(self, scope: str, key: str, body_hash: str) -> HttpResponse:
-        record = None
-        for _attempt in range(50):
-            record = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
-            if record is None or record.status_code is not None:
-                break
-            time.sleep(0.1)
+        record = earlier_claim(scope, key)
         if record is None:
             return _error(409, "idempotency_retry", _("Retry the request."))
         if record.body_hash != body_hash:

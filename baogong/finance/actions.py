@@ -17,10 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.money import round_fen
 from baogong.core.retry import retry_on_conflict
-from baogong.core.scoping import user_scope
+from baogong.core.scoping import require_scope, user_scope
 from baogong.distribution.queries import delivered_lines
+from baogong.finance import locks
 from baogong.finance.choices import ClaimStatus, CostCategory, CostStatus
 from baogong.finance.errors import (
     ClaimInvalid,
@@ -55,7 +57,7 @@ def _full_clean(obj: Any, error: type[Exception], exclude: list[str] | None = No
 
 
 @retry_on_conflict
-def create_mission(data: Mapping[str, Any], *, recipients: Iterable[Site] = (), actor: Any) -> Mission:
+def create_mission(data: Mapping[str, Any], *, recipients: Iterable[Site] = (), actor: Actor) -> Mission:
     """Open a mission owned by an organisation the actor may act for."""
     with transaction.atomic(durable=True):
         mission = Mission(**{k: v for k, v in data.items() if k in MISSION_FIELDS})
@@ -102,11 +104,12 @@ def check_attachment(upload: Any) -> None:
 
 
 @retry_on_conflict
-def add_cost_line(mission: Mission, data: Mapping[str, Any], *, attachment: Any = None, actor: Any) -> CostLine:
+def add_cost_line(mission: Mission, data: Mapping[str, Any], *, attachment: Any = None, actor: Actor) -> CostLine:
     """Record a cost of ``mission`` (pending approval)."""
     if attachment is not None:
         check_attachment(attachment)
     with transaction.atomic(durable=True):
+        require_scope(actor, organisation_id=mission.organisation_id)
         line = CostLine(mission=mission, **{k: v for k, v in data.items() if k in COST_FIELDS})
         if line.amount is not None:
             line.amount = round_fen(Decimal(line.amount))
@@ -124,9 +127,10 @@ def add_cost_line(mission: Mission, data: Mapping[str, Any], *, attachment: Any 
 
 
 @retry_on_conflict
-def approve_cost_line(line: CostLine, *, actor: Any) -> CostLine:
+def approve_cost_line(line: CostLine, *, actor: Actor) -> CostLine:
     with transaction.atomic(durable=True):
-        locked = CostLine.objects.select_for_update().select_related("mission").get(pk=line.pk)
+        locked = locks.cost_line_for_update(line.pk)
+        require_scope(actor, organisation_id=locked.mission.organisation_id)
         if locked.status != CostStatus.PENDING:
             raise CostLineNotPending
         before = {"status": locked.status}
@@ -139,11 +143,12 @@ def approve_cost_line(line: CostLine, *, actor: Any) -> CostLine:
 
 
 @retry_on_conflict
-def reject_cost_line(line: CostLine, reason: str, *, actor: Any) -> CostLine:
+def reject_cost_line(line: CostLine, reason: str, *, actor: Actor) -> CostLine:
     if not reason.strip():
         raise CostLineInvalid(details={"reason": [_("Give a reason for rejecting the cost line.")]})
     with transaction.atomic(durable=True):
-        locked = CostLine.objects.select_for_update().select_related("mission").get(pk=line.pk)
+        locked = locks.cost_line_for_update(line.pk)
+        require_scope(actor, organisation_id=locked.mission.organisation_id)
         if locked.status != CostStatus.PENDING:
             raise CostLineNotPending
         locked.status = CostStatus.REJECTED
@@ -175,12 +180,13 @@ def _delivered_values(mission: Mission, until: dt.date) -> list[tuple[int, dt.da
 
 
 @retry_on_conflict
-def sync_goods_costs(mission: Mission, *, until: dt.date, actor: Any) -> list[CostLine]:
+def sync_goods_costs(mission: Mission, *, until: dt.date, actor: Actor) -> list[CostLine]:
     """Add one approved goods-at-cost line per recipient and day delivered that has none yet."""
     values = _delivered_values(mission, until)
     sites = {s.pk: s for s in mission.recipients.all()}
     with transaction.atomic(durable=True):
-        Mission.objects.select_for_update().get(pk=mission.pk)
+        locked_mission = locks.mission_for_update(mission.pk)
+        require_scope(actor, organisation_id=locked_mission.organisation_id)
         existing = set(
             CostLine.objects.filter(mission=mission).exclude(source_key="").values_list("source_key", flat=True)
         )
@@ -211,14 +217,15 @@ def _next_claim_number(mission: Mission) -> str:
 
 
 @retry_on_conflict
-def create_claim(mission: Mission, lines: Iterable[CostLine], *, actor: Any) -> ReimbursementClaim:
+def create_claim(mission: Mission, lines: Iterable[CostLine], *, actor: Actor) -> ReimbursementClaim:
     """A draft claim to the funder for approved cost lines not yet claimed."""
     ids = sorted({line.pk for line in lines})
     if not ids:
         raise ClaimInvalid(details={"lines": [_("Choose at least one approved cost line.")]})
     with transaction.atomic(durable=True):
-        Mission.objects.select_for_update().get(pk=mission.pk)
-        locked = list(CostLine.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        locked_mission = locks.mission_for_update(mission.pk)
+        require_scope(actor, organisation_id=locked_mission.organisation_id)
+        locked = locks.cost_lines_for_update(ids)
         bad = [
             line.pk
             for line in locked
@@ -235,14 +242,17 @@ def create_claim(mission: Mission, lines: Iterable[CostLine], *, actor: Any) -> 
         return claim
 
 
-def _lock_claim(claim: ReimbursementClaim) -> ReimbursementClaim:
-    return ReimbursementClaim.objects.select_for_update().select_related("mission").get(pk=claim.pk)
+def _lock_claim(claim: ReimbursementClaim, *, actor: Actor) -> ReimbursementClaim:
+    """The claim, locked, when it is in the actor's scope (else ``NotFound``)."""
+    locked = locks.claim_for_update(claim.pk)
+    require_scope(actor, organisation_id=locked.mission.organisation_id)
+    return locked
 
 
 @retry_on_conflict
-def submit_claim(claim: ReimbursementClaim, *, on: dt.date, actor: Any) -> ReimbursementClaim:
+def submit_claim(claim: ReimbursementClaim, *, on: dt.date, actor: Actor) -> ReimbursementClaim:
     with transaction.atomic(durable=True):
-        locked = _lock_claim(claim)
+        locked = _lock_claim(claim, actor=actor)
         if locked.status != ClaimStatus.DRAFT:
             raise ClaimWrongStatus
         locked.status = ClaimStatus.SUBMITTED
@@ -260,14 +270,14 @@ def submit_claim(claim: ReimbursementClaim, *, on: dt.date, actor: Any) -> Reimb
 
 @retry_on_conflict
 def record_claim_payment(
-    claim: ReimbursementClaim, amount: Decimal, *, received_on: dt.date, reference: str = "", actor: Any
+    claim: ReimbursementClaim, amount: Decimal, *, received_on: dt.date, reference: str = "", actor: Actor
 ) -> ReimbursementClaim:
     """Money received from the funder: the claim becomes partly paid or paid."""
     amount = round_fen(Decimal(amount))
     if amount <= 0:
         raise ClaimInvalid(details={"amount": [_("The amount must be more than zero.")]})
     with transaction.atomic(durable=True):
-        locked = _lock_claim(claim)
+        locked = _lock_claim(claim, actor=actor)
         if locked.status not in {ClaimStatus.SUBMITTED, ClaimStatus.PARTLY_PAID}:
             raise ClaimWrongStatus
         if amount > locked.outstanding:
@@ -291,12 +301,12 @@ def record_claim_payment(
 
 
 @retry_on_conflict
-def reject_claim(claim: ReimbursementClaim, reason: str, *, actor: Any) -> ReimbursementClaim:
+def reject_claim(claim: ReimbursementClaim, reason: str, *, actor: Actor) -> ReimbursementClaim:
     """The funder refused the claim: its cost lines are free to be claimed again."""
     if not reason.strip():
         raise ClaimInvalid(details={"reason": [_("Give the funder's reason.")]})
     with transaction.atomic(durable=True):
-        locked = _lock_claim(claim)
+        locked = _lock_claim(claim, actor=actor)
         if locked.status != ClaimStatus.SUBMITTED:
             raise ClaimWrongStatus
         line_ids = list(CostLine.objects.filter(claim=locked).order_by("pk").values_list("pk", flat=True))

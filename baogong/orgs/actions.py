@@ -12,10 +12,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.excel import Column, ImportFailed, parse_count, parse_decimal, raise_if_errors, read_rows
 from baogong.core.retry import retry_on_conflict
-from baogong.core.scoping import user_scope
+from baogong.core.scoping import require_scope, user_scope
 from baogong.core.transactions import require_transaction
+from baogong.orgs import locks
 from baogong.orgs.choices import SiteKind, SiteStatus
 from baogong.orgs.errors import SiteInvalid
 from baogong.orgs.models import AdministrativeArea, Grant, Organisation, Site
@@ -48,18 +50,18 @@ def _validate_site(site: Site) -> None:
         raise SiteInvalid(details=exc.message_dict) from exc
 
 
-def _check_org_allowed(organisation: Organisation, actor: Any) -> None:
+def _check_org_allowed(organisation: Organisation, actor: Actor) -> None:
     if not user_scope(actor).allows(organisation_id=organisation.pk):
         raise SiteInvalid(details={"organisation": [_("You may not add sites to this organisation.")]})
 
 
 @retry_on_conflict
-def create_site(data: Mapping[str, Any], *, actor: Any) -> Site:
+def create_site(data: Mapping[str, Any], *, actor: Actor) -> Site:
     with transaction.atomic(durable=True):
         return _create_site(data, actor=actor)
 
 
-def _create_site(data: Mapping[str, Any], *, actor: Any) -> Site:
+def _create_site(data: Mapping[str, Any], *, actor: Actor) -> Site:
     values = {k: v for k, v in data.items() if k in SITE_FIELDS}
     site = Site(**values)
     if "priority_tier" not in values or values["priority_tier"] is None:
@@ -72,9 +74,10 @@ def _create_site(data: Mapping[str, Any], *, actor: Any) -> Site:
 
 
 @retry_on_conflict
-def update_site(site: Site, data: Mapping[str, Any], *, actor: Any) -> Site:
+def update_site(site: Site, data: Mapping[str, Any], *, actor: Actor) -> Site:
     with transaction.atomic(durable=True):
-        locked = Site.objects.select_for_update().get(pk=site.pk)
+        locked = locks.site_for_update(site.pk)
+        require_scope(actor, organisation_id=locked.organisation_id, site_id=locked.pk)
         before = audit.snapshot(locked)
         for key, value in data.items():
             if key in SITE_FIELDS and key not in {"code", "status", "status_reason"}:
@@ -91,11 +94,13 @@ def update_site(site: Site, data: Mapping[str, Any], *, actor: Any) -> Site:
 
 
 @retry_on_conflict
-def set_site_status(site: Site, status: str, *, reason: str = "", actor: Any) -> Site:
+def set_site_status(site: Site, status: str, *, reason: str = "", actor: Actor) -> Site:
     """Put a site under control, lock it down, close it or bring it back to normal."""
     _validate_site_status(status, reason)
     with transaction.atomic(durable=True):
-        return change_site_status(site, status, reason=reason, actor=actor)
+        locked = locks.site_for_update(site.pk)
+        require_scope(actor, organisation_id=locked.organisation_id, site_id=locked.pk)
+        return change_site_status(locked, status, reason=reason, actor=actor)
 
 
 def _validate_site_status(status: str, reason: str) -> None:
@@ -109,16 +114,16 @@ def lock_sites(ids: Iterable[int]) -> dict[int, Site]:
     """Lock the sites of ``ids`` in pk order for the caller's transaction (before reading a status
     the caller decides on)."""
     _require_transaction()
-    return {s.pk: s for s in Site.objects.select_for_update().filter(pk__in=sorted(set(ids))).order_by("pk")}
+    return locks.sites_for_update(ids)
 
 
-def change_site_status(site: Site, status: str, *, reason: str = "", actor: Any) -> Site:
+def change_site_status(site: Site, status: str, *, reason: str = "", actor: Actor) -> Site:
     """:func:`set_site_status` inside the caller's transaction (another app's use case that must
     change a site's status together with its own rows): validates, locks the site, writes, audits
     ``set_site_status``. Refuses to run outside a transaction."""
     _require_transaction()
     _validate_site_status(status, reason)
-    locked = Site.objects.select_for_update().get(pk=site.pk)
+    locked = locks.site_for_update(site.pk)
     before = {"status": locked.status, "status_reason": locked.status_reason}
     locked.status = status
     locked.status_reason = reason.strip()
@@ -148,7 +153,7 @@ def grant_access(
     organisation: Organisation | None = None,
     site: Site | None = None,
     everything: bool = False,
-    actor: Any,
+    actor: Actor,
 ) -> Grant:
     with transaction.atomic(durable=True):
         return add_grant(user, organisation=organisation, site=site, everything=everything, actor=actor)
@@ -165,7 +170,7 @@ def add_grant(
     organisation: Organisation | None = None,
     site: Site | None = None,
     everything: bool = False,
-    actor: Any,
+    actor: Actor,
 ) -> Grant:
     """:func:`grant_access` inside the caller's transaction (same audit event, nothing when the
     grant exists already)."""
@@ -188,7 +193,7 @@ def add_grant(
     return grant
 
 
-def add_organisation(data: Mapping[str, Any], *, actor: Any) -> Organisation:
+def add_organisation(data: Mapping[str, Any], *, actor: Actor) -> Organisation:
     """A new organisation (code, name, short_name, kind, is_group_member, parent), inside the
     caller's transaction; audited as ``create_organisation``."""
     require_transaction("orgs.actions.add_organisation")
@@ -248,7 +253,7 @@ SITE_COLUMNS = [
 
 
 @retry_on_conflict
-def import_sites(file: Any, *, actor: Any) -> list[Site]:
+def import_sites(file: Any, *, actor: Actor) -> list[Site]:
     """Create or update sites from a workbook: every row valid, or nothing is written."""
     rows, errors = read_rows(file, SITE_COLUMNS)
     orgs = {o.code: o for o in Organisation.objects.all()}

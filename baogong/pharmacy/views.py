@@ -9,12 +9,10 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-import time
 from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +21,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from baogong.core import idempotency
 from baogong.core.actionviews import run_action
 from baogong.core.audit import history_for
 from baogong.core.errors import DomainError
@@ -30,7 +29,6 @@ from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
 from baogong.core.forms import show_domain_error
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.imports import import_page
-from baogong.core.models import IdempotencyRecord
 from baogong.core.permissions import require_perm
 from baogong.core.scoping import get_scoped_or_404, scoped
 from baogong.orgs.models import AdministrativeArea
@@ -155,12 +153,7 @@ def _checkout_token(request: HttpRequest) -> str:
 def _earlier_checkout(request: HttpRequest, token: str) -> HttpResponse | None:
     """The answer to a submission already made with this form token (a retry on a flaky network,
     a double tap): the orders it placed, never a second order."""
-    record = None
-    for _attempt in range(30):
-        record = IdempotencyRecord.objects.filter(scope=CHECKOUT_SCOPE, key=token).first()
-        if record is None or record.status_code is not None:
-            break
-        time.sleep(0.2)
+    record = idempotency.earlier_claim(CHECKOUT_SCOPE, token, attempts=30, pause=0.2)
     if record is None:
         return None
     request.session[BASKET] = {}
@@ -186,34 +179,28 @@ def checkout(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         claim = None
         if token:
-            try:
-                with transaction.atomic():
-                    claim = IdempotencyRecord.objects.create(
-                        scope=CHECKOUT_SCOPE,
-                        key=token,
-                        method="POST",
-                        path=request.path[:512],
-                        body_hash=hashlib.sha256(token.encode()).hexdigest(),
-                    )
-            except IntegrityError:  # the same submission is being placed right now
+            body_hash = hashlib.sha256(token.encode()).hexdigest()
+            claim = idempotency.claim_key(CHECKOUT_SCOPE, token, method="POST", path=request.path, body_hash=body_hash)
+            if claim is None:  # the same submission is being placed right now
                 return _earlier_checkout(request, token) or redirect("pharmacy:order_placed")
         try:
             orders = actions.place_order(_order_input(form, lines, OrderChannel.ONLINE), actor=None)
         except DomainError as exc:
             if claim is not None:
-                IdempotencyRecord.objects.filter(pk=claim.pk).delete()  # nothing placed: the form may be fixed
+                idempotency.release_claim(claim)  # nothing placed: the form may be fixed
             show_domain_error(form, exc)
         except BaseException:
             if claim is not None:
-                IdempotencyRecord.objects.filter(pk=claim.pk).delete()
+                idempotency.release_claim(claim)
             raise
         else:
             pairs = [(o.number, o.access_code) for o in orders]
             if claim is not None:
-                IdempotencyRecord.objects.filter(pk=claim.pk).update(
+                idempotency.store_answer(
+                    claim,
                     status_code=302,
                     content_type="application/json",
-                    response_body=json.dumps(pairs).encode(),
+                    body=json.dumps(pairs).encode(),
                     headers={"Location": reverse("pharmacy:order_placed")},
                 )
             request.session[BASKET] = {}

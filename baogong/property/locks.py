@@ -1,4 +1,9 @@
-"""Ordered row locks (pk order) for the property app's actions."""
+"""Ordered row locks (pk order) for the property app's actions (``docs/decisions/0003-lock-order.md``).
+
+The order, within one transaction: the relief application acted on, then the lease, then the
+lease's invoices, then its relief credits (refunds and credit notes). A payment locks its invoice
+alone.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,10 @@ def applications_for_update(pks: Iterable[int]) -> QuerySet[ReliefApplication]:
 
 def lease_for_update(pk: int) -> Lease:
     return Lease.objects.select_for_update().get(pk=pk)
+
+
+def invoice_for_update(pk: int) -> Invoice:
+    return Invoice.objects.select_for_update().get(pk=pk)
 
 
 def invoices_for_update(lease: Lease) -> list[Invoice]:

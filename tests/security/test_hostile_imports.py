@@ -102,7 +102,7 @@ SPECS = [
     ),
     Spec(
         "property.leases",
-        "baogong.property.actions",
+        "baogong.property.actions.imports",
         "import_leases",
         "LEASE_COLUMNS",
         "property.Lease",
@@ -126,7 +126,7 @@ SPECS = [
     ),
     Spec(
         "pharmacy.settlements",
-        "baogong.pharmacy.actions",
+        "baogong.pharmacy.actions.settlement",
         "import_settlements",
         "SETTLEMENT_COLUMNS",
         "pharmacy.Settlement",

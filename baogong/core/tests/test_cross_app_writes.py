@@ -32,11 +32,7 @@ INSTANCE_WRITES = MANAGER_WRITES | {"save", "refresh_from_db_and_save"}
 MANAGERS = {"objects", "_default_manager", "_base_manager"}
 
 # (module, model) pairs still writing another app's table, each with the reason it is left.
-KNOWN: dict[tuple[str, str], str] = {
-    # The checkout's idempotency claim copies core/middleware.py's protocol inside the view;
-    # it belongs in a core function shared by both (pharmacy's views are being reworked).
-    ("pharmacy/views.py", "IdempotencyRecord"): "core idempotency claim written by the pharmacy checkout view",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _models_by_app() -> dict[str, set[str]]:

@@ -14,7 +14,7 @@ from baogong.inventory.choices import QcStatus
 from baogong.inventory.models import Lot, Reservation, StockBalance, StockMove
 from baogong.pharmacy import actions, queries
 from baogong.pharmacy.errors import OutOfStock
-from baogong.pharmacy.models import DrugDemand, Order, Settlement
+from baogong.pharmacy.models import DrugDemand, Order, OrderLine, Settlement
 
 from .conftest import photo
 
@@ -77,7 +77,7 @@ def test_place_order_crashing_after_the_first_pharmacy_reserved_writes_nothing(
 def test_place_order_crashing_after_reserving_leaves_no_orphan_reservation(two_drugs, order_input, system, monkeypatch):
     a, _b = two_drugs
     before = written()
-    monkeypatch.setattr(actions.OrderLine.objects, "bulk_create", crash)
+    monkeypatch.setattr(OrderLine.objects, "bulk_create", crash)
     with pytest.raises(Crash):
         actions.place_order(order_input([(a, 2)], rx_warning_accepted=True, prescription_photo=photo()), actor=system)
     assert written() == before

@@ -131,7 +131,9 @@ def paid_lease(world, **kwargs):
 def test_application_through_the_chain_credits_the_next_invoice(world, user):
     officer = user("property")
     lease = paid_lease(world)
-    application = actions.submit_application(lease, as_of=JUNE, actor=user("tenant"))
+    tenant_user = user("tenant")
+    actions.link_portal_user(world.shop, tenant_user, actor=officer)  # the tenant follows its leases in the portal
+    application = actions.submit_application(lease, as_of=JUNE, actor=tenant_user)
     assert (application.policy.code, application.status, application.months) == ("sh-2022-05", "submitted", 6)
     assert (application.quoted_amount, application.covered_days) == (Decimal("60000.00"), 365)
     assert application.number == f"RR20220601-{application.pk:05d}"

@@ -1,0 +1,25 @@
+"""Row locks for the command centre's actions (``docs/decisions/0003-lock-order.md``).
+
+Each action locks the one record it changes, alone (``of=("self",)``: the inspection, venue and
+checklist point loaded with a rectification are read, not locked).
+"""
+
+from __future__ import annotations
+
+from baogong.command.models import CommunicationPost, Rectification, ReportRecipient
+
+
+def post_for_update(pk: int) -> CommunicationPost:
+    return CommunicationPost.objects.select_for_update().get(pk=pk)
+
+
+def rectification_for_update(pk: int) -> Rectification:
+    return (
+        Rectification.objects.select_for_update(of=("self",))
+        .select_related("finding__inspection__venue", "finding__item")
+        .get(pk=pk)
+    )
+
+
+def recipient_for_update(pk: int) -> ReportRecipient:
+    return ReportRecipient.objects.select_for_update().get(pk=pk)

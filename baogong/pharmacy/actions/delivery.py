@@ -1,0 +1,90 @@
+"""Delivery: hand the order to a courier, the contactless hand-over, a failed delivery."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from baogong.core import audit
+from baogong.core.audit import Actor
+from baogong.core.retry import retry_on_conflict
+from baogong.inventory.choices import MoveReason
+from baogong.inventory.locations import default_location, recipient_location
+from baogong.pharmacy.actions.handling import _lock_order, _move_on, _refund
+from baogong.pharmacy.choices import (
+    OrderStatus,
+)
+from baogong.pharmacy.errors import (
+    HandoverCodeWrong,
+    OrderInvalid,
+)
+from baogong.pharmacy.models import Order
+
+
+@retry_on_conflict
+def dispatch_order(order: Order, courier: Any, *, actor: Actor) -> Order:
+    """Hand the picked order to a courier."""
+    if courier is None or not getattr(courier, "is_active", False):
+        raise OrderInvalid(details={"courier": [_("Choose an active courier.")]})
+    with transaction.atomic(durable=True):
+        locked = _lock_order(order, OrderStatus.READY, actor=actor)
+        locked.status = OrderStatus.OUT_FOR_DELIVERY
+        locked.courier = courier
+        locked.dispatched_at = timezone.now()
+        locked.save(update_fields=["status", "courier", "dispatched_at", "updated_at"])
+        audit.record(
+            "dispatch_order",
+            locked,
+            actor=actor,
+            before={"status": OrderStatus.READY},
+            after={"status": locked.status, "courier": courier.get_username()},
+        )
+        return locked
+
+
+@retry_on_conflict
+def confirm_delivery(order: Order, code: str, *, actor: Actor) -> Order:
+    """Contactless hand-over: the courier enters the code the resident gives; the drugs leave the
+    courier location for the recipient (one transaction with the status)."""
+    with transaction.atomic(durable=True):
+        locked = _lock_order(order, OrderStatus.OUT_FOR_DELIVERY, actor=actor, courier_may=True)
+        if not secrets.compare_digest((code or "").strip(), locked.handover_code):
+            raise HandoverCodeWrong(details={"code": [_("The hand-over code does not match.")]})
+        locked.status = OrderStatus.DELIVERED
+        locked.delivered_at = timezone.now()
+        locked.save(update_fields=["status", "delivered_at", "updated_at"])
+        audit.record(
+            "confirm_delivery",
+            locked,
+            actor=actor,
+            before={"status": OrderStatus.OUT_FOR_DELIVERY},
+            after={"status": locked.status},
+        )
+        _move_on(locked, recipient_location(locked.pharmacy), MoveReason.DELIVERY, actor=actor)
+        return locked
+
+
+@retry_on_conflict
+def record_delivery_failure(order: Order, reason: str, *, actor: Actor) -> Order:
+    """The courier could not hand over: the drugs go back to the pharmacy's stock, payment refunded."""
+    if not reason.strip():
+        raise OrderInvalid(details={"reason": [_("Give the reason.")]})
+    with transaction.atomic(durable=True):
+        locked = _lock_order(order, OrderStatus.OUT_FOR_DELIVERY, actor=actor, courier_may=True)
+        locked.status = OrderStatus.DELIVERY_FAILED
+        locked.failure_reason = reason.strip()[:255]
+        locked.save(update_fields=["status", "failure_reason", "updated_at"])
+        _refund(locked, reason.strip(), actor=actor)
+        audit.record(
+            "record_delivery_failure",
+            locked,
+            actor=actor,
+            before={"status": OrderStatus.OUT_FOR_DELIVERY},
+            after={"status": locked.status, "reason": locked.failure_reason},
+        )
+        _move_on(locked, default_location(locked.pharmacy), MoveReason.RETURN, actor=actor)
+        return locked

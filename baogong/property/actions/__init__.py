@@ -1,0 +1,76 @@
+"""Every state change of premises, tenants, leases, the rent roll and relief applications.
+
+One module per aggregate; callers import the actions from here (``from baogong.property import
+actions``; ``actions.create_lease(...)``):
+
+- :mod:`.tenants` — premises and tenants;
+- :mod:`.leases` — leases, the rent roll (invoices, payments, credit notes set against invoices);
+- :mod:`.relief` — relief applications, their review, settlement and top-ups; the policies;
+- :mod:`.imports` — tenants and leases from a workbook.
+
+Locks go through :mod:`baogong.property.locks`, in the order documented there.
+"""
+
+from __future__ import annotations
+
+from baogong.property.actions.imports import LEASE_COLUMNS, TENANT_IMPORT_FIELDS, import_leases
+from baogong.property.actions.leases import create_lease, issue_invoices, lease_periods, period_rent, record_payment
+from baogong.property.actions.relief import (
+    BATCH_STEPS,
+    DEFAULT_DOCUMENTS,
+    DOCUMENT_SIGNATURES,
+    HELD_REASONS,
+    MAX_DOCUMENT_BYTES,
+    BatchResult,
+    approve_application,
+    batch_review,
+    check_application,
+    handle_application,
+    load_default_policies,
+    reject_application,
+    resubmit_application,
+    return_application,
+    submit_application,
+    top_up_relief,
+    upload_document,
+)
+from baogong.property.actions.tenants import (
+    PROPERTY_FIELDS,
+    TENANT_FIELDS,
+    create_property,
+    create_tenant,
+    link_portal_user,
+)
+
+__all__ = [
+    "BATCH_STEPS",
+    "DEFAULT_DOCUMENTS",
+    "DOCUMENT_SIGNATURES",
+    "HELD_REASONS",
+    "LEASE_COLUMNS",
+    "MAX_DOCUMENT_BYTES",
+    "PROPERTY_FIELDS",
+    "TENANT_FIELDS",
+    "TENANT_IMPORT_FIELDS",
+    "BatchResult",
+    "approve_application",
+    "batch_review",
+    "check_application",
+    "create_lease",
+    "create_property",
+    "create_tenant",
+    "handle_application",
+    "import_leases",
+    "issue_invoices",
+    "lease_periods",
+    "link_portal_user",
+    "load_default_policies",
+    "period_rent",
+    "record_payment",
+    "reject_application",
+    "resubmit_application",
+    "return_application",
+    "submit_application",
+    "top_up_relief",
+    "upload_document",
+]

@@ -1,0 +1,222 @@
+"""Leases and the rent roll: create a lease, issue its invoices, record payments, set credit notes against them."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from baogong.core import audit
+from baogong.core.audit import Actor
+from baogong.core.retry import retry_on_conflict
+from baogong.core.scoping import require_scope
+from baogong.property import locks, rules
+from baogong.property.actions.tenants import _check_org
+from baogong.property.choices import (
+    CreditKind,
+    InvoiceStatus,
+)
+from baogong.property.errors import (
+    LeaseInvalid,
+    PaymentInvalid,
+)
+from baogong.property.models import (
+    CreditAllocation,
+    Invoice,
+    Lease,
+    Payment,
+    RentFreePeriod,
+    Unit,
+)
+
+
+@retry_on_conflict
+def create_lease(
+    data: Mapping[str, Any],
+    *,
+    units: Iterable[Unit],
+    rent_free: Sequence[tuple[dt.date, dt.date]] = (),
+    actor: Actor,
+) -> Lease:
+    with transaction.atomic(durable=True):
+        return _create_lease(data, units=list(units), rent_free=rent_free, actor=actor)
+
+
+def _validate_lease(lease: Lease, units: list[Unit], rent_free: Sequence[tuple[dt.date, dt.date]]) -> None:
+    errors: dict[str, list[str]] = {}
+    if not units:
+        errors["units"] = [_("A lease covers at least one unit.")]
+    if lease.start and lease.end and lease.end < lease.start:
+        errors["end"] = [_("The end is before the start.")]
+    for start, end in rent_free:
+        if end < start:
+            errors.setdefault("rent_free", []).append(_("A rent-free period ends before it starts."))
+    parent = lease.parent
+    if parent is not None:
+        if parent.tenant_id == lease.tenant_id:
+            errors["parent"] = [_("A sub-lease goes to another tenant.")]
+        if units and not {u.pk for u in units} <= set(parent.units.values_list("pk", flat=True)):
+            errors["units"] = [_("A sub-lease can only cover units of its head lease.")]
+        if lease.organisation_id != parent.organisation_id:
+            errors["parent"] = [_("A sub-lease belongs to the same landlord organisation.")]
+    elif units and any(u.property.owner_id != lease.organisation_id for u in units):
+        errors["units"] = [_("A head lease covers units of the landlord's own premises.")]
+    try:
+        lease.full_clean(exclude=[*errors, "units"])
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise LeaseInvalid(details=errors)
+
+
+def _create_lease(
+    data: Mapping[str, Any], *, units: list[Unit], rent_free: Sequence[tuple[dt.date, dt.date]], actor: Actor
+) -> Lease:
+    fields = ["code", "organisation", "tenant", "parent", "rent", "period_months", "start", "end", "deposit"]
+    lease = Lease(**{k: v for k, v in data.items() if k in fields and v is not None})
+    if lease.parent is not None and not lease.organisation_id:
+        lease.organisation = lease.parent.organisation
+    _validate_lease(lease, units, rent_free)
+    _check_org(lease.organisation_id, actor, LeaseInvalid)
+    lease.save()
+    lease.units.set(units)
+    for start, end in rent_free:
+        RentFreePeriod.objects.create(lease=lease, start=start, end=end)
+    audit.record(
+        "create_lease",
+        lease,
+        actor=actor,
+        after={
+            **audit.snapshot(lease),
+            "units": [u.pk for u in units],
+            "rent_free": [[s.isoformat(), e.isoformat()] for s, e in rent_free],
+        },
+    )
+    return lease
+
+
+# --- rent roll ------------------------------------------------------------------------------------
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def lease_periods(lease: Lease, up_to: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The payment periods of the lease that start on or before ``up_to``."""
+    periods: list[tuple[dt.date, dt.date]] = []
+    n = 0
+    while True:
+        start = _add_months(lease.start, n * lease.period_months)
+        if start > lease.end or start > up_to:
+            return periods
+        end = min(_add_months(lease.start, (n + 1) * lease.period_months) - dt.timedelta(days=1), lease.end)
+        periods.append((start, end))
+        n += 1
+
+
+def period_rent(lease: Lease, start: dt.date, end: dt.date) -> Decimal:
+    """Rent of one period: full rent, less rent-free days and a short last period, pro rata by day."""
+    full_end = _add_months(start, lease.period_months) - dt.timedelta(days=1)
+    full_days = (full_end - start).days + 1
+    due_days = (end - start).days + 1 - _rent_free_days(lease, start, end)
+    return rules.fen_half_up(Fraction(lease.rent) * due_days / full_days)
+
+
+def _rent_free_days(lease: Lease, start: dt.date, end: dt.date) -> int:
+    days = set()
+    for period in lease.rent_free_periods.all():
+        s, e = max(start, period.start), min(end, period.end)
+        while s <= e:
+            days.add(s)
+            s += dt.timedelta(days=1)
+    return len(days)
+
+
+@retry_on_conflict
+def issue_invoices(lease: Lease, *, up_to: dt.date, actor: Actor) -> list[Invoice]:
+    """Invoice every period that starts by ``up_to`` (once), then set open credit notes against them."""
+    with transaction.atomic(durable=True):
+        locked = locks.lease_for_update(lease.pk)
+        require_scope(actor, organisation_id=locked.organisation_id)
+        existing = set(Invoice.objects.filter(lease=locked).values_list("period_start", flat=True))
+        made = []
+        for start, end in lease_periods(locked, up_to):
+            if start in existing:
+                continue
+            amount = period_rent(locked, start, end)
+            if amount <= 0:
+                continue
+            invoice = Invoice.objects.create(
+                lease=locked, period_start=start, period_end=end, due_date=start, amount=amount
+            )
+            audit.record("issue_invoice", invoice, actor=actor, after=audit.snapshot(invoice))
+            made.append(invoice)
+        if made:
+            _apply_open_credits(locked, actor=actor)
+        return made
+
+
+@retry_on_conflict
+def record_payment(
+    invoice: Invoice, amount: Decimal, *, paid_on: dt.date, reference: str = "", actor: Actor
+) -> Payment:
+    if amount <= 0:
+        raise PaymentInvalid(details={"amount": [_("The amount must be more than zero.")]})
+    with transaction.atomic(durable=True):
+        locked = locks.invoice_for_update(invoice.pk)
+        require_scope(actor, organisation_id=locked.lease.organisation_id)
+        if amount > locked.outstanding:
+            raise PaymentInvalid(
+                details={
+                    "amount": [_("More than the %(outstanding)s outstanding.") % {"outstanding": locked.outstanding}]
+                }
+            )
+        before = {"paid": locked.paid, "status": locked.status}
+        locked.paid += amount
+        locked.status = InvoiceStatus.PAID if locked.outstanding == 0 else InvoiceStatus.OPEN
+        locked.save(update_fields=["paid", "status", "updated_at"])
+        payment = Payment.objects.create(invoice=locked, amount=amount, paid_on=paid_on, reference=reference)
+        audit.record(
+            "record_payment",
+            locked,
+            actor=actor,
+            before=before,
+            after={"paid": locked.paid, "status": locked.status, "payment": payment.pk, "amount": amount},
+        )
+        return payment
+
+
+def _apply_open_credits(lease: Lease, *, actor: Actor) -> None:
+    # invoices before credit notes: the one order of locks.py
+    open_invoices = [i for i in locks.invoices_for_update(lease) if i.outstanding > 0]
+    credits = [c for c in locks.credits_for_update(lease) if c.kind == CreditKind.CREDIT_NOTE and c.remaining > 0]
+    if not credits:
+        return
+    invoices = sorted(open_invoices, key=lambda i: (i.period_start, i.pk))
+    for credit in credits:
+        for invoice in invoices:
+            take = min(credit.remaining, invoice.outstanding)
+            if take <= 0:
+                continue
+            invoice.credited += take
+            invoice.status = InvoiceStatus.PAID if invoice.outstanding == 0 else InvoiceStatus.OPEN
+            invoice.save(update_fields=["credited", "status", "updated_at"])
+            credit.applied += take
+            CreditAllocation.objects.create(credit=credit, invoice=invoice, amount=take)
+            audit.record(
+                "apply_credit",
+                invoice,
+                actor=actor,
+                after={"credit": credit.pk, "amount": take, "credited": invoice.credited},
+            )
+        credit.save(update_fields=["applied", "updated_at"])

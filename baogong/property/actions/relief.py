@@ -1,0 +1,432 @@
+"""Relief applications: submit, documents, the review steps, approval and its settlement, top-ups, policies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from baogong.core import audit
+from baogong.core.audit import Actor
+from baogong.core.errors import DomainError
+from baogong.core.retry import retry_on_conflict
+from baogong.property import locks, queries, rules
+from baogong.property.actions.leases import _apply_open_credits
+from baogong.property.actions.tenants import _require_visible
+from baogong.property.choices import (
+    OPEN_STATUSES,
+    ApplicationStatus,
+    CreditKind,
+    DocumentKind,
+    Settlement,
+)
+from baogong.property.errors import (
+    ApplicationExists,
+    ApplicationInvalid,
+    ApplicationNotEligible,
+    ApplicationWrongState,
+    DocumentInvalid,
+    DocumentsMissing,
+)
+from baogong.property.models import (
+    ZERO,
+    ApplicationDocument,
+    CreditAllocation,
+    Invoice,
+    Lease,
+    Policy,
+    ReliefApplication,
+    ReliefCredit,
+)
+
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+DOCUMENT_SIGNATURES = {
+    "pdf": (b"%PDF-",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+}
+HELD_REASONS = {"in_arrears", "refused_epidemic_control"}
+
+
+def _settle(application: ReliefApplication, amount: Decimal, *, is_top_up: bool, actor: Actor) -> list[ReliefCredit]:
+    """Give ``amount``: refund paid rent first if the tenant chose refunds; the rest as a credit note."""
+    lease = application.lease
+    made: list[ReliefCredit] = []
+    left = amount
+    if application.settlement == Settlement.REFUND:
+        invoices = sorted((i for i in locks.invoices_for_update(lease) if i.paid > 0), key=lambda i: i.period_start)
+        refund = ReliefCredit(application=application, lease=lease, kind=CreditKind.REFUND, is_top_up=is_top_up)
+        parts: list[tuple[Invoice, Decimal]] = []
+        for invoice in invoices:
+            take = min(left, invoice.paid)
+            if take <= 0:
+                continue
+            invoice.paid -= take
+            invoice.credited += take
+            invoice.save(update_fields=["paid", "credited", "updated_at"])
+            parts.append((invoice, take))
+            left -= take
+        if parts:
+            refund.amount = refund.applied = sum((p[1] for p in parts), ZERO)
+            refund.save()
+            CreditAllocation.objects.bulk_create(
+                CreditAllocation(credit=refund, invoice=i, amount=take) for i, take in parts
+            )
+            made.append(refund)
+    if left > 0:
+        note = ReliefCredit.objects.create(
+            application=application, lease=lease, kind=CreditKind.CREDIT_NOTE, amount=left, is_top_up=is_top_up
+        )
+        made.append(note)
+        _apply_open_credits(lease, actor=actor)
+    for credit in made:
+        credit.refresh_from_db()
+        audit.record(
+            "give_relief",
+            credit,
+            actor=actor,
+            after={"kind": credit.kind, "amount": credit.amount, "applied": credit.applied, "top_up": is_top_up},
+            organisation_id=application.organisation_id,
+        )
+    return made
+
+
+# --- relief applications --------------------------------------------------------------------------
+def _quote_details(quote: rules.Quote) -> dict[str, Any]:
+    return {"reasons": [r.as_dict() for r in quote.reasons]}
+
+
+def _store_quote(application: ReliefApplication, quote: rules.Quote) -> None:
+    application.size_class = quote.size_class
+    application.months = quote.months
+    application.covered_days = quote.covered_days
+    application.monthly_rent = quote.monthly_rent
+    application.quoted_amount = quote.amount
+    application.reasons = [r.as_dict() for r in quote.reasons]
+
+
+@retry_on_conflict
+def submit_application(
+    lease: Lease,
+    *,
+    as_of: dt.date,
+    settlement: str = Settlement.CREDIT,
+    proof: rules.Proof | None = None,
+    actor: Actor,
+) -> ReliefApplication:
+    """A tenant (or an officer for it) applies for relief on a lease under the policy in force."""
+    if settlement not in Settlement.values:
+        raise ApplicationInvalid(details={"settlement": [_("Choose a credit or a refund.")]})
+    with transaction.atomic(durable=True):
+        locked = locks.lease_for_update(lease.pk)
+        _require_visible(actor, organisation_id=locked.organisation_id, tenant_id=locked.tenant_id)
+        policy = queries.policy_in_force(as_of)
+        if policy is None:
+            raise ApplicationInvalid(details={"as_of": [_("No relief policy is in force on this date.")]})
+        if proof is None or policy.extra_months_with_proof == 0:
+            proof = rules.Proof()
+        taken = ReliefApplication.objects.filter(
+            lease=locked,
+            policy=policy,
+            status__in=[*OPEN_STATUSES, ApplicationStatus.APPROVED, ApplicationStatus.RETURNED],
+        )
+        if taken.exists():
+            raise ApplicationExists(details={"application": [taken.first().number]})  # type: ignore[union-attr]
+        quote = queries.lease_quote(locked, as_of=as_of, proof=proof, policy=policy)
+        if {r.code for r in quote.reasons} - HELD_REASONS:
+            raise ApplicationNotEligible(details=_quote_details(quote))
+        application = ReliefApplication(
+            number="",
+            organisation_id=locked.organisation_id,
+            lease=locked,
+            tenant=locked.tenant,
+            policy=policy,
+            settlement=settlement,
+            proof_risk_area=proof.risk_area,
+            proof_sealed_or_closed=proof.sealed_or_closed,
+            proof_full_year_loss=proof.full_year_loss,
+            submitted_on=as_of,
+        )
+        _store_quote(application, quote)
+        application.save()
+        application.number = f"RR{as_of:%Y%m%d}-{application.pk:05d}"
+        application.save(update_fields=["number"])
+        audit.record("submit_application", application, actor=actor, after=audit.snapshot(application))
+        return application
+
+
+def _file_kind(upload: UploadedFile) -> str:
+    name = upload.name or ""
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if suffix not in DOCUMENT_SIGNATURES:
+        raise DocumentInvalid(details={"file": [_("Only PDF, PNG or JPEG files are accepted.")]})
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if not any(head.startswith(sig) for sig in DOCUMENT_SIGNATURES[suffix]):
+        raise DocumentInvalid(details={"file": [_("The file's content does not match its type.")]})
+    return suffix
+
+
+@retry_on_conflict
+def upload_document(
+    application: ReliefApplication, kind: str, upload: UploadedFile, *, actor: Actor
+) -> ApplicationDocument:
+    if kind not in DocumentKind.values:
+        raise DocumentInvalid(details={"kind": [_("Unknown document kind.")]})
+    if (upload.size or 0) > MAX_DOCUMENT_BYTES:
+        raise DocumentInvalid(details={"file": [_("The file is larger than 10 MB.")]})
+    if not upload.size:
+        raise DocumentInvalid(details={"file": [_("The file is empty.")]})
+    _file_kind(upload)
+    with transaction.atomic(durable=True):
+        locked = locks.application_for_update(application.pk)
+        _require_visible(actor, organisation_id=locked.organisation_id, tenant_id=locked.tenant_id)
+        if locked.status not in (ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED):
+            raise ApplicationWrongState(_("Documents can be added while the application is submitted or returned."))
+        document = ApplicationDocument(
+            application=locked, kind=kind, original_name=(upload.name or "")[:255], size=upload.size
+        )
+        document.file.save(upload.name or kind, upload, save=False)
+        document.save()
+        audit.record(
+            "upload_document",
+            locked,
+            actor=actor,
+            after={"document": document.pk, "kind": kind, "name": document.original_name, "size": document.size},
+        )
+        return document
+
+
+@retry_on_conflict
+def _step(
+    application: ReliefApplication,
+    *,
+    verb: str,
+    allowed: Sequence[str],
+    to: str,
+    actor: Actor,
+    note: str = "",
+    check: Callable[[ReliefApplication], dict[str, Any]] | None = None,
+) -> ReliefApplication:
+    with transaction.atomic(durable=True):
+        locked = locks.application_for_update(application.pk)
+        _require_visible(actor, organisation_id=locked.organisation_id, tenant_id=locked.tenant_id)
+        if locked.status not in allowed:
+            raise ApplicationWrongState(
+                _("This step is not allowed while the application is %(status)s.")
+                % {"status": locked.get_status_display()}
+            )
+        before = {"status": locked.status, "decision_note": locked.decision_note}
+        extra = check(locked) if check is not None else {}
+        locked.status = to
+        locked.decision_note = note
+        if to in (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED):
+            locked.decided_at = timezone.now()
+        locked.save()
+        audit.record(
+            verb, locked, actor=actor, before=before, after={"status": to, "decision_note": note, **(extra or {})}
+        )
+        return locked
+
+
+def _require_documents(application: ReliefApplication) -> dict[str, Any]:
+    missing = queries.missing_documents(application)
+    if missing:
+        raise DocumentsMissing(details={"documents": missing})
+    return {}
+
+
+def handle_application(application: ReliefApplication, *, note: str = "", actor: Actor) -> ReliefApplication:
+    """经办: the handler checks the documents and the quote."""
+    return _step(
+        application,
+        verb="handle_application",
+        allowed=[ApplicationStatus.SUBMITTED],
+        to=ApplicationStatus.HANDLED,
+        note=note,
+        actor=actor,
+        check=_require_documents,
+    )
+
+
+def check_application(application: ReliefApplication, *, note: str = "", actor: Actor) -> ReliefApplication:
+    """审核: a second person checks the handler's review."""
+    return _step(
+        application,
+        verb="check_application",
+        allowed=[ApplicationStatus.HANDLED],
+        to=ApplicationStatus.CHECKED,
+        note=note,
+        actor=actor,
+        check=_require_documents,
+    )
+
+
+def approve_application(
+    application: ReliefApplication, *, note: str = "", on: dt.date | None = None, actor: Actor
+) -> ReliefApplication:
+    """批准: re-quote (arrears cured?), fix the amount and give it as the tenant chose."""
+
+    def approve(locked: ReliefApplication) -> dict[str, Any]:
+        _require_documents(locked)
+        day = on or timezone.localdate()
+        quote = queries.lease_quote(locked.lease, as_of=day, proof=locked.proof(), policy=locked.policy)
+        if not quote.eligible:
+            raise ApplicationNotEligible(details=_quote_details(quote))
+        _store_quote(locked, quote)
+        locked.approved_amount = quote.amount
+        locked.save()
+        credits = _settle(locked, quote.amount, is_top_up=False, actor=actor) if quote.amount > 0 else []
+        return {"approved_amount": quote.amount, "credits": [c.pk for c in credits]}
+
+    return _step(
+        application,
+        verb="approve_application",
+        allowed=[ApplicationStatus.CHECKED],
+        to=ApplicationStatus.APPROVED,
+        note=note,
+        actor=actor,
+        check=approve,
+    )
+
+
+def return_application(application: ReliefApplication, *, reason: str, actor: Actor) -> ReliefApplication:
+    """退回: send back to the tenant for more documents."""
+    if not reason.strip():
+        raise ApplicationInvalid(details={"reason": [_("Say what is missing.")]})
+    return _step(
+        application,
+        verb="return_application",
+        allowed=list(OPEN_STATUSES),
+        to=ApplicationStatus.RETURNED,
+        note=reason.strip(),
+        actor=actor,
+    )
+
+
+def resubmit_application(application: ReliefApplication, *, actor: Actor) -> ReliefApplication:
+    return _step(
+        application,
+        verb="resubmit_application",
+        allowed=[ApplicationStatus.RETURNED],
+        to=ApplicationStatus.SUBMITTED,
+        actor=actor,
+    )
+
+
+def reject_application(application: ReliefApplication, *, reason: str, actor: Actor) -> ReliefApplication:
+    if not reason.strip():
+        raise ApplicationInvalid(details={"reason": [_("Give the reason for the rejection.")]})
+    return _step(
+        application,
+        verb="reject_application",
+        allowed=list(OPEN_STATUSES),
+        to=ApplicationStatus.REJECTED,
+        note=reason.strip(),
+        actor=actor,
+    )
+
+
+BATCH_STEPS: dict[str, Callable[..., ReliefApplication]] = {
+    "handle": handle_application,
+    "check": check_application,
+    "approve": approve_application,
+}
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    done: list[str]
+    failed: list[tuple[str, str]]
+
+
+def batch_review(applications: Iterable[ReliefApplication], step: str, *, actor: Actor) -> BatchResult:
+    """Take one review step on many applications; each is its own action, failures are listed."""
+    action = BATCH_STEPS[step]
+    done: list[str] = []
+    failed: list[tuple[str, str]] = []
+    for application in sorted(applications, key=lambda a: a.pk):
+        try:
+            action(application, actor=actor)
+        except DomainError as exc:
+            failed.append((application.number, str(exc.message)))
+        else:
+            done.append(application.number)
+    return BatchResult(done, failed)
+
+
+@retry_on_conflict
+def top_up_relief(policy: Policy, *, on: dt.date | None = None, actor: Actor) -> list[ReliefApplication]:
+    """A later, more generous policy: give every approved application the difference."""
+    topped: list[ReliefApplication] = []
+    ids = list(
+        ReliefApplication.objects.filter(status=ApplicationStatus.APPROVED)
+        .exclude(policy=policy)
+        .filter(policy__effective_from__lt=policy.effective_from)
+        .values_list("pk", flat=True)
+        .order_by("pk")
+    )
+    for pk in ids:
+        with transaction.atomic(durable=True):
+            locked = locks.application_for_update(pk)
+            day = on or timezone.localdate()
+            quote = queries.lease_quote(locked.lease, as_of=day, proof=locked.proof(), policy=policy)
+            difference = rules.top_up_difference(locked.total_relief, quote)
+            if difference <= 0:
+                continue
+            before = {"topped_up_amount": locked.topped_up_amount}
+            locked.topped_up_amount += difference
+            locked.save(update_fields=["topped_up_amount", "updated_at"])
+            credits = _settle(locked, difference, is_top_up=True, actor=actor)
+            audit.record(
+                "top_up_relief",
+                locked,
+                actor=actor,
+                before=before,
+                after={
+                    "policy": policy.code,
+                    "difference": difference,
+                    "topped_up_amount": locked.topped_up_amount,
+                    "credits": [c.pk for c in credits],
+                },
+            )
+            topped.append(locked)
+    return topped
+
+
+# --- policies ---------------------------------------------------------------------------------------
+DEFAULT_DOCUMENTS = {
+    "sh-2022-03": "application,legal_rep_id,business_licence,lease,size_proof,proof",
+    "sh-2022-05": "application,legal_rep_id,business_licence,lease,size_proof",
+}
+
+
+@retry_on_conflict
+def load_default_policies(*, actor: Actor) -> list[Policy]:
+    """The two Shanghai 2022 policies, created if missing (the data migration seeds them too)."""
+    made = []
+    with transaction.atomic(durable=True):
+        for terms in rules.DEFAULT_POLICIES:
+            if Policy.objects.filter(code=terms.code).exists():
+                continue
+            policy = Policy.objects.create(
+                code=terms.code,
+                name=terms.name,
+                effective_from=terms.effective_from,
+                effective_to=terms.effective_to,
+                base_months=terms.base_months,
+                extra_months_with_proof=terms.extra_months_with_proof,
+                documents=DEFAULT_DOCUMENTS[terms.code],
+            )
+            audit.record("load_default_policies", policy, actor=actor, after=audit.snapshot(policy))
+            made.append(policy)
+    return made
