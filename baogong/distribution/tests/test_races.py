@@ -229,6 +229,7 @@ def test_sixteen_clients_racing_the_api_see_no_500_and_leave_everything_consiste
     for t in threads:
         t.join()
 
+    print(f"race for {SECONDS:.0f} s, 16 clients:", dict(sorted(statuses.items())))  # shown with -s
     assert errors == []
     done = {name for (name, status), n in statuses.items() if status in (200, 201)}
     assert {"confirm", "cancel", "plan", "issue", "receipt", "read"} <= done, statuses
