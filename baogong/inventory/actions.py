@@ -49,6 +49,7 @@ from baogong.inventory.ledger import (  # re-exported: other apps import the inp
     ReceiptLineInput,
     ReserveNeed,
 )
+from baogong.inventory.ledger import common as ledger_common
 from baogong.inventory.locations import (
     default_location,
     in_transit_location,
@@ -93,8 +94,8 @@ class TransferLineInput:
 
 # --- helpers (the ledger's; the private names are kept for this module and older callers) -------
 today = ledger.today
-_Leg = ledger._Leg
-_actor_fields = ledger._actor_fields
+_Leg = ledger_common._Leg
+_actor_fields = ledger_common._actor_fields
 _is_usable = ledger.is_usable
 _lock_legs = ledger.lock_legs
 _apply = ledger.apply_legs
