@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 
 from baogong.inventory.choices import ReservationStatus
-from baogong.inventory.models import Location, Lot, Reservation, StockBalance
+from baogong.inventory.models import Adjustment, Location, Lot, Reservation, StockBalance, Stocktake, Transfer
 
 Key = tuple[int, int]  # (lot_id, location_id)
 IN_CHUNK = 900  # ids per ``IN (...)`` list (SQLite's old 999-parameter limit)
@@ -116,3 +116,23 @@ def lots_for_update(ids: Iterable[int]) -> list[Lot]:
     if not wanted:
         return []
     return list(Lot.objects.select_for_update(of=("self",)).select_related("item").filter(pk__in=wanted).order_by("pk"))
+
+
+def lot_for_update(pk: int) -> Lot:
+    """Lock one lot with its item (after the lot's balances, as :func:`lots_for_update`)."""
+    return Lot.objects.select_for_update().select_related("item").get(pk=pk)
+
+
+def adjustment_for_update(pk: int) -> Adjustment:
+    """Lock an adjustment, the document, before the balances its posting moves."""
+    return Adjustment.objects.select_for_update().select_related("lot", "lot__item", "location").get(pk=pk)
+
+
+def stocktake_for_update(pk: int) -> Stocktake:
+    """Lock a stocktake, the document, before any balance its approval adjusts."""
+    return Stocktake.objects.select_for_update().get(pk=pk)
+
+
+def transfer_for_update(pk: int) -> Transfer:
+    """Lock a transfer, the document, before the balances of its booking in."""
+    return Transfer.objects.select_for_update().select_related("warehouse", "destination").get(pk=pk)

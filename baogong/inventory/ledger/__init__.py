@@ -37,57 +37,71 @@ warehouse, optionally locked in pk order), :func:`plan_fefo` (earliest expiry fi
 from __future__ import annotations
 
 from baogong.core.transactions import OutsideTransaction
-from baogong.inventory.errors import InsufficientStock as InsufficientStock
-from baogong.inventory.errors import InvalidState as InvalidState
-from baogong.inventory.errors import LotNotReleased as LotNotReleased
-from baogong.inventory.errors import StockInvalid as StockInvalid
-from baogong.inventory.ledger.common import BULK as BULK
-from baogong.inventory.ledger.common import UNUSABLE_DESTINATIONS as UNUSABLE_DESTINATIONS
+from baogong.inventory.errors import InsufficientStock, InvalidState, LotNotReleased, StockInvalid
 from baogong.inventory.ledger.common import (
+    BULK,
+    UNUSABLE_DESTINATIONS,
     IssueLineInput,
+    Key,
     MoveInput,
+    NeedLike,
     ReceiptLineInput,
     ReserveNeed,
+    apply_legs,
+    check_site_location,
+    is_usable,
+    line_errors,
+    lock_legs,
+    org_of,
     require_transaction,
     shortage,
+    today,
 )
-from baogong.inventory.ledger.common import Key as Key
-from baogong.inventory.ledger.common import NeedLike as NeedLike
-from baogong.inventory.ledger.common import apply_legs as apply_legs
-from baogong.inventory.ledger.common import check_site_location as check_site_location
-from baogong.inventory.ledger.common import is_usable as is_usable
-from baogong.inventory.ledger.common import line_errors as line_errors
-from baogong.inventory.ledger.common import lock_legs as lock_legs
-from baogong.inventory.ledger.common import org_of as org_of
-from baogong.inventory.ledger.common import today as today
 from baogong.inventory.ledger.fefo import candidates, fefo_key, plan_fefo
-from baogong.inventory.ledger.issues import issue
-from baogong.inventory.ledger.issues import validate_issue as validate_issue
-from baogong.inventory.ledger.moves import consume_reservation, move
-from baogong.inventory.ledger.moves import validate_moves as validate_moves
-from baogong.inventory.ledger.receipts import receive
-from baogong.inventory.ledger.receipts import validate_receipt as validate_receipt
-from baogong.inventory.ledger.reservations import release, reserve, reserve_many
-from baogong.inventory.ledger.reservations import release_many as release_many
-from baogong.inventory.ledger.sql import insert_rows as insert_rows
-from baogong.inventory.locks import IN_CHUNK as IN_CHUNK
+from baogong.inventory.ledger.issues import issue, validate_issue
+from baogong.inventory.ledger.moves import consume_reservation, move, validate_moves
+from baogong.inventory.ledger.receipts import receive, validate_receipt
+from baogong.inventory.ledger.reservations import release, release_many, reserve, reserve_many
+from baogong.inventory.ledger.sql import insert_rows
+from baogong.inventory.locks import IN_CHUNK
 
 __all__ = [
+    "BULK",
+    "IN_CHUNK",
+    "InsufficientStock",
+    "InvalidState",
     "IssueLineInput",
+    "Key",
+    "LotNotReleased",
     "MoveInput",
+    "NeedLike",
     "OutsideTransaction",
     "ReceiptLineInput",
     "ReserveNeed",
+    "StockInvalid",
+    "UNUSABLE_DESTINATIONS",
+    "apply_legs",
     "candidates",
+    "check_site_location",
     "consume_reservation",
     "fefo_key",
+    "insert_rows",
+    "is_usable",
     "issue",
+    "line_errors",
+    "lock_legs",
     "move",
+    "org_of",
     "plan_fefo",
     "receive",
     "release",
+    "release_many",
     "require_transaction",
     "reserve",
     "reserve_many",
     "shortage",
+    "today",
+    "validate_issue",
+    "validate_moves",
+    "validate_receipt",
 ]
