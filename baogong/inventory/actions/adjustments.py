@@ -23,23 +23,13 @@ from baogong.inventory.actions.common import (
     require_either_site_scope,
     require_site_scope,
 )
-from baogong.inventory.choices import (
-    STOCK_KINDS,
-    AdjustmentStatus,
-    LocationKind,
-    MoveReason,
-)
+from baogong.inventory.choices import STOCK_KINDS, AdjustmentStatus, LocationKind, MoveReason
 from baogong.inventory.errors import AlreadyReversed, InvalidState, StockInvalid
 from baogong.inventory.ledger import (  # re-exported: other apps import the inputs from here
     MoveInput,
 )
 from baogong.inventory.locations import virtual_location
-from baogong.inventory.models import (
-    Adjustment,
-    Location,
-    Lot,
-    StockMove,
-)
+from baogong.inventory.models import Adjustment, Location, Lot, StockMove
 from baogong.orgs.models import Site
 
 

@@ -10,13 +10,8 @@ from django.utils.translation import gettext as _
 
 from baogong.core import audit
 from baogong.core.retry import retry_on_conflict
-from baogong.inventory.choices import (
-    STOCK_KINDS,
-)
-from baogong.inventory.models import (
-    Lot,
-    StockBalance,
-)
+from baogong.inventory.choices import STOCK_KINDS
+from baogong.inventory.models import Lot, StockBalance
 from baogong.orgs.models import Site
 
 # --- expiry alerts ---------------------------------------------------------------------------

@@ -11,21 +11,10 @@ from baogong.core import audit
 from baogong.core.retry import retry_on_conflict
 from baogong.inventory import locks
 from baogong.inventory.actions.common import _apply, _Leg, _lock_legs
-from baogong.inventory.choices import (
-    STOCK_KINDS,
-    LocationKind,
-    MoveReason,
-    QcStatus,
-    ReservationStatus,
-)
+from baogong.inventory.choices import STOCK_KINDS, LocationKind, MoveReason, QcStatus, ReservationStatus
 from baogong.inventory.errors import StockInvalid
 from baogong.inventory.locations import quarantine_location
-from baogong.inventory.models import (
-    Lot,
-    Reservation,
-    StockBalance,
-    StockMove,
-)
+from baogong.inventory.models import Lot, Reservation, StockBalance, StockMove
 
 
 # --- QC ---------------------------------------------------------------------------------------

@@ -12,23 +12,14 @@ from baogong.core import audit
 from baogong.core.retry import retry_on_conflict
 from baogong.inventory import ledger
 from baogong.inventory.actions.common import require_either_site_scope, require_site_scope
-from baogong.inventory.choices import (
-    LocationKind,
-    QcStatus,
-)
+from baogong.inventory.choices import LocationKind, QcStatus
 from baogong.inventory.errors import StockInvalid
 from baogong.inventory.ledger import (  # re-exported: other apps import the inputs from here
     IssueLineInput,
     MoveInput,
     ReceiptLineInput,
 )
-from baogong.inventory.models import (
-    Issue,
-    Location,
-    Receipt,
-    Reservation,
-    StockMove,
-)
+from baogong.inventory.models import Issue, Location, Receipt, Reservation, StockMove
 from baogong.orgs.models import Site
 
 

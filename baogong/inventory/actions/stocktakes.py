@@ -16,25 +16,14 @@ from baogong.core import audit
 from baogong.core.retry import retry_on_conflict
 from baogong.inventory import locks
 from baogong.inventory.actions.common import _check_site_location, _move, _stock_locations, require_site_scope
-from baogong.inventory.choices import (
-    LocationKind,
-    MoveReason,
-    QcStatus,
-    StocktakeStatus,
-)
+from baogong.inventory.choices import LocationKind, MoveReason, QcStatus, StocktakeStatus
 from baogong.inventory.errors import InvalidState, StockInvalid
 from baogong.inventory.ledger import (  # re-exported: other apps import the inputs from here
     BULK,
     MoveInput,
 )
 from baogong.inventory.locations import virtual_location
-from baogong.inventory.models import (
-    Location,
-    Lot,
-    StockBalance,
-    Stocktake,
-    StocktakeLine,
-)
+from baogong.inventory.models import Location, Lot, StockBalance, Stocktake, StocktakeLine
 from baogong.orgs.models import Site
 
 

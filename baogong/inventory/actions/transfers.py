@@ -13,22 +13,13 @@ from baogong.core import audit
 from baogong.core.retry import retry_on_conflict
 from baogong.inventory import locks
 from baogong.inventory.actions.common import _check_site_location, _line_errors, _move, require_site_scope
-from baogong.inventory.choices import (
-    STOCK_KINDS,
-    MoveReason,
-    TransferStatus,
-)
+from baogong.inventory.choices import STOCK_KINDS, MoveReason, TransferStatus
 from baogong.inventory.errors import InvalidState, StockInvalid
 from baogong.inventory.ledger import (  # re-exported: other apps import the inputs from here
     MoveInput,
 )
 from baogong.inventory.locations import default_location, in_transit_location
-from baogong.inventory.models import (
-    Location,
-    Lot,
-    Transfer,
-    TransferLine,
-)
+from baogong.inventory.models import Location, Lot, Transfer, TransferLine
 from baogong.orgs.models import Site
 
 

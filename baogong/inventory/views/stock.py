@@ -20,13 +20,7 @@ from baogong.core.permissions import require_perm
 from baogong.core.scoping import get_scoped_or_404, scoped
 from baogong.inventory import actions, queries
 from baogong.inventory.choices import QcStatus, ReservationStatus
-from baogong.inventory.forms import (
-    LocationForm,
-    QcForm,
-    QuarantineForm,
-    ReleaseForm,
-    stock_sites,
-)
+from baogong.inventory.forms import LocationForm, QcForm, QuarantineForm, ReleaseForm, stock_sites
 from baogong.inventory.models import Lot, Reservation, StockBalance
 from baogong.inventory.views.common import STOCK_KIND_CODES
 

@@ -21,10 +21,7 @@ from baogong.core.pdf import pdf_response
 from baogong.core.permissions import require_perm
 from baogong.core.scoping import get_scoped_or_404, scoped
 from baogong.inventory import actions
-from baogong.inventory.forms import (
-    FoundStockForm,
-    StocktakeStartForm,
-)
+from baogong.inventory.forms import FoundStockForm, StocktakeStartForm
 from baogong.inventory.locations import default_location
 from baogong.inventory.models import Stocktake
 from baogong.inventory.views.common import _datalists, _site_location
