@@ -77,6 +77,7 @@ TEST_COLUMNS = [
 def import_health_tests(file: Any, *, actor: Any) -> list[HealthTest]:
     """Record every row's test through the same rules as one entry; positives open incidents."""
     from baogong.people import actions, outbreak
+    from baogong.people.actions.health import _record_health_test
 
     rows, errors = read_rows(file, TEST_COLUMNS)
     scope = user_scope(actor)
@@ -109,7 +110,7 @@ def import_health_tests(file: Any, *, actor: Any) -> list[HealthTest]:
     incidents: list[Incident] = []
     with transaction.atomic(durable=True):
         for person, values in sorted(prepared, key=lambda p: p[1]["taken_at"]):
-            test = actions._record_health_test(
+            test = _record_health_test(
                 person,
                 kind=values["kind"],
                 result=values["result"],
