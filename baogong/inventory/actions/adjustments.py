@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -11,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.money import round_fen
 from baogong.core.retry import retry_on_conflict
 from baogong.inventory import locks
@@ -46,7 +46,7 @@ def adjust_stock(
     qty_change: int,
     *,
     reason: str,
-    actor: Any,
+    actor: Actor,
 ) -> Adjustment:
     """Correct one balance by ``qty_change`` units with a reason.
 
@@ -83,13 +83,13 @@ def adjust_stock(
         return adjustment
 
 
-def _can(actor: Any, perm: str) -> bool:
+def _can(actor: Actor, perm: str) -> bool:
     if getattr(actor, "is_system", False):
         return True
     return bool(getattr(actor, "is_authenticated", False) and actor.has_perm(perm))
 
 
-def _post_adjustment(adjustment: Adjustment, *, actor: Any) -> None:
+def _post_adjustment(adjustment: Adjustment, *, actor: Actor) -> None:
     book = virtual_location(LocationKind.ADJUSTMENT)
     gain = adjustment.qty_change > 0
     _move(
@@ -113,7 +113,7 @@ def _post_adjustment(adjustment: Adjustment, *, actor: Any) -> None:
 
 
 @retry_on_conflict
-def decide_adjustment(adjustment: Adjustment, *, approve: bool, actor: Any) -> Adjustment:
+def decide_adjustment(adjustment: Adjustment, *, approve: bool, actor: Actor) -> Adjustment:
     """Approve (post the move) or reject an adjustment waiting for approval."""
     require_site_scope(actor, adjustment.warehouse)
     if not _can(actor, "inventory.approve_adjustment"):
@@ -140,7 +140,7 @@ def decide_adjustment(adjustment: Adjustment, *, approve: bool, actor: Any) -> A
 
 # --- reversal ---------------------------------------------------------------------------------
 @retry_on_conflict
-def reverse_move(move: StockMove, *, actor: Any, reason: str = "") -> StockMove:
+def reverse_move(move: StockMove, *, actor: Actor, reason: str = "") -> StockMove:
     """Post the opposite of ``move`` (the only way to correct the ledger)."""
     require_either_site_scope(actor, [move.from_location, move.to_location])
     with transaction.atomic(durable=True):

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.retry import retry_on_conflict
 from baogong.inventory.choices import STOCK_KINDS
 from baogong.inventory.models import Lot, StockBalance
@@ -31,7 +32,7 @@ def _expiry_threshold(expiry: dt.date, on_date: dt.date, days: tuple[int, int]) 
 
 
 @retry_on_conflict
-def send_expiry_alerts(on_date: dt.date, *, actor: Any) -> list[dict[str, Any]]:
+def send_expiry_alerts(on_date: dt.date, *, actor: Actor) -> list[dict[str, Any]]:
     """Tell each site holding stock of lots that entered an expiry band (the long and short alerts,
     30 and 7 days by default, or expired) since the last alert — once per lot and band.
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.retry import retry_on_conflict
 from baogong.inventory import locks
 from baogong.inventory.actions.common import _apply, _Leg, _lock_legs
@@ -19,7 +18,7 @@ from baogong.inventory.models import Lot, Reservation, StockBalance, StockMove
 
 # --- QC ---------------------------------------------------------------------------------------
 @retry_on_conflict
-def set_lot_qc_status(lot: Lot, status: str, *, reason: str, actor: Any) -> Lot:
+def set_lot_qc_status(lot: Lot, status: str, *, reason: str, actor: Actor) -> Lot:
     """Release, quarantine or reject a lot. Leaving 'released' releases its open reservations."""
     if status not in QcStatus.values:
         raise StockInvalid(details={"status": [_("Unknown QC status.")]})
@@ -56,7 +55,7 @@ def _drop_reservations(balances: list[StockBalance]) -> None:
 
 
 @retry_on_conflict
-def quarantine_lot_everywhere(lot: Lot, *, reason: str, actor: Any) -> list[StockMove]:
+def quarantine_lot_everywhere(lot: Lot, *, reason: str, actor: Actor) -> list[StockMove]:
     """Quarantine the lot and move every unit of it held in stores or in transit to quarantine."""
     if not reason.strip():
         raise StockInvalid(details={"reason": [_("Give a reason.")]})

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from baogong.catalog.models import Item
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.retry import retry_on_conflict
 from baogong.inventory import ledger
 from baogong.inventory.actions.common import require_either_site_scope, require_site_scope
@@ -29,7 +28,7 @@ def receive_stock(
     warehouse: Site,
     lines: list[ReceiptLineInput],
     *,
-    actor: Any,
+    actor: Actor,
     reference: str = "",
     qc_status: str = QcStatus.RELEASED,
     supplier_ref: str = "",
@@ -56,7 +55,7 @@ def receive_stock(
 # --- issue ------------------------------------------------------------------------------------
 @retry_on_conflict
 def issue_stock(
-    warehouse: Site, recipient: Site, lines: list[IssueLineInput], *, actor: Any, reference: str = ""
+    warehouse: Site, recipient: Site, lines: list[IssueLineInput], *, actor: Actor, reference: str = ""
 ) -> Issue:
     """Issue stock to a recipient site, lots picked earliest-expiry-first among released, unexpired lots.
 
@@ -71,7 +70,7 @@ def issue_stock(
 
 # --- reservations -----------------------------------------------------------------------------
 @retry_on_conflict
-def reserve_stock(warehouse: Site, item: Item, qty: int, *, actor: Any, reference: str) -> list[Reservation]:
+def reserve_stock(warehouse: Site, item: Item, qty: int, *, actor: Actor, reference: str) -> list[Reservation]:
     """Reserve ``qty`` of ``item`` at the warehouse, earliest expiry first, across lots and bins."""
     require_site_scope(actor, warehouse)
     with transaction.atomic(durable=True):
@@ -79,7 +78,7 @@ def reserve_stock(warehouse: Site, item: Item, qty: int, *, actor: Any, referenc
 
 
 @retry_on_conflict
-def release_reservation(reservation: Reservation, *, actor: Any, qty: int | None = None) -> Reservation:
+def release_reservation(reservation: Reservation, *, actor: Actor, qty: int | None = None) -> Reservation:
     """Give back all (or ``qty``) of the reservation's open units."""
     require_either_site_scope(actor, [reservation.location])
     with transaction.atomic(durable=True):
@@ -91,7 +90,7 @@ def release_reservation(reservation: Reservation, *, actor: Any, qty: int | None
 def move_stock(
     lines: list[MoveInput],
     *,
-    actor: Any,
+    actor: Actor,
     reason: str,
     reference: str = "",
     document_type: str = "",
@@ -120,7 +119,7 @@ def move_stock(
 # --- locations --------------------------------------------------------------------------------
 @retry_on_conflict
 def create_location(
-    site: Site, *, code: str, name: str, kind: str = LocationKind.BIN, parent: Location | None = None, actor: Any
+    site: Site, *, code: str, name: str, kind: str = LocationKind.BIN, parent: Location | None = None, actor: Actor
 ) -> Location:
     """Add a zone or bin to a site."""
     require_site_scope(actor, site)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from baogong.catalog.models import Item
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.retry import retry_on_conflict
 from baogong.inventory import locks
 from baogong.inventory.actions.common import _check_site_location, _move, _stock_locations, require_site_scope
@@ -32,7 +32,7 @@ from baogong.orgs.models import Site
 def start_stocktake(
     warehouse: Site,
     *,
-    actor: Any,
+    actor: Actor,
     locations: Sequence[Location] | None = None,
     is_blind: bool = False,
     note: str = "",
@@ -83,7 +83,7 @@ def record_counts(
     stocktake: Stocktake,
     counts: dict[int, int],
     *,
-    actor: Any,
+    actor: Actor,
     extra: Sequence[tuple[Lot, Location, int]] = (),
 ) -> Stocktake:
     """Enter counted quantities (by line id) and lots found that were not expected."""
@@ -122,7 +122,7 @@ def record_counts(
 
 
 @retry_on_conflict
-def submit_stocktake(stocktake: Stocktake, *, actor: Any) -> Stocktake:
+def submit_stocktake(stocktake: Stocktake, *, actor: Actor) -> Stocktake:
     require_site_scope(actor, stocktake.warehouse)
     with transaction.atomic(durable=True):
         locked = locks.stocktake_for_update(stocktake.pk)
@@ -144,7 +144,7 @@ def submit_stocktake(stocktake: Stocktake, *, actor: Any) -> Stocktake:
 
 
 @retry_on_conflict
-def approve_stocktake(stocktake: Stocktake, *, actor: Any) -> Stocktake:
+def approve_stocktake(stocktake: Stocktake, *, actor: Actor) -> Stocktake:
     """Post each variance (counted − expected) as a move against the adjustment location."""
     require_site_scope(actor, stocktake.warehouse)
     with transaction.atomic(durable=True):
@@ -193,7 +193,7 @@ def approve_stocktake(stocktake: Stocktake, *, actor: Any) -> Stocktake:
 
 
 @retry_on_conflict
-def cancel_stocktake(stocktake: Stocktake, *, actor: Any) -> Stocktake:
+def cancel_stocktake(stocktake: Stocktake, *, actor: Actor) -> Stocktake:
     require_site_scope(actor, stocktake.warehouse)
     with transaction.atomic(durable=True):
         locked = locks.stocktake_for_update(stocktake.pk)
@@ -216,7 +216,7 @@ def count_found_stock(
     qty: int,
     batch: str = "",
     expiry: dt.date | None = None,
-    actor: Any,
+    actor: Actor,
 ) -> StocktakeLine:
     """Count a lot in a bin that is not on the count sheet ("found stock").
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.retry import retry_on_conflict
 from baogong.inventory import locks
 from baogong.inventory.actions.common import _check_site_location, _line_errors, _move, require_site_scope
@@ -37,7 +37,7 @@ def transfer_stock(
     warehouse: Site,
     lines: list[TransferLineInput],
     *,
-    actor: Any,
+    actor: Actor,
     destination: Site | None = None,
     reference: str = "",
 ) -> Transfer:
@@ -112,7 +112,7 @@ def transfer_stock(
 
 
 @retry_on_conflict
-def receive_transfer(transfer: Transfer, *, actor: Any, location: Location | None = None) -> Transfer:
+def receive_transfer(transfer: Transfer, *, actor: Actor, location: Location | None = None) -> Transfer:
     """Book an inter-site transfer in at its destination."""
     require_site_scope(actor, transfer.destination)
     with transaction.atomic(durable=True):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baogong.catalog.models import Item
+from baogong.core.audit import Actor
 from baogong.core.transactions import OutsideTransaction
 from baogong.inventory import locks
 from baogong.inventory.choices import SOURCE_KINDS, STOCK_KINDS, LocationKind, QcStatus, ReservationStatus
@@ -113,11 +114,11 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
-def _user(actor: Any) -> Any:
+def _user(actor: Actor) -> Any:
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
-def _actor_fields(actor: Any) -> dict[str, Any]:
+def _actor_fields(actor: Actor) -> dict[str, Any]:
     user = _user(actor)
     if user is not None:
         return {"actor": user, "actor_label": user.get_username()}
@@ -176,7 +177,7 @@ def apply_legs(
     legs: Sequence[_Leg],
     locked: dict[Key, StockBalance],
     *,
-    actor: Any,
+    actor: Actor,
     reason: str,
     reference: str = "",
     document_type: str = "",

@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.inventory import locks
 from baogong.inventory.choices import MoveReason
 from baogong.inventory.errors import InvalidState, LotNotReleased, StockInvalid
@@ -50,7 +51,7 @@ def validate_issue(warehouse: Site, recipient: Site, lines: Sequence[IssueLineIn
 
 
 def issue(
-    warehouse: Site, recipient: Site, lines: Sequence[IssueLineInput], *, actor: Any, reference: str = ""
+    warehouse: Site, recipient: Site, lines: Sequence[IssueLineInput], *, actor: Actor, reference: str = ""
 ) -> Issue:
     """Issue stock to a recipient site, lots picked earliest-expiry-first among released, unexpired lots.
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.inventory import locks
 from baogong.inventory.choices import MoveReason, ReservationStatus
 from baogong.inventory.errors import InvalidState, StockInvalid
@@ -52,7 +52,7 @@ def validate_moves(lines: Sequence[MoveInput], reason: str) -> None:
 def move(
     lines: Sequence[MoveInput],
     *,
-    actor: Any,
+    actor: Actor,
     reason: str,
     reference: str = "",
     document_type: str = "",
@@ -126,7 +126,7 @@ def consume_reservation(
     reservation: Reservation,
     to_location: Location,
     *,
-    actor: Any,
+    actor: Actor,
     reason: str,
     qty: int | None = None,
     reference: str = "",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from baogong.catalog.models import Item
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.inventory import locks
 from baogong.inventory.choices import ReservationStatus
 from baogong.inventory.errors import InvalidState, StockInvalid
@@ -34,7 +35,7 @@ def _reserve_picks(picks: list[tuple[int, StockBalance, int]]) -> None:
             raise shortage([{"balance": balance_pk, "requested": n, "available": 0}])
 
 
-def reserve_many(warehouse: Site, needs: Sequence[NeedLike], *, actor: Any) -> dict[Any, list[Reservation]]:
+def reserve_many(warehouse: Site, needs: Sequence[NeedLike], *, actor: Actor) -> dict[Any, list[Reservation]]:
     """Reserve every need at one warehouse, earliest expiry first across lots and bins; all or nothing.
 
     Returns ``{need.key: [reservations]}``; raises :class:`InsufficientStock` (nothing written)
@@ -101,7 +102,7 @@ def reserve_many(warehouse: Site, needs: Sequence[NeedLike], *, actor: Any) -> d
     return dict(result)
 
 
-def reserve(warehouse: Site, item: Item, qty: int, *, actor: Any, reference: str) -> list[Reservation]:
+def reserve(warehouse: Site, item: Item, qty: int, *, actor: Actor, reference: str) -> list[Reservation]:
     """Reserve ``qty`` of ``item`` at the warehouse, earliest expiry first, across lots and bins."""
     require_transaction()
     if not isinstance(qty, int) or qty <= 0:
@@ -145,7 +146,7 @@ def reserve(warehouse: Site, item: Item, qty: int, *, actor: Any, reference: str
     return made
 
 
-def release(reservation: Reservation, *, actor: Any, qty: int | None = None) -> Reservation:
+def release(reservation: Reservation, *, actor: Actor, qty: int | None = None) -> Reservation:
     """Give back all (or ``qty``) of the reservation's open units."""
     require_transaction()
     locks.lock_balance_ids([reservation.balance_id])
@@ -169,7 +170,7 @@ def release(reservation: Reservation, *, actor: Any, qty: int | None = None) -> 
     return locked
 
 
-def release_many(reservations: Sequence[Reservation], *, actor: Any) -> int:
+def release_many(reservations: Sequence[Reservation], *, actor: Actor) -> int:
     """Give back every open unit of the reservations; answers the units released.
 
     Locks in the one order (balances, then reservations, each by primary key) before reading a

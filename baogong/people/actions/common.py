@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -20,7 +19,7 @@ CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
 def _check_scope(
-    actor: Any, organisation: Organisation | None, site: Site | None, error: type[ValidationFailed]
+    actor: Actor, organisation: Organisation | None, site: Site | None, error: type[ValidationFailed]
 ) -> None:
     scope = user_scope(actor)
     if scope.is_global:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.retry import retry_on_conflict
 from baogong.orgs.models import Organisation, Site
 from baogong.people import locks
@@ -21,7 +22,7 @@ from baogong.people.models import ClosedLoopStay, Deployment, DispatchBatch, Per
 # --- Closed loop ------------------------------------------------------------------------------
 @retry_on_conflict
 def start_closed_loop(
-    person: Person, site: Site, *, started_at: dt.datetime | None = None, note: str = "", actor: Any
+    person: Person, site: Site, *, started_at: dt.datetime | None = None, note: str = "", actor: Actor
 ) -> ClosedLoopStay:
     """Put a person into the closed loop of a site (ends any earlier open stay)."""
     started_at = started_at or timezone.now()
@@ -43,7 +44,7 @@ def start_closed_loop(
 
 
 @retry_on_conflict
-def end_closed_loop(stay: ClosedLoopStay, *, ended_at: dt.datetime | None = None, actor: Any) -> ClosedLoopStay:
+def end_closed_loop(stay: ClosedLoopStay, *, ended_at: dt.datetime | None = None, actor: Actor) -> ClosedLoopStay:
     require_site_scope(actor, stay.site)
     ended_at = ended_at or timezone.now()
     with transaction.atomic(durable=True):
@@ -94,7 +95,7 @@ def deploy_person(
     site: Site | None = None,
     shift: str = Shift.DAY,
     note: str = "",
-    actor: Any,
+    actor: Actor,
 ) -> Deployment:
     """Assign a person to a duty (supply, production, business, watch, community) for a period."""
     errors = _deployment_errors(duty_type, starts_on, ends_on, shift)
@@ -128,7 +129,7 @@ def dispatch_batch(
     ends_on: dt.date,
     site: Site | None = None,
     note: str = "",
-    actor: Any,
+    actor: Actor,
 ) -> DispatchBatch:
     """Send a batch of people to an outside volunteer team: one batch, one deployment each."""
     errors = _deployment_errors(DutyType.VOLUNTEER_TEAM, starts_on, ends_on, Shift.FULL)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.errors import PermissionDenied
 from baogong.core.retry import retry_on_conflict
 from baogong.orgs.models import Site
@@ -37,7 +38,7 @@ def _guest_line_errors(item: Any, qty: Any, needed_by: Any) -> dict[str, list[st
     return errors
 
 
-def _may_convert(actor: Any) -> bool:
+def _may_convert(actor: Actor) -> bool:
     return bool(getattr(actor, "has_perm", None) and actor.has_perm("people.convert_guest_request"))
 
 
@@ -51,7 +52,7 @@ def record_guest_request(
     item: Any = None,
     qty: int | None = None,
     needed_by: dt.date | None = None,
-    actor: Any,
+    actor: Actor,
 ) -> GuestRequest:
     """A guest or resident asks for medicine or food.
 
@@ -86,7 +87,7 @@ def convert_guest_request(
     item: Any = None,
     qty: int | None = None,
     needed_by: dt.date | None = None,
-    actor: Any,
+    actor: Actor,
 ) -> GuestRequest:
     """Turn an open guest request into a submitted distribution request for its site (one
     transaction: the supply request, the link both ways and the audit events commit together).
@@ -107,7 +108,7 @@ def convert_guest_request(
 
 
 def _convert_guest_request(
-    request: GuestRequest, *, item: Any, qty: int, needed_by: dt.date | None, actor: Any
+    request: GuestRequest, *, item: Any, qty: int, needed_by: dt.date | None, actor: Actor
 ) -> GuestRequest:
     from baogong.distribution import actions as distribution
     from baogong.distribution.errors import RequestInvalid
@@ -156,7 +157,7 @@ def _convert_guest_request(
 
 
 @retry_on_conflict
-def fulfil_guest_request(request: GuestRequest, *, note: str = "", actor: Any) -> GuestRequest:
+def fulfil_guest_request(request: GuestRequest, *, note: str = "", actor: Actor) -> GuestRequest:
     require_site_scope(actor, request.site)
     with transaction.atomic(durable=True):
         locked = locks.guest_request_for_update(request.pk)

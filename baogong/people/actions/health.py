@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.retry import retry_on_conflict
 from baogong.orgs.models import Site
 from baogong.people import locks
@@ -33,7 +34,7 @@ def record_health_test(
     source: str = TestSource.OFFICER,
     photo: Any = None,
     note: str = "",
-    actor: Any,
+    actor: Actor,
 ) -> HealthTest:
     """Record an antigen or PCR result.
 
@@ -99,7 +100,7 @@ def _record_health_test(
     source: str,
     photo: Any,
     note: str,
-    actor: Any,
+    actor: Actor,
 ) -> HealthTest:
     locked = locks.person_for_update(person.pk)
     test = HealthTest(
@@ -151,7 +152,7 @@ REGIME_FIELDS = [
 
 
 @retry_on_conflict
-def save_regime(data: Mapping[str, Any], *, regime: HealthRegime | None = None, actor: Any) -> HealthRegime:
+def save_regime(data: Mapping[str, Any], *, regime: HealthRegime | None = None, actor: Actor) -> HealthRegime:
     """Create or change a testing regime (the health officer's configuration)."""
     with transaction.atomic(durable=True):
         target = locks.regime_for_update(regime.pk) if regime else HealthRegime()

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.retry import retry_on_conflict
 from baogong.orgs.models import Site
 from baogong.people import locks
@@ -20,7 +21,7 @@ from baogong.people.models import CareLog, HealthCheck, LodgingStay, MealLog, Pe
 
 # --- Lodging, meals, daily checks, care logs, guest requests ----------------------------------
 @retry_on_conflict
-def add_room(site: Site, number: str, *, beds: int = 1, actor: Any) -> Room:
+def add_room(site: Site, number: str, *, beds: int = 1, actor: Actor) -> Room:
     if not number.strip():
         raise OccupancyInvalid(details={"number": ["请填写房间号 / give a room number"]})
     _check_scope(actor, None, site, OccupancyInvalid)
@@ -40,7 +41,7 @@ def check_in(
     room: Room | None = None,
     checked_in_at: dt.datetime | None = None,
     reason: str = "",
-    actor: Any,
+    actor: Actor,
 ) -> LodgingStay:
     """Lodge a person at a hotel, isolation point or home (one open stay per person)."""
     checked_in_at = checked_in_at or timezone.now()
@@ -64,7 +65,7 @@ def check_in(
 
 
 @retry_on_conflict
-def check_out(stay: LodgingStay, *, checked_out_at: dt.datetime | None = None, actor: Any) -> LodgingStay:
+def check_out(stay: LodgingStay, *, checked_out_at: dt.datetime | None = None, actor: Actor) -> LodgingStay:
     require_site_scope(actor, stay.site)
     checked_out_at = checked_out_at or timezone.now()
     with transaction.atomic(durable=True):
@@ -82,7 +83,7 @@ def check_out(stay: LodgingStay, *, checked_out_at: dt.datetime | None = None, a
 
 
 @retry_on_conflict
-def log_meals(site: Site, served_on: dt.date, meal: str, servings: int, *, actor: Any) -> MealLog:
+def log_meals(site: Site, served_on: dt.date, meal: str, servings: int, *, actor: Actor) -> MealLog:
     """Record (or correct) the servings of one meal at a site on a day."""
     if meal not in Meal.values:
         raise OccupancyInvalid(details={"meal": ["餐次应为早餐、午餐或晚餐 / breakfast, lunch or dinner"]})
@@ -109,7 +110,7 @@ def record_health_check(
     checked_on: dt.date | None = None,
     site: Site | None = None,
     is_self_reported: bool = False,
-    actor: Any,
+    actor: Actor,
 ) -> HealthCheck:
     """A daily check (phone check-in or staff round). Fever or symptoms raise an alert."""
     from decimal import Decimal, InvalidOperation
@@ -163,7 +164,7 @@ def log_care(
     area: str = "",
     waste_kg: Any = None,
     agent: str = "",
-    actor: Any,
+    actor: Actor,
 ) -> CareLog:
     """Waste collection (with kg) or disinfection (with the agent used) at a site."""
     from decimal import Decimal, InvalidOperation

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.errors import PermissionDenied
 from baogong.core.identifiers import check_idcard
 from baogong.core.retry import retry_on_conflict
@@ -39,13 +40,13 @@ def _validate_identity(person: Person, id_number: str | None, phone: str | None)
 
 
 @retry_on_conflict
-def create_person(data: Mapping[str, Any], *, actor: Any) -> Person:
+def create_person(data: Mapping[str, Any], *, actor: Actor) -> Person:
     """Register a person; ``id_number`` and ``phone`` are validated, encrypted and masked."""
     with transaction.atomic(durable=True):
         return _create_person(data, actor=actor)
 
 
-def _create_person(data: Mapping[str, Any], *, actor: Any) -> Person:
+def _create_person(data: Mapping[str, Any], *, actor: Actor) -> Person:
     person = Person(**{k: v for k, v in data.items() if k in PERSON_FIELDS})
     id_number = str(data.get("id_number") or "")
     phone = str(data.get("phone") or "")
@@ -60,7 +61,7 @@ def _create_person(data: Mapping[str, Any], *, actor: Any) -> Person:
 
 
 @retry_on_conflict
-def update_person(person: Person, data: Mapping[str, Any], *, actor: Any) -> Person:
+def update_person(person: Person, data: Mapping[str, Any], *, actor: Actor) -> Person:
     """Change a person's details; ``id_number``/``phone`` replace the stored values when given."""
     require_person_scope(actor, person)
     with transaction.atomic(durable=True):
@@ -97,7 +98,7 @@ def update_person(person: Person, data: Mapping[str, Any], *, actor: Any) -> Per
 
 
 @retry_on_conflict
-def reveal_personal_data(person: Person, *, actor: Any, reason: str = "") -> dict[str, str]:
+def reveal_personal_data(person: Person, *, actor: Actor, reason: str = "") -> dict[str, str]:
     """The unmasked ID number and phone, for a user allowed to see them; always audited."""
     require_person_scope(actor, person)
     if not getattr(actor, "has_perm", None) or not actor.has_perm("core.reveal_personal_data"):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -40,7 +38,7 @@ def lots_from_supplier(supplier: Supplier, item_id: int) -> list[int]:
 
 
 @retry_on_conflict
-def mark_lot_counterfeit(lot: Lot, *, reason: str, actor: Any) -> CounterfeitCase:
+def mark_lot_counterfeit(lot: Lot, *, reason: str, actor: Actor) -> CounterfeitCase:
     """Suspected counterfeit: suspend the supplier, block its open orders, quarantine every lot of
     that item from it everywhere, open the recall list and alert the command centre.
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from baogong.catalog.models import Item
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.identifiers import antigen_kit_red_flags, check_device_registration, check_drug_approval
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import require_scope
@@ -112,7 +112,7 @@ def inspection_findings(lot: Lot, data: InspectionInput, *, on: dt.date | None =
 
 
 @retry_on_conflict
-def inspect_lot(lot: Lot, data: InspectionInput, *, decision: str, reason: str = "", actor: Any) -> Inspection:
+def inspect_lot(lot: Lot, data: InspectionInput, *, decision: str, reason: str = "", actor: Actor) -> Inspection:
     """Record the inspection and decide: release (only with no findings), quarantine or reject (with a reason)."""
     current = Lot.objects.select_related("item", "item__category").get(pk=lot.pk)
     receipt = PurchaseReceipt.objects.filter(lot=current).select_related("order", "line").order_by("-pk").first()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from baogong.catalog.models import Item
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.models import Notification
 from baogong.core.money import round_fen
 from baogong.core.notify import notify
@@ -92,7 +93,7 @@ def supplier_problems(supplier: Supplier, items: list[Item]) -> list[str]:
     return problems
 
 
-def _check_lines(order: PurchaseOrder, lines: list[OrderLineInput], actor: Any) -> list[PurchaseOrderLine]:
+def _check_lines(order: PurchaseOrder, lines: list[OrderLineInput], actor: Actor) -> list[PurchaseOrderLine]:
     policy = queries.policy_for(order.organisation_id)
     limit = Decimal(1) + policy.max_markup_percent / Decimal(100)
     scope = user_scope(actor)
@@ -157,7 +158,7 @@ def create_order(
     supplier: Supplier,
     lines: list[OrderLineInput],
     *,
-    actor: Any,
+    actor: Actor,
     notes: str = "",
 ) -> PurchaseOrder:
     """Raise a requisition (draft order). Refused, with every reason, for an unqualified supplier."""
@@ -216,7 +217,7 @@ def required_levels(order: PurchaseOrder) -> list[ApprovalLevel]:
     )
 
 
-def _set_order_status(order: PurchaseOrder, status: str, verb: str, actor: Any, **extra: Any) -> PurchaseOrder:
+def _set_order_status(order: PurchaseOrder, status: str, verb: str, actor: Actor, **extra: Any) -> PurchaseOrder:
     before = {"status": order.status}
     order.status = status
     if status == OrderStatus.APPROVED and order.approved_at is None:
@@ -228,7 +229,7 @@ def _set_order_status(order: PurchaseOrder, status: str, verb: str, actor: Any, 
 
 @retry_on_conflict
 def submit_order(
-    order: PurchaseOrder, *, actor: Any, emergency: bool = False, emergency_reason: str = ""
+    order: PurchaseOrder, *, actor: Actor, emergency: bool = False, emergency_reason: str = ""
 ) -> PurchaseOrder:
     """Send a requisition for approval; the emergency fast-track orders at once and flags it for review."""
     require_scope(actor, organisation_id=order.organisation_id)
@@ -269,7 +270,7 @@ def submit_order(
 
 
 @retry_on_conflict
-def approve_order(order: PurchaseOrder, *, actor: Any, comment: str = "") -> PurchaseOrder:
+def approve_order(order: PurchaseOrder, *, actor: Actor, comment: str = "") -> PurchaseOrder:
     """Approve the next pending level; the order is placed when the last required level approves."""
     require_scope(actor, organisation_id=order.organisation_id)
     with transaction.atomic(durable=True):
@@ -307,7 +308,7 @@ def approve_order(order: PurchaseOrder, *, actor: Any, comment: str = "") -> Pur
 
 
 @retry_on_conflict
-def reject_order(order: PurchaseOrder, *, reason: str, actor: Any) -> PurchaseOrder:
+def reject_order(order: PurchaseOrder, *, reason: str, actor: Actor) -> PurchaseOrder:
     require_scope(actor, organisation_id=order.organisation_id)
     if not reason.strip():
         raise OrderInvalid(details={"reason": [_("Give a reason.")]})
@@ -327,7 +328,7 @@ def reject_order(order: PurchaseOrder, *, reason: str, actor: Any) -> PurchaseOr
 
 
 @retry_on_conflict
-def review_emergency_order(order: PurchaseOrder, *, note: str, actor: Any) -> PurchaseOrder:
+def review_emergency_order(order: PurchaseOrder, *, note: str, actor: Actor) -> PurchaseOrder:
     """The after-the-fact review of a fast-tracked order."""
     require_scope(actor, organisation_id=order.organisation_id)
     if not note.strip():
@@ -354,7 +355,7 @@ def review_emergency_order(order: PurchaseOrder, *, note: str, actor: Any) -> Pu
 
 
 @retry_on_conflict
-def cancel_order(order: PurchaseOrder, *, reason: str, actor: Any) -> PurchaseOrder:
+def cancel_order(order: PurchaseOrder, *, reason: str, actor: Actor) -> PurchaseOrder:
     require_scope(actor, organisation_id=order.organisation_id)
     if not reason.strip():
         raise OrderInvalid(details={"reason": [_("Give a reason.")]})

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.identifiers import check_uscc
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import require_scope, user_scope
@@ -48,7 +49,7 @@ DOCUMENT_SIGNATURES = {
 
 
 # --- suppliers --------------------------------------------------------------------------------
-def _clean_supplier(supplier: Supplier, actor: Any) -> None:
+def _clean_supplier(supplier: Supplier, actor: Actor) -> None:
     errors: dict[str, list[str]] = {}
     supplier.uscc = (supplier.uscc or "").strip().upper()
     check = check_uscc(supplier.uscc) if supplier.uscc else None
@@ -79,7 +80,7 @@ def _clean_supplier(supplier: Supplier, actor: Any) -> None:
 
 
 @retry_on_conflict
-def register_supplier(data: Mapping[str, Any], *, actor: Any) -> Supplier:
+def register_supplier(data: Mapping[str, Any], *, actor: Actor) -> Supplier:
     """Register a supplier for review (status pending). A USCC warning is kept and shown, not refused."""
     with transaction.atomic(durable=True):
         supplier = Supplier(**{k: v for k, v in data.items() if k in SUPPLIER_FIELDS})
@@ -92,7 +93,7 @@ def register_supplier(data: Mapping[str, Any], *, actor: Any) -> Supplier:
 
 
 @retry_on_conflict
-def update_supplier(supplier: Supplier, data: Mapping[str, Any], *, actor: Any) -> Supplier:
+def update_supplier(supplier: Supplier, data: Mapping[str, Any], *, actor: Actor) -> Supplier:
     require_scope(actor, organisation_id=supplier.organisation_id)
     with transaction.atomic(durable=True):
         locked = locks.suppliers_for_update([supplier.pk]).get()
@@ -132,7 +133,7 @@ def check_document(document: Any) -> list[str]:
 
 
 @retry_on_conflict
-def add_licence(supplier: Supplier, data: Mapping[str, Any], *, document: Any = None, actor: Any) -> SupplierLicence:
+def add_licence(supplier: Supplier, data: Mapping[str, Any], *, document: Any = None, actor: Actor) -> SupplierLicence:
     """Record a licence with its number, scope, expiry and scanned document."""
     require_scope(actor, organisation_id=supplier.organisation_id)
     errors: dict[str, list[str]] = {}
@@ -217,7 +218,7 @@ def is_blacklisted(uscc: str) -> BlacklistEntry | None:
     return BlacklistEntry.objects.filter(uscc=uscc.strip().upper()).first()
 
 
-def _set_status(supplier: Supplier, status: str, reason: str, actor: Any, verb: str) -> Supplier:
+def _set_status(supplier: Supplier, status: str, reason: str, actor: Actor, verb: str) -> Supplier:
     before = {"status": supplier.status, "status_reason": supplier.status_reason}
     supplier.status = status
     supplier.status_reason = reason[:255]
@@ -231,7 +232,7 @@ def _set_status(supplier: Supplier, status: str, reason: str, actor: Any, verb: 
 
 
 @retry_on_conflict
-def approve_supplier(supplier: Supplier, *, reason: str = "", actor: Any) -> Supplier:
+def approve_supplier(supplier: Supplier, *, reason: str = "", actor: Actor) -> Supplier:
     """Approve after review: refused when the USCC is blacklisted or a needed licence is missing or expired."""
     require_scope(actor, organisation_id=supplier.organisation_id)
     with transaction.atomic(durable=True):
@@ -262,7 +263,7 @@ def approve_supplier(supplier: Supplier, *, reason: str = "", actor: Any) -> Sup
 
 
 @retry_on_conflict
-def suspend_supplier(supplier: Supplier, *, reason: str, actor: Any) -> Supplier:
+def suspend_supplier(supplier: Supplier, *, reason: str, actor: Actor) -> Supplier:
     require_scope(actor, organisation_id=supplier.organisation_id)
     if not reason.strip():
         raise SupplierInvalid(details={"reason": [_("Give a reason.")]})
@@ -271,7 +272,7 @@ def suspend_supplier(supplier: Supplier, *, reason: str, actor: Any) -> Supplier
         return _suspend(locked, reason.strip(), actor)
 
 
-def _suspend(locked: Supplier, reason: str, actor: Any) -> Supplier:
+def _suspend(locked: Supplier, reason: str, actor: Actor) -> Supplier:
     if locked.status == SupplierStatus.BLACKLISTED:
         raise SupplierStatusInvalid(
             _("A blacklisted supplier cannot be suspended."), details={"status": [locked.status]}
@@ -280,7 +281,7 @@ def _suspend(locked: Supplier, reason: str, actor: Any) -> Supplier:
 
 
 @retry_on_conflict
-def blacklist_supplier(supplier: Supplier, *, reason: str, actor: Any) -> BlacklistEntry:
+def blacklist_supplier(supplier: Supplier, *, reason: str, actor: Actor) -> BlacklistEntry:
     """Blacklist a USCC for the whole group: every enterprise's supplier with that code is blacklisted."""
     require_scope(actor, organisation_id=supplier.organisation_id)
     if not reason.strip():
