@@ -1,4 +1,10 @@
-"""Ordered row locks on balances: every stock action locks through here, in primary-key order."""
+"""Every row lock of the inventory app, each set in primary-key order.
+
+The order across a transaction is the one of ``docs/decisions/0003-lock-order.md``: the document
+acted on (adjustment, transfer, stocktake) first, then stock balances (missing zero rows inserted
+before, in key order, by :func:`ensure_balances`), then reservations, then lots. Actions and ledger
+primitives never call ``select_for_update`` themselves: they call these functions.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,10 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 
 from baogong.inventory.choices import ReservationStatus
-from baogong.inventory.models import Location, Lot, Reservation, StockBalance
+from baogong.inventory.models import Adjustment, Location, Lot, Reservation, StockBalance, Stocktake, Transfer
 
 Key = tuple[int, int]  # (lot_id, location_id)
+IN_CHUNK = 900  # ids per ``IN (...)`` list (SQLite's old 999-parameter limit)
 
 
 def ensure_balances(keys: Iterable[tuple[Lot, Location]]) -> None:
@@ -46,6 +53,25 @@ def balances_for_update(keys: Iterable[Key], *, related: bool = True) -> dict[Ke
     return {(b.lot_id, b.location_id): b for b in rows if (b.lot_id, b.location_id) in wanted}
 
 
+def existing_balance_ids_for_update(keys: Iterable[Key]) -> dict[Key, int]:
+    """Lock the balances that exist for ``(lot_id, location_id)`` keys, in pk order: ``{key: balance id}``.
+
+    Large receipts: only the ids are read, ``IN_CHUNK`` lots per statement. The receipt inserts the
+    missing rows after this lock (``ON CONFLICT … DO UPDATE``) rather than before it.
+    """
+    wanted = set(keys)
+    lot_ids = sorted({k[0] for k in wanted})
+    location_ids = sorted({k[1] for k in wanted})
+    found: dict[Key, int] = {}
+    for start in range(0, len(lot_ids), IN_CHUNK):
+        ids = lot_ids[start : start + IN_CHUNK]
+        qs = StockBalance.objects.filter(lot_id__in=ids, location_id__in=location_ids).order_by("pk")
+        for pk, lot_id, location_id in qs.select_for_update(of=("self",)).values_list("pk", "lot_id", "location_id"):
+            if (lot_id, location_id) in wanted:
+                found[(lot_id, location_id)] = pk
+    return found
+
+
 def lock_balances(queryset: QuerySet[StockBalance]) -> list[StockBalance]:
     """Lock every balance of ``queryset`` in pk order."""
     return list(queryset.select_for_update(of=("self",)).order_by("pk"))
@@ -58,18 +84,29 @@ def lock_balance_ids(ids: Iterable[int]) -> dict[int, StockBalance]:
     return {b.pk: b for b in StockBalance.objects.select_for_update().filter(pk__in=wanted).order_by("pk")}
 
 
-def active_reservations_for_update(ids: Iterable[int]) -> list[Reservation]:
+def active_reservations_for_update(ids: Iterable[int], *, related: bool = True) -> list[Reservation]:
     """Lock the reservations of ``ids`` that are still active, in pk order (after their balances:
-    the order is balances, then reservations)."""
+    the order is balances, then reservations). ``related=False`` loads no lot or location."""
     wanted = sorted(set(ids))
     if not wanted:
         return []
+    if not related:
+        return list(
+            Reservation.objects.select_for_update()
+            .filter(pk__in=wanted, status=ReservationStatus.ACTIVE)
+            .order_by("pk")
+        )
     return list(
         Reservation.objects.select_for_update(of=("self",))
         .select_related("lot", "location")
         .filter(pk__in=wanted, status=ReservationStatus.ACTIVE)
         .order_by("pk")
     )
+
+
+def reservation_for_update(pk: int) -> Reservation:
+    """Lock one reservation, whatever its status, with its lot and location (after its balance)."""
+    return Reservation.objects.select_for_update().select_related("lot", "location").get(pk=pk)
 
 
 def lots_for_update(ids: Iterable[int]) -> list[Lot]:
@@ -79,3 +116,23 @@ def lots_for_update(ids: Iterable[int]) -> list[Lot]:
     if not wanted:
         return []
     return list(Lot.objects.select_for_update(of=("self",)).select_related("item").filter(pk__in=wanted).order_by("pk"))
+
+
+def lot_for_update(pk: int) -> Lot:
+    """Lock one lot with its item (after the lot's balances, as :func:`lots_for_update`)."""
+    return Lot.objects.select_for_update().select_related("item").get(pk=pk)
+
+
+def adjustment_for_update(pk: int) -> Adjustment:
+    """Lock an adjustment, the document, before the balances its posting moves."""
+    return Adjustment.objects.select_for_update().select_related("lot", "lot__item", "location").get(pk=pk)
+
+
+def stocktake_for_update(pk: int) -> Stocktake:
+    """Lock a stocktake, the document, before any balance its approval adjusts."""
+    return Stocktake.objects.select_for_update().get(pk=pk)
+
+
+def transfer_for_update(pk: int) -> Transfer:
+    """Lock a transfer, the document, before the balances of its booking in."""
+    return Transfer.objects.select_for_update().select_related("warehouse", "destination").get(pk=pk)

@@ -7,9 +7,9 @@ case; it calls :func:`mark_suspected_counterfeit` instead of writing ``Lot`` its
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.inventory import locks
 from baogong.inventory.ledger import require_transaction
 from baogong.inventory.models import Lot
@@ -17,7 +17,7 @@ from baogong.inventory.models import Lot
 __all__ = ["mark_suspected_counterfeit"]
 
 
-def mark_suspected_counterfeit(lots: Sequence[Lot], *, reason: str, actor: Any) -> list[Lot]:
+def mark_suspected_counterfeit(lots: Sequence[Lot], *, reason: str, actor: Actor) -> list[Lot]:
     """Flag the lots as suspected counterfeits, inside the caller's transaction.
 
     Locks the lots in pk order, flags those not flagged yet and records one audit event

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from baogong.core.audit import Actor
 from baogong.core.excel import Column, ImportFailed, normalise_text, raise_if_errors, read_rows
 from baogong.core.identifiers import check_idcard
 from baogong.core.retry import retry_on_conflict
@@ -74,9 +75,10 @@ TEST_COLUMNS = [
 
 
 @retry_on_conflict
-def import_health_tests(file: Any, *, actor: Any) -> list[HealthTest]:
+def import_health_tests(file: Any, *, actor: Actor) -> list[HealthTest]:
     """Record every row's test through the same rules as one entry; positives open incidents."""
     from baogong.people import actions, outbreak
+    from baogong.people.actions.health import _record_health_test
 
     rows, errors = read_rows(file, TEST_COLUMNS)
     scope = user_scope(actor)
@@ -109,7 +111,7 @@ def import_health_tests(file: Any, *, actor: Any) -> list[HealthTest]:
     incidents: list[Incident] = []
     with transaction.atomic(durable=True):
         for person, values in sorted(prepared, key=lambda p: p[1]["taken_at"]):
-            test = actions._record_health_test(
+            test = _record_health_test(
                 person,
                 kind=values["kind"],
                 result=values["result"],

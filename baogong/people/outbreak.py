@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from baogong.core import audit
+from baogong.core.audit import Actor
 from baogong.core.models import Notification
 from baogong.core.notify import notify
 from baogong.core.retry import retry_on_conflict
@@ -88,7 +89,7 @@ def exposure(person: Person, start: dt.datetime, end: dt.datetime) -> tuple[dict
     return sites, contacts
 
 
-def open_incident(test: HealthTest, *, actor: Any) -> Incident | None:
+def open_incident(test: HealthTest, *, actor: Actor) -> Incident | None:
     """Open an incident for a positive test (inside the caller's transaction).
 
     A person already in an open incident gets no second one. Lists sites and close contacts,
@@ -157,7 +158,7 @@ def open_incident(test: HealthTest, *, actor: Any) -> Incident | None:
     return incident
 
 
-def control_incident_sites(incident: Incident, *, actor: Any) -> list[Site]:
+def control_incident_sites(incident: Incident, *, actor: Actor) -> list[Site]:
     """Put every normal site of the incident under control (after the incident is committed)."""
     changed = []
     for row in incident.sites.select_related("site").order_by("site_id"):
@@ -169,7 +170,7 @@ def control_incident_sites(incident: Incident, *, actor: Any) -> list[Site]:
 
 
 @retry_on_conflict
-def lock_down_site(site: Site, *, reason: str, actor: Any) -> Site:
+def lock_down_site(site: Site, *, reason: str, actor: Actor) -> Site:
     """The health officer locks a site down: its stock can't be dispatched, shipments are held."""
     if not reason.strip():
         raise IncidentInvalid(details={"reason": ["请填写封控原因 / give the reason for the lock-down"]})
@@ -231,7 +232,7 @@ def recovery_evidence(person: Person, on_date: dt.date) -> dict[str, Any]:
 
 
 @retry_on_conflict
-def apply_recovery_rules(person: Person, *, on_date: dt.date, actor: Any) -> bool:
+def apply_recovery_rules(person: Person, *, on_date: dt.date, actor: Actor) -> bool:
     """Clear a person who meets the recovery rule, then close incidents that are over."""
     with transaction.atomic(durable=True):
         locked = locks.person_for_update(person.pk)
@@ -244,7 +245,7 @@ def apply_recovery_rules(person: Person, *, on_date: dt.date, actor: Any) -> boo
 
 
 @retry_on_conflict
-def clear_person(person: Person, *, reason: str, actor: Any) -> Person:
+def clear_person(person: Person, *, reason: str, actor: Actor) -> Person:
     """The health officer clears a person by decision (e.g. released by the CDC), with a reason."""
     if not reason.strip():
         raise IncidentInvalid(details={"reason": ["请填写解除原因 / give the reason"]})
@@ -257,7 +258,9 @@ def clear_person(person: Person, *, reason: str, actor: Any) -> Person:
     return locked
 
 
-def _set_normal(person: Person, verb: str, *, reason: str, actor: Any, evidence: dict[str, Any] | None = None) -> None:
+def _set_normal(
+    person: Person, verb: str, *, reason: str, actor: Actor, evidence: dict[str, Any] | None = None
+) -> None:
     before = {"health_status": person.health_status, "isolation_until": person.isolation_until}
     person.health_status = HealthStatus.NORMAL
     person.health_status_since = timezone.now()
@@ -273,7 +276,7 @@ def _set_normal(person: Person, verb: str, *, reason: str, actor: Any, evidence:
     )
 
 
-def close_finished_incidents(*, actor: Any) -> list[Incident]:
+def close_finished_incidents(*, actor: Actor) -> list[Incident]:
     """Close open incidents whose person and contacts are all clear; sites no other open
     incident holds go back to normal. Each incident closes in one transaction of its own
     (:func:`close_incident_if_finished`), so one that loses a race leaves the others closed."""
@@ -289,7 +292,7 @@ def close_finished_incidents(*, actor: Any) -> list[Incident]:
 
 
 @retry_on_conflict
-def close_incident_if_finished(incident_id: int, *, actor: Any) -> Incident | None:
+def close_incident_if_finished(incident_id: int, *, actor: Actor) -> Incident | None:
     """Close one open incident whose person and contacts are all clear, in one transaction: the
     incident, its sites' status restored (through ``orgs.actions.change_site_status``) and each
     site's ``cleared_at``. Answers the closed incident, or ``None`` when it is not finished (or

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -341,7 +343,7 @@ def occupancy(request: HttpRequest, pk: int) -> HttpResponse:
     people = queries.people_for(request.user).filter(Q(home_site=site) | Q(lodgings__site=site)).distinct()
     rooms = Room.objects.filter(site=site).order_by("number")
     open_requests = GuestRequest.objects.filter(site=site, status=GuestRequestStatus.OPEN).select_related("person")
-    forms = {
+    forms: dict[str, Any] = {
         "meal": MealForm(initial={"served_on": today}),
         "care": CareLogForm(),
         "request": GuestRequestForm(people=people),
@@ -353,83 +355,9 @@ def occupancy(request: HttpRequest, pk: int) -> HttpResponse:
         if not request.user.has_perm("people.change_person"):
             raise DjangoPermissionDenied
         which = request.POST.get("form", "")
+        handler = _OCCUPANCY_FORMS.get(which)
         try:
-            if which == "meal":
-                forms["meal"] = MealForm(request.POST)
-                if forms["meal"].is_valid():
-                    d = forms["meal"].cleaned_data
-                    actions.log_meals(site, d["served_on"], d["meal"], d["servings"], actor=request.user)
-                    messages.success(request, _("Meals logged."))
-                    return redirect("people:occupancy", pk=site.pk)
-            elif which == "care":
-                forms["care"] = CareLogForm(request.POST)
-                if forms["care"].is_valid():
-                    actions.log_care(site, actor=request.user, **forms["care"].cleaned_data)
-                    messages.success(request, _("Log recorded."))
-                    return redirect("people:occupancy", pk=site.pk)
-            elif which == "request":
-                forms["request"] = GuestRequestForm(request.POST, people=people)
-                if forms["request"].is_valid():
-                    d = forms["request"].cleaned_data
-                    made = actions.record_guest_request(
-                        d["person"],
-                        site,
-                        kind=d["kind"],
-                        text=d["text"],
-                        item=d["item"],
-                        qty=d["qty"],
-                        needed_by=d["needed_by"],
-                        actor=request.user,
-                    )
-                    if made.supply_request_id:
-                        messages.success(
-                            request,
-                            _("Request recorded and sent to distribution as %(number)s.")
-                            % {"number": made.supply_request.number if made.supply_request else ""},
-                        )
-                    else:
-                        messages.success(request, _("Request recorded."))
-                    return redirect("people:occupancy", pk=site.pk)
-            elif which == "convert":
-                if not request.user.has_perm("people.convert_guest_request"):
-                    raise DjangoPermissionDenied
-                forms["convert"] = ConvertGuestRequestForm(request.POST, requests=open_requests)
-                if forms["convert"].is_valid():
-                    d = forms["convert"].cleaned_data
-                    converted = actions.convert_guest_request(
-                        d["request"], item=d["item"], qty=d["qty"], needed_by=d["needed_by"], actor=request.user
-                    )
-                    messages.success(
-                        request,
-                        _("Sent to distribution as %(number)s.")
-                        % {"number": converted.supply_request.number if converted.supply_request else ""},
-                    )
-                    return redirect("people:occupancy", pk=site.pk)
-            elif which == "lodge":
-                forms["lodge"] = CheckInGuestForm(request.POST, people=people, rooms=rooms)
-                if forms["lodge"].is_valid():
-                    d = forms["lodge"].cleaned_data
-                    actions.check_in(d["person"], site, room=d["room"], reason=d["reason"], actor=request.user)
-                    messages.success(request, _("Checked in."))
-                    return redirect("people:occupancy", pk=site.pk)
-            elif which == "check":
-                forms["check"] = ResidentCheckForm(request.POST, people=people)
-                if forms["check"].is_valid():
-                    d = forms["check"].cleaned_data
-                    actions.record_health_check(
-                        d["person"], temperature=d["temperature"], symptoms=d["symptoms"], site=site, actor=request.user
-                    )
-                    messages.success(request, _("Check recorded."))
-                    return redirect("people:occupancy", pk=site.pk)
-            elif which == "checkout":
-                stay = LodgingStay.objects.get(pk=request.POST.get("stay") or 0, site=site)
-                actions.check_out(stay, actor=request.user)
-                messages.success(request, _("Checked out."))
-                return redirect("people:occupancy", pk=site.pk)
-            elif which == "fulfil":
-                guest_request = GuestRequest.objects.get(pk=request.POST.get("request") or 0, site=site)
-                actions.fulfil_guest_request(guest_request, note=request.POST.get("note", ""), actor=request.user)
-                messages.success(request, _("Request fulfilled."))
+            if handler is not None and handler(request, _Occupancy(site, forms, people, rooms, open_requests)):
                 return redirect("people:occupancy", pk=site.pk)
         except DomainError as exc:
             target = forms.get(which)
@@ -454,6 +382,129 @@ def occupancy(request: HttpRequest, pk: int) -> HttpResponse:
     }
     status = 400 if any(f.errors for f in forms.values()) else 200
     return render(request, "people/occupancy.html", context, status=status)
+
+
+@dataclass
+class _Occupancy:
+    """What the forms of an occupancy site's page work on."""
+
+    site: Site
+    forms: dict[str, Any]
+    people: QuerySet[Person]
+    rooms: QuerySet[Room]
+    open_requests: QuerySet[GuestRequest]
+
+
+def _post_meal(request: HttpRequest, page: _Occupancy) -> bool:
+    form = page.forms["meal"] = MealForm(request.POST)
+    if not form.is_valid():
+        return False
+    d = form.cleaned_data
+    actions.log_meals(page.site, d["served_on"], d["meal"], d["servings"], actor=request.user)
+    messages.success(request, _("Meals logged."))
+    return True
+
+
+def _post_care(request: HttpRequest, page: _Occupancy) -> bool:
+    form = page.forms["care"] = CareLogForm(request.POST)
+    if not form.is_valid():
+        return False
+    actions.log_care(page.site, actor=request.user, **form.cleaned_data)
+    messages.success(request, _("Log recorded."))
+    return True
+
+
+def _post_request(request: HttpRequest, page: _Occupancy) -> bool:
+    form = page.forms["request"] = GuestRequestForm(request.POST, people=page.people)
+    if not form.is_valid():
+        return False
+    d = form.cleaned_data
+    made = actions.record_guest_request(
+        d["person"],
+        page.site,
+        kind=d["kind"],
+        text=d["text"],
+        item=d["item"],
+        qty=d["qty"],
+        needed_by=d["needed_by"],
+        actor=request.user,
+    )
+    if made.supply_request_id:
+        messages.success(
+            request,
+            _("Request recorded and sent to distribution as %(number)s.")
+            % {"number": made.supply_request.number if made.supply_request else ""},
+        )
+    else:
+        messages.success(request, _("Request recorded."))
+    return True
+
+
+def _post_convert(request: HttpRequest, page: _Occupancy) -> bool:
+    if not request.user.has_perm("people.convert_guest_request"):
+        raise DjangoPermissionDenied
+    form = page.forms["convert"] = ConvertGuestRequestForm(request.POST, requests=page.open_requests)
+    if not form.is_valid():
+        return False
+    d = form.cleaned_data
+    converted = actions.convert_guest_request(
+        d["request"], item=d["item"], qty=d["qty"], needed_by=d["needed_by"], actor=request.user
+    )
+    messages.success(
+        request,
+        _("Sent to distribution as %(number)s.")
+        % {"number": converted.supply_request.number if converted.supply_request else ""},
+    )
+    return True
+
+
+def _post_lodge(request: HttpRequest, page: _Occupancy) -> bool:
+    form = page.forms["lodge"] = CheckInGuestForm(request.POST, people=page.people, rooms=page.rooms)
+    if not form.is_valid():
+        return False
+    d = form.cleaned_data
+    actions.check_in(d["person"], page.site, room=d["room"], reason=d["reason"], actor=request.user)
+    messages.success(request, _("Checked in."))
+    return True
+
+
+def _post_check(request: HttpRequest, page: _Occupancy) -> bool:
+    form = page.forms["check"] = ResidentCheckForm(request.POST, people=page.people)
+    if not form.is_valid():
+        return False
+    d = form.cleaned_data
+    actions.record_health_check(
+        d["person"], temperature=d["temperature"], symptoms=d["symptoms"], site=page.site, actor=request.user
+    )
+    messages.success(request, _("Check recorded."))
+    return True
+
+
+def _post_checkout(request: HttpRequest, page: _Occupancy) -> bool:
+    stay = LodgingStay.objects.get(pk=request.POST.get("stay") or 0, site=page.site)
+    actions.check_out(stay, actor=request.user)
+    messages.success(request, _("Checked out."))
+    return True
+
+
+def _post_fulfil(request: HttpRequest, page: _Occupancy) -> bool:
+    guest_request = GuestRequest.objects.get(pk=request.POST.get("request") or 0, site=page.site)
+    actions.fulfil_guest_request(guest_request, note=request.POST.get("note", ""), actor=request.user)
+    messages.success(request, _("Request fulfilled."))
+    return True
+
+
+# The ``form`` field of a POST names the form; each handler answers whether it is done (then redirect).
+_OCCUPANCY_FORMS: dict[str, Callable[[HttpRequest, _Occupancy], bool]] = {
+    "meal": _post_meal,
+    "care": _post_care,
+    "request": _post_request,
+    "convert": _post_convert,
+    "lodge": _post_lodge,
+    "check": _post_check,
+    "checkout": _post_checkout,
+    "fulfil": _post_fulfil,
+}
 
 
 # --- Dashboard --------------------------------------------------------------------------------

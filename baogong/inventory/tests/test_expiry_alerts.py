@@ -13,6 +13,7 @@ from baogong.core.schedule import daily_jobs, run_due
 from baogong.inventory import actions
 from baogong.inventory.actions import ReceiptLineInput
 from baogong.inventory.models import Lot
+from baogong.orgs.models import Site
 
 pytestmark = pytest.mark.django_db
 
@@ -78,9 +79,7 @@ def test_each_lot_is_alerted_once_per_band_at_each_site_that_holds_it(txq, wh_yy
 def test_lots_without_stock_or_expiry_are_not_alerted(txq, n95, water, system, day):
     receive(txq, n95, "NO-EXP", None, 10, system)
     receive(txq, water, "GONE", day + dt.timedelta(days=3), 5, system)
-    actions.issue_stock(
-        txq, actions.Site.objects.get(code="FH-FCL"), [actions.IssueLineInput(item=water, qty=5)], actor=system
-    )
+    actions.issue_stock(txq, Site.objects.get(code="FH-FCL"), [actions.IssueLineInput(item=water, qty=5)], actor=system)
 
     assert actions.send_expiry_alerts(day, actor=system) == []
     assert not alerts_for(txq)

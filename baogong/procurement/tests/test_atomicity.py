@@ -51,7 +51,7 @@ def test_receipt_whose_booking_fails_leaves_the_order_lines_unclaimed(user, plac
 def test_receipt_failing_after_the_goods_were_booked_leaves_no_stock(user, place_order, monkeypatch):
     order = place_order()
     before = written()
-    monkeypatch.setattr(actions.PurchaseReceipt.objects, "create", crash)
+    monkeypatch.setattr(PurchaseReceipt.objects, "create", crash)
     with pytest.raises(Crash):
         receive(user, order, "AG2204A")
     # no pending lot, balance, move or receive_stock event left behind, and the claim went with them
@@ -85,7 +85,7 @@ def test_counterfeit_case_failing_after_the_flag_leaves_the_lot_unflagged(user, 
     order = place_order()
     [received] = receive(user, order, "AG-F2")
     before = written()
-    monkeypatch.setattr(actions.CounterfeitCase.objects, "create", crash)
+    monkeypatch.setattr(CounterfeitCase.objects, "create", crash)
     with pytest.raises(Crash):
         actions.mark_lot_counterfeit(received.lot, reason="通报假冒", actor=user("qc"))
     assert written() == before

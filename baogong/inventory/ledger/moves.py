@@ -1,0 +1,173 @@
+"""Moving given lots between locations (``move``) and using up a reservation (``consume_reservation``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.utils.translation import gettext as _
+
+from baogong.core import audit
+from baogong.core.audit import Actor
+from baogong.inventory import locks
+from baogong.inventory.choices import MoveReason, ReservationStatus
+from baogong.inventory.errors import InvalidState, StockInvalid
+from baogong.inventory.ledger.common import (
+    MoveInput,
+    _check_destination,
+    _consume_reservations,
+    _Leg,
+    apply_legs,
+    line_errors,
+    lock_legs,
+    org_of,
+    require_transaction,
+)
+from baogong.inventory.models import Location, Lot, Reservation, StockMove
+
+
+# --- generic moves ----------------------------------------------------------------------------
+def validate_moves(lines: Sequence[MoveInput], reason: str) -> None:
+    if reason not in MoveReason.values:
+        raise StockInvalid(details={"reason": [_("Unknown reason.")]})
+    if not lines:
+        raise StockInvalid(details={"lines": [_("Add at least one line.")]})
+    errors: dict[int, dict[str, list[str]]] = {}
+    for i, line in enumerate(lines):
+        e: dict[str, list[str]] = {}
+        if not isinstance(line.qty, int) or line.qty <= 0:
+            e["qty"] = [_("Quantities must be whole numbers above zero.")]
+        if line.lot.item_id != line.item.pk:
+            e["lot"] = [_("The lot is not of this item.")]
+        if line.from_location.pk == line.to_location.pk:
+            e["to_location"] = [_("Source and destination are the same location.")]
+        r = line.reservation
+        if r is not None and (r.lot_id != line.lot.pk or r.location_id != line.from_location.pk):
+            e["reservation"] = [_("The reservation is for another lot or location.")]
+        if e:
+            errors[i] = e
+    if errors:
+        raise line_errors(errors)
+
+
+def move(
+    lines: Sequence[MoveInput],
+    *,
+    actor: Actor,
+    reason: str,
+    reference: str = "",
+    document_type: str = "",
+    document_id: int | None = None,
+    note: str = "",
+    check_usable: bool = True,
+) -> list[StockMove]:
+    """Move given lots between locations (shipments: warehouse → in transit → recipient/back/loss).
+
+    A line with a ``reservation`` uses up that reservation first. ``check_usable=False`` lets
+    corrections (adjustments, stocktakes, booking in a transfer) move lots that are not released.
+    """
+    require_transaction()
+    validate_moves(lines, reason)
+    lot_ids = sorted({line.lot.pk for line in lines})
+    fresh_lots = {lot.pk: lot for lot in Lot.objects.filter(pk__in=lot_ids).select_related("item")}
+    legs = [
+        _Leg(
+            lot=fresh_lots[line.lot.pk],
+            from_location=line.from_location,
+            to_location=line.to_location,
+            qty=line.qty,
+            unit_cost=fresh_lots[line.lot.pk].unit_cost,
+            reservation=line.reservation,
+        )
+        for line in lines
+    ]
+    if check_usable:
+        for leg in legs:
+            _check_destination(leg.lot, leg.from_location, leg.to_location)
+    locked = lock_legs(legs)
+    reservation_ids = sorted({leg.reservation.pk for leg in legs if leg.reservation is not None})
+    open_qty = {r.pk: r.qty for r in locks.active_reservations_for_update(reservation_ids, related=False)}
+    for leg in legs:
+        if leg.reservation is not None:
+            left = open_qty.get(leg.reservation.pk, 0)
+            leg.consume = min(left, leg.qty)
+            open_qty[leg.reservation.pk] = left - leg.consume
+    moves = apply_legs(
+        legs,
+        locked,
+        actor=actor,
+        reason=reason,
+        reference=reference,
+        document_type=document_type,
+        document_id=document_id,
+        note=note,
+    )
+    _consume_reservations(legs)
+    first = moves[0]
+    audit.record(
+        "move_stock",
+        first,
+        actor=actor,
+        after={
+            "reason": reason,
+            "reference": reference,
+            "moves": [
+                {"lot": m.lot.batch, "from": str(m.from_location), "to": str(m.to_location), "qty": m.qty}
+                for m in moves
+            ],
+        },
+        organisation_id=org_of(first.from_location) or org_of(first.to_location),
+        site_id=first.from_location.site_id or first.to_location.site_id,
+        object_repr=f"{MoveReason(reason).label if reason in MoveReason.values else reason} {reference}".strip(),
+    )
+    return moves
+
+
+def consume_reservation(
+    reservation: Reservation,
+    to_location: Location,
+    *,
+    actor: Actor,
+    reason: str,
+    qty: int | None = None,
+    reference: str = "",
+    document_type: str = "",
+    document_id: int | None = None,
+    note: str = "",
+) -> list[StockMove]:
+    """Move ``qty`` (default: all open) reserved units of ``reservation`` to ``to_location``.
+
+    The reservation's open quantity goes down by the units moved (``consumed`` at zero); the
+    balance's on_hand and reserved go down together. Audit verb ``move_stock``.
+    """
+    require_transaction()
+    current = Reservation.objects.select_related("lot", "lot__item", "location", "location__site").get(
+        pk=reservation.pk
+    )
+    if current.status != ReservationStatus.ACTIVE:
+        raise InvalidState(_("The reservation is not active."), details={"reservation": current.pk})
+    n = current.qty if qty is None else qty
+    if not isinstance(n, int) or n <= 0:
+        raise StockInvalid(details={"qty": [_("Quantities must be whole numbers above zero.")]})
+    if n > current.qty:
+        raise InvalidState(
+            _("The reservation is no longer open for this quantity."),
+            details={"reservation": current.pk, "open": current.qty, "requested": n},
+        )
+    return move(
+        [
+            MoveInput(
+                item=current.lot.item,
+                lot=current.lot,
+                from_location=current.location,
+                to_location=to_location,
+                qty=n,
+                reservation=current,
+            )
+        ],
+        actor=actor,
+        reason=reason,
+        reference=reference or current.reference,
+        document_type=document_type,
+        document_id=document_id,
+        note=note,
+    )

@@ -1,0 +1,238 @@
+"""Receiving lots from a supplier (``receive``), set-based whatever the number of lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from baogong.core import audit
+from baogong.core.audit import Actor
+from baogong.core.money import round_fen
+from baogong.inventory import locks
+from baogong.inventory.choices import LocationKind, MoveReason, QcStatus
+from baogong.inventory.errors import StockInvalid
+from baogong.inventory.ledger.common import (
+    Key,
+    ReceiptLineInput,
+    _actor_fields,
+    _chunks,
+    _user,
+    check_site_location,
+    line_errors,
+    require_transaction,
+    today,
+)
+from baogong.inventory.ledger.sql import _add_on_hand, _db_value, _insert_on_hand, insert_rows
+from baogong.inventory.locations import default_location, virtual_location
+from baogong.inventory.models import Location, Lot, Receipt, ReceiptLine, StockMove
+from baogong.orgs.models import Site
+
+
+# --- receive ----------------------------------------------------------------------------------
+def validate_receipt(warehouse: Site, lines: Sequence[ReceiptLineInput], qc_status: str) -> None:
+    """Field errors of a receipt (nothing is read from the database)."""
+    if qc_status not in QcStatus.values:
+        raise StockInvalid(details={"qc_status": [_("Unknown QC status.")]})
+    if not lines:
+        raise StockInvalid(details={"lines": [_("Add at least one line.")]})
+    errors: dict[int, dict[str, list[str]]] = {}
+    for i, line in enumerate(lines):
+        e: dict[str, list[str]] = {}
+        if not isinstance(line.qty, int) or line.qty <= 0:
+            e["qty"] = [_("Quantities must be whole numbers above zero.")]
+        if line.unit_cost is None or Decimal(line.unit_cost) < 0:
+            e["unit_cost"] = [_("The unit cost cannot be negative.")]
+        if not line.item.is_active:
+            e["item"] = [_("The item is not active.")]
+        if line.expiry and line.production_date and line.expiry < line.production_date:
+            e["expiry"] = [_("Expiry is before the production date.")]
+        if line.location is not None:
+            check_site_location(line.location, warehouse, e)
+        if len((line.batch or "").strip()) > 64:
+            e["batch"] = [_("At most 64 characters.")]
+        if e:
+            errors[i] = e
+    if errors:
+        raise line_errors(errors)
+
+
+def receive(
+    warehouse: Site,
+    lines: Sequence[ReceiptLineInput],
+    *,
+    actor: Actor,
+    reference: str = "",
+    qc_status: str = QcStatus.RELEASED,
+    supplier_ref: str = "",
+    supplier_name: str = "",
+) -> Receipt:
+    """Receive lots from a supplier into the warehouse (its default location unless a bin is named).
+
+    New batches become lots with ``qc_status``; a known batch must keep its expiry. Set-based: one
+    statement per kind of row and per 1,000 rows (lots, balances, moves, receipt lines), whatever
+    the number of lines.
+    """
+    require_transaction()
+    validate_receipt(warehouse, lines, qc_status)
+    on = today()
+    store = default_location(warehouse)
+    supplier = virtual_location(LocationKind.SUPPLIER)
+    batches = [(line.item.pk, (line.batch or "").strip() or f"R{on:%Y%m%d}") for line in lines]
+    db_at = _db_value(timezone.now())
+    lots = _insert_lots(
+        lines, batches, db_at, qc_status=qc_status, supplier_ref=supplier_ref, supplier_name=supplier_name
+    )
+    _check_known_expiry(lines, batches, lots)
+    receipt = Receipt.objects.create(
+        warehouse=warehouse,
+        reference=reference[:128],
+        supplier_ref=supplier_ref[:128],
+        qc_status=qc_status,
+        created_by=_user(actor),
+    )
+    rows = [
+        (lots[key][0], (line.location or store).pk, line.item.pk, line.qty, Decimal(line.unit_cost))
+        for line, key in zip(lines, batches, strict=True)
+    ]
+    _add_to_balances(rows)
+    _insert_moves_and_lines(receipt, rows, db_at, supplier, actor=actor, reference=reference)
+    audit.record(
+        "receive_stock",
+        receipt,
+        actor=actor,
+        after={
+            "warehouse": warehouse.code,
+            "reference": reference,
+            "qc_status": qc_status,
+            "lines": len(rows),
+            "qty": sum(r[3] for r in rows),
+            "value": round_fen(sum((r[4] * r[3] for r in rows), Decimal(0))),
+        },
+    )
+    return receipt
+
+
+def _insert_lots(
+    lines: Sequence[ReceiptLineInput],
+    batches: list[tuple[int, str]],
+    db_at: Any,
+    *,
+    qc_status: str,
+    supplier_ref: str,
+    supplier_name: str,
+) -> dict[tuple[int, str], tuple[int, dt.date | None, str]]:
+    """Insert the lots of new batches; answers ``(id, expiry, batch)`` of every lot of the receipt, new or known."""
+    new_lots: dict[tuple[int, str], tuple[Any, ...]] = {}
+    for line, (item_id, batch) in zip(lines, batches, strict=True):
+        if (item_id, batch) not in new_lots:
+            new_lots[(item_id, batch)] = (
+                item_id,
+                batch,
+                _db_value(line.production_date),
+                _db_value(line.expiry),
+                _db_value(Decimal(line.unit_cost)),
+            )
+    # A batch already known for the item keeps its lot (its expiry is checked by the caller).
+    insert_rows(
+        Lot._meta.db_table,
+        ("item_id", "batch", "production_date", "expiry", "unit_cost"),
+        ("bigint", "text", "date", "date", "numeric"),
+        [new_lots[k] for k in sorted(new_lots)],
+        constants=(
+            ("supplier_name", "text", supplier_name[:128]),
+            ("supplier_ref", "text", supplier_ref[:64]),
+            ("qc_status", "text", qc_status),
+            ("qc_reason", "text", ""),
+            ("is_suspected_counterfeit", "boolean", False),
+            ("created_at", "timestamptz", db_at),
+        ),
+        suffix='ON CONFLICT ("item_id", "batch") DO NOTHING',
+    )
+    lots: dict[tuple[int, str], tuple[int, dt.date | None, str]] = {}
+    item_ids = sorted({k[0] for k in new_lots})
+    for names in _chunks(sorted({k[1] for k in new_lots})):
+        for pk, item_id, batch, expiry in Lot.objects.filter(item_id__in=item_ids, batch__in=names).values_list(
+            "pk", "item_id", "batch", "expiry"
+        ):
+            if (item_id, batch) in new_lots:
+                lots[(item_id, batch)] = (pk, expiry, batch)
+    return lots
+
+
+def _check_known_expiry(
+    lines: Sequence[ReceiptLineInput],
+    batches: list[tuple[int, str]],
+    lots: dict[tuple[int, str], tuple[int, dt.date | None, str]],
+) -> None:
+    errors: dict[int, dict[str, list[str]]] = {}
+    for i, (line, key) in enumerate(zip(lines, batches, strict=True)):
+        _pk, expiry, batch = lots[key]
+        if line.expiry and expiry and expiry != line.expiry:
+            errors[i] = {
+                "expiry": [
+                    _("Batch %(batch)s is already known with expiry %(expiry)s.") % {"batch": batch, "expiry": expiry}
+                ]
+            }
+    if errors:
+        raise line_errors(errors)
+
+
+ReceiptRow = tuple[int, int, int, int, Decimal]  # (lot_id, location_id, item_id, qty, unit_cost)
+
+
+def _add_to_balances(rows: list[ReceiptRow]) -> None:
+    """Lock the balances that exist (pk order) and add to them; insert the others with their quantity.
+
+    The missing rows are inserted *after* the existing ones are locked (``ON CONFLICT … DO UPDATE``
+    adds to a row another transaction created meanwhile), not before as the lock order asks.
+    """
+    per_key: dict[Key, int] = defaultdict(int)
+    item_of: dict[int, int] = {}
+    for lot_id, location_id, item_id, qty, _cost in rows:
+        per_key[(lot_id, location_id)] += qty
+        item_of[lot_id] = item_id
+    existing = locks.existing_balance_ids_for_update(per_key)
+    increments = sorted((existing[key], qty) for key, qty in per_key.items() if key in existing)
+    if increments:
+        _add_on_hand(increments)
+    _insert_on_hand(
+        [(item_of[key[0]], key[0], key[1], qty) for key, qty in sorted(per_key.items()) if key not in existing]
+    )
+
+
+def _insert_moves_and_lines(
+    receipt: Receipt, rows: list[ReceiptRow], db_at: Any, supplier: Location, *, actor: Actor, reference: str
+) -> None:
+    who = _actor_fields(actor)
+    actor_id = who["actor"].pk if who["actor"] is not None else None
+    move_reference = (reference or receipt.number)[:128]
+    insert_rows(
+        StockMove._meta.db_table,
+        ("item_id", "lot_id", "to_location_id", "qty", "unit_cost"),
+        ("bigint", "bigint", "bigint", "integer", "numeric"),
+        [(item_id, lot_id, location_id, qty, _db_value(cost)) for lot_id, location_id, item_id, qty, cost in rows],
+        constants=(
+            ("at", "timestamptz", db_at),
+            ("from_location_id", "bigint", supplier.pk),
+            ("reason", "text", MoveReason.RECEIPT.value),
+            ("note", "text", ""),
+            ("document_type", "text", "receipt"),
+            ("document_id", "bigint", receipt.pk),
+            ("reference", "text", move_reference),
+            ("actor_id", "bigint", actor_id),
+            ("actor_label", "text", who["actor_label"]),
+        ),
+    )
+    insert_rows(
+        ReceiptLine._meta.db_table,
+        ("item_id", "lot_id", "location_id", "qty", "unit_cost"),
+        ("bigint", "bigint", "bigint", "integer", "numeric"),
+        [(item_id, lot_id, location_id, qty, _db_value(cost)) for lot_id, location_id, item_id, qty, cost in rows],
+        constants=(("receipt_id", "bigint", receipt.pk),),
+    )

@@ -1,0 +1,343 @@
+"""Pages that receive, issue, transfer and adjust stock, and book transfers in."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from baogong.catalog.models import Item
+from baogong.core.actionviews import run_action
+from baogong.core.errors import DomainError
+from baogong.core.forms import show_domain_error
+from baogong.core.htmx import paginate
+from baogong.core.permissions import require_perm
+from baogong.core.scoping import get_scoped_or_404, scoped, user_scope
+from baogong.inventory import actions
+from baogong.inventory.choices import AdjustmentStatus, TransferStatus
+from baogong.inventory.forms import (
+    AdjustForm,
+    IssueHeaderForm,
+    IssueLines,
+    ReceiveHeaderForm,
+    ReceiveLines,
+    ReceiveTransferForm,
+    TransferForm,
+    stock_sites,
+)
+from baogong.inventory.models import Adjustment, Lot, StockBalance, Transfer
+from baogong.inventory.views.common import _datalists, _reference_price, _site_location, _url
+from baogong.orgs.models import Site
+
+
+@require_perm("inventory.receive_stock")
+def receive(request: HttpRequest) -> HttpResponse:
+    header = ReceiveHeaderForm(request.POST or None, user=request.user)
+    lines = ReceiveLines(request.POST or None, prefix="lines")
+    if request.method == "POST" and header.is_valid() and lines.is_valid():
+        warehouse = header.cleaned_data["warehouse"]
+        inputs, bad = [], False
+        codes = [f.cleaned_data["item"] for f in lines if f.cleaned_data.get("item")]
+        items = {i.code: i for i in Item.objects.filter(code__in=codes)}
+        for form in lines:
+            data = form.cleaned_data
+            if not data:
+                continue
+            item = items.get(data["item"])
+            location = _site_location(warehouse, data.get("location") or "")
+            if item is None:
+                form.add_error("item", _("Unknown item code."))
+                bad = True
+                continue
+            if data.get("location") and location is None:
+                form.add_error("location", _("Unknown location at this warehouse."))
+                bad = True
+                continue
+            inputs.append(
+                actions.ReceiptLineInput(
+                    item=item,
+                    batch=data.get("batch") or "",
+                    qty=data["qty"],
+                    unit_cost=data["unit_cost"] if data.get("unit_cost") is not None else _reference_price(item),
+                    expiry=data.get("expiry"),
+                    location=location,
+                )
+            )
+        if not inputs and not bad:
+            messages.error(request, _("Add at least one line."))
+        elif not bad:
+            try:
+                receipt = actions.receive_stock(
+                    warehouse,
+                    inputs,
+                    actor=request.user,
+                    reference=header.cleaned_data["reference"],
+                    qc_status=header.cleaned_data["qc_status"],
+                    supplier_ref=header.cleaned_data["supplier"],
+                    supplier_name=header.cleaned_data["supplier"],
+                )
+                messages.success(request, _("Receipt %(number)s posted.") % {"number": receipt.number})
+                return redirect(f"{_url('inventory:stock_list')}?warehouse={warehouse.code}")
+            except DomainError as exc:
+                show_domain_error(header, exc)
+    return render(
+        request,
+        "inventory/document_form.html",
+        {
+            "title": _("Receive stock"),
+            "header": header,
+            "lines": lines,
+            "submit": _("Post receipt"),
+            "help": _(
+                "One line per batch. Type or pick the item code; give the batch and expiry printed on the case. "
+                "Without a bin the stock goes to the main store: put it away from the stock list afterwards."
+            ),
+            **_datalists(request),
+        },
+    )
+
+
+@require_perm("inventory.issue_stock")
+def issue(request: HttpRequest) -> HttpResponse:
+    header = IssueHeaderForm(request.POST or None, user=request.user)
+    lines = IssueLines(request.POST or None, prefix="lines")
+    if request.method == "POST" and header.is_valid() and lines.is_valid():
+        warehouse = header.cleaned_data["warehouse"]
+        recipient = Site.objects.filter(code=header.cleaned_data["recipient"]).first()
+        inputs, bad = [], recipient is None
+        if recipient is None:
+            header.add_error("recipient", _("Unknown site code."))
+        codes = [f.cleaned_data["item"] for f in lines if f.cleaned_data.get("item")]
+        items = {i.code: i for i in Item.objects.filter(code__in=codes)}
+        for form in lines:
+            data = form.cleaned_data
+            if not data:
+                continue
+            item = items.get(data["item"])
+            if item is None:
+                form.add_error("item", _("Unknown item code."))
+                bad = True
+                continue
+            lot = Lot.objects.filter(item=item, batch=data["batch"]).first() if data.get("batch") else None
+            if data.get("batch") and lot is None:
+                form.add_error("batch", _("Unknown batch of this item."))
+                bad = True
+                continue
+            inputs.append(actions.IssueLineInput(item=item, qty=data["qty"], lot=lot))
+        if not inputs and not bad:
+            messages.error(request, _("Add at least one line."))
+        elif not bad and recipient is not None:
+            try:
+                done = actions.issue_stock(
+                    warehouse, recipient, inputs, actor=request.user, reference=header.cleaned_data["reference"]
+                )
+                messages.success(request, _("Issue %(number)s posted.") % {"number": done.number})
+                return redirect(f"{_url('inventory:stock_list')}?warehouse={warehouse.code}")
+            except DomainError as exc:
+                show_domain_error(header, exc)
+    return render(
+        request,
+        "inventory/document_form.html",
+        {
+            "title": _("Issue stock"),
+            "header": header,
+            "lines": lines,
+            "submit": _("Post issue"),
+            "help": _(
+                "Lots are picked earliest expiry first unless you name a batch. "
+                "If any line is short, nothing is issued and the shortage is shown."
+            ),
+            **_datalists(request),
+        },
+    )
+
+
+@require_perm("inventory.transfer_stock")
+def transfer(request: HttpRequest) -> HttpResponse:
+    initial = {k: request.GET[k] for k in ("item", "batch", "from_location", "qty") if request.GET.get(k)}
+    if code := request.GET.get("warehouse"):
+        initial["warehouse"] = stock_sites(request.user).filter(code=code).first()
+    form = TransferForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        warehouse = data["warehouse"]
+        lot = Lot.objects.filter(item__code=data["item"], batch=data["batch"]).select_related("item").first()
+        source = _site_location(warehouse, data["from_location"])
+        target = _site_location(warehouse, data.get("to_location") or "")
+        destination = Site.objects.filter(code=data["destination"]).first() if data.get("destination") else None
+        if lot is None:
+            form.add_error("batch", _("Unknown batch of this item."))
+        if source is None:
+            form.add_error("from_location", _("Unknown location at this warehouse."))
+        if data.get("to_location") and target is None:
+            form.add_error("to_location", _("Unknown location at this warehouse."))
+        if data.get("destination") and destination is None:
+            form.add_error("destination", _("Unknown site code."))
+        if not form.errors and lot is not None and source is not None:
+            try:
+                done = actions.transfer_stock(
+                    warehouse,
+                    [actions.TransferLineInput(lot=lot, from_location=source, to_location=target, qty=data["qty"])],
+                    actor=request.user,
+                    destination=destination,
+                    reference=data["reference"],
+                )
+                messages.success(request, _("Transfer %(number)s posted.") % {"number": done.number})
+                return redirect(f"{_url('inventory:stock_list')}?warehouse={warehouse.code}")
+            except DomainError as exc:
+                show_domain_error(form, exc)
+    return render(
+        request,
+        "inventory/simple_form.html",
+        {
+            "title": _("Transfer or put away"),
+            "form": form,
+            "submit": _("Post transfer"),
+            "help": _(
+                "Put away: move from the main store (MAIN) to a bin of the same site. "
+                "To another site: leave 'To bin' empty and give the site code; the stock is in transit "
+                "until that site receives it on the Transfers page."
+            ),
+            **_datalists(request),
+        },
+    )
+
+
+@require_perm("inventory.adjust_stock")
+def adjust(request: HttpRequest, balance_pk: int) -> HttpResponse:
+    balance = get_scoped_or_404(
+        StockBalance.objects.select_related("lot", "item", "location", "location__site"), request.user, pk=balance_pk
+    )
+    form = AdjustForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        assert balance.location.site is not None
+        try:
+            done = actions.adjust_stock(
+                balance.location.site,
+                balance.lot,
+                balance.location,
+                form.cleaned_data["qty_change"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+            if done.status == AdjustmentStatus.PENDING:
+                messages.warning(request, _("The adjustment is above the approval value and waits for approval."))
+            else:
+                messages.success(request, _("Adjustment posted."))
+            return redirect("inventory:adjustment_list")
+        except DomainError as exc:
+            show_domain_error(form, exc)
+    return render(
+        request,
+        "inventory/simple_form.html",
+        {
+            "title": _("Adjust stock"),
+            "form": form,
+            "balance": balance,
+            "submit": _("Post adjustment"),
+            "help": _(
+                "Use + to add units and − to remove them. Above %(value)s yuan the adjustment waits for "
+                "a manager's approval before the stock changes."
+            )
+            % {"value": actions.approval_threshold()},
+        },
+    )
+
+
+@require_perm("inventory.view_adjustment")
+def adjustment_list(request: HttpRequest) -> HttpResponse:
+    qs = scoped(
+        Adjustment.objects.select_related("warehouse", "item", "lot", "location", "location__site", "created_by"),
+        request.user,
+    ).order_by("-created_at", "-id")
+    if status := request.GET.get("status"):
+        qs = qs.filter(status=status)
+    page = paginate(request, qs)
+    return render(
+        request,
+        "inventory/adjustment_list.html",
+        {"page": page, "params": request.GET, "statuses": AdjustmentStatus.choices},
+    )
+
+
+@require_POST
+@require_perm("inventory.approve_adjustment")
+def adjustment_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    adjustment = get_scoped_or_404(Adjustment.objects.all(), request.user, pk=pk)
+    return run_action(
+        request,
+        lambda: actions.decide_adjustment(
+            adjustment, approve=request.POST.get("decision") == "approve", actor=request.user
+        ),
+        done=_("Decision saved."),
+        then=redirect("inventory:adjustment_list"),
+    )
+
+
+# --- transfers between sites ------------------------------------------------------------------
+def _transfers_for(request: HttpRequest) -> QuerySet[Transfer]:
+    """Transfers sent from, or on their way to, a site the user may see."""
+    qs = Transfer.objects.select_related("warehouse", "destination", "created_by")
+    scope = user_scope(request.user)
+    if scope.is_global:
+        return qs
+    q = Q(pk__in=[])
+    for end in ("warehouse", "destination"):
+        q |= Q(**{f"{end}__organisation_id__in": scope.organisation_ids}) | Q(**{f"{end}_id__in": scope.site_ids})
+    return qs.filter(q)
+
+
+def _may_receive(request: HttpRequest, transfer: Transfer) -> bool:
+    return user_scope(request.user).allows(
+        organisation_id=transfer.destination.organisation_id, site_id=transfer.destination_id
+    )
+
+
+@require_perm("inventory.view_transfer")
+def transfer_list(request: HttpRequest) -> HttpResponse:
+    qs = _transfers_for(request).order_by("-created_at", "-id")
+    if status := request.GET.get("status"):
+        qs = qs.filter(status=status)
+    page = paginate(request, qs)
+    for transfer in page:
+        transfer.can_receive = transfer.status == TransferStatus.IN_TRANSIT and _may_receive(request, transfer)
+    return render(
+        request,
+        "inventory/transfer_list.html",
+        {"page": page, "params": request.GET, "statuses": TransferStatus.choices},
+    )
+
+
+@require_perm("inventory.transfer_stock")
+def transfer_receive(request: HttpRequest, pk: int) -> HttpResponse:
+    """Book an inter-site transfer in at its destination (optionally straight into a bin)."""
+    transfer = _transfers_for(request).filter(pk=pk).first()
+    if transfer is None or not _may_receive(request, transfer):
+        raise Http404
+    form = ReceiveTransferForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        code = (form.cleaned_data.get("location") or "").strip()
+        location = _site_location(transfer.destination, code) if code else None
+        if code and location is None:
+            form.add_error("location", _("Unknown location at this warehouse."))
+        else:
+            try:
+                actions.receive_transfer(transfer, actor=request.user, location=location)
+                messages.success(request, _("Transfer %(number)s received.") % {"number": transfer.number})
+                return redirect("inventory:transfer_list")
+            except DomainError as exc:
+                show_domain_error(form, exc)
+    return render(
+        request,
+        "inventory/transfer_receive.html",
+        {
+            "title": _("Receive transfer %(number)s") % {"number": transfer.number},
+            "transfer": transfer,
+            "lines": transfer.lines.select_related("item", "lot", "from_location"),
+            "form": form,
+            **_datalists(request, transfer.destination),
+        },
+    )
