@@ -83,9 +83,10 @@ def unread_count(user: Any) -> int:
 def mark_read(notifications: Any, *, actor: Any) -> int:
     """Mark the given (already scoped) notifications read, audited once per call; returns how many."""
     from baogong.core import audit
+    from baogong.core.locks import unread_notifications_for_update
 
     with transaction.atomic():
-        rows = list(notifications.filter(is_read=False).select_for_update().values_list("pk", "title"))
+        rows = unread_notifications_for_update(notifications)
         if not rows:
             return 0
         Notification.objects.filter(pk__in=[pk for pk, _t in rows]).update(is_read=True)

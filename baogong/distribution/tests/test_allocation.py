@@ -5,10 +5,8 @@ import itertools
 import json
 from datetime import date, datetime, timedelta
 from fractions import Fraction
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,27 +21,7 @@ from baogong.distribution.allocation import (
     parse_problem,
     solve,
 )
-
-
-def wh(wid, lon, stock, lat=0.0):
-    return {"id": wid, "lat": lat, "lon": lon, "stock": stock}
-
-
-def req(rid, tier, lines, lon=0.0, lat=0.0, needed_by="2022-04-02", submitted_at="2022-03-31T09:00:00"):
-    return {
-        "id": rid,
-        "tier": tier,
-        "lat": lat,
-        "lon": lon,
-        "needed_by": needed_by,
-        "submitted_at": submitted_at,
-        "lines": [{"item": i, "qty": q} for i, q in lines],
-    }
-
-
-def qty_of(answer):
-    return {(line["request"], line["item"]): line["qty"] for line in answer["lines"]}
-
+from baogong.distribution.tests.problems import qty_of, req, wh
 
 # ----------------------------------------------------------------- worked examples
 
@@ -193,50 +171,6 @@ def test_bad_problems_list_every_error():
         "requests[0].needed_by: must be a date YYYY-MM-DD",
         "requests[0].lines[0].qty: must be a whole number of issue units >= 0",
     ]
-
-
-# ----------------------------------------------------------------- the command
-
-
-def test_allocate_command_prints_the_answer(tmp_path):
-    path = tmp_path / "problem.json"
-    path.write_text(
-        json.dumps({"warehouses": [wh("W1", 0.0, {"a": 3})], "requests": [req("R1", 1, [("a", 5)])]}),
-        encoding="utf-8",
-    )
-    out = StringIO()
-    call_command("allocate", str(path), stdout=out)
-    assert json.loads(out.getvalue()) == {
-        "lines": [{"request": "R1", "item": "a", "qty": 3, "sources": [{"warehouse": "W1", "qty": 3}]}]
-    }
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ("{not json", "is not valid JSON"),
-        ('{"warehouses": [], "requests": [{"id": "R"}]}', "requests[0].tier: must be an integer >= 1"),
-        ("[]", "problem: must be an object"),
-    ],
-)
-def test_allocate_command_refuses_bad_input_with_exit_code_2(tmp_path, content, message):
-    path = tmp_path / "problem.json"
-    path.write_text(content, encoding="utf-8")
-    out, err = StringIO(), StringIO()
-    with pytest.raises(SystemExit) as exc:
-        call_command("allocate", str(path), stdout=out, stderr=err)
-    assert exc.value.code == 2
-    assert message in err.getvalue()
-    assert "Traceback" not in err.getvalue()
-    assert out.getvalue() == ""
-
-
-def test_allocate_command_missing_file(tmp_path):
-    err = StringIO()
-    with pytest.raises(SystemExit) as exc:
-        call_command("allocate", str(tmp_path / "none.json"), stderr=err)
-    assert exc.value.code == 2
-    assert "cannot read" in err.getvalue()
 
 
 # ----------------------------------------------------------------- reference implementation
@@ -572,62 +506,3 @@ def test_transport_with_given_ranking_matches_without():
     assert sum(q * c for row, crow in zip(flows, costs) for q, c in zip(row, crow)) == pytest.approx(
         highs_transport_cost(costs, demand, supply)
     )
-
-
-# ----------------------------------------------------------------- the command without Django
-
-
-def test_console_allocate_answers_without_django(tmp_path, capsys):
-    from baogong.distribution import cli
-
-    # given a problem file
-    path = tmp_path / "problem.json"
-    path.write_text(
-        json.dumps({"warehouses": [wh("W1", 0.0, {"a": 3})], "requests": [req("R1", 1, [("a", 5)])]}),
-        encoding="utf-8",
-    )
-    # when
-    code = cli.main([str(path)])
-    # then
-    assert code == 0
-    out = capsys.readouterr().out
-    assert out.endswith("\n")
-    assert json.loads(out) == {
-        "lines": [{"request": "R1", "item": "a", "qty": 3, "sources": [{"warehouse": "W1", "qty": 3}]}]
-    }
-    assert cli.main(["--indent", "2", str(path)]) == 0
-    assert capsys.readouterr().out.startswith('{\n  "lines": [')
-
-
-def test_console_allocate_refuses_bad_input_with_exit_code_2(tmp_path, capsys):
-    from baogong.distribution import cli
-
-    path = tmp_path / "problem.json"
-    path.write_text('{"warehouses": [], "requests": [{"id": "R"}]}', encoding="utf-8")
-    assert cli.main([str(path)]) == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert "allocate: invalid problem:\n  requests[0].tier: must be an integer >= 1" in captured.err
-    assert cli.main([str(tmp_path / "none.json")]) == 2
-    assert "cannot read" in capsys.readouterr().err
-
-
-@pytest.mark.parametrize("args", [[], ["--help"], ["a.json", "b.json"], ["--settings=x", "a.json"], ["--indent"]])
-def test_console_allocate_leaves_other_forms_to_django(args):
-    from baogong.distribution import cli
-
-    assert cli.main(args) is None
-
-
-def test_console_entry_point_takes_the_fast_path(tmp_path, monkeypatch, capsys):
-    import django.core.management
-
-    import baogong.cli
-
-    path = tmp_path / "problem.json"
-    path.write_text(json.dumps({"warehouses": [], "requests": []}), encoding="utf-8")
-    monkeypatch.setattr(django.core.management, "execute_from_command_line", pytest.fail)
-    with pytest.raises(SystemExit) as exc:
-        baogong.cli.main(["baogong", "allocate", str(path)])
-    assert exc.value.code == 0
-    assert capsys.readouterr().out == '{"lines": []}\n'

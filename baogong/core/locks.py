@@ -1,0 +1,16 @@
+"""Ordered row locks of the shared kernel's own records (notifications)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from baogong.core.models import Notification
+
+
+def unread_notifications_for_update(notifications: QuerySet[Notification]) -> list[tuple[Any, str]]:
+    """``(pk, title)`` of the unread notifications among ``notifications``, locked in pk order."""
+    return list(
+        notifications.filter(is_read=False).select_for_update(of=("self",)).order_by("pk").values_list("pk", "title")
+    )
