@@ -90,7 +90,7 @@ SPECS = [
     ),
     Spec(
         "distribution.requests",
-        "baogong.distribution.actions",
+        "baogong.distribution.actions.imports",
         "import_requests",
         "IMPORT_COLUMNS",
         "distribution.Request",
