@@ -122,6 +122,15 @@ def api_for(base: None) -> Callable[[str], APIClient]:
     return make
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """Rate-limit counters (in the cache) start at zero in every test: the whole suite comes from
+    one address and must not add up to a limit. Tests of the limits lower them themselves."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def _ledger_trigger_sql() -> tuple[list[str], list[str]]:
     import importlib
 

@@ -220,6 +220,16 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "baogong.core.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Per client address without a user, per user with one; counted in the cache (below).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "baogong.core.throttling.AnonRateThrottle",
+        "baogong.core.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("BAOGONG_THROTTLE_ANON") or "120/min",
+        "user": env("BAOGONG_THROTTLE_USER") or "1200/min",
+    },
+    "NUM_PROXIES": int(env("BAOGONG_NUM_PROXIES") or 0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Baogong API",
@@ -236,6 +246,27 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+}
+
+# --- Cache and rate limits -----------------------------------------------------------------
+# The cache holds rate-limit counters only. Per process by default; CACHE_URL=redis://… shares
+# the counts between every process and machine (set it when running more than one).
+CACHE_URL = env("CACHE_URL") or ""
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "baogong"}}
+# Trusted reverse proxies in front (nginx = 1): the client address is then read from
+# X-Forwarded-For; 0 uses REMOTE_ADDR (never trust the header without a proxy that sets it).
+BAOGONG_NUM_PROXIES = int(env("BAOGONG_NUM_PROXIES") or 0)
+# Pages anyone may open, per client address ("N/s|min|hour|day"; "off" switches one off).
+BAOGONG_RATE_LIMITS = {
+    # request links, proof-of-delivery pages, the pharmacy's order pages
+    "public": env("BAOGONG_RATE_PUBLIC") or "120/min",
+    # order status look-ups by number and 6-digit access code
+    "order_lookup": env("BAOGONG_RATE_ORDER_LOOKUP") or "30/min",
+    # wrong access codes for one order number, from any address (stops guessing the 6 digits)
+    "order_code_failures": env("BAOGONG_RATE_ORDER_CODE_FAILURES") or "10/hour",
 }
 
 # --- Background tasks ---------------------------------------------------------------------
