@@ -122,18 +122,40 @@ def api_for(base: None) -> Callable[[str], APIClient]:
     return make
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """Rate-limit counters (in the cache) start at zero in every test: the whole suite comes from
+    one address and must not add up to a limit. Tests of the limits lower them themselves."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+# The SQLite triggers that make tables append-only: the ledger's moves and the audit log.
+APPEND_ONLY_MIGRATIONS = (
+    "baogong.inventory.migrations.0002_stockmove_append_only",
+    "baogong.core.migrations.0003_auditevent_append_only",
+)
+
+
 def _ledger_trigger_sql() -> tuple[list[str], list[str]]:
     import importlib
 
-    migration = importlib.import_module("baogong.inventory.migrations.0002_stockmove_append_only")
-    return migration.SQLITE_FORWARD, migration.SQLITE_BACKWARD
+    forward: list[str] = []
+    backward: list[str] = []
+    for name in APPEND_ONLY_MIGRATIONS:
+        migration = importlib.import_module(name)
+        forward += migration.SQLITE_FORWARD
+        backward += migration.SQLITE_BACKWARD
+    return forward, backward
 
 
 @pytest.fixture(autouse=True)
 def _sqlite_ledger_flush(request: Any) -> Any:
-    """SQLite's flush after a transactional test deletes every table, and the ledger's trigger
-    refuses to delete moves: drop the trigger just before the flush and put it back before the
-    next test. (PostgreSQL flushes with TRUNCATE, which the trigger does not see.)"""
+    """SQLite's flush after a transactional test deletes every table, and the append-only
+    triggers (ledger moves, audit events) refuse deletes: drop them just before the flush and
+    put them back before the next test. (PostgreSQL flushes with TRUNCATE, which row triggers
+    do not see.)"""
     marker = request.node.get_closest_marker("django_db")
     transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
         name in request.fixturenames for name in ("transactional_db", "live_server")

@@ -1,7 +1,7 @@
 """``/api/v1/``: one router for every app's viewsets, the OpenAPI schema and its docs page."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from baogong.registry import collect
@@ -26,7 +26,8 @@ for prefix, viewset, basename in collect("api", "routes"):
 
 urlpatterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:openapi"), name="docs"),
+    # Swagger UI with its init script as a file: no inline script (see BAOGONG_CSP_API_DOCS).
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:openapi"), name="docs"),
     *collect("api", "api_urlpatterns"),
     path("", include(router.urls)),
 ]

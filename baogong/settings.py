@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "baogong.core.middleware.RequestIdMiddleware",
+    # Outside the idempotency replay, so replayed answers get a policy too.
+    "baogong.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -101,7 +103,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "baogong.core.middleware.IdempotencyMiddleware",
-    "baogong.core.middleware.ContentSecurityPolicyMiddleware",
     "baogong.core.middleware.LockConflictMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -121,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "baogong.core.context_processors.navigation",
+                "baogong.core.context_processors.csp_nonce",
             ],
         },
     },
@@ -218,6 +220,16 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "baogong.core.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Per client address without a user, per user with one; counted in the cache (below).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "baogong.core.throttling.AnonRateThrottle",
+        "baogong.core.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("BAOGONG_THROTTLE_ANON") or "120/min",
+        "user": env("BAOGONG_THROTTLE_USER") or "1200/min",
+    },
+    "NUM_PROXIES": int(env("BAOGONG_NUM_PROXIES") or 0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Baogong API",
@@ -234,6 +246,27 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+}
+
+# --- Cache and rate limits -----------------------------------------------------------------
+# The cache holds rate-limit counters only. Per process by default; CACHE_URL=redis://… shares
+# the counts between every process and machine (set it when running more than one).
+CACHE_URL = env("CACHE_URL") or ""
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "baogong"}}
+# Trusted reverse proxies in front (nginx = 1): the client address is then read from
+# X-Forwarded-For; 0 uses REMOTE_ADDR (never trust the header without a proxy that sets it).
+BAOGONG_NUM_PROXIES = int(env("BAOGONG_NUM_PROXIES") or 0)
+# Pages anyone may open, per client address ("N/s|min|hour|day"; "off" switches one off).
+BAOGONG_RATE_LIMITS = {
+    # request links, proof-of-delivery pages, the pharmacy's order pages
+    "public": env("BAOGONG_RATE_PUBLIC") or "120/min",
+    # order status look-ups by number and 6-digit access code
+    "order_lookup": env("BAOGONG_RATE_ORDER_LOOKUP") or "30/min",
+    # wrong access codes for one order number, from any address (stops guessing the 6 digits)
+    "order_code_failures": env("BAOGONG_RATE_ORDER_CODE_FAILURES") or "10/hour",
 }
 
 # --- Background tasks ---------------------------------------------------------------------
@@ -271,10 +304,21 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS") or 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-BAOGONG_CSP = (
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self' 'unsafe-inline' 'unsafe-eval'; font-src 'self' data:; connect-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+# A fresh nonce per request replaces "{nonce}"; templates put it on their <script> tags as
+# ``nonce="{{ request.csp_nonce }}"`` (or ``{{ csp_nonce }}``). No inline script runs without it, no
+# eval, no inline event handlers. Inline style *attributes* stay allowed (style-src-attr): ECharts
+# writes its tooltips and htmx its swapped fragments with style="…"; <style> elements do not.
+BAOGONG_CSP = env("BAOGONG_CSP") or (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
+    "style-src-attr 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+# The Swagger UI page (/api/v1/docs/) has its own: its init script is a separate file, but the UI
+# styles itself with inline <style> elements.
+BAOGONG_CSP_API_DOCS = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'"
 )
 
 # --- Demo ---------------------------------------------------------------------------------

@@ -45,7 +45,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    if isinstance(exc, exceptions.ValidationError):
+    if isinstance(exc, exceptions.Throttled):
+        wait = max(1, int(getattr(exc, "wait", None) or 1))
+        message = _("Too many requests; nothing was changed.")
+        advice = _("Wait %(seconds)d seconds, then try again.") % {"seconds": wait}
+        response.data = error_body("throttled", f"{message} {advice}", {"retry_after": wait})
+        response["Retry-After"] = str(wait)
+    elif isinstance(exc, exceptions.ValidationError):
         response.data = error_body("invalid", _("Some fields are not valid."), _flatten(exc.detail))
     elif isinstance(exc, exceptions.APIException):
         detail = exc.detail

@@ -80,3 +80,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     from baogong.core.notify import unread_count
 
     return {"nav_items": flat, "nav_groups": groups, "unread_notifications": unread_count(user)}
+
+
+def csp_nonce(request: HttpRequest) -> dict[str, str]:
+    """``csp_nonce``: this response's script nonce (see ``ContentSecurityPolicyMiddleware``)."""
+    return {"csp_nonce": getattr(request, "csp_nonce", "")}

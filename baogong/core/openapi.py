@@ -19,6 +19,7 @@ COMMON = {
     "401": "Not authenticated / 未认证",
     "403": "Forbidden / 无权操作",
     "404": "Not found (or outside your organisations) / 未找到",
+    "429": "Too many requests, see Retry-After / 请求过于频繁",
 }
 WRITE = {
     "409": "Conflict (state or stock) / 冲突",

@@ -98,6 +98,21 @@ def busy(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def throttled(request: HttpRequest, wait: int) -> HttpResponse:
+    """429: one client sent too many requests (``baogong.core.ratelimit``); try again after
+    ``wait`` seconds (``Retry-After``)."""
+    message = _("Too many requests; nothing was changed.")
+    advice = _("Wait %(seconds)d seconds, then try again.") % {"seconds": wait}
+    if request.path.startswith("/api/"):
+        body = {"code": "throttled", "message": f"{message} {advice}", "details": {"retry_after": wait}}
+        response: HttpResponse = JsonResponse(body, status=429)
+    else:
+        context = {"status": 429, "message": message, "advice": advice, "request_id": current_request_id()}
+        response = HttpResponse(loader.render_to_string("error.html", context, request), status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A form sent after its page expired (or from elsewhere): say so, in the site's look."""
     if request.path.startswith("/api/"):

@@ -30,6 +30,7 @@ from baogong.core.money import round_fen
 from baogong.core.pdf import pdf_response
 from baogong.core.permissions import require_perm
 from baogong.core.qr import qr_svg
+from baogong.core.ratelimit import rate_limited
 from baogong.core.scoping import get_scoped_or_404, scoped
 from baogong.distribution import actions, queries
 from baogong.distribution.actions import DeliveryLineInput, LineInput
@@ -107,6 +108,7 @@ def request_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 # --------------------------------------------------------------------------- no-login request link
 
 
+@rate_limited("public")
 def request_link_page(request: HttpRequest, token: str) -> HttpResponse:
     """The per-recipient request form for people without an account."""
     try:
@@ -461,6 +463,7 @@ def delivery_note(request: HttpRequest, pk: int) -> HttpResponse:
 # --------------------------------------------------------------------------- proof of delivery (no login)
 
 
+@rate_limited("public")
 def delivery_page(request: HttpRequest, token: str) -> HttpResponse:
     """The receiver's phone page. Valid for this shipment only and until it is closed."""
     try:

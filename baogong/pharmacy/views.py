@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from baogong.core import idempotency
+from baogong.core import idempotency, ratelimit
 from baogong.core.actionviews import run_action
 from baogong.core.audit import history_for
 from baogong.core.errors import DomainError
@@ -30,6 +30,7 @@ from baogong.core.forms import show_domain_error
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.imports import import_page
 from baogong.core.permissions import require_perm
+from baogong.core.ratelimit import rate_limited
 from baogong.core.scoping import get_scoped_or_404, scoped
 from baogong.orgs.models import AdministrativeArea
 from baogong.pharmacy import actions, queries
@@ -74,6 +75,7 @@ def _area(request: HttpRequest) -> AdministrativeArea | None:
     return area
 
 
+@rate_limited("public")
 def order_start(request: HttpRequest) -> HttpResponse:
     """Search drugs and see which pharmacy nearby has them; put them in the basket."""
     area = _area(request)
@@ -103,6 +105,7 @@ def order_start(request: HttpRequest) -> HttpResponse:
     )
 
 
+@rate_limited("public")
 @require_POST
 def basket_update(request: HttpRequest) -> HttpResponse:
     basket = _basket(request)
@@ -164,6 +167,7 @@ def _earlier_checkout(request: HttpRequest, token: str) -> HttpResponse | None:
     return redirect("pharmacy:order_placed")
 
 
+@rate_limited("public")
 def checkout(request: HttpRequest) -> HttpResponse:
     token = _checkout_token(request) if request.method == "POST" else ""
     if token:
@@ -217,6 +221,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     return render(request, "pharmacy/checkout.html", context, status=400 if form.errors else 200)
 
 
+@rate_limited("public")
 def order_placed(request: HttpRequest) -> HttpResponse:
     pairs = request.session.get("pharmacy_orders") or []
     orders = []
@@ -227,12 +232,17 @@ def order_placed(request: HttpRequest) -> HttpResponse:
     return render(request, "pharmacy/order_placed.html", {"orders": orders})
 
 
+@rate_limited("order_lookup")
 def order_status(request: HttpRequest, number: str) -> HttpResponse:
-    """The resident's status page: by link and access code."""
+    """The resident's status page: by link and access code. Wrong codes for one order number
+    are limited from any address together, so the six digits cannot be guessed."""
     code = (request.GET.get("code") or request.POST.get("code") or "").strip()
+    if code and (wait := ratelimit.exhausted("order_code_failures", number)) is not None:
+        return ratelimit.too_many_requests(request, wait)
     order = Order.objects.filter(number=number).select_related("pharmacy", "area").first()
     if order is None or not code or not secrets.compare_digest(code, order.access_code):
         if code:
+            ratelimit.hit("order_code_failures", number)
             messages.error(request, _("No order with this number and code."))
         return render(request, "pharmacy/order_status_code.html", {"number": number}, status=404 if code else 200)
     context = {"order": order, "lines": order.lines.select_related("drug__item"), "code": code}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.contrib import messages
@@ -174,7 +173,7 @@ def progress(request: HttpRequest) -> HttpResponse:
         "area_amount": [str(v["amount"]) for _a, v in stats["by_area"]],
         "labels": {"received": _("Received"), "approved": _("Approved"), "amount": _("Amount (yuan)")},
     }
-    return render(request, "property/progress.html", {"stats": stats, "chart": json.dumps(chart)})
+    return render(request, "property/progress.html", {"stats": stats, "chart": chart})
 
 
 @require_perm("property.view_lease")

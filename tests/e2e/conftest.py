@@ -67,9 +67,13 @@ def pytest_runtest_makereport(item: Any, call: Any) -> Iterator[None]:
 def new_page(browser: Any, request: Any) -> Iterator[Any]:
     contexts = []
 
-    def make(phone: bool = False, locale: str = "zh-CN") -> Any:
+    def make(phone: bool = False, locale: str = "zh-CN", bypass_csp: bool = False) -> Any:
+        # bypass_csp: for tests that inject their own scripts or styles (axe-core), which the
+        # site's Content-Security-Policy rightly refuses
         context = browser.new_context(
-            locale=locale, **(PHONE if phone else {"viewport": {"width": 1366, "height": 900}})
+            locale=locale,
+            bypass_csp=bypass_csp,
+            **(PHONE if phone else {"viewport": {"width": 1366, "height": 900}}),
         )
         contexts.append(context)
         page = context.new_page()

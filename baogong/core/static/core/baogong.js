@@ -1,0 +1,59 @@
+// Behaviour every page shares. The content security policy allows no inline scripts and no
+// on…= attributes: pages mark elements with data-* attributes and this file wires them up.
+(function () {
+  "use strict";
+
+  // Keyboard users must be able to scroll a wide table: a .table-responsive that scrolls gets a tab stop.
+  function markScrollableTables(root) {
+    root.querySelectorAll(".table-responsive:not([tabindex])").forEach(function (el) {
+      if (el.scrollWidth > el.clientWidth + 1) { el.setAttribute("tabindex", "0"); }
+    });
+  }
+
+  // <select data-autosubmit> (and any other field) sends its form when changed.
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field instanceof Element && field.hasAttribute("data-autosubmit") && field.form) {
+      if (field.form.requestSubmit) { field.form.requestSubmit(); } else { field.form.submit(); }
+    }
+  });
+
+  // <form data-retry-submit="prefix"> survives a flaky network: every retry of the submission
+  // carries the same token (the form's client_token, also sent as the Idempotency-Key), so the
+  // server acts once and answers retries with the first answer. Messages come from the status
+  // element's data-sending / data-retrying / data-failed attributes.
+  function retrySubmit(form) {
+    if (!window.fetch || !window.FormData) { return; }
+    var key = form.querySelector("[name=client_token]").value;
+    var prefix = form.getAttribute("data-retry-submit") || "";
+    var status = document.getElementById(form.getAttribute("data-status") || "") || document.createElement("p");
+    var button = form.querySelector("[type=submit]");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (button) { button.disabled = true; }
+      var body = new FormData(form);
+      var attempt = 0;
+      function send() {
+        attempt += 1;
+        status.textContent = status.getAttribute("data-sending") || "";
+        fetch(form.action || window.location.href, {method: "POST", body: body, headers: {"Idempotency-Key": prefix + key}, credentials: "same-origin"})
+          .then(function (response) {
+            if (response.redirected) { window.location.href = response.url; return undefined; }
+            return response.text().then(function (html) { document.open(); document.write(html); document.close(); });
+          })
+          .catch(function () {
+            if (attempt < 5) { status.textContent = status.getAttribute("data-retrying") || ""; setTimeout(send, 1500 * attempt); }
+            else { status.textContent = status.getAttribute("data-failed") || ""; if (button) { button.disabled = false; } }
+          });
+      }
+      send();
+    });
+  }
+
+  function start() {
+    markScrollableTables(document);
+    document.querySelectorAll("form[data-retry-submit]").forEach(retrySubmit);
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
+  document.addEventListener("htmx:load", function (event) { markScrollableTables(event.target.parentNode || document); });
+})();
