@@ -287,6 +287,8 @@ EMAIL_BACKEND = env("EMAIL_BACKEND") or (
 )
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL") or "baogong@localhost"
 BAOGONG_WEBHOOK_URL = env("BAOGONG_WEBHOOK_URL") or ""
+# Stored answers to Idempotency-Key requests are purged after this many days (daily job).
+BAOGONG_IDEMPOTENCY_DAYS = int(env("BAOGONG_IDEMPOTENCY_DAYS") or 7)
 
 # --- Security -----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -8,10 +8,14 @@ store its answer (or to give the claim up when it wrote nothing).
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import time
 from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from baogong.core.models import IdempotencyRecord
 
@@ -56,3 +60,28 @@ def store_answer(
 def release_claim(record: IdempotencyRecord) -> None:
     """Give the claim up (the request wrote nothing): a retry with the key runs again."""
     IdempotencyRecord.objects.filter(pk=record.pk).delete()
+
+
+def body_fingerprint(method: str, path: str, content_type: str, body: bytes) -> str:
+    """What "the same request" means: method, path and the body — a JSON body in canonical form
+    (keys sorted, no insignificant white space), so a client that re-serialises the same object
+    (another key order, other spacing) is answered from the first request instead of refused."""
+    canonical = body
+    if content_type.split(";", 1)[0].strip().lower() == "application/json" and body:
+        try:
+            value = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            pass  # not JSON after all: compared byte for byte
+        else:
+            canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return hashlib.sha256(method.encode() + path.encode() + canonical).hexdigest()
+
+
+def purge_records(*, older_than: dt.timedelta, keep_scopes: frozenset[str] = frozenset()) -> int:
+    """Delete stored answers older than ``older_than`` (a client retries within minutes, not weeks);
+    scopes in ``keep_scopes`` (the daily jobs' run claims) stay. Answers how many went."""
+    cutoff = timezone.now() - older_than
+    deleted, _per_model = (
+        IdempotencyRecord.objects.filter(created_at__lt=cutoff).exclude(scope__in=keep_scopes).delete()
+    )
+    return deleted

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
 from baogong.core.context import reset_request_id, set_request_id
-from baogong.core.idempotency import claim_key, earlier_claim, release_claim, store_answer
+from baogong.core.idempotency import body_fingerprint, claim_key, earlier_claim, release_claim, store_answer
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -100,7 +100,7 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         key = key.strip()[:255]
         scope = _scope_of(request)
-        body_hash = hashlib.sha256(request.method.encode() + request.path.encode() + request.body).hexdigest()
+        body_hash = body_fingerprint(request.method, request.path, request.content_type or "", request.body)
         record = claim_key(scope, key, method=request.method, path=request.path, body_hash=body_hash)
         if record is None:
             return self._replay(scope, key, body_hash)

@@ -155,3 +155,17 @@ class SchedulerThread(threading.Thread):
 
     def stop(self) -> None:
         self.stopped.set()
+
+
+def purge_idempotency_records(on_date: dt.date) -> dict[str, Any]:
+    """Forget stored answers to ``Idempotency-Key`` requests after ``BAOGONG_IDEMPOTENCY_DAYS``
+    (7 by default; a client retries within minutes). The daily jobs' own run claims stay."""
+    from django.conf import settings
+
+    from baogong.core.idempotency import purge_records
+
+    days = int(settings.BAOGONG_IDEMPOTENCY_DAYS)
+    return {"deleted": purge_records(older_than=dt.timedelta(days=days), keep_scopes=frozenset({CLAIM_SCOPE}))}
+
+
+DAILY_JOBS = [DailyJob("core.purge_idempotency_records", purge_idempotency_records, at=dt.time(3, 30))]

@@ -193,3 +193,50 @@ def test_concurrent_requests_with_one_key_and_different_bodies_create_one_docume
         else:
             assert status == 409 and payload["code"] == "idempotency_in_progress", (status, payload)
     assert Decimal(receipt.lines.get().unit_cost) == Decimal("2.50")
+
+
+def test_the_same_json_reformatted_is_a_retry_not_another_body(api_for):
+    # given an item created with a key, its JSON written one way
+    api = api_for("commander")
+    written = '{"code": "IDEM-FMT", "name": "重排物资", "unit": "箱"}'
+    first = api.post("/api/v1/catalog/items/", written, content_type="application/json", HTTP_IDEMPOTENCY_KEY="fmt-1")
+    assert first.status_code == 201, first.content
+    # when a client re-serialises the same object (other key order, no spaces, escaped Chinese)
+    again = api.post(
+        "/api/v1/catalog/items/",
+        '{"unit":"\\u7bb1","name":"\\u91cd\\u6392\\u7269\\u8d44","code":"IDEM-FMT"}',
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="fmt-1",
+    )
+    # then it is the same request: the first answer again, one item
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert Item.objects.filter(code="IDEM-FMT").count() == 1
+
+
+def test_stored_answers_are_purged_after_the_configured_days_but_job_claims_stay(api_for, settings):
+    import time_machine
+    from django.utils import timezone
+
+    from baogong.core.models import IdempotencyRecord
+    from baogong.core.schedule import CLAIM_SCOPE, daily_jobs, run_job
+
+    settings.BAOGONG_IDEMPOTENCY_DAYS = 7
+    api = api_for("commander")
+    body = {"code": "IDEM-OLD", "name": "旧物资", "unit": "箱"}
+    with time_machine.travel(timezone.now() - dt.timedelta(days=8)):
+        assert api.post("/api/v1/catalog/items/", body, format="json", HTTP_IDEMPOTENCY_KEY="old-1").status_code == 201
+        IdempotencyRecord.objects.create(scope=CLAIM_SCOPE, key="x:2020-01-01", method="DAILY", path="x", body_hash="")
+    assert (
+        api.post(
+            "/api/v1/catalog/items/", {**body, "code": "IDEM-NEW"}, format="json", HTTP_IDEMPOTENCY_KEY="new-1"
+        ).status_code
+        == 201
+    )
+
+    [job] = [j for j in daily_jobs() if j.name == "core.purge_idempotency_records"]
+    run = run_job(job, timezone.localdate())
+
+    assert run.status == "done" and run.result == {"deleted": 1}
+    assert set(IdempotencyRecord.objects.exclude(scope=CLAIM_SCOPE).values_list("key", flat=True)) == {"new-1"}
+    assert IdempotencyRecord.objects.filter(scope=CLAIM_SCOPE, key="x:2020-01-01").exists()
