@@ -65,6 +65,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 MAX_ID = 2**63 - 1
 
 
+# Whole issue units in one line: the same bound on both databases (PostgreSQL integers stop at
+# 2,147,483,647; SQLite would store far more), so both accept the same data.
+MAX_QTY = 2_000_000_000
+
+
+def qty_field(*, min_value: int = 1, **kwargs: Any) -> serializers.IntegerField:
+    """An input quantity in whole units, ``min_value`` (1) to 2,000,000,000."""
+    return serializers.IntegerField(min_value=min_value, max_value=MAX_QTY, **kwargs)
+
+
 def id_field(**kwargs: Any) -> serializers.IntegerField:
     """An input field naming a row by its id: a positive 64-bit integer."""
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)

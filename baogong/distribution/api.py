@@ -11,7 +11,7 @@ from rest_framework.request import Request as HttpRequest
 from rest_framework.response import Response
 
 from baogong.catalog.models import Item
-from baogong.core.api import CREATED, ErrorSerializer, ScopedReadOnlyViewSet, id_field
+from baogong.core.api import CREATED, ErrorSerializer, ScopedReadOnlyViewSet, id_field, qty_field
 from baogong.core.errors import ValidationFailed
 from baogong.core.identifiers import mask_phone
 from baogong.core.permissions import HasPerms
@@ -84,20 +84,20 @@ class RequestSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 class LineInputSerializer(serializers.Serializer[Any]):
     item = serializers.SlugRelatedField(slug_field="code", queryset=Item.objects.filter(is_active=True))
-    qty = serializers.IntegerField(min_value=1)
+    qty = qty_field()
     needed_by = serializers.DateField()
 
 
 class RequestCreateSerializer(serializers.Serializer[Any]):
     recipient = serializers.CharField(help_text="site code")
     lines = LineInputSerializer(many=True)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
     submit = serializers.BooleanField(required=False, default=False)
 
 
 class CutSerializer(serializers.Serializer[Any]):
     line = id_field()
-    approved_qty = serializers.IntegerField(min_value=0)
+    approved_qty = qty_field(min_value=0)
     reason = serializers.CharField(allow_blank=True, default="")
 
 
@@ -320,7 +320,7 @@ class LoadSerializer(serializers.Serializer[Any]):
 
 class DeliveryLineSerializer(serializers.Serializer[Any]):
     line = id_field()
-    received = serializers.IntegerField(min_value=0)
+    received = qty_field(min_value=0)
     damaged = serializers.IntegerField(min_value=0, default=0)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
@@ -14,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from baogong.core.api import CREATED, ErrorSerializer, ScopedReadOnlyViewSet, id_field
+from baogong.core.dates import parse_date_or_none
 from baogong.core.errors import ValidationFailed
 from baogong.core.permissions import HasPerms
 from baogong.core.scoping import get_scoped_or_404
@@ -166,7 +166,7 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
         """Why this person may not be dispatched on the date (empty list = cleared)."""
         person = self.get_object()
         raw = request.query_params.get("date")
-        on_date = parse_date(raw) if raw else timezone.localdate()
+        on_date = parse_date_or_none(raw) if raw else timezone.localdate()
         if on_date is None:
             raise ValidationFailed(details={"date": ["日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD"]})
         reasons = queries.person_clearance(person, on_date)

@@ -17,12 +17,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from baogong.core.actionviews import run_action
 from baogong.core.audit import history_for
+from baogong.core.dates import parse_date_or_none
 from baogong.core.errors import DomainError
 from baogong.core.forms import show_domain_error
 from baogong.core.htmx import paginate, render_page_or_partial
@@ -54,7 +54,7 @@ OCCUPANCY_KINDS = {SiteKind.HOTEL, SiteKind.ELDERLY_HOME, SiteKind.ISOLATION_POI
 
 
 def _date(value: str | None, default: dt.date | None) -> dt.date | None:
-    parsed = parse_date(value) if value else None
+    parsed = parse_date_or_none(value) if value else None
     return parsed or default
 
 

@@ -17,13 +17,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from baogong.core import idempotency, ratelimit
 from baogong.core.actionviews import run_action
 from baogong.core.audit import history_for
+from baogong.core.dates import parse_date_or_none
 from baogong.core.errors import DomainError
 from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
 from baogong.core.forms import show_domain_error
@@ -497,8 +497,8 @@ def prescription_photo(request: HttpRequest, pk: int) -> HttpResponse:
 # --- reports and reconciliation ----------------------------------------------------------------
 def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
     today = timezone.localdate()
-    start = parse_date(request.GET.get("from", "") or "") or today - dt.timedelta(days=6)
-    end = parse_date(request.GET.get("to", "") or "") or today
+    start = parse_date_or_none(request.GET.get("from", "") or "") or today - dt.timedelta(days=6)
+    end = parse_date_or_none(request.GET.get("to", "") or "") or today
     return (start, end) if start <= end else (end, start)
 
 
@@ -544,7 +544,7 @@ RECONCILIATION_HEADERS = [
 def reconciliation(request: HttpRequest) -> HttpResponse:
     """The day's settlements of one pharmacy as an Excel workbook, with totals."""
     pharmacy = get_scoped_or_404(queries.pharmacies(), request.user, code=request.GET.get("pharmacy", ""))
-    day = parse_date(request.GET.get("date", "") or "") or timezone.localdate()
+    day = parse_date_or_none(request.GET.get("date", "") or "") or timezone.localdate()
     settlements = queries.reconciliation(pharmacy, day)
     rows: list[list[Any]] = [
         [

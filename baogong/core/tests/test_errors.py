@@ -131,3 +131,35 @@ def test_ids_past_64_bits_are_field_errors_and_404s_not_database_overflows(api_f
     assert case.status_code == 400 and "lot" in case.json()["details"]
     assert run.status_code == 400 and "requests" in run.json()["details"]
     assert detail.status_code == 404 and detail.json()["code"] == "not_found"
+
+
+def test_out_of_range_quantities_and_long_notes_are_field_errors(api_for):
+    """The outside review's 500s: qty 1e30 (both databases), qty 2147483648 (201 on SQLite, 500 on
+    PostgreSQL: the databases accepted different data), a 10 MB note."""
+    from baogong.catalog import actions as catalog_actions
+    from baogong.core.audit import SystemActor
+    from baogong.distribution.models import Request
+
+    catalog_actions.create_item({"code": "BOUND-1", "name": "边界测试物资", "unit": "箱"}, actor=SystemActor("test"))
+    api = api_for("commander")
+    before = Request.objects.count()
+
+    def file(qty, note=""):
+        body = {
+            "recipient": "FH-FCL",
+            "note": note,
+            "lines": [{"item": "BOUND-1", "qty": qty, "needed_by": "2030-01-01"}],
+        }
+        return api.post("/api/v1/distribution/requests/", body, format="json")
+
+    ok = file(5)
+    assert ok.status_code == 201, ok.content  # the same body with a sane quantity is filed
+    before += 1
+    huge = file(1e30)
+    past_int32 = file(2147483648)
+    long_note = file(5, note="长" * 600)
+
+    assert huge.status_code == 400 and "lines" in huge.json()["details"]
+    assert past_int32.status_code == 400 and "lines" in past_int32.json()["details"]
+    assert long_note.status_code == 400 and "note" in long_note.json()["details"]
+    assert Request.objects.count() == before
