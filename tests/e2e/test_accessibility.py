@@ -234,7 +234,9 @@ def axe_violations(axe_js):
         page.add_script_tag(path=str(axe_js))
         return page.evaluate(
             """async () => {
-                const result = await axe.run(document, {resultTypes: ["violations"]});
+                const timeout = new Promise((_, reject) =>
+                    setTimeout(() => reject(new Error("axe.run took over 120 s")), 120000));
+                const result = await Promise.race([axe.run(document, {resultTypes: ["violations"]}), timeout]);
                 return result.violations
                     .filter(v => v.impact === "serious" || v.impact === "critical")
                     .map(v => `${v.impact} ${v.id}: ${v.help} — ` +
