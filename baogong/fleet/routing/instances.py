@@ -190,6 +190,45 @@ def _forked_search(seed: int) -> tuple[bool, float, list[list[int]]]:
     return _search_vrplib(job["data"], job["params"], seed, job["started"], job["seconds"], job["clock"])
 
 
+def _search_into(seed: int, writer: Any) -> None:
+    try:
+        writer.send(_forked_search(seed))
+    finally:
+        writer.close()
+
+
+def _forked_searches(seeds: Sequence[int], *, wait: float) -> list[tuple[bool, float, list[list[int]]]]:
+    """One forked process per seed, each answering through its own pipe; the answers that arrive
+    within ``wait`` seconds. A process that has not answered by then (or died) is killed and left
+    out. (A process pool could wait forever: a worker that died holding the pool's queue lock left
+    the other blocked, and the pool's clean-up waited on it — seen once in about ten suite runs.)"""
+    import multiprocessing  # noqa: PLC0415
+
+    context = multiprocessing.get_context("fork")
+    running = []
+    for seed in seeds:
+        reader, writer = context.Pipe(duplex=False)
+        process = context.Process(target=_search_into, args=(seed, writer), daemon=True)
+        process.start()
+        writer.close()
+        running.append((process, reader))
+    results = []
+    limit = time.monotonic() + wait
+    for process, reader in running:
+        try:
+            if reader.poll(max(0.0, limit - time.monotonic())):
+                results.append(reader.recv())
+        except (EOFError, OSError):
+            pass  # the process died without answering
+        finally:
+            reader.close()
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join()
+    return results
+
+
 def best_of(instance: dict[str, Any], results: Sequence[tuple[bool, float, list[list[int]]]]) -> list[list[int]]:
     """The routes of the best search: feasible before infeasible, then the lowest cost under the
     instance's convention (penalised cost among infeasible ones), then the first."""
@@ -240,14 +279,13 @@ def solve_vrplib(
     if workers <= 1:
         results = [_search_vrplib(data, params, seed, started, seconds, clock)]
     else:
-        import multiprocessing  # noqa: PLC0415
-
         _FORK_JOB.update(data=data, params=params, started=started, seconds=seconds, clock=clock)
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                results = pool.map(_forked_search, [seed + i for i in range(workers)])
+            results = _forked_searches([seed + i for i in range(workers)], wait=2 * seconds + 30)
         finally:
             _FORK_JOB.clear()
+        if not results:  # every search process died: search here rather than answer nothing
+            results = [_search_vrplib(data, params, seed, started, seconds, clock)]
     routes = best_of(instance, results)
     # Answer in the instance's own node numbers (NODE_COORD_SECTION ids: the depot is 1, the
     # customers 2..n+1), as DESIGN.md's contract says; internally the depot is index 0.
