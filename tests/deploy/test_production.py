@@ -86,6 +86,9 @@ def test_collectstatic_writes_hashed_files_with_their_fonts(production):
     assert any(re.fullmatch(r"bootstrap-icons\.[0-9a-f]{12}\.woff2", name) for name in fonts)
     assert any(re.fullmatch(r"bootstrap-icons\.[0-9a-f]{12}\.woff", name) for name in fonts)
     assert (var / "static" / "staticfiles.json").exists()
+    # developers' source maps are not compressed (brotli on them took most of the build)
+    assert not list((var / "static").rglob("*.map.br")) and not list((var / "static").rglob("*.map.gz"))
+    assert list((var / "static").rglob("echarts.min.*.js.br"))
 
 
 def test_pages_css_and_fonts_resolve_through_whitenoise(production):
