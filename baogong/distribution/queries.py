@@ -9,13 +9,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from baogong.core.money import round_fen
 from baogong.core.scoping import scoped
 from baogong.distribution.choices import ALLOCATABLE_STATUSES, RequestStatus, ShipmentStatus
-from baogong.distribution.models import AllocationRun, DispatchHold, Norm, Request, RequestLine, ShipmentLine
+from baogong.distribution.models import (
+    AllocationRun,
+    DispatchHold,
+    Norm,
+    Request,
+    RequestLine,
+    Shipment,
+    ShipmentLine,
+)
 from baogong.orgs.choices import SiteKind
 
 
@@ -194,3 +202,13 @@ def requested_units(user: Any, start: dt.datetime, end: dt.datetime) -> dict[int
         .order_by()
     )
     return {item_id: int(n) for item_id, n in rows}
+
+
+def activity_span(user: Any) -> tuple[dt.datetime, dt.datetime] | None:
+    """The first and last time one of the user's requests was submitted or one of their shipments
+    delivered; ``None`` when there is neither."""
+    requests = requests_for(user).aggregate(first=Min("submitted_at"), last=Max("submitted_at"))
+    shipments = scoped(Shipment.objects.all(), user).aggregate(first=Min("delivered_at"), last=Max("delivered_at"))
+    firsts = [at for at in (requests["first"], shipments["first"]) if at is not None]
+    lasts = [at for at in (requests["last"], shipments["last"]) if at is not None]
+    return (min(firsts), max(lasts)) if firsts else None

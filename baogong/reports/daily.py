@@ -227,3 +227,21 @@ def days_of_cover_figure(user: Any, period: Period) -> Figure:
         link("inventory:stock_list"),
         "库存流水截至当日结束的仓库在库数量，除以近7日日均申请数量",
     )
+
+
+# --------------------------------------------------------------------------- which day to show
+def data_span(user: Any) -> tuple[dt.date, dt.date] | None:
+    """The first and last day on which the user's requests were submitted or shipments delivered
+    (the days a dashboard or summary has something to say about), today at the latest."""
+    span = distribution_queries.activity_span(user)
+    if span is None:
+        return None
+    today = timezone.localdate()
+    first, last = (min(timezone.localdate(at), today) for at in span)
+    return first, last
+
+
+def latest_day(user: Any) -> dt.date:
+    """The day a dashboard opens on: the latest with data, else today."""
+    span = data_span(user)
+    return span[1] if span else timezone.localdate()

@@ -124,3 +124,38 @@ def test_bad_dates_answer_one_line_not_a_traceback():
     )
     assert done.returncode != 0
     assert "Traceback" not in done.stderr and "YYYY-MM-DD" in done.stderr
+
+
+def test_the_dashboard_opens_on_the_latest_day_with_data_and_reads_it_from_history(history, day, client_for):
+    from django.urls import reverse
+
+    client = client_for("commander")
+    data = client.get(reverse("reports:dashboard_data")).json()
+    assert data["date"] == day.isoformat()  # yesterday: nothing happened today
+    status = {c["key"]: c for c in data["charts"]}["sites_by_status"]
+    under_control = status["series"][0]["values"][status["labels"].index("管控")]
+    assert under_control == 1  # the warehouse that day, though normal now
+    today = client.get(reverse("reports:dashboard_data"), {"date": timezone.localdate().isoformat()}).json()
+    status = {c["key"]: c for c in today["charts"]}["sites_by_status"]
+    assert status["series"][0]["values"][status["labels"].index("管控")] == 0
+    page = client.get("/").content.decode()
+    assert f'value="{day.isoformat()}"' in page and f"?date={day.isoformat()}" in page
+
+
+def test_a_bad_or_future_date_falls_back_without_an_error(history, day, client_for):
+    from django.urls import reverse
+
+    client = client_for("commander")
+    for asked in ["2022-13-45", "x", (timezone.localdate() + dt.timedelta(days=30)).isoformat()]:
+        answer = client.get(reverse("reports:dashboard_data"), {"date": asked})
+        assert answer.status_code == 200
+        assert answer.json()["date"] <= timezone.localdate().isoformat()
+
+
+def test_the_summary_opens_on_the_period_with_data(history, day, client_for):
+    from django.urls import reverse
+
+    page = client_for("commander").get(reverse("reports:summary"))
+    assert page.status_code == 200
+    report = page.context["report"]
+    assert (report.period.start, report.period.end) == (day, day)
