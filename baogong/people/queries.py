@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from baogong.core.scoping import scoped
 from baogong.orgs.choices import SiteStatus
-from baogong.orgs.models import Organisation
+from baogong.orgs.models import Organisation, Site
 from baogong.people.choices import DutyType, HealthStatus, TestKind, TestResult
 from baogong.people.models import (
     ClosedLoopStay,
@@ -38,6 +38,7 @@ class RegimeRules:
     contact_lookback_days: int = 2
     isolation_days: int = 7
     recovery_negative_days: int = 2
+    site_control: str = "immediate"
 
 
 def default_rules() -> RegimeRules:
@@ -58,7 +59,22 @@ def _rules(regime: HealthRegime) -> RegimeRules:
         contact_lookback_days=regime.contact_lookback_days,
         isolation_days=regime.isolation_days,
         recovery_negative_days=regime.recovery_negative_days,
+        site_control=regime.site_control,
     )
+
+
+def site_control_for(site: Site) -> str:
+    """A site's policy when a positive case touched it (``SiteControl``): the most specific active
+    regime that names no kind of person — the site's own, then its kind's, then the default."""
+    best: tuple[int, int, str] | None = None
+    regimes = HealthRegime.objects.filter(is_active=True, person_kind="").filter(Q(site__isnull=True) | Q(site=site))
+    for regime in regimes.order_by("id"):
+        if regime.site_kind and regime.site_kind != site.kind:
+            continue
+        score = (2 if regime.site_id else 0) + (1 if regime.site_kind else 0)
+        if best is None or score > best[0]:
+            best = (score, -regime.pk, regime.site_control)
+    return best[2] if best else default_rules().site_control
 
 
 def regime_for(person: Person) -> RegimeRules:
