@@ -37,7 +37,7 @@ SHIPMENT_WITHDRAWN: list[ShipmentWithdrawn] = []
 
 # ``follow_up(warehouse_ids, actor)`` runs after a re-plan commits (the fleet re-runs the day's
 # route plans of those warehouses).
-AfterReplan = Callable[[list[int], "Actor"], None]
+AfterReplan = Callable[[list[int], "Actor"], object]
 AFTER_REPLAN: list[AfterReplan] = []
 
 
