@@ -296,7 +296,9 @@ def replan_warehouse(warehouse: Site, *, actor: Actor, expected: str | None = No
         # 2-4. requests, their lines, the allocation links
         links_qs = _open_links(warehouse)
         locked_requests = {
-            pk for pk, _s, _n in locks.requests_of_lines_for_update(links_qs.values("line__request_line__request_id"))
+            pk
+            for pk, status, _n in locks.requests_of_lines_for_update(links_qs.values("line__request_line__request_id"))
+            if status in OPEN_REQUESTS  # read after the lock: a request cancelled meanwhile is left
         }
         locks.request_lines_for_update(links_qs.values("line__request_line_id"))
         locked_links = {a.pk for a in locks.allocation_links_for_update(links_qs)}

@@ -196,3 +196,13 @@ def test_replan_api_previews_then_confirms(supplied, api_for, warehouses):
     assert reserved_at("WH-TXQ") == 0
     # another organisation's warehouse keeper: not found
     assert api_for("pharmacist").get(url).status_code in (403, 404)
+
+
+def test_a_shipment_withdrawn_by_a_replan_is_not_found(supplied, commander, warehouses):
+    from baogong.core.errors import NotFound
+
+    control(warehouses["WH-TXQ"])
+    withdrawn = supplied["shipments"][0]
+    actions.replan_warehouse(warehouses["WH-TXQ"], actor=commander)
+    with pytest.raises(NotFound):
+        actions.pick_shipment(withdrawn, actor=commander)
