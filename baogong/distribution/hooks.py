@@ -49,3 +49,14 @@ def register_shipment_withdrawn(hook: ShipmentWithdrawn) -> None:
 def register_after_replan(hook: AfterReplan) -> None:
     if hook not in AFTER_REPLAN:
         AFTER_REPLAN.append(hook)
+
+
+# ``check(actor, on_date)`` → why this user may not load or dispatch goods on that day (people:
+# the user's own person is positive or a close contact in isolation). Empty: allowed.
+ActorCheck = Callable[["Actor", dt.date], list[str]]
+ACTOR_CHECKS: list[ActorCheck] = []
+
+
+def register_actor_check(check: ActorCheck) -> None:
+    if check not in ACTOR_CHECKS:
+        ACTOR_CHECKS.append(check)

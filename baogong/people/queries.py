@@ -123,18 +123,9 @@ def open_closed_loop(person: Person, at: dt.datetime) -> ClosedLoopStay | None:
     )
 
 
-def person_clearance(person: Person, on_date: dt.date) -> list[str]:
-    """Why ``person`` may not be dispatched on ``on_date`` (Chinese / English); empty = cleared.
-
-    Used by fleet (driver eligibility) and distribution. Reasons: inactive, positive and not
-    recovered, close contact in isolation, no valid negative test, not in the closed loop the
-    regime requires.
-    """
-    person = Person.objects.select_related("home_site").get(pk=person.pk)
-    rules = regime_for(person)
+def health_reasons(person: Person, on_date: dt.date) -> list[str]:
+    """Positive and not recovered, or a close contact in isolation on ``on_date`` (empty: neither)."""
     reasons: list[str] = []
-    if not person.is_active:
-        reasons.append("人员已停用 / person is inactive")
     if person.health_status == HealthStatus.POSITIVE:
         since = timezone.localtime(person.health_status_since).date() if person.health_status_since else None
         reasons.append(
@@ -151,6 +142,22 @@ def person_clearance(person: Person, on_date: dt.date) -> list[str]:
             if until
             else "密切接触者，隔离中 / close contact in isolation"
         )
+    return reasons
+
+
+def person_clearance(person: Person, on_date: dt.date) -> list[str]:
+    """Why ``person`` may not be dispatched on ``on_date`` (Chinese / English); empty = cleared.
+
+    Used by fleet (driver eligibility) and distribution. Reasons: inactive, positive and not
+    recovered, close contact in isolation, no valid negative test, not in the closed loop the
+    regime requires.
+    """
+    person = Person.objects.select_related("home_site").get(pk=person.pk)
+    rules = regime_for(person)
+    reasons: list[str] = []
+    if not person.is_active:
+        reasons.append("人员已停用 / person is inactive")
+    reasons.extend(health_reasons(person, on_date))
     if valid_negative_test(person, on_date, rules) is None:
         antigen = "或当日抗原阴性" if rules.antigen_same_day else ""
         antigen_en = " or a negative antigen test the same day" if rules.antigen_same_day else ""
@@ -389,3 +396,16 @@ def positives_between(user: Any, start: dt.date, end: dt.date) -> int:
 
 def checks_on(site: Any, on_date: dt.date) -> QuerySet[HealthCheck]:
     return HealthCheck.objects.filter(Q(site=site) | Q(person__home_site=site), checked_on=on_date)
+
+
+def actor_health_refusals(actor: Any, on_date: dt.date) -> list[str]:
+    """Why the user acting may not load or dispatch goods on ``on_date``: their own person (the
+    login's linked person) is positive and not recovered, or a close contact in isolation.
+    Registered in :mod:`baogong.distribution.hooks` by :class:`baogong.people.apps.PeopleConfig`."""
+    user_id = getattr(actor, "pk", None) if getattr(actor, "is_authenticated", False) else None
+    if user_id is None:
+        return []
+    person = Person.objects.filter(user_id=user_id).first()
+    if person is None:
+        return []
+    return health_reasons(person, on_date)
