@@ -254,7 +254,9 @@ def allocation_home(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not request.user.has_perm("distribution.run_allocation"):
             raise PermissionDenied
-        chosen = list(warehouses.filter(pk__in=request.POST.getlist("warehouse")))
+        # The warehouses not normal (their boxes are disabled) go along so the preview says why
+        # they are left out (the action never sources from them).
+        chosen = list(warehouses.filter(Q(pk__in=request.POST.getlist("warehouse")) | ~Q(status="normal")))
         try:
             run = actions.preview_allocation(chosen, actor=request.user)
         except DomainError as exc:
