@@ -174,10 +174,15 @@ def open_incident(test: HealthTest, *, actor: Actor) -> Incident | None:
         },
     )
     site_names = "、".join(site_rows[s].name for s in sorted(sites)) or "—"
+    rows = list(incident.sites.order_by("site_id").values_list("site_id", "control"))
+    controlled = "、".join(site_rows[i].name for i, c in rows if c == IncidentSiteControl.CONTROLLED) or "—"
+    pending = "、".join(site_rows[i].name for i, c in rows if c == IncidentSiteControl.PENDING)
     notify(
         f"阳性病例 / positive case: {person.name}",
         f"{test.get_kind_display()} {timezone.localtime(test.taken_at):%Y-%m-%d %H:%M}；"
-        f"涉及场所 / sites: {site_names}；密切接触者 / close contacts: {len(contacts)}",
+        f"涉及场所 / sites: {site_names}；已管控 / under control: {controlled}；"
+        + (f"待确认管控 / awaiting confirmation: {pending}；" if pending else "")
+        + f"密切接触者 / close contacts: {len(contacts)}",
         level=Notification.Level.CRITICAL,
         link=f"/people/incidents/{incident.pk}/",
         organisation_id=incident.organisation_id,

@@ -36,6 +36,8 @@ from baogong.catalog.models import Item
 from baogong.core import audit
 from baogong.core.audit import Actor
 from baogong.core.geo import haversine_km
+from baogong.core.models import Notification
+from baogong.core.notify import notify
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import require_scope, user_scope
 from baogong.distribution import allocation as engine
@@ -341,6 +343,16 @@ def replan_warehouse(warehouse: Site, *, actor: Actor, expected: str | None = No
                     {"item": s.item, "recipient": s.recipient, "tier": s.tier, "qty": s.qty} for s in replan.shorts
                 ],
             },
+        )
+        notify(
+            f"重新调配 / re-planned: {warehouse.name}",
+            f"改由其他仓库供应 / moved: {replan.moved_units}；短缺 / short: {replan.short_units}"
+            + "".join(f"；第{tier}级 / tier {tier}: {qty}" for tier, qty in replan.short_by_tier().items())
+            + f"；撤回发运单 / shipments withdrawn: {len(numbers)}",
+            level=Notification.Level.WARNING if replan.short_units else Notification.Level.INFO,
+            link=f"/distribution/replan/{warehouse.pk}/",
+            organisation_id=warehouse.organisation_id,
+            site_id=warehouse.pk,
         )
         touched = sorted({warehouse.pk, *(w.pk for w in sources)})
         for follow_up in hooks.AFTER_REPLAN:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from baogong.core.models import AuditEvent
+from baogong.core.models import AuditEvent, Notification
 from baogong.distribution import actions
 from baogong.distribution.choices import RequestStatus
 from baogong.distribution.errors import AllocationInvalid, AllocationStale, ReplanInvalid, ReplanStale
@@ -143,6 +143,8 @@ def test_replan_confirms_in_one_transaction(supplied, commander, warehouses, n95
     event = AuditEvent.objects.get(verb="replan_warehouse")
     assert event.after["moved_units"] == 60 and event.after["short_by_tier"] == {"2": 30}
     assert AuditEvent.objects.filter(verb="withdraw_shipment").count() == 2
+    note = Notification.objects.get(title="重新调配 / re-planned: 泰兴桥大仓")
+    assert note.level == "warning" and "第2级 / tier 2: 30" in note.body
     assert Reservation.objects.filter(location__site__code="WH-TXQ", status=ReservationStatus.ACTIVE).count() == 0
     assert ledger_differences() == []
 
