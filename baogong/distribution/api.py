@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request as HttpRequest
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from baogong.catalog.models import Item
 from baogong.core.api import CREATED, ErrorSerializer, ScopedReadOnlyViewSet, id_field, qty_field
@@ -413,10 +415,86 @@ class ShipmentViewSet(ScopedReadOnlyViewSet):
         return self._respond(actions.close_shipment(self.get_object(), actor=request.user))
 
 
+# --------------------------------------------------------------------------- re-plan (重新调配)
+
+
+class ReplanMoveSerializer(serializers.Serializer[Any]):
+    item = serializers.CharField()
+    item_name = serializers.CharField()
+    request = serializers.CharField()
+    recipient = serializers.CharField()
+    recipient_name = serializers.CharField()
+    tier = serializers.IntegerField()
+    from_warehouse = serializers.CharField()
+    to_warehouse = serializers.CharField()
+    to_name = serializers.CharField()
+    qty = serializers.IntegerField()
+    km_before = serializers.FloatField()
+    km_after = serializers.FloatField()
+
+
+class ReplanShortSerializer(serializers.Serializer[Any]):
+    item = serializers.CharField()
+    item_name = serializers.CharField()
+    request = serializers.CharField()
+    recipient = serializers.CharField()
+    recipient_name = serializers.CharField()
+    tier = serializers.IntegerField()
+    qty = serializers.IntegerField()
+
+
+class ReplanSerializer(serializers.Serializer[Any]):
+    warehouse = serializers.CharField()
+    status = serializers.CharField()
+    sources = serializers.ListField(child=serializers.CharField())
+    units = serializers.IntegerField()
+    moved_units = serializers.IntegerField()
+    short_units = serializers.IntegerField()
+    short_by_tier = serializers.DictField(child=serializers.IntegerField())
+    extra_unit_km = serializers.FloatField()
+    shipments_withdrawn = serializers.ListField(child=serializers.CharField())
+    moves = ReplanMoveSerializer(many=True)
+    shorts = ReplanShortSerializer(many=True)
+    fingerprint = serializers.CharField(help_text="send it back to confirm exactly this diff")
+
+
+class ReplanConfirmSerializer(serializers.Serializer[Any]):
+    fingerprint = serializers.CharField(max_length=64)
+
+
+class ReplanView(APIView):
+    """重新调配: GET the diff of re-sourcing a warehouse that is not normal (nothing changes);
+    POST its ``fingerprint`` to apply exactly that diff in one transaction (409 ``replan_stale``
+    when it changed meanwhile)."""
+
+    permission_classes = [HasPerms]
+    required_perms = {"GET": ["distribution.run_allocation"], "POST": ["distribution.run_allocation"]}
+
+    def _warehouse(self, request: HttpRequest, code: str) -> Site:
+        return get_scoped_or_404(Site.objects.filter(kind="warehouse"), request.user, code=code)
+
+    @extend_schema(responses={200: ReplanSerializer, 400: ErrorSerializer, 404: ErrorSerializer})
+    def get(self, request: HttpRequest, code: str) -> Response:
+        return Response(actions.preview_replan(self._warehouse(request, code), actor=request.user).as_dict())
+
+    @extend_schema(
+        request=ReplanConfirmSerializer,
+        responses={200: ReplanSerializer, 400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+    )
+    def post(self, request: HttpRequest, code: str) -> Response:
+        body = ReplanConfirmSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        warehouse = self._warehouse(request, code)
+        done = actions.replan_warehouse(warehouse, actor=request.user, expected=body.validated_data["fingerprint"])
+        return Response(done.as_dict())
+
+
 routes = [
     ("distribution/requests", RequestViewSet, "distribution-request"),
     ("distribution/allocation-runs", AllocationRunViewSet, "distribution-allocation-run"),
     ("distribution/shipments", ShipmentViewSet, "distribution-shipment"),
 ]
 
-__all__ = ["get_scoped_or_404", "routes"]
+api_urlpatterns = [path("distribution/replan/<str:code>/", ReplanView.as_view(), name="distribution-replan")]
+
+__all__ = ["api_urlpatterns", "get_scoped_or_404", "routes"]

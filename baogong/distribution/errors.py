@@ -52,3 +52,13 @@ class DispatchRefused(Conflict):
 class DeliveryLinkInvalid(NotFound):
     code = "delivery_link_invalid"
     default_message = _("This delivery link is not valid or the shipment is closed.")
+
+
+class ReplanInvalid(ValidationFailed):
+    code = "replan_invalid"
+    default_message = _("This warehouse cannot be re-planned.")
+
+
+class ReplanStale(Conflict):
+    code = "replan_stale"
+    default_message = _("The re-plan changed since you looked at it; look at it again.")

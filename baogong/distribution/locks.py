@@ -24,6 +24,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from baogong.core.errors import NotFound
 from baogong.distribution.models import (
     AllocationReservation,
     AllocationRun,
@@ -82,8 +83,14 @@ def shipments_for_update(pks: Iterable[int]) -> list[Shipment]:
 
 
 def shipment_for_update(pk: int) -> Shipment:
-    """One shipment, locked (step 1), with its warehouse and recipient loaded (not locked)."""
-    return Shipment.objects.select_for_update(of=("self",)).select_related("warehouse", "recipient").get(pk=pk)
+    """One shipment, locked (step 1), with its warehouse and recipient loaded (not locked). One a
+    re-plan withdrew meanwhile (deleted) is not found (404), never a 500."""
+    shipment = (
+        Shipment.objects.select_for_update(of=("self",)).select_related("warehouse", "recipient").filter(pk=pk).first()
+    )
+    if shipment is None:
+        raise NotFound()
+    return shipment
 
 
 def allocation_run_for_update(pk: int) -> AllocationRun:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("distribution/norms/<int:pk>/", views.norm_edit, name="norm_edit"),
     path("distribution/allocation/", views.allocation_home, name="allocation_home"),
     path("distribution/allocation/<int:pk>/", views.allocation_run, name="allocation_run"),
+    path("distribution/replan/<int:pk>/", views.replan, name="replan"),
     path("distribution/shipments/", views.shipment_list, name="shipment_list"),
     path("distribution/shipments/<int:pk>/", views.shipment_detail, name="shipment_detail"),
     path("distribution/shipments/<int:pk>/split/", views.shipment_split, name="shipment_split"),

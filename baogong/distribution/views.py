@@ -254,7 +254,9 @@ def allocation_home(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not request.user.has_perm("distribution.run_allocation"):
             raise PermissionDenied
-        chosen = list(warehouses.filter(pk__in=request.POST.getlist("warehouse")))
+        # The warehouses not normal (their boxes are disabled) go along so the preview says why
+        # they are left out (the action never sources from them).
+        chosen = list(warehouses.filter(Q(pk__in=request.POST.getlist("warehouse")) | ~Q(status="normal")))
         try:
             run = actions.preview_allocation(chosen, actor=request.user)
         except DomainError as exc:
@@ -264,7 +266,9 @@ def allocation_home(request: HttpRequest) -> HttpResponse:
     runs = paginate(request, AllocationRun.objects.prefetch_related("warehouses").order_by("-id"))
     open_lines = queries.open_lines().count()
     return render(
-        request, "distribution/allocation_home.html", {"warehouses": warehouses, "page": runs, "open_lines": open_lines}
+        request,
+        "distribution/allocation_home.html",
+        {"warehouses": warehouses, "page": runs, "open_lines": open_lines, "held": _held_warehouses(request)},
     )
 
 
@@ -289,7 +293,47 @@ def allocation_run(request: HttpRequest, pk: int) -> HttpResponse:
     lines = run.lines.select_related("request_line__item", "request_line__request__recipient").order_by(
         "request_line__item__code", "tier", "-qty"
     )
-    return render(request, "distribution/allocation_run.html", {"run": run, "lines": lines})
+    return render(
+        request, "distribution/allocation_run.html", {"run": run, "lines": lines, "held": _held_warehouses(request)}
+    )
+
+
+# --------------------------------------------------------------------------- re-plan (重新调配)
+
+
+@require_perm("distribution.run_allocation")
+def replan(request: HttpRequest, pk: int) -> HttpResponse:
+    """The diff of re-planning a warehouse that is not normal; POST confirms the diff shown."""
+    warehouse = get_scoped_or_404(Site.objects.filter(kind="warehouse"), request.user, pk=pk)
+    if request.method == "POST":
+        try:
+            done = actions.replan_warehouse(
+                warehouse, actor=request.user, expected=request.POST.get("fingerprint") or "-"
+            )
+        except DomainError as exc:
+            show_domain_error(request, exc)
+            return redirect("distribution:replan", pk=warehouse.pk)
+        messages.success(
+            request,
+            _("Re-planned: %(moved)s units moved to other warehouses, %(short)s short.")
+            % {"moved": done.moved_units, "short": done.short_units},
+        )
+        return redirect("distribution:shipment_list")
+    context: dict[str, Any] = {"warehouse": warehouse, "replan": None, "errors": []}
+    try:
+        context["replan"] = actions.preview_replan(warehouse, actor=request.user)
+    except DomainError as exc:
+        context["errors"] = domain_error_list(exc)
+    return render(request, "distribution/replan.html", context)
+
+
+def _held_warehouses(request: HttpRequest) -> list[Site]:
+    """The warehouses of the user's scope that are not normal (for the banners)."""
+    return list(
+        scoped(Site.objects.filter(kind="warehouse", is_active=True).exclude(status="normal"), request.user).order_by(
+            "code"
+        )
+    )
 
 
 # --------------------------------------------------------------------------- shipments
@@ -312,7 +356,7 @@ def shipment_list(request: HttpRequest) -> HttpResponse:
         request,
         "distribution/shipment_list.html",
         "distribution/partials/_shipment_table.html",
-        {"page": page, "params": request.GET, "statuses": ShipmentStatus.choices},
+        {"page": page, "params": request.GET, "statuses": ShipmentStatus.choices, "held": _held_warehouses(request)},
     )
 
 
@@ -332,6 +376,7 @@ def _shipment_context(request: HttpRequest, shipment: Shipment) -> dict[str, Any
         "units": sum(li.qty for li in lines),
         "link": link,
         "refusals": actions.dispatch_refusals(shipment) if shipment.status in ("picked", "loaded") else [],
+        "held": [w for w in [shipment.warehouse, shipment.recipient] if w.status != "normal"],
     }
 
 

@@ -71,6 +71,7 @@ def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "site": site,
         "history": history_for(site)[:50],
         "status_form": SiteStatusForm(initial={"status": site.status}),
+        "held": [site] if site.status != SiteStatus.NORMAL else [],
     }
     return render(request, "orgs/site_detail.html", context)
 

@@ -52,6 +52,20 @@ class IncidentStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class SiteControl(models.TextChoices):
+    """What a positive case does to the sites it touched (a site's policy, set on its regime)."""
+
+    IMMEDIATE = "immediate", _("Under control at once")
+    CONFIRM = "confirm", _("After the health officer confirms")
+
+
+class IncidentSiteControl(models.TextChoices):
+    CONTROLLED = "controlled", _("Under control")
+    PENDING = "pending", _("Awaiting confirmation")
+    LIFTED = "lifted", _("Control lifted")
+    UNCHANGED = "unchanged", _("Status left as it was")
+
+
 class Meal(models.TextChoices):
     BREAKFAST = "breakfast", _("Breakfast")
     LUNCH = "lunch", _("Lunch")

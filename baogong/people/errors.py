@@ -41,3 +41,8 @@ class OccupancyInvalid(ValidationFailed):
 class IncidentInvalid(ValidationFailed):
     code = "incident_invalid"
     default_message = _("The incident action has errors.")
+
+
+class IncidentStateInvalid(Conflict):
+    code = "incident_state_invalid"
+    default_message = _("The incident's site is not in a state that allows this.")

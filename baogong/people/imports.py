@@ -17,7 +17,7 @@ from baogong.core.scoping import user_scope
 from baogong.orgs.models import Site
 from baogong.people import crypto
 from baogong.people.choices import TestKind, TestResult, TestSource
-from baogong.people.models import HealthTest, Incident, Person
+from baogong.people.models import HealthTest, Person
 
 KINDS = {"抗原": TestKind.ANTIGEN, "antigen": TestKind.ANTIGEN, "核酸": TestKind.PCR, "pcr": TestKind.PCR}
 RESULTS = {
@@ -108,7 +108,6 @@ def import_health_tests(file: Any, *, actor: Actor) -> list[HealthTest]:
     if not prepared:
         raise ImportFailed("文件中没有数据行 / the file has no data rows", details={"rows": []})
     saved: list[HealthTest] = []
-    incidents: list[Incident] = []
     with transaction.atomic(durable=True):
         for person, values in sorted(prepared, key=lambda p: p[1]["taken_at"]):
             test = _record_health_test(
@@ -124,11 +123,7 @@ def import_health_tests(file: Any, *, actor: Actor) -> list[HealthTest]:
             )
             saved.append(test)
             if test.result == TestResult.POSITIVE:
-                incident = outbreak.open_incident(test, actor=actor)
-                if incident is not None:
-                    incidents.append(incident)
-    for incident in incidents:
-        outbreak.control_incident_sites(incident, actor=actor)
+                outbreak.open_incident(test, actor=actor)
     for person_id in sorted({t.person_id for t in saved if t.result == TestResult.NEGATIVE}):
         outbreak.apply_recovery_rules(Person.objects.get(pk=person_id), on_date=timezone.localdate(), actor=actor)
     return saved

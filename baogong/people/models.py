@@ -22,10 +22,12 @@ from baogong.people.choices import (
     GuestRequestKind,
     GuestRequestStatus,
     HealthStatus,
+    IncidentSiteControl,
     IncidentStatus,
     Meal,
     PersonKind,
     Shift,
+    SiteControl,
     TestKind,
     TestResult,
     TestSource,
@@ -145,6 +147,13 @@ class HealthRegime(TimeStampedModel):
     isolation_days = models.PositiveSmallIntegerField(_("close-contact isolation (days)"), default=7)
     recovery_negative_days = models.PositiveSmallIntegerField(
         _("negative days to recover"), default=2, validators=[MinValueValidator(1)]
+    )
+    site_control = models.CharField(
+        _("sites touched by a positive case"),
+        max_length=16,
+        choices=SiteControl.choices,
+        default=SiteControl.IMMEDIATE,
+        help_text=_("Put the sites under control at once, or wait for the health officer to confirm."),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -562,6 +571,10 @@ class IncidentSite(models.Model):
     site = models.ForeignKey("orgs.Site", verbose_name=_("site"), related_name="+", on_delete=models.PROTECT)
     reason = models.CharField(_("why"), max_length=128)
     previous_status = models.CharField(_("status before"), max_length=16)
+    control = models.CharField(
+        _("control"), max_length=16, choices=IncidentSiteControl.choices, default=IncidentSiteControl.CONTROLLED
+    )
+    control_note = models.CharField(_("control note"), max_length=255, blank=True)
     cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
 
     class Meta:

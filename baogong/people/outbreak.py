@@ -1,9 +1,11 @@
 """Outbreak response: incidents, close contacts, site control, lock-down and recovery.
 
-``open_incident`` runs inside ``record_health_test``'s transaction; putting sites under control
-goes through ``baogong.orgs.actions.set_site_status`` (its own durable, audited action) after
-commit. Closing an incident restores its sites in the same transaction, through
-``baogong.orgs.actions.change_site_status`` (orgs' in-transaction function).
+Every action here is one transaction; site statuses change through orgs' in-transaction
+functions (``baogong.orgs.actions.lock_sites`` / ``change_site_status``). ``open_incident`` runs
+inside ``record_health_test``'s transaction and, under the site's policy
+(``HealthRegime.site_control``), puts the sites it touched under control at once or leaves them
+awaiting the health officer's confirmation. Lock order: the person, the contacts (pk order),
+then the sites (pk order); an incident before its sites.
 """
 
 from __future__ import annotations
@@ -20,12 +22,20 @@ from baogong.core.audit import Actor
 from baogong.core.models import Notification
 from baogong.core.notify import notify
 from baogong.core.retry import retry_on_conflict
+from baogong.core.scoping import require_scope
 from baogong.orgs import actions as site_actions
 from baogong.orgs.choices import SiteStatus
 from baogong.orgs.models import Site
 from baogong.people import locks, queries
-from baogong.people.choices import HealthStatus, IncidentStatus, Shift, TestResult
-from baogong.people.errors import IncidentInvalid
+from baogong.people.choices import (
+    HealthStatus,
+    IncidentSiteControl,
+    IncidentStatus,
+    Shift,
+    SiteControl,
+    TestResult,
+)
+from baogong.people.errors import IncidentInvalid, IncidentStateInvalid
 from baogong.people.models import (
     CloseContact,
     ClosedLoopStay,
@@ -101,7 +111,9 @@ def open_incident(test: HealthTest, *, actor: Actor) -> Incident | None:
     rules = queries.regime_for(person)
     start = test.taken_at - dt.timedelta(days=rules.contact_lookback_days)
     sites, contacts = exposure(person, start, test.taken_at)
-    site_rows = {s.pk: s for s in Site.objects.filter(pk__in=sites)}
+    if test.site_id:
+        sites.setdefault(test.site_id, "检测地点 / where the test was taken")
+    site_rows = site_actions.lock_sites(sites)
     main_site = test.site or person.home_site or (next(iter(site_rows.values())) if site_rows else None)
     incident = Incident.objects.create(
         person=person,
@@ -110,10 +122,20 @@ def open_incident(test: HealthTest, *, actor: Actor) -> Incident | None:
         organisation=person.organisation or (main_site.organisation if main_site else None),
         site=main_site,
     )
+    reason = f"阳性病例管控 / under control after a positive case ({person.name})"
     for site_id, why in sorted(sites.items()):
+        site = site_rows[site_id]
+        if site.status != SiteStatus.NORMAL:
+            control = IncidentSiteControl.UNCHANGED
+        elif queries.site_control_for(site) == SiteControl.CONFIRM:
+            control = IncidentSiteControl.PENDING
+        else:
+            control = IncidentSiteControl.CONTROLLED
         IncidentSite.objects.create(
-            incident=incident, site_id=site_id, reason=why, previous_status=site_rows[site_id].status
+            incident=incident, site_id=site_id, reason=why, previous_status=site.status, control=control
         )
+        if control == IncidentSiteControl.CONTROLLED:
+            site_actions.change_site_status(site, SiteStatus.UNDER_CONTROL, reason=reason, actor=actor)
     isolation_until = timezone.localtime(test.taken_at).date() + dt.timedelta(days=rules.isolation_days)
     contact_people = list(locks.people_for_update(contacts))
     for contact in contact_people:
@@ -142,14 +164,25 @@ def open_incident(test: HealthTest, *, actor: Actor) -> Incident | None:
             "person": person.pk,
             "test": test.pk,
             "sites": sorted(sites),
+            "controlled": sorted(
+                incident.sites.filter(control=IncidentSiteControl.CONTROLLED).values_list("site_id", flat=True)
+            ),
+            "awaiting_confirmation": sorted(
+                incident.sites.filter(control=IncidentSiteControl.PENDING).values_list("site_id", flat=True)
+            ),
             "contacts": sorted(contacts),
         },
     )
     site_names = "、".join(site_rows[s].name for s in sorted(sites)) or "—"
+    rows = list(incident.sites.order_by("site_id").values_list("site_id", "control"))
+    controlled = "、".join(site_rows[i].name for i, c in rows if c == IncidentSiteControl.CONTROLLED) or "—"
+    pending = "、".join(site_rows[i].name for i, c in rows if c == IncidentSiteControl.PENDING)
     notify(
         f"阳性病例 / positive case: {person.name}",
         f"{test.get_kind_display()} {timezone.localtime(test.taken_at):%Y-%m-%d %H:%M}；"
-        f"涉及场所 / sites: {site_names}；密切接触者 / close contacts: {len(contacts)}",
+        f"涉及场所 / sites: {site_names}；已管控 / under control: {controlled}；"
+        + (f"待确认管控 / awaiting confirmation: {pending}；" if pending else "")
+        + f"密切接触者 / close contacts: {len(contacts)}",
         level=Notification.Level.CRITICAL,
         link=f"/people/incidents/{incident.pk}/",
         organisation_id=incident.organisation_id,
@@ -158,32 +191,104 @@ def open_incident(test: HealthTest, *, actor: Actor) -> Incident | None:
     return incident
 
 
-def control_incident_sites(incident: Incident, *, actor: Actor) -> list[Site]:
-    """Put every normal site of the incident under control (after the incident is committed)."""
-    changed = []
-    for row in incident.sites.select_related("site").order_by("site_id"):
-        site = Site.objects.get(pk=row.site_id)
+def _incident_site_for_update(incident_site_id: int) -> tuple[IncidentSite, Incident, Site]:
+    """Lock the incident of a site row, then the site (the one order: incident → sites)."""
+    row = IncidentSite.objects.select_related("site").get(pk=incident_site_id)
+    incident = locks.incident_for_update(row.incident_id)
+    site = site_actions.lock_sites([row.site_id])[row.site_id]
+    row.refresh_from_db()
+    return row, incident, site
+
+
+@retry_on_conflict
+def confirm_site_control(incident_site: IncidentSite, *, actor: Actor) -> IncidentSite:
+    """The health officer confirms that a site awaiting confirmation goes under control."""
+    with transaction.atomic(durable=True):
+        row, incident, site = _incident_site_for_update(incident_site.pk)
+        require_scope(actor, organisation_id=site.organisation_id, site_id=site.pk)
+        if incident.status != IncidentStatus.OPEN or row.control != IncidentSiteControl.PENDING:
+            raise IncidentStateInvalid(details={"control": [row.get_control_display()]})
+        row.control = IncidentSiteControl.CONTROLLED
+        row.save(update_fields=["control"])
         if site.status == SiteStatus.NORMAL:
             reason = f"阳性病例管控 / under control after a positive case ({incident.person.name})"
-            changed.append(site_actions.set_site_status(site, SiteStatus.UNDER_CONTROL, reason=reason, actor=actor))
-    return changed
+            site_actions.change_site_status(site, SiteStatus.UNDER_CONTROL, reason=reason, actor=actor)
+        audit.record(
+            "confirm_site_control",
+            incident,
+            actor=actor,
+            before={"site": site.code, "control": IncidentSiteControl.PENDING},
+            after={"site": site.code, "control": row.control},
+        )
+        _notify_site(site, f"场所管控 / site under control: {site.name}", incident)
+        return row
+
+
+@retry_on_conflict
+def lift_site_control(incident_site: IncidentSite, *, reason: str, actor: Actor) -> IncidentSite:
+    """The health officer lifts (or declines) the control of one site of an open incident, with a
+    reason. The site goes back to normal unless another open incident still holds it (lift that
+    one too) or someone locked it down meanwhile."""
+    if not reason.strip():
+        raise IncidentInvalid(details={"reason": ["请填写解除原因 / give the reason"]})
+    with transaction.atomic(durable=True):
+        row, incident, site = _incident_site_for_update(incident_site.pk)
+        require_scope(actor, organisation_id=site.organisation_id, site_id=site.pk)
+        allowed = (IncidentSiteControl.CONTROLLED, IncidentSiteControl.PENDING, IncidentSiteControl.UNCHANGED)
+        if incident.status != IncidentStatus.OPEN or row.control not in allowed:
+            raise IncidentStateInvalid(details={"control": [row.get_control_display()]})
+        before = {"site": site.code, "control": row.control, "site_status": site.status}
+        was_controlled = row.control in (IncidentSiteControl.CONTROLLED, IncidentSiteControl.UNCHANGED)
+        row.control = IncidentSiteControl.LIFTED
+        row.control_note = reason.strip()[:255]
+        row.save(update_fields=["control", "control_note"])
+        if was_controlled and site.status == SiteStatus.UNDER_CONTROL and not _held_elsewhere(row):
+            site = site_actions.change_site_status(site, SiteStatus.NORMAL, reason="", actor=actor)
+        audit.record(
+            "lift_site_control",
+            incident,
+            actor=actor,
+            before=before,
+            after={"site": site.code, "control": row.control, "site_status": site.status, "reason": row.control_note},
+        )
+        return row
+
+
+def _held_elsewhere(row: IncidentSite) -> bool:
+    """Whether another open incident keeps this row's site under control (read under the site lock)."""
+    return (
+        IncidentSite.objects.filter(
+            site_id=row.site_id,
+            incident__status=IncidentStatus.OPEN,
+            control__in=[IncidentSiteControl.CONTROLLED, IncidentSiteControl.UNCHANGED],
+        )
+        .exclude(pk=row.pk)
+        .exists()
+    )
+
+
+def _notify_site(site: Site, title: str, incident: Incident | None, body: str = "") -> None:
+    notify(
+        title,
+        body or site.status_reason,
+        level=Notification.Level.CRITICAL,
+        link=f"/people/incidents/{incident.pk}/" if incident else f"/sites/{site.pk}/",
+        organisation_id=site.organisation_id,
+        site_id=site.pk,
+    )
 
 
 @retry_on_conflict
 def lock_down_site(site: Site, *, reason: str, actor: Actor) -> Site:
-    """The health officer locks a site down: its stock can't be dispatched, shipments are held."""
+    """The health officer locks a site down: its stock can't be dispatched, shipments are held.
+    One transaction: the site's status (orgs' in-transaction function) and the notification."""
     if not reason.strip():
         raise IncidentInvalid(details={"reason": ["请填写封控原因 / give the reason for the lock-down"]})
-    locked = site_actions.set_site_status(site, SiteStatus.LOCKED_DOWN, reason=reason.strip(), actor=actor)
     with transaction.atomic(durable=True):
-        notify(
-            f"场所封控 / site locked down: {site.name}",
-            reason.strip(),
-            level=Notification.Level.CRITICAL,
-            link=f"/sites/{site.pk}/",
-            organisation_id=site.organisation_id,
-            site_id=site.pk,
-        )
+        locked = site_actions.lock_sites([site.pk])[site.pk]
+        require_scope(actor, organisation_id=locked.organisation_id, site_id=locked.pk)
+        locked = site_actions.change_site_status(locked, SiteStatus.LOCKED_DOWN, reason=reason.strip(), actor=actor)
+        _notify_site(locked, f"场所封控 / site locked down: {locked.name}", None, reason.strip())
     return locked
 
 
@@ -240,7 +345,7 @@ def apply_recovery_rules(person: Person, *, on_date: dt.date, actor: Actor) -> b
             return False
         evidence = recovery_evidence(locked, on_date)
         _set_normal(locked, "apply_recovery_rules", reason="恢复规则 / recovery rule", actor=actor, evidence=evidence)
-    close_finished_incidents(actor=actor)
+        _close_incidents_of(locked, actor=actor)
     return True
 
 
@@ -254,8 +359,18 @@ def clear_person(person: Person, *, reason: str, actor: Actor) -> Person:
         if locked.health_status == HealthStatus.NORMAL:
             raise IncidentInvalid(details={"person": ["此人状态正常 / this person is not under any measure"]})
         _set_normal(locked, "clear_person", reason=reason.strip(), actor=actor)
-    close_finished_incidents(actor=actor)
+        _close_incidents_of(locked, actor=actor)
     return locked
+
+
+def _close_incidents_of(person: Person, *, actor: Actor) -> list[Incident]:
+    """Inside the caller's transaction: close the open incidents this person was the case or a
+    contact of, when everyone in them is clear (each incident, then its sites, locked)."""
+    ids = Incident.objects.filter(
+        Q(person=person) | Q(contacts__person=person), status=IncidentStatus.OPEN
+    ).values_list("pk", flat=True)
+    closed = [_close_incident_if_finished(pk, actor=actor) for pk in sorted(set(ids))]
+    return [row for row in closed if row is not None]
 
 
 def _set_normal(
@@ -302,38 +417,47 @@ def close_incident_if_finished(incident_id: int, *, actor: Actor) -> Incident | 
     still holds a site: two incidents sharing a site and closing together restore it once.
     """
     with transaction.atomic(durable=True):
-        row = locks.incident_for_update(incident_id)
-        if row.status != IncidentStatus.OPEN:
-            return None
-        people = [row.person_id, *row.contacts.values_list("person_id", flat=True)]
-        if Person.objects.filter(pk__in=people).exclude(health_status=HealthStatus.NORMAL).exists():
-            return None
-        row.status = IncidentStatus.CLOSED
-        row.closed_at = timezone.now()
-        row.save(update_fields=["status", "closed_at", "updated_at"])
-        audit.record("close_incident", row, actor=actor, before={"status": "open"}, after={"status": "closed"})
-        site_rows = list(row.sites.select_related("site").order_by("site_id"))
-        sites = site_actions.lock_sites(site_row.site_id for site_row in site_rows)
-        for site_row in site_rows:
-            still_held = IncidentSite.objects.filter(
-                site_id=site_row.site_id, incident__status=IncidentStatus.OPEN
-            ).exists()
-            site = sites[site_row.site_id]
-            restorable = site_row.previous_status == SiteStatus.NORMAL
-            if restorable and not still_held and site.status in (SiteStatus.UNDER_CONTROL, SiteStatus.LOCKED_DOWN):
-                site = site_actions.change_site_status(site, SiteStatus.NORMAL, reason="", actor=actor)
-            cleared_at = timezone.now()
-            IncidentSite.objects.filter(pk=site_row.pk).update(cleared_at=cleared_at)
-            audit.record(
-                "clear_incident_site",
-                row,
-                actor=actor,
-                before={"site": site_row.site.code, "cleared_at": None},
-                after={
-                    "site": site_row.site.code,
-                    "cleared_at": cleared_at,
-                    "site_status": site.status,
-                    "held_by_another_incident": still_held,
-                },
-            )
-        return row
+        return _close_incident_if_finished(incident_id, actor=actor)
+
+
+def _close_incident_if_finished(incident_id: int, *, actor: Actor) -> Incident | None:
+    """:func:`close_incident_if_finished` inside the caller's transaction."""
+    row = locks.incident_for_update(incident_id)
+    if row.status != IncidentStatus.OPEN:
+        return None
+    people = [row.person_id, *row.contacts.values_list("person_id", flat=True)]
+    if Person.objects.filter(pk__in=people).exclude(health_status=HealthStatus.NORMAL).exists():
+        return None
+    row.status = IncidentStatus.CLOSED
+    row.closed_at = timezone.now()
+    row.save(update_fields=["status", "closed_at", "updated_at"])
+    audit.record("close_incident", row, actor=actor, before={"status": "open"}, after={"status": "closed"})
+    site_rows = list(row.sites.select_related("site").order_by("site_id"))
+    sites = site_actions.lock_sites(site_row.site_id for site_row in site_rows)
+    for site_row in site_rows:
+        still_held = IncidentSite.objects.filter(
+            site_id=site_row.site_id,
+            incident__status=IncidentStatus.OPEN,
+            control__in=[IncidentSiteControl.CONTROLLED, IncidentSiteControl.UNCHANGED],
+        ).exists()
+        site = sites[site_row.site_id]
+        restorable = (
+            site_row.previous_status == SiteStatus.NORMAL and site_row.control == IncidentSiteControl.CONTROLLED
+        )
+        if restorable and not still_held and site.status in (SiteStatus.UNDER_CONTROL, SiteStatus.LOCKED_DOWN):
+            site = site_actions.change_site_status(site, SiteStatus.NORMAL, reason="", actor=actor)
+        cleared_at = timezone.now()
+        IncidentSite.objects.filter(pk=site_row.pk).update(cleared_at=cleared_at)
+        audit.record(
+            "clear_incident_site",
+            row,
+            actor=actor,
+            before={"site": site_row.site.code, "cleared_at": None},
+            after={
+                "site": site_row.site.code,
+                "cleared_at": cleared_at,
+                "site_status": site.status,
+                "held_by_another_incident": still_held,
+            },
+        )
+    return row

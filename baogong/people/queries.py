@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from baogong.core.scoping import scoped
 from baogong.orgs.choices import SiteStatus
-from baogong.orgs.models import Organisation
+from baogong.orgs.models import Organisation, Site
 from baogong.people.choices import DutyType, HealthStatus, TestKind, TestResult
 from baogong.people.models import (
     ClosedLoopStay,
@@ -38,6 +38,7 @@ class RegimeRules:
     contact_lookback_days: int = 2
     isolation_days: int = 7
     recovery_negative_days: int = 2
+    site_control: str = "immediate"
 
 
 def default_rules() -> RegimeRules:
@@ -58,7 +59,22 @@ def _rules(regime: HealthRegime) -> RegimeRules:
         contact_lookback_days=regime.contact_lookback_days,
         isolation_days=regime.isolation_days,
         recovery_negative_days=regime.recovery_negative_days,
+        site_control=regime.site_control,
     )
+
+
+def site_control_for(site: Site) -> str:
+    """A site's policy when a positive case touched it (``SiteControl``): the most specific active
+    regime that names no kind of person — the site's own, then its kind's, then the default."""
+    best: tuple[int, int, str] | None = None
+    regimes = HealthRegime.objects.filter(is_active=True, person_kind="").filter(Q(site__isnull=True) | Q(site=site))
+    for regime in regimes.order_by("id"):
+        if regime.site_kind and regime.site_kind != site.kind:
+            continue
+        score = (2 if regime.site_id else 0) + (1 if regime.site_kind else 0)
+        if best is None or score > best[0]:
+            best = (score, -regime.pk, regime.site_control)
+    return best[2] if best else default_rules().site_control
 
 
 def regime_for(person: Person) -> RegimeRules:
@@ -107,18 +123,9 @@ def open_closed_loop(person: Person, at: dt.datetime) -> ClosedLoopStay | None:
     )
 
 
-def person_clearance(person: Person, on_date: dt.date) -> list[str]:
-    """Why ``person`` may not be dispatched on ``on_date`` (Chinese / English); empty = cleared.
-
-    Used by fleet (driver eligibility) and distribution. Reasons: inactive, positive and not
-    recovered, close contact in isolation, no valid negative test, not in the closed loop the
-    regime requires.
-    """
-    person = Person.objects.select_related("home_site").get(pk=person.pk)
-    rules = regime_for(person)
+def health_reasons(person: Person, on_date: dt.date) -> list[str]:
+    """Positive and not recovered, or a close contact in isolation on ``on_date`` (empty: neither)."""
     reasons: list[str] = []
-    if not person.is_active:
-        reasons.append("人员已停用 / person is inactive")
     if person.health_status == HealthStatus.POSITIVE:
         since = timezone.localtime(person.health_status_since).date() if person.health_status_since else None
         reasons.append(
@@ -135,6 +142,22 @@ def person_clearance(person: Person, on_date: dt.date) -> list[str]:
             if until
             else "密切接触者，隔离中 / close contact in isolation"
         )
+    return reasons
+
+
+def person_clearance(person: Person, on_date: dt.date) -> list[str]:
+    """Why ``person`` may not be dispatched on ``on_date`` (Chinese / English); empty = cleared.
+
+    Used by fleet (driver eligibility) and distribution. Reasons: inactive, positive and not
+    recovered, close contact in isolation, no valid negative test, not in the closed loop the
+    regime requires.
+    """
+    person = Person.objects.select_related("home_site").get(pk=person.pk)
+    rules = regime_for(person)
+    reasons: list[str] = []
+    if not person.is_active:
+        reasons.append("人员已停用 / person is inactive")
+    reasons.extend(health_reasons(person, on_date))
     if valid_negative_test(person, on_date, rules) is None:
         antigen = "或当日抗原阴性" if rules.antigen_same_day else ""
         antigen_en = " or a negative antigen test the same day" if rules.antigen_same_day else ""
@@ -373,3 +396,16 @@ def positives_between(user: Any, start: dt.date, end: dt.date) -> int:
 
 def checks_on(site: Any, on_date: dt.date) -> QuerySet[HealthCheck]:
     return HealthCheck.objects.filter(Q(site=site) | Q(person__home_site=site), checked_on=on_date)
+
+
+def actor_health_refusals(actor: Any, on_date: dt.date) -> list[str]:
+    """Why the user acting may not load or dispatch goods on ``on_date``: their own person (the
+    login's linked person) is positive and not recovered, or a close contact in isolation.
+    Registered in :mod:`baogong.distribution.hooks` by :class:`baogong.people.apps.PeopleConfig`."""
+    user_id = getattr(actor, "pk", None) if getattr(actor, "is_authenticated", False) else None
+    if user_id is None:
+        return []
+    person = Person.objects.filter(user_id=user_id).first()
+    if person is None:
+        return []
+    return health_reasons(person, on_date)

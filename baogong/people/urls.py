@@ -17,6 +17,12 @@ urlpatterns = [
     path("people/incidents/", views.incident_list, name="incident_list"),
     path("people/incidents/<int:pk>/", views.incident_detail, name="incident_detail"),
     path("people/sites/<int:pk>/lock-down/", views.lock_down_site, name="lock_down_site"),
+    path(
+        "people/incidents/<int:pk>/sites/<int:row>/confirm/",
+        views.confirm_site_control,
+        name="confirm_site_control",
+    ),
+    path("people/incidents/<int:pk>/sites/<int:row>/lift/", views.lift_site_control, name="lift_site_control"),
     path("people/sites/<int:pk>/occupancy/", views.occupancy, name="occupancy"),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
     path("people/<int:pk>/reveal/", views.reveal_personal_data, name="reveal_personal_data"),

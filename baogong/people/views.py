@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -330,6 +330,40 @@ def lock_down_site(request: HttpRequest, pk: int) -> HttpResponse:
         then=redirect(following)
         if following.startswith("/") and not following.startswith("//")
         else redirect("people:dashboard"),
+    )
+
+
+def _incident_site(request: HttpRequest, pk: int, row: int) -> Any:
+    incident = get_scoped_or_404(queries.incidents_for(request.user), request.user, pk=pk)
+    site_row = incident.sites.select_related("site").filter(pk=row).first()
+    if site_row is None:
+        raise Http404
+    get_scoped_or_404(Site.objects.all(), request.user, pk=site_row.site_id)
+    return site_row
+
+
+@require_POST
+@require_perm("people.manage_outbreak", "orgs.set_site_status")
+def confirm_site_control(request: HttpRequest, pk: int, row: int) -> HttpResponse:
+    site_row = _incident_site(request, pk, row)
+    return run_action(
+        request,
+        lambda: outbreak.confirm_site_control(site_row, actor=request.user),
+        done=_("The site is under control."),
+        level=messages.WARNING,
+        then=redirect("people:incident_detail", pk=pk),
+    )
+
+
+@require_POST
+@require_perm("people.manage_outbreak", "orgs.set_site_status")
+def lift_site_control(request: HttpRequest, pk: int, row: int) -> HttpResponse:
+    site_row = _incident_site(request, pk, row)
+    return run_action(
+        request,
+        lambda: outbreak.lift_site_control(site_row, reason=request.POST.get("reason", ""), actor=request.user),
+        done=_("The site's control is lifted."),
+        then=redirect("people:incident_detail", pk=pk),
     )
 
 

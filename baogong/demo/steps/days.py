@@ -178,30 +178,50 @@ def _earlier_lot(supplier: Any, item: Any) -> Any:
 
 
 def _allocate_and_ship(s: Scenario, day: dt.date, index: int) -> None:
+    """Allocate from the warehouses that are normal; a warehouse under control, locked down or
+    closed is re-planned (重新调配: its open supply re-sourced from the others) and ships nothing."""
     from baogong.distribution import actions
     from baogong.distribution.models import Shipment
+    from baogong.orgs.models import Site
 
     commander = s.user("commander")
-    warehouse = s.site(WAREHOUSE)
-    run = actions.preview_allocation([warehouse], actor=commander)
+    warehouses = list(
+        Site.objects.filter(kind="warehouse", is_active=True, lat__isnull=False, lon__isnull=False).order_by("code")
+    )
+    normal = [w for w in warehouses if w.status == "normal"]
+    for warehouse in warehouses:
+        if warehouse.status != "normal":
+            try:
+                done = actions.replan_warehouse(warehouse, actor=commander)
+                s.outcome.notes.append(
+                    f"{day}: {warehouse.name} 重新调配 / re-planned: {done.moved_units} moved, {done.short_units} short"
+                )
+            except DomainError:
+                pass  # nothing open there
+    if not normal:
+        return
+    run = actions.preview_allocation(normal, actor=commander)
     actions.confirm_allocation(run, actor=commander)
-    keeper = s.user("warehouse")  # the 泰兴桥 keeper
     # Shipments held back by an earlier refusal (a site locked down) are tried again first.
-    held = list(Shipment.objects.filter(warehouse=warehouse, status__in=["picked", "loaded"]).order_by("pk"))
-    planned = actions.plan_shipments(actor=commander, warehouses=[warehouse])
+    held = list(Shipment.objects.filter(warehouse__in=normal, status__in=["picked", "loaded"]).order_by("pk"))
+    planned = actions.plan_shipments(actor=commander, warehouses=normal)
     for n, shipment in enumerate([*held, *planned]):
+        # the 泰兴桥 keeper and the 储运 dispatcher work their own warehouse; the command centre the others
+        own = shipment.warehouse.code == WAREHOUSE
+        keeper = s.user("warehouse") if own else commander
+        dispatcher = s.user("dispatcher") if own else commander
         try:
             if shipment.status == "planned":
                 shipment = actions.pick_shipment(shipment, actor=keeper)
             if shipment.status != "loaded":
                 shipment = actions.load_shipment(
                     shipment,
-                    actor=s.user("dispatcher"),
+                    actor=dispatcher,
                     vehicle_plate=_truck(n),
                     driver_name=f"司机{n % 20 + 1:02d}",
                     driver_phone="13700000000",
                 )
-            actions.dispatch_shipment(shipment, actor=s.user("dispatcher"))
+            actions.dispatch_shipment(shipment, actor=dispatcher)
         except DomainError as exc:
             s.outcome.refused_dispatches.append(f"{day} {shipment.recipient.code}: {exc.message}")
             continue

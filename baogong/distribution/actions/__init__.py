@@ -11,6 +11,7 @@ so ``from baogong.distribution import actions; actions.file_request(...)`` and
 - :mod:`.allocation` allocation runs (preview, confirm, discard)
 - :mod:`.shipments` shipments from planning to dispatch, and their closing
 - :mod:`.delivery` proof of delivery
+- :mod:`.replan` re-planning (重新调配) the open supply of a warehouse that is not normal
 
 Row locks are taken through :mod:`baogong.distribution.locks`, in the order of
 ``docs/decisions/0003-lock-order.md``.
@@ -21,6 +22,7 @@ from baogong.distribution.actions.allocation import (
     BASIS_CAPPED,
     confirm_allocation,
     discard_allocation,
+    held_sources,
     preview_allocation,
 )
 from baogong.distribution.actions.delivery import DeliveryLineInput, record_delivery, shipment_for_delivery
@@ -33,6 +35,7 @@ from baogong.distribution.actions.links import (
     submit_via_link,
 )
 from baogong.distribution.actions.norms import set_norm
+from baogong.distribution.actions.replan import Replan, preview_replan, replan_warehouse, source_warehouses
 from baogong.distribution.actions.requests import (
     approve_request,
     cancel_request,
@@ -82,6 +85,11 @@ __all__ = [
     "pick_shipment",
     "plan_shipments",
     "preview_allocation",
+    "held_sources",
+    "Replan",
+    "preview_replan",
+    "replan_warehouse",
+    "source_warehouses",
     "record_delivery",
     "reject_request",
     "revoke_request_link",

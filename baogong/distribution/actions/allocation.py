@@ -42,6 +42,7 @@ from baogong.distribution.models import (
 )
 from baogong.inventory import queries as inventory_queries
 from baogong.inventory.errors import InsufficientStock
+from baogong.orgs.choices import SiteStatus
 from baogong.orgs.models import Site
 
 # --------------------------------------------------------------------------- allocation runs
@@ -65,13 +66,47 @@ def _check_warehouses(warehouses: Sequence[Site], actor: Actor) -> None:
         raise AllocationInvalid(details=errors)
 
 
+def held_sources(warehouses: Sequence[Site]) -> list[dict[str, str]]:
+    """The warehouses that may not be allocation sources now (under control, locked down or
+    closed), with their status and its reason — what the preview shows."""
+    return [
+        {"code": w.code, "name": w.name, "status": w.status, "reason": w.status_reason}
+        for w in sorted(warehouses, key=lambda w: w.code)
+        if w.status != SiteStatus.NORMAL
+    ]
+
+
+def _usable_sources(warehouses: Sequence[Site]) -> tuple[list[Site], list[dict[str, str]]]:
+    """Split the chosen warehouses into the sources and those held by their site status (read
+    fresh from the database); refuse, field by field, when none is left."""
+    fresh = {s.pk: s for s in Site.objects.filter(pk__in=[w.pk for w in warehouses])}
+    current = [fresh.get(w.pk, w) for w in warehouses]
+    held = held_sources(current)
+    usable = [w for w in current if w.status == SiteStatus.NORMAL]
+    if not usable:
+        raise AllocationInvalid(
+            details={
+                "warehouses": [
+                    _("%(site)s is %(status)s (%(reason)s) and is not offered as a source.")
+                    % {"site": h["name"], "status": SiteStatus(h["status"]).label, "reason": h["reason"] or "—"}
+                    for h in held
+                ]
+            }
+        )
+    return usable, held
+
+
 @retry_on_conflict
 def preview_allocation(
     warehouses: Sequence[Site], *, actor: Actor, request_ids: Sequence[int] | None = None
 ) -> AllocationRun:
     """Run the engine on the open claims and the available stock of the warehouses; store the
-    per-line result (tier, share, remainder, sources) as a preview. Nothing is reserved."""
+    per-line result (tier, share, remainder, sources) as a preview. Nothing is reserved.
+
+    Warehouses that are not normal (under control, locked down, closed) are never sources: they
+    are left out and listed, with their status and reason, in the run's ``summary["held"]``."""
     _check_warehouses(warehouses, actor)
+    warehouses, held = _usable_sources(warehouses)
     rows = queries.claims(queries.open_lines(request_ids))
     missing = sorted(
         {
@@ -110,6 +145,7 @@ def preview_allocation(
             "short_items": sorted(
                 {str(c.line.item.code) for c, r in zip(rows, result.lines, strict=True) if r.qty < c.claim}
             ),
+            "held": held,
         }
         run.save(update_fields=["summary"])
         audit.record(
@@ -231,6 +267,12 @@ def confirm_allocation(run: AllocationRun, *, actor: Actor) -> AllocationRun:
         if stale:
             raise AllocationStale(details={"lines": stale})
         warehouses = {w.pk: w for w in locked.warehouses.all()}
+        sourced = {int(source["warehouse"]) for a in alines for source in a[3]}
+        held = held_sources([warehouses[pk] for pk in sorted(sourced)])
+        if held:
+            raise AllocationStale(
+                _("A source warehouse is no longer normal; run the allocation again."), details={"held": held}
+            )
         items = Item.objects.in_bulk({a[4] for a in alines})
         needs: dict[int, list[stock.ReserveNeed]] = defaultdict(list)
         for pk, _line_id, _qty, sources, item_id, request_id in alines:

@@ -191,10 +191,11 @@ def _step(shipment: Shipment, source: str, target: str, verb: str, stamp: str, *
         return locked
 
 
-def dispatch_refusals(shipment: Shipment) -> list[str]:
+def dispatch_refusals(shipment: Shipment, actor: Actor | None = None) -> list[str]:
     """Why the shipment may not leave now: sites locked down or under control, and the reasons of
     every check registered in :mod:`baogong.distribution.hooks` (the fleet's passes and driver
-    clearance when a vehicle is assigned)."""
+    clearance when a vehicle is assigned; people's health of the ``actor`` who loads or
+    dispatches, when given)."""
     reasons: list[str] = []
     if shipment.recipient.status == SiteStatus.LOCKED_DOWN:
         reasons.append(_("The destination %(site)s is locked down.") % {"site": shipment.recipient.name})
@@ -206,6 +207,9 @@ def dispatch_refusals(shipment: Shipment) -> list[str]:
     today = timezone.localdate()
     for check in hooks.DISPATCH_CHECKS:
         reasons.extend(str(r) for r in check(shipment, today))
+    if actor is not None:
+        for actor_check in hooks.ACTOR_CHECKS:
+            reasons.extend(str(r) for r in actor_check(actor, today))
     return reasons
 
 
@@ -232,7 +236,7 @@ def load_shipment(
         locked.driver_phone = driver_phone.strip()[:32] or locked.driver_phone
         locked.vehicle_id = vehicle_id if vehicle_id is not None else locked.vehicle_id
         locked.driver_id = driver_id if driver_id is not None else locked.driver_id
-        reasons = dispatch_refusals(locked)
+        reasons = dispatch_refusals(locked, actor)
         if reasons:
             raise DispatchRefused(" ".join(reasons), details={"reasons": reasons})
         locked.status = ShipmentStatus.LOADED
@@ -256,7 +260,7 @@ def dispatch_shipment(shipment: Shipment, *, actor: Actor) -> Shipment:
         locked = locks.shipment_for_update(shipment.pk)
         _require_shipment_scope(locked, actor)
         _check_shipment(locked, [ShipmentStatus.LOADED])
-        reasons = dispatch_refusals(locked)
+        reasons = dispatch_refusals(locked, actor)
         if reasons:
             raise DispatchRefused(" ".join(reasons), details={"reasons": reasons})
         lines = list(locked.lines.select_related("item", "lot", "from_location", "reservation").order_by("pk"))

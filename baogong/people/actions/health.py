@@ -75,11 +75,10 @@ def record_health_test(
             note=note,
             actor=actor,
         )
-        incident = outbreak.open_incident(test, actor=actor) if result == TestResult.POSITIVE else None
-    # Site status changes are actions of their own (orgs.actions.set_site_status), run after commit.
-    if incident is not None:
-        outbreak.control_incident_sites(incident, actor=actor)
-    elif result == TestResult.NEGATIVE:
+        if result == TestResult.POSITIVE:
+            # The incident, its contacts and its sites' control are part of this transaction.
+            outbreak.open_incident(test, actor=actor)
+    if result == TestResult.NEGATIVE:
         outbreak.apply_recovery_rules(test.person, on_date=timezone.localdate(), actor=actor)
     return test
 
@@ -147,6 +146,7 @@ REGIME_FIELDS = [
     "contact_lookback_days",
     "isolation_days",
     "recovery_negative_days",
+    "site_control",
     "is_active",
 ]
 

@@ -1,5 +1,6 @@
-"""Closing an incident is one transaction: the incident, its sites' status restored (through orgs'
-in-transaction function) and each site's ``cleared_at`` — all of it, or nothing."""
+"""Clearing a person and closing the incidents it finishes is one transaction: the person, the
+incident, its sites' status restored (through orgs' in-transaction function) and each site's
+``cleared_at`` — all of it, or nothing."""
 
 from __future__ import annotations
 
@@ -55,15 +56,18 @@ def test_a_site_restore_that_fails_leaves_the_incident_open_and_nothing_cleared(
     # when the last contact is cleared and closing the incident fails while restoring the site
     with pytest.raises(Crash):
         outbreak.clear_person(mate, reason="区疾控解除", actor=health)
-    # then the incident, its site row and the site are exactly as before; no closing event
+    # then the contact, the incident, its site row and the site are exactly as before; no event
+    mate.refresh_from_db()
+    assert mate.health_status == "close_contact"
+    assert not AuditEvent.objects.filter(verb="clear_person", object_id=str(mate.pk)).exists()
     incident.refresh_from_db()
     assert (incident.status, incident.closed_at) == ("open", None)
     assert list(IncidentSite.objects.filter(incident=incident).values_list("cleared_at", flat=True)) == [None]
     assert Site.objects.get(pk=warehouse.pk).status == "under_control"
     assert closing_events() == events
-    # and running it again (nothing failing) closes it whole, once
+    # and clearing again (nothing failing) closes it whole, once
     monkeypatch.undo()
-    assert [i.pk for i in outbreak.close_finished_incidents(actor=health)] == [incident.pk]
+    outbreak.clear_person(mate, reason="区疾控解除", actor=health)
     incident.refresh_from_db()
     assert incident.status == "closed"
     assert IncidentSite.objects.get(incident=incident).cleared_at is not None
