@@ -27,6 +27,7 @@ VERBS: dict[str, Promise] = {
     "add_licence": _("added a licence"),
     "add_report_recipient": _("added a report recipient"),
     "add_room": _("added a room"),
+    "add_stops": _("added stops to the route plan"),
     "adjust_stock": _("adjusted stock"),
     "admin_add": _("added a record in administration"),
     "admin_change": _("changed a record in administration"),
@@ -58,6 +59,7 @@ VERBS: dict[str, Promise] = {
     "close_shipment": _("closed the shipment"),
     "confirm_allocation": _("confirmed the allocation"),
     "confirm_delivery": _("confirmed the delivery"),
+    "confirm_site_control": _("confirmed site control"),
     "convert_guest_request": _("converted a guest request"),
     "count_found_stock": _("counted stock found"),
     "create_claim": _("created a claim"),
@@ -102,6 +104,7 @@ VERBS: dict[str, Promise] = {
     "inspect_lot": _("inspected the lot"),
     "issue_invoice": _("issued an invoice"),
     "issue_stock": _("issued stock"),
+    "lift_site_control": _("lifted site control"),
     "link_portal_user": _("linked a portal account"),
     "load_default_policies": _("loaded the default policies"),
     "load_shipment": _("loaded the shipment"),
@@ -150,6 +153,7 @@ VERBS: dict[str, Promise] = {
     "release_reservation": _("released a reservation"),
     "remove_report_recipient": _("removed a report recipient"),
     "rename_organisation": _("renamed the organisation"),
+    "replan_warehouse": _("re-planned supply around the warehouse"),
     "reserve_stock": _("reserved stock"),
     "resubmit_application": _("resubmitted the application"),
     "return_application": _("returned the application"),
@@ -197,6 +201,8 @@ VERBS: dict[str, Promise] = {
     "update_vehicle": _("updated the vehicle"),
     "upload_document": _("uploaded a document"),
     "use_prescription": _("used a prescription"),
+    "withdraw_shipment": _("withdrew the shipment"),
+    "withdraw_stops": _("withdrew stops from the route plan"),
 }
 
 # Labels of values that are not model fields but that actions record beside them.
