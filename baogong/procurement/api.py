@@ -16,12 +16,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from baogong.catalog.models import Item
+from baogong.catalog.resolvers import UNKNOWN_ITEM, items_by_code
 from baogong.core.api import CREATED, ErrorSerializer, ScopedReadOnlyViewSet, id_field
 from baogong.core.errors import ValidationFailed
 from baogong.core.permissions import HasPerms
 from baogong.core.scoping import get_scoped_or_404
 from baogong.inventory.models import Lot
 from baogong.orgs.models import Organisation, Site
+from baogong.orgs.resolvers import UNKNOWN_SITE, sites_by_code
 from baogong.procurement import actions, queries
 from baogong.procurement.choices import InspectionDecision, LicenceKind, SampleResult, SupplyCategory
 from baogong.procurement.models import (
@@ -325,14 +327,14 @@ class OrderViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         supplier = get_scoped_or_404(Supplier.objects.all(), request.user, pk=values["supplier"])
-        items = {i.code: i for i in Item.objects.filter(code__in=[ln["item"] for ln in values["lines"]])}
-        sites = {s.code: s for s in Site.objects.filter(code__in=[ln["warehouse"] for ln in values["lines"]])}
+        items = items_by_code(ln["item"] for ln in values["lines"])
+        sites = sites_by_code(ln["warehouse"] for ln in values["lines"])
         errors: dict[str, Any] = {}
         for i, ln in enumerate(values["lines"]):
             if ln["item"] not in items:
-                errors.setdefault(f"lines[{i}]", {})["item"] = [_("Unknown item code.")]
+                errors.setdefault(f"lines[{i}]", {})["item"] = [str(UNKNOWN_ITEM)]
             if ln["warehouse"] not in sites:
-                errors.setdefault(f"lines[{i}]", {})["warehouse"] = [_("Unknown site code.")]
+                errors.setdefault(f"lines[{i}]", {})["warehouse"] = [str(UNKNOWN_SITE)]
         if errors:
             raise ValidationFailed(details=errors)
         lines = [
