@@ -26,6 +26,7 @@ from baogong.orgs.models import Organisation, Site
 from baogong.orgs.resolvers import UNKNOWN_SITE, sites_by_code
 from baogong.procurement import actions, queries
 from baogong.procurement.choices import InspectionDecision, LicenceKind, SampleResult, SupplyCategory
+from baogong.procurement.filters import OrderFilter, SupplierFilter
 from baogong.procurement.models import (
     CounterfeitCase,
     Inspection,
@@ -261,7 +262,7 @@ class SupplierViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     serializer_class = SupplierSerializer
     permission_classes = [HasPerms]
     required_perms = {"GET": ["procurement.view_supplier"], "POST": ["procurement.add_supplier"]}
-    filterset_fields = ["status", "uscc"]
+    filterset_class = SupplierFilter
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(responses={201: SupplierSerializer, 400: ErrorSerializer})
@@ -319,7 +320,7 @@ class OrderViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     serializer_class = OrderSerializer
     permission_classes = [HasPerms]
     required_perms = {"GET": ["procurement.view_purchaseorder"], "POST": ["procurement.add_purchaseorder"]}
-    filterset_fields = ["status", "supplier", "needs_review"]
+    filterset_class = OrderFilter
 
     @extend_schema(request=OrderIn, responses={201: OrderSerializer, 400: ErrorSerializer, 409: ErrorSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
