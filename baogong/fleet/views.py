@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from baogong.core.audit import history_for
 from baogong.core.errors import DomainError
+from baogong.core.forms import show_domain_error
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.pdf import pdf_response
 from baogong.core.permissions import require_perm
@@ -22,6 +23,7 @@ from baogong.core.qr import qr_svg
 from baogong.core.scoping import get_scoped_or_404
 from baogong.fleet import actions, queries
 from baogong.fleet.choices import PlanStatus
+from baogong.fleet.filters import VehicleFilter
 from baogong.fleet.forms import (
     ArrivalForm,
     AssignDriverForm,
@@ -36,27 +38,12 @@ from baogong.fleet.forms import (
 )
 from baogong.fleet.models import FuelSale, PlannedRoute, RoutePlan, RouteStop, Vehicle, VehiclePass
 
-
-def _form_errors(form: Any, exc: DomainError) -> None:
-    details = exc.details if isinstance(exc.details, dict) else {}
-    for field, errors in details.items():
-        for error in errors if isinstance(errors, list) else [errors]:
-            form.add_error(field if field in form.fields else None, str(error))
-    if not details:
-        form.add_error(None, str(exc.message))
-
-
 # --- vehicles -------------------------------------------------------------------------------
 
 
 @require_perm("fleet.view_vehicle")
 def vehicle_list(request: HttpRequest) -> HttpResponse:
-    vehicles = queries.vehicles_for(request.user)
-    q = request.GET.get("q", "").strip()
-    if q:
-        vehicles = vehicles.filter(plate__icontains=q)
-    if request.GET.get("status"):
-        vehicles = vehicles.filter(status=request.GET["status"])
+    vehicles = VehicleFilter(request.GET, queryset=queries.vehicles_for(request.user)).qs
     context = {"page": paginate(request, vehicles), "params": request.GET}
     return render_page_or_partial(request, "fleet/vehicle_list.html", "fleet/partials/_vehicle_table.html", context)
 
@@ -68,7 +55,7 @@ def vehicle_create(request: HttpRequest) -> HttpResponse:
         try:
             vehicle = actions.create_vehicle(form.cleaned_data, actor=request.user)
         except DomainError as exc:
-            _form_errors(form, exc)
+            show_domain_error(form, exc)
         else:
             messages.success(request, _("Vehicle saved."))
             return redirect("fleet:vehicle_detail", pk=vehicle.pk)
@@ -98,7 +85,7 @@ def pass_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.register_pass(data, form.cleaned_data["areas"], scan=request.FILES.get("scan"), actor=request.user)
         except DomainError as exc:
-            _form_errors(form, exc)
+            show_domain_error(form, exc)
         else:
             messages.success(request, _("Pass registered."))
             return redirect("fleet:vehicle_detail", pk=vehicle.pk)
@@ -145,7 +132,7 @@ def driver_create(request: HttpRequest) -> HttpResponse:
         try:
             actions.create_driver(form.cleaned_data, actor=request.user)
         except DomainError as exc:
-            _form_errors(form, exc)
+            show_domain_error(form, exc)
         else:
             messages.success(request, _("Driver saved."))
             return redirect("fleet:driver_list")
@@ -188,7 +175,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
             )
             actions.start_planning(plan, actor=request.user)
         except DomainError as exc:
-            _form_errors(form, exc)
+            show_domain_error(form, exc)
         else:
             return redirect("fleet:plan_detail", pk=plan.pk)
     context = {"form": form, "title": _("Plan a dispatch day")}
