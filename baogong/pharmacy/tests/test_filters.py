@@ -22,9 +22,7 @@ def orders(drugs, youyi, client_for):  # noqa: F811 - the fixture imported above
     return first, second
 
 
-@pytest.mark.parametrize(
-    "query", ["status=ready", "status=placed", "channel=phone", "pharmacy=PH-02", "q=FIRST", ""]
-)
+@pytest.mark.parametrize("query", ["status=ready", "status=placed", "channel=phone", "pharmacy=PH-02", "q=FIRST", ""])
 def test_the_order_page_and_api_filter_alike(orders, client_for, api_for, query):
     first, second = orders
     query = query.replace("FIRST", first.number[-4:])
