@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from baogong.core.actionviews import form_page, run_form
 from baogong.core.audit import history_for
 from baogong.core.errors import DomainError
 from baogong.core.forms import show_domain_error
@@ -51,16 +52,15 @@ def vehicle_list(request: HttpRequest) -> HttpResponse:
 @require_perm("fleet.add_vehicle")
 def vehicle_create(request: HttpRequest) -> HttpResponse:
     form = VehicleForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            vehicle = actions.create_vehicle(form.cleaned_data, actor=request.user)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            messages.success(request, _("Vehicle saved."))
-            return redirect("fleet:vehicle_detail", pk=vehicle.pk)
-    context = {"form": form, "title": _("New vehicle")}
-    return render(request, "fleet/form.html", context, status=400 if form.errors else 200)
+    if answer := run_form(
+        request,
+        form,
+        lambda: actions.create_vehicle(form.cleaned_data, actor=request.user),
+        done=_("Vehicle saved."),
+        then=lambda vehicle: redirect("fleet:vehicle_detail", pk=vehicle.pk),
+    ):
+        return answer
+    return form_page(request, "fleet/form.html", {"form": form, "title": _("New vehicle")}, form)
 
 
 @require_perm("fleet.view_vehicle")
@@ -80,17 +80,21 @@ def vehicle_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def pass_create(request: HttpRequest, pk: int) -> HttpResponse:
     vehicle = get_scoped_or_404(Vehicle.objects.all(), request.user, pk=pk)
     form = PassForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        data = {**form.cleaned_data, "vehicle": vehicle}
-        try:
-            actions.register_pass(data, form.cleaned_data["areas"], scan=request.FILES.get("scan"), actor=request.user)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            messages.success(request, _("Pass registered."))
-            return redirect("fleet:vehicle_detail", pk=vehicle.pk)
+    if answer := run_form(
+        request,
+        form,
+        lambda: actions.register_pass(
+            {**form.cleaned_data, "vehicle": vehicle},
+            form.cleaned_data["areas"],
+            scan=request.FILES.get("scan"),
+            actor=request.user,
+        ),
+        done=_("Pass registered."),
+        then=redirect("fleet:vehicle_detail", pk=vehicle.pk),
+    ):
+        return answer
     context = {"form": form, "title": _("Register a pass for %(plate)s") % {"plate": vehicle.plate}}
-    return render(request, "fleet/form.html", context, status=400 if form.errors else 200)
+    return form_page(request, "fleet/form.html", context, form)
 
 
 @require_POST
@@ -128,16 +132,15 @@ def driver_list(request: HttpRequest) -> HttpResponse:
 @require_perm("fleet.add_driver")
 def driver_create(request: HttpRequest) -> HttpResponse:
     form = DriverForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.create_driver(form.cleaned_data, actor=request.user)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            messages.success(request, _("Driver saved."))
-            return redirect("fleet:driver_list")
-    context = {"form": form, "title": _("New driver")}
-    return render(request, "fleet/form.html", context, status=400 if form.errors else 200)
+    if answer := run_form(
+        request,
+        form,
+        lambda: actions.create_driver(form.cleaned_data, actor=request.user),
+        done=_("Driver saved."),
+        then=redirect("fleet:driver_list"),
+    ):
+        return answer
+    return form_page(request, "fleet/form.html", {"form": form, "title": _("New driver")}, form)
 
 
 # --- plans ----------------------------------------------------------------------------------
@@ -178,8 +181,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
             show_domain_error(form, exc)
         else:
             return redirect("fleet:plan_detail", pk=plan.pk)
-    context = {"form": form, "title": _("Plan a dispatch day")}
-    return render(request, "fleet/form.html", context, status=400 if form.errors else 200)
+    return form_page(request, "fleet/form.html", {"form": form, "title": _("Plan a dispatch day")}, form)
 
 
 def _plan_context(request: HttpRequest, plan: RoutePlan) -> dict[str, Any]:
