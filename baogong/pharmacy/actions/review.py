@@ -108,12 +108,12 @@ def approve_order(order: Order, *, check: PrescriptionCheck | None = None, actor
                 before=before_rx,
                 after=audit.snapshot(prescription, ["status", "number", "issuer", "patient_name", "issued_on"]),
             )
-        locked.status = OrderStatus.READY
-        locked.reviewed_by = actor if getattr(actor, "is_authenticated", False) else None
-        locked.reviewed_at = now
-        locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
-        audit.record(
-            "approve_order", locked, actor=actor, before={"status": OrderStatus.PLACED}, after={"status": locked.status}
+        audit.change_status(
+            "approve_order",
+            locked,
+            OrderStatus.READY,
+            actor=actor,
+            stamps={"reviewed_by": actor if getattr(actor, "is_authenticated", False) else None, "reviewed_at": now},
         )
         _pick(locked, actor=actor)
         return locked
