@@ -133,12 +133,13 @@ def approve_cost_line(line: CostLine, *, actor: Actor) -> CostLine:
         require_scope(actor, organisation_id=locked.mission.organisation_id)
         if locked.status != CostStatus.PENDING:
             raise CostLineNotPending
-        before = {"status": locked.status}
-        locked.status = CostStatus.APPROVED
-        locked.approved_by = actor if getattr(actor, "pk", None) else None
-        locked.approved_at = timezone.now()
-        locked.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
-        audit.record("approve_cost_line", locked, actor=actor, before=before, after={"status": locked.status})
+        audit.change_status(
+            "approve_cost_line",
+            locked,
+            CostStatus.APPROVED,
+            actor=actor,
+            stamps={"approved_by": actor if getattr(actor, "pk", None) else None, "approved_at": timezone.now()},
+        )
         return locked
 
 

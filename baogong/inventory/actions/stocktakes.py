@@ -191,10 +191,7 @@ def cancel_stocktake(stocktake: Stocktake, *, actor: Actor) -> Stocktake:
         locked = locks.stocktake_for_update(stocktake.pk)
         if locked.status not in (StocktakeStatus.COUNTING, StocktakeStatus.SUBMITTED):
             raise InvalidState()
-        before = {"status": locked.status}
-        locked.status = StocktakeStatus.CANCELLED
-        locked.save(update_fields=["status"])
-        audit.record("cancel_stocktake", locked, actor=actor, before=before, after={"status": locked.status})
+        audit.change_status("cancel_stocktake", locked, StocktakeStatus.CANCELLED, actor=actor)
         return locked
 
 

@@ -126,19 +126,19 @@ def reject_order(order: Order, reason: str, *, actor: Actor) -> Order:
         raise OrderInvalid(details={"reason": [_("Give the reason.")]})
     with transaction.atomic(durable=True):
         locked = _lock_order(order, OrderStatus.PLACED, actor=actor)
-        locked.status = OrderStatus.REJECTED
-        locked.reject_reason = reason.strip()[:255]
-        locked.reviewed_by = actor if getattr(actor, "is_authenticated", False) else None
-        locked.reviewed_at = timezone.now()
-        locked.save(update_fields=["status", "reject_reason", "reviewed_by", "reviewed_at", "updated_at"])
-        locked.prescriptions.filter(status=PrescriptionStatus.PENDING).update(status=PrescriptionStatus.REJECTED)
-        audit.record(
+        audit.change_status(
             "reject_order",
             locked,
+            OrderStatus.REJECTED,
             actor=actor,
-            before={"status": OrderStatus.PLACED},
-            after={"status": locked.status, "reason": locked.reject_reason},
+            stamps={
+                "reject_reason": reason.strip()[:255],
+                "reviewed_by": actor if getattr(actor, "is_authenticated", False) else None,
+                "reviewed_at": timezone.now(),
+            },
+            after={"reason": reason.strip()[:255]},
         )
+        locked.prescriptions.filter(status=PrescriptionStatus.PENDING).update(status=PrescriptionStatus.REJECTED)
         ledger.release_many(_active_reservations(locked), actor=actor)
         return locked
 
