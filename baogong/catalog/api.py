@@ -31,27 +31,7 @@ class ItemSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     class Meta:
         model = Item
-        fields = [
-            "id",
-            "code",
-            "name",
-            "name_en",
-            "category",
-            "unit",
-            "pack_qty",
-            "pack_unit",
-            "pack_size",
-            "pack_description",
-            "weight_kg",
-            "volume_m3",
-            "specification",
-            "standard",
-            "regulatory_number",
-            "reference_price",
-            "shelf_life_days",
-            "storage",
-            "is_active",
-        ]
+        fields = ["id", *actions.ITEM_FIELDS, "pack_description"]
         read_only_fields = ["id", "pack_description"]
         extra_kwargs: dict[str, dict[str, Any]] = {"code": {"validators": []}}
 

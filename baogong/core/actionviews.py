@@ -1,4 +1,5 @@
-"""The shape of a page's POST that changes one thing: call one action, say what happened, redirect.
+"""The shapes of a page's POST that changes one thing: call one action, say what happened, redirect
+(``run_action`` for a button, ``run_form`` and ``form_page`` for a form).
 
 A view loads the object scoped to the user and checks its permissions, then hands the action over::
 
@@ -18,7 +19,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.contrib import messages
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.functional import Promise
 
 from baogong.core.errors import DomainError
@@ -51,3 +54,41 @@ def run_action(
     text: Any = done if isinstance(done, str | Promise) else done(result)
     messages.add_message(request, level, text)
     return then if isinstance(then, HttpResponse) else then(result)
+
+
+def run_form(
+    request: HttpRequest,
+    form: BaseForm,
+    action: Callable[[], T],
+    *,
+    done: str | Promise | Callable[[T], str],
+    then: HttpResponse | Callable[[T], HttpResponse],
+) -> HttpResponse | None:
+    """The shape of a page's form that changes one thing::
+
+        form = VehicleForm(request.POST or None, user=request.user)
+        if answer := run_form(
+            request, form, lambda: actions.create_vehicle(form.cleaned_data, actor=request.user),
+            done=_("Vehicle saved."), then=lambda vehicle: redirect("fleet:vehicle_detail", pk=vehicle.pk),
+        ):
+            return answer
+        return form_page(request, "fleet/form.html", {"form": form}, form)
+
+    On a POST whose form is valid, call ``action``: on success add the ``done`` message and answer
+    ``then``; a refused action's details go on the form's fields (``show_domain_error``). Answers
+    ``None`` when the page is to show the form (again)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = action()
+    except DomainError as exc:
+        show_domain_error(form, exc)
+        return None
+    text: Any = done if isinstance(done, str | Promise) else done(result)
+    messages.success(request, text)
+    return then if isinstance(then, HttpResponse) else then(result)
+
+
+def form_page(request: HttpRequest, template: str, context: dict[str, Any], form: BaseForm) -> HttpResponse:
+    """A form's page: answered 400 when the form shows errors (a refused or invalid post)."""
+    return render(request, template, context, status=400 if form.errors else 200)

@@ -29,11 +29,8 @@ class AuditedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         super().delete_queryset(request, queryset)
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["at", "actor_label", "verb", "object_repr", "request_id"]
-    list_filter = ["verb"]
-    search_fields = ["object_repr", "actor_label", "object_id", "request_id"]
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Records written only by actions (audit events, ledger rows, orders): the admin may look."""
 
     def has_add_permission(self, request: Any) -> bool:
         return False
@@ -43,6 +40,13 @@ class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor_label", "verb", "object_repr", "request_id"]
+    list_filter = ["verb"]
+    search_fields = ["object_repr", "actor_label", "object_id", "request_id"]
 
 
 @admin.register(ApiToken)

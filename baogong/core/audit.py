@@ -104,3 +104,33 @@ def history_for(obj: models.Model) -> models.QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(
         object_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
     ).select_related("actor")
+
+
+def change_status(
+    verb: str,
+    obj: models.Model,
+    status: str,
+    *,
+    actor: Actor,
+    stamps: dict[str, Any] | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Move a record the action has locked (and checked) to ``status``, set the fields in ``stamps``
+    (who, when, why), save just those fields (and ``updated_at`` where the model has it) and record
+    ``verb``: before = the old status (and ``before``), after = the new one (and ``after``)."""
+    old = obj.status  # type: ignore[attr-defined]
+    obj.status = status  # type: ignore[attr-defined]
+    for field, value in (stamps or {}).items():
+        setattr(obj, field, value)
+    fields = ["status", *(stamps or {})]
+    if any(f.name == "updated_at" for f in obj._meta.concrete_fields):
+        fields.append("updated_at")
+    obj.save(update_fields=fields)
+    return record(
+        verb,
+        obj,
+        actor=actor,
+        before={"status": old, **(before or {})},
+        after={"status": obj.status, **(after or {})},  # type: ignore[attr-defined]
+    )

@@ -23,10 +23,11 @@ from baogong.distribution.actions import DeliveryLineInput, LineInput
 from baogong.distribution.choices import Disposition, RequestChannel
 from baogong.distribution.models import AllocationLine, AllocationRun, Request, RequestLine, Shipment, ShipmentLine
 from baogong.orgs.models import Site
+from baogong.orgs.resolvers import site_by_code
 
 
 def _site(code: str, field: str) -> Site:
-    site = Site.objects.filter(code=code).first()
+    site = site_by_code(code)
     if site is None:
         raise ValidationFailed(details={field: [f"no such site: {code}"]})
     return site

@@ -133,12 +133,13 @@ def approve_cost_line(line: CostLine, *, actor: Actor) -> CostLine:
         require_scope(actor, organisation_id=locked.mission.organisation_id)
         if locked.status != CostStatus.PENDING:
             raise CostLineNotPending
-        before = {"status": locked.status}
-        locked.status = CostStatus.APPROVED
-        locked.approved_by = actor if getattr(actor, "pk", None) else None
-        locked.approved_at = timezone.now()
-        locked.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
-        audit.record("approve_cost_line", locked, actor=actor, before=before, after={"status": locked.status})
+        audit.change_status(
+            "approve_cost_line",
+            locked,
+            CostStatus.APPROVED,
+            actor=actor,
+            stamps={"approved_by": actor if getattr(actor, "pk", None) else None, "approved_at": timezone.now()},
+        )
         return locked
 
 
@@ -151,15 +152,14 @@ def reject_cost_line(line: CostLine, reason: str, *, actor: Actor) -> CostLine:
         require_scope(actor, organisation_id=locked.mission.organisation_id)
         if locked.status != CostStatus.PENDING:
             raise CostLineNotPending
-        locked.status = CostStatus.REJECTED
-        locked.rejection_reason = reason.strip()[:255]
-        locked.save(update_fields=["status", "rejection_reason", "updated_at"])
-        audit.record(
+        reason = reason.strip()[:255]
+        audit.change_status(
             "reject_cost_line",
             locked,
+            CostStatus.REJECTED,
             actor=actor,
-            before={"status": CostStatus.PENDING},
-            after={"status": locked.status, "rejection_reason": locked.rejection_reason},
+            stamps={"rejection_reason": reason},
+            after={"rejection_reason": reason},
         )
         return locked
 
@@ -255,15 +255,13 @@ def submit_claim(claim: ReimbursementClaim, *, on: dt.date, actor: Actor) -> Rei
         locked = _lock_claim(claim, actor=actor)
         if locked.status != ClaimStatus.DRAFT:
             raise ClaimWrongStatus
-        locked.status = ClaimStatus.SUBMITTED
-        locked.submitted_on = on
-        locked.save(update_fields=["status", "submitted_on", "updated_at"])
-        audit.record(
+        audit.change_status(
             "submit_claim",
             locked,
+            ClaimStatus.SUBMITTED,
             actor=actor,
-            before={"status": ClaimStatus.DRAFT},
-            after={"status": locked.status, "submitted_on": on},
+            stamps={"submitted_on": on},
+            after={"submitted_on": on},
         )
         return locked
 
@@ -311,14 +309,14 @@ def reject_claim(claim: ReimbursementClaim, reason: str, *, actor: Actor) -> Rei
             raise ClaimWrongStatus
         line_ids = list(CostLine.objects.filter(claim=locked).order_by("pk").values_list("pk", flat=True))
         CostLine.objects.filter(pk__in=line_ids).update(claim=None)
-        locked.status = ClaimStatus.REJECTED
-        locked.rejection_reason = reason.strip()[:255]
-        locked.save(update_fields=["status", "rejection_reason", "updated_at"])
-        audit.record(
+        reason = reason.strip()[:255]
+        audit.change_status(
             "reject_claim",
             locked,
+            ClaimStatus.REJECTED,
             actor=actor,
-            before={"status": ClaimStatus.SUBMITTED, "lines": line_ids},
-            after={"status": locked.status, "rejection_reason": locked.rejection_reason},
+            stamps={"rejection_reason": reason},
+            before={"lines": line_ids},
+            after={"rejection_reason": reason},
         )
         return locked

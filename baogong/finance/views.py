@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from baogong.core.actionviews import run_action
+from baogong.core.actionviews import form_page, run_action, run_form
 from baogong.core.audit import history_for
-from baogong.core.errors import DomainError
 from baogong.core.excel import XLSX_CONTENT_TYPE
-from baogong.core.forms import show_domain_error, show_form_errors
+from baogong.core.forms import show_form_errors
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.pdf import pdf_response
 from baogong.core.permissions import require_perm
@@ -38,16 +36,19 @@ def mission_list(request: HttpRequest) -> HttpResponse:
 @require_perm("finance.add_mission")
 def mission_create(request: HttpRequest) -> HttpResponse:
     form = MissionForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "recipients"}
-        try:
-            mission = actions.create_mission(data, recipients=form.cleaned_data["recipients"], actor=request.user)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            messages.success(request, _("Mission created."))
-            return redirect("finance:mission_detail", pk=mission.pk)
-    return render(request, "finance/mission_form.html", {"form": form}, status=400 if form.errors else 200)
+    if answer := run_form(
+        request,
+        form,
+        lambda: actions.create_mission(
+            {k: v for k, v in form.cleaned_data.items() if k != "recipients"},
+            recipients=form.cleaned_data["recipients"],
+            actor=request.user,
+        ),
+        done=_("Mission created."),
+        then=lambda mission: redirect("finance:mission_detail", pk=mission.pk),
+    ):
+        return answer
+    return form_page(request, "finance/mission_form.html", {"form": form}, form)
 
 
 @require_perm("finance.view_mission")
@@ -83,17 +84,20 @@ def mission_statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def cost_add(request: HttpRequest, pk: int) -> HttpResponse:
     mission = get_scoped_or_404(queries.missions_for(request.user), request.user, pk=pk)
     form = CostLineForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "attachment"}
-        try:
-            actions.add_cost_line(mission, data, attachment=form.cleaned_data.get("attachment"), actor=request.user)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            messages.success(request, _("Cost line added."))
-            return redirect("finance:mission_detail", pk=mission.pk)
-    context = {"form": form, "mission": mission}
-    return render(request, "finance/cost_form.html", context, status=400 if form.errors else 200)
+    if answer := run_form(
+        request,
+        form,
+        lambda: actions.add_cost_line(
+            mission,
+            {k: v for k, v in form.cleaned_data.items() if k != "attachment"},
+            attachment=form.cleaned_data.get("attachment"),
+            actor=request.user,
+        ),
+        done=_("Cost line added."),
+        then=redirect("finance:mission_detail", pk=mission.pk),
+    ):
+        return answer
+    return form_page(request, "finance/cost_form.html", {"form": form, "mission": mission}, form)
 
 
 @require_perm("finance.view_costline")

@@ -17,6 +17,7 @@ from baogong.core.errors import ValidationFailed
 from baogong.core.permissions import HasPerms
 from baogong.core.scoping import scoped
 from baogong.fleet import queries
+from baogong.fleet.filters import VehicleFilter
 from baogong.fleet.models import Driver, PlannedRoute, RoutePlan, RouteStop, Vehicle, VehiclePass
 from baogong.orgs.models import Site
 
@@ -125,7 +126,7 @@ class VehicleViewSet(ScopedReadOnlyViewSet):
     serializer_class = VehicleSerializer
     permission_classes = [HasPerms]
     required_perms = {"GET": ["fleet.view_vehicle"]}
-    filterset_fields = ["status", "kind", "plate"]
+    filterset_class = VehicleFilter
 
 
 class PassViewSet(ScopedReadOnlyViewSet):

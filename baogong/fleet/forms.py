@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from baogong.core.forms import BootstrapMixin
 from baogong.core.scoping import scoped
+from baogong.fleet.actions.vehicles import VEHICLE_FIELDS
 from baogong.fleet.choices import ShiftSlot
 from baogong.fleet.models import Driver, FuelQueueTicket, FuelTank, PlannedRoute, Vehicle, VehiclePass
 from baogong.orgs.models import AdministrativeArea, Organisation, Site
@@ -16,17 +17,7 @@ from baogong.orgs.models import AdministrativeArea, Organisation, Site
 class VehicleForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Vehicle
-        fields = [
-            "organisation",
-            "plate",
-            "kind",
-            "capacity_kg",
-            "capacity_m3",
-            "capacity_cases",
-            "cold_chain",
-            "home_depot",
-            "status",
-        ]
+        fields = VEHICLE_FIELDS
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

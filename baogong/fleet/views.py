@@ -13,8 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from baogong.core.actionviews import form_page, run_form
 from baogong.core.audit import history_for
 from baogong.core.errors import DomainError
+from baogong.core.forms import show_domain_error
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.pdf import pdf_response
 from baogong.core.permissions import require_perm
@@ -22,6 +24,7 @@ from baogong.core.qr import qr_svg
 from baogong.core.scoping import get_scoped_or_404
 from baogong.fleet import actions, queries
 from baogong.fleet.choices import PlanStatus
+from baogong.fleet.filters import VehicleFilter
 from baogong.fleet.forms import (
     ArrivalForm,
     AssignDriverForm,
@@ -36,27 +39,12 @@ from baogong.fleet.forms import (
 )
 from baogong.fleet.models import FuelSale, PlannedRoute, RoutePlan, RouteStop, Vehicle, VehiclePass
 
-
-def _form_errors(form: Any, exc: DomainError) -> None:
-    details = exc.details if isinstance(exc.details, dict) else {}
-    for field, errors in details.items():
-        for error in errors if isinstance(errors, list) else [errors]:
-            form.add_error(field if field in form.fields else None, str(error))
-    if not details:
-        form.add_error(None, str(exc.message))
-
-
 # --- vehicles -------------------------------------------------------------------------------
 
 
 @require_perm("fleet.view_vehicle")
 def vehicle_list(request: HttpRequest) -> HttpResponse:
-    vehicles = queries.vehicles_for(request.user)
-    q = request.GET.get("q", "").strip()
-    if q:
-        vehicles = vehicles.filter(plate__icontains=q)
-    if request.GET.get("status"):
-        vehicles = vehicles.filter(status=request.GET["status"])
+    vehicles = VehicleFilter(request.GET, queryset=queries.vehicles_for(request.user)).qs
     context = {"page": paginate(request, vehicles), "params": request.GET}
     return render_page_or_partial(request, "fleet/vehicle_list.html", "fleet/partials/_vehicle_table.html", context)
 
@@ -64,16 +52,15 @@ def vehicle_list(request: HttpRequest) -> HttpResponse:
 @require_perm("fleet.add_vehicle")
 def vehicle_create(request: HttpRequest) -> HttpResponse:
     form = VehicleForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            vehicle = actions.create_vehicle(form.cleaned_data, actor=request.user)
-        except DomainError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Vehicle saved."))
-            return redirect("fleet:vehicle_detail", pk=vehicle.pk)
-    context = {"form": form, "title": _("New vehicle")}
-    return render(request, "fleet/form.html", context, status=400 if form.errors else 200)
+    if answer := run_form(
+        request,
+        form,
+        lambda: actions.create_vehicle(form.cleaned_data, actor=request.user),
+        done=_("Vehicle saved."),
+        then=lambda vehicle: redirect("fleet:vehicle_detail", pk=vehicle.pk),
+    ):
+        return answer
+    return form_page(request, "fleet/form.html", {"form": form, "title": _("New vehicle")}, form)
 
 
 @require_perm("fleet.view_vehicle")
@@ -93,17 +80,21 @@ def vehicle_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def pass_create(request: HttpRequest, pk: int) -> HttpResponse:
     vehicle = get_scoped_or_404(Vehicle.objects.all(), request.user, pk=pk)
     form = PassForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        data = {**form.cleaned_data, "vehicle": vehicle}
-        try:
-            actions.register_pass(data, form.cleaned_data["areas"], scan=request.FILES.get("scan"), actor=request.user)
-        except DomainError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Pass registered."))
-            return redirect("fleet:vehicle_detail", pk=vehicle.pk)
+    if answer := run_form(
+        request,
+        form,
+        lambda: actions.register_pass(
+            {**form.cleaned_data, "vehicle": vehicle},
+            form.cleaned_data["areas"],
+            scan=request.FILES.get("scan"),
+            actor=request.user,
+        ),
+        done=_("Pass registered."),
+        then=redirect("fleet:vehicle_detail", pk=vehicle.pk),
+    ):
+        return answer
     context = {"form": form, "title": _("Register a pass for %(plate)s") % {"plate": vehicle.plate}}
-    return render(request, "fleet/form.html", context, status=400 if form.errors else 200)
+    return form_page(request, "fleet/form.html", context, form)
 
 
 @require_POST
@@ -141,16 +132,15 @@ def driver_list(request: HttpRequest) -> HttpResponse:
 @require_perm("fleet.add_driver")
 def driver_create(request: HttpRequest) -> HttpResponse:
     form = DriverForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.create_driver(form.cleaned_data, actor=request.user)
-        except DomainError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("Driver saved."))
-            return redirect("fleet:driver_list")
-    context = {"form": form, "title": _("New driver")}
-    return render(request, "fleet/form.html", context, status=400 if form.errors else 200)
+    if answer := run_form(
+        request,
+        form,
+        lambda: actions.create_driver(form.cleaned_data, actor=request.user),
+        done=_("Driver saved."),
+        then=redirect("fleet:driver_list"),
+    ):
+        return answer
+    return form_page(request, "fleet/form.html", {"form": form, "title": _("New driver")}, form)
 
 
 # --- plans ----------------------------------------------------------------------------------
@@ -188,11 +178,10 @@ def plan_create(request: HttpRequest) -> HttpResponse:
             )
             actions.start_planning(plan, actor=request.user)
         except DomainError as exc:
-            _form_errors(form, exc)
+            show_domain_error(form, exc)
         else:
             return redirect("fleet:plan_detail", pk=plan.pk)
-    context = {"form": form, "title": _("Plan a dispatch day")}
-    return render(request, "fleet/form.html", context, status=400 if form.errors else 200)
+    return form_page(request, "fleet/form.html", {"form": form, "title": _("Plan a dispatch day")}, form)
 
 
 def _plan_context(request: HttpRequest, plan: RoutePlan) -> dict[str, Any]:

@@ -1,10 +1,8 @@
 """Stock is changed only by actions: the admin shows the ledger read-only (locations are editable)."""
 
-from typing import Any
-
 from django.contrib import admin
 
-from baogong.core.admin import AuditedModelAdmin
+from baogong.core.admin import AuditedModelAdmin, ReadOnlyAdmin
 from baogong.inventory.models import Location, Lot, StockBalance, StockMove
 
 
@@ -13,17 +11,6 @@ class LocationAdmin(AuditedModelAdmin):
     list_display = ["code", "name", "site", "kind", "parent", "is_default", "is_active"]
     list_filter = ["kind"]
     search_fields = ["code", "name", "site__code"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Lot)

@@ -8,7 +8,6 @@ from typing import Any
 from django.db.models import Sum
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -16,16 +15,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from baogong.catalog.models import Item
+from baogong.catalog.resolvers import UNKNOWN_ITEM, item_by_code
 from baogong.core.api import CREATED, ErrorSerializer, ScopedReadOnlyViewSet, error_body
 from baogong.core.errors import ValidationFailed
 from baogong.core.pagination import Pagination
 from baogong.core.permissions import HasPerms
-from baogong.core.scoping import get_scoped_or_404
-from baogong.inventory import actions, queries
+from baogong.inventory import actions, queries, resolvers
 from baogong.inventory.choices import STOCK_KINDS, LocationKind, QcStatus
 from baogong.inventory.errors import InsufficientStock
-from baogong.inventory.models import Issue, Location, Lot, Receipt
-from baogong.orgs.models import Site
+from baogong.inventory.models import Issue, Lot, Receipt
+from baogong.orgs.resolvers import UNKNOWN_SITE, scoped_site, site_by_code
 
 
 # --- serializers ------------------------------------------------------------------------------
@@ -131,14 +130,6 @@ def issue_body(issue: Issue) -> dict[str, Any]:
     ).data
 
 
-def _items_by_code(codes: list[str]) -> dict[str, Item]:
-    return {i.code: i for i in Item.objects.filter(code__in=set(codes))}
-
-
-def _scoped_site(user: Any, code: str) -> Site:
-    return get_scoped_or_404(Site.objects.all(), user, code=code)
-
-
 # --- views ------------------------------------------------------------------------------------
 class ReceiptCreate(APIView):
     """Receive lots into a warehouse in the caller's scope (404 otherwise)."""
@@ -151,38 +142,12 @@ class ReceiptCreate(APIView):
         data = ReceiptIn(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        warehouse = _scoped_site(request.user, values["warehouse"])
-        items = _items_by_code([line["item"] for line in values["lines"]])
-        bins = {
-            loc.code: loc
-            for loc in Location.objects.filter(
-                site=warehouse, code__in=[ln.get("location") or "" for ln in values["lines"]]
-            )
-        }
-        errors: dict[str, dict[str, list[str]]] = {}
-        lines = []
-        for i, line in enumerate(values["lines"]):
-            item = items.get(line["item"])
-            location = bins.get(line.get("location") or "")
-            if item is None:
-                errors[str(i)] = {"item": [_("Unknown item code.")]}
-                continue
-            if line.get("location") and location is None:
-                errors[str(i)] = {"location": [_("Unknown location at this warehouse.")]}
-                continue
-            lines.append(
-                actions.ReceiptLineInput(
-                    item=item,
-                    batch=line.get("lot") or "",
-                    qty=line["qty"],
-                    unit_cost=line["unit_cost"],
-                    expiry=line.get("expiry"),
-                    production_date=line.get("production_date"),
-                    location=location,
-                )
-            )
+        warehouse = scoped_site(request.user, values["warehouse"])
+        lines, errors = resolvers.receipt_lines(
+            warehouse, values["lines"], batch_field="lot", stock_locations_only=False
+        )
         if errors:
-            raise ValidationFailed(details={"lines": errors})
+            raise ValidationFailed(details={"lines": resolvers.api_line_errors(errors)})
         receipt = actions.receive_stock(
             warehouse,
             lines,
@@ -209,27 +174,13 @@ class IssueCreate(APIView):
         data = IssueIn(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        warehouse = _scoped_site(request.user, values["warehouse"])
-        recipient = Site.objects.filter(code=values["recipient"]).first()
+        warehouse = scoped_site(request.user, values["warehouse"])
+        recipient = site_by_code(values["recipient"])
         if recipient is None:
-            raise ValidationFailed(details={"recipient": [_("Unknown site code.")]})
-        items = _items_by_code([line["item"] for line in values["lines"]])
-        errors: dict[str, dict[str, list[str]]] = {}
-        lines = []
-        for i, line in enumerate(values["lines"]):
-            item = items.get(line["item"])
-            if item is None:
-                errors[str(i)] = {"item": [_("Unknown item code.")]}
-                continue
-            lot = None
-            if line.get("lot"):
-                lot = Lot.objects.filter(item=item, batch=line["lot"]).first()
-                if lot is None:
-                    errors[str(i)] = {"lot": [_("Unknown batch of this item.")]}
-                    continue
-            lines.append(actions.IssueLineInput(item=item, qty=line["qty"], lot=lot))
+            raise ValidationFailed(details={"recipient": [str(UNKNOWN_SITE)]})
+        lines, errors = resolvers.issue_lines(values["lines"], batch_field="lot")
         if errors:
-            raise ValidationFailed(details={"lines": errors})
+            raise ValidationFailed(details={"lines": resolvers.api_line_errors(errors)})
         try:
             issue = actions.issue_stock(
                 warehouse, recipient, lines, actor=request.user, reference=values.get("reference", "")
@@ -304,12 +255,12 @@ class BalanceList(APIView):
         item_code = request.query_params.get("item") or None
         qs = queries.balances_for(request.user).filter(location__kind__in=[*STOCK_KINDS, LocationKind.QUARANTINE])
         if warehouse_code:
-            warehouse = _scoped_site(request.user, warehouse_code)
+            warehouse = scoped_site(request.user, warehouse_code)
             qs = qs.filter(location__site=warehouse)
         if item_code:
-            item = Item.objects.filter(code=item_code).first()
+            item = item_by_code(item_code)
             if item is None:
-                raise ValidationFailed(details={"item": [_("Unknown item code.")]})
+                raise ValidationFailed(details={"item": [str(UNKNOWN_ITEM)]})
             qs = qs.filter(item=item)
         on = timezone.localdate()
         usable = qs.filter(queries._usable_q(), location__kind__in=list(STOCK_KINDS))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.request import Request
@@ -14,6 +13,7 @@ from baogong.core.api import CREATED, ErrorSerializer, ScopedReadOnlyViewSet
 from baogong.core.permissions import HasPerms
 from baogong.orgs import actions
 from baogong.orgs.choices import SiteKind, SiteStatus
+from baogong.orgs.filters import SiteFilter
 from baogong.orgs.models import AdministrativeArea, Organisation, Site
 
 
@@ -65,18 +65,6 @@ class SiteSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
             "is_active",
         ]
         read_only_fields = ["id", "status", "status_reason"]
-
-
-class SiteFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=SiteKind.choices)
-    status = django_filters.ChoiceFilter(choices=SiteStatus.choices)
-    organisation = django_filters.CharFilter(field_name="organisation__code")
-    area = django_filters.CharFilter(field_name="area__code")
-    code = django_filters.CharFilter()
-
-    class Meta:
-        model = Site
-        fields = ["kind", "status", "organisation", "area", "code"]
 
 
 class SiteViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):

@@ -6,10 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from baogong.core.scoping import scoped
 from baogong.orgs.choices import SiteStatus
+from baogong.orgs.filters import SiteFilter
 from baogong.orgs.models import Organisation, Site, SiteStatusChange
 
 
@@ -22,17 +23,7 @@ def organisations_for(user: Any) -> QuerySet[Organisation]:
 
 
 def filter_sites(queryset: QuerySet[Site], params: Any) -> QuerySet[Site]:
-    if kind := params.get("kind"):
-        queryset = queryset.filter(kind=kind)
-    if status := params.get("status"):
-        queryset = queryset.filter(status=status)
-    if area := params.get("area"):
-        queryset = queryset.filter(area__code=area)
-    if organisation := params.get("organisation"):
-        queryset = queryset.filter(organisation__code=organisation)
-    if text := (params.get("q") or "").strip():
-        queryset = queryset.filter(Q(name__icontains=text) | Q(code__icontains=text) | Q(address__icontains=text))
-    return queryset
+    return SiteFilter(params, queryset=queryset).qs
 
 
 def site_counts(user: Any) -> dict[str, Any]:

@@ -1,10 +1,8 @@
 """Admin for the configuration tables (policies, fees, drugs); orders change only through actions."""
 
-from typing import Any
-
 from django.contrib import admin
 
-from baogong.core.admin import AuditedModelAdmin
+from baogong.core.admin import AuditedModelAdmin, ReadOnlyAdmin
 from baogong.pharmacy.models import Drug, FeeSchedule, InsurancePolicy, Order, Settlement
 
 
@@ -42,17 +40,6 @@ class DrugAdmin(AuditedModelAdmin):
     list_filter = ["sale_class", "insurance_class", "online_ban", "dosage_form"]
     search_fields = ["generic_name", "brand_name", "approval_number", "item__code"]
     raw_id_fields = ["item"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Order)

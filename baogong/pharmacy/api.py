@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from baogong.core.api import ErrorSerializer, ScopedReadOnlyViewSet
 from baogong.core.permissions import HasPerms
 from baogong.pharmacy.choices import InsuranceClass
+from baogong.pharmacy.filters import OrderFilter
 from baogong.pharmacy.insurance import QuoteLine, policy_for, split_payment
 from baogong.pharmacy.models import Order, OrderLine
 
@@ -153,7 +154,7 @@ class OrderViewSet(ScopedReadOnlyViewSet):
     serializer_class = OrderSerializer
     permission_classes = [HasPerms]
     required_perms = {"GET": ["pharmacy.view_order"]}
-    filterset_fields = ["status", "channel"]
+    filterset_class = OrderFilter
 
 
 routes = [("pharmacy/orders", OrderViewSet, "pharmacy-order")]

@@ -36,6 +36,7 @@ from baogong.orgs.models import AdministrativeArea
 from baogong.pharmacy import actions, queries
 from baogong.pharmacy.actions import OrderInput, PrescriptionCheck
 from baogong.pharmacy.choices import RX_WARNING, OrderChannel, OrderStatus
+from baogong.pharmacy.filters import OrderFilter
 from baogong.pharmacy.forms import (
     AreaForm,
     CheckoutForm,
@@ -302,16 +303,7 @@ def _parse_lines(text: str) -> tuple[list[tuple[Drug, int]], list[str]]:
 
 @require_perm("pharmacy.view_order")
 def order_list(request: HttpRequest) -> HttpResponse:
-    orders = queries.orders_for(request.user)
-    status = request.GET.get("status", "")
-    if status in OrderStatus.values:
-        orders = orders.filter(status=status)
-    pharmacy = request.GET.get("pharmacy", "")
-    if pharmacy:
-        orders = orders.filter(pharmacy__code=pharmacy)
-    text = request.GET.get("q", "").strip()
-    if text:
-        orders = orders.filter(number__icontains=text)
+    orders = OrderFilter(request.GET, queryset=queries.orders_for(request.user)).qs
     page = paginate(request, orders)
     context = {
         "page": page,

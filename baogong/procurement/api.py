@@ -16,14 +16,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from baogong.catalog.models import Item
+from baogong.catalog.resolvers import UNKNOWN_ITEM, items_by_code
 from baogong.core.api import CREATED, ErrorSerializer, ScopedReadOnlyViewSet, id_field
 from baogong.core.errors import ValidationFailed
 from baogong.core.permissions import HasPerms
 from baogong.core.scoping import get_scoped_or_404
 from baogong.inventory.models import Lot
 from baogong.orgs.models import Organisation, Site
+from baogong.orgs.resolvers import UNKNOWN_SITE, sites_by_code
 from baogong.procurement import actions, queries
 from baogong.procurement.choices import InspectionDecision, LicenceKind, SampleResult, SupplyCategory
+from baogong.procurement.filters import OrderFilter, SupplierFilter
 from baogong.procurement.models import (
     CounterfeitCase,
     Inspection,
@@ -259,7 +262,7 @@ class SupplierViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     serializer_class = SupplierSerializer
     permission_classes = [HasPerms]
     required_perms = {"GET": ["procurement.view_supplier"], "POST": ["procurement.add_supplier"]}
-    filterset_fields = ["status", "uscc"]
+    filterset_class = SupplierFilter
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(responses={201: SupplierSerializer, 400: ErrorSerializer})
@@ -317,7 +320,7 @@ class OrderViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     serializer_class = OrderSerializer
     permission_classes = [HasPerms]
     required_perms = {"GET": ["procurement.view_purchaseorder"], "POST": ["procurement.add_purchaseorder"]}
-    filterset_fields = ["status", "supplier", "needs_review"]
+    filterset_class = OrderFilter
 
     @extend_schema(request=OrderIn, responses={201: OrderSerializer, 400: ErrorSerializer, 409: ErrorSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -325,14 +328,14 @@ class OrderViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         supplier = get_scoped_or_404(Supplier.objects.all(), request.user, pk=values["supplier"])
-        items = {i.code: i for i in Item.objects.filter(code__in=[ln["item"] for ln in values["lines"]])}
-        sites = {s.code: s for s in Site.objects.filter(code__in=[ln["warehouse"] for ln in values["lines"]])}
+        items = items_by_code(ln["item"] for ln in values["lines"])
+        sites = sites_by_code(ln["warehouse"] for ln in values["lines"])
         errors: dict[str, Any] = {}
         for i, ln in enumerate(values["lines"]):
             if ln["item"] not in items:
-                errors.setdefault(f"lines[{i}]", {})["item"] = [_("Unknown item code.")]
+                errors.setdefault(f"lines[{i}]", {})["item"] = [str(UNKNOWN_ITEM)]
             if ln["warehouse"] not in sites:
-                errors.setdefault(f"lines[{i}]", {})["warehouse"] = [_("Unknown site code.")]
+                errors.setdefault(f"lines[{i}]", {})["warehouse"] = [str(UNKNOWN_SITE)]
         if errors:
             raise ValidationFailed(details=errors)
         lines = [

@@ -20,6 +20,7 @@ from baogong.inventory.models import Lot, StockBalance, StockMove
 from baogong.inventory.queries import Destination
 from baogong.orgs.models import Site
 from baogong.procurement.choices import PLACED_ORDER_STATUSES, InspectionDecision
+from baogong.procurement.filters import OrderFilter, SupplierFilter
 from baogong.procurement.models import (
     CounterfeitCase,
     Inspection,
@@ -40,11 +41,7 @@ def suppliers_for(user: Any) -> QuerySet[Supplier]:
 
 
 def filter_suppliers(queryset: QuerySet[Supplier], params: Any) -> QuerySet[Supplier]:
-    if q := (params.get("q") or "").strip():
-        queryset = queryset.filter(Q(name__icontains=q) | Q(uscc__icontains=q.upper()))
-    if status := params.get("status"):
-        queryset = queryset.filter(status=status)
-    return queryset
+    return SupplierFilter(params, queryset=queryset).qs
 
 
 def policy_for(organisation_id: int | None) -> ProcurementPolicy:
@@ -77,13 +74,7 @@ def orders_for(user: Any) -> QuerySet[PurchaseOrder]:
 
 
 def filter_orders(queryset: QuerySet[PurchaseOrder], params: Any) -> QuerySet[PurchaseOrder]:
-    if status := params.get("status"):
-        queryset = queryset.filter(status=status)
-    if params.get("needs_review") in {"1", "true"}:
-        queryset = queryset.filter(needs_review=True)
-    if supplier := params.get("supplier"):
-        queryset = queryset.filter(supplier_id=supplier) if str(supplier).isdigit() else queryset.none()
-    return queryset
+    return OrderFilter(params, queryset=queryset).qs
 
 
 def receipts_for(user: Any) -> QuerySet[PurchaseReceipt]:

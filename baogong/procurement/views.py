@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from baogong.core import audit
-from baogong.core.actionviews import run_action
+from baogong.core.actionviews import form_page, run_action, run_form
 from baogong.core.audit import history_for
 from baogong.core.errors import DomainError
 from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
@@ -55,18 +55,21 @@ def supplier_list(request: HttpRequest) -> HttpResponse:
 @require_perm("procurement.add_supplier")
 def supplier_create(request: HttpRequest) -> HttpResponse:
     form = SupplierForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            supplier = actions.register_supplier(form.cleaned_data, actor=request.user)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            messages.success(request, _("Supplier registered for review."))
-            for warning in supplier.uscc_warnings:
-                messages.warning(request, warning)
-            return redirect("procurement:supplier_detail", pk=supplier.pk)
-    status = 400 if form.errors else 200
-    return render(request, "procurement/supplier_form.html", {"form": form}, status=status)
+    if answer := run_form(
+        request,
+        form,
+        lambda: actions.register_supplier(form.cleaned_data, actor=request.user),
+        done=_("Supplier registered for review."),
+        then=lambda supplier: _registered(request, supplier),
+    ):
+        return answer
+    return form_page(request, "procurement/supplier_form.html", {"form": form}, form)
+
+
+def _registered(request: HttpRequest, supplier: Supplier) -> HttpResponse:
+    for warning in supplier.uscc_warnings:
+        messages.warning(request, warning)
+    return redirect("procurement:supplier_detail", pk=supplier.pk)
 
 
 @require_perm("procurement.view_supplier")

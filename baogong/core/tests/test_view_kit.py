@@ -10,7 +10,7 @@ from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.http import HttpResponseRedirect
 from django.test import RequestFactory
 
-from baogong.core.actionviews import run_action
+from baogong.core.actionviews import form_page, run_action, run_form
 from baogong.core.errors import Conflict, DomainError, ValidationFailed
 from baogong.core.forms import domain_error_list, domain_error_text, show_domain_error, show_form_errors
 
@@ -121,3 +121,45 @@ def test_run_action_lets_other_errors_through():
 
     with pytest.raises(KeyError):
         run_action(_request(), broken, done="never", then=HttpResponseRedirect("/"))
+
+
+def test_run_form_calls_the_action_of_a_valid_post_and_says_what_happened():
+    request = _request()
+    request.POST = {"qty": "3"}  # type: ignore[assignment]
+    form = _Form(request.POST)
+    calls = []
+
+    answer = run_form(
+        request,
+        form,
+        lambda: calls.append(form.cleaned_data["qty"]) or 7,
+        done=lambda n: f"Saved {n}.",
+        then=lambda n: HttpResponseRedirect(f"/done/{n}/"),
+    )
+
+    assert calls == [3]
+    assert answer is not None and answer["Location"] == "/done/7/"
+    assert _texts(request) == [("success", "Saved 7.")]
+
+
+def test_run_form_puts_a_refusal_on_the_form_and_the_page_answers_400():
+    request = _request()
+    form = _Form({"qty": "3"})
+
+    def refuse():
+        raise ValidationFailed(details={"qty": ["Too many."]})
+
+    answer = run_form(request, form, refuse, done="Saved.", then=HttpResponseRedirect("/done/"))
+
+    assert answer is None
+    assert form.errors == {"qty": ["Too many."]}
+    assert _texts(request) == []
+    assert form_page(request, "core/import.html", {"form": form}, form).status_code == 400
+
+
+def test_run_form_leaves_a_get_and_an_invalid_form_to_the_page():
+    get = RequestFactory().get("/x/")
+    assert run_form(get, _Form(), pytest.fail, done="Saved.", then=HttpResponseRedirect("/")) is None
+    invalid = _Form({"qty": "many"})
+    assert run_form(_request(), invalid, pytest.fail, done="Saved.", then=HttpResponseRedirect("/")) is None
+    assert list(invalid.errors) == ["qty"]

@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from baogong.catalog.models import Item
+from baogong.catalog.resolvers import items_by_code
 from baogong.core import audit
 from baogong.core.audit import Actor
 from baogong.core.excel import Column, ImportFailed, parse_date, parse_int, raise_if_errors, read_rows
@@ -23,7 +23,7 @@ from baogong.distribution.choices import (
 from baogong.distribution.models import (
     Request,
 )
-from baogong.orgs.models import Site
+from baogong.orgs.resolvers import sites_by_code
 
 # --------------------------------------------------------------------------- Excel import
 
@@ -41,10 +41,8 @@ IMPORT_COLUMNS = [
 def import_requests(file: Any, *, actor: Actor) -> list[Request]:
     """One submitted request per recipient and reference; all rows or nothing."""
     rows, errors = read_rows(file, IMPORT_COLUMNS)
-    recipients = {
-        s.code: s for s in Site.objects.filter(code__in={r["recipient"] for _n, r in rows if r.get("recipient")})
-    }
-    items = {i.code: i for i in Item.objects.filter(code__in={r["item"] for _n, r in rows if r.get("item")})}
+    recipients = sites_by_code(r["recipient"] for _n, r in rows if r.get("recipient"))
+    items = items_by_code(r["item"] for _n, r in rows if r.get("item"))
     scope = user_scope(actor)
     groups: dict[tuple[str, str], list[LineInput]] = {}
     notes: dict[tuple[str, str], str] = {}

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from baogong.distribution.allocation.model import Ident, Line, Problem, ProblemError, Request, Warehouse
 
@@ -116,28 +116,13 @@ def _parse_fast(data: Any) -> Problem | None:
     raw_requests = data.get("requests")
     if type(raw_warehouses) is not list or type(raw_requests) is not list:
         return None
-    warehouses: list[Warehouse] = []
-    seen: set[Ident] = set()
-    for raw in raw_warehouses:
-        if type(raw) is not dict:
-            return None
-        wid = _fast_ident(raw.get("id"))
-        lat = _fast_coord(raw.get("lat"), 90)
-        lon = _fast_coord(raw.get("lon"), 180)
-        raw_stock = raw.get("stock", {})
-        if wid is None or wid in seen or lat is None or lon is None or type(raw_stock) is not dict:
-            return None
-        seen.add(wid)
-        stock: dict[str, int] = {}
-        for item, qty in raw_stock.items():
-            if type(qty) is not int or qty < 0:
-                return None
-            stock[str(item)] = qty
-        warehouses.append(Warehouse(wid, lat, lon, stock))
+    warehouses = _fast_warehouses(raw_warehouses)
+    if warehouses is None:
+        return None
     dates: dict[str, date | None] = {}
     times: dict[str, datetime | None] = {}
     requests: list[Request] = []
-    seen = set()
+    seen: set[Ident] = set()
     for raw in raw_requests:
         if type(raw) is not dict:
             return None
@@ -157,39 +142,69 @@ def _parse_fast(data: Any) -> Problem | None:
         ):
             return None
         seen.add(rid)
-        needed_by: date | None = None
-        text = raw.get("needed_by")
-        if text is not None:
-            if type(text) is not str:
-                return None
-            if text in dates:
-                needed_by = dates[text]
-            else:
-                needed_by = dates[text] = _parse_date(text, "", [])
-            if needed_by is None:
-                return None
-        submitted_at: datetime | None = None
-        text = raw.get("submitted_at")
-        if text is not None:
-            if type(text) is not str:
-                return None
-            if text in times:
-                submitted_at = times[text]
-            else:
-                submitted_at = times[text] = _parse_datetime(text, "", [])
-            if submitted_at is None:
-                return None
-        lines: list[Line] = []
-        for raw_line in raw_lines:
-            if type(raw_line) is not dict:
-                return None
-            item = raw_line.get("item")
-            qty = raw_line.get("qty")
-            if type(item) is not str or not item or type(qty) is not int or qty < 0:
-                return None
-            lines.append(Line(item, qty))
-        requests.append(Request(rid, tier, lat, lon, needed_by, submitted_at, tuple(lines)))
+        needed_by = _fast_when(raw.get("needed_by"), dates, _parse_date)
+        submitted_at = _fast_when(raw.get("submitted_at"), times, _parse_datetime)
+        lines = _fast_lines(raw_lines)
+        if needed_by is _DOUBT or submitted_at is _DOUBT or lines is None:
+            return None
+        requests.append(Request(rid, tier, lat, lon, needed_by, submitted_at, lines))
     return Problem(tuple(warehouses), tuple(requests))
+
+
+def _fast_warehouses(raw_warehouses: list[Any]) -> list[Warehouse] | None:
+    warehouses: list[Warehouse] = []
+    seen: set[Ident] = set()
+    for raw in raw_warehouses:
+        if type(raw) is not dict:
+            return None
+        wid = _fast_ident(raw.get("id"))
+        lat = _fast_coord(raw.get("lat"), 90)
+        lon = _fast_coord(raw.get("lon"), 180)
+        raw_stock = raw.get("stock", {})
+        if wid is None or wid in seen or lat is None or lon is None or type(raw_stock) is not dict:
+            return None
+        seen.add(wid)
+        stock: dict[str, int] = {}
+        for item, qty in raw_stock.items():
+            if type(qty) is not int or qty < 0:
+                return None
+            stock[str(item)] = qty
+        warehouses.append(Warehouse(wid, lat, lon, stock))
+    return warehouses
+
+
+_DOUBT: Any = object()
+"""What :func:`_fast_when` answers for a value the quick pass leaves to the checked parser."""
+
+_When = TypeVar("_When", date, datetime)
+
+
+def _fast_when(
+    text: Any, cache: dict[str, _When | None], parse: Callable[[str, str, list[str]], _When | None]
+) -> _When | None:
+    """``None`` when absent, the parsed value (each distinct text parsed once), or ``_DOUBT``."""
+    if text is None:
+        return None
+    if type(text) is not str:
+        return _DOUBT
+    if text in cache:
+        value = cache[text]
+    else:
+        value = cache[text] = parse(text, "", [])
+    return _DOUBT if value is None else value
+
+
+def _fast_lines(raw_lines: list[Any]) -> tuple[Line, ...] | None:
+    lines: list[Line] = []
+    for raw_line in raw_lines:
+        if type(raw_line) is not dict:
+            return None
+        item = raw_line.get("item")
+        qty = raw_line.get("qty")
+        if type(item) is not str or not item or type(qty) is not int or qty < 0:
+            return None
+        lines.append(Line(item, qty))
+    return tuple(lines)
 
 
 def _parse_checked(data: Any) -> Problem:

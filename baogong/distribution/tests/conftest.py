@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
 from baogong.catalog import actions as catalog_actions
-from baogong.catalog.models import Category, Item
+from baogong.catalog.models import Item
 from baogong.core.audit import SystemActor
 from baogong.distribution import actions
 from baogong.distribution.actions import LineInput
@@ -23,49 +23,10 @@ def in_days(n: int) -> dt.date:
 
 
 @pytest.fixture
-def system() -> SystemActor:
-    return SYSTEM
-
-
-@pytest.fixture
-def commander(user: Any) -> Any:
-    return user("commander")
-
-
-@pytest.fixture
-def n95(base: None) -> Item:
-    return catalog_actions.create_item(
-        {
-            "code": "N95",
-            "name": "医用防护口罩",
-            "unit": "盒",
-            "category": Category.objects.get(code="EPI-MASK"),
-            "reference_price": Decimal("250"),
-        },
-        actor=SYSTEM,
-    )
-
-
-@pytest.fixture
 def rice(base: None) -> Item:
     return catalog_actions.create_item(
         {"code": "RICE", "name": "大米", "unit": "袋", "reference_price": Decimal("60")}, actor=SYSTEM
     )
-
-
-@pytest.fixture
-def hospital(base: None) -> Site:
-    return Site.objects.get(code="FH-FCL")
-
-
-@pytest.fixture
-def elderly_home(base: None) -> Site:
-    return Site.objects.get(code="EH-TY")
-
-
-@pytest.fixture
-def street(base: None) -> Site:
-    return Site.objects.get(code="SO-310113007")
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -161,23 +162,8 @@ def no_user_throttle(settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
 
 
-def test_sixteen_clients_racing_the_api_see_no_500_and_leave_everything_consistent(
-    base, file, api_for, n95, no_user_throttle
-):
-    txq = Site.objects.get(code="WH-TXQ")
-    stock(txq, n95, 5000)
-    recipients = list(Site.objects.filter(code__in=["FH-FCL", "EH-TY", "SO-310113007"]))
-    requests = [allocated_request(file, recipients[i % 3], n95, 5 + i % 7, txq) for i in range(12)]
-    requests += [
-        actions.approve_request(file(recipients[i % 3], (n95, 4, in_days(2))), actor=SYSTEM) for i in range(24)
-    ]
-    ids = [r.pk for r in requests]
-    clients = [api_for("commander") for _ in range(16)]
-    statuses: Counter[tuple[str, int]] = Counter()
-    errors: list[str] = []
-    lock = threading.Lock()
-    deadline = time.monotonic() + SECONDS
-    expiry = in_days(300).isoformat()
+def _race_operations(ids: list[int], expiry: str) -> dict[str, Callable[[Any, random.Random], Any]]:
+    """What a racing client does: each operation posts (or reads) with its client and random source."""
 
     def confirm(api: Any, rng: random.Random) -> Any:
         made = api.post(
@@ -214,6 +200,28 @@ def test_sixteen_clients_racing_the_api_see_no_500_and_leave_everything_consiste
         ),
         "read": lambda api, rng: api.get("/api/v1/inventory/balances/?item=N95"),
     }
+    return operations
+
+
+def test_sixteen_clients_racing_the_api_see_no_500_and_leave_everything_consistent(
+    base, file, api_for, n95, no_user_throttle
+):
+    txq = Site.objects.get(code="WH-TXQ")
+    stock(txq, n95, 5000)
+    recipients = list(Site.objects.filter(code__in=["FH-FCL", "EH-TY", "SO-310113007"]))
+    requests = [allocated_request(file, recipients[i % 3], n95, 5 + i % 7, txq) for i in range(12)]
+    requests += [
+        actions.approve_request(file(recipients[i % 3], (n95, 4, in_days(2))), actor=SYSTEM) for i in range(24)
+    ]
+    ids = [r.pk for r in requests]
+    clients = [api_for("commander") for _ in range(16)]
+    statuses: Counter[tuple[str, int]] = Counter()
+    errors: list[str] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + SECONDS
+    expiry = in_days(300).isoformat()
+
+    operations = _race_operations(ids, expiry)
 
     def client(n: int) -> None:
         rng = random.Random(n)

@@ -14,11 +14,6 @@ from baogong.orgs.models import Grant, Organisation, Site
 
 
 @pytest.fixture
-def commander(user: Any) -> Any:
-    return user("commander")
-
-
-@pytest.fixture
 def mission(commander: Any) -> Mission:
     return actions.create_mission(
         {

@@ -83,10 +83,7 @@ def set_vehicle_status(vehicle: Vehicle, status: str, *, actor: Actor) -> Vehicl
     with transaction.atomic(durable=True):
         locked = locks.vehicle_for_update(vehicle.pk)
         require_scope(actor, organisation_id=locked.organisation_id)
-        before = audit.snapshot(locked, ["status"])
-        locked.status = status
-        locked.save(update_fields=["status", "updated_at"])
-        audit.record("set_vehicle_status", locked, actor=actor, before=before, after=audit.snapshot(locked, ["status"]))
+        audit.change_status("set_vehicle_status", locked, status, actor=actor)
         return locked
 
 

@@ -2,7 +2,6 @@ import datetime as dt
 
 import pytest
 
-from baogong.core.audit import SystemActor
 from baogong.fleet import actions
 from baogong.orgs.models import AdministrativeArea, Organisation, Site
 
@@ -12,11 +11,6 @@ DAY = dt.date(2022, 4, 20)
 @pytest.fixture
 def cygs(base):
     return Organisation.objects.get(code="CYGS")
-
-
-@pytest.fixture
-def system():
-    return SystemActor("test")
 
 
 @pytest.fixture

@@ -124,16 +124,15 @@ def decide_adjustment(adjustment: Adjustment, *, approve: bool, actor: Actor) ->
             raise InvalidState()
         if approve:
             _post_adjustment(locked, actor=actor)
-        locked.status = AdjustmentStatus.POSTED if approve else AdjustmentStatus.REJECTED
-        locked.decided_by = actor if getattr(actor, "is_authenticated", False) else None
-        locked.decided_at = timezone.now()
-        locked.save(update_fields=["status", "decided_by", "decided_at"])
-        audit.record(
+        audit.change_status(
             "approve_adjustment" if approve else "reject_adjustment",
             locked,
+            AdjustmentStatus.POSTED if approve else AdjustmentStatus.REJECTED,
             actor=actor,
-            before={"status": AdjustmentStatus.PENDING},
-            after={"status": locked.status},
+            stamps={
+                "decided_by": actor if getattr(actor, "is_authenticated", False) else None,
+                "decided_at": timezone.now(),
+            },
         )
         return locked
 

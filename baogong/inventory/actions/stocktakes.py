@@ -131,15 +131,7 @@ def submit_stocktake(stocktake: Stocktake, *, actor: Actor) -> Stocktake:
         missing = locked.lines.filter(counted_qty__isnull=True).count()
         if missing:
             raise StockInvalid(details={"lines": [_("%(n)d lines are not counted yet.") % {"n": missing}]})
-        locked.status = StocktakeStatus.SUBMITTED
-        locked.save(update_fields=["status"])
-        audit.record(
-            "submit_stocktake",
-            locked,
-            actor=actor,
-            before={"status": StocktakeStatus.COUNTING},
-            after={"status": locked.status},
-        )
+        audit.change_status("submit_stocktake", locked, StocktakeStatus.SUBMITTED, actor=actor)
         return locked
 
 
@@ -178,16 +170,16 @@ def approve_stocktake(stocktake: Stocktake, *, actor: Actor) -> Stocktake:
                     check_usable=False,
                 )
             )
-        locked.status = StocktakeStatus.APPROVED
-        locked.decided_by = actor if getattr(actor, "is_authenticated", False) else None
-        locked.decided_at = timezone.now()
-        locked.save(update_fields=["status", "decided_by", "decided_at"])
-        audit.record(
+        audit.change_status(
             "approve_stocktake",
             locked,
+            StocktakeStatus.APPROVED,
             actor=actor,
-            before={"status": StocktakeStatus.SUBMITTED},
-            after={"status": locked.status, "variance_moves": posted},
+            stamps={
+                "decided_by": actor if getattr(actor, "is_authenticated", False) else None,
+                "decided_at": timezone.now(),
+            },
+            after={"variance_moves": posted},
         )
         return locked
 
@@ -199,10 +191,7 @@ def cancel_stocktake(stocktake: Stocktake, *, actor: Actor) -> Stocktake:
         locked = locks.stocktake_for_update(stocktake.pk)
         if locked.status not in (StocktakeStatus.COUNTING, StocktakeStatus.SUBMITTED):
             raise InvalidState()
-        before = {"status": locked.status}
-        locked.status = StocktakeStatus.CANCELLED
-        locked.save(update_fields=["status"])
-        audit.record("cancel_stocktake", locked, actor=actor, before=before, after={"status": locked.status})
+        audit.change_status("cancel_stocktake", locked, StocktakeStatus.CANCELLED, actor=actor)
         return locked
 
 

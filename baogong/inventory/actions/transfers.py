@@ -136,14 +136,12 @@ def receive_transfer(transfer: Transfer, *, actor: Actor, location: Location | N
             document_id=locked.pk,
             check_usable=False,
         )
-        locked.status = TransferStatus.RECEIVED
-        locked.received_at = timezone.now()
-        locked.save(update_fields=["status", "received_at"])
-        audit.record(
+        audit.change_status(
             "receive_transfer",
             locked,
+            TransferStatus.RECEIVED,
             actor=actor,
-            before={"status": TransferStatus.IN_TRANSIT},
-            after={"status": locked.status, "location": target.code},
+            stamps={"received_at": timezone.now()},
+            after={"location": target.code},
         )
         return locked

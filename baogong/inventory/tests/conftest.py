@@ -7,48 +7,13 @@ from typing import Any
 import pytest
 
 from baogong.catalog import actions as catalog_actions
-from baogong.catalog.models import Category, Item
+from baogong.catalog.models import Item
 from baogong.core.audit import SystemActor
 from baogong.inventory import actions
 from baogong.inventory.actions import ReceiptLineInput
 from baogong.orgs.models import Site
 
 SYSTEM = SystemActor("test")
-
-
-@pytest.fixture
-def system() -> SystemActor:
-    return SYSTEM
-
-
-@pytest.fixture
-def txq(base: None) -> Site:
-    return Site.objects.get(code="WH-TXQ")
-
-
-@pytest.fixture
-def wh_yy(base: None) -> Site:
-    return Site.objects.get(code="WH-YY")
-
-
-@pytest.fixture
-def hospital(base: None) -> Site:
-    return Site.objects.get(code="FH-FCL")
-
-
-@pytest.fixture
-def n95(base: None) -> Item:
-    return catalog_actions.create_item(
-        {
-            "code": "N95",
-            "name": "医用防护口罩",
-            "unit": "盒",
-            "category": Category.objects.get(code="EPI-MASK"),
-            "standard": "GB 19083-2010",
-            "reference_price": Decimal("250"),
-        },
-        actor=SYSTEM,
-    )
 
 
 @pytest.fixture

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from baogong.catalog import actions as catalog_actions
 from baogong.core.audit import SystemActor
+from baogong.core.tests.threads import run_threads
 from baogong.inventory import actions, queries
 from baogong.inventory.actions import IssueLineInput, MoveInput, ReceiptLineInput
 from baogong.inventory.errors import InsufficientStock
@@ -21,28 +20,6 @@ from baogong.orgs.models import Site
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 SYSTEM = SystemActor("concurrency-test")
 THREADS = 16
-
-
-def run_threads(n: int, body: Callable[[int], None]) -> list[BaseException]:
-    """Run ``body(i)`` in ``n`` threads released together; return what they raised (other than shortages)."""
-    barrier = threading.Barrier(n)
-    errors: list[BaseException] = []
-
-    def target(i: int) -> None:
-        try:
-            barrier.wait()
-            body(i)
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted on
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
 
 
 @pytest.fixture

@@ -1,8 +1,7 @@
-"""Helpers the inventory pages share: store locations by code, code pickers, links."""
+"""Helpers the inventory pages share: links and code pickers."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
@@ -10,21 +9,12 @@ from django.http import HttpRequest
 from baogong.catalog.models import Item
 from baogong.inventory import queries
 from baogong.inventory.choices import STOCK_KINDS
-from baogong.inventory.models import Location
 from baogong.orgs.models import Site
 
 STOCK_KIND_CODES = sorted(str(k.value) for k in STOCK_KINDS)
 
 
-# --- receive / issue / transfer / adjust ------------------------------------------------------
-def _site_location(site: Site, code: str) -> Location | None:
-    return Location.objects.filter(site=site, code=code, kind__in=list(STOCK_KINDS)).first() if code else None
-
-
-def _reference_price(item: Item) -> Decimal:
-    return item.reference_price if item.reference_price is not None else Decimal(0)
-
-
+# --- links -------------------------------------------------------------------------------------
 def _url(name: str) -> str:
     from django.urls import reverse
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,14 +11,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from baogong.catalog.models import Item
 from baogong.core.actionviews import run_action
 from baogong.core.errors import DomainError
 from baogong.core.forms import show_domain_error
 from baogong.core.htmx import paginate
 from baogong.core.permissions import require_perm
 from baogong.core.scoping import get_scoped_or_404, scoped, user_scope
-from baogong.inventory import actions
+from baogong.inventory import actions, resolvers
 from baogong.inventory.choices import AdjustmentStatus, TransferStatus
 from baogong.inventory.forms import (
     AdjustForm,
@@ -28,9 +29,16 @@ from baogong.inventory.forms import (
     TransferForm,
     stock_sites,
 )
-from baogong.inventory.models import Adjustment, Lot, StockBalance, Transfer
-from baogong.inventory.views.common import _datalists, _reference_price, _site_location, _url
-from baogong.orgs.models import Site
+from baogong.inventory.models import Adjustment, StockBalance, Transfer
+from baogong.inventory.views.common import _datalists, _url
+from baogong.orgs.resolvers import UNKNOWN_SITE, site_by_code
+
+
+def _show_line_errors(forms: list[Any], errors: resolvers.LineErrors) -> bool:
+    """Put each line's error on its form; whether there was any."""
+    for i, (field, message) in errors.items():
+        forms[i].add_error(field, message)
+    return bool(errors)
 
 
 @require_perm("inventory.receive_stock")
@@ -39,33 +47,11 @@ def receive(request: HttpRequest) -> HttpResponse:
     lines = ReceiveLines(request.POST or None, prefix="lines")
     if request.method == "POST" and header.is_valid() and lines.is_valid():
         warehouse = header.cleaned_data["warehouse"]
-        inputs, bad = [], False
-        codes = [f.cleaned_data["item"] for f in lines if f.cleaned_data.get("item")]
-        items = {i.code: i for i in Item.objects.filter(code__in=codes)}
-        for form in lines:
-            data = form.cleaned_data
-            if not data:
-                continue
-            item = items.get(data["item"])
-            location = _site_location(warehouse, data.get("location") or "")
-            if item is None:
-                form.add_error("item", _("Unknown item code."))
-                bad = True
-                continue
-            if data.get("location") and location is None:
-                form.add_error("location", _("Unknown location at this warehouse."))
-                bad = True
-                continue
-            inputs.append(
-                actions.ReceiptLineInput(
-                    item=item,
-                    batch=data.get("batch") or "",
-                    qty=data["qty"],
-                    unit_cost=data["unit_cost"] if data.get("unit_cost") is not None else _reference_price(item),
-                    expiry=data.get("expiry"),
-                    location=location,
-                )
-            )
+        forms = list(lines)
+        inputs, errors = resolvers.receipt_lines(
+            warehouse, [f.cleaned_data for f in forms], batch_field="batch", stock_locations_only=True
+        )
+        bad = _show_line_errors(forms, errors)
         if not inputs and not bad:
             messages.error(request, _("Add at least one line."))
         elif not bad:
@@ -106,27 +92,12 @@ def issue(request: HttpRequest) -> HttpResponse:
     lines = IssueLines(request.POST or None, prefix="lines")
     if request.method == "POST" and header.is_valid() and lines.is_valid():
         warehouse = header.cleaned_data["warehouse"]
-        recipient = Site.objects.filter(code=header.cleaned_data["recipient"]).first()
-        inputs, bad = [], recipient is None
+        recipient = site_by_code(header.cleaned_data["recipient"])
         if recipient is None:
-            header.add_error("recipient", _("Unknown site code."))
-        codes = [f.cleaned_data["item"] for f in lines if f.cleaned_data.get("item")]
-        items = {i.code: i for i in Item.objects.filter(code__in=codes)}
-        for form in lines:
-            data = form.cleaned_data
-            if not data:
-                continue
-            item = items.get(data["item"])
-            if item is None:
-                form.add_error("item", _("Unknown item code."))
-                bad = True
-                continue
-            lot = Lot.objects.filter(item=item, batch=data["batch"]).first() if data.get("batch") else None
-            if data.get("batch") and lot is None:
-                form.add_error("batch", _("Unknown batch of this item."))
-                bad = True
-                continue
-            inputs.append(actions.IssueLineInput(item=item, qty=data["qty"], lot=lot))
+            header.add_error("recipient", UNKNOWN_SITE)
+        forms = list(lines)
+        inputs, errors = resolvers.issue_lines([f.cleaned_data for f in forms], batch_field="batch")
+        bad = _show_line_errors(forms, errors) or recipient is None
         if not inputs and not bad:
             messages.error(request, _("Add at least one line."))
         elif not bad and recipient is not None:
@@ -164,18 +135,18 @@ def transfer(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         warehouse = data["warehouse"]
-        lot = Lot.objects.filter(item__code=data["item"], batch=data["batch"]).select_related("item").first()
-        source = _site_location(warehouse, data["from_location"])
-        target = _site_location(warehouse, data.get("to_location") or "")
-        destination = Site.objects.filter(code=data["destination"]).first() if data.get("destination") else None
+        lot = resolvers.lot_by_item_code(data["item"], data["batch"])
+        source = resolvers.stock_location(warehouse, data["from_location"])
+        target = resolvers.stock_location(warehouse, data.get("to_location") or "")
+        destination = site_by_code(data["destination"]) if data.get("destination") else None
         if lot is None:
-            form.add_error("batch", _("Unknown batch of this item."))
+            form.add_error("batch", resolvers.UNKNOWN_LOT)
         if source is None:
-            form.add_error("from_location", _("Unknown location at this warehouse."))
+            form.add_error("from_location", resolvers.UNKNOWN_LOCATION)
         if data.get("to_location") and target is None:
-            form.add_error("to_location", _("Unknown location at this warehouse."))
+            form.add_error("to_location", resolvers.UNKNOWN_LOCATION)
         if data.get("destination") and destination is None:
-            form.add_error("destination", _("Unknown site code."))
+            form.add_error("destination", UNKNOWN_SITE)
         if not form.errors and lot is not None and source is not None:
             try:
                 done = actions.transfer_stock(
@@ -320,9 +291,9 @@ def transfer_receive(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReceiveTransferForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         code = (form.cleaned_data.get("location") or "").strip()
-        location = _site_location(transfer.destination, code) if code else None
+        location = resolvers.stock_location(transfer.destination, code)
         if code and location is None:
-            form.add_error("location", _("Unknown location at this warehouse."))
+            form.add_error("location", resolvers.UNKNOWN_LOCATION)
         else:
             try:
                 actions.receive_transfer(transfer, actor=request.user, location=location)

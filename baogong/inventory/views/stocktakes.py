@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from baogong.catalog.models import Item
+from baogong.catalog.resolvers import UNKNOWN_ITEM, item_by_code
 from baogong.core.actionviews import run_action
 from baogong.core.errors import DomainError
 from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
@@ -20,11 +20,11 @@ from baogong.core.htmx import paginate
 from baogong.core.pdf import pdf_response
 from baogong.core.permissions import require_perm
 from baogong.core.scoping import get_scoped_or_404, scoped
-from baogong.inventory import actions
+from baogong.inventory import actions, resolvers
 from baogong.inventory.forms import FoundStockForm, StocktakeStartForm
 from baogong.inventory.locations import default_location
 from baogong.inventory.models import Stocktake
-from baogong.inventory.views.common import _datalists, _site_location
+from baogong.inventory.views.common import _datalists
 
 
 # --- stocktakes -------------------------------------------------------------------------------
@@ -117,13 +117,15 @@ def stocktake_found(request: HttpRequest, pk: int) -> HttpResponse:
     form = FoundStockForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        item = Item.objects.filter(code=data["found_item"].strip()).first()
+        item = item_by_code(data["found_item"].strip())
         code = (data.get("found_location") or "").strip()
-        location = _site_location(stocktake.warehouse, code) if code else default_location(stocktake.warehouse)
+        location = (
+            resolvers.stock_location(stocktake.warehouse, code) if code else default_location(stocktake.warehouse)
+        )
         if item is None:
-            form.add_error("found_item", _("Unknown item code."))
+            form.add_error("found_item", UNKNOWN_ITEM)
         if location is None:
-            form.add_error("found_location", _("Unknown location at this warehouse."))
+            form.add_error("found_location", resolvers.UNKNOWN_LOCATION)
         if item is not None and location is not None:
             try:
                 line = actions.count_found_stock(

@@ -163,15 +163,12 @@ def fulfil_guest_request(request: GuestRequest, *, note: str = "", actor: Actor)
         locked = locks.guest_request_for_update(request.pk)
         if locked.status not in (GuestRequestStatus.OPEN, GuestRequestStatus.CONVERTED):
             raise OccupancyInvalid(details={"status": ["该需求已处理 / this request was already handled"]})
-        before = locked.status
-        locked.status = GuestRequestStatus.FULFILLED
-        locked.handled_note = note.strip()
-        locked.save(update_fields=["status", "handled_note", "updated_at"])
-        audit.record(
+        audit.change_status(
             "fulfil_guest_request",
             locked,
+            GuestRequestStatus.FULFILLED,
             actor=actor,
-            before={"status": before},
-            after={"status": locked.status, "handled_note": locked.handled_note},
+            stamps={"handled_note": note.strip()},
+            after={"handled_note": note.strip()},
         )
         return locked

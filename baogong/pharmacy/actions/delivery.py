@@ -32,16 +32,13 @@ def dispatch_order(order: Order, courier: Any, *, actor: Actor) -> Order:
         raise OrderInvalid(details={"courier": [_("Choose an active courier.")]})
     with transaction.atomic(durable=True):
         locked = _lock_order(order, OrderStatus.READY, actor=actor)
-        locked.status = OrderStatus.OUT_FOR_DELIVERY
-        locked.courier = courier
-        locked.dispatched_at = timezone.now()
-        locked.save(update_fields=["status", "courier", "dispatched_at", "updated_at"])
-        audit.record(
+        audit.change_status(
             "dispatch_order",
             locked,
+            OrderStatus.OUT_FOR_DELIVERY,
             actor=actor,
-            before={"status": OrderStatus.READY},
-            after={"status": locked.status, "courier": courier.get_username()},
+            stamps={"courier": courier, "dispatched_at": timezone.now()},
+            after={"courier": courier.get_username()},
         )
         return locked
 
@@ -54,15 +51,8 @@ def confirm_delivery(order: Order, code: str, *, actor: Actor) -> Order:
         locked = _lock_order(order, OrderStatus.OUT_FOR_DELIVERY, actor=actor, courier_may=True)
         if not secrets.compare_digest((code or "").strip(), locked.handover_code):
             raise HandoverCodeWrong(details={"code": [_("The hand-over code does not match.")]})
-        locked.status = OrderStatus.DELIVERED
-        locked.delivered_at = timezone.now()
-        locked.save(update_fields=["status", "delivered_at", "updated_at"])
-        audit.record(
-            "confirm_delivery",
-            locked,
-            actor=actor,
-            before={"status": OrderStatus.OUT_FOR_DELIVERY},
-            after={"status": locked.status},
+        audit.change_status(
+            "confirm_delivery", locked, OrderStatus.DELIVERED, actor=actor, stamps={"delivered_at": timezone.now()}
         )
         _move_on(locked, recipient_location(locked.pharmacy), MoveReason.DELIVERY, actor=actor)
         return locked

@@ -98,14 +98,11 @@ def _refund(order: Order, reason: str, *, actor: Actor) -> None:
     settlement = locks.settlement_for_update(order)
     if settlement is None or settlement.status == SettlementStatus.REFUNDED:
         return
-    settlement.status = SettlementStatus.REFUNDED
-    settlement.refunded_at = timezone.now()
-    settlement.refund_reason = reason[:255]
-    settlement.save(update_fields=["status", "refunded_at", "refund_reason", "updated_at"])
-    audit.record(
+    audit.change_status(
         "refund_settlement",
         settlement,
+        SettlementStatus.REFUNDED,
         actor=actor,
-        before={"status": SettlementStatus.SETTLED},
-        after={"status": settlement.status, "reason": settlement.refund_reason, "total": settlement.total},
+        stamps={"refunded_at": timezone.now(), "refund_reason": reason[:255]},
+        after={"reason": reason[:255], "total": settlement.total},
     )

@@ -108,12 +108,12 @@ def approve_order(order: Order, *, check: PrescriptionCheck | None = None, actor
                 before=before_rx,
                 after=audit.snapshot(prescription, ["status", "number", "issuer", "patient_name", "issued_on"]),
             )
-        locked.status = OrderStatus.READY
-        locked.reviewed_by = actor if getattr(actor, "is_authenticated", False) else None
-        locked.reviewed_at = now
-        locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
-        audit.record(
-            "approve_order", locked, actor=actor, before={"status": OrderStatus.PLACED}, after={"status": locked.status}
+        audit.change_status(
+            "approve_order",
+            locked,
+            OrderStatus.READY,
+            actor=actor,
+            stamps={"reviewed_by": actor if getattr(actor, "is_authenticated", False) else None, "reviewed_at": now},
         )
         _pick(locked, actor=actor)
         return locked
@@ -126,19 +126,19 @@ def reject_order(order: Order, reason: str, *, actor: Actor) -> Order:
         raise OrderInvalid(details={"reason": [_("Give the reason.")]})
     with transaction.atomic(durable=True):
         locked = _lock_order(order, OrderStatus.PLACED, actor=actor)
-        locked.status = OrderStatus.REJECTED
-        locked.reject_reason = reason.strip()[:255]
-        locked.reviewed_by = actor if getattr(actor, "is_authenticated", False) else None
-        locked.reviewed_at = timezone.now()
-        locked.save(update_fields=["status", "reject_reason", "reviewed_by", "reviewed_at", "updated_at"])
-        locked.prescriptions.filter(status=PrescriptionStatus.PENDING).update(status=PrescriptionStatus.REJECTED)
-        audit.record(
+        audit.change_status(
             "reject_order",
             locked,
+            OrderStatus.REJECTED,
             actor=actor,
-            before={"status": OrderStatus.PLACED},
-            after={"status": locked.status, "reason": locked.reject_reason},
+            stamps={
+                "reject_reason": reason.strip()[:255],
+                "reviewed_by": actor if getattr(actor, "is_authenticated", False) else None,
+                "reviewed_at": timezone.now(),
+            },
+            after={"reason": reason.strip()[:255]},
         )
+        locked.prescriptions.filter(status=PrescriptionStatus.PENDING).update(status=PrescriptionStatus.REJECTED)
         ledger.release_many(_active_reservations(locked), actor=actor)
         return locked
 

@@ -41,11 +41,6 @@ def media_in_tmp(settings: Any, tmp_path: Any) -> None:
 
 
 @pytest.fixture
-def system() -> SystemActor:
-    return SYSTEM
-
-
-@pytest.fixture
 def make_drug(base: None):
     counter = {"n": 0}
 

@@ -3,13 +3,11 @@ picked) once however many pharmacists press the button together."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from baogong.catalog import actions as catalog_actions
+from baogong.core.tests.threads import run_threads
 from baogong.inventory.choices import MoveReason
 from baogong.inventory.models import StockMove
 from baogong.inventory.queries import available
@@ -26,27 +24,6 @@ THREADS = 8
 def categories(base, system):
     """A transactional test empties the tables afterwards, data-migration rows included."""
     catalog_actions.ensure_categories(actor=system)
-
-
-def run_threads(n: int, body: Callable[[int], None]) -> list[BaseException]:
-    barrier = threading.Barrier(n)
-    errors: list[BaseException] = []
-
-    def target(i: int) -> None:
-        try:
-            barrier.wait()
-            body(i)
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted on
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
 
 
 def test_residents_racing_for_the_last_units_never_oversell(make_drug, stock, order_input, system):

@@ -219,14 +219,18 @@ def is_blacklisted(uscc: str) -> BlacklistEntry | None:
 
 
 def _set_status(supplier: Supplier, status: str, reason: str, actor: Actor, verb: str) -> Supplier:
-    before = {"status": supplier.status, "status_reason": supplier.status_reason}
-    supplier.status = status
-    supplier.status_reason = reason[:255]
-    supplier.status_decided_by = actor if getattr(actor, "is_authenticated", False) else None
-    supplier.status_decided_at = timezone.now()
-    supplier.save(update_fields=["status", "status_reason", "status_decided_by", "status_decided_at", "updated_at"])
-    audit.record(
-        verb, supplier, actor=actor, before=before, after={"status": status, "status_reason": supplier.status_reason}
+    audit.change_status(
+        verb,
+        supplier,
+        status,
+        actor=actor,
+        stamps={
+            "status_reason": reason[:255],
+            "status_decided_by": actor if getattr(actor, "is_authenticated", False) else None,
+            "status_decided_at": timezone.now(),
+        },
+        before={"status_reason": supplier.status_reason},
+        after={"status_reason": reason[:255]},
     )
     return supplier
 

@@ -122,27 +122,12 @@ def test_send_daily_command_and_task(records, user, settings, capsys):
     assert len(mail.outbox) == 2
 
 
-def test_stock_chart_gives_days_of_cover_from_real_moves(base, user):
-    from baogong.catalog import actions as catalog_actions
+def test_stock_chart_gives_days_of_cover_from_real_moves(user, system, n95, txq, hospital):
     from baogong.catalog.models import Category
-    from baogong.core.audit import SystemActor
     from baogong.inventory import actions as inventory_actions
-    from baogong.orgs.models import Site
     from baogong.reports.charts import stock_by_category
 
-    system = SystemActor("test")
-    item = catalog_actions.create_item(
-        {
-            "code": "N95",
-            "name": "医用防护口罩",
-            "unit": "盒",
-            "category": Category.objects.get(code="EPI-MASK"),
-            "standard": "GB 19083-2010",
-            "reference_price": Decimal("250"),
-        },
-        actor=system,
-    )
-    warehouse = Site.objects.get(code="WH-TXQ")
+    item, warehouse = n95, txq
     inventory_actions.receive_stock(
         warehouse,
         [
@@ -157,7 +142,7 @@ def test_stock_chart_gives_days_of_cover_from_real_moves(base, user):
         actor=system,
     )
     inventory_actions.issue_stock(
-        warehouse, Site.objects.get(code="FH-FCL"), [inventory_actions.IssueLineInput(item=item, qty=28)], actor=system
+        warehouse, hospital, [inventory_actions.IssueLineInput(item=item, qty=28)], actor=system
     )
     # when
     chart = stock_by_category(user("commander"), dt.date.today())
