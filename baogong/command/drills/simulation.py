@@ -147,17 +147,17 @@ def _stops(
 ) -> list[routing.Stop]:
     """One stop per warehouse and recipient, split into as many drops as the depot's largest
     vehicle needs (a load no vehicle could carry in one go is delivered in several)."""
-    largest: dict[str, tuple[int, int, int]] = {}
+    by_depot: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
     for v in vehicles:
-        best = largest.get(v.depot_key, (0, 0, 0))
-        largest[v.depot_key] = max(best, v.capacity)
+        by_depot[v.depot_key].append(v.capacity)
+    largest = {  # per dimension; 0 = some vehicle is not limited in it
+        depot: tuple(0 if any(c[d] == 0 for c in caps) else max(c[d] for c in caps) for d in range(3))
+        for depot, caps in by_depot.items()
+    }
     stops = []
     for (wh, rcpt), (kg, litres, cases) in sorted(loads.items()):
         cap = largest.get(str(wh), (0, 0, 0))
-        parts = max(
-            1,
-            *(math.ceil(d / c) for d, c in zip((kg, litres, cases), cap, strict=True) if c > 0),
-        )
+        parts = max([1, *(math.ceil(d / c) for d, c in zip((kg, litres, cases), cap, strict=True) if c > 0)])
         place = snapshot.recipients[rcpt]
         for part in range(parts):
             share = tuple(d // parts + (1 if part < d % parts else 0) for d in (kg, litres, cases))
