@@ -62,7 +62,7 @@ def to_xlsx(result: dict[str, Any], title: str) -> bytes:
     workbook.remove(default)
     _sheet(
         workbook,
-        _("Summary"),
+        _("Drill summary"),
         [_("Figure"), _("Baseline"), _("Drill"), _("Difference")],
         [list(r) for r in summary_rows(result)],
     )
