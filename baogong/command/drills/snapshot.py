@@ -246,10 +246,12 @@ def _demand(events: DrillEvents, future: bool) -> list[RequestLine]:
     )
 
 
-def _line_qty(line: RequestLine, backlog: bool) -> int:
-    if backlog:
-        return line.outstanding if line.approved_qty is not None else line.qty
-    return line.qty if line.approved_qty is None else line.approved_qty
+def _line_qty(line: RequestLine, outstanding: bool) -> int:
+    """The units a line claims: all it was approved for (a past window, re-run from its start), or
+    only what is not allocated yet (a window still to come: reserved stock is not available)."""
+    if line.approved_qty is None:
+        return line.qty
+    return line.outstanding if outstanding else line.approved_qty
 
 
 def _read(events: DrillEvents) -> Snapshot:
@@ -272,7 +274,7 @@ def _read(events: DrillEvents) -> Snapshot:
             skipped.add(site.code)
             continue
         backlog = line.needed_by < window.start
-        qty = _line_qty(line, backlog)
+        qty = _line_qty(line, future)
         if qty <= 0:
             continue
         if site.pk not in recipients:

@@ -109,3 +109,20 @@ def test_bad_parameters_are_field_errors(base, data, field):
     with pytest.raises(DrillInvalid) as caught:
         drills.parse_events(data)
     assert field in caught.value.details
+
+
+def test_a_window_to_come_counts_only_what_is_not_allocated_yet(network, user):
+    # given an allocation from 泰兴桥 alone, confirmed: its 100 reserved for the hospital (60) and
+    # the elderly home (40 of 80)
+    from baogong.distribution import actions as distribution_actions
+
+    run = distribution_actions.preview_allocation([network["txq"]], actor=ACTOR)
+    distribution_actions.confirm_allocation(run, actor=ACTOR)
+    # when a drill looks at the coming days
+    result = drills.run(events(network["start"], lockdown="WH-YY"), actor=ACTOR)
+    # then only what is not allocated is claimed (the elderly home's 40, the street's 100), from
+    # 医药公司's 100 (泰兴桥 has nothing unreserved): the street gets 60
+    assert result["baseline"]["demanded_by_tier"] == {"2": 40, "3": 100}
+    assert result["baseline"]["fill_rate_by_tier"] == {"2": 1.0, "3": 0.6}
+    # and with 医药公司 locked down nothing is left
+    assert result["drill"]["fill_rate_by_tier"] == {"2": 0.0, "3": 0.0}
