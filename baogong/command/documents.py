@@ -96,7 +96,7 @@ def to_xlsx(result: dict[str, Any], title: str) -> bytes:
     )
     notes = workbook.create_sheet(_("Parameters"))
     notes.append([title])
-    notes.append([_("Window"), result["window"]["from"], result["window"]["days"]])
+    notes.append([_("Drill window"), result["window"]["from"], result["window"]["days"]])
     for key, value in result["events"].items():
         notes.append([key, str(value)])
     neutralise_formulas(workbook)

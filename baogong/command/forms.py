@@ -91,10 +91,10 @@ class DrillForm(BootstrapMixin, forms.Form):
     """The events of a drill; the action validates them again (the command line uses the same rules)."""
 
     title = forms.CharField(label=_("title"), max_length=128, required=False)
-    days = forms.IntegerField(label=_("days"), min_value=1, max_value=60, initial=7)
+    days = forms.IntegerField(label=_("number of days"), min_value=1, max_value=60, initial=7)
     seed = forms.IntegerField(label=_("seed"), min_value=0, initial=1)
     lockdown = forms.MultipleChoiceField(
-        label=_("warehouses locked down"), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("warehouses locked down"), required=False, widget=forms.SelectMultiple(attrs={"size": 4})
     )
     blacklist = forms.CharField(
         label=_("suppliers blacklisted"),
@@ -111,10 +111,9 @@ class DrillForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # "from" is a Python keyword: added by name so the field, the action and the CLI agree.
-        self.fields = {
-            "from": forms.DateField(label=_("from"), widget=forms.DateInput(attrs={"type": "date"})),
-            **self.fields,
-        }
+        first_day = forms.DateField(label=_("first day"), widget=forms.DateInput(attrs={"type": "date"}))
+        title = self.fields.pop("title")
+        self.fields = {"title": title, "from": first_day, **self.fields}
         self.fields["from"].widget.attrs.setdefault("class", "form-control")
         self.fields["lockdown"].choices = [  # type: ignore[attr-defined]
             (s.code, f"{s.code} {s.name}")
