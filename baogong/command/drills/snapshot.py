@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from baogong.catalog.models import Item
 from baogong.command.drills.events import DrillEvents
 from baogong.core.audit import Actor
+from baogong.core.retry import retry_on_conflict
 from baogong.distribution.choices import RequestStatus
 from baogong.distribution.models import RequestLine
 from baogong.fleet.choices import VehicleStatus
@@ -329,26 +330,36 @@ def _read(events: DrillEvents) -> Snapshot:
 class _Rollback(Exception):
     """Raised to leave the snapshot's transaction without committing anything."""
 
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__("drill snapshot taken")
+        self.snapshot = snapshot
 
+
+@retry_on_conflict
 def take_snapshot(events: DrillEvents, *, actor: Actor) -> Snapshot:
     """Read the baseline, apply the events (lockdowns put the warehouses under control through
-    orgs' in-transaction function), read the warehouses' statuses back, then roll everything back."""
-    snapshot: Snapshot | None = None
+    orgs' in-transaction function), read the warehouses' statuses back, then roll everything back.
+
+    On PostgreSQL the transaction is REPEATABLE READ, so every read sees the same moment (SQLite
+    serialises writers anyway); a concurrent change of a locked-down warehouse is a serialization
+    failure, and the snapshot is taken again."""
+    own_transaction = not transaction.get_connection().in_atomic_block
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=own_transaction):
+            connection = transaction.get_connection()
+            if own_transaction and connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             snapshot = _read(events)
-            codes = set(events.lockdown)
             reason = _("Drill: locked down for %(days)d days from %(date)s") % {
                 "days": events.window.days,
                 "date": events.window.start.isoformat(),
             }
-            for site in Site.objects.filter(code__in=codes).order_by("pk"):
+            for site in Site.objects.filter(code__in=set(events.lockdown)).order_by("pk"):
                 orgs_actions.change_site_status(site, SiteStatus.UNDER_CONTROL, reason=reason, actor=actor)
             snapshot.drill_status = dict(
                 Site.objects.filter(pk__in=list(snapshot.warehouses)).values_list("pk", "status")
             )
-            raise _Rollback
-    except _Rollback:
-        pass
-    assert snapshot is not None
-    return snapshot
+            raise _Rollback(snapshot)
+    except _Rollback as done:
+        return done.snapshot
