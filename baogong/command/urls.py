@@ -17,5 +17,6 @@ urlpatterns = [
     path("command/drills/", views.drill_list, name="drill_list"),
     path("command/drills/new/", views.drill_create, name="start_drill"),
     path("command/drills/<int:pk>/", views.drill_detail, name="drill_detail"),
+    path("command/drills/<int:pk>/again/", views.drill_rerun, name="rerun_drill"),
     path("command/drills/<int:pk>/export.<str:fmt>", views.drill_export, name="drill_export"),
 ]

@@ -237,6 +237,24 @@ def drill_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render_page_or_partial(request, "command/drill_detail.html", "command/partials/_drill_body.html", context)
 
 
+@require_POST
+@require_perm("command.run_drill")
+def drill_rerun(request: HttpRequest, pk: int) -> HttpResponse:
+    """Run a saved drill again with the same parameters (and seed)."""
+    drill = get_object_or_404(_drills_for(request.user), pk=pk)
+    params = dict(drill.parameters)
+    window = params.pop("window")
+    try:
+        again = actions.start_drill(
+            {**params, "from": window["from"], "days": window["days"]}, actor=request.user, title=drill.title
+        )
+    except DomainError as exc:
+        show_domain_error(request, exc)
+        return redirect("command:drill_detail", pk=drill.pk)
+    messages.success(request, _("The drill is running; nothing in the data changes."))
+    return redirect("command:drill_detail", pk=again.pk)
+
+
 @require_perm("command.view_drill")
 def drill_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     drill = get_object_or_404(_drills_for(request.user), pk=pk)

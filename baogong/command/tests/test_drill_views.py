@@ -113,3 +113,14 @@ def test_only_users_who_see_the_whole_network_may_run_a_drill(network, user):
 def test_drills_are_in_the_command_centre_menu(base, client_for):
     assert reverse("command:drill_list") in client_for("commander").get("/").content.decode()
     assert reverse("command:drill_list") not in client_for("warehouse").get("/").content.decode()
+
+
+def test_a_saved_drill_runs_again_with_the_same_parameters(network, client_for, user):
+    first = actions.start_drill(
+        {"from": network["start"], "days": 2, "lockdown": "WH-TXQ", "seed": 5}, actor=user("commander"), title="再演"
+    )
+    assert client_for("auditor").post(reverse("command:rerun_drill", args=[first.pk])).status_code == 403
+    response = client_for("commander").post(reverse("command:rerun_drill", args=[first.pk]))
+    again = Drill.objects.exclude(pk=first.pk).get()
+    assert response.url == reverse("command:drill_detail", args=[again.pk])
+    assert again.parameters == first.parameters and again.title == "再演" and again.seed == 5
