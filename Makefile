@@ -7,8 +7,12 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/baogong
 export DJANGO_SETTINGS_MODULE := baogong.settings
+# Each database pass runs on half the machine's cores (pytest-xdist), one process where there are
+# only two: the two passes already run side by side. `make test TEST_WORKERS=4` overrides.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n / 2 > 1 ? n / 2 : 1 )))
+XDIST := $(if $(filter-out 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile,)
 
-.PHONY: setup install run serve worker test test-sqlite test-postgres test-clock e2e lint format bench messages clean
+.PHONY: setup install run serve worker test test-sqlite test-postgres test-clock test-fast e2e lint format bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,12 +71,17 @@ test-clock: install
 	done
 
 test-sqlite: install
-	DATABASE_URL= $(BIN)/pytest -p no:cacheprovider -q
+	DATABASE_URL= $(BIN)/pytest -p no:cacheprovider -q $(XDIST)
 
 test-postgres: install
 	@$(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_TEST_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" \
 		|| { echo "PostgreSQL is not reachable at $(PG_TEST_URL) (start it, or see README)"; exit 1; }
-	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -p no:cacheprovider -q -m "not e2e and not security and not slow"
+	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -p no:cacheprovider -q $(XDIST) -m "not e2e and not security and not slow"
+
+# Local iteration on PostgreSQL: keeps the test database between runs (pytest-django --reuse-db;
+# add --create-db after a new migration). `make test-fast ARGS=baogong/inventory`.
+test-fast: install
+	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q --reuse-db $(XDIST) -m "not e2e and not slow" $(ARGS)
 
 e2e: install
 	DATABASE_URL= $(BIN)/pytest -p no:cacheprovider -q -m e2e

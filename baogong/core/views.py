@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from baogong.core.context import current_request_id
+from baogong.core.history import VERBS
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.jobs import create_job, enqueue_job
 from baogong.core.models import AuditEvent, Job, Notification
@@ -142,7 +143,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     events = scoped(AuditEvent.objects.select_related("actor", "object_type"), request.user)
     params = request.GET
     if verb := params.get("verb", "").strip():
-        events = events.filter(verb__icontains=verb)
+        events = events.filter(verb=verb)
     if actor := params.get("actor", "").strip():
         events = events.filter(actor_label__icontains=actor)
     if obj := params.get("object", "").strip():
@@ -155,7 +156,14 @@ def audit_list(request: HttpRequest) -> HttpResponse:
                 pass
     page = paginate(request, events.order_by("-at", "-id"))
     return render_page_or_partial(
-        request, "core/audit_list.html", "core/partials/_audit_table.html", {"page": page, "params": params}
+        request,
+        "core/audit_list.html",
+        "core/partials/_audit_table.html",
+        {
+            "page": page,
+            "params": params,
+            "verbs": sorted(((v, str(label)) for v, label in VERBS.items()), key=lambda p: p[1]),
+        },
     )
 
 

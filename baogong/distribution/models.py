@@ -8,6 +8,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from baogong.core.models import TimeStampedModel
@@ -341,6 +342,43 @@ class Shipment(TimeStampedModel):
 
     def audit_scope(self) -> tuple[int | None, int | None]:
         return self.warehouse.organisation_id, self.warehouse_id
+
+
+class DispatchHold(models.Model):
+    """A load or dispatch that was refused (site under control, pass, driver clearance…): the
+    shipment stayed put. Kept so the day's situation report can say how many were held and why."""
+
+    class Stage(models.TextChoices):
+        LOAD = "load", _("Loading")
+        DISPATCH = "dispatch", _("Dispatch")
+
+    shipment = models.ForeignKey(Shipment, verbose_name=_("shipment"), related_name="holds", on_delete=models.CASCADE)
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
+    reasons = models.JSONField(_("reasons"), default=list)
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    actor_label = models.CharField(_("by"), max_length=150, blank=True)
+
+    scope_org_field: ClassVar[str] = "shipment__warehouse__organisation_id"
+    scope_site_field: ClassVar[str] = "shipment__warehouse_id"
+
+    class Meta:
+        verbose_name = _("held dispatch")
+        verbose_name_plural = _("held dispatches")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.shipment} ({self.get_stage_display()})"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.shipment.warehouse.organisation_id, self.shipment.warehouse_id
 
 
 class ShipmentLine(models.Model):

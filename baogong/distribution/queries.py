@@ -9,13 +9,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from baogong.core.money import round_fen
 from baogong.core.scoping import scoped
-from baogong.distribution.choices import ALLOCATABLE_STATUSES, ShipmentStatus
-from baogong.distribution.models import AllocationRun, Norm, Request, RequestLine, ShipmentLine
+from baogong.distribution.choices import ALLOCATABLE_STATUSES, RequestStatus, ShipmentStatus
+from baogong.distribution.models import (
+    AllocationRun,
+    DispatchHold,
+    Norm,
+    Request,
+    RequestLine,
+    Shipment,
+    ShipmentLine,
+)
 from baogong.orgs.choices import SiteKind
 
 
@@ -143,3 +151,64 @@ def delivered_breakdown(
         for r in result:
             r["label"] = str(kinds.get(r["key"], r["key"]))
     return sorted(result, key=lambda r: (-r["value"], r["key"]))
+
+
+# --------------------------------------------------------------------------- as of a past day
+def held_dispatches(user: Any, start: dt.datetime, end: dt.datetime) -> QuerySet[DispatchHold]:
+    """Loads and dispatches refused in ``[start, end)`` (``DispatchHold``), newest first."""
+    return scoped(
+        DispatchHold.objects.filter(at__gte=start, at__lt=end).select_related(
+            "shipment", "shipment__warehouse", "shipment__recipient"
+        ),
+        user,
+    )
+
+
+def unmet_by_tier(user: Any, end: dt.datetime) -> dict[int, int]:
+    """Units requested but not yet sent at ``end``, by the recipient's priority tier.
+
+    From history, not from today's state: requests submitted before ``end`` and not rejected,
+    cancelled or closed by then (those end states are final, so their ``updated_at`` is when they
+    were reached); each line counts its approved quantity once approved before ``end`` (its
+    requested quantity before that) less what shipments dispatched before ``end`` carried.
+    """
+    ended = Q(status__in=[RequestStatus.CANCELLED, RequestStatus.CLOSED], updated_at__lt=end) | Q(
+        status=RequestStatus.REJECTED, decided_at__lt=end
+    )
+    requests = requests_for(user).filter(submitted_at__lt=end).exclude(ended)
+    lines = RequestLine.objects.filter(request__in=requests.values("pk")).values_list(
+        "pk", "qty", "approved_qty", "request__decided_at", "request__recipient__priority_tier"
+    )
+    sent = dict(
+        ShipmentLine.objects.filter(request_line__request__in=requests.values("pk"), shipment__dispatched_at__lt=end)
+        .values_list("request_line_id")
+        .annotate(n=Sum("qty"))
+        .order_by()
+    )
+    unmet: dict[int, int] = {}
+    for pk, qty, approved, decided_at, tier in lines:
+        wanted = approved if approved is not None and decided_at is not None and decided_at < end else qty
+        unmet[tier] = unmet.get(tier, 0) + max(0, wanted - int(sent.get(pk, 0)))
+    return dict(sorted(unmet.items()))
+
+
+def requested_units(user: Any, start: dt.datetime, end: dt.datetime) -> dict[int, int]:
+    """Units asked for by requests submitted in ``[start, end)`` (not rejected), by item id."""
+    requests = requests_for(user).filter(submitted_at__gte=start, submitted_at__lt=end)
+    rows = (
+        RequestLine.objects.filter(request__in=requests.exclude(status=RequestStatus.REJECTED).values("pk"))
+        .values_list("item_id")
+        .annotate(n=Sum("qty"))
+        .order_by()
+    )
+    return {item_id: int(n) for item_id, n in rows}
+
+
+def activity_span(user: Any) -> tuple[dt.datetime, dt.datetime] | None:
+    """The first and last time one of the user's requests was submitted or one of their shipments
+    delivered; ``None`` when there is neither."""
+    requests = requests_for(user).aggregate(first=Min("submitted_at"), last=Max("submitted_at"))
+    shipments = scoped(Shipment.objects.all(), user).aggregate(first=Min("delivered_at"), last=Max("delivered_at"))
+    firsts = [at for at in (requests["first"], shipments["first"]) if at is not None]
+    lasts = [at for at in (requests["last"], shipments["last"]) if at is not None]
+    return (min(firsts), max(lasts)) if firsts else None

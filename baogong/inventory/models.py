@@ -275,7 +275,7 @@ class _WarehouseDocument(models.Model):
 
     @property
     def number(self) -> str:
-        return f"{self.prefix}-{self.created_at:%Y%m%d}-{self.pk:06d}" if self.pk else self.prefix
+        return f"{self.prefix}-{timezone.localdate(self.created_at):%Y%m%d}-{self.pk:06d}" if self.pk else self.prefix
 
     def audit_scope(self) -> tuple[int | None, int | None]:
         return self.warehouse.organisation_id, self.warehouse_id

@@ -320,3 +320,23 @@ def locations_for(user: Any, site_id: int | None = None) -> QuerySet[Location]:
     if site_id:
         qs = qs.filter(site_id=site_id)
     return qs.order_by("site__code", "code")
+
+
+def on_hand_at(user: Any, item_ids: Iterable[int], at: dt.datetime) -> dict[int, int]:
+    """Units of each item in the store locations of the warehouses the user may see at ``at``,
+    from the moves (the ledger's history), not from today's balances."""
+    items = list(item_ids)
+    locations = list(
+        scoped(Location.objects.filter(kind__in=list(STOCK_KINDS), site__kind="warehouse"), user).values_list(
+            "pk", flat=True
+        )
+    )
+    moves = StockMove.objects.filter(at__lt=at, item_id__in=items)
+    into = moves.filter(to_location_id__in=locations).values_list("item_id").annotate(n=Sum("qty")).order_by()
+    out = moves.filter(from_location_id__in=locations).values_list("item_id").annotate(n=Sum("qty")).order_by()
+    totals: dict[int, int] = defaultdict(int)
+    for item_id, n in into:
+        totals[item_id] += int(n)
+    for item_id, n in out:
+        totals[item_id] -= int(n)
+    return {item_id: max(0, totals.get(item_id, 0)) for item_id in items}

@@ -20,7 +20,7 @@ from baogong.core.transactions import require_transaction
 from baogong.orgs import locks
 from baogong.orgs.choices import SiteKind, SiteStatus
 from baogong.orgs.errors import SiteInvalid
-from baogong.orgs.models import AdministrativeArea, Grant, Organisation, Site
+from baogong.orgs.models import AdministrativeArea, Grant, Organisation, Site, SiteStatusChange
 
 SITE_FIELDS = [
     "code",
@@ -128,13 +128,22 @@ def change_site_status(site: Site, status: str, *, reason: str = "", actor: Acto
     locked.status = status
     locked.status_reason = reason.strip()
     locked.save(update_fields=["status", "status_reason", "updated_at"])
-    audit.record(
+    event = audit.record(
         "set_site_status",
         locked,
         actor=actor,
         before=before,
         after={"status": locked.status, "status_reason": locked.status_reason},
     )
+    if before["status"] != locked.status:
+        SiteStatusChange.objects.create(
+            site=locked,
+            from_status=before["status"],
+            to_status=locked.status,
+            reason=locked.status_reason,
+            at=event.at,
+            actor_label=event.actor_label,
+        )
     return locked
 
 

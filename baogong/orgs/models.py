@@ -7,6 +7,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from baogong.core.identifiers import validate_uscc
@@ -120,6 +121,33 @@ class Site(TimeStampedModel):
     @staticmethod
     def default_tier(kind: str) -> int:
         return DEFAULT_TIER.get(SiteKind(kind), 4) if kind in SiteKind.values else 4
+
+
+class SiteStatusChange(models.Model):
+    """One change of a site's status, kept so that reports can say what was true on a past day.
+
+    Written by ``orgs.actions.change_site_status`` (the one place a status changes) in the same
+    transaction; never updated or deleted.
+    """
+
+    site = models.ForeignKey(Site, verbose_name=_("site"), related_name="status_changes", on_delete=models.PROTECT)
+    from_status = models.CharField(_("from"), max_length=16, choices=SiteStatus.choices)
+    to_status = models.CharField(_("to"), max_length=16, choices=SiteStatus.choices)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor_label = models.CharField(_("by"), max_length=150, blank=True)
+
+    scope_org_field: ClassVar[str] = "site__organisation_id"
+    scope_site_field: ClassVar[str] = "site_id"
+
+    class Meta:
+        verbose_name = _("site status change")
+        verbose_name_plural = _("site status changes")
+        ordering = ["site_id", "at", "id"]
+        indexes = [models.Index(fields=["site", "at"], name="orgs_statuschange_site_at")]
+
+    def __str__(self) -> str:
+        return f"{self.site_id}: {self.from_status} → {self.to_status}"
 
 
 class Grant(models.Model):

@@ -235,7 +235,7 @@ class PurchaseOrder(TimeStampedModel):
 
     @property
     def number(self) -> str:
-        return f"PO-{self.created_at:%Y%m%d}-{self.pk:05d}" if self.pk else "PO"
+        return f"PO-{timezone.localdate(self.created_at):%Y%m%d}-{self.pk:05d}" if self.pk else "PO"
 
     def audit_scope(self) -> tuple[int | None, int | None]:
         return self.organisation_id, None

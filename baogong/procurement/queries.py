@@ -107,6 +107,15 @@ def cases_for(user: Any) -> QuerySet[CounterfeitCase]:
     return scoped(CounterfeitCase.objects.select_related("lot", "item", "supplier", "marked_by"), user)
 
 
+def lots_recalled(user: Any, start: dt.datetime, end: dt.datetime) -> list[str]:
+    """Batch numbers of the lots recalled in ``[start, end)``: each counterfeit case marked then,
+    its own lot and every lot of the item from that supplier it quarantined, once each, sorted."""
+    cases = cases_for(user).filter(marked_at__gte=start, marked_at__lt=end)
+    batches = set(cases.values_list("lot__batch", flat=True))
+    batches.update(Lot.objects.filter(pk__in=cases.values("lots")).values_list("batch", flat=True))
+    return sorted(batches)
+
+
 def held_outside_quarantine(lot: Lot) -> bool:
     """Whether units of the lot still sit in a store or in transit (not yet in quarantine)."""
     return (

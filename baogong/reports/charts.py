@@ -9,6 +9,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
+
 from baogong.command import queries as command_queries
 from baogong.core.scoping import has_global_scope
 from baogong.distribution import choices as distribution_choices
@@ -51,9 +53,24 @@ def dashboard(user: Any, today: dt.date) -> list[Chart]:
     return result
 
 
+def status_counts(user: Any, day: dt.date) -> dict[str, int]:
+    """Sites by status: today's statuses, or for a past day the strictest status each site had
+    that day (from the status history)."""
+    counts: dict[str, int] = dict(orgs_queries.site_counts(user)["by_status"])
+    if day >= timezone.localdate():
+        return counts
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    states = orgs_queries.sites_not_normal_during(user, start, start + dt.timedelta(days=1))
+    past = {value: 0 for value in SiteStatus.values}
+    for state in states:
+        past[state.status] += 1
+    past[SiteStatus.NORMAL] = sum(counts.values()) - len(states)
+    return past
+
+
 @chart("sites_by_status", "场所状态", "orgs.view_site")
 def sites_by_status(user: Any, today: dt.date) -> Chart:
-    counts = orgs_queries.site_counts(user)["by_status"]
+    counts = status_counts(user, today)
     return {
         "type": "bar",
         "labels": [str(label) for _value, label in SiteStatus.choices],

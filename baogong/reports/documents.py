@@ -14,6 +14,7 @@ from openpyxl.styles import Font
 
 from baogong.core.excel import _cell, neutralise_formulas
 from baogong.core.pdf import render_pdf
+from baogong.reports import daily as _daily  # noqa: F401  (registers the as-of-day figures)
 from baogong.reports.figures import Figure, Period, by_section, collect
 
 DAILY = "daily"

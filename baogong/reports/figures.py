@@ -23,7 +23,6 @@ from baogong.core.scoping import has_global_scope
 from baogong.distribution import queries as distribution_queries
 from baogong.finance import queries as finance_queries
 from baogong.fleet import queries as fleet_queries
-from baogong.orgs import queries as orgs_queries
 from baogong.people import queries as people_queries
 from baogong.pharmacy import queries as pharmacy_queries
 from baogong.property import queries as property_queries
@@ -466,20 +465,4 @@ def venue_compliance_rate(user: Any, period: Period) -> Figure:
         f"检查项合格率{rate}%",
         link("command:compliance", **{"from": period.start, "to": period.end}),
         "command.queries.compliance(user, from, to): compliant points / points checked × 100",
-    )
-
-
-# --------------------------------------------------------------------------- sites
-@figure("sites_locked_down", "sites", "orgs.view_site")
-def sites_locked_down(user: Any, period: Period) -> Figure:
-    value = int(orgs_queries.site_counts(user)["by_status"].get("locked_down", 0))
-    return Figure(
-        "sites_locked_down",
-        "sites",
-        "封控场所（当前）",
-        value,
-        "处",
-        f"目前封控场所{num(value)}处",
-        link("orgs:site_list", status="locked_down"),
-        "orgs.queries.site_counts(user)['by_status']['locked_down']: sites whose current status is locked down",
     )

@@ -11,22 +11,33 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from baogong.core.dates import parse_date_or_none
 from baogong.core.models import AuditEvent
 from baogong.core.permissions import require_perm
 from baogong.core.scoping import scoped
 from baogong.orgs import queries as org_queries
 from baogong.orgs.choices import SiteKind, SiteStatus
 from baogong.reports import charts
+from baogong.reports.daily import data_span, latest_day
 from baogong.reports.documents import CONTENT_TYPES, DAILY, SUMMARY, build_report
 from baogong.reports.documents import render as render_document
 from baogong.reports.figures import Period
 
 
+def _day(request: HttpRequest) -> dt.date:
+    """The day asked for (``?date=``), else the latest day with data; never after today."""
+    asked = parse_date_or_none(request.GET.get("date"))
+    today = timezone.localdate()
+    return min(asked, today) if asked else latest_day(request.user)
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     counts = org_queries.site_counts(request.user)
+    day = _day(request)
     kinds = [(value, label, counts["by_kind"].get(value, 0)) for value, label in SiteKind.choices]
-    statuses = [(value, label, counts["by_status"].get(value, 0)) for value, label in SiteStatus.choices]
+    by_status = charts.status_counts(request.user, day)
+    statuses = [(value, label, by_status.get(value, 0)) for value, label in SiteStatus.choices]
     enterprises = org_queries.enterprises_with_sites(request.user)
     sites = (
         org_queries.sites_for(request.user)
@@ -45,6 +56,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "recent_events": recent,
         "chart_kinds": {"labels": [str(k[1]) for k in kinds if k[2]], "values": [k[2] for k in kinds if k[2]]},
         "live": request.user.has_perm("reports.view_reports"),
+        "day": day,
+        "is_today": day == timezone.localdate(),
+        "today": timezone.localdate(),
     }
     return render(request, "reports/home.html", context)
 
@@ -64,8 +78,14 @@ def _json_safe(value: Any) -> Any:
 @require_perm("reports.view_reports")
 def dashboard_data(request: HttpRequest) -> JsonResponse:
     """The live dashboard's charts; the page fetches this every minute."""
-    today = timezone.localdate()
-    data = {"at": timezone.localtime().isoformat(timespec="seconds"), "charts": charts.dashboard(request.user, today)}
+    day = _day(request)
+    now = timezone.localtime()
+    data = {
+        "date": day,
+        "at": f"{now:%Y-%m-%d %H:%M}",
+        "day_label": f"{day:%Y年%m月%d日}",
+        "charts": charts.dashboard(request.user, day),
+    }
     return JsonResponse(_json_safe(data))
 
 
@@ -88,14 +108,16 @@ def _document(request: HttpRequest, kind: str, period: Period, filename: str) ->
 
 @require_perm("reports.view_reports")
 def daily(request: HttpRequest) -> HttpResponse:
-    day = _date(request.GET.get("date"), timezone.localdate() - dt.timedelta(days=1))
+    day = _date(request.GET.get("date"), latest_day(request.user))
     return _document(request, DAILY, Period(day, day), f"daily-{day.isoformat()}")
 
 
 @require_perm("reports.view_reports")
 def summary(request: HttpRequest) -> HttpResponse:
-    end = _date(request.GET.get("to"), timezone.localdate())
-    start = _date(request.GET.get("from"), end - dt.timedelta(days=60))
+    # Opens on the span with data (the replay's two months, say), not on the last 60 days of zeros.
+    span = data_span(request.user) or (timezone.localdate() - dt.timedelta(days=60), timezone.localdate())
+    end = _date(request.GET.get("to"), span[1])
+    start = _date(request.GET.get("from"), span[0] if not request.GET.get("to") else end - dt.timedelta(days=60))
     if start > end:
         start, end = end, start
     return _document(request, SUMMARY, Period(start, end), f"summary-{start.isoformat()}-{end.isoformat()}")

@@ -79,3 +79,30 @@ def test_a_short_replay_sells_fuel_green_channel_first_inspects_venues_and_ships
     figures = {f.key: f.value for f in collect(commander, Period(START, START + dt.timedelta(days=2)))}
     assert figures["fuel_served"] == outcome.green_channel_litres
     assert figures["venue_inspections"] == outcome.inspections
+
+
+@pytest.mark.slow
+def test_the_replay_sets_up_a_fresh_database_and_ends_with_a_readable_summary(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+        MEDIA_ROOT=str(tmp_path / "media"),
+        BAOGONG_VAR_DIR=str(tmp_path / "var"),
+        DJANGO_SETTINGS_MODULE="baogong.settings",
+    )
+    done = subprocess.run(  # noqa: S603 - our own command
+        [str(Path(sys.executable).with_name("baogong")), "demo", "--seed", "3", "--days", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "正在迁移" in done.stderr and "100%" in done.stderr
+    assert "回放完成 / replay finished" in done.stdout and "需求申请 / requests:" in done.stdout
+    assert "{'" not in done.stdout and '{"' not in done.stdout  # no raw dict or JSON

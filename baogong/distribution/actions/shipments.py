@@ -28,8 +28,10 @@ from baogong.distribution.errors import (
     DispatchRefused,
     ShipmentInvalid,
 )
+from baogong.distribution.holds import records_holds
 from baogong.distribution.models import (
     AllocationReservation,
+    DispatchHold,
     RequestLine,
     Shipment,
     ShipmentLine,
@@ -207,6 +209,7 @@ def dispatch_refusals(shipment: Shipment) -> list[str]:
     return reasons
 
 
+@records_holds(DispatchHold.Stage.LOAD)
 @retry_on_conflict
 def load_shipment(
     shipment: Shipment,
@@ -245,6 +248,7 @@ def load_shipment(
         return locked
 
 
+@records_holds(DispatchHold.Stage.DISPATCH)
 @retry_on_conflict
 def dispatch_shipment(shipment: Shipment, *, actor: Actor) -> Shipment:
     """The vehicle leaves: reserved lots move from their bins to the warehouse's in-transit stock."""

@@ -248,3 +248,26 @@ def test_delivery_value_of_unit_costs(in_transit):
     today = dt.date.today()
     totals = delivered_totals(today, today)
     assert totals == {"items": 120, "value": Decimal("40") * 250 + Decimal("60") * 240 + Decimal("20") * 60}
+
+
+def test_a_refused_load_is_kept_as_a_held_dispatch_with_its_reasons(allocated, commander):
+    from baogong.distribution.models import DispatchHold
+
+    shipment = actions.pick_shipment(actions.plan_shipments(actor=commander)[0], actor=commander)
+    Site.objects.filter(pk=shipment.warehouse_id).update(status="under_control")
+    with pytest.raises(DispatchRefused) as exc:
+        actions.load_shipment(shipment, actor=commander, vehicle_plate="沪A1")
+    hold = DispatchHold.objects.get()
+    assert (hold.shipment_id, hold.stage, hold.reasons) == (shipment.pk, "load", exc.value.details["reasons"])
+    assert hold.actor == commander
+    assert AuditEvent.objects.filter(verb="hold_dispatch", object_id=str(hold.pk)).count() == 1
+    shipment.refresh_from_db()
+    assert shipment.status == ShipmentStatus.PICKED  # the refusal itself still changed nothing
+
+
+def test_a_load_that_goes_through_leaves_no_hold(allocated, commander):
+    from baogong.distribution.models import DispatchHold
+
+    shipment = actions.pick_shipment(actions.plan_shipments(actor=commander)[0], actor=commander)
+    actions.load_shipment(shipment, actor=commander, vehicle_plate="沪A1")
+    assert not DispatchHold.objects.exists()

@@ -223,7 +223,7 @@ def sell_fuel(
     vehicle = Vehicle.objects.filter(plate=plate).first()
     passes = valid_passes(vehicle, timezone.localtime(when).date()) if vehicle else []
     green = bool(vehicle and vehicle.status == VehicleStatus.ACTIVE and passes)
-    reference = f"FUEL-{tank.station.code}-{plate}-{when:%Y%m%d%H%M%S}"
+    reference = f"FUEL-{tank.station.code}-{plate}-{timezone.localtime(when):%Y%m%d%H%M%S}"
     issue = issue_stock(
         tank.station,
         ensure_sales_site(tank.station),

@@ -306,3 +306,15 @@ def test_check_ledger_command_reports_drift(txq, n95, receive, capsys):
         call_command("check_ledger")
     assert exit_info.value.code == 1
     assert "balance=7\tledger=10" in capsys.readouterr().out
+
+
+def test_document_numbers_take_the_shanghai_date_not_utc(txq, n95, receive):
+    # 17:30 UTC on 1 March is 01:30 on 2 March in Shanghai: the number carries the local day, like
+    # request and shipment numbers do.
+    import datetime as dt
+
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2026, 3, 1, 17, 30, tzinfo=dt.UTC), tick=False):
+        receipt = receive(txq, n95, "LOCAL-1", 5, expiry=dt.date(2026, 9, 1))
+    assert receipt.number == f"{receipt.prefix}-20260302-{receipt.pk:06d}"

@@ -1,3 +1,4 @@
+import datetime as dt
 import io
 
 import pytest
@@ -184,3 +185,16 @@ def test_scorecard(user, delivered):
     assert (card.inspections, card.rejected) == (2, 0)
     assert str(card.price_index) == "97.96"  # 480 against a reference of 490
     assert card.open_issues == 1 + 2  # one case, two lots in quarantine
+
+
+def test_recalled_lots_are_read_for_the_day_they_were_marked(user, delivered):
+    from django.utils import timezone
+
+    from baogong.procurement.queries import lots_recalled
+    from baogong.reports.daily import day_bounds
+
+    actions.mark_lot_counterfeit(delivered["a"], reason="假冒", actor=user("qc"))
+    today = timezone.localdate()
+    recalled = lots_recalled(user("commander"), *day_bounds(today))
+    assert delivered["a"].batch in recalled and recalled == sorted(set(recalled))
+    assert lots_recalled(user("commander"), *day_bounds(today - dt.timedelta(days=1))) == []

@@ -242,3 +242,13 @@ def test_order_for_another_organisation_is_refused(user, make_supplier, items):
             Organisation.objects.get(code="CYGS"), supplier, [line(items["mask"])], actor=user("procurement")
         )
     assert "organisation" in exc.value.details
+
+
+def test_order_numbers_take_the_shanghai_date_not_utc(user, make_supplier, items):
+    # 17:30 UTC on 1 March is 01:30 on 2 March in Shanghai (the day printed next to RQ numbers).
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2026, 3, 1, 17, 30, tzinfo=dt.UTC), tick=False):
+        supplier = make_supplier()
+        order = actions.create_order(supplier.organisation, supplier, [line(items["mask"])], actor=user("procurement"))
+    assert order.number == f"PO-20260302-{order.pk:05d}"

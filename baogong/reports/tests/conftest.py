@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 
 from baogong.command import actions as command_actions
 from baogong.command.models import ChecklistTemplate
@@ -12,6 +14,7 @@ from baogong.finance import actions as finance_actions
 from baogong.orgs import actions as org_actions
 from baogong.orgs.models import Organisation, Site
 
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 FROM = dt.date(2022, 4, 1)
 TO = dt.date(2022, 5, 31)
 
@@ -100,5 +103,10 @@ def records(user: Any) -> dict[str, Any]:
             ],
             actor=commander,
         )
-    org_actions.set_site_status(Site.objects.get(code="HT-WYN"), "locked_down", reason="阳性病例", actor=commander)
+    # A hotel locked down on 10 April 2022 and reopened on 20 April; still normal today.
+    hotel = Site.objects.get(code="HT-WYN")
+    with time_machine.travel(dt.datetime(2022, 4, 10, 14, 0, tzinfo=SHANGHAI), tick=False):
+        org_actions.set_site_status(hotel, "locked_down", reason="阳性病例", actor=commander)
+    with time_machine.travel(dt.datetime(2022, 4, 20, 9, 0, tzinfo=SHANGHAI), tick=False):
+        org_actions.set_site_status(hotel, "normal", actor=commander)
     return {"missions": missions}

@@ -3,7 +3,27 @@ import sys
 import time
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+
+# What the summary prints, in order: (outcome field, Chinese, English).
+SUMMARY = [
+    ("days", "回放天数", "days replayed"),
+    ("requests", "需求申请", "requests"),
+    ("shipments", "配送单", "shipments"),
+    ("delivered_units", "送达物资（件）", "units delivered"),
+    ("refused_dispatches", "暂停发运（次）", "dispatches held"),
+    ("counterfeit_cases", "疑似假冒批次", "counterfeit cases"),
+    ("pharmacy_orders", "药房线上订单", "pharmacy orders"),
+    ("fuel_sales", "加油笔数", "fuel sales"),
+    ("green_channel_litres", "绿色通道加油（升）", "green-channel litres"),
+    ("relief_approved", "租金减免批准", "rent relief approved"),
+    ("inspections", "复商复市检查", "reopening inspections"),
+    ("farm_input_units", "农资（件）", "farm input units"),
+    ("industrial_tonnes", "工业客户（吨）", "industrial tonnes"),
+]
 
 
 class Command(BaseCommand):
@@ -13,13 +33,15 @@ class Command(BaseCommand):
         parser.add_argument("--scenario", default="baoshan-2022", choices=["baoshan-2022"])
         parser.add_argument("--seed", type=int, default=2022)
         parser.add_argument("--days", type=int, default=60)
+        parser.add_argument("--json", action="store_true", help="print the outcome as one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
         from baogong.demo.scenario import Scenario
 
         if not 1 <= options["days"] <= 61:
-            raise CommandError("--days must be between 1 and 61")
+            raise CommandError("--days must be between 1 and 61 / 回放天数须在 1 到 61 之间")
         started = time.monotonic()
+        self._migrate_if_needed()
 
         def progress(pct: int, message: str) -> None:
             bar = "#" * (pct // 4)
@@ -28,9 +50,27 @@ class Command(BaseCommand):
 
         outcome = Scenario(seed=options["seed"], days=options["days"], progress=progress).run()
         sys.stderr.write("\n")
-        summary = {k: v for k, v in outcome.__dict__.items() if k not in {"notes", "refused_dispatches"}}
-        summary["refused_dispatches"] = len(outcome.refused_dispatches)
-        summary["seconds"] = round(time.monotonic() - started, 1)
-        self.stdout.write(json.dumps(summary, ensure_ascii=False))
-        for note in outcome.notes[:20] + outcome.refused_dispatches[:10]:
-            self.stdout.write(f"  {note}")
+        values = {k: v for k, v in outcome.__dict__.items() if k not in {"notes", "refused_dispatches"}}
+        values["refused_dispatches"] = len(outcome.refused_dispatches)
+        values["seconds"] = round(time.monotonic() - started, 1)
+        if options["json"]:
+            self.stdout.write(json.dumps(values, ensure_ascii=False))
+            return
+        self.stdout.write(f"回放完成 / replay finished: {values['seconds']} 秒 / s, seed {options['seed']}")
+        for key, chinese, english in SUMMARY:
+            if key in values:
+                self.stdout.write(f"  {chinese} / {english}: {values[key]:,}")
+        notes = outcome.notes[:20] + outcome.refused_dispatches[:10]
+        if notes:
+            self.stdout.write("记录 / notes:")
+            for note in notes:
+                self.stdout.write(f"  {note}")
+        self.stdout.write("查看 / see: baogong report summary --from 2022-04-01 --to 2022-05-31")
+
+    def _migrate_if_needed(self) -> None:
+        """A fresh database is set up here (migrate); base data is loaded by the replay itself."""
+        connection = connections[DEFAULT_DB_ALIAS]
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            sys.stderr.write("数据库尚未初始化，正在迁移 / setting up the database (migrate)…\n")
+            call_command("migrate", interactive=False, verbosity=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from baogong.core.audit import SystemActor
+from baogong.reports.daily import situation
 from baogong.reports.documents import DAILY, SUMMARY, build_report, render
 from baogong.reports.figures import Period
 
@@ -32,9 +34,12 @@ class Command(BaseCommand):
         summary.add_argument("--to", dest="date_to", required=True)
         daily = sub.add_parser("daily", help="daily situation report for one day")
         daily.add_argument("--date", required=True)
+        summary.add_argument("--format", choices=["md", "xlsx", "pdf"], default="md")
+        daily.add_argument(
+            "--format", choices=["md", "xlsx", "pdf", "json"], default="md", help="json: the day's situation as data"
+        )
         for p in (summary, daily):
-            p.add_argument("--format", choices=["md", "xlsx", "pdf"], default="md")
-            p.add_argument("--output", help="file to write (stdout for md when omitted)")
+            p.add_argument("--output", help="file to write (stdout for md and json when omitted)")
         send = sub.add_parser("send-daily", help="send the daily report to the configured recipients (for cron)")
         send.add_argument("--date", help="the day to report (default: yesterday)")
 
@@ -60,12 +65,15 @@ class Command(BaseCommand):
         if period.end < period.start:
             raise CommandError("--to is before --from")
         fmt = options["format"]
-        body = render(build_report(actor, kind, period), fmt)
+        if fmt == "json":
+            body = json.dumps(situation(actor, period.start).as_json(), ensure_ascii=False, indent=2).encode() + b"\n"
+        else:
+            body = render(build_report(actor, kind, period), fmt)
         output = options.get("output")
         if output:
             Path(output).write_bytes(body)
             self.stderr.write(f"written {output} ({len(body)} bytes)")
-        elif fmt == "md":
+        elif fmt in ("md", "json"):
             self.stdout.write(body.decode(), ending="")
         else:
             raise CommandError("--output is required for xlsx and pdf")

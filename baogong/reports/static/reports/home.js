@@ -30,8 +30,13 @@
       el.textContent = box.dataset.unavailable;
       return;
     }
+    var empty = !c.series.some(function (s) { return s.values.some(function (v) { return Number(v) !== 0; }); });
     var chart = charts[c.key] || echarts.init(el);
     charts[c.key] = chart;
+    if (empty) {
+      chart.setOption({title: {text: box.dataset.empty, left: "center", top: "middle", textStyle: {color: "#6c757d", fontSize: 14, fontWeight: "normal"}}}, true);
+      return;
+    }
     chart.setOption({
       tooltip: {trigger: "axis"},
       legend: {top: 0},
@@ -53,7 +58,7 @@
         if (!d) return;
         d.charts.forEach(function (c) { draw(box, c); });
         var at = document.getElementById("live-at");
-        if (at) at.textContent = d.at;
+        if (at) at.textContent = d.day_label + " · " + d.at;
       });
   }
 
