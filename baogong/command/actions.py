@@ -1,4 +1,5 @@
-"""Every state change of the command centre's records."""
+"""Every state change of the command centre's records (drills: :func:`start_drill`, then the
+background job records the result or the failure)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baogong.command import locks
-from baogong.command.choices import RectificationStatus
-from baogong.command.errors import InspectionInvalid, PostInvalid, RecipientInvalid, RectificationClosed
+from baogong.command import drills, locks
+from baogong.command.choices import DrillStatus, RectificationStatus
+from baogong.command.errors import DrillInvalid, InspectionInvalid, PostInvalid, RecipientInvalid, RectificationClosed
 from baogong.command.models import (
     ChecklistTemplate,
     CommunicationPost,
+    Drill,
     Finding,
     Inspection,
     Rectification,
@@ -26,8 +29,9 @@ from baogong.command.models import (
 )
 from baogong.core import audit
 from baogong.core.audit import Actor
+from baogong.core.jobs import create_job, enqueue_job
 from baogong.core.retry import retry_on_conflict
-from baogong.core.scoping import require_scope, user_scope
+from baogong.core.scoping import has_global_scope, require_scope, user_scope
 from baogong.orgs.choices import SiteKind
 from baogong.orgs.models import Site
 
@@ -247,3 +251,62 @@ def remove_report_recipient(recipient: ReportRecipient, *, actor: Actor) -> Repo
             "remove_report_recipient", locked, actor=actor, before={"is_active": True}, after={"is_active": False}
         )
         return locked
+
+
+# --------------------------------------------------------------------------- drills
+
+
+@retry_on_conflict
+def start_drill(data: Mapping[str, Any], *, actor: Actor, title: str = "") -> Drill:
+    """Validate the drill's events and queue it as a background job (progress bar); the job runs
+    it against a snapshot, changing nothing, and records the result on the drill.
+
+    A drill reads the whole network, so only users who see the whole network may run one."""
+    events = drills.parse_events(data)
+    if not has_global_scope(actor):
+        raise DrillInvalid(details={"__all__": [_("A drill covers the whole network; you may not run one.")]})
+    from baogong.command.tasks import run_drill_job
+
+    with transaction.atomic(durable=True):
+        drill = Drill.objects.create(
+            title=title.strip()[:128],
+            window_start=events.window.start,
+            days=events.window.days,
+            seed=events.seed,
+            parameters=events.as_json(),
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        drill.job = create_job("command.drill", _("Drill %(drill)s") % {"drill": drill}, owner=actor)
+        drill.save(update_fields=["job", "updated_at"])
+        audit.record("start_drill", drill, actor=actor, after={"title": drill.title, **drill.parameters})
+        enqueue_job(drill.job, run_drill_job, drill.pk)
+        return drill
+
+
+@retry_on_conflict
+def record_drill_result(drill: Drill, result: Mapping[str, Any] | None, *, error: str = "", actor: Actor) -> Drill:
+    """Store what the drill found (or why it failed)."""
+    with transaction.atomic(durable=True):
+        locked = locks.drill_for_update(drill.pk)
+        before = {"status": locked.status}
+        locked.status = DrillStatus.FAILED if result is None else DrillStatus.DONE
+        locked.result = dict(result) if result is not None else None
+        locked.error = error[:255]
+        locked.finished_at = timezone.now()
+        locked.save(update_fields=["status", "result", "error", "finished_at", "updated_at"])
+        after: dict[str, Any] = {"status": locked.status}
+        if result is not None:
+            after.update(
+                unmet_units={k: result[k]["unmet_units"] for k in ("baseline", "drill")},
+                km={k: result[k]["km"] for k in ("baseline", "drill")},
+                moved=len(result["moved"]),
+            )
+        else:
+            after["error"] = locked.error
+        audit.record("record_drill_result", locked, actor=actor, before=before, after=after)
+        return locked
+
+
+def mark_drill_running(drill: Drill) -> None:
+    """The job has started (a status for the page; progress itself is the job's)."""
+    Drill.objects.filter(pk=drill.pk, status=DrillStatus.QUEUED).update(status=DrillStatus.RUNNING)

@@ -21,3 +21,8 @@ class RectificationClosed(InvalidTransition):
 class RecipientInvalid(ValidationFailed):
     code = "recipient_invalid"
     default_message = _("The report recipient has errors.")
+
+
+class DrillInvalid(ValidationFailed):
+    code = "drill_invalid"
+    default_message = _("The drill has errors.")

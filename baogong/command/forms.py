@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from baogong.command.models import ChecklistTemplate, CommunicationPost, ReportRecipient
 from baogong.core.forms import BootstrapMixin
 from baogong.orgs import queries as org_queries
-from baogong.orgs.models import Site
+from baogong.orgs.choices import AreaLevel, SiteKind
+from baogong.orgs.models import AdministrativeArea, Site
 
 
 class PostForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
@@ -84,3 +85,41 @@ class RecipientForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = org_queries.organisations_for(user)  # type: ignore[attr-defined]
+
+
+class DrillForm(BootstrapMixin, forms.Form):
+    """The events of a drill; the action validates them again (the command line uses the same rules)."""
+
+    title = forms.CharField(label=_("title"), max_length=128, required=False)
+    days = forms.IntegerField(label=_("number of days"), min_value=1, max_value=60, initial=7)
+    seed = forms.IntegerField(label=_("seed"), min_value=0, initial=1)
+    lockdown = forms.MultipleChoiceField(
+        label=_("warehouses locked down"), required=False, widget=forms.SelectMultiple(attrs={"size": 4})
+    )
+    blacklist = forms.CharField(
+        label=_("suppliers blacklisted"),
+        required=False,
+        help_text=_("USCC or name, separated by commas; their lots are recalled."),
+    )
+    fleet_cut_pct = forms.IntegerField(label=_("fleet cut (%)"), min_value=0, max_value=100, initial=0)
+    road_closure_pct = forms.IntegerField(
+        label=_("road closures: extra detour (%)"), min_value=0, max_value=500, initial=0
+    )
+    surge_area = forms.ChoiceField(label=_("area of a demand surge"), required=False)
+    surge_pct = forms.IntegerField(label=_("demand surge (%)"), min_value=0, max_value=1000, initial=0)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # "from" is a Python keyword: added by name so the field, the action and the CLI agree.
+        first_day = forms.DateField(label=_("first day"), widget=forms.DateInput(attrs={"type": "date"}))
+        title = self.fields.pop("title")
+        self.fields = {"title": title, "from": first_day, **self.fields}
+        self.fields["from"].widget.attrs.setdefault("class", "form-control")
+        self.fields["lockdown"].choices = [  # type: ignore[attr-defined]
+            (s.code, f"{s.code} {s.name}")
+            for s in Site.objects.filter(kind=SiteKind.WAREHOUSE, is_active=True).order_by("code")
+        ]
+        self.fields["surge_area"].choices = [("", "—")] + [  # type: ignore[attr-defined]
+            (a.code, f"{a.code} {a.name}")
+            for a in AdministrativeArea.objects.exclude(level=AreaLevel.DISTRICT).order_by("code")
+        ]

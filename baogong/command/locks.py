@@ -6,7 +6,7 @@ checklist point loaded with a rectification are read, not locked).
 
 from __future__ import annotations
 
-from baogong.command.models import CommunicationPost, Rectification, ReportRecipient
+from baogong.command.models import CommunicationPost, Drill, Rectification, ReportRecipient
 
 
 def post_for_update(pk: int) -> CommunicationPost:
@@ -23,3 +23,7 @@ def rectification_for_update(pk: int) -> Rectification:
 
 def recipient_for_update(pk: int) -> ReportRecipient:
     return ReportRecipient.objects.select_for_update().get(pk=pk)
+
+
+def drill_for_update(pk: int) -> Drill:
+    return Drill.objects.select_for_update().get(pk=pk)

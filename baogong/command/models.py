@@ -1,4 +1,4 @@
-"""The command centre's own records: communications, reopening inspections, report recipients."""
+"""The command centre's own records: communications, reopening inspections, report recipients, drills."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from baogong.command.choices import Channel, PostKind, RectificationStatus
+from baogong.command.choices import Channel, DrillStatus, PostKind, RectificationStatus
 from baogong.core.models import TimeStampedModel
 
 
@@ -189,3 +189,43 @@ class ReportRecipient(TimeStampedModel):
 
     def audit_scope(self) -> tuple[int | None, int | None]:
         return self.organisation_id, None
+
+
+class Drill(TimeStampedModel):
+    """A drill (应急推演): the events rehearsed over a window, with the result beside the baseline.
+
+    The parameters are enough to run it again: the same data and seed give the same result."""
+
+    title = models.CharField(_("title"), max_length=128, blank=True)
+    window_start = models.DateField(_("from"))
+    days = models.PositiveSmallIntegerField(_("days"))
+    seed = models.PositiveIntegerField(_("seed"), default=1)
+    parameters = models.JSONField(_("parameters"))
+    status = models.CharField(_("status"), max_length=8, choices=DrillStatus.choices, default=DrillStatus.QUEUED)
+    result = models.JSONField(_("result"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=255, blank=True)
+    job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("run by"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("drill")
+        verbose_name_plural = _("drills")
+        ordering = ["-created_at", "-id"]
+        permissions = [("run_drill", "Can run drills")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(days__gte=1, days__lte=60), name="command_drill_days_1_60")
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.window_start} +{self.days}"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return None, None

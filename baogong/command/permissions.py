@@ -16,8 +16,10 @@ ROLE_PERMISSIONS = {
         "command.view_reportrecipient",
         "command.add_reportrecipient",
         "command.delete_reportrecipient",
+        "command.view_drill",
+        "command.run_drill",
     ],
-    Role.AUDITOR: [*VIEW, "command.view_reportrecipient"],
+    Role.AUDITOR: [*VIEW, "command.view_reportrecipient", "command.view_drill"],
     Role.PROPERTY_OFFICER: [
         "command.view_inspection",
         "command.view_checklisttemplate",

@@ -14,4 +14,9 @@ urlpatterns = [
     path("command/compliance/", views.compliance, name="compliance"),
     path("command/recipients/", views.recipient_list, name="recipient_list"),
     path("command/recipients/<int:pk>/remove/", views.recipient_remove, name="remove_report_recipient"),
+    path("command/drills/", views.drill_list, name="drill_list"),
+    path("command/drills/new/", views.drill_create, name="start_drill"),
+    path("command/drills/<int:pk>/", views.drill_detail, name="drill_detail"),
+    path("command/drills/<int:pk>/again/", views.drill_rerun, name="rerun_drill"),
+    path("command/drills/<int:pk>/export.<str:fmt>", views.drill_export, name="drill_export"),
 ]

@@ -1,25 +1,29 @@
-"""Pages of the command centre: communications log, reopening inspections, report recipients."""
+"""Pages of the command centre: communications log, reopening inspections, report recipients, drills."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from baogong.command import actions, queries
 from baogong.command.choices import Channel, PostKind
-from baogong.command.forms import InspectionForm, PostForm, RecipientForm, ReinspectionForm
-from baogong.command.models import Rectification, ReportRecipient
+from baogong.command.documents import CONTENT_TYPES, drill_document, summary_rows
+from baogong.command.forms import DrillForm, InspectionForm, PostForm, RecipientForm, ReinspectionForm
+from baogong.command.models import Drill, Rectification, ReportRecipient
 from baogong.core.actionviews import run_action
 from baogong.core.audit import history_for
 from baogong.core.errors import DomainError
 from baogong.core.forms import show_domain_error, show_form_errors
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.permissions import require_perm
-from baogong.core.scoping import get_scoped_or_404
+from baogong.core.scoping import get_scoped_or_404, has_global_scope
 
 
 @require_perm("command.view_communicationpost")
@@ -189,3 +193,74 @@ def recipient_remove(request: HttpRequest, pk: int) -> HttpResponse:
         done=_("Recipient removed."),
         then=redirect("command:recipient_list"),
     )
+
+
+# --------------------------------------------------------------------------- drills
+
+
+def _drills_for(user: Any) -> QuerySet[Drill]:
+    """Drills read the whole network: only users who see the whole network see them."""
+    qs = Drill.objects.select_related("created_by", "job")
+    return qs if has_global_scope(user) else qs.none()
+
+
+@require_perm("command.view_drill")
+def drill_list(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, _drills_for(request.user))
+    return render(request, "command/drill_list.html", {"page": page})
+
+
+@require_perm("command.run_drill")
+def drill_create(request: HttpRequest) -> HttpResponse:
+    form = DrillForm(request.POST or None, initial={"from": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        title = data.pop("title", "")
+        try:
+            drill = actions.start_drill(data, actor=request.user, title=title)
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            messages.success(request, _("The drill is running; nothing in the data changes."))
+            return redirect("command:drill_detail", pk=drill.pk)
+    return render(request, "command/drill_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_perm("command.view_drill")
+def drill_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    drill = get_object_or_404(_drills_for(request.user), pk=pk)
+    context: dict[str, Any] = {"drill": drill, "job": drill.job}
+    if drill.result:
+        context["summary"] = summary_rows(drill.result)
+        context["days"] = list(zip(drill.result["baseline"]["days"], drill.result["drill"]["days"], strict=True))
+        context["history"] = history_for(drill)[:20]
+    return render_page_or_partial(request, "command/drill_detail.html", "command/partials/_drill_body.html", context)
+
+
+@require_POST
+@require_perm("command.run_drill")
+def drill_rerun(request: HttpRequest, pk: int) -> HttpResponse:
+    """Run a saved drill again with the same parameters (and seed)."""
+    drill = get_object_or_404(_drills_for(request.user), pk=pk)
+    params = dict(drill.parameters)
+    window = params.pop("window")
+    try:
+        again = actions.start_drill(
+            {**params, "from": window["from"], "days": window["days"]}, actor=request.user, title=drill.title
+        )
+    except DomainError as exc:
+        show_domain_error(request, exc)
+        return redirect("command:drill_detail", pk=drill.pk)
+    messages.success(request, _("The drill is running; nothing in the data changes."))
+    return redirect("command:drill_detail", pk=again.pk)
+
+
+@require_perm("command.view_drill")
+def drill_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    drill = get_object_or_404(_drills_for(request.user), pk=pk)
+    if not drill.result or fmt not in CONTENT_TYPES:
+        raise Http404
+    content, content_type, name = drill_document(drill.result, fmt, title=str(drill))
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

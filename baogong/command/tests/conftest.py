@@ -37,3 +37,13 @@ def all_ok(template: ChecklistTemplate, **failed: str) -> list[actions.FindingIn
 @pytest.fixture(autouse=True)
 def _command_centre_urls(settings: Any) -> None:
     settings.ROOT_URLCONF = "baogong.reports.tests.urls"
+
+
+# --------------------------------------------------------------------------- drills
+
+
+@pytest.fixture
+def network(base: None) -> dict[str, Any]:
+    from baogong.command.tests.drill_network import build_network
+
+    return build_network()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 import pyvrp
-from pyvrp.stop import MaxRuntime
+from pyvrp.stop import MaxIterations, MaxRuntime
 
 from baogong.core.geo import haversine_km
 
@@ -51,6 +51,9 @@ class PlanOptions:
     seconds: float = 10.0
     seed: int = 0
     osrm_url: str = ""
+    # > 0: stop after this many iterations instead of ``seconds`` (the same answer on any machine
+    # for a seed: drills must be reproducible).
+    max_iterations: int = 0
 
 
 @dataclass
@@ -148,10 +151,11 @@ def build_matrix(points: Sequence[tuple[float, float]], options: PlanOptions) ->
 
 
 class _ProgressStop:
-    """MaxRuntime that also reports elapsed-time progress (0–100) at most once a second."""
+    """MaxRuntime (or MaxIterations) that also reports elapsed-time progress (0–100) at most once a
+    second."""
 
-    def __init__(self, seconds: float, progress: Callable[[int], None] | None) -> None:
-        self.inner = MaxRuntime(seconds)
+    def __init__(self, seconds: float, progress: Callable[[int], None] | None, iterations: int = 0) -> None:
+        self.inner: MaxRuntime | MaxIterations = MaxIterations(iterations) if iterations > 0 else MaxRuntime(seconds)
         self.seconds = seconds
         self.progress = progress
         self.started = time.perf_counter()
@@ -272,7 +276,7 @@ def _plan(
     for i, frm in enumerate(locations):
         for j, to in enumerate(locations):
             model.add_edge(frm, to, distance=matrix.metres[i][j], duration=matrix.seconds[i][j])
-    stop_criterion = _ProgressStop(options.seconds, progress)
+    stop_criterion = _ProgressStop(options.seconds, progress, options.max_iterations)
     result = model.solve(stop=stop_criterion, seed=options.seed, display=False)
     data = model.data()
     vehicle_types = data.vehicle_types()
