@@ -8,7 +8,7 @@ class FleetConfig(AppConfig):
     verbose_name = _("Fleet")
 
     def ready(self) -> None:
-        from baogong.distribution.hooks import register_dispatch_check
-        from baogong.fleet.queries import shipment_dispatch_refusals
+        from baogong.distribution.hooks import register_transport
+        from baogong.fleet.transport import FleetTransport
 
-        register_dispatch_check(shipment_dispatch_refusals)
+        register_transport(FleetTransport())

@@ -17,9 +17,11 @@ from baogong.demo.steps._common import (
     COUNTERFEIT_SUPPLIER,
     FAKE_AG,
     GENUINE_AG,
+    LONG_HAUL_TRUCK,
     OFFICE_DEMAND,
     SUPPLIERS,
     WAREHOUSE,
+    _driver_name,
     _truck,
 )
 from baogong.demo.steps.extra import _farm_and_industry, _fuel, _reopening
@@ -35,6 +37,7 @@ def replay_day(s: Scenario, day: dt.date, index: int) -> None:
         _fuel(s, day, index, 3)
     with s.at(day, 7):
         _health(s, day, index)
+        _driver_tests(s, day, index)
     with s.at(day, 8):
         _procure(s, day, index)
     with s.at(day, 10):
@@ -180,12 +183,15 @@ def _earlier_lot(supplier: Any, item: Any) -> Any:
 def _allocate_and_ship(s: Scenario, day: dt.date, index: int) -> None:
     from baogong.distribution import actions
     from baogong.distribution.models import Shipment
+    from baogong.fleet.models import Driver, Vehicle
 
     commander = s.user("commander")
     warehouse = s.site(WAREHOUSE)
     run = actions.preview_allocation([warehouse], actor=commander)
     actions.confirm_allocation(run, actor=commander)
     keeper = s.user("warehouse")  # the 泰兴桥 keeper
+    vehicles = dict(Vehicle.objects.values_list("plate", "pk"))
+    drivers = dict(Driver.objects.filter(organisation__code="CYGS").values_list("name", "pk"))
     # Shipments held back by an earlier refusal (a site locked down) are tried again first.
     held = list(Shipment.objects.filter(warehouse=warehouse, status__in=["picked", "loaded"]).order_by("pk"))
     planned = actions.plan_shipments(actor=commander, warehouses=[warehouse])
@@ -197,9 +203,12 @@ def _allocate_and_ship(s: Scenario, day: dt.date, index: int) -> None:
                 shipment = actions.load_shipment(
                     shipment,
                     actor=s.user("dispatcher"),
-                    vehicle_plate=_truck(n),
-                    driver_name=f"司机{n % 20 + 1:02d}",
-                    driver_phone="13700000000",
+                    vehicle_id=vehicles.get(
+                        LONG_HAUL_TRUCK
+                        if shipment.recipient.area is not None and shipment.recipient.area.level == "other"
+                        else _truck(n)
+                    ),
+                    driver_id=drivers.get(_driver_name(n)),
                 )
             actions.dispatch_shipment(shipment, actor=s.user("dispatcher"))
         except DomainError as exc:
@@ -275,6 +284,26 @@ def _health(s: Scenario, day: dt.date, index: int) -> None:
                     s.outcome.notes.append(f"{day}: {exc.message}")
 
 
+def _driver_tests(s: Scenario, day: dt.date, index: int) -> None:
+    """The registered drivers take a PCR test each morning before loading (a positive or a close
+    contact among them is refused at load and at dispatch until cleared)."""
+    from baogong.fleet.models import Driver
+    from baogong.people import actions
+
+    for driver in Driver.objects.filter(person__isnull=False, is_active=True).select_related("person").order_by("pk"):
+        assert driver.person is not None
+        try:
+            actions.record_health_test(
+                driver.person,
+                kind="pcr",
+                result="negative",
+                taken_at=dt.datetime.combine(day, dt.time(6, 30), tzinfo=SHANGHAI),
+                actor=s.user("health"),
+            )
+        except DomainError as exc:
+            s.outcome.notes.append(f"{day}: {exc.message}")
+
+
 def _pharmacy_orders(s: Scenario, day: dt.date, index: int) -> None:
     from baogong.orgs.models import AdministrativeArea
     from baogong.pharmacy import actions
@@ -283,7 +312,7 @@ def _pharmacy_orders(s: Scenario, day: dt.date, index: int) -> None:
     drugs = list(Drug.objects.exclude(sale_class="rx").filter(online_ban="").order_by("pk")[:6])
     if not drugs:
         return
-    areas = list(AdministrativeArea.objects.exclude(level="district").order_by("code"))
+    areas = list(AdministrativeArea.objects.filter(level__in=["street", "town"]).order_by("code"))
     pharmacist = s.user("pharmacist")
     for n in range(6):
         drug = drugs[(index + n) % len(drugs)]

@@ -53,6 +53,7 @@ from baogong.distribution.actions.shipments import (
     pick_shipment,
     plan_shipments,
     split_shipment,
+    transport_refusals,
 )
 
 __all__ = [
@@ -71,6 +72,7 @@ __all__ = [
     "cut_request_line",
     "discard_allocation",
     "dispatch_refusals",
+    "transport_refusals",
     "dispatch_shipment",
     "duplicate_warnings",
     "file_request",
