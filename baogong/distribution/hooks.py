@@ -56,6 +56,15 @@ class TransportRegistry(Protocol):
         ``actor`` may use for ``shipment`` (of the actor's organisations or the warehouse's)."""
         ...
 
+    def find(
+        self, shipment: Shipment, plate: str, driver_name: str, driver_phone: str, *, actor: Any
+    ) -> tuple[int | None, int | None, FieldErrors]:
+        """The ids of the registered vehicle with ``plate`` and of the one registered driver with
+        ``driver_name`` (and ``driver_phone`` when given) that ``actor`` may use for ``shipment``
+        (an import names them by text); field errors (``vehicle``, ``driver``) when not found or
+        not certain."""
+        ...
+
     def refusals(self, shipment: Shipment, on_date: dt.date) -> FieldErrors:
         """Why the shipment's vehicle and driver may not carry it on ``on_date``: the vehicle's status
         and pass (valid on the day, covering the recipient's area), the driver's licence and health

@@ -17,6 +17,7 @@ urlpatterns = [
     path("distribution/allocation/<int:pk>/", views.allocation_run, name="allocation_run"),
     path("distribution/shipments/", views.shipment_list, name="shipment_list"),
     path("distribution/shipments/<int:pk>/", views.shipment_detail, name="shipment_detail"),
+    path("distribution/shipments/import-loads/", views.load_import, name="import_loads"),
     path("distribution/shipments/<int:pk>/split/", views.shipment_split, name="shipment_split"),
     path("distribution/shipments/<int:pk>/merge/", views.shipment_merge, name="shipment_merge"),
     path("distribution/shipments/<int:pk>/picklist/", views.shipment_picklist, name="shipment_picklist"),

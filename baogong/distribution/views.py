@@ -623,3 +623,24 @@ def request_import(request: HttpRequest) -> HttpResponse:
         intro=_("One request per recipient and reference; the file is imported only if every row is valid."),
         template_url="?template=1",
     )
+
+
+@require_perm("distribution.load_shipment")
+def load_import(request: HttpRequest) -> HttpResponse:
+    """Excel import of loads (shipment number, plate, driver): registered vehicles and drivers only,
+    the same checks as the load form; all rows or nothing, with a per-row error list."""
+    if request.GET.get("template"):
+        return template_response("loads-template.xlsx", "loads", actions.LOAD_COLUMNS)
+    return import_page(
+        request,
+        run=lambda upload: actions.import_loads(upload, actor=request.user),
+        done=lambda made: _("%(n)d shipments loaded") % {"n": len(made)},
+        then="distribution:shipment_list",
+        title=_("Import loads"),
+        intro=_(
+            "One picked shipment per row, with a registered vehicle (plate) and driver (name, phone when two"
+            " share a name); the pass, the driver's health and the sites are checked; the file is imported"
+            " only if every row is valid."
+        ),
+        template_url="?template=1",
+    )

@@ -76,6 +76,24 @@ class FleetTransport:
         )
         return transport, errors
 
+    def find(
+        self, shipment: Shipment, plate: str, driver_name: str, driver_phone: str, *, actor: Any
+    ) -> tuple[int | None, int | None, FieldErrors]:
+        errors: FieldErrors = {}
+        normal = "".join(plate.split()).upper()
+        vehicle = usable_vehicles(actor, shipment).filter(plate=normal).first() if normal else None
+        if vehicle is None:
+            errors["vehicle"] = [_("No registered, active vehicle with this plate that you may use.")]
+        drivers = usable_drivers(actor, shipment).filter(name=driver_name.strip())
+        if driver_phone.strip():
+            drivers = drivers.filter(phone=driver_phone.strip())
+        found = list(drivers[:2])
+        if not found:
+            errors["driver"] = [_("No registered, active driver of this name (and phone) that you may use.")]
+        elif len(found) > 1:
+            errors["driver"] = [_("Several registered drivers have this name; give the phone too.")]
+        return (vehicle.pk if vehicle else None), (found[0].pk if len(found) == 1 else None), errors
+
     def refusals(self, shipment: Shipment, on_date: dt.date) -> FieldErrors:
         return shipment_transport_refusals(shipment, on_date)
 

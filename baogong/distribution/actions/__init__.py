@@ -24,7 +24,7 @@ from baogong.distribution.actions.allocation import (
     preview_allocation,
 )
 from baogong.distribution.actions.delivery import DeliveryLineInput, record_delivery, shipment_for_delivery
-from baogong.distribution.actions.imports import IMPORT_COLUMNS, import_requests
+from baogong.distribution.actions.imports import IMPORT_COLUMNS, LOAD_COLUMNS, import_loads, import_requests
 from baogong.distribution.actions.links import (
     active_link,
     create_request_link,
@@ -59,6 +59,7 @@ from baogong.distribution.actions.shipments import (
 __all__ = [
     "BASIS_CAPPED",
     "IMPORT_COLUMNS",
+    "LOAD_COLUMNS",
     "PHONE_RE",
     "DeliveryLineInput",
     "LineInput",
@@ -77,6 +78,7 @@ __all__ = [
     "duplicate_warnings",
     "file_request",
     "file_request_in_transaction",
+    "import_loads",
     "import_requests",
     "link_rate_limit",
     "load_shipment",

@@ -251,29 +251,37 @@ def load_shipment(
     with transaction.atomic(durable=True):
         locked = locks.shipment_for_update(shipment.pk)
         _require_shipment_scope(locked, actor)
-        # A loaded shipment may be loaded again on other transport before it leaves (a driver who
-        # turned positive, a legacy row with unregistered text).
-        _check_shipment(locked, [ShipmentStatus.PICKED, ShipmentStatus.LOADED])
-        before = audit.snapshot(locked, TRANSPORT_AUDIT)
-        chosen_vehicle = vehicle_id if vehicle_id is not None else locked.vehicle_id
-        chosen_driver = driver_id if driver_id is not None else locked.driver_id
-        invalid: hooks.FieldErrors = {}
-        for registry in hooks.TRANSPORT:
-            transport, invalid = registry.resolve(locked, chosen_vehicle, chosen_driver, actor=actor)
-            _apply_transport(locked, transport)
-        if not hooks.TRANSPORT:
-            locked.vehicle_id, locked.driver_id = chosen_vehicle, chosen_driver
-        errors = transport_refusals(locked)
-        if invalid:
-            # Not registered, or not the actor's to use: bad input (400), with every other refusal.
-            raise ShipmentInvalid(details={**errors, **invalid})
-        if errors:
-            raise _refuse(errors)
-        locked.status = ShipmentStatus.LOADED
-        locked.loaded_at = timezone.now()
-        locked.save()
-        audit.record("load_shipment", locked, actor=actor, before=before, after=audit.snapshot(locked, TRANSPORT_AUDIT))
-        return locked
+        return load_locked(locked, actor=actor, vehicle_id=vehicle_id, driver_id=driver_id)
+
+
+def load_locked(
+    locked: Shipment, *, actor: Actor, vehicle_id: int | None = None, driver_id: int | None = None
+) -> Shipment:
+    """:func:`load_shipment` on a shipment the caller's transaction has locked and scoped (the Excel
+    import of loads). Raises, writing nothing, when it is refused."""
+    # A loaded shipment may be loaded again on other transport before it leaves (a driver who
+    # turned positive, a legacy row with unregistered text).
+    _check_shipment(locked, [ShipmentStatus.PICKED, ShipmentStatus.LOADED])
+    before = audit.snapshot(locked, TRANSPORT_AUDIT)
+    chosen_vehicle = vehicle_id if vehicle_id is not None else locked.vehicle_id
+    chosen_driver = driver_id if driver_id is not None else locked.driver_id
+    invalid: hooks.FieldErrors = {}
+    for registry in hooks.TRANSPORT:
+        transport, invalid = registry.resolve(locked, chosen_vehicle, chosen_driver, actor=actor)
+        _apply_transport(locked, transport)
+    if not hooks.TRANSPORT:
+        locked.vehicle_id, locked.driver_id = chosen_vehicle, chosen_driver
+    errors = transport_refusals(locked)
+    if invalid:
+        # Not registered, or not the actor's to use: bad input (400), with every other refusal.
+        raise ShipmentInvalid(details={**errors, **invalid})
+    if errors:
+        raise _refuse(errors)
+    locked.status = ShipmentStatus.LOADED
+    locked.loaded_at = timezone.now()
+    locked.save()
+    audit.record("load_shipment", locked, actor=actor, before=before, after=audit.snapshot(locked, TRANSPORT_AUDIT))
+    return locked
 
 
 def _apply_transport(shipment: Shipment, transport: Transport) -> None:

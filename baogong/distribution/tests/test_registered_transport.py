@@ -10,6 +10,7 @@ import pytest
 from django.apps import apps
 from django.utils import timezone, translation
 
+from baogong.core.excel import ImportFailed
 from baogong.core.models import AuditEvent
 from baogong.distribution import actions
 from baogong.distribution.choices import ShipmentStatus
@@ -297,3 +298,55 @@ def test_a_loaded_shipment_is_loaded_again_with_another_driver_before_dispatch(p
     )
     assert actions.dispatch_shipment(reloaded, actor=commander).status == ShipmentStatus.IN_TRANSIT
     assert AuditEvent.objects.filter(verb="load_shipment").count() == 2
+
+
+# --- the Excel import of loads -----------------------------------------------------------------
+
+
+def load_sheet(*rows):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from baogong.core.excel import workbook_bytes
+
+    return SimpleUploadedFile("loads.xlsx", workbook_bytes("loads", actions.LOAD_COLUMNS, rows))
+
+
+def test_the_load_import_takes_registered_transport_by_plate_and_name_all_or_nothing(picked, commander, client_for):
+    transport = registered_transport("沪A12345", "李师傅")
+    from baogong.fleet.models import Driver
+
+    second = actions.pick_shipment(Shipment.objects.exclude(pk=picked.pk).get(), actor=commander)
+    positive = registered_driver("病号司机", licence_number="P-1")
+    people_actions.record_health_test(
+        positive.person, kind="antigen", result="positive", taken_at=timezone.now(), actor=SYSTEM
+    )
+    # a free-text plate, and a positive driver: nothing is loaded, each reason on its row and field
+    with translation.override("en"), pytest.raises(ImportFailed) as exc:
+        actions.import_loads(
+            load_sheet([picked.number, "沪B99999", "李师傅"], [second.number, "沪A12345", "病号司机"]),
+            actor=commander,
+        )
+    rows = exc.value.details["rows"]
+    assert [(r["row"], r["field"]) for r in rows] == [(2, "vehicle"), (3, "driver")]
+    assert "registered" in rows[0]["message"] and "positive" in rows[1]["message"]
+    unchanged(picked, 0)
+    second.refresh_from_db()
+    assert second.status == ShipmentStatus.PICKED
+    # when every row is good, both load (audited), through the page
+    client = client_for("dispatcher")
+    response = client.post(
+        "/distribution/shipments/import-loads/",
+        {
+            "file": load_sheet(
+                [picked.number, "沪a12345", "李师傅", "13700000001"], [second.number, "沪A12345", "李师傅"]
+            )
+        },
+    )
+    assert response.status_code == 302
+    assert list(Shipment.objects.order_by("pk").values_list("status", "vehicle_id", "driver_id")) == [
+        (ShipmentStatus.LOADED, transport["vehicle_id"], transport["driver_id"]),
+        (ShipmentStatus.LOADED, transport["vehicle_id"], transport["driver_id"]),
+    ]
+    assert AuditEvent.objects.filter(verb="load_shipment").count() == 2
+    assert AuditEvent.objects.filter(verb="import_loads").count() == 1
+    assert Driver.objects.count() == 2
