@@ -21,3 +21,8 @@ class RectificationClosed(InvalidTransition):
 class RecipientInvalid(ValidationFailed):
     code = "recipient_invalid"
     default_message = _("The report recipient has errors.")
+
+
+class PlaybookStepInvalid(ValidationFailed):
+    code = "playbook_step_invalid"
+    default_message = _("This playbook step cannot be changed.")

@@ -16,13 +16,21 @@ ROLE_PERMISSIONS = {
         "command.view_reportrecipient",
         "command.add_reportrecipient",
         "command.delete_reportrecipient",
+        "command.view_playbookstep",
+        "command.complete_playbook_step",
     ],
-    Role.AUDITOR: [*VIEW, "command.view_reportrecipient"],
+    Role.AUDITOR: [*VIEW, "command.view_reportrecipient", "command.view_playbookstep"],
     Role.PROPERTY_OFFICER: [
         "command.view_inspection",
         "command.view_checklisttemplate",
         "command.view_rectification",
         "command.add_inspection",
     ],
-    Role.HEALTH_OFFICER: ["command.view_inspection", "command.view_checklisttemplate", "command.view_rectification"],
+    Role.HEALTH_OFFICER: [
+        "command.view_inspection",
+        "command.view_checklisttemplate",
+        "command.view_rectification",
+        "command.view_playbookstep",
+        "command.complete_playbook_step",
+    ],
 }
