@@ -11,19 +11,27 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baogong.command import drills, locks
+from baogong.command import drills, locks, playbooks, queries
 from baogong.command.choices import DrillStatus, RectificationStatus
-from baogong.command.errors import DrillInvalid, InspectionInvalid, PostInvalid, RecipientInvalid, RectificationClosed
+from baogong.command.errors import (
+    DrillInvalid,
+    InspectionInvalid,
+    PlaybookStepInvalid,
+    PostInvalid,
+    RecipientInvalid,
+    RectificationClosed,
+)
 from baogong.command.models import (
     ChecklistTemplate,
     CommunicationPost,
     Drill,
     Finding,
     Inspection,
+    PlaybookStep,
     Rectification,
     ReportRecipient,
 )
@@ -34,6 +42,7 @@ from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import has_global_scope, require_scope, user_scope
 from baogong.orgs.choices import SiteKind
 from baogong.orgs.models import Site
+from baogong.people.models import Incident
 
 POST_FIELDS = ["organisation", "kind", "channel", "outlet", "published_on", "title", "link", "reads"]
 PHOTO_MAGIC = {".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff", ".png": b"\x89PNG"}
@@ -310,3 +319,56 @@ def record_drill_result(drill: Drill, result: Mapping[str, Any] | None, *, error
 def mark_drill_running(drill: Drill) -> None:
     """The job has started (a status for the page; progress itself is the job's)."""
     Drill.objects.filter(pk=drill.pk, status=DrillStatus.QUEUED).update(status=DrillStatus.RUNNING)
+
+
+# --- incident playbooks -------------------------------------------------------------------------
+
+
+@retry_on_conflict
+def complete_playbook_step(incident: Incident, code: str, *, note: str = "", actor: Actor) -> PlaybookStep:
+    """Tick off one step of the incident's playbook: who, when, with an optional note (audited)."""
+    note = note.strip()
+    if len(note) > 500:
+        raise PlaybookStepInvalid(details={"note": [_("At most 500 characters.")]})
+    with transaction.atomic(durable=True):
+        require_scope(actor, organisation_id=incident.organisation_id, site_id=incident.site_id)
+        steps = {s.code: s for s in locks.playbook_steps_for_update(incident.pk)}
+        if code not in playbooks.step_codes(queries.playbook_kind_of(incident)):
+            raise PlaybookStepInvalid(details={"code": [_("This step is not part of the incident's playbook.")]})
+        if code in steps:
+            raise PlaybookStepInvalid(details={"code": [_("This step is already done.")]})
+        try:
+            with transaction.atomic():
+                step = PlaybookStep.objects.create(
+                    incident=incident,
+                    code=code,
+                    done_at=timezone.now(),
+                    done_by=actor if getattr(actor, "pk", None) and not getattr(actor, "is_system", False) else None,
+                    note=note,
+                )
+        except IntegrityError as exc:  # ticked at the same moment by someone else (no row to lock yet)
+            raise PlaybookStepInvalid(details={"code": [_("This step is already done.")]}) from exc
+        audit.record(
+            "complete_playbook_step",
+            incident,
+            actor=actor,
+            after={"step": code, "note": note, "done_at": step.done_at.isoformat()},
+        )
+        return step
+
+
+@retry_on_conflict
+def reopen_playbook_step(incident: Incident, code: str, *, reason: str, actor: Actor) -> None:
+    """Undo a ticked step (done by mistake, or to be done again), with a reason (audited)."""
+    reason = reason.strip()
+    if not reason:
+        raise PlaybookStepInvalid(details={"reason": [_("Give a reason.")]})
+    with transaction.atomic(durable=True):
+        require_scope(actor, organisation_id=incident.organisation_id, site_id=incident.site_id)
+        steps = {s.code: s for s in locks.playbook_steps_for_update(incident.pk)}
+        step = steps.get(code)
+        if step is None:
+            raise PlaybookStepInvalid(details={"code": [_("This step is not done.")]})
+        before = {"step": code, "note": step.note, "done_at": step.done_at.isoformat(), "done_by": step.done_by_id}
+        step.delete()
+        audit.record("reopen_playbook_step", incident, actor=actor, before=before, after={"reason": reason[:500]})

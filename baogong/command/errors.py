@@ -26,3 +26,8 @@ class RecipientInvalid(ValidationFailed):
 class DrillInvalid(ValidationFailed):
     code = "drill_invalid"
     default_message = _("The drill has errors.")
+
+
+class PlaybookStepInvalid(ValidationFailed):
+    code = "playbook_step_invalid"
+    default_message = _("This playbook step cannot be changed.")

@@ -6,7 +6,7 @@ checklist point loaded with a rectification are read, not locked).
 
 from __future__ import annotations
 
-from baogong.command.models import CommunicationPost, Drill, Rectification, ReportRecipient
+from baogong.command.models import CommunicationPost, Drill, PlaybookStep, Rectification, ReportRecipient
 
 
 def post_for_update(pk: int) -> CommunicationPost:
@@ -27,3 +27,8 @@ def recipient_for_update(pk: int) -> ReportRecipient:
 
 def drill_for_update(pk: int) -> Drill:
     return Drill.objects.select_for_update().get(pk=pk)
+
+
+def playbook_steps_for_update(incident_id: int) -> list[PlaybookStep]:
+    """The ticked steps of one incident, in primary-key order (ticking and unticking a step)."""
+    return list(PlaybookStep.objects.select_for_update().filter(incident_id=incident_id).order_by("pk"))

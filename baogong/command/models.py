@@ -229,3 +229,39 @@ class Drill(TimeStampedModel):
 
     def audit_scope(self) -> tuple[int | None, int | None]:
         return None, None
+
+
+class PlaybookStep(models.Model):
+    """One step of an incident's playbook (:mod:`baogong.command.playbooks`) ticked off: who, when,
+    with what note. A step without a row is still to do."""
+
+    incident = models.ForeignKey(
+        "people.Incident", verbose_name=_("incident"), related_name="+", on_delete=models.CASCADE
+    )
+    code = models.CharField(_("step"), max_length=32)
+    done_at = models.DateTimeField(_("done at"))
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    scope_org_field: ClassVar[str] = "incident__organisation_id"
+    scope_site_field: ClassVar[str] = "incident__site_id"
+
+    class Meta:
+        verbose_name = _("playbook step")
+        verbose_name_plural = _("playbook steps")
+        ordering = ["incident_id", "done_at", "id"]
+        permissions = [("complete_playbook_step", "Can tick off the steps of incident playbooks")]
+        constraints = [models.UniqueConstraint(fields=["incident", "code"], name="command_playbook_step_once")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}: {self.code}"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.incident.organisation_id, self.incident.site_id

@@ -18,13 +18,21 @@ ROLE_PERMISSIONS = {
         "command.delete_reportrecipient",
         "command.view_drill",
         "command.run_drill",
+        "command.view_playbookstep",
+        "command.complete_playbook_step",
     ],
-    Role.AUDITOR: [*VIEW, "command.view_reportrecipient", "command.view_drill"],
+    Role.AUDITOR: [*VIEW, "command.view_reportrecipient", "command.view_drill", "command.view_playbookstep"],
     Role.PROPERTY_OFFICER: [
         "command.view_inspection",
         "command.view_checklisttemplate",
         "command.view_rectification",
         "command.add_inspection",
     ],
-    Role.HEALTH_OFFICER: ["command.view_inspection", "command.view_checklisttemplate", "command.view_rectification"],
+    Role.HEALTH_OFFICER: [
+        "command.view_inspection",
+        "command.view_checklisttemplate",
+        "command.view_rectification",
+        "command.view_playbookstep",
+        "command.complete_playbook_step",
+    ],
 }

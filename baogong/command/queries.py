@@ -10,11 +10,21 @@ from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 
+from baogong.command import playbooks
 from baogong.command.choices import PostKind, RectificationStatus
-from baogong.command.models import ChecklistTemplate, CommunicationPost, Inspection, Rectification, ReportRecipient
+from baogong.command.models import (
+    ChecklistTemplate,
+    CommunicationPost,
+    Inspection,
+    PlaybookStep,
+    Rectification,
+    ReportRecipient,
+)
 from baogong.core.scoping import scoped
 from baogong.orgs.choices import SiteKind
 from baogong.orgs.models import Site
+from baogong.people import queries as people_queries
+from baogong.people.models import Incident
 
 
 def posts_for(user: Any) -> QuerySet[CommunicationPost]:
@@ -139,3 +149,90 @@ def recipients_for(user: Any) -> QuerySet[ReportRecipient]:
 def active_recipients() -> QuerySet[ReportRecipient]:
     """Every active recipient (for the morning task, which runs as the system)."""
     return ReportRecipient.objects.filter(is_active=True).order_by("pk")
+
+
+# --- incident playbooks -----------------------------------------------------------------------
+
+
+@dataclass
+class PlaybookRow:
+    """One step of an incident's playbook, ticked off or still to do."""
+
+    code: str
+    title: str
+    hint: str
+    done: PlaybookStep | None
+
+
+@dataclass
+class Playbook:
+    incident: Incident
+    kind: str
+    title: str
+    rows: list[PlaybookRow]
+
+    @property
+    def done(self) -> int:
+        return sum(1 for row in self.rows if row.done is not None)
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def is_complete(self) -> bool:
+        return self.done == self.total
+
+
+def playbook_kind_of(incident: Incident) -> str:
+    return playbooks.playbook_kind(incident.site.kind if incident.site_id and incident.site else None)
+
+
+def playbook_for(incident: Incident) -> Playbook:
+    """The checklist of ``incident``'s kind (by its main site), each step with who ticked it and when."""
+    kind = playbook_kind_of(incident)
+    ticked = {
+        step.code: step for step in PlaybookStep.objects.filter(incident_id=incident.pk).select_related("done_by")
+    }
+    title, steps = playbooks.PLAYBOOKS[kind]
+    rows = [PlaybookRow(s.code, str(s.title), str(s.hint), ticked.get(s.code)) for s in steps]
+    return Playbook(incident, kind, str(title), rows)
+
+
+def playbook_progress(user: Any, at: dt.datetime) -> dict[str, int]:
+    """Across the incidents open at ``at`` that ``user`` may see: steps done by then, steps still
+    open, and incidents whose playbook is complete. From history (a step ticked later counts as open)."""
+    from django.db.models import Q
+
+    incidents = list(
+        incidents_visible(user)
+        .filter(opened_at__lte=at)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gt=at))
+        .select_related("site")
+    )
+    done_by_incident: dict[int, set[str]] = defaultdict(set)
+    for incident_id, code in PlaybookStep.objects.filter(
+        incident_id__in=[i.pk for i in incidents], done_at__lte=at
+    ).values_list("incident_id", "code"):
+        done_by_incident[incident_id].add(code)
+    done = open_steps = complete = 0
+    for incident in incidents:
+        codes = set(playbooks.step_codes(playbook_kind_of(incident)))
+        finished = len(codes & done_by_incident[incident.pk])
+        done += finished
+        open_steps += len(codes) - finished
+        complete += finished == len(codes)
+    return {"incidents": len(incidents), "done": done, "open": open_steps, "complete": complete}
+
+
+def steps_done_between(user: Any, start: dt.datetime, end: dt.datetime) -> int:
+    """Playbook steps ticked off in [start, end) on incidents ``user`` may see."""
+    return (
+        PlaybookStep.objects.filter(incident__in=incidents_visible(user), done_at__gte=start, done_at__lt=end)
+        .values("pk")
+        .count()
+    )
+
+
+def incidents_visible(user: Any) -> QuerySet[Incident]:
+    return people_queries.incidents_for(user)

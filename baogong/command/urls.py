@@ -13,6 +13,7 @@ urlpatterns = [
     path("command/rectifications/<int:pk>/reinspect/", views.reinspect, name="record_reinspection"),
     path("command/compliance/", views.compliance, name="compliance"),
     path("command/recipients/", views.recipient_list, name="recipient_list"),
+    path("command/incidents/<int:pk>/playbook/<slug:code>/", views.playbook_step, name="complete_playbook_step"),
     path("command/recipients/<int:pk>/remove/", views.recipient_remove, name="remove_report_recipient"),
     path("command/drills/", views.drill_list, name="drill_list"),
     path("command/drills/new/", views.drill_create, name="start_drill"),

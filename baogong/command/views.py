@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,6 +26,8 @@ from baogong.core.forms import show_domain_error, show_form_errors
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.permissions import require_perm
 from baogong.core.scoping import get_scoped_or_404, has_global_scope
+from baogong.people import queries as people_queries
+from baogong.people.models import Incident
 
 
 @require_perm("command.view_communicationpost")
@@ -264,3 +268,40 @@ def drill_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+# --- incident playbooks (shown on people's incident page through people.hooks) ------------------
+
+
+def incident_playbook_section(request: HttpRequest, incident: Incident) -> str:
+    """The incident's playbook, rendered for the incident page (registered in ``CommandConfig.ready``)."""
+    if not request.user.has_perm("command.view_playbookstep"):
+        return ""
+    context = {
+        "playbook": queries.playbook_for(incident),
+        "can_tick": request.user.has_perm("command.complete_playbook_step"),
+    }
+    return render_to_string("command/partials/_playbook.html", context, request=request)
+
+
+@require_POST
+@require_perm("command.complete_playbook_step")
+def playbook_step(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """Tick off (``complete``) or undo (``reopen``, with a reason) one step of an incident's playbook."""
+    incident = get_scoped_or_404(people_queries.incidents_for(request.user), request.user, pk=pk)
+    back = redirect(reverse("people:incident_detail", args=[incident.pk]) + "#playbook")
+    if request.POST.get("do") == "reopen":
+        return run_action(
+            request,
+            lambda: actions.reopen_playbook_step(
+                incident, code, reason=request.POST.get("reason", ""), actor=request.user
+            ),
+            done=_("Step reopened."),
+            then=back,
+        )
+    return run_action(
+        request,
+        lambda: actions.complete_playbook_step(incident, code, note=request.POST.get("note", ""), actor=request.user),
+        done=_("Step done."),
+        then=back,
+    )

@@ -40,6 +40,9 @@ def load_base_data() -> dict[str, int]:
                 code, name=name, level=level, parent=district, lat=_d(lat), lon=_d(lon)
             )
             created["areas"] += made
+        for code, name, level, lat, lon in base_data.OUTSIDE_AREAS:
+            _area, made = org_actions.ensure_area(code, name=name, level=level, lat=_d(lat), lon=_d(lon))
+            created["areas"] += made
         for code, name, short, kind, parent, member in base_data.ORGANISATIONS:
             if Organisation.objects.filter(code=code).exists():
                 continue

@@ -24,6 +24,10 @@ AREAS = [
     ("310113113", "淞南镇", "town", 31.342, 121.487),
 ]
 
+# Places outside the district that goods go to (code, name, level, lat, lon): a vehicle pass for
+# them names the area, like a Baoshan street (一车一证一线路; 南方公司's runs to Zhangjiagang).
+OUTSIDE_AREAS = [("320582", "江苏省张家港市", "other", 31.875, 120.556)]
+
 # (code, name, short name, kind, parent code, is group member)
 ORGANISATIONS = [
     ("BSGX", "上海市宝山区供销合作总社", "宝山供销社", "cooperative", None, True),
@@ -65,7 +69,7 @@ SITES = [
     ("FH-MPL", "湄浦路方舱医院", "field_hospital", "BSZF-WJW", "310113101", "湄浦路", 31.4100, 121.3450, 2000),
     ("FC-NZ", "农资公司蔬菜合作社", "farm_cooperative", "NZGS", "310113106", "罗泾镇", 31.4680, 121.3600, 40),
     ("CV-BY", "北翼商城", "commercial_venue", "BYJT", "310113003", "友谊路", 31.4050, 121.4870, None),
-    ("CU-POSCO", "浦项不锈钢(张家港)", "customer", "POSCO-ZJG", None, "江苏省张家港市", 31.9600, 120.5400, None),
+    ("CU-POSCO", "浦项不锈钢(张家港)", "customer", "POSCO-ZJG", "320582", "江苏省张家港市", 31.9600, 120.5400, None),
     ("GB-JW", "宝山区经济委员会", "government_bureau", "BSZF-JW", "310113003", "密山路5号", 31.4040, 121.4890, None),
     (
         "GB-WJW",

@@ -61,6 +61,7 @@ INDUSTRIAL_ITEM = ("IND-FECR", "高碳铬铁(FeCr55C1000)", None, "吨", "11000.
 FUEL_STATIONS = ["FS-FH", "FS-CD"]
 FUEL_GRADES = [("D0", "DIESEL-0", 30000, 6000, "7.60", "8.31"), ("G92", "GASOLINE-92", 20000, 4000, "7.90", "8.62")]
 SUPPLY_VEHICLES = 20  # 沪B10000 … 沪B10019, the distribution trucks (they hold passes)
+SUPPLY_DRIVERS = 20  # 司机01 … 司机20, registered drivers (people of 储运公司, tested each morning)
 # Commercial venues inspected for reopening from 2022-05-21 (复商复市): code, name, org, area
 VENUES = [
     ("CV-BY", "", "", ""),

@@ -300,6 +300,7 @@ class ShipmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
             "vehicle_plate",
             "driver_id",
             "driver_name",
+            "transport_legacy",
             "picked_at",
             "loaded_at",
             "dispatched_at",
@@ -314,9 +315,9 @@ class PlanSerializer(serializers.Serializer[Any]):
 
 
 class LoadSerializer(serializers.Serializer[Any]):
-    vehicle_plate = serializers.CharField(required=False, allow_blank=True, default="")
-    driver_name = serializers.CharField(required=False, allow_blank=True, default="")
-    driver_phone = serializers.CharField(required=False, allow_blank=True, default="")
+    """A registered vehicle and driver (ids of ``/api/v1/fleet/vehicles/`` and ``/api/v1/fleet/drivers/``);
+    left out, those a route plan assigned. Free-text plates and names are no longer taken."""
+
     vehicle_id = id_field(required=False, allow_null=True, default=None)
     driver_id = id_field(required=False, allow_null=True, default=None)
 
@@ -380,7 +381,9 @@ class ShipmentViewSet(ScopedReadOnlyViewSet):
     def pick(self, request: HttpRequest, pk: str | None = None) -> Response:
         return self._respond(actions.pick_shipment(self.get_object(), actor=request.user))
 
-    @extend_schema(request=LoadSerializer, responses={200: ShipmentSerializer, 409: ErrorSerializer})
+    @extend_schema(
+        request=LoadSerializer, responses={200: ShipmentSerializer, 400: ErrorSerializer, 409: ErrorSerializer}
+    )
     @action(detail=True, methods=["post"])
     def load(self, request: HttpRequest, pk: str | None = None) -> Response:
         data = LoadSerializer(data=request.data)

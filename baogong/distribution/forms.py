@@ -47,3 +47,18 @@ class NormForm(BootstrapMixin, forms.Form):
             field.disabled = True
         else:
             field.queryset = Item.objects.filter(is_active=True, norm__isnull=True).order_by("code")
+
+
+class LoadForm(BootstrapMixin, forms.Form):
+    """Load a picked shipment: a registered vehicle and a registered driver, chosen from those the
+    user may use (offered by the fleet through :mod:`baogong.distribution.hooks`). Both are required
+    by ``load_shipment``, which answers a missing one on its field with every other refusal."""
+
+    vehicle_id = forms.TypedChoiceField(label=_("Vehicle"), coerce=int, choices=[], required=False, empty_value=None)
+    driver_id = forms.TypedChoiceField(label=_("Driver"), coerce=int, choices=[], required=False, empty_value=None)
+
+    def __init__(self, *args: Any, options: tuple[list[Any], list[Any]] = ([], []), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        vehicles, drivers = options
+        self.fields["vehicle_id"].choices = [("", _("— choose —")), *[(o.id, o.label) for o in vehicles]]  # type: ignore[attr-defined]
+        self.fields["driver_id"].choices = [("", _("— choose —")), *[(o.id, o.label) for o in drivers]]  # type: ignore[attr-defined]

@@ -295,12 +295,19 @@ class Shipment(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=16, choices=ShipmentStatus.choices, default=ShipmentStatus.PLANNED, db_index=True
     )
-    # Filled in by the fleet app (ids of fleet.Vehicle / fleet.Driver) or by hand.
-    vehicle_id = models.BigIntegerField(_("vehicle"), null=True, blank=True)
+    # Ids of fleet.Vehicle / fleet.Driver (a registered driver is a person record; distribution sits
+    # below fleet and people, so no foreign key: docs/decisions/0005-registered-transport.md). The
+    # plate, name and phone are copies for delivery notes, written with the ids.
+    vehicle_id = models.BigIntegerField(_("vehicle"), null=True, blank=True, db_index=True)
     vehicle_plate = models.CharField(_("vehicle plate"), max_length=16, blank=True)
-    driver_id = models.BigIntegerField(_("driver"), null=True, blank=True)
+    driver_id = models.BigIntegerField(_("driver"), null=True, blank=True, db_index=True)
     driver_name = models.CharField(_("driver"), max_length=64, blank=True)
     driver_phone = models.CharField(_("driver phone"), max_length=32, blank=True)
+    transport_legacy = models.BooleanField(
+        _("unregistered vehicle or driver (legacy)"),
+        default=False,
+        help_text=_("Typed by hand before vehicles and drivers had to be registered, and not matched to a record."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("planned by"),

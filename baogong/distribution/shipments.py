@@ -67,12 +67,13 @@ def assign_transport(
             shipment.driver_id = transport.driver_id
             shipment.driver_name = transport.driver_name
             shipment.driver_phone = transport.driver_phone
+            shipment.transport_legacy = False
         elif shipment.vehicle_id in release_vehicles:
             shipment.vehicle_id = shipment.driver_id = None
             shipment.vehicle_plate = shipment.driver_name = shipment.driver_phone = ""
         after = audit.snapshot(shipment, TRANSPORT_FIELDS)
         if after != before:
-            shipment.save(update_fields=[*TRANSPORT_FIELDS, "updated_at"])
+            shipment.save(update_fields=[*TRANSPORT_FIELDS, "transport_legacy", "updated_at"])
             audit.record(verb, shipment, actor=actor, before=before, after=after)
             written.append(label)
     return {"written": written, "kept": kept}

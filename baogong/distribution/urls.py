@@ -18,6 +18,7 @@ urlpatterns = [
     path("distribution/replan/<int:pk>/", views.replan, name="replan"),
     path("distribution/shipments/", views.shipment_list, name="shipment_list"),
     path("distribution/shipments/<int:pk>/", views.shipment_detail, name="shipment_detail"),
+    path("distribution/shipments/import-loads/", views.load_import, name="import_loads"),
     path("distribution/shipments/<int:pk>/split/", views.shipment_split, name="shipment_split"),
     path("distribution/shipments/<int:pk>/merge/", views.shipment_merge, name="shipment_merge"),
     path("distribution/shipments/<int:pk>/picklist/", views.shipment_picklist, name="shipment_picklist"),

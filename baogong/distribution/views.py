@@ -32,10 +32,10 @@ from baogong.core.permissions import require_perm
 from baogong.core.qr import qr_svg
 from baogong.core.ratelimit import rate_limited
 from baogong.core.scoping import get_scoped_or_404, scoped
-from baogong.distribution import actions, queries
+from baogong.distribution import actions, hooks, queries
 from baogong.distribution.actions import DeliveryLineInput, LineInput
 from baogong.distribution.choices import Disposition, RequestStatus, ShipmentStatus
-from baogong.distribution.forms import NormForm
+from baogong.distribution.forms import LoadForm, NormForm
 from baogong.distribution.models import AllocationRun, Norm, Request, RequestLink, Shipment
 from baogong.orgs.models import Site
 
@@ -375,14 +375,53 @@ def _shipment_context(request: HttpRequest, shipment: Shipment) -> dict[str, Any
         "value": round_fen(sum((li.qty * li.unit_cost for li in lines), start=Decimal(0))),
         "units": sum(li.qty for li in lines),
         "link": link,
-        "refusals": actions.dispatch_refusals(shipment) if shipment.status in ("picked", "loaded") else [],
+        "refusals": _banner_refusals(shipment),
         "held": [w for w in [shipment.warehouse, shipment.recipient] if w.status != "normal"],
     }
+
+
+def _banner_refusals(shipment: Shipment) -> list[str]:
+    """Why the shipment may not be loaded or dispatched now; before loading, a vehicle or driver
+    not chosen yet is no reason (the load form asks for them)."""
+    if shipment.status not in (ShipmentStatus.PICKED, ShipmentStatus.LOADED):
+        return []
+    errors = actions.transport_refusals(shipment)
+    if shipment.status == ShipmentStatus.PICKED:
+        if shipment.vehicle_id is None:
+            errors.pop("vehicle_id", None)
+        if shipment.driver_id is None:
+            errors.pop("driver_id", None)
+    return [reason for reasons in errors.values() for reason in reasons]
+
+
+def _load_form(request: HttpRequest, shipment: Shipment, data: Any = None) -> LoadForm:
+    """The load form: registered vehicles and drivers the user may use, those of the shipment first
+    selected (a route plan may have assigned them)."""
+    options: tuple[list[Any], list[Any]] = ([], [])
+    for registry in hooks.TRANSPORT:
+        options = registry.options(request.user, shipment)
+    initial = {"vehicle_id": shipment.vehicle_id, "driver_id": shipment.driver_id}
+    return LoadForm(data, options=options, initial=initial)
+
+
+def _show_refusal(form: LoadForm, exc: DomainError) -> None:
+    """A refused load: each reason on its field (vehicle, driver), the sites' above the form."""
+    details = exc.details if isinstance(exc.details, dict) else {}
+    shown = False
+    for field, reasons in details.items():
+        if field == "reasons" or not isinstance(reasons, list):
+            continue
+        for reason in reasons:
+            form.add_error(field if field in form.fields else None, str(reason))
+            shown = True
+    if not shown:
+        form.add_error(None, str(exc.message))
 
 
 @require_perm("distribution.view_shipment")
 def shipment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     shipment = get_scoped_or_404(Shipment.objects.select_related("warehouse", "recipient"), request.user, pk=pk)
+    load_form = None
     if request.method == "POST":
         step = request.POST.get("step", "")
         perms = {
@@ -395,29 +434,43 @@ def shipment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404
         if not request.user.has_perm(f"distribution.{perms[step]}"):
             raise PermissionDenied
-        try:
-            if step == "pick":
-                actions.pick_shipment(shipment, actor=request.user)
-            elif step == "load":
-                actions.load_shipment(
-                    shipment,
-                    actor=request.user,
-                    vehicle_plate=request.POST.get("vehicle_plate", ""),
-                    driver_name=request.POST.get("driver_name", ""),
-                    driver_phone=request.POST.get("driver_phone", ""),
-                )
-            elif step == "dispatch":
-                actions.dispatch_shipment(shipment, actor=request.user)
-            else:
-                actions.close_shipment(shipment, actor=request.user)
-            messages.success(request, _("Done."))
-        except DomainError as exc:
-            show_domain_error(request, exc)
-        return redirect("distribution:shipment_detail", pk=shipment.pk)
+        if step == "load":
+            load_form = _load_form(request, shipment, request.POST)
+            if load_form.is_valid():
+                try:
+                    actions.load_shipment(
+                        shipment,
+                        actor=request.user,
+                        vehicle_id=load_form.cleaned_data["vehicle_id"],
+                        driver_id=load_form.cleaned_data["driver_id"],
+                    )
+                except DomainError as exc:
+                    _show_refusal(load_form, exc)
+                else:
+                    messages.success(request, _("Done."))
+                    return redirect("distribution:shipment_detail", pk=shipment.pk)
+            shipment.refresh_from_db()
+        else:
+            try:
+                if step == "pick":
+                    actions.pick_shipment(shipment, actor=request.user)
+                elif step == "dispatch":
+                    actions.dispatch_shipment(shipment, actor=request.user)
+                else:
+                    actions.close_shipment(shipment, actor=request.user)
+                messages.success(request, _("Done."))
+            except DomainError as exc:
+                show_domain_error(request, exc)
+            return redirect("distribution:shipment_detail", pk=shipment.pk)
     context = _shipment_context(request, shipment)
     context["qr"] = qr_svg(context["link"])
     context["history"] = history_for(shipment)[:50]
-    return render(request, "distribution/shipment_detail.html", context)
+    if shipment.status in (ShipmentStatus.PICKED, ShipmentStatus.LOADED) and request.user.has_perm(
+        "distribution.load_shipment"
+    ):
+        context["load_form"] = load_form or _load_form(request, shipment)
+    status = 400 if load_form is not None and load_form.errors else 200
+    return render(request, "distribution/shipment_detail.html", context, status=status)
 
 
 def _planned_lines(shipment: Shipment) -> list[Any]:
@@ -613,5 +666,26 @@ def request_import(request: HttpRequest) -> HttpResponse:
         then="distribution:request_list",
         title=_("Import requests"),
         intro=_("One request per recipient and reference; the file is imported only if every row is valid."),
+        template_url="?template=1",
+    )
+
+
+@require_perm("distribution.load_shipment")
+def load_import(request: HttpRequest) -> HttpResponse:
+    """Excel import of loads (shipment number, plate, driver): registered vehicles and drivers only,
+    the same checks as the load form; all rows or nothing, with a per-row error list."""
+    if request.GET.get("template"):
+        return template_response("loads-template.xlsx", "loads", actions.LOAD_COLUMNS)
+    return import_page(
+        request,
+        run=lambda upload: actions.import_loads(upload, actor=request.user),
+        done=lambda made: _("%(n)d shipments loaded") % {"n": len(made)},
+        then="distribution:shipment_list",
+        title=_("Import loads"),
+        intro=_(
+            "One picked shipment per row, with a registered vehicle (plate) and driver (name, phone when two"
+            " share a name); the pass, the driver's health and the sites are checked; the file is imported"
+            " only if every row is valid."
+        ),
         template_url="?template=1",
     )

@@ -42,6 +42,17 @@ class VehicleSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         ]
 
 
+class DriverSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """A registered driver: the id a shipment's load takes; ``person`` is the person record whose
+    health clears the driver (a driver without one cannot load). No licence or phone numbers."""
+
+    organisation: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Driver
+        fields = ["id", "name", "organisation", "person", "licence_class", "licence_expiry", "is_active"]
+
+
 class PassSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     vehicle: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="plate", read_only=True)
     areas: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
@@ -129,6 +140,14 @@ class VehicleViewSet(ScopedReadOnlyViewSet):
     filterset_class = VehicleFilter
 
 
+class DriverViewSet(ScopedReadOnlyViewSet):
+    queryset = Driver.objects.select_related("organisation").order_by("name", "pk")
+    serializer_class = DriverSerializer
+    permission_classes = [HasPerms]
+    required_perms = {"GET": ["fleet.view_driver"]}
+    filterset_fields = ["is_active", "licence_class"]
+
+
 class PassViewSet(ScopedReadOnlyViewSet):
     queryset = VehiclePass.objects.select_related("vehicle").prefetch_related("areas").order_by("number")
     serializer_class = PassSerializer
@@ -195,6 +214,7 @@ class DispatchCheckView(APIView):
 
 routes = [
     ("fleet/vehicles", VehicleViewSet, "fleet-vehicle"),
+    ("fleet/drivers", DriverViewSet, "fleet-driver"),
     ("fleet/passes", PassViewSet, "fleet-pass"),
     ("fleet/plans", PlanViewSet, "fleet-plan"),
 ]

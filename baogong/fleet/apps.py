@@ -8,14 +8,10 @@ class FleetConfig(AppConfig):
     verbose_name = _("Fleet")
 
     def ready(self) -> None:
-        from baogong.distribution.hooks import (
-            register_after_replan,
-            register_dispatch_check,
-            register_shipment_withdrawn,
-        )
+        from baogong.distribution.hooks import register_after_replan, register_shipment_withdrawn, register_transport
         from baogong.fleet.actions.replanning import rerun_day_plans, withdraw_shipment_stops
-        from baogong.fleet.queries import shipment_dispatch_refusals
+        from baogong.fleet.transport import FleetTransport
 
-        register_dispatch_check(shipment_dispatch_refusals)
+        register_transport(FleetTransport())
         register_shipment_withdrawn(withdraw_shipment_stops)
         register_after_replan(rerun_day_plans)

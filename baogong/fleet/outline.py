@@ -44,7 +44,7 @@ def baoshan_outline(margin: float = 1.25) -> list[list[float]]:
     """Closed ring of [lon, lat] points."""
     points = [
         (float(lon or 0), float(lat or 0))
-        for lon, lat in AdministrativeArea.objects.exclude(level="district")
+        for lon, lat in AdministrativeArea.objects.filter(level__in=["street", "town"])
         .filter(lat__isnull=False, lon__isnull=False)
         .values_list("lon", "lat")
     ]

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from baogong.core.scoping import scoped
@@ -104,11 +104,9 @@ def driver_clearance(driver: Driver, on_date: dt.date) -> list[str]:
     return [str(reason) for reason in people_queries.person_clearance(person, on_date)]
 
 
-def dispatch_refusals(
-    vehicle: Vehicle, driver: Driver | None, on_date: dt.date, destination_sites: Iterable[Site]
-) -> list[str]:
-    """Why ``vehicle`` driven by ``driver`` may not carry goods to ``destination_sites`` on ``on_date``;
-    empty when the dispatch is allowed."""
+def vehicle_refusals(vehicle: Vehicle, on_date: dt.date, destination_sites: Iterable[Site]) -> list[str]:
+    """Why ``vehicle`` may not carry goods to ``destination_sites`` on ``on_date``: not active, no
+    pass valid on the day, or no valid pass covering a destination's area (一车一证一线路)."""
     reasons: list[str] = []
     plate = vehicle.plate
     if vehicle.status != VehicleStatus.ACTIVE:
@@ -140,9 +138,15 @@ def dispatch_refusals(
                     _("Vehicle %(plate)s: no valid pass covers %(site)s (%(area)s).")
                     % {"plate": plate, "site": site.name, "area": area}
                 )
+    return reasons
+
+
+def driver_refusals(driver: Driver | None, vehicle: Vehicle | None, on_date: dt.date) -> list[str]:
+    """Why ``driver`` may not drive ``vehicle`` on ``on_date``: none assigned, inactive, licence
+    expired or of the wrong class, and the people app's clearance of the driver's person record."""
     if driver is None:
-        reasons.append(_("No driver is assigned."))
-        return reasons
+        return [_("No driver is assigned.")]
+    reasons: list[str] = []
     if not driver.is_active:
         reasons.append(_("Driver %(name)s is not active.") % {"name": driver.name})
     if driver.licence_expiry < on_date:
@@ -150,27 +154,55 @@ def dispatch_refusals(
             _("Driver %(name)s: licence expired on %(date)s.")
             % {"name": driver.name, "date": driver.licence_expiry.isoformat()}
         )
-    allowed = LICENCE_ALLOWS.get(VehicleKind(vehicle.kind), set())
-    if driver.licence_class not in allowed:
-        reasons.append(
-            _("Driver %(name)s: licence class %(cls)s does not allow a %(kind)s.")
-            % {"name": driver.name, "cls": driver.licence_class, "kind": vehicle.get_kind_display()}
-        )
+    if vehicle is not None:
+        allowed = LICENCE_ALLOWS.get(VehicleKind(vehicle.kind), set())
+        if driver.licence_class not in allowed:
+            reasons.append(
+                _("Driver %(name)s: licence class %(cls)s does not allow a %(kind)s.")
+                % {"name": driver.name, "cls": driver.licence_class, "kind": vehicle.get_kind_display()}
+            )
     reasons.extend(driver_clearance(driver, on_date))
     return reasons
 
 
+def dispatch_refusals(
+    vehicle: Vehicle, driver: Driver | None, on_date: dt.date, destination_sites: Iterable[Site]
+) -> list[str]:
+    """Why ``vehicle`` driven by ``driver`` may not carry goods to ``destination_sites`` on ``on_date``;
+    empty when the dispatch is allowed."""
+    return [
+        *vehicle_refusals(vehicle, on_date, destination_sites),
+        *driver_refusals(driver, vehicle, on_date),
+    ]
+
+
+def shipment_transport_refusals(shipment: Shipment, on_date: dt.date) -> dict[str, list[str]]:
+    """The fleet's reasons, field by field, why a distribution shipment may not be loaded or leave on
+    ``on_date``: the vehicle's status and passes (``vehicle_id``), the driver's licence and clearance
+    (``driver_id``). Asked through :mod:`baogong.distribution.hooks` (``FleetTransport.refusals``)."""
+    errors: dict[str, list[str]] = {}
+    vehicle = Vehicle.objects.filter(pk=shipment.vehicle_id).first() if shipment.vehicle_id else None
+    if shipment.vehicle_id is not None:
+        if vehicle is None:
+            errors["vehicle_id"] = [_("The assigned vehicle is not registered.")]
+        else:
+            reasons = vehicle_refusals(vehicle, on_date, [shipment.recipient])
+            if reasons:
+                errors["vehicle_id"] = [str(r) for r in reasons]
+    if shipment.driver_id is not None:
+        driver = Driver.objects.filter(pk=shipment.driver_id).select_related("person").first()
+        if driver is None:
+            errors["driver_id"] = [_("The assigned driver is not registered.")]
+        else:
+            reasons = driver_refusals(driver, vehicle, on_date)
+            if reasons:
+                errors["driver_id"] = [str(r) for r in reasons]
+    return errors
+
+
 def shipment_dispatch_refusals(shipment: Shipment, on_date: dt.date) -> list[str]:
-    """The fleet's reasons a distribution shipment may not leave on ``on_date``: the assigned vehicle's
-    passes and the driver's licence and clearance (nothing when no vehicle is assigned). Registered in
-    :mod:`baogong.distribution.hooks` by :class:`baogong.fleet.apps.FleetConfig`."""
-    if shipment.vehicle_id is None:
-        return []
-    vehicle = Vehicle.objects.filter(pk=shipment.vehicle_id).first()
-    if vehicle is None:
-        return [_("The assigned vehicle does not exist.")]
-    driver = Driver.objects.filter(pk=shipment.driver_id).first() if shipment.driver_id else None
-    return [str(r) for r in dispatch_refusals(vehicle, driver, on_date, [shipment.recipient])]
+    """:func:`shipment_transport_refusals` as one list."""
+    return [r for reasons in shipment_transport_refusals(shipment, on_date).values() for r in reasons]
 
 
 def route_refusals(route: PlannedRoute) -> list[str]:
@@ -264,7 +296,9 @@ def plan_map(plan: RoutePlan, routes: Iterable[PlannedRoute]) -> dict[str, Any]:
         "outline": baoshan_outline(),
         "areas": [
             [float(a.lon or 0), float(a.lat or 0), a.name]
-            for a in AdministrativeArea.objects.filter(~Q(level="district"), lat__isnull=False, lon__isnull=False)
+            for a in AdministrativeArea.objects.filter(
+                level__in=["street", "town"], lat__isnull=False, lon__isnull=False
+            )
         ],
         "depots": list(depots.values()),
         "routes": series,

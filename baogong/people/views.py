@@ -31,7 +31,7 @@ from baogong.core.permissions import require_perm
 from baogong.core.scoping import get_scoped_or_404, scoped
 from baogong.orgs.choices import SiteKind, SiteStatus
 from baogong.orgs.models import Site
-from baogong.people import actions, outbreak, queries
+from baogong.people import actions, hooks, outbreak, queries
 from baogong.people.choices import DutyType, GuestRequestStatus, HealthStatus, PersonKind
 from baogong.people.forms import (
     CareLogForm,
@@ -313,6 +313,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "show_results": request.user.has_perm("people.view_health_results"),
         "reason_form": ReasonForm(),
         "history": history_for(incident)[:30],
+        "sections": [section(request, incident) for section in hooks.INCIDENT_SECTIONS],
     }
     return render(request, "people/incident_detail.html", context)
 

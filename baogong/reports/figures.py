@@ -338,6 +338,40 @@ def incidents_opened(user: Any, period: Period) -> Figure:
     )
 
 
+@figure("playbook_steps_done", "people", "command.view_playbookstep")
+def playbook_steps_done(user: Any, period: Period) -> Figure:
+    start, _ = people_queries.day_bounds(period.start)
+    _, end = people_queries.day_bounds(period.end)
+    count = command_queries.steps_done_between(user, start, end)
+    return Figure(
+        "playbook_steps_done",
+        "people",
+        "完成处置清单事项",
+        count,
+        "项",
+        f"完成疫情处置清单事项{num(count)}项",
+        link("people:incident_list"),
+        "command.queries.steps_done_between(user, start, end): playbook steps ticked off in the period",
+    )
+
+
+@figure("playbook_steps_open", "people", "command.view_playbookstep")
+def playbook_steps_open(user: Any, period: Period) -> Figure:
+    _, end = people_queries.day_bounds(period.end)
+    progress = command_queries.playbook_progress(user, end)
+    return Figure(
+        "playbook_steps_open",
+        "people",
+        "处置清单未完成事项（期末）",
+        progress["open"],
+        "项",
+        f"期末{num(progress['incidents'])}起未结疫情事件的处置清单尚有{num(progress['open'])}项未完成"
+        f"（{num(progress['complete'])}起已全部完成）",
+        link("people:incident_list", status="open"),
+        "command.queries.playbook_progress(user, end of period): steps not ticked off by then on incidents open then",
+    )
+
+
 def _headcounts(user: Any, period: Period) -> dict[str, Any]:
     counts: dict[str, Any] = people_queries.headcounts(people_queries.deployments_for(user), period.start, period.end)
     return counts

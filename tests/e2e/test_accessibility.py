@@ -19,6 +19,7 @@ from baogong.catalog.models import Category
 from baogong.core.audit import SystemActor
 from baogong.distribution import actions as distribution
 from baogong.distribution.actions import LineInput
+from baogong.fleet.tests.registered import registered_transport
 from baogong.inventory import actions as inventory_actions
 from baogong.inventory.actions import ReceiptLineInput
 from baogong.orgs.models import Organisation, Site
@@ -72,7 +73,7 @@ def given_a_working_day(tmp_path):
     distribution.confirm_allocation(distribution.preview_allocation([txq], actor=SYSTEM), actor=SYSTEM)
     (shipment,) = distribution.plan_shipments(actor=SYSTEM)
     distribution.pick_shipment(shipment, actor=SYSTEM)
-    distribution.load_shipment(shipment, actor=SYSTEM, vehicle_plate="沪A12345")
+    distribution.load_shipment(shipment, actor=SYSTEM, **registered_transport())
     distribution.dispatch_shipment(shipment, actor=SYSTEM)
     waiting = distribution.file_request(
         Site.objects.get(code="EH-TY"), [LineInput(item=item, qty=40, needed_by=tomorrow)], actor=SYSTEM, submit=True

@@ -17,6 +17,7 @@ from baogong.core.models import AuditEvent
 from baogong.distribution import actions
 from baogong.distribution.actions import LineInput
 from baogong.distribution.models import Discrepancy, Shipment
+from baogong.fleet.tests.registered import registered_transport
 from baogong.inventory import actions as inventory_actions
 from baogong.inventory.actions import ReceiptLineInput
 from baogong.inventory.models import Reservation, StockBalance
@@ -56,6 +57,8 @@ def given_stock_and_three_requests():
 @pytest.mark.django_db(transaction=True)
 def test_approve_allocate_dispatch_and_confirm_on_a_phone(base, live_server, new_page):
     item, txq, requests = given_stock_and_three_requests()
+    transport = registered_transport("沪B12345", "李师傅")
+    registered_transport("沪B54321", "王师傅")
     hospital, home, isolation = requests["FH-FCL"], requests["EH-TY"], requests["IP-HKL"]
 
     # The commander opens the submitted requests and cuts the field hospital's to 100.
@@ -130,9 +133,11 @@ def test_approve_allocate_dispatch_and_confirm_on_a_phone(base, live_server, new
     login(dispatcher, live_server.url, "dispatcher")
     dispatcher.wait_for_selector("text=指挥中心看板")
     dispatcher.goto(f"{live_server.url}/distribution/shipments/{shipment.pk}/")
-    dispatcher.fill("#v-plate", "沪B12345")
-    dispatcher.fill("#v-driver", "李师傅")
-    dispatcher.fill("#v-phone", "13700001111")
+    # only registered trucks and drivers are offered; typing narrows the choices
+    dispatcher.fill("input[data-filter-select=id_vehicle_id]", "B12345")
+    dispatcher.fill("input[data-filter-select=id_driver_id]", "李")
+    assert dispatcher.input_value("#id_vehicle_id") == str(transport["vehicle_id"])
+    assert dispatcher.input_value("#id_driver_id") == str(transport["driver_id"])
     shot(dispatcher, JOURNEY, "06-load-phone")
     dispatcher.click("button:has-text('已装车')")
     dispatcher.wait_for_selector("button:has-text('发车')")

@@ -14,6 +14,7 @@ from baogong.core.audit import SystemActor
 from baogong.core.models import AuditEvent
 from baogong.distribution import actions
 from baogong.distribution.actions import LineInput
+from baogong.fleet.tests.registered import registered_transport
 from baogong.inventory import actions as inventory_actions
 from baogong.inventory.actions import ReceiptLineInput
 from baogong.orgs.models import Site
@@ -46,7 +47,7 @@ def test_receiver_confirms_delivery_on_a_phone(base, live_server, new_page):
     actions.confirm_allocation(actions.preview_allocation([txq], actor=SYSTEM), actor=SYSTEM)
     (shipment,) = actions.plan_shipments(actor=SYSTEM)
     actions.pick_shipment(shipment, actor=SYSTEM)
-    actions.load_shipment(shipment, actor=SYSTEM, vehicle_plate="沪A12345")
+    actions.load_shipment(shipment, actor=SYSTEM, **registered_transport())
     actions.dispatch_shipment(shipment, actor=SYSTEM)
 
     page = new_page(phone=True)

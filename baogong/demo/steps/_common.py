@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from baogong.demo.scenario import (
+    SUPPLY_DRIVERS,
     SUPPLY_VEHICLES,
 )
 
@@ -47,5 +48,12 @@ def _attendant(s: Scenario, station: Any) -> Any:
     return s.user("commander")
 
 
+LONG_HAUL_TRUCK = "沪B20000"  # holds a pass for Zhangjiagang (POSCO) as well as Baoshan
+
+
 def _truck(n: int) -> str:
     return f"沪B{10000 + n % SUPPLY_VEHICLES:05d}"
+
+
+def _driver_name(n: int) -> str:
+    return f"司机{n % SUPPLY_DRIVERS + 1:02d}"

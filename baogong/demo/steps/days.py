@@ -17,9 +17,11 @@ from baogong.demo.steps._common import (
     COUNTERFEIT_SUPPLIER,
     FAKE_AG,
     GENUINE_AG,
+    LONG_HAUL_TRUCK,
     OFFICE_DEMAND,
     SUPPLIERS,
     WAREHOUSE,
+    _driver_name,
     _truck,
 )
 from baogong.demo.steps.extra import _farm_and_industry, _fuel, _reopening
@@ -35,6 +37,7 @@ def replay_day(s: Scenario, day: dt.date, index: int) -> None:
         _fuel(s, day, index, 3)
     with s.at(day, 7):
         _health(s, day, index)
+        _driver_tests(s, day, index)
     with s.at(day, 8):
         _procure(s, day, index)
     with s.at(day, 10):
@@ -182,6 +185,7 @@ def _allocate_and_ship(s: Scenario, day: dt.date, index: int) -> None:
     closed is re-planned (重新调配: its open supply re-sourced from the others) and ships nothing."""
     from baogong.distribution import actions
     from baogong.distribution.models import Shipment
+    from baogong.fleet.models import Driver, Vehicle
     from baogong.orgs.models import Site
 
     commander = s.user("commander")
@@ -202,6 +206,8 @@ def _allocate_and_ship(s: Scenario, day: dt.date, index: int) -> None:
         return
     run = actions.preview_allocation(normal, actor=commander)
     actions.confirm_allocation(run, actor=commander)
+    vehicles = dict(Vehicle.objects.values_list("plate", "pk"))
+    drivers = dict(Driver.objects.filter(organisation__code="CYGS").values_list("name", "pk"))
     # Shipments held back by an earlier refusal (a site locked down) are tried again first.
     held = list(Shipment.objects.filter(warehouse__in=normal, status__in=["picked", "loaded"]).order_by("pk"))
     planned = actions.plan_shipments(actor=commander, warehouses=normal)
@@ -217,9 +223,12 @@ def _allocate_and_ship(s: Scenario, day: dt.date, index: int) -> None:
                 shipment = actions.load_shipment(
                     shipment,
                     actor=dispatcher,
-                    vehicle_plate=_truck(n),
-                    driver_name=f"司机{n % 20 + 1:02d}",
-                    driver_phone="13700000000",
+                    vehicle_id=vehicles.get(
+                        LONG_HAUL_TRUCK
+                        if shipment.recipient.area is not None and shipment.recipient.area.level == "other"
+                        else _truck(n)
+                    ),
+                    driver_id=drivers.get(_driver_name(n)),
                 )
             actions.dispatch_shipment(shipment, actor=dispatcher)
         except DomainError as exc:
@@ -295,6 +304,26 @@ def _health(s: Scenario, day: dt.date, index: int) -> None:
                     s.outcome.notes.append(f"{day}: {exc.message}")
 
 
+def _driver_tests(s: Scenario, day: dt.date, index: int) -> None:
+    """The registered drivers take a PCR test each morning before loading (a positive or a close
+    contact among them is refused at load and at dispatch until cleared)."""
+    from baogong.fleet.models import Driver
+    from baogong.people import actions
+
+    for driver in Driver.objects.filter(person__isnull=False, is_active=True).select_related("person").order_by("pk"):
+        assert driver.person is not None
+        try:
+            actions.record_health_test(
+                driver.person,
+                kind="pcr",
+                result="negative",
+                taken_at=dt.datetime.combine(day, dt.time(6, 30), tzinfo=SHANGHAI),
+                actor=s.user("health"),
+            )
+        except DomainError as exc:
+            s.outcome.notes.append(f"{day}: {exc.message}")
+
+
 def _pharmacy_orders(s: Scenario, day: dt.date, index: int) -> None:
     from baogong.orgs.models import AdministrativeArea
     from baogong.pharmacy import actions
@@ -303,7 +332,7 @@ def _pharmacy_orders(s: Scenario, day: dt.date, index: int) -> None:
     drugs = list(Drug.objects.exclude(sale_class="rx").filter(online_ban="").order_by("pk")[:6])
     if not drugs:
         return
-    areas = list(AdministrativeArea.objects.exclude(level="district").order_by("code"))
+    areas = list(AdministrativeArea.objects.filter(level__in=["street", "town"]).order_by("code"))
     pharmacist = s.user("pharmacist")
     for n in range(6):
         drug = drugs[(index + n) % len(drugs)]

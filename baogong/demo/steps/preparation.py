@@ -15,9 +15,19 @@ from baogong.demo.scenario import (
     FUEL_STATIONS,
     INDUSTRIAL_ITEM,
     START,
+    SUPPLY_DRIVERS,
     SUPPLY_VEHICLES,
 )
-from baogong.demo.steps._common import GENUINE_AG, PDF, SUPPLIERS, WAREHOUSE, _truck, _uscc
+from baogong.demo.steps._common import (
+    GENUINE_AG,
+    LONG_HAUL_TRUCK,
+    PDF,
+    SUPPLIERS,
+    WAREHOUSE,
+    _driver_name,
+    _truck,
+    _uscc,
+)
 
 if TYPE_CHECKING:
     from baogong.demo.scenario import Scenario
@@ -39,6 +49,8 @@ def prepare(s: Scenario) -> None:
     _pharmacy(s)
     _property(s)
     _fuel_stations(s)
+    _long_haul_truck(s)
+    _drivers(s)
 
 
 def _case_items(s: Scenario) -> None:
@@ -120,7 +132,7 @@ def _fuel_stations(s: Scenario) -> None:
                 tank, capacity * 4 // 5, Decimal(cost), reference=f"长兴油库-{code}-{tank_code}-0330", actor=commander
             )
     owner = Organisation.objects.get(code="CYGS")
-    areas = list(AdministrativeArea.objects.exclude(level="district").order_by("code"))
+    areas = list(AdministrativeArea.objects.filter(level__in=["street", "town"]).order_by("code"))
     for n in range(SUPPLY_VEHICLES):
         plate = _truck(n)
         if Vehicle.objects.filter(plate=plate).exists():
@@ -146,6 +158,72 @@ def _fuel_stations(s: Scenario) -> None:
                 "issuing_body": "宝山区疫情防控工作领导小组办公室",
             },
             areas,
+            actor=commander,
+        )
+
+
+def _long_haul_truck(s: Scenario) -> None:
+    """南方公司's run to POSCO in Zhangjiagang: one truck with a pass naming that city too."""
+    from baogong.fleet import actions
+    from baogong.fleet.models import Vehicle
+    from baogong.orgs.models import AdministrativeArea, Organisation
+
+    if Vehicle.objects.filter(plate=LONG_HAUL_TRUCK).exists():
+        return
+    commander = s.user("commander")
+    vehicle = actions.create_vehicle(
+        {
+            "organisation": Organisation.objects.get(code="CYGS"),
+            "plate": LONG_HAUL_TRUCK,
+            "kind": "light_truck",
+            "capacity_kg": 5000,
+            "capacity_cases": 300,
+            "home_depot": s.site(WAREHOUSE),
+        },
+        actor=commander,
+    )
+    actions.register_pass(
+        {
+            "number": "310113229900",
+            "vehicle": vehicle,
+            "route_description": "泰兴桥大仓—江苏省张家港市（浦项不锈钢）",
+            "valid_from": START,
+            "valid_until": dt.date(2022, 6, 30),
+            "issuing_body": "宝山区疫情防控工作领导小组办公室",
+        },
+        list(AdministrativeArea.objects.exclude(level="district").order_by("code")),
+        actor=commander,
+    )
+
+
+def _drivers(s: Scenario) -> None:
+    """The distribution trucks' drivers, registered as people of 储运公司 (whose tests clear them)
+    and as fleet drivers; shipments are loaded only with them (issue 20.3)."""
+    from baogong.fleet import actions
+    from baogong.fleet.models import Driver
+    from baogong.orgs.models import Organisation
+    from baogong.people import actions as people_actions
+
+    owner = Organisation.objects.get(code="CYGS")
+    commander = s.user("commander")
+    for n in range(SUPPLY_DRIVERS):
+        name = _driver_name(n)
+        if Driver.objects.filter(organisation=owner, name=name).exists():
+            continue
+        person = people_actions.create_person(
+            {"kind": "staff", "name": name, "organisation": owner, "position": "驾驶员", "phone": f"137{n:08d}"},
+            actor=commander,
+        )
+        actions.create_driver(
+            {
+                "organisation": owner,
+                "name": name,
+                "phone": f"137{n:08d}",
+                "person": person,
+                "licence_number": f"3101131980{n:08d}",
+                "licence_class": "B2",
+                "licence_expiry": dt.date(2028, 12, 31),
+            },
             actor=commander,
         )
 

@@ -34,7 +34,7 @@ def _markets(s: Scenario) -> list[Any]:
     made = list(Property.objects.filter(code__startswith="P-SC-").order_by("code"))
     if made:
         return made
-    areas = list(AdministrativeArea.objects.exclude(level="district").order_by("code"))
+    areas = list(AdministrativeArea.objects.filter(level__in=["street", "town"]).order_by("code"))
     owner = Organisation.objects.get(code="BYJT")
     per = RELIEF_TENANTS // MARKETS + 1
     for m in range(MARKETS):

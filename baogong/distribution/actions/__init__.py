@@ -26,7 +26,7 @@ from baogong.distribution.actions.allocation import (
     preview_allocation,
 )
 from baogong.distribution.actions.delivery import DeliveryLineInput, record_delivery, shipment_for_delivery
-from baogong.distribution.actions.imports import IMPORT_COLUMNS, import_requests
+from baogong.distribution.actions.imports import IMPORT_COLUMNS, LOAD_COLUMNS, import_loads, import_requests
 from baogong.distribution.actions.links import (
     active_link,
     create_request_link,
@@ -56,11 +56,13 @@ from baogong.distribution.actions.shipments import (
     pick_shipment,
     plan_shipments,
     split_shipment,
+    transport_refusals,
 )
 
 __all__ = [
     "BASIS_CAPPED",
     "IMPORT_COLUMNS",
+    "LOAD_COLUMNS",
     "PHONE_RE",
     "DeliveryLineInput",
     "LineInput",
@@ -74,10 +76,12 @@ __all__ = [
     "cut_request_line",
     "discard_allocation",
     "dispatch_refusals",
+    "transport_refusals",
     "dispatch_shipment",
     "duplicate_warnings",
     "file_request",
     "file_request_in_transaction",
+    "import_loads",
     "import_requests",
     "link_rate_limit",
     "load_shipment",

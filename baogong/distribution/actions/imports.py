@@ -1,4 +1,4 @@
-"""Requests filed from an Excel sheet."""
+"""Requests filed, and shipments loaded, from an Excel sheet."""
 
 from __future__ import annotations
 
@@ -10,18 +10,22 @@ from django.utils.translation import gettext as _
 from baogong.catalog.resolvers import items_by_code
 from baogong.core import audit
 from baogong.core.audit import Actor
+from baogong.core.errors import DomainError
 from baogong.core.excel import Column, ImportFailed, parse_date, parse_int, raise_if_errors, read_rows
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import user_scope
+from baogong.distribution import hooks, locks
 from baogong.distribution.actions._common import (
     LineInput,
 )
 from baogong.distribution.actions.requests import _create
+from baogong.distribution.actions.shipments import load_locked
 from baogong.distribution.choices import (
     RequestChannel,
 )
 from baogong.distribution.models import (
     Request,
+    Shipment,
 )
 from baogong.orgs.resolvers import sites_by_code
 
@@ -91,3 +95,73 @@ def import_requests(file: Any, *, actor: Actor) -> list[Request]:
             object_repr=_("%(n)d requests imported") % {"n": len(made)},
         )
         return made
+
+
+# --------------------------------------------------------------------------- loads from Excel
+
+LOAD_COLUMNS = [
+    Column("shipment", "发运单号 / Shipment number", required=True, example="SH20220401-000001"),
+    Column("vehicle", "车牌 / Vehicle plate", required=True, example="沪B10000"),
+    Column("driver", "司机姓名 / Driver", required=True, example="司机01"),
+    Column("driver_phone", "司机电话 / Driver phone", example="13700000000"),
+]
+
+
+@retry_on_conflict
+def import_loads(file: Any, *, actor: Actor) -> list[Shipment]:
+    """Load picked shipments from a sheet (shipment number, plate, driver): each row names a
+    registered vehicle and driver and passes the same checks as the load form; all rows or nothing,
+    with the reasons per row and field."""
+    rows, errors = read_rows(file, LOAD_COLUMNS)
+    if not rows and not errors:
+        raise ImportFailed(_("The sheet has no rows."), details={"rows": []})
+    raise_if_errors(errors)
+    scope = user_scope(actor)
+    with transaction.atomic(durable=True):
+        numbers = {str(row["shipment"]).strip() for _n, row in rows}
+        pks = Shipment.objects.filter(number__in=numbers).values_list("pk", flat=True)
+        locked = {
+            s.number: s
+            for s in locks.shipments_for_update(pks)
+            if scope.allows(organisation_id=s.warehouse.organisation_id, site_id=s.warehouse_id)
+        }
+        loaded: list[Shipment] = []
+        seen: set[str] = set()
+        for number, row in rows:
+            key = str(row["shipment"]).strip()
+            shipment = locked.get(key)
+            if shipment is None:
+                errors.append({"row": number, "field": "shipment", "message": _("no such shipment")})
+                continue
+            if key in seen:
+                errors.append({"row": number, "field": "shipment", "message": _("this shipment is on an earlier row")})
+                continue
+            seen.add(key)
+            for registry in hooks.TRANSPORT:
+                vehicle_id, driver_id, found = registry.find(
+                    shipment,
+                    str(row["vehicle"]),
+                    str(row["driver"]),
+                    str(row.get("driver_phone") or ""),
+                    actor=actor,
+                )
+                for field, reasons in found.items():
+                    errors.extend({"row": number, "field": field, "message": str(r)} for r in reasons)
+                if found:
+                    break
+                try:
+                    loaded.append(load_locked(shipment, actor=actor, vehicle_id=vehicle_id, driver_id=driver_id))
+                except DomainError as exc:
+                    details = exc.details if isinstance(exc.details, dict) else {}
+                    for field, reasons in details.items():
+                        if field == "reasons" or not isinstance(reasons, list):
+                            continue
+                        target = {"vehicle_id": "vehicle", "driver_id": "driver"}.get(field, field)
+                        errors.extend({"row": number, "field": target, "message": str(r)} for r in reasons)
+                    if not details:
+                        errors.append({"row": number, "field": "shipment", "message": str(exc.message)})
+        raise_if_errors(errors)  # raised inside the transaction: every load of the sheet rolls back
+        audit.record(
+            "import_loads", None, actor=actor, object_repr=_("loads"), after={"shipments": [s.number for s in loaded]}
+        )
+        return loaded

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -36,6 +37,7 @@ from baogong.distribution.models import (
     Shipment,
     ShipmentLine,
 )
+from baogong.distribution.shipments import Transport
 from baogong.inventory.actions import MoveInput
 from baogong.inventory.choices import MoveReason, ReservationStatus
 from baogong.inventory.locations import in_transit_location
@@ -191,26 +193,55 @@ def _step(shipment: Shipment, source: str, target: str, verb: str, stamp: str, *
         return locked
 
 
-def dispatch_refusals(shipment: Shipment, actor: Actor | None = None) -> list[str]:
-    """Why the shipment may not leave now: sites locked down or under control, and the reasons of
-    every check registered in :mod:`baogong.distribution.hooks` (the fleet's passes and driver
-    clearance when a vehicle is assigned; people's health of the ``actor`` who loads or
-    dispatches, when given)."""
-    reasons: list[str] = []
-    if shipment.recipient.status == SiteStatus.LOCKED_DOWN:
-        reasons.append(_("The destination %(site)s is locked down.") % {"site": shipment.recipient.name})
-    if shipment.warehouse.status in (SiteStatus.LOCKED_DOWN, SiteStatus.UNDER_CONTROL):
-        reasons.append(
+def transport_refusals(
+    shipment: Shipment, *, on_date: dt.date | None = None, actor: Actor | None = None
+) -> hooks.FieldErrors:
+    """Why the shipment may not be loaded or leave on ``on_date`` (today), field by field: the
+    warehouse not normal (under control, locked down, closed), the destination locked down or
+    closed, no registered vehicle or driver, and what the transport registry (the fleet) says about
+    the vehicle's pass and the driver's licence and clearance. Asked at load and again at dispatch."""
+    errors: dict[str, list[str]] = defaultdict(list)
+    if shipment.recipient.status in (SiteStatus.LOCKED_DOWN, SiteStatus.CLOSED):
+        errors["recipient"].append(
+            _("The destination %(site)s is %(status)s.")
+            % {"site": shipment.recipient.name, "status": SiteStatus(shipment.recipient.status).label}
+        )
+    if shipment.warehouse.status != SiteStatus.NORMAL:
+        errors["warehouse"].append(
             _("The warehouse %(site)s is %(status)s.")
             % {"site": shipment.warehouse.name, "status": SiteStatus(shipment.warehouse.status).label}
         )
-    today = timezone.localdate()
+    if shipment.vehicle_id is None:
+        errors["vehicle_id"].append(_("Choose a registered vehicle."))
+    if shipment.driver_id is None:
+        errors["driver_id"].append(_("Choose a registered driver."))
+    day = on_date or timezone.localdate()
+    if shipment.vehicle_id is not None or shipment.driver_id is not None:
+        for registry in hooks.TRANSPORT:
+            for field, reasons in registry.refusals(shipment, day).items():
+                errors[field].extend(str(r) for r in reasons)
     for check in hooks.DISPATCH_CHECKS:
-        reasons.extend(str(r) for r in check(shipment, today))
+        reasons = [str(r) for r in check(shipment, day)]
+        if reasons:
+            errors["__all__"].extend(reasons)
     if actor is not None:
+        # The person who loads or dispatches: people's health checks (positive, close contact).
         for actor_check in hooks.ACTOR_CHECKS:
-            reasons.extend(str(r) for r in actor_check(actor, today))
-    return reasons
+            errors["__all__"].extend(str(r) for r in actor_check(actor, day))
+    return {field: reasons for field, reasons in errors.items() if reasons}
+
+
+def dispatch_refusals(shipment: Shipment, actor: Actor | None = None) -> list[str]:
+    """Every reason of :func:`transport_refusals`, one list (for banners and reports)."""
+    return [reason for reasons in transport_refusals(shipment, actor=actor).values() for reason in reasons]
+
+
+def _refuse(errors: hooks.FieldErrors) -> DispatchRefused:
+    reasons = [reason for field_reasons in errors.values() for reason in field_reasons]
+    return DispatchRefused(" ".join(reasons), details={**errors, "reasons": reasons})
+
+
+TRANSPORT_AUDIT = ["status", "vehicle_id", "vehicle_plate", "driver_id", "driver_name", "transport_legacy"]
 
 
 @records_holds(DispatchHold.Stage.LOAD)
@@ -219,37 +250,56 @@ def load_shipment(
     shipment: Shipment,
     *,
     actor: Actor,
-    vehicle_plate: str = "",
-    driver_name: str = "",
-    driver_phone: str = "",
     vehicle_id: int | None = None,
     driver_id: int | None = None,
 ) -> Shipment:
-    """Record the vehicle and driver and load; refused when a site or the fleet forbids it."""
+    """Load a picked (or reload a loaded) shipment on a registered vehicle with a registered driver:
+    the ones chosen here, or those a route plan assigned. Refused, field by field and writing nothing, when the vehicle or
+    driver is not registered or not in the actor's scope, the pass does not cover the day or the
+    destination, the driver is not cleared, or a site forbids it."""
     with transaction.atomic(durable=True):
         locked = locks.shipment_for_update(shipment.pk)
         _require_shipment_scope(locked, actor)
-        _check_shipment(locked, [ShipmentStatus.PICKED])
-        before = audit.snapshot(locked, ["status", "vehicle_id", "vehicle_plate", "driver_id", "driver_name"])
-        locked.vehicle_plate = vehicle_plate.strip()[:16] or locked.vehicle_plate
-        locked.driver_name = driver_name.strip()[:64] or locked.driver_name
-        locked.driver_phone = driver_phone.strip()[:32] or locked.driver_phone
-        locked.vehicle_id = vehicle_id if vehicle_id is not None else locked.vehicle_id
-        locked.driver_id = driver_id if driver_id is not None else locked.driver_id
-        reasons = dispatch_refusals(locked, actor)
-        if reasons:
-            raise DispatchRefused(" ".join(reasons), details={"reasons": reasons})
-        locked.status = ShipmentStatus.LOADED
-        locked.loaded_at = timezone.now()
-        locked.save()
-        audit.record(
-            "load_shipment",
-            locked,
-            actor=actor,
-            before=before,
-            after=audit.snapshot(locked, ["status", "vehicle_id", "vehicle_plate", "driver_id", "driver_name"]),
-        )
-        return locked
+        return load_locked(locked, actor=actor, vehicle_id=vehicle_id, driver_id=driver_id)
+
+
+def load_locked(
+    locked: Shipment, *, actor: Actor, vehicle_id: int | None = None, driver_id: int | None = None
+) -> Shipment:
+    """:func:`load_shipment` on a shipment the caller's transaction has locked and scoped (the Excel
+    import of loads). Raises, writing nothing, when it is refused."""
+    # A loaded shipment may be loaded again on other transport before it leaves (a driver who
+    # turned positive, a legacy row with unregistered text).
+    _check_shipment(locked, [ShipmentStatus.PICKED, ShipmentStatus.LOADED])
+    before = audit.snapshot(locked, TRANSPORT_AUDIT)
+    chosen_vehicle = vehicle_id if vehicle_id is not None else locked.vehicle_id
+    chosen_driver = driver_id if driver_id is not None else locked.driver_id
+    invalid: hooks.FieldErrors = {}
+    for registry in hooks.TRANSPORT:
+        transport, invalid = registry.resolve(locked, chosen_vehicle, chosen_driver, actor=actor)
+        _apply_transport(locked, transport)
+    if not hooks.TRANSPORT:
+        locked.vehicle_id, locked.driver_id = chosen_vehicle, chosen_driver
+    errors = transport_refusals(locked, actor=actor)
+    if invalid:
+        # Not registered, or not the actor's to use: bad input (400), with every other refusal.
+        raise ShipmentInvalid(details={**errors, **invalid})
+    if errors:
+        raise _refuse(errors)
+    locked.status = ShipmentStatus.LOADED
+    locked.loaded_at = timezone.now()
+    locked.save()
+    audit.record("load_shipment", locked, actor=actor, before=before, after=audit.snapshot(locked, TRANSPORT_AUDIT))
+    return locked
+
+
+def _apply_transport(shipment: Shipment, transport: Transport) -> None:
+    shipment.vehicle_id = transport.vehicle_id
+    shipment.vehicle_plate = transport.vehicle_plate
+    shipment.driver_id = transport.driver_id
+    shipment.driver_name = transport.driver_name
+    shipment.driver_phone = transport.driver_phone
+    shipment.transport_legacy = False
 
 
 @records_holds(DispatchHold.Stage.DISPATCH)
@@ -260,9 +310,9 @@ def dispatch_shipment(shipment: Shipment, *, actor: Actor) -> Shipment:
         locked = locks.shipment_for_update(shipment.pk)
         _require_shipment_scope(locked, actor)
         _check_shipment(locked, [ShipmentStatus.LOADED])
-        reasons = dispatch_refusals(locked, actor)
-        if reasons:
-            raise DispatchRefused(" ".join(reasons), details={"reasons": reasons})
+        errors = transport_refusals(locked, actor=actor)
+        if errors:
+            raise _refuse(errors)
         lines = list(locked.lines.select_related("item", "lot", "from_location", "reservation").order_by("pk"))
         transit = in_transit_location(locked.warehouse)
         stock.move(

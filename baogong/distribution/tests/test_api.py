@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from baogong.core.models import ApiToken
 from baogong.distribution.models import Request
+from baogong.fleet.tests.registered import registered_transport
 from baogong.inventory import actions as inventory_actions
 from baogong.inventory.actions import ReceiptLineInput
 from baogong.orgs.models import Site
@@ -65,8 +66,9 @@ def test_file_approve_allocate_ship_and_deliver_through_the_api(api_for, n95, ho
     response = api.post("/api/v1/distribution/shipments/plan/", {}, format="json")
     assert response.status_code == 201
     (shipment,) = response.json()
-    for step in ("pick", "load", "dispatch"):
-        response = api.post(f"/api/v1/distribution/shipments/{shipment['id']}/{step}/", {}, format="json")
+    transport = registered_transport()
+    for step, body in (("pick", {}), ("load", transport), ("dispatch", {})):
+        response = api.post(f"/api/v1/distribution/shipments/{shipment['id']}/{step}/", body, format="json")
         assert response.status_code == 200, response.content
     assert response.json()["status"] == "in_transit"
     delivery = {

@@ -18,6 +18,7 @@ from baogong.distribution.errors import (
     ShipmentStateInvalid,
 )
 from baogong.distribution.models import Discrepancy, Shipment
+from baogong.fleet.tests.registered import registered_transport
 from baogong.inventory import actions as inventory_actions
 from baogong.inventory.actions import ReceiptLineInput
 from baogong.inventory.models import Reservation, StockBalance
@@ -87,7 +88,7 @@ def test_dispatcher_plans_only_for_own_company_warehouses(allocated, user):
 def test_full_journey_moves_stock_to_the_recipient(allocated, commander):
     shipment = actions.plan_shipments(actor=commander)[0]
     actions.pick_shipment(shipment, actor=commander)
-    actions.load_shipment(shipment, actor=commander, vehicle_plate="沪A12345", driver_name="李师傅")
+    actions.load_shipment(shipment, actor=commander, **registered_transport())
     actions.dispatch_shipment(shipment, actor=commander)
     # then: lots left the bins for in-transit, reservations consumed
     assert balances()[("IN-TRANSIT", "EARLY")] == (40, 0)
@@ -121,7 +122,7 @@ def test_full_journey_moves_stock_to_the_recipient(allocated, commander):
 def in_transit(allocated, commander):
     shipment = actions.plan_shipments(actor=commander)[0]
     actions.pick_shipment(shipment, actor=commander)
-    actions.load_shipment(shipment, actor=commander)
+    actions.load_shipment(shipment, actor=commander, **registered_transport())
     return actions.dispatch_shipment(shipment, actor=commander)
 
 
@@ -200,10 +201,11 @@ def test_loading_is_refused_for_locked_sites(allocated, commander, site, status)
     target = shipment.recipient if site == "recipient" else shipment.warehouse
     Site.objects.filter(pk=target.pk).update(status=status)
     with pytest.raises(DispatchRefused) as exc:
-        actions.load_shipment(shipment, actor=commander, vehicle_plate="沪A1")
+        actions.load_shipment(shipment, actor=commander, **registered_transport())
     assert len(exc.value.details["reasons"]) == 1
+    assert len(exc.value.details[site]) == 1
     shipment.refresh_from_db()
-    assert (shipment.status, shipment.vehicle_plate) == (ShipmentStatus.PICKED, "")
+    assert (shipment.status, shipment.vehicle_plate, shipment.vehicle_id) == (ShipmentStatus.PICKED, "", None)
 
 
 def test_steps_out_of_order_are_refused(allocated, commander):

@@ -12,6 +12,7 @@ from baogong.core.models import AuditEvent
 from baogong.distribution import actions
 from baogong.distribution.choices import RequestStatus, ShipmentStatus
 from baogong.distribution.models import AllocationRun, Request, Shipment
+from baogong.fleet.tests.registered import registered_transport
 from baogong.inventory import actions as inventory_actions
 from baogong.inventory.actions import ReceiptLineInput
 from baogong.orgs.models import Site
@@ -100,7 +101,7 @@ def in_transit(file, hospital, n95, stocked):
     )
     (shipment,) = actions.plan_shipments(actor=SYSTEM)
     actions.pick_shipment(shipment, actor=SYSTEM)
-    actions.load_shipment(shipment, actor=SYSTEM, vehicle_plate="沪A1")
+    actions.load_shipment(shipment, actor=SYSTEM, **registered_transport())
     return actions.dispatch_shipment(shipment, actor=SYSTEM)
 
 

@@ -12,6 +12,7 @@ from baogong.fleet.errors import PlanInvalid
 from baogong.fleet.models import PlannedRoute, RouteStop
 from baogong.fleet.shipments import open_shipments, shipment_stop
 from baogong.fleet.tasks import run_plan
+from baogong.fleet.tests.registered import registered_transport
 from baogong.orgs.models import Site
 
 from .test_shipment_plans import shipments  # noqa: F401 (fixture)
@@ -97,12 +98,17 @@ def test_a_loaded_shipment_is_kept_as_it_is(solved, user):
     keeper = user("warehouse")
     loaded = Shipment.objects.get(recipient__code="EH-TY")
     distribution_actions.pick_shipment(loaded, actor=keeper)
-    distribution_actions.load_shipment(loaded, actor=keeper, vehicle_plate="沪B99999", driver_name="外协")
+    transport = registered_transport("沪B99999", "外协")
+    distribution_actions.load_shipment(loaded, actor=keeper, **transport)
     # when the plan is accepted
     outcome = actions.accept_plan(solved, actor=user("dispatcher"))
     # then the loaded shipment keeps what the warehouse recorded and is reported
     loaded.refresh_from_db()
-    assert (loaded.vehicle_id, loaded.vehicle_plate, loaded.driver_name) == (None, "沪B99999", "外协")
+    assert (loaded.vehicle_id, loaded.vehicle_plate, loaded.driver_name) == (
+        transport["vehicle_id"],
+        "沪B99999",
+        "外协",
+    )
     assert outcome["kept"] == [loaded.number] and len(outcome["written"]) == 2
 
 

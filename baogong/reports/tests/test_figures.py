@@ -122,6 +122,23 @@ def independent(key: str, start: dt.date, end: dt.date):
         from baogong.people.queries import day_bounds
 
         return Incident.objects.filter(opened_at__gte=day_bounds(start)[0], opened_at__lt=day_bounds(end)[1]).count()
+    if key in {"playbook_steps_done", "playbook_steps_open"}:
+        from django.db.models import Q
+
+        from baogong.command.models import PlaybookStep
+        from baogong.command.playbooks import playbook_kind, step_codes
+        from baogong.people.models import Incident
+        from baogong.people.queries import day_bounds
+
+        begin, finish = day_bounds(start)[0], day_bounds(end)[1]
+        if key == "playbook_steps_done":
+            return PlaybookStep.objects.filter(done_at__gte=begin, done_at__lt=finish).count()
+        open_then = Incident.objects.filter(Q(closed_at__isnull=True) | Q(closed_at__gt=finish), opened_at__lte=finish)
+        return sum(
+            len(step_codes(playbook_kind(i.site.kind if i.site else None)))
+            - PlaybookStep.objects.filter(incident=i, done_at__lte=finish).count()
+            for i in open_then.select_related("site")
+        )
     if key == "pharmacy_orders_served":
         from baogong.pharmacy.models import Order
 
