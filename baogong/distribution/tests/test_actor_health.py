@@ -11,6 +11,7 @@ from django.utils import timezone
 from baogong.distribution import actions
 from baogong.distribution.errors import DispatchRefused
 from baogong.distribution.models import Shipment
+from baogong.fleet.tests.registered import registered_transport
 from baogong.orgs.models import Organisation, Site
 from baogong.people import actions as people_actions
 from baogong.people import outbreak
@@ -37,11 +38,12 @@ def test_a_positive_dispatcher_may_not_load_until_cleared(picked, user):
     )
     taken = timezone.now() - dt.timedelta(minutes=5)
     people_actions.record_health_test(person, kind="antigen", result="positive", taken_at=taken, actor=health)
+    transport = registered_transport()
     # when the positive dispatcher loads: refused, nothing changed
     with pytest.raises(DispatchRefused) as refused:
-        actions.load_shipment(picked, actor=dispatcher, vehicle_plate="沪A1")
+        actions.load_shipment(picked, actor=dispatcher, **transport)
     assert any("检测阳性" in r for r in refused.value.details["reasons"])
     assert Shipment.objects.get(pk=picked.pk).status == "picked"
     # once cleared, the dispatcher may load
     outbreak.clear_person(person, reason="区疾控解除", actor=health)
-    assert actions.load_shipment(picked, actor=dispatcher, vehicle_plate="沪A1").status == "loaded"
+    assert actions.load_shipment(picked, actor=dispatcher, **transport).status == "loaded"

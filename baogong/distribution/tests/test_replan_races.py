@@ -15,6 +15,7 @@ from baogong.core.errors import DomainError
 from baogong.distribution import actions
 from baogong.distribution.choices import RequestStatus, ShipmentStatus
 from baogong.distribution.models import AllocationReservation, Shipment, ShipmentLine
+from baogong.fleet.tests.registered import registered_transport
 from baogong.inventory.choices import ReservationStatus
 from baogong.orgs import actions as org_actions
 from baogong.orgs.models import Site
@@ -58,6 +59,7 @@ def test_replan_racing_dispatch_and_cancel_stays_consistent(base, file, hospital
     stock(txq, n95, 1000)
     stock(by, n95, 1000)
     seen: Counter[tuple[str, ...]] = Counter()
+    transport = registered_transport()
     for round_ in range(5):
         org_actions.set_site_status(txq, "normal", actor=SYSTEM)
         # given: a hospital request shipped from TXQ and loaded, an elderly-home request planned,
@@ -68,12 +70,12 @@ def test_replan_racing_dispatch_and_cancel_stays_consistent(base, file, hospital
         actions.confirm_allocation(actions.preview_allocation([txq], actor=SYSTEM, request_ids=ids), actor=SYSTEM)
         txq_shipments = actions.plan_shipments(actor=SYSTEM, warehouses=[txq])
         loaded_txq = next(s for s in txq_shipments if s.recipient_id == hospital.pk)
-        actions.load_shipment(actions.pick_shipment(loaded_txq, actor=SYSTEM), actor=SYSTEM, vehicle_plate="沪A1")
+        actions.load_shipment(actions.pick_shipment(loaded_txq, actor=SYSTEM), actor=SYSTEM, **transport)
         by_request = actions.approve_request(file(street, (n95, 20, in_days(2))), actor=SYSTEM)
         run = actions.preview_allocation([by], actor=SYSTEM, request_ids=[by_request.pk])
         actions.confirm_allocation(run, actor=SYSTEM)
         (by_shipment,) = actions.plan_shipments(actor=SYSTEM, warehouses=[by])
-        actions.load_shipment(actions.pick_shipment(by_shipment, actor=SYSTEM), actor=SYSTEM, vehicle_plate="沪B1")
+        actions.load_shipment(actions.pick_shipment(by_shipment, actor=SYSTEM), actor=SYSTEM, **transport)
         cancellable = actions.approve_request(file(street, (n95, 10 + round_, in_days(2))), actor=SYSTEM)
         run = actions.preview_allocation([txq], actor=SYSTEM, request_ids=[cancellable.pk])
         actions.confirm_allocation(run, actor=SYSTEM)

@@ -258,7 +258,7 @@ def test_a_refused_load_is_kept_as_a_held_dispatch_with_its_reasons(allocated, c
     shipment = actions.pick_shipment(actions.plan_shipments(actor=commander)[0], actor=commander)
     Site.objects.filter(pk=shipment.warehouse_id).update(status="under_control")
     with pytest.raises(DispatchRefused) as exc:
-        actions.load_shipment(shipment, actor=commander, vehicle_plate="沪A1")
+        actions.load_shipment(shipment, actor=commander, **registered_transport())
     hold = DispatchHold.objects.get()
     assert (hold.shipment_id, hold.stage, hold.reasons) == (shipment.pk, "load", exc.value.details["reasons"])
     assert hold.actor == commander
@@ -271,5 +271,5 @@ def test_a_load_that_goes_through_leaves_no_hold(allocated, commander):
     from baogong.distribution.models import DispatchHold
 
     shipment = actions.pick_shipment(actions.plan_shipments(actor=commander)[0], actor=commander)
-    actions.load_shipment(shipment, actor=commander, vehicle_plate="沪A1")
+    actions.load_shipment(shipment, actor=commander, **registered_transport())
     assert not DispatchHold.objects.exists()

@@ -19,6 +19,7 @@ from baogong.core.audit import SystemActor
 from baogong.distribution import actions
 from baogong.distribution.actions import LineInput
 from baogong.distribution.errors import DispatchRefused
+from baogong.fleet.tests.registered import registered_transport
 from baogong.inventory import actions as inventory_actions
 from baogong.inventory.actions import ReceiptLineInput
 from baogong.orgs import actions as org_actions
@@ -59,10 +60,11 @@ def history(day, user):
         actions.approve_request(request, actor=SYSTEM)
         actions.confirm_allocation(actions.preview_allocation([txq], actor=commander), actor=commander)
         shipment = actions.pick_shipment(actions.plan_shipments(actor=commander)[0], actor=commander)
+    transport = registered_transport()
     with time_machine.travel(at + dt.timedelta(hours=5), tick=False):
         org_actions.set_site_status(txq, "under_control", reason="员工核酸阳性", actor=commander)
         with pytest.raises(DispatchRefused):
-            actions.load_shipment(shipment, actor=commander, vehicle_plate="沪A1")
+            actions.load_shipment(shipment, actor=commander, **transport)
     with time_machine.travel(at + dt.timedelta(hours=9), tick=False):
         org_actions.set_site_status(txq, "normal", actor=commander)  # lifted that evening
     return {"txq": txq, "hospital": hospital, "n95": n95}
