@@ -18,7 +18,7 @@ from baogong.core.errors import ValidationFailed
 from baogong.core.permissions import HasPerms
 from baogong.core.scoping import get_scoped_or_404
 from baogong.orgs.models import Organisation, Site
-from baogong.people import actions, queries
+from baogong.people import actions, outbreak, queries
 from baogong.people.choices import DutyType, GuestRequestKind, PersonKind, Shift, TestKind, TestResult
 from baogong.people.errors import DeploymentInvalid, OccupancyInvalid, PersonInvalid
 from baogong.people.models import Deployment, GuestRequest, HealthTest, Incident, Person
@@ -295,6 +295,7 @@ class IncidentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     def get_sites(self, incident: Incident) -> list[dict[str, Any]]:
         return [
             {"site": row.site.code, "reason": row.reason, "status": row.site.status}
+            | ({"control": row.control, "control_note": row.control_note} if self.context.get("control") else {})
             for row in incident.sites.select_related("site").order_by("site__code")
         ]
 
@@ -305,12 +306,53 @@ class IncidentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         ]
 
 
+class SiteControlSerializer(serializers.Serializer[Any]):
+    site = serializers.CharField(help_text="site code")
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
 class IncidentViewSet(ScopedReadOnlyViewSet):
+    """Incidents; ``sites`` carry ``control`` (controlled, pending, lifted, unchanged) on the
+    confirm/lift answers. POST ``confirm-control`` puts a site awaiting confirmation under
+    control; ``lift-control`` lifts a site's control with a reason."""
+
     queryset = Incident.objects.select_related("site").order_by("-opened_at", "-id")
     serializer_class = IncidentSerializer
     permission_classes = [HasPerms]
-    required_perms = {"GET": ["people.view_person"]}
+    required_perms = {"GET": ["people.view_person"], "POST": ["people.manage_outbreak", "orgs.set_site_status"]}
     filterset_fields = ["status"]
+
+    def _site_row(self, request: Request) -> Any:
+        body = SiteControlSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        incident = self.get_object()
+        row = incident.sites.select_related("site").filter(site__code=body.validated_data["site"]).first()
+        if row is None:
+            raise ValidationFailed(details={"site": ["此事件不涉及该场所 / the incident has no such site"]})
+        get_scoped_or_404(Site.objects.all(), request.user, pk=row.site_id)
+        return row, body.validated_data["reason"]
+
+    def _answer(self, row: Any) -> Response:
+        incident = Incident.objects.get(pk=row.incident_id)
+        return Response(IncidentSerializer(incident, context={"control": True}).data)
+
+    @extend_schema(
+        request=SiteControlSerializer,
+        responses={200: IncidentSerializer, 400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="confirm-control")
+    def confirm_control(self, request: Request, pk: str | None = None) -> Response:
+        row, _reason = self._site_row(request)
+        return self._answer(outbreak.confirm_site_control(row, actor=request.user))
+
+    @extend_schema(
+        request=SiteControlSerializer,
+        responses={200: IncidentSerializer, 400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="lift-control")
+    def lift_control(self, request: Request, pk: str | None = None) -> Response:
+        row, reason = self._site_row(request)
+        return self._answer(outbreak.lift_site_control(row, reason=reason, actor=request.user))
 
 
 class GuestRequestSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]

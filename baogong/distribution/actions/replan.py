@@ -188,6 +188,14 @@ def _check(warehouse: Site, actor: Actor) -> None:
         )
 
 
+def _coordinates(site: Site, fallback: Site) -> tuple[float, float]:
+    """A site's coordinates; a recipient whose coordinates were removed since its allocation is
+    placed at the affected warehouse (its distances are then unknown, never a crash)."""
+    if site.lat is not None and site.lon is not None:
+        return float(site.lat), float(site.lon)
+    return float(fallback.lat or 0), float(fallback.lon or 0)
+
+
 def _diff(warehouse: Site, links: Sequence[AllocationReservation], sources: Sequence[Site]) -> tuple[Replan, Any]:
     """The engine's answer for the open units of ``links`` from ``sources`` and the diff."""
     per_line: dict[int, int] = defaultdict(int)
@@ -211,8 +219,8 @@ def _diff(warehouse: Site, links: Sequence[AllocationReservation], sources: Sequ
             engine.Request(
                 id=pk,
                 tier=first[pk].line.tier,
-                lat=float(first[pk].line.request_line.request.recipient.lat),  # type: ignore[arg-type]
-                lon=float(first[pk].line.request_line.request.recipient.lon),  # type: ignore[arg-type]
+                lat=_coordinates(first[pk].line.request_line.request.recipient, warehouse)[0],
+                lon=_coordinates(first[pk].line.request_line.request.recipient, warehouse)[1],
                 needed_by=first[pk].line.request_line.needed_by,
                 submitted_at=queries.naive_utc(first[pk].line.request_line.request.submitted_at),
                 lines=(engine.Line(str(first[pk].line.request_line.item_id), per_line[pk]),),
@@ -233,7 +241,7 @@ def _diff(warehouse: Site, links: Sequence[AllocationReservation], sources: Sequ
     for pk, answer in zip(sorted(per_line), result.lines, strict=True):
         rline = first[pk].line.request_line
         recipient = rline.request.recipient
-        rlat, rlon = float(recipient.lat), float(recipient.lon)  # type: ignore[arg-type]
+        rlat, rlon = _coordinates(recipient, warehouse)
         common: dict[str, Any] = {
             "item": rline.item.code,
             "item_name": rline.item.name,

@@ -170,3 +170,37 @@ def test_incident_page_confirms_and_lifts(client_for, confirm_policy, make_perso
         403,
         404,
     )
+
+
+def test_api_confirms_and_lifts_site_control(confirm_policy, api_for, make_person, health, warehouse, today):
+    crew = make_crew(make_person, health, warehouse, today)
+    actions.record_health_test(
+        crew["王建国"], kind="antigen", result="positive", taken_at=at(today, 0, 30), site=warehouse, actor=health
+    )
+    incident = Incident.objects.get(person=crew["王建国"])
+    api = api_for("health")
+    url = f"/api/v1/people/incidents/{incident.pk}/"
+    confirmed = api.post(url + "confirm-control/", {"site": "WH-TXQ"}, format="json")
+    assert confirmed.status_code == 200
+    assert confirmed.json()["sites"][0]["control"] == "controlled"
+    assert api.get(f"/api/v1/sites/{warehouse.pk}/").json()["status"] == "under_control"
+    # a lift without a reason: field error, nothing changed
+    refused = api.post(url + "lift-control/", {"site": "WH-TXQ"}, format="json")
+    assert refused.status_code == 400 and "reason" in refused.json()["details"]
+    assert Site.objects.get(pk=warehouse.pk).status == "under_control"
+    unknown = api.post(url + "lift-control/", {"site": "WH-BY", "reason": "x"}, format="json")
+    assert unknown.status_code == 400 and "site" in unknown.json()["details"]
+    lifted = api.post(url + "lift-control/", {"site": "WH-TXQ", "reason": "复核解除"}, format="json")
+    assert lifted.status_code == 200
+    row = lifted.json()["sites"][0]
+    assert (row["site"], row["status"], row["control"], row["control_note"]) == (
+        "WH-TXQ",
+        "normal",
+        "lifted",
+        "复核解除",
+    )
+    # the auditor (read-only) may not
+    assert (
+        api_for("auditor").post(url + "lift-control/", {"site": "WH-TXQ", "reason": "x"}, format="json").status_code
+        == 403
+    )
