@@ -625,7 +625,7 @@ def recent_audit(user: Any, today: dt.date) -> Card | None:
             Row(
                 f"{history.action(e.verb)} · {e.object_repr}" if e.object_repr else history.action(e.verb),
                 url,
-                f"{timezone.localtime(e.at):%Y-%m-%d %H:%M} · {e.actor_label or (e.actor.first_name if e.actor else '')}",
+                f"{timezone.localtime(e.at):%Y-%m-%d %H:%M} · {(e.actor.first_name or e.actor_label) if e.actor else _('System')}",
             )
             for e in qs.order_by("-at", "-pk")[:ROWS]
         ],

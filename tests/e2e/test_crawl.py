@@ -69,6 +69,9 @@ ALLOWED_ENGLISH = {
     "sms",
     "wifi",
     "english",  # the language switcher's own name for English
+    "markdown",  # a download format on the reports
+    "bootstrap",  # the system actor of `baogong bootstrap`, named so in the audit log
+    *DEMO_ACCOUNTS,  # user names are data (the audit log shows accounts created by name)
 }
 
 

@@ -84,3 +84,35 @@ def test_the_health_officer_sees_a_site_put_under_control(client_for, user):
     assert site.name in card
     assert f"/orgs/sites/{site.pk}/" in card or f"sites/{site.pk}" in card
     assert timezone.localdate().strftime("%Y年") in html
+
+
+def test_the_tenant_sees_its_own_lease_and_nothing_of_other_tenants(client_for, user, base):
+    from baogong.core.audit import SystemActor
+    from baogong.property import actions as property_actions
+    from baogong.property.tests.conftest import World
+
+    world = World()
+    own = world.lease(code="L-001", tenant=world.shop)
+    world.lease(code="L-002", tenant=world.noodles, units=("102",))
+    property_actions.link_portal_user(world.shop, user("tenant"), actor=SystemActor("tests"))
+    client = client_for("tenant")
+    html = client.get("/").content.decode()
+    card = html.split('id="card-my_leases"', 1)[1].split("</section>", 1)[0]
+    assert 'data-count="1"' in card
+    assert f"/property/leases/{own.pk}/" in card
+    assert "L-002" not in html
+    assert client.get(f"/property/leases/{own.pk}/").status_code == 200
+    # no application yet: the card says where to apply
+    applications = html.split('id="card-my_applications"', 1)[1].split("</section>", 1)[0]
+    assert 'data-count="0"' in applications and "打开您的租约" in applications
+
+
+def test_error_pages_speak_chinese(client_for):
+    # their messages were marked with an alias makemessages did not know, so never translated
+    client = client_for("tenant")
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404
+    assert "您要找的页面不存在。" in page.content.decode()
+    refused = client.get("/audit/")
+    assert refused.status_code == 403
+    assert "您没有打开此页面的权限。" in refused.content.decode()
