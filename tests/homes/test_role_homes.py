@@ -116,3 +116,27 @@ def test_error_pages_speak_chinese(client_for):
     refused = client.get("/audit/")
     assert refused.status_code == 403
     assert "您没有打开此页面的权限。" in refused.content.decode()
+
+
+def test_the_driver_sees_todays_stops_in_order_with_map_links(client_for, user, make_vehicle, make_driver, cygs):
+    import datetime as dt
+
+    from baogong.fleet import actions as fleet_actions
+    from baogong.fleet.tasks import run_plan
+
+    today = timezone.localdate()
+    truck = make_vehicle("沪A10001", capacity_kg=3000)
+    sites = [Site.objects.get(code=c) for c in ("EH-TY", "HT-WYN", "HT-QJ")]
+    stops = [fleet_actions.StopInput(s, demand_kg=100, reference=f"DN-{s.code}") for s in sites]
+    plan = fleet_actions.create_plan(cygs, today, [truck], stops, options={"time_limit_s": 1}, actor=user("dispatcher"))
+    run_plan(plan)
+    driver = make_driver(user=user("driver"), licence_expiry=today + dt.timedelta(days=365))
+    fleet_actions.assign_driver(plan.routes.get(), driver, actor=user("dispatcher"))
+    html = client_for("driver").get("/").content.decode()
+    card = html.split('id="card-my_stops"', 1)[1].split("</section>", 1)[0]
+    assert 'data-count="3"' in card
+    ordered = sorted(plan.stops.select_related("site"), key=lambda s: s.position)
+    positions = [card.index(f"{s.position}. {s.site.name}") for s in ordered]
+    assert positions == sorted(positions)
+    assert card.count("https://uri.amap.com/marker?") == sum(1 for s in sites if s.lat is not None)
+    assert f"/fleet/routes/{plan.routes.get().pk}/sheet.pdf" in card
