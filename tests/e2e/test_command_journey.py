@@ -61,7 +61,7 @@ def test_approve_allocate_dispatch_and_confirm_on_a_phone(base, live_server, new
     # The commander opens the submitted requests and cuts the field hospital's to 100.
     page = new_page()
     login(page, live_server.url, "commander")
-    page.wait_for_selector("text=指挥中心看板")
+    page.wait_for_selector("h1:has-text('指挥中心看板')")
     page.goto(f"{live_server.url}/distribution/requests/?status=submitted")
     table = page.inner_text("table")
     assert all(r.number in table for r in requests.values())

@@ -11,7 +11,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 def test_commander_logs_in_and_sees_the_chinese_dashboard(base, live_server, new_page):
     page = new_page()
     login(page, live_server.url, "commander")
-    page.wait_for_selector("text=指挥中心看板")
+    page.wait_for_selector("h1:has-text('指挥中心看板')")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     body = page.inner_text("body")
     for name in ("北翼集团", "医药公司", "储运公司", "泰兴桥大仓", "凤凰加油站", "富长路方舱医院"):
