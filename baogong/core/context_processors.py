@@ -9,26 +9,52 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.translation import gettext_lazy as _
 
-HOME: list[tuple[str, Any, str, str | None]] = [("home", _("Dashboard"), "speedometer2", None)]
+Entry = tuple[str, Any, str, str | None]
+
+HOME: list[Entry] = [("home", _("Home"), "house", None)]
+
+# The menu's few sections (it fits one row at 1366 px): each gathers the entries of some apps,
+# under the app's name as a header when a section shows more than one app. An app not listed
+# here gets a section of its own, after these.
+SECTIONS: list[tuple[Any, str, list[str]]] = [
+    (_("Supplies"), "box-seam", ["catalog", "inventory", "procurement"]),
+    (_("Delivery"), "truck", ["distribution", "fleet"]),
+    (_("People and health"), "heart-pulse", ["people"]),
+    (_("Services"), "shop", ["pharmacy", "property"]),
+    (_("Command"), "megaphone", ["reports", "command", "finance"]),
+    (_("System"), "gear", ["orgs", "core"]),
+]
 
 
-def menu_groups() -> list[tuple[Any, list[tuple[str, Any, str, str | None]]]]:
-    """The menu in groups: the dashboard alone, then one group per app (labelled with the app's
-    name), the core app's entries (audit log, jobs) last under "System"."""
+def menu_groups() -> list[tuple[Any, str, list[tuple[Any, list[Entry]]]]]:
+    """The menu: Home alone, then the sections, each a list of ``(app name, entries)``."""
     from django.apps import apps
 
     from baogong.registry import app_modules
 
-    groups: list[tuple[Any, list[tuple[str, Any, str, str | None]]]] = [(HOME[0][1], list(HOME))]
-    core: list[tuple[str, Any, str, str | None]] = []
-    for app, module in app_modules("menu"):
-        if app == "core":
-            core.extend(module.MENU)
-        elif module.MENU:
-            groups.append((apps.get_app_config(app).verbose_name, list(module.MENU)))
-    if core:
-        groups.append((_("System"), core))
+    menus = {app: list(module.MENU) for app, module in app_modules("menu") if module.MENU}
+    groups: list[tuple[Any, str, list[tuple[Any, list[Entry]]]]] = [(HOME[0][1], HOME[0][2], [("", list(HOME))])]
+    placed: set[str] = set()
+    for label, icon, app_labels in SECTIONS:
+        parts = [(apps.get_app_config(a).verbose_name, menus[a]) for a in app_labels if a in menus]
+        placed.update(app_labels)
+        if parts:
+            groups.append((label, icon, parts))
+    for app, entries in menus.items():
+        if app not in placed:
+            groups.append((apps.get_app_config(app).verbose_name, entries[0][2], [("", entries)]))
     return groups
+
+
+def menu_conditions() -> dict[str, Any]:
+    """``VISIBLE`` of every app's menu module: url name → ``f(user) -> bool``, for entries that
+    depend on more than a permission (the daily check-in needs a person record)."""
+    from baogong.registry import app_modules
+
+    conditions: dict[str, Any] = {}
+    for _app, module in app_modules("menu"):
+        conditions.update(getattr(module, "VISIBLE", {}))
+    return conditions
 
 
 @functools.lru_cache(maxsize=512)
@@ -48,24 +74,30 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav_items": [], "nav_groups": [], "unread_notifications": 0}
     groups = []
     flat = []
-    for group_label, entries in menu_groups():
-        items = []
-        for name, label, icon, perm in entries:
-            if perm and not user.has_perm(perm):
-                continue
-            url = _address(name, get_script_prefix())
-            if url is None:
-                continue
-            items.append(
-                {
-                    "url": url,
-                    "label": label,
-                    "icon": icon,
-                    "active": False,
-                }
-            )
+    conditions = menu_conditions()
+    for group_label, group_icon, parts in menu_groups():
+        items: list[dict[str, Any]] = []
+        headers = []
+        for part_label, entries in parts:
+            shown = []
+            for name, label, icon, perm in entries:
+                if perm and not user.has_perm(perm):
+                    continue
+                if name in conditions and not conditions[name](user):
+                    continue
+                url = _address(name, get_script_prefix())
+                if url is None:
+                    continue
+                shown.append({"url": url, "label": label, "icon": icon, "active": False, "header": None})
+            if shown:
+                headers.append((part_label, shown))
+        # a section showing more than one app heads each app's entries with the app's name
+        for part_label, shown in headers:
+            if len(headers) > 1 and part_label:
+                shown[0]["header"] = part_label
+            items.extend(shown)
         if items:
-            groups.append({"label": group_label, "icon": items[0]["icon"], "items": items, "active": False})
+            groups.append({"label": group_label, "icon": group_icon, "items": items, "active": False})
             flat.extend(items)
     # The entry whose address is the longest prefix of the page's is the active one (/inventory/
     # and /inventory/expiry/ both prefix /inventory/expiry/?within=7: the second is meant).

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template import loader
 from django.utils.html import escape
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from baogong.core.context import current_request_id
@@ -29,37 +29,41 @@ from baogong.core.tasks import count_to
 # Error pages. API paths answer the documented JSON error body; pages answer a page in the site's
 # look, in the user's language, that says what to do next. Never Django's technical pages.
 _ERRORS: dict[int, tuple[str, Any, Any]] = {
-    400: ("bad_request", _lazy("The request could not be understood."), _lazy("Go back and check what you entered.")),
+    400: (
+        "bad_request",
+        gettext_lazy("The request could not be understood."),
+        gettext_lazy("Go back and check what you entered."),
+    ),
     403: (
         "permission_denied",
-        _lazy("You are not allowed to open this page."),
-        _lazy("Your account's role does not cover it. Ask your administrator for access if you need it."),
+        gettext_lazy("You are not allowed to open this page."),
+        gettext_lazy("Your account's role does not cover it. Ask your administrator for access if you need it."),
     ),
     404: (
         "not_found",
-        _lazy("The page you asked for does not exist."),
-        _lazy("The link may be old or mistyped, or the record may belong to another organisation."),
+        gettext_lazy("The page you asked for does not exist."),
+        gettext_lazy("The link may be old or mistyped, or the record may belong to another organisation."),
     ),
     500: (
         "server_error",
-        _lazy("Something went wrong on our side; nothing was changed."),
-        _lazy("Try again in a minute. If it happens again, give your administrator the reference below."),
+        gettext_lazy("Something went wrong on our side; nothing was changed."),
+        gettext_lazy("Try again in a minute. If it happens again, give your administrator the reference below."),
     ),
     503: (
         "busy",
-        _lazy("The system is busy; nothing was changed."),
-        _lazy("Many people are changing the same records right now. Send it again in a moment."),
+        gettext_lazy("The system is busy; nothing was changed."),
+        gettext_lazy("Many people are changing the same records right now. Send it again in a moment."),
     ),
 }
 
 
 # The API's short messages, the same as its own error handler's (core.api.exception_handler).
 _API_MESSAGES = {
-    400: _lazy("Malformed request."),
-    403: _lazy("You do not have permission to perform this action."),
-    404: _lazy("Not found."),
-    500: _lazy("Internal error; nothing was changed."),
-    503: _lazy("The system is busy; nothing was changed. Try again in a moment."),
+    400: gettext_lazy("Malformed request."),
+    403: gettext_lazy("You do not have permission to perform this action."),
+    404: gettext_lazy("Not found."),
+    500: gettext_lazy("Internal error; nothing was changed."),
+    503: gettext_lazy("The system is busy; nothing was changed. Try again in a moment."),
 }
 
 

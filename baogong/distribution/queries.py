@@ -31,6 +31,10 @@ def requests_for(user: Any) -> QuerySet[Request]:
     return scoped(Request.objects.select_related("recipient"), user)
 
 
+def shipments_for(user: Any) -> QuerySet[Shipment]:
+    return scoped(Shipment.objects.select_related("warehouse", "recipient"), user)
+
+
 def entitlement(headcount: int | None, qty_per_person: Decimal | None) -> int | None:
     """Whole units a recipient is entitled to: ⌊headcount × norm⌋, or None when either is unknown."""
     if headcount is None or qty_per_person is None:

@@ -50,6 +50,26 @@ def plans_for(user: Any) -> QuerySet[RoutePlan]:
     return qs
 
 
+def driver_of(user: Any) -> Driver | None:
+    """The driver record linked to ``user``, if any."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Driver.objects.filter(user=user).first()
+
+
+def driver_stops(driver: Driver, on_date: dt.date) -> QuerySet[RouteStop]:
+    """The driver's stops of that day's plans, in driving order."""
+    return (
+        RouteStop.objects.filter(route__driver=driver, plan__date=on_date)
+        .select_related("site", "shipment", "route", "route__vehicle", "plan")
+        .order_by("route__start", "route_id", "position", "pk")
+    )
+
+
+def shifts_on(station: Site, on_date: dt.date) -> QuerySet[FuelShift]:
+    return FuelShift.objects.filter(station=station, date=on_date).order_by("slot", "attendant")
+
+
 def routes_visible(plan: RoutePlan, user: Any) -> QuerySet[PlannedRoute]:
     qs = plan.routes.select_related("vehicle", "driver").order_by("vehicle__plate")
     if not user.has_perm("fleet.view_vehicle"):

@@ -24,7 +24,7 @@ from baogong.inventory.locations import (  # re-exported for other apps
     recipient_location,
     virtual_location,
 )
-from baogong.inventory.models import Location, Lot, StockBalance, StockMove
+from baogong.inventory.models import Location, Lot, StockBalance, StockMove, Stocktake
 
 __all__ = [
     "available",
@@ -256,6 +256,20 @@ def expiring(user: Any, *, within: int | None = None) -> QuerySet[StockBalance]:
     days = within if within is not None else expiry_alert_days()[0]
     limit = timezone.localdate() + dt.timedelta(days=days)
     return stock_on_hand(balances_for(user).filter(location__kind__in=list(STOCK_KINDS), lot__expiry__lte=limit))
+
+
+def awaiting_put_away(user: Any) -> QuerySet[StockBalance]:
+    """Stock still in a warehouse's main store (where receipts land) at warehouses that have bins:
+    the keeper's put-away list."""
+    with_bins = scoped(Location.objects.filter(kind=LocationKind.BIN), user).values("site_id")
+    mains = scoped(Location.objects.filter(kind=LocationKind.INTERNAL, site_id__in=with_bins), user)
+    return stock_on_hand(
+        StockBalance.objects.filter(location_id__in=list(mains.values_list("pk", flat=True)), on_hand__gt=0)
+    )
+
+
+def stocktakes_for(user: Any) -> QuerySet[Stocktake]:
+    return scoped(Stocktake.objects.select_related("warehouse"), user).order_by("created_at", "pk")
 
 
 def expiry_band(expiry: dt.date | None, on: dt.date | None = None) -> str:

@@ -7,3 +7,13 @@ MENU = [
     ("people:incident_list", _("Incidents"), "exclamation-octagon", "people.view_person"),
     ("people:check_in", _("Daily check-in"), "thermometer-half", None),
 ]
+
+
+def _has_person(user: object) -> bool:
+    from baogong.people.queries import has_person
+
+    return has_person(user)
+
+
+# The check-in answers 404 to an account that is not linked to a person record: not shown to it.
+VISIBLE = {"people:check_in": _has_person}

@@ -375,6 +375,11 @@ def overdue_tests(user: Any, on_date: dt.date) -> list[tuple[Person, list[str]]]
     return overdue
 
 
+def has_person(user: Any) -> bool:
+    """Whether ``user`` is linked to a person record (the daily check-in needs one)."""
+    return bool(getattr(user, "is_authenticated", False)) and Person.objects.filter(user_id=user.pk).exists()
+
+
 def incidents_for(user: Any) -> QuerySet[Incident]:
     return scoped(Incident.objects.select_related("person", "test", "site", "organisation"), user)
 

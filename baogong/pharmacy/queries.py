@@ -115,6 +115,12 @@ def review_queue(user: Any, pharmacy_id: int | None = None) -> QuerySet[Order]:
     return qs
 
 
+def unsettled_orders(user: Any) -> QuerySet[Order]:
+    """Approved orders (picked, out or delivered) that have no settlement yet, oldest first."""
+    settleable = [OrderStatus.READY, OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED]
+    return orders_for(user).filter(status__in=settleable, settlement__isnull=True).order_by("created_at", "id")
+
+
 def orders_served(start: dt.date, end: dt.date, *, site_ids: Iterable[int] | None = None) -> QuerySet[Order]:
     """Orders delivered between ``start`` and ``end`` (inclusive, local dates)."""
     qs = Order.objects.filter(status=OrderStatus.DELIVERED, delivered_at__date__gte=start, delivered_at__date__lte=end)

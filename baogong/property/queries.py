@@ -47,6 +47,20 @@ def applications_for(user: Any) -> models.QuerySet[ReliefApplication]:
     )
 
 
+def portal_leases(user: Any) -> models.QuerySet[Lease]:
+    """The leases of the tenants ``user`` is a portal user of (the tenant's own)."""
+    return Lease.objects.filter(tenant__portal_users=user).select_related("tenant").order_by("code")
+
+
+def portal_applications(user: Any) -> models.QuerySet[ReliefApplication]:
+    """The relief applications of the tenants ``user`` is a portal user of, newest first."""
+    return (
+        ReliefApplication.objects.filter(tenant__portal_users=user)
+        .select_related("policy", "lease", "tenant")
+        .order_by("-submitted_on", "-id")
+    )
+
+
 def invoices_for(user: Any) -> models.QuerySet[Invoice]:
     return visible(Invoice.objects.select_related("lease", "lease__tenant"), user, "lease__tenant__")
 

@@ -17,7 +17,7 @@ from baogong.core.permissions import require_perm
 from baogong.core.scoping import scoped
 from baogong.orgs import queries as org_queries
 from baogong.orgs.choices import SiteKind, SiteStatus
-from baogong.reports import charts
+from baogong.reports import charts, inbox
 from baogong.reports.daily import data_span, latest_day
 from baogong.reports.documents import CONTENT_TYPES, DAILY, SUMMARY, build_report
 from baogong.reports.documents import render as render_document
@@ -33,6 +33,20 @@ def _day(request: HttpRequest) -> dt.date:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """Each role's home: its task inbox; the command centre's is the dashboard."""
+    if inbox.has_inbox(request.user):
+        today = timezone.localdate()
+        return render(request, "reports/inbox.html", {"cards": inbox.cards_for(request.user, today), "today": today})
+    return _dashboard(request)
+
+
+@require_perm("reports.view_reports")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The command dashboard for roles whose home is their inbox (the auditor, say)."""
+    return _dashboard(request)
+
+
+def _dashboard(request: HttpRequest) -> HttpResponse:
     counts = org_queries.site_counts(request.user)
     day = _day(request)
     kinds = [(value, label, counts["by_kind"].get(value, 0)) for value, label in SiteKind.choices]

@@ -64,7 +64,7 @@ def test_approve_allocate_dispatch_and_confirm_on_a_phone(base, live_server, new
     # The commander opens the submitted requests and cuts the field hospital's to 100.
     page = new_page()
     login(page, live_server.url, "commander")
-    page.wait_for_selector("text=指挥中心看板")
+    page.wait_for_selector("h1:has-text('指挥中心看板')")
     page.goto(f"{live_server.url}/distribution/requests/?status=submitted")
     table = page.inner_text("table")
     assert all(r.number in table for r in requests.values())
@@ -121,7 +121,7 @@ def test_approve_allocate_dispatch_and_confirm_on_a_phone(base, live_server, new
     # The 泰兴桥 keeper picks; the dispatcher loads and sends it off from a phone.
     keeper = new_page()
     login(keeper, live_server.url, "warehouse")
-    keeper.wait_for_selector("text=指挥中心看板")
+    keeper.wait_for_selector("h1:has-text('我的工作')")
     keeper.goto(f"{live_server.url}/distribution/shipments/{shipment.pk}/")
     lots = keeper.inner_text("main table tbody")
     assert "N95-A" in lots and "N95-B" in lots  # the earlier-expiring lot first (FEFO), then the next
@@ -131,7 +131,7 @@ def test_approve_allocate_dispatch_and_confirm_on_a_phone(base, live_server, new
 
     dispatcher = new_page(phone=True)
     login(dispatcher, live_server.url, "dispatcher")
-    dispatcher.wait_for_selector("text=指挥中心看板")
+    dispatcher.wait_for_selector("h1:has-text('我的工作')")
     dispatcher.goto(f"{live_server.url}/distribution/shipments/{shipment.pk}/")
     # only registered trucks and drivers are offered; typing narrows the choices
     dispatcher.fill("input[data-filter-select=id_vehicle_id]", "B12345")

@@ -143,7 +143,7 @@ def test_inspector_rejects_a_counterfeit_kit_and_the_recall_list_appears(
     # The inspector opens the waiting lot and reads the label into the form.
     page = new_page()
     login(page, live_server.url, "qc")
-    page.wait_for_selector("text=指挥中心看板")
+    page.wait_for_selector("h1:has-text('我的工作')")
     page.goto(f"{live_server.url}/procurement/inspections/")
     assert "AG-0410" in page.inner_text("main table")
     shot(page, JOURNEY, "01-waiting-lots")
@@ -198,7 +198,7 @@ def test_inspector_rejects_a_counterfeit_kit_and_the_recall_list_appears(
     # The procurement officer blacklists the supplier (a phone will do).
     officer = new_page(phone=True)
     login(officer, live_server.url, "procurement")
-    officer.wait_for_selector("text=指挥中心看板")
+    officer.wait_for_selector("h1:has-text('我的工作')")
     officer.goto(f"{live_server.url}/procurement/suppliers/{supplier.pk}/")
     officer.select_option("#id_action", "blacklist")
     officer.fill("#id_reason", "供应假冒抗原试剂")

@@ -32,7 +32,7 @@ def test_chart_pages_draw_under_the_policy(base: None, live_server: Any, new_pag
     page = new_page()
     violations = watch_for_violations(page)
     login(page, live_server.url, "commander")
-    page.wait_for_selector("text=指挥中心看板")
+    page.wait_for_selector("h1:has-text('指挥中心看板')")
     for path, canvas in CHART_PAGES:
         page.goto(live_server.url + path)
         page.wait_for_selector(canvas)
@@ -48,7 +48,7 @@ def test_the_language_switch_and_filters_work_without_inline_handlers(
     page = new_page()
     violations = watch_for_violations(page)
     login(page, live_server.url, "commander")
-    page.wait_for_selector("text=指挥中心看板")
+    page.wait_for_selector("h1:has-text('指挥中心看板')")
     page.select_option("select[name=language]", "en")
     page.wait_for_selector("html[lang=en]")
     page.goto(live_server.url + "/inventory/transfers/")

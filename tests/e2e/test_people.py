@@ -101,7 +101,7 @@ def test_positive_test_puts_the_warehouse_under_control(base, live_server, new_p
     for phone in (False, True):
         dispatcher = new_page(phone=phone)
         login(dispatcher, live_server.url, "dispatcher")
-        dispatcher.wait_for_selector("text=指挥中心看板")
+        dispatcher.wait_for_selector("h1:has-text('我的工作')")
         dispatcher.goto(f"{live_server.url}/distribution/shipments/{shipment.pk}/")
         refusal = dispatcher.inner_text(".alert-danger")
         assert "不允许装车" in refusal and "泰兴桥大仓" in refusal

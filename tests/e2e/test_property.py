@@ -34,7 +34,7 @@ def test_import_apply_on_phone_review_and_credit(base, live_server, new_page, tm
     load_property_demo()
     officer = new_page()
     login(officer, live_server.url, "property")
-    officer.wait_for_selector("text=指挥中心看板")
+    officer.wait_for_selector("h1:has-text('我的工作')")
     officer.goto(live_server.url + "/property/import/")
     officer.set_input_files("input[name=file]", str(lease_workbook(tmp_path / "leases.xlsx")))
     officer.click("main form[enctype] button[type=submit]")
@@ -42,7 +42,7 @@ def test_import_apply_on_phone_review_and_credit(base, live_server, new_page, tm
 
     tenant = new_page(phone=True)
     login(tenant, live_server.url, "tenant")
-    tenant.wait_for_selector("text=指挥中心看板")
+    tenant.wait_for_selector("h1:has-text('我的工作')")
     tenant.goto(live_server.url + "/property/portal/")
     tenant.click("text=查看测算并申请")
     tenant.wait_for_selector("#quote-amount")

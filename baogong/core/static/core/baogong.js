@@ -10,6 +10,32 @@
     });
   }
 
+  // On a phone a list table becomes a stack of cards (baogong.css, .table-stack): each cell is
+  // labelled with its column's heading here, once for every table, so no template has to.
+  function stackTables(root) {
+    root.querySelectorAll("table.table:not(.table-keep):not(.table-stack)").forEach(function (table) {
+      var head = table.tHead && table.tHead.rows.length ? table.tHead.rows[table.tHead.rows.length - 1] : null;
+      if (!head) { return; }
+      var labels = [];
+      Array.prototype.forEach.call(head.cells, function (th) {
+        var span = th.colSpan || 1;
+        for (var i = 0; i < span; i += 1) { labels.push(th.textContent.replace(/\s+/g, " ").trim()); }
+      });
+      Array.prototype.forEach.call(table.tBodies, function (body) {
+        Array.prototype.forEach.call(body.rows, function (row) {
+          var column = 0;
+          Array.prototype.forEach.call(row.cells, function (cell) {
+            if (!cell.hasAttribute("data-label") && (cell.colSpan || 1) === 1 && labels[column]) {
+              cell.setAttribute("data-label", labels[column]);
+            }
+            column += cell.colSpan || 1;
+          });
+        });
+      });
+      table.classList.add("table-stack");
+    });
+  }
+
   // <select data-autosubmit> (and any other field) sends its form when changed.
   document.addEventListener("change", function (event) {
     var field = event.target;
@@ -51,9 +77,14 @@
   }
 
   function start() {
+    stackTables(document);
     markScrollableTables(document);
     document.querySelectorAll("form[data-retry-submit]").forEach(retrySubmit);
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
-  document.addEventListener("htmx:load", function (event) { markScrollableTables(event.target.parentNode || document); });
+  document.addEventListener("htmx:load", function (event) {
+    var root = event.target.parentNode || document;
+    stackTables(root);
+    markScrollableTables(root);
+  });
 })();
