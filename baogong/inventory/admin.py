@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin
 
 from baogong.core.admin import AuditedModelAdmin
-from baogong.inventory.models import Location, Lot, StockBalance, StockMove
+from baogong.inventory.models import Location, Lot, QcRule, StockBalance, StockMove
 
 
 @admin.register(Location)
@@ -13,6 +13,15 @@ class LocationAdmin(AuditedModelAdmin):
     list_display = ["code", "name", "site", "kind", "parent", "is_default", "is_active"]
     list_filter = ["kind"]
     search_fields = ["code", "name", "site__code"]
+
+
+@admin.register(QcRule)
+class QcRuleAdmin(AuditedModelAdmin):
+    """Which categories' goods are held for incoming inspection (edits audited)."""
+
+    list_display = ["category", "policy", "updated_at"]
+    list_filter = ["policy"]
+    search_fields = ["category__code", "category__name"]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]

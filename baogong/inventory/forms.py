@@ -39,7 +39,13 @@ class HeaderForm(BootstrapMixin, forms.Form):
 
 class ReceiveHeaderForm(HeaderForm):
     supplier = forms.CharField(label=_("Supplier"), max_length=128, required=False)
-    qc_status = forms.ChoiceField(label=_("QC status of new lots"), choices=QcStatus.choices, initial=QcStatus.RELEASED)
+    qc_status = forms.ChoiceField(
+        label=_("QC status of new lots"),
+        choices=[("", _("As the QC rules say (goods needing inspection wait for QC)")), *QcStatus.choices],
+        required=False,
+        initial="",
+        help_text=_("Only QC staff may release goods that need inspection."),
+    )
 
 
 # Code fields offer the known codes as a datalist (see templates/inventory/_datalists.html).

@@ -5,15 +5,41 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from baogong.catalog.models import Category
 from baogong.core import audit
 from baogong.core.audit import Actor
 from baogong.core.retry import retry_on_conflict
 from baogong.inventory import locks
 from baogong.inventory.actions.common import _apply, _Leg, _lock_legs
-from baogong.inventory.choices import STOCK_KINDS, LocationKind, MoveReason, QcStatus, ReservationStatus
+from baogong.inventory.choices import STOCK_KINDS, LocationKind, MoveReason, QcPolicy, QcStatus, ReservationStatus
 from baogong.inventory.errors import StockInvalid
 from baogong.inventory.locations import quarantine_location
-from baogong.inventory.models import Lot, Reservation, StockBalance, StockMove
+from baogong.inventory.models import Lot, QcRule, Reservation, StockBalance, StockMove
+from baogong.inventory.qc_gate import may_release
+
+
+# --- QC rules ---------------------------------------------------------------------------------
+@retry_on_conflict
+def set_qc_rule(category: Category, policy: str | None, *, actor: Actor) -> QcRule | None:
+    """Set (or with ``None`` remove) a category's incoming-inspection rule; only QC staff may. Audited."""
+    if not may_release(actor):
+        raise StockInvalid(details={"policy": [_("Only QC staff may change the QC rules.")]})
+    if policy is not None and policy not in QcPolicy.values:
+        raise StockInvalid(details={"policy": [_("Unknown QC policy.")]})
+    with transaction.atomic(durable=True):
+        current = locks.qc_rule_for_update(category.pk)
+        before = {"policy": current.policy if current else None}
+        rule: QcRule | None
+        if policy is None:
+            if current is not None:
+                current.delete()
+            rule = None
+        else:
+            rule, _created = QcRule.objects.update_or_create(category=category, defaults={"policy": policy})
+        audit.record(
+            "set_qc_rule", category, actor=actor, before=before, after={"category": category.code, "policy": policy}
+        )
+        return rule
 
 
 # --- QC ---------------------------------------------------------------------------------------
@@ -24,6 +50,8 @@ def set_lot_qc_status(lot: Lot, status: str, *, reason: str, actor: Actor) -> Lo
         raise StockInvalid(details={"status": [_("Unknown QC status.")]})
     if status != QcStatus.RELEASED and not reason.strip():
         raise StockInvalid(details={"reason": [_("Give a reason.")]})
+    if status == QcStatus.RELEASED and not may_release(actor):
+        raise StockInvalid(details={"status": [_("Only QC staff may release a lot.")]})
     with transaction.atomic(durable=True):
         locked = _set_qc(lot, status, reason=reason)
         before = {"qc_status": lot.qc_status}

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -91,6 +93,32 @@ def supplier_problems(supplier: Supplier, items: list[Item]) -> list[str]:
             )
     problems.extend(licence_problems(supplier, [c for c in needed if c in supplier.categories]))
     return problems
+
+
+def receipt_supplier_problems(supplier_ref: str, supplier_name: str, items: Sequence[Item]) -> list[str]:
+    """Why goods may not be taken without a purchase order from the supplier a stock receipt names
+    (its USCC or name): unknown, or no registration of it approved and qualified for the goods.
+    Registered with inventory's QC gate (``baogong.inventory.hooks``) in ``ProcurementConfig.ready``."""
+    ref, name = supplier_ref.strip().upper(), supplier_name.strip()
+    query = Q()
+    if ref:
+        query |= Q(uscc=ref)
+    if name:
+        query |= Q(name=name)
+    known = list(Supplier.objects.filter(query).order_by("pk")) if ref or name else []
+    if not known:
+        return [
+            _("supplier %(name)s is not registered with procurement") % {"name": name or ref}
+            if name or ref
+            else _("no supplier named")
+        ]
+    found: list[str] = []
+    for supplier in known:
+        problems = supplier_problems(supplier, list(items))
+        if not problems:
+            return []
+        found.extend(p for p in problems if p not in found)
+    return found
 
 
 def _check_lines(order: PurchaseOrder, lines: list[OrderLineInput], actor: Actor) -> list[PurchaseOrderLine]:
