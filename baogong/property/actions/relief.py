@@ -34,6 +34,7 @@ from baogong.property.errors import (
     ApplicationWrongState,
     DocumentInvalid,
     DocumentsMissing,
+    FactsContradict,
 )
 from baogong.property.models import (
     ZERO,
@@ -104,6 +105,14 @@ def _quote_details(quote: rules.Quote) -> dict[str, Any]:
     return {"reasons": [r.as_dict() for r in quote.reasons]}
 
 
+def _lease_quote(lease: Lease, *, as_of: dt.date, proof: rules.Proof, policy: Policy) -> rules.Quote:
+    """The lease's quote; facts that contradict each other refuse it with field errors."""
+    try:
+        return queries.lease_quote(lease, as_of=as_of, proof=proof, policy=policy)
+    except rules.FactsContradict as exc:
+        raise FactsContradict.from_rules(exc.contradictions) from None
+
+
 def _store_quote(application: ReliefApplication, quote: rules.Quote) -> None:
     application.size_class = quote.size_class
     application.months = quote.months
@@ -140,7 +149,7 @@ def submit_application(
         )
         if taken.exists():
             raise ApplicationExists(details={"application": [taken.first().number]})  # type: ignore[union-attr]
-        quote = queries.lease_quote(locked, as_of=as_of, proof=proof, policy=policy)
+        quote = _lease_quote(locked, as_of=as_of, proof=proof, policy=policy)
         if {r.code for r in quote.reasons} - HELD_REASONS:
             raise ApplicationNotEligible(details=_quote_details(quote))
         application = ReliefApplication(
@@ -279,7 +288,7 @@ def approve_application(
     def approve(locked: ReliefApplication) -> dict[str, Any]:
         _require_documents(locked)
         day = on or timezone.localdate()
-        quote = queries.lease_quote(locked.lease, as_of=day, proof=locked.proof(), policy=locked.policy)
+        quote = _lease_quote(locked.lease, as_of=day, proof=locked.proof(), policy=locked.policy)
         if not quote.eligible:
             raise ApplicationNotEligible(details=_quote_details(quote))
         _store_quote(locked, quote)
@@ -379,7 +388,10 @@ def top_up_relief(policy: Policy, *, on: dt.date | None = None, actor: Actor) ->
         with transaction.atomic(durable=True):
             locked = locks.application_for_update(pk)
             day = on or timezone.localdate()
-            quote = queries.lease_quote(locked.lease, as_of=day, proof=locked.proof(), policy=policy)
+            try:
+                quote = queries.lease_quote(locked.lease, as_of=day, proof=locked.proof(), policy=policy)
+            except rules.FactsContradict:
+                continue  # its tenant's facts contradict each other: no top-up until corrected
             difference = rules.top_up_difference(locked.total_relief, quote)
             if difference <= 0:
                 continue

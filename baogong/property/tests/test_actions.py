@@ -349,3 +349,38 @@ def test_progress_statistics(world, user):
     assert [(w, v["received"], v["approved"]) for w, v in stats["by_week"]] == [("2022-W22", 1, 1), ("2022-W23", 1, 0)]
     assert [(a, v["received"], v["amount"]) for a, v in stats["by_area"]] == [("友谊路街道", 2, Decimal("60000.00"))]
     assert queries.progress(user("pharmacist"))["totals"]["received"] == 0
+
+
+# --- contradictions (issue 19.5) ------------------------------------------------------------------
+def test_individual_business_cannot_be_registered_as_a_subsidiary_of_a_large_group(world):
+    count = Tenant.objects.count()
+    with pytest.raises(TenantInvalid) as refused:
+        actions.create_tenant(
+            {
+                "organisation": world.owner,
+                "code": "T-Z",
+                "name": "张记小吃",
+                "kind": "individual_business",
+                "operator_name": "张三",
+                "operator_id_number": make_idcard(7),
+                "is_subsidiary_of_large_group": True,
+                "is_state_owned": True,
+            },
+            actor=SYSTEM,
+        )
+    assert set(refused.value.details) == {"is_subsidiary_of_large_group", "is_state_owned"}
+    assert Tenant.objects.count() == count
+
+
+def test_application_of_a_tenant_whose_stored_facts_contradict_is_refused_not_quoted(world):
+    from baogong.property.errors import FactsContradict
+    from baogong.property.models import ReliefApplication
+
+    lease = world.lease(tenant=world.noodles)
+    # a record from before the rule (or edited outside the actions): the flag contradicts the type
+    Tenant.objects.filter(pk=world.noodles.pk).update(is_subsidiary_of_large_group=True)
+    lease.refresh_from_db()
+    with pytest.raises(FactsContradict) as refused:
+        actions.submit_application(lease, as_of=D(2022, 6, 1), actor=SYSTEM)
+    assert list(refused.value.details) == ["subsidiary_of_large_group"]
+    assert not ReliefApplication.objects.filter(lease=lease).exists()

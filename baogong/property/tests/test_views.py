@@ -261,3 +261,13 @@ def test_application_list_query_count_does_not_grow_with_rows(world, client_for,
     actions.submit_application(world.lease("L-3", units=("201",)), as_of=D(2022, 6, 1), actor=SYSTEM)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert officer.get("/property/").status_code == 200
+
+
+def test_lease_page_of_a_contradicting_tenant_shows_why_there_is_no_quote(world, client_for):
+    lease = world.lease(tenant=world.noodles)
+    Tenant.objects.filter(pk=world.noodles.pk).update(is_subsidiary_of_large_group=True)
+    page = client_for("property").get(f"/property/leases/{lease.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="quote-contradictions"' in html and "个体工商户不可能是大中型企业集团的下属企业" in html
+    assert 'id="quote-amount"' not in html
