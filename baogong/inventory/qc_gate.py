@@ -71,8 +71,9 @@ def qc_policy(item: Item, policies: dict[int, str] | None = None) -> str:
 def supplier_problems(supplier_ref: str, supplier_name: str, items: Sequence[Item]) -> list[str]:
     """Why goods may not be taken from this supplier without a purchase order (the registered checks)."""
     problems: list[str] = []
+    distinct = list({item.pk: item for item in items}.values())  # large receipts repeat items
     for check in SUPPLIER_CHECKS:
-        problems.extend(check(supplier_ref, supplier_name, items))
+        problems.extend(check(supplier_ref, supplier_name, distinct))
     return problems
 
 
