@@ -8,12 +8,15 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
 from baogong.core.audit import Actor
+from baogong.core.models import Notification
 from baogong.core.money import round_fen
+from baogong.core.notify import notify
 from baogong.inventory import locks
 from baogong.inventory.choices import LocationKind, MoveReason, QcStatus
 from baogong.inventory.errors import InvalidState, StockInvalid
@@ -114,6 +117,17 @@ def receive(
     ]
     _add_to_balances(rows)
     _insert_moves_and_lines(receipt, rows, db_at, supplier, actor=actor, reference=reference)
+    held = gate.held([line.item for line in lines])
+    if held and not against_order:  # procurement's inspection list shows receipts against orders
+        notify(
+            _("Receipt %(number)s at %(warehouse)s waits for QC")
+            % {"number": receipt.number, "warehouse": warehouse.name},
+            "; ".join(dict.fromkeys(reason for h in held for reason in h["reasons"])),
+            level=Notification.Level.WARNING if gate.supplier_flags else Notification.Level.INFO,
+            link=f"{reverse('inventory:stock_list')}?warehouse={warehouse.code}&qc_status={QcStatus.PENDING}",
+            organisation_id=warehouse.organisation_id,
+            site_id=warehouse.pk,
+        )
     audit.record(
         "receive_stock",
         receipt,
@@ -122,7 +136,7 @@ def receive(
             "warehouse": warehouse.code,
             "reference": reference,
             "qc_status": gate.receipt_status,
-            "held": gate.held([line.item for line in lines]),
+            "held": held,
             "supplier_flags": gate.supplier_flags,
             "lines": len(rows),
             "qty": sum(r[3] for r in rows),

@@ -9,7 +9,7 @@ import pytest
 
 from baogong.catalog import actions as catalog_actions
 from baogong.catalog.models import Category, Item
-from baogong.core.models import AuditEvent
+from baogong.core.models import AuditEvent, Notification
 from baogong.inventory import actions
 from baogong.inventory.actions import ReceiptLineInput
 from baogong.inventory.errors import InsufficientStock, StockInvalid
@@ -108,6 +108,8 @@ def test_roadside_supplier_kits_are_flagged_and_held(api_for, kits, txq, hospita
     assert event.after["qc_status"] == "pending"
     assert event.after["supplier_flags"] == ["供应商 路边供应商 未在采购部门登记"]
     assert [h["item"] for h in event.after["held"]] == ["AG-KIT"]
+    note = Notification.objects.get(title__contains=response.json()["number"])
+    assert note.level == "warning" and "qc_status=pending" in note.link and "路边供应商" in note.body
     with pytest.raises(InsufficientStock):
         actions.issue_stock(txq, hospital, [actions.IssueLineInput(item=kits, qty=1)], actor=SYSTEM)
 
