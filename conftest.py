@@ -87,6 +87,7 @@ def reseed_data_migrations() -> None:
     load_default_policies(actor=system)
     importlib.import_module("baogong.pharmacy.migrations.0002_default_insurance_policy").seed(registry, None)
     importlib.import_module("baogong.command.migrations.0002_default_checklist").create(registry, None)
+    importlib.import_module("baogong.inventory.migrations.0005_seed_qc_rules").seed(registry, None)
 
 
 @pytest.fixture

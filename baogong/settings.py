@@ -7,6 +7,7 @@ Everything that differs between a laptop and production comes from environment v
 
 from __future__ import annotations
 
+import decimal
 import os
 from pathlib import Path
 
@@ -293,6 +294,11 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL") or "baogong@localhost"
 BAOGONG_WEBHOOK_URL = env("BAOGONG_WEBHOOK_URL") or ""
 # Stored answers to Idempotency-Key requests are purged after this many days (daily job).
 BAOGONG_IDEMPOTENCY_DAYS = int(env("BAOGONG_IDEMPOTENCY_DAYS") or 7)
+# Separation of duties (issue 19.4). Rent relief: 经办 ≠ 审核 and 经办 ≠ 批准 always; from this amount
+# (yuan) the 审核 person may not approve either (three people). Purchase orders from this total need
+# an approval even when no approval level of the organisation covers them (procurement policies
+# may set their own threshold).
+BAOGONG_RELIEF_THREE_PERSON_FROM = decimal.Decimal(env("BAOGONG_RELIEF_THREE_PERSON_FROM") or "50000")
 
 # --- Security -----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

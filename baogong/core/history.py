@@ -178,6 +178,8 @@ VERBS: dict[str, Promise] = {
     "set_health_status": _("set the health status"),
     "set_lot_qc_status": _("set the lot's QC status"),
     "set_norm": _("set a norm"),
+    "set_one_person_approval": _("changed whether one person may make and check"),
+    "set_qc_rule": _("changed a QC rule"),
     "set_roster": _("set the roster"),
     "set_site_status": _("changed the site's status"),
     "set_vehicle_status": _("changed the vehicle's status"),

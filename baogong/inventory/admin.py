@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from baogong.core.admin import AuditedModelAdmin, ReadOnlyAdmin
-from baogong.inventory.models import Location, Lot, StockBalance, StockMove
+from baogong.inventory.models import Location, Lot, QcRule, StockBalance, StockMove
 
 
 @admin.register(Location)
@@ -11,6 +11,15 @@ class LocationAdmin(AuditedModelAdmin):
     list_display = ["code", "name", "site", "kind", "parent", "is_default", "is_active"]
     list_filter = ["kind"]
     search_fields = ["code", "name", "site__code"]
+
+
+@admin.register(QcRule)
+class QcRuleAdmin(AuditedModelAdmin):
+    """Which categories' goods are held for incoming inspection (edits audited)."""
+
+    list_display = ["category", "policy", "updated_at"]
+    list_filter = ["policy"]
+    search_fields = ["category__code", "category__name"]
 
 
 @admin.register(Lot)

@@ -42,7 +42,14 @@ class ReceiptIn(serializers.Serializer[Any]):
     warehouse = serializers.CharField(help_text="Site code")
     reference = serializers.CharField(required=False, allow_blank=True, max_length=128)
     supplier = serializers.CharField(required=False, allow_blank=True, max_length=128)
-    qc_status = serializers.ChoiceField(choices=QcStatus.choices, required=False, default=QcStatus.RELEASED)
+    qc_status = serializers.ChoiceField(
+        choices=QcStatus.choices,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Omit to let the QC gate decide: goods that need inspection land as pending; "
+        "only QC staff may ask for released.",
+    )
     lines = serializers.ListField(child=ReceiptLineIn(), allow_empty=False, max_length=50_000)
 
 
@@ -153,7 +160,7 @@ class ReceiptCreate(APIView):
             lines,
             actor=request.user,
             reference=values.get("reference", ""),
-            qc_status=values["qc_status"],
+            qc_status=values.get("qc_status"),
             supplier_ref=values.get("supplier", ""),
             supplier_name=values.get("supplier", ""),
         )

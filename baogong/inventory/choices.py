@@ -65,3 +65,14 @@ class StocktakeStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     APPROVED = "approved", _("Approved")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class QcPolicy(models.TextChoices):
+    """When goods of a category are held for incoming inspection at receipt."""
+
+    ALWAYS = "always", _("Every receipt is inspected")
+    UNQUALIFIED_SUPPLIER = (
+        "unqualified_supplier",
+        _("Inspected when received without an order from an unqualified supplier"),
+    )
+    NEVER = "never", _("No incoming inspection")

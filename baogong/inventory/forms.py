@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from baogong.core.forms import BootstrapMixin
 from baogong.core.scoping import scoped
 from baogong.inventory.choices import QcStatus
+from baogong.inventory.qc_gate import may_release
 from baogong.orgs.models import Site
 
 STOCK_SITE_KINDS = ["warehouse", "pharmacy", "fuel_station", "field_hospital"]
@@ -37,9 +38,25 @@ class HeaderForm(BootstrapMixin, forms.Form):
             field.initial = field.queryset.first()
 
 
+AUTOMATIC_QC = ("", _("As the QC rules say (goods needing inspection wait for QC)"))
+
+
 class ReceiveHeaderForm(HeaderForm):
     supplier = forms.CharField(label=_("Supplier"), max_length=128, required=False)
-    qc_status = forms.ChoiceField(label=_("QC status of new lots"), choices=QcStatus.choices, initial=QcStatus.RELEASED)
+    qc_status = forms.ChoiceField(
+        label=_("QC status of new lots"),
+        choices=[AUTOMATIC_QC, *QcStatus.choices],
+        required=False,
+        initial="",
+        help_text=_("Only QC staff may release goods that need inspection."),
+    )
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        if not may_release(user):  # a keeper is not offered "released" (the action refuses it too)
+            field = self.fields["qc_status"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [AUTOMATIC_QC, *((v, label) for v, label in QcStatus.choices if v != QcStatus.RELEASED)]
 
 
 # Code fields offer the known codes as a datalist (see templates/inventory/_datalists.html).

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 
 from baogong.inventory.choices import ReservationStatus
-from baogong.inventory.models import Adjustment, Location, Lot, Reservation, StockBalance, Stocktake, Transfer
+from baogong.inventory.models import Adjustment, Location, Lot, QcRule, Reservation, StockBalance, Stocktake, Transfer
 
 Key = tuple[int, int]  # (lot_id, location_id)
 IN_CHUNK = 900  # ids per ``IN (...)`` list (SQLite's old 999-parameter limit)
@@ -57,7 +57,7 @@ def existing_balance_ids_for_update(keys: Iterable[Key]) -> dict[Key, int]:
     """Lock the balances that exist for ``(lot_id, location_id)`` keys, in pk order: ``{key: balance id}``.
 
     Large receipts: only the ids are read, ``IN_CHUNK`` lots per statement. The receipt inserts the
-    missing rows after this lock (``ON CONFLICT … DO UPDATE``) rather than before it.
+    missing rows (zero, ``ON CONFLICT DO NOTHING``) before this lock, as the lock order asks.
     """
     wanted = set(keys)
     lot_ids = sorted({k[0] for k in wanted})
@@ -136,3 +136,8 @@ def stocktake_for_update(pk: int) -> Stocktake:
 def transfer_for_update(pk: int) -> Transfer:
     """Lock a transfer, the document, before the balances of its booking in."""
     return Transfer.objects.select_for_update().select_related("warehouse", "destination").get(pk=pk)
+
+
+def qc_rule_for_update(category_id: int) -> QcRule | None:
+    """Lock a category's QC rule, if it has one (the document of ``set_qc_rule``)."""
+    return QcRule.objects.select_for_update().filter(category_id=category_id).first()

@@ -15,6 +15,7 @@ from baogong.inventory.choices import (
     AdjustmentStatus,
     LocationKind,
     MoveReason,
+    QcPolicy,
     QcStatus,
     ReservationStatus,
     StocktakeStatus,
@@ -424,3 +425,25 @@ class StocktakeLine(models.Model):
     @property
     def variance(self) -> int | None:
         return None if self.counted_qty is None else self.counted_qty - self.expected_qty
+
+
+class QcRule(models.Model):
+    """Whether goods of a category (and its sub-categories without a rule of their own) are held for QC.
+
+    Without a rule in a category's tree, goods of categories with a regulatory number (drugs,
+    medical devices, antigen kits) are always inspected and other goods are not.
+    """
+
+    category = models.OneToOneField(
+        "catalog.Category", verbose_name=_("category"), related_name="qc_rule", on_delete=models.CASCADE
+    )
+    policy = models.CharField(_("incoming inspection"), max_length=24, choices=QcPolicy.choices)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("QC rule")
+        verbose_name_plural = _("QC rules")
+        ordering = ["category__code"]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.policy}"

@@ -331,3 +331,28 @@ def import_sites(file: Any, *, actor: Actor) -> list[Site]:
             )
             saved.append(site)
     return saved
+
+
+@retry_on_conflict
+def set_one_person_approval(organisation: Organisation, allowed: bool, *, reason: str, actor: Actor) -> Organisation:
+    """Let (or stop letting) one person both make and check documents of a small organisation. Audited."""
+    if not getattr(actor, "is_system", False) and not getattr(actor, "has_perm", lambda _p: False)(
+        "orgs.change_organisation"
+    ):
+        raise SiteInvalid(details={"allows_one_person_approval": [_("You may not change this setting.")]})
+    if allowed and not reason.strip():
+        raise SiteInvalid(details={"reason": [_("Give a reason.")]})
+    with transaction.atomic(durable=True):
+        locked = locks.organisation_for_update(organisation.pk)
+        require_scope(actor, organisation_id=locked.pk)
+        before = {"allows_one_person_approval": locked.allows_one_person_approval}
+        locked.allows_one_person_approval = allowed
+        locked.save(update_fields=["allows_one_person_approval", "updated_at"])
+        audit.record(
+            "set_one_person_approval",
+            locked,
+            actor=actor,
+            before=before,
+            after={"allows_one_person_approval": allowed, "reason": reason.strip()[:255]},
+        )
+        return locked

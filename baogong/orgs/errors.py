@@ -8,6 +8,13 @@ class SiteInvalid(ValidationFailed):
     default_message = _("The site has errors.")
 
 
+class SamePerson(ValidationFailed):
+    """Separation of duties: the person who made a document may not check or approve it."""
+
+    code = "same_person"
+    default_message = _("Another person must check this: you made it.")
+
+
 class SiteNotFound(NotFound):
     code = "site_not_found"
     default_message = _("No such site.")

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from baogong.orgs.models import Site
+from baogong.orgs.models import Organisation, Site
+
+
+def organisation_for_update(pk: int) -> Organisation:
+    return Organisation.objects.select_for_update().get(pk=pk)
 
 
 def site_for_update(pk: int) -> Site:

@@ -47,6 +47,14 @@ class Organisation(TimeStampedModel):
     uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True, validators=[validate_uscc])
     is_group_member = models.BooleanField(_("member of the group"), default=True)
     is_active = models.BooleanField(_("active"), default=True)
+    allows_one_person_approval = models.BooleanField(
+        _("one person may make and check"),
+        default=False,
+        help_text=_(
+            "A small site may let one person both make and check a document (separation of duties waived; "
+            "every such approval is audited)."
+        ),
+    )
 
     scope_org_field: ClassVar[str] = "id"
 

@@ -18,6 +18,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *VIEW_BASE,
         "orgs.add_site",
         "orgs.change_site",
+        "orgs.change_organisation",
         "orgs.set_site_status",
         "orgs.import_sites",
         "core.view_auditevent",

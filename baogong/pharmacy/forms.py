@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from baogong.core import imports as core_imports
 from baogong.core.forms import BootstrapMixin
 from baogong.orgs.models import AdministrativeArea
+from baogong.pharmacy import queries
 from baogong.pharmacy.actions import PHOTO_MAX_BYTES
 from baogong.pharmacy.choices import RX_WARNING, SettlementMethod
 
@@ -88,9 +89,7 @@ class DispatchForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["courier"].queryset = (  # type: ignore[attr-defined]
-            get_user_model().objects.filter(is_active=True).order_by("username")
-        )
+        self.fields["courier"].queryset = queries.couriers()  # type: ignore[attr-defined]
 
 
 class HandoverForm(BootstrapMixin, forms.Form):

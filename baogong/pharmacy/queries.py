@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -205,4 +207,21 @@ def reconciliation(pharmacy: Site, day: dt.date) -> list[Settlement]:
         Settlement.objects.filter(order__pharmacy=pharmacy, settled_on=day)
         .select_related("order", "policy")
         .order_by("id")
+    )
+
+
+COURIER_PERMISSION = ("pharmacy", "deliver_order")
+
+
+def couriers() -> QuerySet[Any]:
+    """Who may be handed an order to deliver: active staff (a grant of the group, so no tenant) whose role
+    delivers pharmacy orders (drivers, pharmacists, the command centre) — never a read-only login."""
+    app_label, codename = COURIER_PERMISSION
+    allowed = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, grants__isnull=False)
+        .filter(Q(groups__permissions__in=allowed) | Q(user_permissions__in=allowed))
+        .distinct()
+        .order_by("username")
     )

@@ -150,6 +150,17 @@ class ProcurementPolicy(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     licence_alert_days = models.PositiveIntegerField(_("warn of licences expiring within (days)"), default=30)
+    approval_from = models.DecimalField(
+        _("orders from this total need an approval (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("100000"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_(
+            "Even when no approval level covers them; approved by another person with the right to approve "
+            "purchase orders."
+        ),
+    )
 
     class Meta:
         verbose_name = _("procurement policy")

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from baogong.core.api import ErrorSerializer
 from baogong.core.permissions import HasPerms
 from baogong.property import queries, rules
+from baogong.property.errors import FactsContradict
 from baogong.property.models import Lease, ReliefApplication
 
 
@@ -35,6 +36,13 @@ class QuoteTenantSerializer(serializers.Serializer[Any]):
     role = serializers.ChoiceField(choices=rules.TENANT_ROLES, required=False, default=rules.FINAL_OCCUPIER)
     in_arrears = serializers.BooleanField(required=False, default=False)
     refused_epidemic_control = serializers.BooleanField(required=False, default=False)
+    uscc = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=18,
+        help_text="统一社会信用代码 (optional): checked against the tenant type (92… = individual business)",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["type"] == rules.ENTERPRISE:
@@ -148,6 +156,7 @@ def quote_from(data: dict[str, Any]) -> rules.Quote:
             in_arrears=tenant["in_arrears"],
             refused_epidemic_control=tenant["refused_epidemic_control"],
         ),
+        uscc=tenant.get("uscc", ""),
         property_state_owned=data["property"]["state_owned"],
         lease=rules.LeaseFacts(
             start=lease["start"],
@@ -180,7 +189,19 @@ class QuoteView(APIView):
     def post(self, request: Request) -> Response:
         serializer = QuoteRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return Response(quote_from(serializer.validated_data).as_dict())
+        try:
+            quote = quote_from(serializer.validated_data)
+        except rules.FactsContradict as exc:  # a field error with the reason, never a quote
+            raise FactsContradict.from_rules(
+                exc.contradictions,
+                prefix={
+                    "subsidiary_of_large_group": "tenant",
+                    "state_owned": "tenant",
+                    "uscc": "tenant",
+                    "rent_free": "lease",
+                },
+            ) from None
+        return Response(quote.as_dict())
 
 
 class LeaseSerializer(serializers.ModelSerializer[Lease]):

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from baogong.core.errors import Conflict, InvalidTransition, ValidationFailed
@@ -5,6 +7,28 @@ from baogong.core.errors import Conflict, InvalidTransition, ValidationFailed
 
 class QuoteInvalid(ValidationFailed):
     code = "invalid"
+
+
+class FactsContradict(ValidationFailed):
+    """The facts of a quote or an application contradict each other: refused, nothing quoted."""
+
+    code = "facts_contradict"
+    default_message = _("The facts given contradict each other; correct them.")
+
+    @classmethod
+    def from_rules(cls, contradictions: list[Any], *, prefix: dict[str, str] | None = None) -> "FactsContradict":
+        """Field errors (``"中文 / English"``) from :class:`baogong.property.rules.Contradiction` s;
+        ``prefix`` nests a field under its part of the request (``{"uscc": "tenant"}``)."""
+        details: dict[str, Any] = {}
+        for c in contradictions:
+            text = f"{c.message} / {c.message_en}"
+            part = (prefix or {}).get(c.field)
+            target = details.setdefault(part, {}) if part else details
+            target.setdefault(c.field, []).append(text)
+        return cls(
+            "; ".join(c.message for c in contradictions),
+            details=details,
+        )
 
 
 class TenantInvalid(ValidationFailed):

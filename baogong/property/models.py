@@ -384,6 +384,22 @@ class ReliefApplication(TimeStampedModel):
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
     decision_note = models.CharField(_("note"), max_length=255, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("checked by"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
 
     scope_org_field: ClassVar[str] = "organisation_id"
 

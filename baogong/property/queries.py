@@ -96,6 +96,7 @@ def lease_quote(
         proof=proof or rules.Proof(),
         policies=policy_terms(),
         policy=policy.terms() if policy is not None else None,
+        uscc=lease.tenant.uscc,
     )
 
 

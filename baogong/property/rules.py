@@ -242,6 +242,90 @@ REASONS: dict[str, tuple[str, str]] = {
 }
 
 
+# --- contradictions -----------------------------------------------------------------------------
+# Facts that cannot all be true refuse the quote with a field error and its reason, instead of being
+# quoted (FACTS.md §1.2: 个体工商户 is a business licence whose registered type is 个体工商户, a class
+# of its own; §2.1: the USCC's first two characters 92 mark exactly that registered type).
+CONTRADICTIONS: dict[str, tuple[str, str, str]] = {  # code: (field, Chinese, English)
+    "individual_business_subsidiary": (
+        "subsidiary_of_large_group",
+        "个体工商户不可能是大中型企业集团的下属企业，申报信息自相矛盾，请更正后再测算",
+        "an individual business cannot be a subsidiary of a large or medium group; the facts contradict "
+        "each other — correct them",
+    ),
+    "individual_business_state_owned": (
+        "state_owned",
+        "个体工商户不可能是国有企业，申报信息自相矛盾，请更正后再测算",
+        "an individual business cannot be state-owned; the facts contradict each other — correct them",
+    ),
+    "individual_business_uscc": (
+        "uscc",
+        "统一社会信用代码{uscc}不是个体工商户的代码(应以92开头)，与承租人类型“个体工商户”矛盾",
+        "USCC {uscc} is not an individual business's code (those start with 92), yet the tenant is an "
+        "individual business",
+    ),
+    "enterprise_uscc": (
+        "uscc",
+        "统一社会信用代码{uscc}以92开头，登记类型为个体工商户，与承租人类型“企业”矛盾",
+        "USCC {uscc} starts with 92 (registered as an individual business), yet the tenant is an enterprise",
+    ),
+    "rent_free_outside_lease": (
+        "rent_free",
+        "免租期{start}至{end}不在租期内",
+        "the rent-free period {start} to {end} lies outside the lease",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Contradiction:
+    code: str
+    field: str
+    message: str  # Chinese
+    message_en: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "field": self.field, "message": self.message, "message_en": self.message_en}
+
+
+def _contradiction(code: str, **params: str) -> Contradiction:
+    field_name, zh, en = CONTRADICTIONS[code]
+    return Contradiction(code, field_name, zh.format(**params), en.format(**params))
+
+
+def tenant_contradictions(tenant: TenantFacts, *, uscc: str = "") -> list[Contradiction]:
+    """Facts about a tenant that cannot all be true (each names the field to correct)."""
+    found: list[Contradiction] = []
+    code = uscc.strip().upper()
+    if tenant.type == INDIVIDUAL_BUSINESS:
+        if tenant.subsidiary_of_large_group:
+            found.append(_contradiction("individual_business_subsidiary"))
+        if tenant.state_owned:
+            found.append(_contradiction("individual_business_state_owned"))
+        if code and not code.startswith("92"):
+            found.append(_contradiction("individual_business_uscc", uscc=code))
+    elif code.startswith("92"):
+        found.append(_contradiction("enterprise_uscc", uscc=code))
+    return found
+
+
+def lease_contradictions(lease: LeaseFacts) -> list[Contradiction]:
+    """Facts about a lease that cannot all be true."""
+    return [
+        _contradiction("rent_free_outside_lease", start=a.isoformat(), end=b.isoformat())
+        for a, b in lease.rent_free
+        if _clip(a, b, lease.start, lease.end) is None
+    ]
+
+
+class FactsContradict(ValueError):
+    """The facts given for a quote contradict each other; nothing is quoted."""
+
+    def __init__(self, contradictions: list[Contradiction]) -> None:
+        self.contradictions = contradictions
+        super().__init__("; ".join(c.message_en for c in contradictions))
+
+
 def reason(code: str, **params: str) -> Reason:
     zh, en = REASONS[code]
     return Reason(code, zh.format(**params), en.format(**params))
@@ -379,8 +463,14 @@ def quote(
     proof: Proof = Proof(),
     policies: Iterable[PolicyTerms] = DEFAULT_POLICIES,
     policy: PolicyTerms | None = None,
+    uscc: str = "",
 ) -> Quote:
-    """The relief a tenant gets under the policy in force on ``as_of`` (or the one given)."""
+    """The relief a tenant gets under the policy in force on ``as_of`` (or the one given).
+
+    Raises :class:`FactsContradict` (nothing quoted) when the facts contradict each other."""
+    contradictions = [*tenant_contradictions(tenant, uscc=uscc), *lease_contradictions(lease)]
+    if contradictions:
+        raise FactsContradict(contradictions)
     chosen = policy if policy is not None else policy_in_force(as_of, policies)
     size = size_class_of(tenant)
     days = covered_days(lease)

@@ -193,7 +193,12 @@ def lease_list(request: HttpRequest) -> HttpResponse:
 def lease_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lease = _get(queries.leases_for(request.user), pk)
     policy = queries.policy_in_force(timezone.localdate()) or Policy.objects.order_by("-effective_from").first()
-    quote = queries.lease_quote(lease, as_of=timezone.localdate(), policy=policy) if policy else None
+    quote, contradictions = None, []
+    if policy:
+        try:
+            quote = queries.lease_quote(lease, as_of=timezone.localdate(), policy=policy)
+        except rules.FactsContradict as exc:
+            contradictions = exc.contradictions
     context = {
         "lease": lease,
         "units": lease.units.select_related("property"),
@@ -203,6 +208,7 @@ def lease_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "credits": lease.credits.select_related("application"),
         "applications": lease.applications.select_related("policy"),
         "quote": quote,
+        "contradictions": contradictions,
         "policy": policy,
         "apply_form": ApplyForm(),
         "invoice_form": InvoiceForm(initial={"up_to": timezone.localdate()}),

@@ -111,6 +111,18 @@ def test_keeper_receives_puts_away_counts_and_issues_on_a_tablet(base, live_serv
     assert Lot.objects.get(batch="LOT-A").unit_cost == Decimal("250")
     assert on_hand("LOT-A", "MAIN") == 100
     shot(page, "03-stock-after-receipt")
+    # masks without an order from a supplier procurement does not know wait for QC (issue 19);
+    # the QC staff (here the command centre) release them on the lot card
+    lot = Lot.objects.get(batch="LOT-A")
+    assert lot.qc_status == "pending"
+    qc = tablet()
+    login(qc, url, "commander")
+    qc.goto(f"{url}/inventory/lots/{lot.pk}/")
+    qc.select_option("select[name=status]", "released")
+    qc.locator("form[action$='/qc/'] button[type=submit]").click()
+    qc.wait_for_selector(".alert-success")
+    lot.refresh_from_db()
+    assert lot.qc_status == "released"
 
     # 3. put 60 away into the bin, from the stock list's "Put away" button (prefilled form)
     row.locator("a:has-text('上架')").click()

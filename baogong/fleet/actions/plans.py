@@ -266,6 +266,8 @@ def assign_driver(route: PlannedRoute, driver: Driver | None, *, actor: Actor) -
         locked = locks.route_for_update(route.pk)
         if driver is not None and driver.organisation_id != locked.plan.organisation_id:
             raise PlanInvalid(details={"driver": [_("The driver works for another organisation.")]})
+        if driver is not None and not driver.is_active:
+            raise PlanInvalid(details={"driver": [_("The driver is not active.")]})
         before = {"driver": locked.driver_id}
         locked.driver = driver
         locked.save(update_fields=["driver"])

@@ -12,7 +12,7 @@ from __future__ import annotations
 from baogong.inventory.actions.adjustments import adjust_stock, approval_threshold, decide_adjustment, reverse_move
 from baogong.inventory.actions.alerts import send_expiry_alerts
 from baogong.inventory.actions.common import today
-from baogong.inventory.actions.qc import quarantine_lot_everywhere, set_lot_qc_status
+from baogong.inventory.actions.qc import quarantine_lot_everywhere, set_lot_qc_status, set_qc_rule
 from baogong.inventory.actions.stock import (
     create_location,
     issue_stock,
@@ -67,6 +67,7 @@ __all__ = [
     "reverse_move",
     "send_expiry_alerts",
     "set_lot_qc_status",
+    "set_qc_rule",
     "start_stocktake",
     "submit_stocktake",
     "today",

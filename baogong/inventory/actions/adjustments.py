@@ -30,6 +30,7 @@ from baogong.inventory.ledger import (  # re-exported: other apps import the inp
 )
 from baogong.inventory.locations import virtual_location
 from baogong.inventory.models import Adjustment, Location, Lot, StockMove
+from baogong.orgs import duties
 from baogong.orgs.models import Site
 
 
@@ -50,8 +51,10 @@ def adjust_stock(
 ) -> Adjustment:
     """Correct one balance by ``qty_change`` units with a reason.
 
-    Above the approval value (``BAOGONG_ADJUSTMENT_APPROVAL_VALUE``) it waits for someone with
-    ``inventory.approve_adjustment``, unless the actor has that permission.
+    Above the approval value (``BAOGONG_ADJUSTMENT_APPROVAL_VALUE``) it waits for another person
+    with ``inventory.approve_adjustment`` (maker ≠ checker, even when the actor holds that
+    permission), unless the warehouse's organisation lets one person do both (audited) or it is
+    system work.
     """
     require_site_scope(actor, warehouse)
     e: dict[str, list[str]] = {}
@@ -65,7 +68,12 @@ def adjust_stock(
         raise StockInvalid(details=e)
     value = round_fen(abs(qty_change) * lot.unit_cost)
     with transaction.atomic(durable=True):
-        needs_approval = value > approval_threshold() and not _can(actor, "inventory.approve_adjustment")
+        waived = (
+            value > approval_threshold()
+            and _can(actor, "inventory.approve_adjustment")
+            and duties.one_person_allowed(warehouse.organisation_id)
+        )
+        needs_approval = value > approval_threshold() and not (getattr(actor, "is_system", False) or waived)
         adjustment = Adjustment.objects.create(
             warehouse=warehouse,
             item_id=lot.item_id,
@@ -79,7 +87,12 @@ def adjust_stock(
         )
         if not needs_approval:
             _post_adjustment(adjustment, actor=actor)
-        audit.record("adjust_stock", adjustment, actor=actor, after=audit.snapshot(adjustment))
+        audit.record(
+            "adjust_stock",
+            adjustment,
+            actor=actor,
+            after={**audit.snapshot(adjustment), **({"one_person_waiver": True} if waived else {})},
+        )
         return adjustment
 
 
@@ -122,7 +135,11 @@ def decide_adjustment(adjustment: Adjustment, *, approve: bool, actor: Actor) ->
         locked = locks.adjustment_for_update(adjustment.pk)
         if locked.status != AdjustmentStatus.PENDING:
             raise InvalidState()
-        if approve:
+        waived = False
+        if approve:  # maker ≠ checker (a rejection by the maker withdraws it)
+            waived = duties.require_another_person(
+                locked.warehouse.organisation_id, actor=actor, earlier={_("the adjustment"): locked.created_by_id}
+            )
             _post_adjustment(locked, actor=actor)
         audit.change_status(
             "approve_adjustment" if approve else "reject_adjustment",
@@ -133,6 +150,7 @@ def decide_adjustment(adjustment: Adjustment, *, approve: bool, actor: Actor) ->
                 "decided_by": actor if getattr(actor, "is_authenticated", False) else None,
                 "decided_at": timezone.now(),
             },
+            after={"one_person_waiver": True} if waived else None,
         )
         return locked
 

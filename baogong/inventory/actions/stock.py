@@ -11,7 +11,7 @@ from baogong.core.audit import Actor
 from baogong.core.retry import retry_on_conflict
 from baogong.inventory import ledger
 from baogong.inventory.actions.common import require_either_site_scope, require_site_scope
-from baogong.inventory.choices import LocationKind, QcStatus
+from baogong.inventory.choices import LocationKind
 from baogong.inventory.errors import StockInvalid
 from baogong.inventory.ledger import (  # re-exported: other apps import the inputs from here
     IssueLineInput,
@@ -30,13 +30,14 @@ def receive_stock(
     *,
     actor: Actor,
     reference: str = "",
-    qc_status: str = QcStatus.RELEASED,
+    qc_status: str | None = None,
     supplier_ref: str = "",
     supplier_name: str = "",
 ) -> Receipt:
     """Receive lots from a supplier into the warehouse (its default location unless a bin is named).
 
-    One durable transaction around :func:`baogong.inventory.ledger.receive`.
+    One durable transaction around :func:`baogong.inventory.ledger.receive`; goods that need
+    inspection land as pending lots (``qc_status`` ``None``) and only QC staff may release them.
     """
     require_site_scope(actor, warehouse)
     ledger.validate_receipt(warehouse, lines, qc_status)

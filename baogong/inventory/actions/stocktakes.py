@@ -24,6 +24,7 @@ from baogong.inventory.ledger import (  # re-exported: other apps import the inp
 )
 from baogong.inventory.locations import virtual_location
 from baogong.inventory.models import Location, Lot, StockBalance, Stocktake, StocktakeLine
+from baogong.orgs import duties
 from baogong.orgs.models import Site
 
 
@@ -143,6 +144,9 @@ def approve_stocktake(stocktake: Stocktake, *, actor: Actor) -> Stocktake:
         locked = locks.stocktake_for_update(stocktake.pk)
         if locked.status != StocktakeStatus.SUBMITTED:
             raise InvalidState()
+        waived = duties.require_another_person(  # maker ≠ checker: who opened the count does not approve it
+            locked.warehouse.organisation_id, actor=actor, earlier={_("the stocktake"): locked.created_by_id}
+        )
         book = virtual_location(LocationKind.ADJUSTMENT)
         moves = []
         for line in locked.lines.select_related("lot", "lot__item", "location"):
@@ -179,7 +183,7 @@ def approve_stocktake(stocktake: Stocktake, *, actor: Actor) -> Stocktake:
                 "decided_by": actor if getattr(actor, "is_authenticated", False) else None,
                 "decided_at": timezone.now(),
             },
-            after={"variance_moves": posted},
+            after={"variance_moves": posted, **({"one_person_waiver": True} if waived else {})},
         )
         return locked
 

@@ -8,15 +8,18 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
 from baogong.core.audit import Actor
+from baogong.core.models import Notification
 from baogong.core.money import round_fen
+from baogong.core.notify import notify
 from baogong.inventory import locks
 from baogong.inventory.choices import LocationKind, MoveReason, QcStatus
-from baogong.inventory.errors import StockInvalid
+from baogong.inventory.errors import InvalidState, StockInvalid
 from baogong.inventory.ledger.common import (
     Key,
     ReceiptLineInput,
@@ -28,16 +31,17 @@ from baogong.inventory.ledger.common import (
     require_transaction,
     today,
 )
-from baogong.inventory.ledger.sql import _add_on_hand, _db_value, _insert_on_hand, insert_rows
+from baogong.inventory.ledger.sql import _add_on_hand, _db_value, _insert_zero_balances, insert_rows
 from baogong.inventory.locations import default_location, virtual_location
 from baogong.inventory.models import Location, Lot, Receipt, ReceiptLine, StockMove
+from baogong.inventory.qc_gate import ReceiptQc, resolve_receipt_qc
 from baogong.orgs.models import Site
 
 
 # --- receive ----------------------------------------------------------------------------------
-def validate_receipt(warehouse: Site, lines: Sequence[ReceiptLineInput], qc_status: str) -> None:
-    """Field errors of a receipt (nothing is read from the database)."""
-    if qc_status not in QcStatus.values:
+def validate_receipt(warehouse: Site, lines: Sequence[ReceiptLineInput], qc_status: str | None) -> None:
+    """Field errors of a receipt (nothing is read from the database); ``qc_status`` ``None``: as the QC gate says."""
+    if qc_status is not None and qc_status not in QcStatus.values:
         raise StockInvalid(details={"qc_status": [_("Unknown QC status.")]})
     if not lines:
         raise StockInvalid(details={"lines": [_("Add at least one line.")]})
@@ -68,15 +72,19 @@ def receive(
     *,
     actor: Actor,
     reference: str = "",
-    qc_status: str = QcStatus.RELEASED,
+    qc_status: str | None = None,
     supplier_ref: str = "",
     supplier_name: str = "",
+    against_order: bool = False,
 ) -> Receipt:
     """Receive lots from a supplier into the warehouse (its default location unless a bin is named).
 
-    New batches become lots with ``qc_status``; a known batch must keep its expiry. Set-based: one
-    statement per kind of row and per 1,000 rows (lots, balances, moves, receipt lines), whatever
-    the number of lines.
+    New batches become lots with the status the QC gate gives each line (:mod:`baogong.inventory.qc_gate`:
+    ``qc_status`` ``None`` holds what needs inspection as pending and releases the rest; asking for
+    "released" on held goods needs QC staff). ``against_order``: the goods come against a purchase
+    order (procurement), so the supplier was checked there. A known batch must keep its expiry.
+    Set-based: one statement per kind of row and per 1,000 rows (lots, balances, moves, receipt
+    lines), whatever the number of lines.
     """
     require_transaction()
     validate_receipt(warehouse, lines, qc_status)
@@ -84,16 +92,23 @@ def receive(
     store = default_location(warehouse)
     supplier = virtual_location(LocationKind.SUPPLIER)
     batches = [(line.item.pk, (line.batch or "").strip() or f"R{on:%Y%m%d}") for line in lines]
-    db_at = _db_value(timezone.now())
-    lots = _insert_lots(
-        lines, batches, db_at, qc_status=qc_status, supplier_ref=supplier_ref, supplier_name=supplier_name
+    gate = resolve_receipt_qc(
+        [line.item for line in lines],
+        [b for _i, b in batches],
+        requested=qc_status,
+        actor=actor,
+        supplier_ref=supplier_ref,
+        supplier_name=supplier_name,
+        against_order=against_order,
     )
+    db_at = _db_value(timezone.now())
+    lots = _insert_lots(lines, batches, db_at, gate=gate, supplier_ref=supplier_ref, supplier_name=supplier_name)
     _check_known_expiry(lines, batches, lots)
     receipt = Receipt.objects.create(
         warehouse=warehouse,
         reference=reference[:128],
         supplier_ref=supplier_ref[:128],
-        qc_status=qc_status,
+        qc_status=gate.receipt_status,
         created_by=_user(actor),
     )
     rows = [
@@ -102,6 +117,17 @@ def receive(
     ]
     _add_to_balances(rows)
     _insert_moves_and_lines(receipt, rows, db_at, supplier, actor=actor, reference=reference)
+    held = gate.held([line.item for line in lines])
+    if held and not against_order:  # procurement's inspection list shows receipts against orders
+        notify(
+            _("Receipt %(number)s at %(warehouse)s waits for QC")
+            % {"number": receipt.number, "warehouse": warehouse.name},
+            "; ".join(dict.fromkeys(reason for h in held for reason in h["reasons"])),
+            level=Notification.Level.WARNING if gate.supplier_flags else Notification.Level.INFO,
+            link=f"{reverse('inventory:stock_list')}?warehouse={warehouse.code}&qc_status={QcStatus.PENDING}",
+            organisation_id=warehouse.organisation_id,
+            site_id=warehouse.pk,
+        )
     audit.record(
         "receive_stock",
         receipt,
@@ -109,7 +135,9 @@ def receive(
         after={
             "warehouse": warehouse.code,
             "reference": reference,
-            "qc_status": qc_status,
+            "qc_status": gate.receipt_status,
+            "held": held,
+            "supplier_flags": gate.supplier_flags,
             "lines": len(rows),
             "qty": sum(r[3] for r in rows),
             "value": round_fen(sum((r[4] * r[3] for r in rows), Decimal(0))),
@@ -123,13 +151,14 @@ def _insert_lots(
     batches: list[tuple[int, str]],
     db_at: Any,
     *,
-    qc_status: str,
+    gate: ReceiptQc,
     supplier_ref: str,
     supplier_name: str,
 ) -> dict[tuple[int, str], tuple[int, dt.date | None, str]]:
-    """Insert the lots of new batches; answers ``(id, expiry, batch)`` of every lot of the receipt, new or known."""
+    """Insert the lots of new batches (with the QC gate's status and hold reasons); answers
+    ``(id, expiry, batch)`` of every lot of the receipt, new or known."""
     new_lots: dict[tuple[int, str], tuple[Any, ...]] = {}
-    for line, (item_id, batch) in zip(lines, batches, strict=True):
+    for line, (item_id, batch), status, reasons in zip(lines, batches, gate.statuses, gate.reasons, strict=True):
         if (item_id, batch) not in new_lots:
             new_lots[(item_id, batch)] = (
                 item_id,
@@ -137,18 +166,18 @@ def _insert_lots(
                 _db_value(line.production_date),
                 _db_value(line.expiry),
                 _db_value(Decimal(line.unit_cost)),
+                status,
+                "; ".join(reasons)[:255] if status != QcStatus.RELEASED else "",
             )
     # A batch already known for the item keeps its lot (its expiry is checked by the caller).
     insert_rows(
         Lot._meta.db_table,
-        ("item_id", "batch", "production_date", "expiry", "unit_cost"),
-        ("bigint", "text", "date", "date", "numeric"),
+        ("item_id", "batch", "production_date", "expiry", "unit_cost", "qc_status", "qc_reason"),
+        ("bigint", "text", "date", "date", "numeric", "text", "text"),
         [new_lots[k] for k in sorted(new_lots)],
         constants=(
             ("supplier_name", "text", supplier_name[:128]),
             ("supplier_ref", "text", supplier_ref[:64]),
-            ("qc_status", "text", qc_status),
-            ("qc_reason", "text", ""),
             ("is_suspected_counterfeit", "boolean", False),
             ("created_at", "timestamptz", db_at),
         ),
@@ -187,23 +216,18 @@ ReceiptRow = tuple[int, int, int, int, Decimal]  # (lot_id, location_id, item_id
 
 
 def _add_to_balances(rows: list[ReceiptRow]) -> None:
-    """Lock the balances that exist (pk order) and add to them; insert the others with their quantity.
-
-    The missing rows are inserted *after* the existing ones are locked (``ON CONFLICT … DO UPDATE``
-    adds to a row another transaction created meanwhile), not before as the lock order asks.
-    """
+    """Insert the missing balances as zero rows (key order, before any lock), then lock every balance of
+    the receipt (pk order) and add to it: the lock order of ``docs/decisions/0003-lock-order.md``."""
     per_key: dict[Key, int] = defaultdict(int)
     item_of: dict[int, int] = {}
     for lot_id, location_id, item_id, qty, _cost in rows:
         per_key[(lot_id, location_id)] += qty
         item_of[lot_id] = item_id
-    existing = locks.existing_balance_ids_for_update(per_key)
-    increments = sorted((existing[key], qty) for key, qty in per_key.items() if key in existing)
-    if increments:
-        _add_on_hand(increments)
-    _insert_on_hand(
-        [(item_of[key[0]], key[0], key[1], qty) for key, qty in sorted(per_key.items()) if key not in existing]
-    )
+    _insert_zero_balances([(item_of[lot_id], lot_id, location_id) for lot_id, location_id in per_key])
+    locked = locks.existing_balance_ids_for_update(per_key)
+    if len(locked) != len(per_key):  # pragma: no cover - balances are never deleted
+        raise InvalidState(_("Stock kept changing; try again."))
+    _add_on_hand(sorted((locked[key], qty) for key, qty in per_key.items()))
 
 
 def _insert_moves_and_lines(

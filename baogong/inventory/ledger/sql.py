@@ -32,20 +32,17 @@ def _add_on_hand(increments: list[tuple[int, int]]) -> None:
                 raise InvalidState(_("Stock kept changing; try again."))
 
 
-def _insert_on_hand(rows: list[tuple[int, int, int, int]]) -> None:
-    """New balances ``(item_id, lot_id, location_id, qty)`` in one statement per 10,000 rows.
-
-    A row that another transaction created meanwhile is added to (``ON CONFLICT … DO UPDATE``, which
-    locks it like the relative update would), so the balance still equals its moves.
-    """
-    table = StockBalance._meta.db_table
+def _insert_zero_balances(keys: list[tuple[int, int, int]]) -> None:
+    """Missing balances ``(item_id, lot_id, location_id)`` as zero rows, in key order, one statement
+    per 10,000 rows; rows that exist (or that another transaction is inserting) are left alone
+    (``ON CONFLICT DO NOTHING``). Called before any balance is locked (lock order, step 5)."""
     insert_rows(
-        table,
-        ("item_id", "lot_id", "location_id", "on_hand", "reserved"),
-        ("bigint", "bigint", "bigint", "integer", "integer"),
-        [(*row, 0) for row in rows],
-        suffix=f'ON CONFLICT ("lot_id", "location_id") DO UPDATE SET "on_hand" = "{table}"."on_hand" + '
-        'excluded."on_hand"',
+        StockBalance._meta.db_table,
+        ("item_id", "lot_id", "location_id"),
+        ("bigint", "bigint", "bigint"),
+        sorted(keys, key=lambda k: (k[1], k[2])),
+        constants=(("on_hand", "integer", 0), ("reserved", "integer", 0)),
+        suffix='ON CONFLICT ("lot_id", "location_id") DO NOTHING',
     )
 
 

@@ -318,3 +318,27 @@ def test_document_numbers_take_the_shanghai_date_not_utc(txq, n95, receive):
     with time_machine.travel(dt.datetime(2026, 3, 1, 17, 30, tzinfo=dt.UTC), tick=False):
         receipt = receive(txq, n95, "LOCAL-1", 5, expiry=dt.date(2026, 9, 1))
     assert receipt.number == f"{receipt.prefix}-20260302-{receipt.pk:06d}"
+
+
+def test_a_large_write_off_waits_for_another_person_even_when_its_maker_may_approve(txq, n95, receive, user, settings):
+    from baogong.core.models import AuditEvent
+    from baogong.orgs.actions import set_one_person_approval
+    from baogong.orgs.errors import SamePerson
+
+    settings.BAOGONG_ADJUSTMENT_APPROVAL_VALUE = "100"
+    receive(txq, n95, "A", 100, cost="10.00")
+    lot = Lot.objects.get(batch="A")
+    store = queries.default_location(txq)
+    commander = user("commander")
+    big = actions.adjust_stock(txq, lot, store, -20, reason="报废", actor=commander)
+    assert big.status == "pending" and on_hand(lot, store) == (100, 0)  # not self-approved any more
+    with pytest.raises(SamePerson):
+        actions.decide_adjustment(big, approve=True, actor=commander)
+    assert on_hand(lot, store) == (100, 0)
+    # a small site lets one person do both: posted at once, and the waiver is in the audit
+    set_one_person_approval(txq.organisation, True, reason="夜班只有一人", actor=commander)
+    waived = actions.adjust_stock(txq, lot, store, -20, reason="报废", actor=commander)
+    assert waived.status == "posted" and on_hand(lot, store) == (80, 0)
+    assert AuditEvent.objects.filter(verb="adjust_stock").latest("pk").after["one_person_waiver"] is True
+    actions.decide_adjustment(big, approve=True, actor=commander)
+    assert on_hand(lot, store) == (60, 0) and ledger_ok()

@@ -3,8 +3,9 @@ from __future__ import annotations
 import pytest
 
 from baogong.core.models import AuditEvent
+from baogong.inventory import actions
 from baogong.inventory.models import Issue, Lot, Receipt, StockMove
-from baogong.inventory.tests.conftest import in_days
+from baogong.inventory.tests.conftest import SYSTEM, in_days
 
 RECEIPTS = "/api/v1/inventory/receipts/"
 ISSUES = "/api/v1/inventory/issues/"
@@ -28,6 +29,14 @@ def stocked(api_for, n95, water):
         format="json",
     )
     assert response.status_code == 201, response.json()
+    # Masks without a purchase order from an unknown supplier wait for QC; water needs none.
+    assert dict(Lot.objects.values_list("batch", "qc_status")) == {
+        "L-LATE": "pending",
+        "L-EARLY": "pending",
+        "W1": "released",
+    }
+    for lot in Lot.objects.filter(qc_status="pending"):
+        actions.set_lot_qc_status(lot, "released", reason="", actor=SYSTEM)
     return api
 
 

@@ -59,7 +59,7 @@ def test_receive_screen_posts_a_receipt(client_for, txq, n95):
         "warehouse": txq.pk,
         "reference": "PO-9",
         "supplier": "厂家",
-        "qc_status": "released",
+        "qc_status": "",
         "lines-TOTAL_FORMS": "2",
         "lines-INITIAL_FORMS": "0",
         "lines-MIN_NUM_FORMS": "0",
@@ -74,6 +74,7 @@ def test_receive_screen_posts_a_receipt(client_for, txq, n95):
     response = client.post("/inventory/receive/", data)
     assert response.status_code == 302
     assert StockBalance.objects.get(lot__batch="B9").on_hand == 12
+    assert StockBalance.objects.get(lot__batch="B9").lot.qc_status == "pending"  # 厂家 is no known supplier
     bad = client.post("/inventory/receive/", {**data, "lines-0-item": "NOPE"})
     assert bad.status_code == 200 and StockBalance.objects.get(lot__batch="B9").on_hand == 12
 

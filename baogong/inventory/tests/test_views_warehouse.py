@@ -31,7 +31,7 @@ def _receive_data(txq, **line):
         "warehouse": txq.pk,
         "reference": "PO-1",
         "supplier": "",
-        "qc_status": "released",
+        "qc_status": "",
         "lines-TOTAL_FORMS": "1",
         "lines-INITIAL_FORMS": "0",
         "lines-MIN_NUM_FORMS": "0",

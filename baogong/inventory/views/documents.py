@@ -61,7 +61,7 @@ def receive(request: HttpRequest) -> HttpResponse:
                     inputs,
                     actor=request.user,
                     reference=header.cleaned_data["reference"],
-                    qc_status=header.cleaned_data["qc_status"],
+                    qc_status=header.cleaned_data["qc_status"] or None,
                     supplier_ref=header.cleaned_data["supplier"],
                     supplier_name=header.cleaned_data["supplier"],
                 )

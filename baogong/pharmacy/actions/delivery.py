@@ -14,6 +14,7 @@ from baogong.core.audit import Actor
 from baogong.core.retry import retry_on_conflict
 from baogong.inventory.choices import MoveReason
 from baogong.inventory.locations import default_location, recipient_location
+from baogong.pharmacy import queries
 from baogong.pharmacy.actions.handling import _lock_order, _move_on, _refund
 from baogong.pharmacy.choices import (
     OrderStatus,
@@ -30,6 +31,10 @@ def dispatch_order(order: Order, courier: Any, *, actor: Actor) -> Order:
     """Hand the picked order to a courier."""
     if courier is None or not getattr(courier, "is_active", False):
         raise OrderInvalid(details={"courier": [_("Choose an active courier.")]})
+    if not queries.couriers().filter(pk=courier.pk).exists():
+        raise OrderInvalid(
+            details={"courier": [_("%(name)s does not deliver orders.") % {"name": courier.get_username()}]}
+        )
     with transaction.atomic(durable=True):
         locked = _lock_order(order, OrderStatus.READY, actor=actor)
         audit.change_status(

@@ -62,3 +62,22 @@ def test_the_courier_it_was_handed_to_delivers_it_and_no_other(at_ph02, other_ph
     with pytest.raises(NotFound):
         actions.confirm_delivery(order, order.handover_code, actor=other_pharmacist)
     assert actions.confirm_delivery(order, order.handover_code, actor=driver).status == "delivered"
+
+
+def test_courier_list_offers_only_staff_who_deliver(at_ph02, user):
+    from baogong.pharmacy import queries
+    from baogong.pharmacy.errors import OrderInvalid
+
+    names = set(queries.couriers().values_list("username", flat=True))
+    assert {"driver", "pharmacist"} <= names
+    assert not names & {"tenant", "auditor", "health", "property", "warehouse", "qc"}
+    pharmacist = user("pharmacist")
+    order = actions.approve_order(at_ph02, actor=pharmacist)
+    with pytest.raises(OrderInvalid) as refused:
+        actions.dispatch_order(order, user("tenant"), actor=pharmacist)
+    assert list(refused.value.details) == ["courier"]
+    assert Order.objects.get(pk=order.pk).status == order.status
+    from baogong.pharmacy.forms import DispatchForm
+
+    offered = {u.username for u in DispatchForm().fields["courier"].queryset}
+    assert offered == names

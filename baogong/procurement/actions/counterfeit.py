@@ -12,7 +12,6 @@ from baogong.core.models import Notification
 from baogong.core.notify import notify
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import require_scope
-from baogong.inventory import actions as inventory_actions
 from baogong.inventory import lots as inventory_lots
 from baogong.inventory.choices import QcStatus
 from baogong.inventory.models import Lot
@@ -42,8 +41,10 @@ def mark_lot_counterfeit(lot: Lot, *, reason: str, actor: Actor) -> CounterfeitC
     """Suspected counterfeit: suspend the supplier, block its open orders, quarantine every lot of
     that item from it everywhere, open the recall list and alert the command centre.
 
-    The stock ledger's quarantine is its own transaction per lot, run after the case is recorded;
-    calling this again for the same lot finishes any quarantine left undone and changes nothing else.
+    One transaction, in the lock order: the supplier's registrations, its open orders, then the
+    lots' balances and the lots (inventory's in-transaction ``quarantine_everywhere`` and
+    ``mark_suspected_counterfeit``). Calling it again for the same lot finishes any
+    quarantine left undone (units moved back out of quarantine) and changes nothing else.
     """
     if not reason.strip():
         raise InspectionInvalid(details={"reason": [_("Give a reason.")]})
@@ -55,20 +56,23 @@ def mark_lot_counterfeit(lot: Lot, *, reason: str, actor: Actor) -> CounterfeitC
     require_scope(actor, organisation_id=receipt.order.organisation_id, site_id=receipt.line.warehouse_id)
     supplier = receipt.order.supplier
     reason = reason.strip()[:255]
-    case = CounterfeitCase.objects.filter(lot_id=lot.pk).first()
-    if case is None:
-        with transaction.atomic(durable=True):
-            case = _open_case(lot, supplier, reason, actor=actor)
-    _quarantine_case_lots(case, actor=actor)
+    with transaction.atomic(durable=True):
+        same_code = list(
+            locks.suppliers_for_update(Supplier.objects.filter(uscc=supplier.uscc).values_list("pk", flat=True))
+        )
+        case = CounterfeitCase.objects.filter(lot_id=lot.pk).first()  # read under the suppliers' locks
+        if case is None:
+            case = _open_case(lot, supplier, same_code, reason, actor=actor)
+        _quarantine_case_lots(case, actor=actor)
+        inventory_lots.mark_suspected_counterfeit([lot], reason=case.reason, actor=actor)
     return case
 
 
-def _open_case(lot: Lot, supplier: Supplier, reason: str, *, actor: Actor) -> CounterfeitCase:
-    """Suspend every registration of the supplier's USCC, block its open orders, flag the lot, record the case
-    (supplier → orders locked in pk order, inside the caller's transaction)."""
-    same_code = list(
-        locks.suppliers_for_update(Supplier.objects.filter(uscc=supplier.uscc).values_list("pk", flat=True))
-    )
+def _open_case(
+    lot: Lot, supplier: Supplier, same_code: list[Supplier], reason: str, *, actor: Actor
+) -> CounterfeitCase:
+    """Suspend every registration of the supplier's USCC (locked by the caller), block its open orders
+    (locked in pk order) and record the case, inside the caller's transaction."""
     for other in same_code:
         if other.status in {SupplierStatus.APPROVED, SupplierStatus.PENDING}:
             _suspend(
@@ -86,7 +90,6 @@ def _open_case(lot: Lot, supplier: Supplier, reason: str, *, actor: Actor) -> Co
         order.status_reason = (_("Supplier suspected of counterfeits: %(reason)s") % {"reason": reason})[:255]
         _set_order_status(order, OrderStatus.BLOCKED, "block_order", actor, reason=order.status_reason)
     lot_ids = lots_from_supplier(supplier, lot.item_id)
-    inventory_lots.mark_suspected_counterfeit([lot], reason=reason, actor=actor)
     case = CounterfeitCase.objects.create(
         lot_id=lot.pk,
         supplier=supplier,
@@ -131,14 +134,16 @@ def _open_case(lot: Lot, supplier: Supplier, reason: str, *, actor: Actor) -> Co
 
 
 def _quarantine_case_lots(case: CounterfeitCase, *, actor: Actor) -> None:
-    """Quarantine each lot of the case not already out of use (one ledger transaction per lot)."""
-    for held_lot in Lot.objects.filter(pk__in=case.lots.values("pk")).order_by("pk"):
-        if held_lot.qc_status == QcStatus.REJECTED:
-            continue
-        if held_lot.qc_status == QcStatus.QUARANTINED and not held_outside_quarantine(held_lot):
-            continue
-        inventory_actions.quarantine_lot_everywhere(
-            held_lot,
+    """Quarantine every lot of the case not already out of use, in the caller's transaction."""
+    lots = [
+        held_lot
+        for held_lot in Lot.objects.filter(pk__in=case.lots.values("pk")).order_by("pk")
+        if held_lot.qc_status != QcStatus.REJECTED
+        and not (held_lot.qc_status == QcStatus.QUARANTINED and not held_outside_quarantine(held_lot))
+    ]
+    if lots:
+        inventory_lots.quarantine_everywhere(
+            lots,
             reason=(_("Suspected counterfeit (case %(case)s): %(reason)s") % {"case": case, "reason": case.reason})[
                 :255
             ],

@@ -15,7 +15,7 @@ from baogong.core.audit import Actor
 from baogong.core.identifiers import antigen_kit_red_flags, check_device_registration, check_drug_approval
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import require_scope
-from baogong.inventory import actions as inventory_actions
+from baogong.inventory import lots as inventory_lots
 from baogong.inventory.choices import QcStatus
 from baogong.inventory.models import Lot
 from baogong.procurement.choices import NMPA_ANTIGEN_REGISTRANTS, InspectionDecision, SampleResult
@@ -144,8 +144,16 @@ def inspect_lot(lot: Lot, data: InspectionInput, *, decision: str, reason: str =
     }[InspectionDecision(decision)]
     note = reason.strip() or _("Inspection passed.")
     with transaction.atomic(durable=True):
+        # One transaction, in the lock order: the lot's balances, then the lot (inventory's
+        # in-transaction function), re-checking under the lock that it still waits for inspection.
+        locked, before = inventory_lots.set_qc_status(current, status, reason=note[:255], actor=actor)
+        if before != QcStatus.PENDING:
+            raise InspectionInvalid(
+                _("Lot %(batch)s is already %(status)s.") % {"batch": current.batch, "status": QcStatus(before).label},
+                details={"lot": [before]},
+            )
         inspection = Inspection.objects.create(
-            lot=current,
+            lot=locked,
             receipt=receipt,
             registration_number=data.registration_number.strip()[:64],
             registrant=data.registrant.strip()[:128],
@@ -168,5 +176,4 @@ def inspect_lot(lot: Lot, data: InspectionInput, *, decision: str, reason: str =
             actor=actor,
             after={"lot": current.pk, "decision": decision, "findings": findings, "red_flags": red_flags},
         )
-    inventory_actions.set_lot_qc_status(current, status, reason=note[:255], actor=actor)
     return inspection

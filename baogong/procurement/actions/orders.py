@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +22,8 @@ from baogong.core.money import round_fen
 from baogong.core.notify import notify
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import require_scope, user_scope
+from baogong.orgs import duties
+from baogong.orgs.errors import SamePerson
 from baogong.orgs.models import Organisation, Site
 from baogong.procurement import locks, queries
 from baogong.procurement.actions.suppliers import is_blacklisted, licence_problems
@@ -91,6 +95,32 @@ def supplier_problems(supplier: Supplier, items: list[Item]) -> list[str]:
             )
     problems.extend(licence_problems(supplier, [c for c in needed if c in supplier.categories]))
     return problems
+
+
+def receipt_supplier_problems(supplier_ref: str, supplier_name: str, items: Sequence[Item]) -> list[str]:
+    """Why goods may not be taken without a purchase order from the supplier a stock receipt names
+    (its USCC or name): unknown, or no registration of it approved and qualified for the goods.
+    Registered with inventory's QC gate (``baogong.inventory.hooks``) in ``ProcurementConfig.ready``."""
+    ref, name = supplier_ref.strip().upper(), supplier_name.strip()
+    query = Q()
+    if ref:
+        query |= Q(uscc=ref)
+    if name:
+        query |= Q(name=name)
+    known = list(Supplier.objects.filter(query).order_by("pk")) if ref or name else []
+    if not known:
+        return [
+            _("supplier %(name)s is not registered with procurement") % {"name": name or ref}
+            if name or ref
+            else _("no supplier named")
+        ]
+    found: list[str] = []
+    for supplier in known:
+        problems = supplier_problems(supplier, list(items))
+        if not problems:
+            return []
+        found.extend(p for p in problems if p not in found)
+    return found
 
 
 def _check_lines(order: PurchaseOrder, lines: list[OrderLineInput], actor: Actor) -> list[PurchaseOrderLine]:
@@ -209,6 +239,12 @@ def _lock_order(order: PurchaseOrder) -> PurchaseOrder:
     return locks.orders_for_update([order.pk]).select_related("supplier").get()
 
 
+def needs_threshold_approval(order: PurchaseOrder) -> bool:
+    """An order at or above the policy's ``approval_from`` that no approval level covers still needs
+    one approval (level 0) by another person who may approve purchase orders."""
+    return order.total >= queries.policy_for(order.organisation_id).approval_from
+
+
 def required_levels(order: PurchaseOrder) -> list[ApprovalLevel]:
     return list(
         ApprovalLevel.objects.filter(organisation_id=order.organisation_id, min_amount__lte=order.total)
@@ -265,8 +301,11 @@ def submit_order(
             )
             return locked
         levels = required_levels(locked)
-        status = OrderStatus.PENDING_APPROVAL if levels else OrderStatus.APPROVED
-        return _set_order_status(locked, status, "submit_order", actor, levels=[lv.level for lv in levels])
+        threshold = not levels and needs_threshold_approval(locked)
+        status = OrderStatus.PENDING_APPROVAL if levels or threshold else OrderStatus.APPROVED
+        return _set_order_status(
+            locked, status, "submit_order", actor, levels=[lv.level for lv in levels] or ([0] if threshold else [])
+        )
 
 
 @retry_on_conflict
@@ -278,7 +317,10 @@ def approve_order(order: PurchaseOrder, *, actor: Actor, comment: str = "") -> P
         if locked.status != OrderStatus.PENDING_APPROVAL:
             raise OrderStateInvalid(details={"status": [locked.status]})
         done = set(locked.approvals.filter(is_approved=True).values_list("level", flat=True))
-        pending = [lv for lv in required_levels(locked) if lv.level not in done]
+        levels = required_levels(locked)
+        pending = [lv for lv in levels if lv.level not in done]
+        if not levels and needs_threshold_approval(locked) and 0 not in done:
+            return _approve_over_threshold(locked, actor=actor, comment=comment)
         if not pending:
             return _set_order_status(locked, OrderStatus.APPROVED, "approve_order", actor)
         level = pending[0]
@@ -291,8 +333,7 @@ def approve_order(order: PurchaseOrder, *, actor: Actor, comment: str = "") -> P
                     "names": ", ".join(u.get_username() for u in level.approvers.all()) or "—",
                 }
             )
-        if locked.requested_by_id == actor.pk:
-            raise NotAnApprover(_("You cannot approve your own requisition."))
+        waived = _another_person(locked, actor)
         problems = supplier_problems(
             locked.supplier, [line.item for line in locked.lines.select_related("item", "item__category")]
         )
@@ -304,7 +345,39 @@ def approve_order(order: PurchaseOrder, *, actor: Actor, comment: str = "") -> P
             )
         OrderApproval.objects.create(order=locked, level=level.level, approver=actor, is_approved=True, comment=comment)
         status = OrderStatus.APPROVED if len(pending) == 1 else OrderStatus.PENDING_APPROVAL
-        return _set_order_status(locked, status, "approve_order", actor, level=level.level, comment=comment)
+        return _set_order_status(locked, status, "approve_order", actor, level=level.level, comment=comment, **waived)
+
+
+def _another_person(order: PurchaseOrder, actor: Actor) -> dict[str, Any]:
+    """Maker ≠ checker: who raised the requisition may not approve it (unless the organisation waived it)."""
+    try:
+        waived = duties.require_another_person(
+            order.organisation_id, actor=actor, earlier={_("the requisition"): order.requested_by_id}
+        )
+    except SamePerson as exc:
+        raise NotAnApprover(_("You cannot approve your own requisition."), details=exc.details) from None
+    return {"one_person_waiver": True} if waived else {}
+
+
+def _approve_over_threshold(order: PurchaseOrder, *, actor: Actor, comment: str) -> PurchaseOrder:
+    """The one approval an order over the policy's threshold needs when no approval level covers it."""
+    if not getattr(actor, "is_authenticated", False) or not actor.has_perm("procurement.approve_purchaseorder"):
+        raise NotAnApprover(
+            _("Orders from %(limit)s yuan need an approval by a person who may approve purchase orders.")
+            % {"limit": queries.policy_for(order.organisation_id).approval_from}
+        )
+    waived = _another_person(order, actor)
+    problems = supplier_problems(
+        order.supplier, [line.item for line in order.lines.select_related("item", "item__category")]
+    )
+    if problems:
+        raise SupplierNotQualified(
+            _("Cannot order from %(name)s: %(problems)s")
+            % {"name": order.supplier.name, "problems": "; ".join(problems)},
+            details={"supplier": problems},
+        )
+    OrderApproval.objects.create(order=order, level=0, approver=actor, is_approved=True, comment=comment)
+    return _set_order_status(order, OrderStatus.APPROVED, "approve_order", actor, level=0, comment=comment, **waived)
 
 
 @retry_on_conflict
@@ -319,6 +392,10 @@ def reject_order(order: PurchaseOrder, *, reason: str, actor: Actor) -> Purchase
         done = set(locked.approvals.filter(is_approved=True).values_list("level", flat=True))
         pending = [lv for lv in required_levels(locked) if lv.level not in done]
         if pending and (actor is None or not pending[0].approvers.filter(pk=actor.pk).exists()):
+            raise NotAnApprover()
+        if not pending and not (
+            getattr(actor, "is_authenticated", False) and actor.has_perm("procurement.approve_purchaseorder")
+        ):
             raise NotAnApprover()
         OrderApproval.objects.create(
             order=locked, level=pending[0].level if pending else 0, approver=actor, is_approved=False, comment=reason

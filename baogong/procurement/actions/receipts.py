@@ -166,6 +166,7 @@ def _book_receipts(
         qc_status=QcStatus.PENDING,
         supplier_ref=current.supplier.uscc,
         supplier_name=current.supplier.name,
+        against_order=True,
     )
     lots = {(lot.item_id, lot.batch): lot for lot in Lot.objects.filter(item_id__in=item_ids, batch__in=batches)}
     created: list[PurchaseReceipt] = []

@@ -89,3 +89,40 @@ def test_counterfeit_case_failing_after_the_flag_leaves_the_lot_unflagged(user, 
     with pytest.raises(Crash):
         actions.mark_lot_counterfeit(received.lot, reason="通报假冒", actor=user("qc"))
     assert written() == before
+
+
+def test_inspection_failing_after_the_release_leaves_the_lot_pending(user, place_order, monkeypatch):
+    from baogong.procurement.models import Inspection
+
+    order = place_order()
+    [received] = receive(user, order, "AG-I1")
+    before = written()
+    monkeypatch.setattr(Inspection.objects, "create", crash)
+    with pytest.raises(Crash):
+        actions.inspect_lot(received.lot, good_inspection(received), decision="release", actor=user("qc"))
+    # the release and its set_lot_qc_status event went with the inspection: one transaction
+    assert written() == before
+    received.lot.refresh_from_db()
+    assert received.lot.qc_status == "pending"
+
+
+def test_counterfeit_response_failing_in_the_quarantine_leaves_supplier_orders_and_lots_as_they_were(
+    user, place_order, monkeypatch
+):
+    from baogong.inventory import lots as inventory_lots
+    from baogong.procurement.models import Supplier
+
+    order = place_order()
+    [received] = receive(user, order, "AG-F3")
+    actions.inspect_lot(received.lot, good_inspection(received), decision="release", actor=user("qc"))
+    open_order = place_order(supplier=order.supplier)
+    before = written()
+    suppliers = sorted(Supplier.objects.values_list("pk", "status"))
+    monkeypatch.setattr(inventory_lots, "quarantine_everywhere", crash)
+    with pytest.raises(Crash):
+        actions.mark_lot_counterfeit(received.lot, reason="通报假冒", actor=user("qc"))
+    # the suspension, the blocked order, the case and the flag went with the quarantine
+    assert written() == before
+    assert sorted(Supplier.objects.values_list("pk", "status")) == suppliers
+    open_order.refresh_from_db()
+    assert open_order.status != "blocked"

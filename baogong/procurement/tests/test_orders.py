@@ -252,3 +252,35 @@ def test_order_numbers_take_the_shanghai_date_not_utc(user, make_supplier, items
         supplier = make_supplier()
         order = actions.create_order(supplier.organisation, supplier, [line(items["mask"])], actor=user("procurement"))
     assert order.number == f"PO-20260302-{order.pk:05d}"
+
+
+# --- separation of duties (issue 19.4) ------------------------------------------------------------
+def test_an_order_of_125000_yuan_needs_another_persons_approval_without_levels(user, make_supplier, items):
+    supplier = make_supplier(categories=("protective", "ivd"))
+    org = supplier.organisation
+    order = actions.create_order(org, supplier, [line(items["antigen"], 250, "500.00")], actor=user("procurement"))
+    assert order.total == Decimal("125000.00")
+    order = actions.submit_order(order, actor=user("procurement"))
+    assert order.status == "pending_approval"  # no approval level configured, but over the ¥100,000 threshold
+    with pytest.raises(NotAnApprover):
+        actions.approve_order(order, actor=user("procurement"))  # the requester
+    with pytest.raises(NotAnApprover):
+        actions.approve_order(order, actor=user("qc"))  # may not approve purchase orders
+    order.refresh_from_db()
+    assert order.status == "pending_approval" and not order.approvals.exists()
+    order = actions.approve_order(order, actor=user("commander"))
+    assert order.status == "approved"
+    assert list(order.approvals.values_list("level", "approver__username")) == [(0, "commander")]
+
+
+def test_below_the_threshold_an_order_is_placed_at_once(user, place_order):
+    assert place_order(lines=[("antigen", 200, "480.00")]).status == "approved"  # ¥96,000
+
+
+def test_the_threshold_is_the_organisations_policy(user, make_supplier, items):
+    from baogong.procurement.models import ProcurementPolicy
+
+    supplier = make_supplier()
+    ProcurementPolicy.objects.create(organisation=supplier.organisation, approval_from=Decimal("1000"))
+    order = actions.create_order(supplier.organisation, supplier, [line(items["mask"], 20)], actor=user("procurement"))
+    assert actions.submit_order(order, actor=user("procurement")).status == "pending_approval"

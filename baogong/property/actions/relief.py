@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +18,7 @@ from baogong.core import audit
 from baogong.core.audit import Actor
 from baogong.core.errors import DomainError
 from baogong.core.retry import retry_on_conflict
+from baogong.orgs import duties
 from baogong.property import locks, queries, rules
 from baogong.property.actions.leases import _apply_open_credits
 from baogong.property.actions.tenants import _require_visible
@@ -34,6 +36,7 @@ from baogong.property.errors import (
     ApplicationWrongState,
     DocumentInvalid,
     DocumentsMissing,
+    FactsContradict,
 )
 from baogong.property.models import (
     ZERO,
@@ -104,6 +107,14 @@ def _quote_details(quote: rules.Quote) -> dict[str, Any]:
     return {"reasons": [r.as_dict() for r in quote.reasons]}
 
 
+def _lease_quote(lease: Lease, *, as_of: dt.date, proof: rules.Proof, policy: Policy) -> rules.Quote:
+    """The lease's quote; facts that contradict each other refuse it with field errors."""
+    try:
+        return queries.lease_quote(lease, as_of=as_of, proof=proof, policy=policy)
+    except rules.FactsContradict as exc:
+        raise FactsContradict.from_rules(exc.contradictions) from None
+
+
 def _store_quote(application: ReliefApplication, quote: rules.Quote) -> None:
     application.size_class = quote.size_class
     application.months = quote.months
@@ -140,7 +151,7 @@ def submit_application(
         )
         if taken.exists():
             raise ApplicationExists(details={"application": [taken.first().number]})  # type: ignore[union-attr]
-        quote = queries.lease_quote(locked, as_of=as_of, proof=proof, policy=policy)
+        quote = _lease_quote(locked, as_of=as_of, proof=proof, policy=policy)
         if {r.code for r in quote.reasons} - HELD_REASONS:
             raise ApplicationNotEligible(details=_quote_details(quote))
         application = ReliefApplication(
@@ -227,6 +238,11 @@ def _step(
             )
         before = {"status": locked.status, "decision_note": locked.decision_note}
         extra = check(locked) if check is not None else {}
+        user = actor if getattr(actor, "is_authenticated", False) else None
+        if verb == "handle_application":
+            locked.handled_by = user
+        elif verb == "check_application":
+            locked.checked_by = user
         locked.status = to
         locked.decision_note = note
         if to in (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED):
@@ -245,6 +261,17 @@ def _require_documents(application: ReliefApplication) -> dict[str, Any]:
     return {}
 
 
+def _another_person(application: ReliefApplication, actor: Actor, *, with_checker: bool) -> dict[str, Any]:
+    """Maker ≠ checker: who handled (经办) may neither check (审核) nor approve (批准); from
+    ``BAOGONG_RELIEF_THREE_PERSON_FROM`` yuan who checked may not approve either. Unless the
+    organisation waived it (recorded in the step's audit event)."""
+    earlier: dict[str, Any] = {_("handling (经办)"): application.handled_by_id}
+    if with_checker:
+        earlier[_("checking (审核)")] = application.checked_by_id
+    waived = duties.require_another_person(application.organisation_id, actor=actor, earlier=earlier)
+    return {"one_person_waiver": True} if waived else {}
+
+
 def handle_application(application: ReliefApplication, *, note: str = "", actor: Actor) -> ReliefApplication:
     """经办: the handler checks the documents and the quote."""
     return _step(
@@ -260,6 +287,11 @@ def handle_application(application: ReliefApplication, *, note: str = "", actor:
 
 def check_application(application: ReliefApplication, *, note: str = "", actor: Actor) -> ReliefApplication:
     """审核: a second person checks the handler's review."""
+
+    def second_person(locked: ReliefApplication) -> dict[str, Any]:
+        _require_documents(locked)
+        return _another_person(locked, actor, with_checker=False)
+
     return _step(
         application,
         verb="check_application",
@@ -267,7 +299,7 @@ def check_application(application: ReliefApplication, *, note: str = "", actor: 
         to=ApplicationStatus.CHECKED,
         note=note,
         actor=actor,
-        check=_require_documents,
+        check=second_person,
     )
 
 
@@ -279,14 +311,15 @@ def approve_application(
     def approve(locked: ReliefApplication) -> dict[str, Any]:
         _require_documents(locked)
         day = on or timezone.localdate()
-        quote = queries.lease_quote(locked.lease, as_of=day, proof=locked.proof(), policy=locked.policy)
+        quote = _lease_quote(locked.lease, as_of=day, proof=locked.proof(), policy=locked.policy)
         if not quote.eligible:
             raise ApplicationNotEligible(details=_quote_details(quote))
+        waiver = _another_person(locked, actor, with_checker=quote.amount >= settings.BAOGONG_RELIEF_THREE_PERSON_FROM)
         _store_quote(locked, quote)
         locked.approved_amount = quote.amount
         locked.save()
         credits = _settle(locked, quote.amount, is_top_up=False, actor=actor) if quote.amount > 0 else []
-        return {"approved_amount": quote.amount, "credits": [c.pk for c in credits]}
+        return {"approved_amount": quote.amount, "credits": [c.pk for c in credits], **waiver}
 
     return _step(
         application,
@@ -379,7 +412,10 @@ def top_up_relief(policy: Policy, *, on: dt.date | None = None, actor: Actor) ->
         with transaction.atomic(durable=True):
             locked = locks.application_for_update(pk)
             day = on or timezone.localdate()
-            quote = queries.lease_quote(locked.lease, as_of=day, proof=locked.proof(), policy=policy)
+            try:
+                quote = queries.lease_quote(locked.lease, as_of=day, proof=locked.proof(), policy=policy)
+            except rules.FactsContradict:
+                continue  # its tenant's facts contradict each other: no top-up until corrected
             difference = rules.top_up_difference(locked.total_relief, quote)
             if difference <= 0:
                 continue

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
@@ -110,6 +111,10 @@ def _validate_tenant(tenant: Tenant) -> None:
             errors["operator_id_number"] = [_("An individual business needs its operator's ID number.")]
         if not tenant.operator_name:
             errors["operator_name"] = [_("An individual business needs its operator's name.")]
+    fields = {"subsidiary_of_large_group": "is_subsidiary_of_large_group", "state_owned": "is_state_owned"}
+    for c in rules.tenant_contradictions(tenant.facts(), uscc=tenant.uscc):
+        text = c.message if (get_language() or "").startswith("zh") else c.message_en
+        errors.setdefault(fields.get(c.field, c.field), []).append(text)
     try:
         tenant.full_clean(exclude=list(errors))
     except ValidationError as exc:

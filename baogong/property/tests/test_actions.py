@@ -22,7 +22,7 @@ from baogong.property.errors import (
 from baogong.property.models import Invoice, Policy, ReliefApplication, ReliefCredit, Tenant
 from baogong.property.rules import Proof
 
-from .conftest import PDF, SYSTEM, make_idcard, make_uscc, pdf, through_review, upload_all
+from .conftest import PDF, SYSTEM, make_idcard, make_uscc, office_head, pdf, through_review, upload_all
 
 D = dt.date
 JUNE = D(2022, 6, 1)
@@ -244,15 +244,15 @@ def test_arrears_hold_the_approval_until_paid(world, user):
     assert [r["code"] for r in application.reasons] == ["in_arrears"]
     upload_all(application)
     actions.handle_application(application, actor=officer)
-    actions.check_application(application, actor=officer)
+    actions.check_application(application, actor=user("commander"))
     with pytest.raises(ApplicationNotEligible) as exc:
-        actions.approve_application(application, on=JUNE, actor=officer)
+        actions.approve_application(application, on=JUNE, actor=office_head())
     assert [r["code"] for r in exc.value.details["reasons"]] == ["in_arrears"]
     application.refresh_from_db()
     assert (application.status, application.approved_amount) == ("checked", Decimal("0.00"))
     assert not ReliefCredit.objects.exists()
     actions.record_payment(second, second.amount, paid_on=JUNE, actor=SYSTEM)
-    approved = actions.approve_application(application, on=JUNE, actor=officer)
+    approved = actions.approve_application(application, on=JUNE, actor=office_head())
     assert (approved.status, approved.approved_amount, approved.reasons) == ("approved", Decimal("60000.00"), [])
 
 
@@ -349,3 +349,89 @@ def test_progress_statistics(world, user):
     assert [(w, v["received"], v["approved"]) for w, v in stats["by_week"]] == [("2022-W22", 1, 1), ("2022-W23", 1, 0)]
     assert [(a, v["received"], v["amount"]) for a, v in stats["by_area"]] == [("友谊路街道", 2, Decimal("60000.00"))]
     assert queries.progress(user("pharmacist"))["totals"]["received"] == 0
+
+
+# --- contradictions (issue 19.5) ------------------------------------------------------------------
+def test_individual_business_cannot_be_registered_as_a_subsidiary_of_a_large_group(world):
+    count = Tenant.objects.count()
+    with pytest.raises(TenantInvalid) as refused:
+        actions.create_tenant(
+            {
+                "organisation": world.owner,
+                "code": "T-Z",
+                "name": "张记小吃",
+                "kind": "individual_business",
+                "operator_name": "张三",
+                "operator_id_number": make_idcard(7),
+                "is_subsidiary_of_large_group": True,
+                "is_state_owned": True,
+            },
+            actor=SYSTEM,
+        )
+    assert set(refused.value.details) == {"is_subsidiary_of_large_group", "is_state_owned"}
+    assert Tenant.objects.count() == count
+
+
+def test_application_of_a_tenant_whose_stored_facts_contradict_is_refused_not_quoted(world):
+    from baogong.property.errors import FactsContradict
+    from baogong.property.models import ReliefApplication
+
+    lease = world.lease(tenant=world.noodles)
+    # a record from before the rule (or edited outside the actions): the flag contradicts the type
+    Tenant.objects.filter(pk=world.noodles.pk).update(is_subsidiary_of_large_group=True)
+    lease.refresh_from_db()
+    with pytest.raises(FactsContradict) as refused:
+        actions.submit_application(lease, as_of=D(2022, 6, 1), actor=SYSTEM)
+    assert list(refused.value.details) == ["subsidiary_of_large_group"]
+    assert not ReliefApplication.objects.filter(lease=lease).exists()
+
+
+# --- separation of duties (issue 19.4) ------------------------------------------------------------
+def test_one_person_cannot_handle_check_and_approve_a_relief(world, user):
+    from baogong.orgs.errors import SamePerson
+
+    officer, commander = user("property"), user("commander")
+    application = actions.submit_application(world.lease(), as_of=JUNE, actor=SYSTEM)
+    upload_all(application)
+    actions.handle_application(application, actor=officer)
+    with pytest.raises(SamePerson) as refused:
+        actions.check_application(application, actor=officer)
+    assert list(refused.value.details) == ["actor"]
+    actions.check_application(application, actor=commander)
+    for same in (officer, commander):  # ¥60,000: neither the handler nor the checker may approve
+        with pytest.raises(SamePerson):
+            actions.approve_application(application, on=JUNE, actor=same)
+    application.refresh_from_db()
+    assert application.status == "checked" and not ReliefCredit.objects.exists()
+    assert actions.approve_application(application, on=JUNE, actor=office_head()).status == "approved"
+
+
+def test_below_the_three_person_amount_the_checker_may_approve(world, user, settings):
+    settings.BAOGONG_RELIEF_THREE_PERSON_FROM = Decimal("100000")
+    officer, commander = user("property"), user("commander")
+    application = actions.submit_application(world.lease(), as_of=JUNE, actor=SYSTEM)
+    upload_all(application)
+    actions.handle_application(application, actor=officer)
+    actions.check_application(application, actor=commander)
+    assert actions.approve_application(application, on=JUNE, actor=commander).status == "approved"
+
+
+def test_a_small_organisation_may_let_one_person_do_all_steps_audited(world, user):
+    from baogong.core.models import AuditEvent
+    from baogong.orgs.actions import set_one_person_approval
+
+    officer = user("property")
+    from baogong.orgs.errors import SiteInvalid
+
+    with pytest.raises(SiteInvalid):  # the officer may not change the setting
+        set_one_person_approval(world.owner, True, reason="小站点只有一名物业专员", actor=officer)
+    set_one_person_approval(world.owner, True, reason="小站点只有一名物业专员", actor=user("commander"))
+    setting = AuditEvent.objects.get(verb="set_one_person_approval")
+    assert setting.after == {"allows_one_person_approval": True, "reason": "小站点只有一名物业专员"}
+    application = actions.submit_application(world.lease(), as_of=JUNE, actor=SYSTEM)
+    upload_all(application)
+    actions.handle_application(application, actor=officer)
+    actions.check_application(application, actor=officer)
+    assert actions.approve_application(application, on=JUNE, actor=officer).status == "approved"
+    waived = AuditEvent.objects.filter(verb__in=["check_application", "approve_application"])
+    assert [e.after.get("one_person_waiver") for e in waived.order_by("pk")] == [True, True]

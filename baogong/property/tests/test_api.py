@@ -142,3 +142,34 @@ def test_quote_is_in_the_openapi_schema(api):
         "amount",
         "reasons",
     }
+
+
+# --- contradictions (issue 19.5) ------------------------------------------------------------------
+def test_individual_business_flagged_subsidiary_of_a_large_group_is_refused_with_a_field_error(api):
+    response = api.post(
+        URL,
+        body(tenant__type="individual_business", tenant__subsidiary_of_large_group=True),
+        format="json",
+    )
+    assert response.status_code == 400
+    data = response.json()
+    assert data["code"] == "facts_contradict"
+    [text] = data["details"]["tenant"]["subsidiary_of_large_group"]
+    assert "个体工商户不可能是大中型企业集团的下属企业" in text and "individual business cannot be" in text
+    assert "eligible" not in data
+
+
+def test_quote_refuses_a_uscc_of_the_other_registered_type_and_rent_free_outside_the_lease(api):
+    response = api.post(
+        URL,
+        body(
+            tenant__uscc="92310113MA1K3B7C6G",
+            lease__rent_free=[{"start": "2022-01-01", "end": "2022-01-31"}],
+        ),
+        format="json",
+    )
+    assert response.status_code == 400
+    details = response.json()["details"]
+    assert list(details["tenant"]) == ["uscc"] and list(details["lease"]) == ["rent_free"]
+    consistent = api.post(URL, body(tenant__uscc="91310113MA1FL2KQ20"), format="json")
+    assert consistent.status_code == 200 and consistent.json()["eligible"] is True

@@ -11,7 +11,7 @@ from baogong.core.errors import DomainError
 from baogong.property import actions
 from baogong.property.models import ReliefApplication, ReliefCredit
 
-from .conftest import SYSTEM, upload_all
+from .conftest import SYSTEM, office_head, upload_all
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 JUNE = dt.date(2022, 6, 1)
@@ -57,8 +57,9 @@ def test_simultaneous_approvals_give_relief_once(world, user):
     application = actions.submit_application(world.lease(), as_of=JUNE, actor=SYSTEM)
     upload_all(application)
     actions.handle_application(application, actor=officer)
-    actions.check_application(application, actor=officer)
-    results = run_together(3, lambda: actions.approve_application(application, on=JUNE, actor=officer).status)
+    actions.check_application(application, actor=user("commander"))
+    head = office_head()  # 经办 ≠ 审核 ≠ 批准 (issue 19.4)
+    results = run_together(3, lambda: actions.approve_application(application, on=JUNE, actor=head).status)
     assert sorted(results) == [
         ("ok", "approved"),
         ("refused", "application_wrong_state"),

@@ -337,6 +337,11 @@ dates = st.dates(min_value=D(2020, 1, 1), max_value=D(2024, 12, 31))
 @given(tenant=tenants, start=dates, length=st.integers(0, 1500), rent=rents, period=periods, as_of=dates)
 def test_quote_is_zero_when_not_eligible_and_never_negative(tenant, start, length, rent, period, as_of):
     lease = LeaseFacts(start=start, end=start + dt.timedelta(days=length), rent=rent, period_months=period)
+    if rules.tenant_contradictions(tenant):
+        # facts that cannot all be true are refused, never quoted (eligible or not)
+        with pytest.raises(rules.FactsContradict):
+            rules.quote(as_of=as_of, tenant=tenant, property_state_owned=True, lease=lease)
+        return
     result = rules.quote(as_of=as_of, tenant=tenant, property_state_owned=True, lease=lease)
     assert result.amount >= 0
     assert 0 <= result.covered_days <= 365
@@ -345,3 +350,68 @@ def test_quote_is_zero_when_not_eligible_and_never_negative(tenant, start, lengt
         assert result.reasons
     else:
         assert result.reasons == []
+
+
+# --- contradictions (issue 19.5) ------------------------------------------------------------------
+SMALL_SHOP = LeaseFacts(start=D(2022, 1, 1), end=D(2022, 12, 31), rent=Decimal("60000"), period_months=12)
+
+
+@pytest.mark.parametrize(
+    ("facts", "uscc", "code", "field"),
+    [
+        (
+            TenantFacts(type=rules.INDIVIDUAL_BUSINESS, subsidiary_of_large_group=True),
+            "",
+            "individual_business_subsidiary",
+            "subsidiary_of_large_group",
+        ),
+        (
+            TenantFacts(type=rules.INDIVIDUAL_BUSINESS, state_owned=True),
+            "",
+            "individual_business_state_owned",
+            "state_owned",
+        ),
+        (TenantFacts(type=rules.INDIVIDUAL_BUSINESS), "91310113MA1FL2KQ20", "individual_business_uscc", "uscc"),
+        (
+            TenantFacts(type=rules.ENTERPRISE, industry="零售业", employees=5, revenue_wan=Decimal(50)),
+            "92310113MA1K3B7C6G",
+            "enterprise_uscc",
+            "uscc",
+        ),
+    ],
+)
+def test_contradicting_tenant_facts_are_refused_with_the_field_and_reason(facts, uscc, code, field):
+    with pytest.raises(rules.FactsContradict) as refused:
+        rules.quote(as_of=D(2022, 6, 1), tenant=facts, property_state_owned=True, lease=SMALL_SHOP, uscc=uscc)
+    [found] = refused.value.contradictions
+    assert (found.code, found.field) == (code, field)
+    assert found.message and found.message_en
+
+
+def test_rent_free_outside_the_lease_is_a_contradiction():
+    lease = LeaseFacts(
+        start=D(2022, 1, 1),
+        end=D(2022, 6, 30),
+        rent=Decimal("30000"),
+        period_months=3,
+        rent_free=[(D(2022, 8, 1), D(2022, 8, 31))],
+    )
+    with pytest.raises(rules.FactsContradict) as refused:
+        rules.quote(
+            as_of=D(2022, 6, 1),
+            tenant=TenantFacts(type=rules.INDIVIDUAL_BUSINESS),
+            property_state_owned=True,
+            lease=lease,
+        )
+    assert [c.code for c in refused.value.contradictions] == ["rent_free_outside_lease"]
+
+
+def test_consistent_individual_business_is_still_quoted():
+    result = rules.quote(
+        as_of=D(2022, 6, 1),
+        tenant=TenantFacts(type=rules.INDIVIDUAL_BUSINESS),
+        property_state_owned=True,
+        lease=SMALL_SHOP,
+        uscc="92310113MA1K3B7C6G",
+    )
+    assert result.eligible and result.amount == Decimal("30000.00")

@@ -15,7 +15,7 @@ from baogong.property import actions
 from baogong.property.demo_data import load_property_demo
 from baogong.property.models import Lease, ReliefApplication, ReliefCredit, Tenant
 
-from .conftest import SYSTEM, make_uscc, pdf, upload_all
+from .conftest import SYSTEM, make_uscc, office_head, pdf, upload_all
 
 D = dt.date
 
@@ -65,10 +65,23 @@ def test_staff_review_chain_and_decision_letter(world, client_for):
     application = actions.submit_application(lease, as_of=D(2022, 6, 1), actor=SYSTEM)
     upload_all(application)
     officer = client_for("property")
-    for step in ("handle", "check", "approve"):
-        assert officer.post(f"/property/applications/{application.pk}/{step}/").status_code == 302
+    # one person cannot do 经办, 审核 and 批准 of a ¥60,000 relief alone (issue 19.4)
+    assert officer.post(f"/property/applications/{application.pk}/handle/").status_code == 302
+    officer.post(f"/property/applications/{application.pk}/check/")
+    application.refresh_from_db()
+    assert application.status == "handled"
+    commander = client_for("commander")
+    assert commander.post(f"/property/applications/{application.pk}/check/").status_code == 302
+    commander.post(f"/property/applications/{application.pk}/approve/")  # checked it: may not approve ≥ ¥50,000
+    officer.post(f"/property/applications/{application.pk}/approve/")  # handled it
+    application.refresh_from_db()
+    assert application.status == "checked"
+    head = Client()
+    head.force_login(office_head())
+    assert head.post(f"/property/applications/{application.pk}/approve/").status_code == 302
     application.refresh_from_db()
     assert (application.status, application.approved_amount) == ("approved", Decimal("60000.00"))
+    assert [a.username for a in (application.handled_by, application.checked_by)] == ["property", "commander"]
     assert ReliefCredit.objects.get(application=application).amount == Decimal("60000.00")
     letter = officer.get(f"/property/applications/{application.pk}/letter.pdf")
     assert letter.status_code == 200
@@ -261,3 +274,13 @@ def test_application_list_query_count_does_not_grow_with_rows(world, client_for,
     actions.submit_application(world.lease("L-3", units=("201",)), as_of=D(2022, 6, 1), actor=SYSTEM)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert officer.get("/property/").status_code == 200
+
+
+def test_lease_page_of_a_contradicting_tenant_shows_why_there_is_no_quote(world, client_for):
+    lease = world.lease(tenant=world.noodles)
+    Tenant.objects.filter(pk=world.noodles.pk).update(is_subsidiary_of_large_group=True)
+    page = client_for("property").get(f"/property/leases/{lease.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="quote-contradictions"' in html and "个体工商户不可能是大中型企业集团的下属企业" in html
+    assert 'id="quote-amount"' not in html
