@@ -183,8 +183,15 @@ def _allocate_and_ship(s: Scenario, day: dt.date, index: int) -> None:
 
     commander = s.user("commander")
     warehouse = s.site(WAREHOUSE)
-    run = actions.preview_allocation([warehouse], actor=commander)
-    actions.confirm_allocation(run, actor=commander)
+    # One bad record never stops the replay: requests set aside by the run (a recipient without
+    # coordinates) and a refused run are reported, and the day goes on.
+    try:
+        run = actions.preview_allocation([warehouse], actor=commander)
+        for entry in run.summary.get("set_aside", []):
+            s.outcome.set_aside.append(f"{day} {entry['request']} {entry['recipient']}: {entry['reason']}")
+        actions.confirm_allocation(run, actor=commander)
+    except DomainError as exc:
+        s.outcome.refused_allocations.append(f"{day}: {exc.message} {exc.details}")
     keeper = s.user("warehouse")  # the 泰兴桥 keeper
     # Shipments held back by an earlier refusal (a site locked down) are tried again first.
     held = list(Shipment.objects.filter(warehouse=warehouse, status__in=["picked", "loaded"]).order_by("pk"))

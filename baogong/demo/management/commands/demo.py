@@ -28,9 +28,16 @@ class Command(BaseCommand):
 
         outcome = Scenario(seed=options["seed"], days=options["days"], progress=progress).run()
         sys.stderr.write("\n")
-        summary = {k: v for k, v in outcome.__dict__.items() if k not in {"notes", "refused_dispatches"}}
-        summary["refused_dispatches"] = len(outcome.refused_dispatches)
+        listed = ("refused_dispatches", "set_aside", "refused_allocations")
+        summary = {k: v for k, v in outcome.__dict__.items() if k != "notes" and k not in listed}
+        for key in listed:
+            summary[key] = len(getattr(outcome, key))
         summary["seconds"] = round(time.monotonic() - started, 1)
         self.stdout.write(json.dumps(summary, ensure_ascii=False))
-        for note in outcome.notes[:20] + outcome.refused_dispatches[:10]:
+        for note in [
+            *outcome.notes[:20],
+            *outcome.refused_dispatches[:10],
+            *outcome.set_aside[:10],
+            *outcome.refused_allocations[:10],
+        ]:
             self.stdout.write(f"  {note}")
