@@ -16,6 +16,7 @@ from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from baogong.core import dates
 from baogong.core.errors import DomainError
 from baogong.core.retry import is_lock_conflict
 from baogong.core.scoping import scoped
@@ -87,11 +88,9 @@ def id_field(**kwargs: Any) -> serializers.IntegerField:
 # Money in yuan: at most 12 digits before the point (a trillion yuan), two or four after.
 MAX_MONEY_DIGITS = 14
 
-# Dates a user can mean: the same window on both databases. Earlier years reach the local mean
-# time of Asia/Shanghai (an offset of +08:05:43, which no RFC 3339 date-time can carry) and the
-# calendar's edges (year 1 minus a day is an overflow); later ones are typing errors.
-EARLIEST_DATE = dt.date(1950, 1, 1)
-LATEST_DATE = dt.date(2099, 12, 31)
+# Dates a user can mean (core.dates): 1950-01-01 to 2099-12-31.
+EARLIEST_DATE = dates.EARLIEST_DATE
+LATEST_DATE = dates.LATEST_DATE
 
 # Free text in one request field (codes, names, reasons, notes) and items in one list.
 MAX_CODE = 64
