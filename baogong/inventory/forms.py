@@ -87,8 +87,9 @@ class IssueLineForm(BootstrapMixin, forms.Form):
     batch = forms.CharField(label=_("Batch (optional)"), max_length=64, required=False)
 
 
-ReceiveLines = forms.formset_factory(ReceiveLineForm, extra=5, max_num=200)
-IssueLines = forms.formset_factory(IssueLineForm, extra=5, max_num=200)
+# absolute_max: a posted TOTAL_FORMS past 200 is a form error, not 1,200 forms built (Django's default)
+ReceiveLines = forms.formset_factory(ReceiveLineForm, extra=5, max_num=200, absolute_max=200)
+IssueLines = forms.formset_factory(IssueLineForm, extra=5, max_num=200, absolute_max=200)
 
 
 class TransferForm(HeaderForm):
