@@ -166,3 +166,22 @@ def test_site_numbers_and_codes_are_bounded(api_for, body, field):
     response = post(api_for("commander"), "/api/v1/sites/", site)
     assert response.status_code == 400, response.content[:300]
     assert field in response.json()["details"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"name": "王\x00敏"}, {"note": "a\x00b"}, {"item_0": "N\x0095"}, {"x\x00": "1"}],
+    ids=["name", "note", "item", "key"],
+)
+def test_a_nul_character_in_a_page_form_is_refused_on_both_databases(base, client, data):
+    from baogong.core.audit import SystemActor
+    from baogong.distribution import actions
+    from baogong.orgs.models import Site
+
+    link = actions.create_request_link(Site.objects.get(code="SO-310113007"), actor=SystemActor("tests"))
+    before = (Request.objects.count(), AuditEvent.objects.count())
+    body = {"item_0": "N95", "qty_0": "5", "needed_by_0": "2099-01-01", "name": "王敏", "phone": "13912345678", **data}
+    response = client.post(f"/r/{link.token}/", body)
+    assert response.status_code == 400
+    assert (Request.objects.count(), AuditEvent.objects.count()) == before
+    assert client.get("/distribution/requests/", {"q": "a\x00b"}).status_code == 400
