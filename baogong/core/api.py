@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +21,8 @@ from baogong.core import dates
 from baogong.core.errors import DomainError
 from baogong.core.retry import is_lock_conflict
 from baogong.core.scoping import scoped
+
+logger = logging.getLogger("baogong.input")
 
 
 def _flatten(detail: Any) -> Any:
@@ -43,6 +46,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(error_body("invalid", _("Some fields are not valid."), details), status=400)
     if isinstance(exc, Http404):
         return Response(error_body("not_found", _("Not found.")), status=404)
+    if isinstance(exc, DataError):
+        # the last line of defence behind the serializers' bounds: a value the database refuses
+        # (too long, out of range); the action's transaction was rolled back, nothing is written
+        logger.warning("value refused by the database: %s", exc)
+        return Response(error_body("invalid", _("Some fields are not valid.")), status=400)
     if isinstance(exc, DatabaseError) and is_lock_conflict(exc):
         # retried at the action boundary and still losing: nothing was written, the client may retry
         body = error_body("busy", _("The system is busy; nothing was changed. Try again in a moment."))

@@ -50,6 +50,19 @@ class LockConflictMiddleware:
             from baogong.core.views import busy
 
             return busy(request)
+        from django.db import DataError
+
+        if isinstance(exception, DataError):
+            # the last line of defence: a value the database refuses (too long, out of range)
+            # that no field bound caught; the transaction was rolled back, so nothing is written
+            import logging
+
+            logging.getLogger("baogong.input").warning(
+                "value refused by the database at %s: %s", request.path, exception
+            )
+            from baogong.core.views import bad_request
+
+            return bad_request(request)
         return None
 
 
