@@ -101,6 +101,15 @@ def redirected(response: Any) -> bool:
     return response.status_code == 302
 
 
+@pytest.fixture(autouse=True)
+def _no_value_refused_by_the_database(caplog: Any) -> Any:
+    """A value that passed the form and was refused by the database (answered 400 by the last
+    line of defence, logged) is a missing bound: the test fails."""
+    caplog.set_level("WARNING", logger="baogong.input")
+    yield
+    assert [r.getMessage() for r in caplog.records if r.name == "baogong.input"] == []
+
+
 @pytest.fixture
 def n95(base):
     from baogong.catalog import actions as catalog_actions
