@@ -93,7 +93,7 @@ def id_field(**kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
-# Money in yuan: at most 12 digits before the point (a trillion yuan), two or four after.
+# Money in yuan: at most 14 digits in all, two (or four, for unit costs) after the point.
 MAX_MONEY_DIGITS = 14
 
 # Dates a user can mean (core.dates): 1950-01-01 to 2099-12-31.
@@ -172,7 +172,7 @@ class CodeRelatedField(serializers.SlugRelatedField):  # type: ignore[type-arg]
 
 
 def money_field(*, decimal_places: int = 2, **kwargs: Any) -> serializers.DecimalField:
-    """An amount of yuan, 0 or more, at most 12 digits before the point."""
+    """An amount of yuan, 0 or more, at most 14 digits (``decimal_places`` of them after the point)."""
     kwargs.setdefault("min_value", 0)
     return serializers.DecimalField(max_digits=MAX_MONEY_DIGITS, decimal_places=decimal_places, **kwargs)
 
