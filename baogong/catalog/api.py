@@ -13,14 +13,12 @@ from baogong.catalog import actions
 from baogong.catalog.choices import Storage
 from baogong.catalog.filters import ItemFilter
 from baogong.catalog.models import Category, Item
-from baogong.core.api import CREATED, ErrorSerializer
+from baogong.core.api import CREATED, CodeRelatedField, ErrorSerializer
 from baogong.core.permissions import HasPerms
 
 
 class ItemSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    category = serializers.SlugRelatedField(
-        slug_field="code", queryset=Category.objects.all(), required=False, allow_null=True
-    )
+    category = CodeRelatedField(queryset=Category.objects.all(), required=False, allow_null=True)
     storage = serializers.ChoiceField(choices=Storage.choices, required=False)
     weight_kg = serializers.DecimalField(max_digits=10, decimal_places=3, required=False, min_value=0)
     volume_m3 = serializers.DecimalField(max_digits=10, decimal_places=4, required=False, min_value=0)
@@ -28,6 +26,9 @@ class ItemSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         max_digits=12, decimal_places=2, required=False, allow_null=True, min_value=0
     )
     pack_description = serializers.CharField(read_only=True)
+    # explicit bounds: from the model alone they would be the database's integer range
+    pack_qty = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False)
+    shelf_life_days = serializers.IntegerField(min_value=0, max_value=36_500, required=False, allow_null=True)
 
     class Meta:
         model = Item

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from baogong.core import dates
 from baogong.core.errors import DomainError
 from baogong.core.retry import is_lock_conflict
 from baogong.core.scoping import scoped
+
+logger = logging.getLogger("baogong.input")
 
 
 def _flatten(detail: Any) -> Any:
@@ -38,6 +46,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(error_body("invalid", _("Some fields are not valid."), details), status=400)
     if isinstance(exc, Http404):
         return Response(error_body("not_found", _("Not found.")), status=404)
+    if isinstance(exc, DataError):
+        # the last line of defence behind the serializers' bounds: a value the database refuses
+        # (too long, out of range); the action's transaction was rolled back, nothing is written
+        logger.warning("value refused by the database: %s", exc)
+        return Response(error_body("invalid", _("Some fields are not valid.")), status=400)
     if isinstance(exc, DatabaseError) and is_lock_conflict(exc):
         # retried at the action boundary and still losing: nothing was written, the client may retry
         body = error_body("busy", _("The system is busy; nothing was changed. Try again in a moment."))
@@ -78,6 +91,90 @@ def qty_field(*, min_value: int = 1, **kwargs: Any) -> serializers.IntegerField:
 def id_field(**kwargs: Any) -> serializers.IntegerField:
     """An input field naming a row by its id: a positive 64-bit integer."""
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+# Money in yuan: at most 14 digits in all, two (or four, for unit costs) after the point.
+MAX_MONEY_DIGITS = 14
+
+# Dates a user can mean (core.dates): 1950-01-01 to 2099-12-31.
+EARLIEST_DATE = dates.EARLIEST_DATE
+LATEST_DATE = dates.LATEST_DATE
+
+# Free text in one request field (codes, names, reasons, notes) and items in one list.
+MAX_CODE = 64
+MAX_TEXT = 500
+MAX_LIST = 1000
+
+
+def _date_out_of_range() -> str:
+    return gettext_lazy("Enter a date between %(earliest)s and %(latest)s.") % {
+        "earliest": EARLIEST_DATE.isoformat(),
+        "latest": LATEST_DATE.isoformat(),
+    }
+
+
+class BoundedDateField(serializers.DateField):
+    """A date from :data:`EARLIEST_DATE` to :data:`LATEST_DATE` (else a field error)."""
+
+    def to_internal_value(self, value: Any) -> dt.date:
+        result = super().to_internal_value(value)
+        if not EARLIEST_DATE <= result <= LATEST_DATE:
+            raise serializers.ValidationError(_date_out_of_range(), code="date_range")
+        return result
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A moment whose local date lies from :data:`EARLIEST_DATE` to :data:`LATEST_DATE`."""
+
+    def to_internal_value(self, value: Any) -> dt.datetime:
+        try:
+            result = super().to_internal_value(value)
+            day = timezone.localtime(result).date() if timezone.is_aware(result) else result.date()
+        except OverflowError:  # a moment at the calendar's edge moved to local time
+            day = None
+        if day is None or not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise serializers.ValidationError(_date_out_of_range(), code="date_range")
+        return result
+
+
+def date_field(**kwargs: Any) -> BoundedDateField:
+    """An input date within the years a user can mean (1950–2099)."""
+    return BoundedDateField(**kwargs)
+
+
+def datetime_field(**kwargs: Any) -> BoundedDateTimeField:
+    """An input date and time within the years a user can mean (1950–2099)."""
+    return BoundedDateTimeField(**kwargs)
+
+
+def code_field(**kwargs: Any) -> serializers.CharField:
+    """An input naming a record by its code (site, item, organisation...): at most 64 characters."""
+    return serializers.CharField(max_length=MAX_CODE, **kwargs)
+
+
+def text_field(*, max_length: int = MAX_TEXT, **kwargs: Any) -> serializers.CharField:
+    """Free text of one input field (a reason, a note, a name): at most ``max_length`` (500)."""
+    return serializers.CharField(max_length=max_length, **kwargs)
+
+
+@extend_schema_field({"type": "string", "maxLength": MAX_CODE})
+class CodeRelatedField(serializers.SlugRelatedField):  # type: ignore[type-arg]
+    """A record named by its ``code`` (at most 64 characters; a longer one names nothing)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("slug_field", "code")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and len(data) > MAX_CODE:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data[:MAX_CODE] + "…")
+        return super().to_internal_value(data)
+
+
+def money_field(*, decimal_places: int = 2, **kwargs: Any) -> serializers.DecimalField:
+    """An amount of yuan, 0 or more, at most 14 digits (``decimal_places`` of them after the point)."""
+    kwargs.setdefault("min_value", 0)
+    return serializers.DecimalField(max_digits=MAX_MONEY_DIGITS, decimal_places=decimal_places, **kwargs)
 
 
 class ErrorSerializer(serializers.Serializer[Any]):

@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.utils.translation import gettext as _
 
 from baogong.core.context import reset_request_id, set_request_id
@@ -50,7 +50,41 @@ class LockConflictMiddleware:
             from baogong.core.views import busy
 
             return busy(request)
+        from django.db import DataError
+
+        if isinstance(exception, DataError):
+            # the last line of defence: a value the database refuses (too long, out of range)
+            # that no field bound caught; the transaction was rolled back, so nothing is written
+            import logging
+
+            logging.getLogger("baogong.input").warning(
+                "value refused by the database at %s: %s", request.path, exception
+            )
+            from baogong.core.views import bad_request
+
+            return bad_request(request)
         return None
+
+
+class RefuseNulCharactersMiddleware:
+    """A page's query or form field holding a NUL character answers 400 on both databases
+    (PostgreSQL refuses NUL in text, SQLite would store it): views that read ``request.POST``
+    directly get the same limit as Django's form fields. The API (``/api/``) is left to DRF,
+    whose fields refuse NUL themselves."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith("/api/") and (_holds_nul(request.GET) or _holds_nul(request.POST)):
+            from baogong.core.views import bad_request
+
+            return bad_request(request)
+        return self.get_response(request)
+
+
+def _holds_nul(data: QueryDict) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in data.lists())
 
 
 class ContentSecurityPolicyMiddleware:

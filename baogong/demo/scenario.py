@@ -80,6 +80,8 @@ class Outcome:
     shipments: int = 0
     delivered_units: int = 0
     refused_dispatches: list[str] = field(default_factory=list)
+    set_aside: list[str] = field(default_factory=list)  # requests an allocation run left out, and why
+    refused_allocations: list[str] = field(default_factory=list)
     counterfeit_cases: int = 0
     relief_approved: int = 0
     pharmacy_orders: int = 0

@@ -13,23 +13,35 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from baogong.catalog.models import Item
-from baogong.core.api import CREATED, ErrorSerializer, ScopedReadOnlyViewSet, id_field, qty_field
-from baogong.core.errors import ValidationFailed
+from baogong.core.api import (
+    CREATED,
+    MAX_LIST,
+    CodeRelatedField,
+    ErrorSerializer,
+    ScopedReadOnlyViewSet,
+    code_field,
+    date_field,
+    id_field,
+    qty_field,
+    text_field,
+)
+from baogong.core.errors import NotFound
 from baogong.core.identifiers import mask_phone
 from baogong.core.permissions import HasPerms
-from baogong.core.scoping import get_scoped_or_404
+from baogong.core.scoping import get_scoped_or_404, scoped
 from baogong.distribution import actions
 from baogong.distribution.actions import DeliveryLineInput, LineInput
 from baogong.distribution.choices import Disposition, RequestChannel
 from baogong.distribution.models import AllocationLine, AllocationRun, Request, RequestLine, Shipment, ShipmentLine
 from baogong.orgs.models import Site
-from baogong.orgs.resolvers import site_by_code
 
 
-def _site(code: str, field: str) -> Site:
-    site = site_by_code(code)
+def _site(code: str, field: str, user: Any) -> Site:
+    """The site of this code among the user's organisations; one outside them is, for this user,
+    not there (404, as for an unknown code), never a hint that it exists."""
+    site = scoped(Site.objects.filter(code=code), user).first()
     if site is None:
-        raise ValidationFailed(details={field: [f"no such site: {code}"]})
+        raise NotFound(details={field: [f"no such site: {code}"]})
     return site
 
 
@@ -86,14 +98,14 @@ class RequestSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class LineInputSerializer(serializers.Serializer[Any]):
-    item = serializers.SlugRelatedField(slug_field="code", queryset=Item.objects.filter(is_active=True))
+    item = CodeRelatedField(queryset=Item.objects.filter(is_active=True))
     qty = qty_field()
-    needed_by = serializers.DateField()
+    needed_by = date_field()
 
 
 class RequestCreateSerializer(serializers.Serializer[Any]):
-    recipient = serializers.CharField(help_text="site code")
-    lines = LineInputSerializer(many=True)
+    recipient = code_field(help_text="site code")
+    lines = serializers.ListField(child=LineInputSerializer(), allow_empty=False, max_length=MAX_LIST)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
     submit = serializers.BooleanField(required=False, default=False)
 
@@ -101,15 +113,15 @@ class RequestCreateSerializer(serializers.Serializer[Any]):
 class CutSerializer(serializers.Serializer[Any]):
     line = id_field()
     approved_qty = qty_field(min_value=0)
-    reason = serializers.CharField(allow_blank=True, default="")
+    reason = text_field(max_length=255, allow_blank=True, default="")
 
 
 class ApproveSerializer(serializers.Serializer[Any]):
-    cuts = CutSerializer(many=True, required=False, default=list)
+    cuts = serializers.ListField(child=CutSerializer(), required=False, default=list, max_length=MAX_LIST)
 
 
 class ReasonSerializer(serializers.Serializer[Any]):
-    reason = serializers.CharField()
+    reason = text_field(max_length=255)
 
 
 class RequestViewSet(ScopedReadOnlyViewSet):
@@ -142,7 +154,7 @@ class RequestViewSet(ScopedReadOnlyViewSet):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         made = actions.file_request(
-            _site(v["recipient"], "recipient"),
+            _site(v["recipient"], "recipient", request.user),
             [LineInput(item=li["item"], qty=li["qty"], needed_by=li["needed_by"]) for li in v["lines"]],
             actor=request.user,
             channel=RequestChannel.API,
@@ -234,8 +246,10 @@ class AllocationRunSerializer(serializers.ModelSerializer):  # type: ignore[type
 
 
 class PreviewSerializer(serializers.Serializer[Any]):
-    warehouses = serializers.ListField(child=serializers.CharField(), help_text="warehouse site codes")
-    requests = serializers.ListField(child=id_field(), required=False, allow_null=True, default=None)
+    warehouses = serializers.ListField(child=code_field(), max_length=MAX_LIST, help_text="warehouse site codes")
+    requests = serializers.ListField(
+        child=id_field(), required=False, allow_null=True, default=None, max_length=10 * MAX_LIST
+    )
 
 
 class AllocationRunViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
@@ -252,7 +266,7 @@ class AllocationRunViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-
     def create(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Response:
         data = PreviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        warehouses = [_site(code, "warehouses") for code in data.validated_data["warehouses"]]
+        warehouses = [_site(code, "warehouses", request.user) for code in data.validated_data["warehouses"]]
         run = actions.preview_allocation(warehouses, actor=request.user, request_ids=data.validated_data["requests"])
         return Response(AllocationRunSerializer(self.get_queryset().get(pk=run.pk)).data, status=CREATED)
 
@@ -311,7 +325,9 @@ class ShipmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class PlanSerializer(serializers.Serializer[Any]):
-    warehouses = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True, default=None)
+    warehouses = serializers.ListField(
+        child=code_field(), required=False, allow_null=True, default=None, max_length=MAX_LIST
+    )
 
 
 class LoadSerializer(serializers.Serializer[Any]):
@@ -325,16 +341,16 @@ class LoadSerializer(serializers.Serializer[Any]):
 class DeliveryLineSerializer(serializers.Serializer[Any]):
     line = id_field()
     received = qty_field(min_value=0)
-    damaged = serializers.IntegerField(min_value=0, default=0)
+    damaged = qty_field(min_value=0, default=0)
 
 
 class DeliverySerializer(serializers.Serializer[Any]):
-    lines = DeliveryLineSerializer(many=True)
-    received_by = serializers.CharField()
-    receiver_phone = serializers.CharField()
+    lines = serializers.ListField(child=DeliveryLineSerializer(), max_length=MAX_LIST)
+    received_by = text_field(max_length=64)
+    receiver_phone = text_field(max_length=32)
     client_token = serializers.CharField(max_length=64)
     shortage_disposition = serializers.ChoiceField(choices=Disposition.choices, default=Disposition.RETURN)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = text_field(max_length=255, required=False, allow_blank=True, default="")
 
 
 class ShipmentViewSet(ScopedReadOnlyViewSet):
@@ -371,7 +387,7 @@ class ShipmentViewSet(ScopedReadOnlyViewSet):
         data = PlanSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         codes = data.validated_data["warehouses"]
-        warehouses = [_site(c, "warehouses") for c in codes] if codes else None
+        warehouses = [_site(c, "warehouses", request.user) for c in codes] if codes else None
         made = actions.plan_shipments(actor=request.user, warehouses=warehouses)
         qs = self.get_queryset().filter(pk__in=[s.pk for s in made])  # type: ignore[no-untyped-call]
         return Response(ShipmentSerializer(qs, many=True).data, status=CREATED)

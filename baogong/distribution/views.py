@@ -129,7 +129,7 @@ def request_link_page(request: HttpRequest, token: str) -> HttpResponse:
             qty = request.POST.get(f"qty_{i}", "").strip()
             if not code and not qty:
                 continue
-            item = items.filter(code=code).first()
+            item = items.filter(code=code).first() if "\x00" not in code else None  # PostgreSQL refuses NUL
             try:
                 needed_by = parse_date(request.POST.get(f"needed_by_{i}", ""))
             except ValueError:

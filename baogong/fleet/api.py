@@ -12,7 +12,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from baogong.core.api import ErrorSerializer, ScopedReadOnlyViewSet, id_field
+from baogong.core.api import (
+    MAX_LIST,
+    ErrorSerializer,
+    ScopedReadOnlyViewSet,
+    code_field,
+    date_field,
+    id_field,
+    text_field,
+)
 from baogong.core.errors import ValidationFailed
 from baogong.core.permissions import HasPerms
 from baogong.core.scoping import scoped
@@ -24,7 +32,9 @@ from baogong.orgs.models import Site
 
 class VehicleSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     organisation: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    home_depot: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    home_depot: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Vehicle
@@ -168,10 +178,10 @@ class PlanViewSet(ScopedReadOnlyViewSet):
 
 
 class DispatchCheckRequest(serializers.Serializer[Any]):
-    vehicle = serializers.CharField(help_text="plate")
+    vehicle = text_field(max_length=16, help_text="plate")
     driver = id_field(required=False, allow_null=True, help_text="driver id")
-    date = serializers.DateField()
-    sites = serializers.ListField(child=serializers.CharField(), allow_empty=True, help_text="site codes")
+    date = date_field()
+    sites = serializers.ListField(child=code_field(), allow_empty=True, max_length=MAX_LIST, help_text="site codes")
 
 
 class DispatchCheckAnswer(serializers.Serializer[Any]):

@@ -16,7 +16,16 @@ from rest_framework.views import APIView
 
 from baogong.catalog.models import Item
 from baogong.catalog.resolvers import UNKNOWN_ITEM, item_by_code
-from baogong.core.api import CREATED, ErrorSerializer, ScopedReadOnlyViewSet, error_body
+from baogong.core.api import (
+    CREATED,
+    ErrorSerializer,
+    ScopedReadOnlyViewSet,
+    code_field,
+    date_field,
+    error_body,
+    money_field,
+    qty_field,
+)
 from baogong.core.errors import ValidationFailed
 from baogong.core.pagination import Pagination
 from baogong.core.permissions import HasPerms
@@ -29,17 +38,17 @@ from baogong.orgs.resolvers import UNKNOWN_SITE, scoped_site, site_by_code
 
 # --- serializers ------------------------------------------------------------------------------
 class ReceiptLineIn(serializers.Serializer[Any]):
-    item = serializers.CharField(help_text="Item code")
-    lot = serializers.CharField(required=False, allow_blank=True, max_length=64, help_text="Batch number")
-    expiry = serializers.DateField(required=False, allow_null=True)
-    production_date = serializers.DateField(required=False, allow_null=True)
-    qty = serializers.IntegerField(min_value=1, max_value=2_000_000_000)
-    unit_cost = serializers.DecimalField(max_digits=14, decimal_places=4, min_value=0)
-    location = serializers.CharField(required=False, allow_blank=True, help_text="Bin code at the warehouse")
+    item = code_field(help_text="Item code")
+    lot = code_field(required=False, allow_blank=True, help_text="Batch number")
+    expiry = date_field(required=False, allow_null=True)
+    production_date = date_field(required=False, allow_null=True)
+    qty = qty_field()
+    unit_cost = money_field(decimal_places=4)
+    location = code_field(required=False, allow_blank=True, help_text="Bin code at the warehouse")
 
 
 class ReceiptIn(serializers.Serializer[Any]):
-    warehouse = serializers.CharField(help_text="Site code")
+    warehouse = code_field(help_text="Site code")
     reference = serializers.CharField(required=False, allow_blank=True, max_length=128)
     supplier = serializers.CharField(required=False, allow_blank=True, max_length=128)
     qc_status = serializers.ChoiceField(
@@ -54,14 +63,14 @@ class ReceiptIn(serializers.Serializer[Any]):
 
 
 class IssueLineIn(serializers.Serializer[Any]):
-    item = serializers.CharField(help_text="Item code")
-    qty = serializers.IntegerField(min_value=1, max_value=2_000_000_000)
-    lot = serializers.CharField(required=False, allow_blank=True, help_text="Batch number (else FEFO)")
+    item = code_field(help_text="Item code")
+    qty = qty_field()
+    lot = code_field(required=False, allow_blank=True, help_text="Batch number (else FEFO)")
 
 
 class IssueIn(serializers.Serializer[Any]):
-    warehouse = serializers.CharField(help_text="Site code")
-    recipient = serializers.CharField(help_text="Site code (any site)")
+    warehouse = code_field(help_text="Site code")
+    recipient = code_field(help_text="Site code (any site)")
     reference = serializers.CharField(required=False, allow_blank=True, max_length=128)
     lines = serializers.ListField(child=IssueLineIn(), allow_empty=False, max_length=5_000)
 

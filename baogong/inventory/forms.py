@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from baogong.core.api import MAX_QTY
+from baogong.core.dates import date_range_validators
 from baogong.core.forms import BootstrapMixin
 from baogong.core.scoping import scoped
 from baogong.inventory.choices import QcStatus
@@ -75,8 +77,15 @@ def _code(label: Any, *, attrs: dict[str, str], max_length: int = 64, required: 
 class ReceiveLineForm(BootstrapMixin, forms.Form):
     item = _code(_("Item code"), attrs=ITEM_INPUT, max_length=32)
     batch = forms.CharField(label=_("Batch"), max_length=64, required=False)
-    expiry = forms.DateField(label=_("Expiry"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    qty = forms.IntegerField(label=_("Quantity"), min_value=1, widget=forms.NumberInput(attrs=QTY_INPUT))
+    expiry = forms.DateField(
+        label=_("Expiry"),
+        required=False,
+        validators=date_range_validators(),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    qty = forms.IntegerField(
+        label=_("Quantity"), min_value=1, max_value=MAX_QTY, widget=forms.NumberInput(attrs=QTY_INPUT)
+    )
     unit_cost = forms.DecimalField(
         label=_("Unit cost (blank: reference price)"), min_value=0, max_digits=14, decimal_places=4, required=False
     )
@@ -89,12 +98,15 @@ class IssueHeaderForm(HeaderForm):
 
 class IssueLineForm(BootstrapMixin, forms.Form):
     item = _code(_("Item code"), attrs=ITEM_INPUT, max_length=32)
-    qty = forms.IntegerField(label=_("Quantity"), min_value=1, widget=forms.NumberInput(attrs=QTY_INPUT))
+    qty = forms.IntegerField(
+        label=_("Quantity"), min_value=1, max_value=MAX_QTY, widget=forms.NumberInput(attrs=QTY_INPUT)
+    )
     batch = forms.CharField(label=_("Batch (optional)"), max_length=64, required=False)
 
 
-ReceiveLines = forms.formset_factory(ReceiveLineForm, extra=5, max_num=200)
-IssueLines = forms.formset_factory(IssueLineForm, extra=5, max_num=200)
+# absolute_max: a posted TOTAL_FORMS past 200 is a form error, not 1,200 forms built (Django's default)
+ReceiveLines = forms.formset_factory(ReceiveLineForm, extra=5, max_num=200, absolute_max=200)
+IssueLines = forms.formset_factory(IssueLineForm, extra=5, max_num=200, absolute_max=200)
 
 
 class TransferForm(HeaderForm):
@@ -105,11 +117,13 @@ class TransferForm(HeaderForm):
     destination = _code(
         _("Or to another site (code; goes in transit)"), attrs=SITE_INPUT, max_length=32, required=False
     )
-    qty = forms.IntegerField(label=_("Quantity"), min_value=1, widget=forms.NumberInput(attrs=QTY_INPUT))
+    qty = forms.IntegerField(
+        label=_("Quantity"), min_value=1, max_value=MAX_QTY, widget=forms.NumberInput(attrs=QTY_INPUT)
+    )
 
 
 class AdjustForm(BootstrapMixin, forms.Form):
-    qty_change = forms.IntegerField(label=_("Quantity change (+/−)"))
+    qty_change = forms.IntegerField(label=_("Quantity change (+/−)"), min_value=-MAX_QTY, max_value=MAX_QTY)
     reason = forms.CharField(label=_("Reason"), max_length=255)
 
 
@@ -148,14 +162,21 @@ class FoundStockForm(BootstrapMixin, forms.Form):
     found_item = _code(_("Item code"), attrs=ITEM_INPUT, max_length=32)
     found_batch = forms.CharField(label=_("Batch (existing or new)"), max_length=64)
     found_expiry = forms.DateField(
-        label=_("Expiry (new batch)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Expiry (new batch)"),
+        required=False,
+        validators=date_range_validators(),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     found_location = _code(_("Bin (blank: main store)"), attrs=BIN_INPUT, required=False)
-    found_qty = forms.IntegerField(label=_("Counted"), min_value=0, widget=forms.NumberInput(attrs=QTY_INPUT))
+    found_qty = forms.IntegerField(
+        label=_("Counted"), min_value=0, max_value=MAX_QTY, widget=forms.NumberInput(attrs=QTY_INPUT)
+    )
 
 
 class ReleaseForm(BootstrapMixin, forms.Form):
-    qty = forms.IntegerField(label=_("Units to release"), min_value=1, widget=forms.NumberInput(attrs=QTY_INPUT))
+    qty = forms.IntegerField(
+        label=_("Units to release"), min_value=1, max_value=MAX_QTY, widget=forms.NumberInput(attrs=QTY_INPUT)
+    )
 
 
 class ReceiveTransferForm(BootstrapMixin, forms.Form):

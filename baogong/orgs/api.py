@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
@@ -9,7 +10,7 @@ from rest_framework import mixins, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from baogong.core.api import CREATED, ErrorSerializer, ScopedReadOnlyViewSet
+from baogong.core.api import CREATED, CodeRelatedField, ErrorSerializer, ScopedReadOnlyViewSet
 from baogong.core.permissions import HasPerms
 from baogong.orgs import actions
 from baogong.orgs.choices import SiteKind, SiteStatus
@@ -28,19 +29,32 @@ class OrganisationSerializer(serializers.ModelSerializer):  # type: ignore[type-
 
 
 class SiteSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    organisation = serializers.SlugRelatedField(slug_field="code", queryset=Organisation.objects.all())
-    area = serializers.SlugRelatedField(
-        slug_field="code", queryset=AdministrativeArea.objects.all(), required=False, allow_null=True
-    )
+    organisation = CodeRelatedField(queryset=Organisation.objects.all())
+    area = CodeRelatedField(queryset=AdministrativeArea.objects.all(), required=False, allow_null=True)
     lat = serializers.DecimalField(
-        max_digits=9, decimal_places=6, coerce_to_string=False, required=False, allow_null=True
+        max_digits=9,
+        decimal_places=6,
+        coerce_to_string=False,
+        required=False,
+        allow_null=True,
+        min_value=Decimal(-90),
+        max_value=Decimal(90),
+        help_text="required for a warehouse",
     )
     lon = serializers.DecimalField(
-        max_digits=9, decimal_places=6, coerce_to_string=False, required=False, allow_null=True
+        max_digits=9,
+        decimal_places=6,
+        coerce_to_string=False,
+        required=False,
+        allow_null=True,
+        min_value=Decimal(-180),
+        max_value=Decimal(180),
+        help_text="required for a warehouse",
     )
     kind = serializers.ChoiceField(choices=SiteKind.choices)
     status = serializers.ChoiceField(choices=SiteStatus.choices, read_only=True)
     priority_tier = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    headcount = serializers.IntegerField(min_value=0, max_value=100_000_000, required=False, allow_null=True)
 
     class Meta:
         model = Site

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -129,6 +130,18 @@ class Site(TimeStampedModel):
     @staticmethod
     def default_tier(kind: str) -> int:
         return DEFAULT_TIER.get(SiteKind(kind), 4) if kind in SiteKind.values else 4
+
+    def clean(self) -> None:
+        super().clean()
+        if self.kind == SiteKind.WAREHOUSE:
+            # a warehouse is the source of allocation runs and routes: its distances must be known
+            missing = {
+                key: _("A warehouse needs its coordinates (latitude and longitude).")
+                for key in ("lat", "lon")
+                if getattr(self, key) is None
+            }
+            if missing:
+                raise ValidationError(missing)
 
 
 class SiteStatusChange(models.Model):

@@ -12,7 +12,18 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from baogong.core.api import CREATED, ErrorSerializer, ScopedReadOnlyViewSet, id_field
+from baogong.core.api import (
+    CREATED,
+    EARLIEST_DATE,
+    LATEST_DATE,
+    ErrorSerializer,
+    ScopedReadOnlyViewSet,
+    code_field,
+    date_field,
+    datetime_field,
+    id_field,
+    text_field,
+)
 from baogong.core.dates import parse_date_or_none
 from baogong.core.errors import ValidationFailed
 from baogong.core.permissions import HasPerms
@@ -37,8 +48,8 @@ def _by_code(model: Any, code: Any, field: str, error: type[ValidationFailed], w
 
 
 class PersonSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    organisation = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
-    home_site = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
+    organisation = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # type: ignore[var-annotated]
+    home_site = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # type: ignore[var-annotated]
     id_number = serializers.CharField(source="id_number_masked", read_only=True)
     phone = serializers.CharField(source="phone_masked", read_only=True)
     login = serializers.CharField(source="user.username", read_only=True, default=None, allow_null=True)
@@ -67,8 +78,8 @@ class PersonWriteSerializer(serializers.Serializer[Any]):
 
     kind = serializers.ChoiceField(choices=PersonKind.choices, required=False)
     name = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    organisation = serializers.CharField(required=False, allow_blank=True, allow_null=True, help_text="code")
-    home_site = serializers.CharField(required=False, allow_blank=True, allow_null=True, help_text="code")
+    organisation = code_field(required=False, allow_blank=True, allow_null=True, help_text="code")
+    home_site = code_field(required=False, allow_blank=True, allow_null=True, help_text="code")
     id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, write_only=True)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, write_only=True)
     position = serializers.CharField(max_length=64, required=False, allow_blank=True)
@@ -167,13 +178,13 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
         person = self.get_object()
         raw = request.query_params.get("date")
         on_date = parse_date_or_none(raw) if raw else timezone.localdate()
-        if on_date is None:
+        if on_date is None or not EARLIEST_DATE <= on_date <= LATEST_DATE:
             raise ValidationFailed(details={"date": ["日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD"]})
         reasons = queries.person_clearance(person, on_date)
         return Response({"person": person.pk, "date": on_date, "cleared": not reasons, "reasons": reasons})
 
     @extend_schema(
-        request=inline_serializer("RevealRequest", {"reason": serializers.CharField(required=False)}),
+        request=inline_serializer("RevealRequest", {"reason": text_field(max_length=255, required=False)}),
         responses={200: RevealSerializer, 403: ErrorSerializer, 404: ErrorSerializer},
     )
     @action(detail=True, methods=["post"], required_perms={"POST": ["people.view_person", "core.reveal_personal_data"]})
@@ -187,8 +198,9 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
 
 
 class HealthTestSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all())
-    site = serializers.SlugRelatedField(slug_field="code", queryset=Site.objects.all(), required=False, allow_null=True)
+    person = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all(), pk_field=id_field())
+    site = code_field(required=False, allow_blank=True, allow_null=True, help_text="code")
+    taken_at = datetime_field()
     kind = serializers.ChoiceField(choices=TestKind.choices)
     result = serializers.ChoiceField(choices=TestResult.choices)
 
@@ -225,7 +237,7 @@ class HealthTestViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             kind=data["kind"],
             result=data["result"],
             taken_at=data["taken_at"],
-            site=data.get("site"),
+            site=_by_code(Site, data.get("site"), "site", ValidationFailed, "场所"),
             note=data.get("note", ""),
             actor=request.user,
         )
@@ -233,8 +245,8 @@ class HealthTestViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
 
 
 class DeploymentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    organisation = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
-    site = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
+    organisation = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # type: ignore[var-annotated]
+    site = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # type: ignore[var-annotated]
     batch = serializers.IntegerField(source="batch.number", read_only=True, allow_null=True, default=None)
 
     class Meta:
@@ -245,9 +257,9 @@ class DeploymentSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
 class DeploymentWriteSerializer(serializers.Serializer[Any]):
     person = id_field()
     duty_type = serializers.ChoiceField(choices=DutyType.choices)
-    site = serializers.CharField(required=False, allow_blank=True, allow_null=True, help_text="code")
-    starts_on = serializers.DateField()
-    ends_on = serializers.DateField()
+    site = code_field(required=False, allow_blank=True, allow_null=True, help_text="code")
+    starts_on = date_field()
+    ends_on = date_field()
     shift = serializers.ChoiceField(choices=Shift.choices, required=False, default=Shift.DAY)
     note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
@@ -284,7 +296,7 @@ class DeploymentViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
 
 
 class IncidentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    site = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
+    site = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # type: ignore[var-annotated]
     sites = serializers.SerializerMethodField()
     contacts = serializers.SerializerMethodField()
 
@@ -356,8 +368,8 @@ class IncidentViewSet(ScopedReadOnlyViewSet):
 
 
 class GuestRequestSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    site = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
-    item = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
+    site = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # type: ignore[var-annotated]
+    item = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # type: ignore[var-annotated]
     supply_request = serializers.CharField(
         source="supply_request.number", read_only=True, default=None, allow_null=True
     )
@@ -386,18 +398,18 @@ class GuestRequestSerializer(serializers.ModelSerializer):  # type: ignore[type-
 
 class GuestRequestWriteSerializer(serializers.Serializer[Any]):
     person = id_field()
-    site = serializers.CharField(help_text="code of the hotel, isolation point or elderly home")
+    site = code_field(help_text="code of the hotel, isolation point or elderly home")
     kind = serializers.ChoiceField(choices=GuestRequestKind.choices)
     text = serializers.CharField(max_length=500)
-    item = serializers.CharField(required=False, allow_blank=True, allow_null=True, help_text="catalogue item code")
+    item = code_field(required=False, allow_blank=True, allow_null=True, help_text="catalogue item code")
     qty = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_QTY)
-    needed_by = serializers.DateField(required=False, allow_null=True)
+    needed_by = date_field(required=False, allow_null=True)
 
 
 class GuestRequestConvertSerializer(serializers.Serializer[Any]):
-    item = serializers.CharField(required=False, allow_blank=True, help_text="catalogue item code")
+    item = code_field(required=False, allow_blank=True, help_text="catalogue item code")
     qty = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_QTY)
-    needed_by = serializers.DateField(required=False, allow_null=True)
+    needed_by = date_field(required=False, allow_null=True)
 
 
 def _item(code: Any) -> Any:

@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from baogong.core.api import MAX_QTY
+from baogong.core.dates import date_range_validators
 from baogong.core.forms import BootstrapMixin
 from baogong.core.scoping import scoped
 from baogong.orgs.models import Organisation, Site
@@ -93,8 +95,8 @@ class DeploymentForm(BootstrapMixin, forms.Form):
     duty_type = forms.ChoiceField(label=_("Duty"), choices=DutyType.choices)
     site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.none(), required=False)
     shift = forms.ChoiceField(label=_("Shift"), choices=Shift.choices)
-    starts_on = forms.DateField(label=_("From"), widget=DateInput())
-    ends_on = forms.DateField(label=_("To"), widget=DateInput())
+    starts_on = forms.DateField(label=_("From"), widget=DateInput(), validators=date_range_validators())
+    ends_on = forms.DateField(label=_("To"), widget=DateInput(), validators=date_range_validators())
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -107,8 +109,8 @@ class DispatchForm(BootstrapMixin, forms.Form):
     )
     organisation = forms.ModelChoiceField(label=_("Sent by"), queryset=Organisation.objects.none())
     destination_team = forms.CharField(label=_("Destination team"), max_length=128)
-    starts_on = forms.DateField(label=_("From"), widget=DateInput())
-    ends_on = forms.DateField(label=_("To"), widget=DateInput())
+    starts_on = forms.DateField(label=_("From"), widget=DateInput(), validators=date_range_validators())
+    ends_on = forms.DateField(label=_("To"), widget=DateInput(), validators=date_range_validators())
     note = forms.CharField(label=_("Note"), max_length=255, required=False)
 
     def __init__(self, *args: Any, user: Any = None, people: Any = None, **kwargs: Any) -> None:
@@ -123,9 +125,9 @@ class ReasonForm(BootstrapMixin, forms.Form):
 
 
 class MealForm(BootstrapMixin, forms.Form):
-    served_on = forms.DateField(label=_("Day"), widget=DateInput())
+    served_on = forms.DateField(label=_("Day"), widget=DateInput(), validators=date_range_validators())
     meal = forms.ChoiceField(label=_("Meal"), choices=Meal.choices)
-    servings = forms.IntegerField(label=_("Servings"), min_value=0)
+    servings = forms.IntegerField(label=_("Servings"), min_value=0, max_value=MAX_QTY)
 
 
 class CareLogForm(BootstrapMixin, forms.Form):
@@ -150,8 +152,10 @@ class GuestRequestForm(BootstrapMixin, forms.Form):
         queryset=Person.objects.none(),
         required=False,
     )
-    qty = forms.IntegerField(label=_("Quantity (issue units)"), min_value=1, required=False)
-    needed_by = forms.DateField(label=_("Needed by"), widget=DateInput(), required=False)
+    qty = forms.IntegerField(label=_("Quantity (issue units)"), min_value=1, max_value=MAX_QTY, required=False)
+    needed_by = forms.DateField(
+        label=_("Needed by"), widget=DateInput(), required=False, validators=date_range_validators()
+    )
 
     def __init__(self, *args: Any, people: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -172,8 +176,10 @@ class ConvertGuestRequestForm(BootstrapMixin, forms.Form):
 
     request = forms.ModelChoiceField(label=_("Guest request"), queryset=Person.objects.none())
     item = forms.ModelChoiceField(label=_("Catalogue item"), queryset=Person.objects.none())
-    qty = forms.IntegerField(label=_("Quantity (issue units)"), min_value=1)
-    needed_by = forms.DateField(label=_("Needed by"), widget=DateInput(), required=False)
+    qty = forms.IntegerField(label=_("Quantity (issue units)"), min_value=1, max_value=MAX_QTY)
+    needed_by = forms.DateField(
+        label=_("Needed by"), widget=DateInput(), required=False, validators=date_range_validators()
+    )
 
     def __init__(self, *args: Any, requests: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from baogong.core.api import ErrorSerializer, ScopedReadOnlyViewSet
+from baogong.core.api import MAX_LIST, ErrorSerializer, ScopedReadOnlyViewSet
 from baogong.core.permissions import HasPerms
 from baogong.pharmacy.choices import InsuranceClass
 from baogong.pharmacy.filters import OrderFilter
@@ -46,7 +46,7 @@ class AccountSerializer(serializers.Serializer[Any]):
 
 @extend_schema_serializer(component_name="InsuranceQuoteRequest")
 class QuoteRequestSerializer(serializers.Serializer[Any]):
-    lines = QuoteLineSerializer(many=True, allow_empty=False)
+    lines = serializers.ListField(child=QuoteLineSerializer(), allow_empty=False, max_length=MAX_LIST)
     fees = money(required=False)
     account = AccountSerializer()
     policy = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)

@@ -17,7 +17,18 @@ from rest_framework.response import Response
 
 from baogong.catalog.models import Item
 from baogong.catalog.resolvers import UNKNOWN_ITEM, items_by_code
-from baogong.core.api import CREATED, ErrorSerializer, ScopedReadOnlyViewSet, id_field
+from baogong.core.api import (
+    CREATED,
+    MAX_LIST,
+    CodeRelatedField,
+    ErrorSerializer,
+    ScopedReadOnlyViewSet,
+    code_field,
+    date_field,
+    id_field,
+    qty_field,
+    text_field,
+)
 from baogong.core.errors import ValidationFailed
 from baogong.core.permissions import HasPerms
 from baogong.core.scoping import get_scoped_or_404
@@ -47,8 +58,10 @@ class LicenceSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class SupplierSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    organisation = serializers.SlugRelatedField(slug_field="code", queryset=Organisation.objects.all())
-    categories = serializers.ListField(child=serializers.ChoiceField(choices=SupplyCategory.choices))
+    organisation = CodeRelatedField(queryset=Organisation.objects.all())
+    categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=SupplyCategory.choices), max_length=len(SupplyCategory.choices)
+    )
     licences = LicenceSerializer(many=True, read_only=True)
 
     class Meta:
@@ -80,9 +93,9 @@ class ReasonIn(serializers.Serializer[Any]):
 class LicenceIn(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=LicenceKind.choices)
     number = serializers.CharField(max_length=64)
-    scope = serializers.CharField(required=False, allow_blank=True, default="")
-    issued_on = serializers.DateField(required=False, allow_null=True, default=None)
-    expires_on = serializers.DateField(required=False, allow_null=True, default=None)
+    scope = text_field(max_length=2000, required=False, allow_blank=True, default="")
+    issued_on = date_field(required=False, allow_null=True, default=None)
+    expires_on = date_field(required=False, allow_null=True, default=None)
     document = serializers.FileField(required=False, allow_null=True, default=None)
 
 
@@ -137,18 +150,18 @@ class OrderSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class OrderLineIn(serializers.Serializer[Any]):
-    item = serializers.CharField(help_text="Item code")
-    qty = serializers.IntegerField(min_value=1, max_value=2_000_000_000)
+    item = code_field(help_text="Item code")
+    qty = qty_field()
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
-    delivery_date = serializers.DateField()
-    warehouse = serializers.CharField(help_text="Site code")
+    delivery_date = date_field()
+    warehouse = code_field(help_text="Site code")
     price_reason = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
 
 
 class OrderIn(serializers.Serializer[Any]):
     supplier = id_field(help_text="Supplier id")
     notes = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
-    lines = serializers.ListField(child=OrderLineIn(), allow_empty=False, max_length=1000)
+    lines = serializers.ListField(child=OrderLineIn(), allow_empty=False, max_length=MAX_LIST)
 
 
 class SubmitIn(serializers.Serializer[Any]):
@@ -169,10 +182,10 @@ class ReceiptSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 class ReceiveLineIn(serializers.Serializer[Any]):
     line = id_field(help_text="Order line id")
-    qty = serializers.IntegerField(min_value=1, max_value=2_000_000_000)
+    qty = qty_field()
     batch = serializers.CharField(max_length=64)
-    production_date = serializers.DateField(required=False, allow_null=True, default=None)
-    expiry = serializers.DateField(required=False, allow_null=True, default=None)
+    production_date = date_field(required=False, allow_null=True, default=None)
+    expiry = date_field(required=False, allow_null=True, default=None)
 
 
 class ReceiveIn(serializers.Serializer[Any]):
@@ -211,8 +224,8 @@ class InspectionIn(serializers.Serializer[Any]):
     registration_number = serializers.CharField(required=False, allow_blank=True, max_length=64, default="")
     registrant = serializers.CharField(required=False, allow_blank=True, max_length=128, default="")
     batch = serializers.CharField(max_length=64)
-    production_date = serializers.DateField(required=False, allow_null=True, default=None)
-    expiry = serializers.DateField(required=False, allow_null=True, default=None)
+    production_date = date_field(required=False, allow_null=True, default=None)
+    expiry = date_field(required=False, allow_null=True, default=None)
     has_inspection_report = serializers.BooleanField(required=False, default=False)
     packaging_ok = serializers.BooleanField(required=False, default=True)
     packaging_findings = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
@@ -281,7 +294,7 @@ class SupplierViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         values = dict(data.validated_data)
         document = values.pop("document", None)
         licence = actions.add_licence(supplier, values, document=document, actor=request.user)
-        return Response(LicenceSerializer(licence).data, status=CREATED)
+        return Response(LicenceSerializer(licence, context={"request": request}).data, status=CREATED)
 
     def _status(self, request: Request, verb: str) -> Response:
         supplier = self.get_object()
@@ -295,7 +308,7 @@ class SupplierViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         else:
             actions.blacklist_supplier(supplier, reason=reason, actor=request.user)
             supplier.refresh_from_db()
-        return Response(SupplierSerializer(supplier).data)
+        return Response(SupplierSerializer(supplier, context={"request": request}).data)
 
     @extend_schema(request=ReasonIn, responses={200: SupplierSerializer, 400: ErrorSerializer, 409: ErrorSerializer})
     @action(detail=True, methods=["post"], required_perms={"POST": ["procurement.review_supplier"]})

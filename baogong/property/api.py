@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from baogong.core.api import ErrorSerializer
+from baogong.core.api import MAX_LIST, ErrorSerializer, date_field
 from baogong.core.permissions import HasPerms
 from baogong.property import queries, rules
 from baogong.property.errors import FactsContradict
@@ -24,7 +24,7 @@ from baogong.property.models import Lease, ReliefApplication
 class QuoteTenantSerializer(serializers.Serializer[Any]):
     type = serializers.ChoiceField(choices=rules.TENANT_TYPES)
     industry = serializers.ChoiceField(choices=rules.INDUSTRIES, required=False, allow_null=True)
-    employees = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    employees = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False, allow_null=True)
     revenue_wan = serializers.DecimalField(
         max_digits=16, decimal_places=4, min_value=Decimal(0), required=False, allow_null=True
     )
@@ -66,8 +66,8 @@ class QuotePropertySerializer(serializers.Serializer[Any]):
 
 
 class PeriodSerializer(serializers.Serializer[Any]):
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = date_field()
+    end = date_field()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["end"] < attrs["start"]:
@@ -78,7 +78,7 @@ class PeriodSerializer(serializers.Serializer[Any]):
 class QuoteLeaseSerializer(PeriodSerializer):
     rent = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0))
     period_months = serializers.ChoiceField(choices=rules.PERIOD_MONTHS)
-    rent_free = PeriodSerializer(many=True, required=False, default=list)
+    rent_free = serializers.ListField(child=PeriodSerializer(), required=False, default=list, max_length=MAX_LIST)
 
 
 class QuoteProofSerializer(serializers.Serializer[Any]):
@@ -89,7 +89,7 @@ class QuoteProofSerializer(serializers.Serializer[Any]):
 
 @extend_schema_serializer(component_name="RentReliefQuoteRequest")
 class QuoteRequestSerializer(serializers.Serializer[Any]):
-    as_of = serializers.DateField()
+    as_of = date_field()
     tenant = QuoteTenantSerializer()
     property = QuotePropertySerializer()
     lease = QuoteLeaseSerializer()

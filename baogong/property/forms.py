@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from baogong.core.api import MAX_ID
+from baogong.core.dates import date_range_validators
 from baogong.core.forms import BootstrapMixin
 from baogong.property.choices import DocumentKind, Settlement
 from baogong.property.models import Policy
@@ -31,10 +33,16 @@ class TopUpForm(BootstrapMixin, forms.Form):
 
 
 class InvoiceForm(BootstrapMixin, forms.Form):
-    up_to = forms.DateField(label=_("Invoice periods starting up to"), widget=forms.DateInput(attrs={"type": "date"}))
+    up_to = forms.DateField(
+        label=_("Invoice periods starting up to"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=date_range_validators(),
+    )
 
 
 class PaymentForm(BootstrapMixin, forms.Form):
-    invoice = forms.IntegerField(widget=forms.HiddenInput)
+    invoice = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0)
-    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = forms.DateField(
+        label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}), validators=date_range_validators()
+    )

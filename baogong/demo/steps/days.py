@@ -204,8 +204,15 @@ def _allocate_and_ship(s: Scenario, day: dt.date, index: int) -> None:
                 pass  # nothing open there
     if not normal:
         return
-    run = actions.preview_allocation(normal, actor=commander)
-    actions.confirm_allocation(run, actor=commander)
+    # One bad record never stops the replay: requests set aside by the run (a recipient without
+    # coordinates) and a refused run are reported, and the day goes on.
+    try:
+        run = actions.preview_allocation(normal, actor=commander)
+        for entry in run.summary.get("set_aside", []):
+            s.outcome.set_aside.append(f"{day} {entry['request']} {entry['recipient']}: {entry['reason']}")
+        actions.confirm_allocation(run, actor=commander)
+    except DomainError as exc:
+        s.outcome.refused_allocations.append(f"{day}: {exc.message} {exc.details}")
     vehicles = dict(Vehicle.objects.values_list("plate", "pk"))
     drivers = dict(Driver.objects.filter(organisation__code="CYGS").values_list("name", "pk"))
     # Shipments held back by an earlier refusal (a site locked down) are tried again first.

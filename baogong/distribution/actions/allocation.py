@@ -48,6 +48,7 @@ from baogong.orgs.models import Site
 # --------------------------------------------------------------------------- allocation runs
 
 BASIS_CAPPED = "capped"  # the entitlement (headcount × norm) is used up
+SET_ASIDE_NO_COORDINATES = "no_coordinates"  # the recipient has no coordinates: no distance to rank by
 
 
 def _check_warehouses(warehouses: Sequence[Site], actor: Actor) -> None:
@@ -104,23 +105,12 @@ def preview_allocation(
     per-line result (tier, share, remainder, sources) as a preview. Nothing is reserved.
 
     Warehouses that are not normal (under control, locked down, closed) are never sources: they
-    are left out and listed, with their status and reason, in the run's ``summary["held"]``."""
+    are left out and listed, with their status and reason, in the run's ``summary["held"]``. One bad
+    record never blocks the many: requests whose recipient has no coordinates are set aside (listed
+    in ``summary["set_aside"]`` with the reason) and everyone else is allocated."""
     _check_warehouses(warehouses, actor)
     warehouses, held = _usable_sources(warehouses)
-    rows = queries.claims(queries.open_lines(request_ids))
-    missing = sorted(
-        {
-            c.line.request.recipient.code
-            for c in rows
-            if c.line.request.recipient.lat is None or c.line.request.recipient.lon is None
-        }
-    )
-    if missing:
-        raise AllocationInvalid(
-            details={
-                "recipients": [_("These recipients have no coordinates: %(codes)s") % {"codes": ", ".join(missing)}]
-            }
-        )
+    rows, set_aside = _set_aside_without_coordinates(queries.claims(queries.open_lines(request_ids)))
     item_ids = sorted({c.line.item_id for c in rows})
     wh_ids = [w.pk for w in warehouses]
     available = inventory_queries.available(wh_ids, item_ids)
@@ -146,6 +136,7 @@ def preview_allocation(
                 {str(c.line.item.code) for c, r in zip(rows, result.lines, strict=True) if r.qty < c.claim}
             ),
             "held": held,
+            "set_aside": set_aside,
         }
         run.save(update_fields=["summary"])
         audit.record(
@@ -155,6 +146,26 @@ def preview_allocation(
             after={"warehouses": [w.code for w in warehouses], **run.summary},
         )
         return run
+
+
+def _set_aside_without_coordinates(
+    rows: Sequence[queries.Claim],
+) -> tuple[list[queries.Claim], list[dict[str, str]]]:
+    """The claims the engine can place, and one entry per request set aside because its
+    recipient has no coordinates (request number, recipient code, reason code)."""
+    kept: list[queries.Claim] = []
+    aside: dict[int, dict[str, str]] = {}
+    for c in rows:
+        request = c.line.request
+        if request.recipient.lat is None or request.recipient.lon is None:
+            aside[request.pk] = {
+                "request": request.number or f"#{request.pk}",
+                "recipient": request.recipient.code,
+                "reason": SET_ASIDE_NO_COORDINATES,
+            }
+        else:
+            kept.append(c)
+    return kept, sorted(aside.values(), key=lambda entry: (entry["recipient"], entry["request"]))
 
 
 def _problem(

@@ -7,6 +7,8 @@ import re
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -95,6 +97,13 @@ def submit_via_link(
     name, phone = submitter_name.strip(), re.sub(r"[\s]", "", submitter_phone)
     if not name:
         errors["submitter_name"] = [_("Enter your name.")]
+    # the same limits as the columns (and no NUL, which PostgreSQL refuses), as field errors
+    for key, value, limit in (("submitter_name", name, 64), ("note", note, 500)):
+        try:
+            ProhibitNullCharactersValidator()(value)
+            MaxLengthValidator(limit)(value)
+        except ValidationError as exc:
+            errors.setdefault(key, []).extend(exc.messages)
     if not PHONE_RE.match(phone):
         errors["submitter_phone"] = [_("Enter a mobile number (11 digits) or a landline with area code.")]
     try:

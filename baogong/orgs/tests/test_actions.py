@@ -1,4 +1,5 @@
 import io
+from decimal import Decimal
 
 import pytest
 from django.db import transaction
@@ -50,7 +51,14 @@ def test_create_site_defaults_the_tier_by_kind(user):
 def test_create_site_outside_scope_is_refused(user):
     with pytest.raises(ValidationFailed) as exc:
         actions.create_site(
-            {"code": "X-1", "name": "x", "kind": "warehouse", "organisation": Organisation.objects.get(code="YYGS")},
+            {
+                "code": "X-1",
+                "name": "x",
+                "kind": "warehouse",
+                "lat": Decimal("31.3"),
+                "lon": Decimal("121.4"),
+                "organisation": Organisation.objects.get(code="YYGS"),
+            },
             actor=user("dispatcher"),
         )
     assert "organisation" in exc.value.details

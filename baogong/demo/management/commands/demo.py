@@ -15,6 +15,8 @@ SUMMARY = [
     ("shipments", "配送单", "shipments"),
     ("delivered_units", "送达物资（件）", "units delivered"),
     ("refused_dispatches", "暂停发运（次）", "dispatches held"),
+    ("set_aside", "搁置的申请（缺坐标等）", "requests set aside"),
+    ("refused_allocations", "未能执行的调配", "allocation runs refused"),
     ("counterfeit_cases", "疑似假冒批次", "counterfeit cases"),
     ("pharmacy_orders", "药房线上订单", "pharmacy orders"),
     ("fuel_sales", "加油笔数", "fuel sales"),
@@ -50,8 +52,10 @@ class Command(BaseCommand):
 
         outcome = Scenario(seed=options["seed"], days=options["days"], progress=progress).run()
         sys.stderr.write("\n")
-        values = {k: v for k, v in outcome.__dict__.items() if k not in {"notes", "refused_dispatches"}}
-        values["refused_dispatches"] = len(outcome.refused_dispatches)
+        listed = ("refused_dispatches", "set_aside", "refused_allocations")
+        values = {k: v for k, v in outcome.__dict__.items() if k != "notes" and k not in listed}
+        for key in listed:
+            values[key] = len(getattr(outcome, key))
         values["seconds"] = round(time.monotonic() - started, 1)
         if options["json"]:
             self.stdout.write(json.dumps(values, ensure_ascii=False))
@@ -60,7 +64,12 @@ class Command(BaseCommand):
         for key, chinese, english in SUMMARY:
             if key in values:
                 self.stdout.write(f"  {chinese} / {english}: {values[key]:,}")
-        notes = outcome.notes[:20] + outcome.refused_dispatches[:10]
+        notes = [
+            *outcome.notes[:20],
+            *outcome.refused_dispatches[:10],
+            *outcome.set_aside[:10],
+            *outcome.refused_allocations[:10],
+        ]
         if notes:
             self.stdout.write("记录 / notes:")
             for note in notes:
