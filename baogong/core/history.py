@@ -229,6 +229,18 @@ EXTRA_KEYS: dict[str, Promise] = {
     "count": _("count"),
     "items": _("items"),
     "amount": _("amount"),
+    "item": _("item"),
+    "lot": _("lot"),
+    "batch": _("batch"),
+    "warehouse": _("warehouse"),
+    "recipient": _("recipient"),
+    "site": _("site"),
+    "location": _("location"),
+    "supplier": _("supplier"),
+    "vehicle": _("vehicle"),
+    "driver": _("driver"),
+    "unit_cost": _("unit cost"),
+    "price": _("price"),
 }
 SKIPPED_KEYS = {"id", "pk", "updated_at", "created_at"}
 
@@ -296,14 +308,22 @@ def show(value: Any, field: models.Field[Any, Any] | None = None) -> str:
     if isinstance(value, list):
         return "、".join(show(v, field) for v in value) if value else gettext("(empty)")
     if isinstance(value, dict):
-        return "，".join(f"{_label(None, str(k))} {show(v)}" for k, v in value.items())
+        parts = []
+        for k, v in value.items():
+            label = EXTRA_KEYS.get(str(k))
+            parts.append(f"{label} {show(v)}" if label is not None else show(v))
+        return "，".join(parts)
     if field is not None and field.choices:
         labels = {str(k): str(v) for k, v in field.flatchoices}
         if str(value) in labels:
             return labels[str(value)]
     related_model = field.related_model if field is not None and field.is_relation else None
     if related_model is not None and not isinstance(related_model, str):
-        related = related_model._default_manager.filter(pk=value).first() if str(value).isdigit() else None
+        related = None
+        if str(value).isdigit():
+            related = related_model._default_manager.filter(pk=value).first()
+        elif isinstance(value, str) and any(f.name == "code" for f in related_model._meta.fields):
+            related = related_model._default_manager.filter(code=value).first()  # a record named by its code
         if related is not None:
             return str(related)
     if isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and "T" in value:

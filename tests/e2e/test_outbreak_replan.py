@@ -1,6 +1,6 @@
 """Issue 20's journey in Chromium: a positive test at 泰兴桥大仓 → the warehouse is under control →
-the allocation preview sources only from the other warehouses → the re-plan diff is confirmed.
-(Loading with the positive person as driver is refused: engineer he's registered-driver step.)"""
+the allocation preview sources only from the other warehouses → the re-plan diff is confirmed →
+loading the re-sourced shipment with the positive person as its driver is refused."""
 
 import datetime as dt
 from decimal import Decimal
@@ -14,6 +14,8 @@ from baogong.core.audit import SystemActor
 from baogong.distribution import actions as distribution
 from baogong.distribution.actions import LineInput
 from baogong.distribution.models import AllocationReservation, AllocationRun, Shipment
+from baogong.fleet import actions as fleet_actions
+from baogong.fleet.tests.registered import registered_vehicle
 from baogong.inventory import actions as inventory_actions
 from baogong.inventory.actions import ReceiptLineInput
 from baogong.orgs.models import Organisation, Site
@@ -112,3 +114,31 @@ def test_positive_test_controls_the_warehouse_and_supply_is_replanned(base, live
     assert "已重新调配" in commander.inner_text("main")
     assert not AllocationReservation.objects.filter(warehouse=txq, reservation__status="active").exists()
     assert set(Shipment.objects.values_list("warehouse__code", flat=True)) == {"WH-BY"}
+
+    # the positive worker is also a registered driver of 储运公司: the load page offers them (they
+    # are registered) but loading with them is refused on the driver field, and nothing changes
+    vehicle = registered_vehicle("沪B54321")
+    driver = fleet_actions.create_driver(
+        {
+            "organisation": Organisation.objects.get(code="CYGS"),
+            "name": "王建国",
+            "phone": "13812345678",
+            "licence_number": "DRV-WJG",
+            "licence_class": "B2",
+            "licence_expiry": timezone.localdate() + dt.timedelta(days=365),
+            "person": worker,
+        },
+        actor=SYSTEM,
+    )
+    shipment = Shipment.objects.get(warehouse__code="WH-BY")
+    distribution.pick_shipment(shipment, actor=SYSTEM)
+    commander.goto(f"{live_server.url}/distribution/shipments/{shipment.pk}/")
+    commander.select_option("#id_vehicle_id", str(vehicle.pk))
+    commander.select_option("#id_driver_id", str(driver.pk))
+    commander.click("#load-form button[name=step]")
+    commander.wait_for_selector("[data-field=driver_id]")
+    refusal = commander.inner_text("[data-field=driver_id]")
+    assert "检测阳性" in refusal, refusal
+    shot(commander, "outbreak", "load-refused-positive-driver")
+    shipment.refresh_from_db()
+    assert (shipment.status, shipment.driver_id) == ("picked", None)

@@ -1,3 +1,2 @@
-"""The fleet app's fixtures (vehicles, drivers) for the driver's home."""
-
-from baogong.fleet.tests.conftest import cygs, depot, make_driver, make_person, make_vehicle, system  # noqa: F401
+from baogong.conftest import system  # noqa: F401
+from baogong.fleet.tests.conftest import cygs, depot, make_driver, make_person, make_vehicle  # noqa: F401

@@ -80,3 +80,14 @@ def test_history_and_audit_pages_show_sentences(base, client_for, user):
     page = client_for("commander").get("/audit/").content.decode()
     assert "变更了场所状态" in page and "set_site_status" not in page.split("<select")[0]
     assert "{&#x27;" not in page and "{'" not in page
+
+
+@pytest.mark.django_db
+def test_records_named_by_code_and_nested_lines_read_as_names(base):
+    from baogong.distribution.models import Shipment
+
+    with translation.override("zh-hans"):
+        warehouse = Shipment._meta.get_field("warehouse")
+        assert show("WH-TXQ", warehouse) == "泰兴桥大仓"
+        assert show({"item": "N95", "qty": 20}) == "物资 N95，数量 20"
+        assert "详情" not in show({"odd_key": 3})
