@@ -124,11 +124,8 @@ class Person(TimeStampedModel):
 
 
 class HealthRegime(TimeStampedModel):
-    """A testing regime: which tests keep someone cleared, closed loop, contacts and recovery.
-
-    The regime of a person is the most specific active one: their home site, then its kind,
-    then their kind of person, then the default (no filter).
-    """
+    """A testing regime: which tests keep someone cleared, closed loop, contacts and recovery. A
+    person's regime is the most specific active one: home site, its kind, kind of person, default."""
 
     name = models.CharField(_("name"), max_length=100)
     site = models.ForeignKey(

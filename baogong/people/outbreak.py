@@ -137,25 +137,7 @@ def open_incident(test: HealthTest, *, actor: Actor) -> Incident | None:
         if control == IncidentSiteControl.CONTROLLED:
             site_actions.change_site_status(site, SiteStatus.UNDER_CONTROL, reason=reason, actor=actor)
     isolation_until = timezone.localtime(test.taken_at).date() + dt.timedelta(days=rules.isolation_days)
-    contact_people = list(locks.people_for_update(contacts))
-    for contact in contact_people:
-        CloseContact.objects.create(
-            incident=incident, person=contact, reason=contacts[contact.pk], isolation_until=isolation_until
-        )
-        if contact.health_status == HealthStatus.POSITIVE:
-            continue
-        before = {"health_status": contact.health_status, "isolation_until": contact.isolation_until}
-        contact.health_status = HealthStatus.CLOSE_CONTACT
-        contact.health_status_since = test.taken_at
-        contact.isolation_until = max(isolation_until, contact.isolation_until or isolation_until)
-        contact.save(update_fields=["health_status", "health_status_since", "isolation_until", "updated_at"])
-        audit.record(
-            "set_health_status",
-            contact,
-            actor=actor,
-            before=before,
-            after={"health_status": contact.health_status, "isolation_until": contact.isolation_until},
-        )
+    _isolate_contacts(incident, contacts, test, isolation_until, actor=actor)
     audit.record(
         "open_incident",
         incident,
@@ -189,6 +171,32 @@ def open_incident(test: HealthTest, *, actor: Actor) -> Incident | None:
         site_id=incident.site_id,
     )
     return incident
+
+
+def _isolate_contacts(
+    incident: Incident, contacts: dict[int, str], test: HealthTest, isolation_until: dt.date, *, actor: Actor
+) -> None:
+    """List the close contacts on the incident and put those not positive into isolation (locked
+    in primary-key order, each change audited)."""
+    contact_people = list(locks.people_for_update(contacts))
+    for contact in contact_people:
+        CloseContact.objects.create(
+            incident=incident, person=contact, reason=contacts[contact.pk], isolation_until=isolation_until
+        )
+        if contact.health_status == HealthStatus.POSITIVE:
+            continue
+        before = {"health_status": contact.health_status, "isolation_until": contact.isolation_until}
+        contact.health_status = HealthStatus.CLOSE_CONTACT
+        contact.health_status_since = test.taken_at
+        contact.isolation_until = max(isolation_until, contact.isolation_until or isolation_until)
+        contact.save(update_fields=["health_status", "health_status_since", "isolation_until", "updated_at"])
+        audit.record(
+            "set_health_status",
+            contact,
+            actor=actor,
+            before=before,
+            after={"health_status": contact.health_status, "isolation_until": contact.isolation_until},
+        )
 
 
 def _incident_site_for_update(incident_site_id: int) -> tuple[IncidentSite, Incident, Site]:

@@ -284,27 +284,7 @@ def confirm_allocation(run: AllocationRun, *, actor: Actor) -> AllocationRun:
             raise AllocationStale(
                 _("A source warehouse is no longer normal; run the allocation again."), details={"held": held}
             )
-        items = Item.objects.in_bulk({a[4] for a in alines})
-        needs: dict[int, list[stock.ReserveNeed]] = defaultdict(list)
-        for pk, _line_id, _qty, sources, item_id, request_id in alines:
-            reference = f"{locked}/{requests[request_id][1]}"
-            for source in sources:
-                needs[int(source["warehouse"])].append(
-                    stock.ReserveNeed(key=pk, item=items[item_id], qty=int(source["qty"]), reference=reference)
-                )
-        links: list[AllocationReservation] = []
-        try:
-            for wh_id in sorted(needs):
-                reserved = stock.reserve_many(warehouses[wh_id], needs[wh_id], actor=actor)
-                for key, reservations in reserved.items():
-                    links.extend(
-                        AllocationReservation(line_id=key, warehouse_id=wh_id, reservation=r, qty=r.qty)
-                        for r in reservations
-                    )
-        except InsufficientStock as exc:
-            raise AllocationStale(
-                _("Stock changed since the preview; run the allocation again."), details={"stock": exc.details}
-            ) from exc
+        links = _reserve_sources(locked, alines, requests, warehouses, actor=actor)
         AllocationReservation.objects.bulk_create(links, batch_size=2000)
         # The lines are locked: raise their counters in one statement, then the requests' states.
         RequestLine.objects.filter(pk__in=run_lines.values("request_line_id")).update(
@@ -327,6 +307,40 @@ def confirm_allocation(run: AllocationRun, *, actor: Actor) -> AllocationRun:
             },
         )
         return locked
+
+
+def _reserve_sources(
+    locked: AllocationRun,
+    alines: list[Any],
+    requests: dict[int, tuple[str, str]],
+    warehouses: dict[int, Any],
+    *,
+    actor: Actor,
+) -> list[AllocationReservation]:
+    """Reserve each run line's sources, warehouse by warehouse in primary-key order (FEFO lots);
+    a shortfall since the preview refuses the whole confirmation."""
+    items = Item.objects.in_bulk({a[4] for a in alines})
+    needs: dict[int, list[stock.ReserveNeed]] = defaultdict(list)
+    for pk, _line_id, _qty, sources, item_id, request_id in alines:
+        reference = f"{locked}/{requests[request_id][1]}"
+        for source in sources:
+            needs[int(source["warehouse"])].append(
+                stock.ReserveNeed(key=pk, item=items[item_id], qty=int(source["qty"]), reference=reference)
+            )
+    links: list[AllocationReservation] = []
+    try:
+        for wh_id in sorted(needs):
+            reserved = stock.reserve_many(warehouses[wh_id], needs[wh_id], actor=actor)
+            for key, reservations in reserved.items():
+                links.extend(
+                    AllocationReservation(line_id=key, warehouse_id=wh_id, reservation=r, qty=r.qty)
+                    for r in reservations
+                )
+    except InsufficientStock as exc:
+        raise AllocationStale(
+            _("Stock changed since the preview; run the allocation again."), details={"stock": exc.details}
+        ) from exc
+    return links
 
 
 def _refresh_run_request_statuses(request_ids: Any) -> None:

@@ -103,10 +103,14 @@ def records(user: Any) -> dict[str, Any]:
             ],
             actor=commander,
         )
-    # A hotel locked down on 10 April 2022 and reopened on 20 April; still normal today.
+    _hotel_locked_down_in_april(commander)
+    return {"missions": missions}
+
+
+def _hotel_locked_down_in_april(commander: Any) -> None:
+    """A hotel locked down on 10 April 2022 and reopened on 20 April; still normal today."""
     hotel = Site.objects.get(code="HT-WYN")
     with time_machine.travel(dt.datetime(2022, 4, 10, 14, 0, tzinfo=SHANGHAI), tick=False):
         org_actions.set_site_status(hotel, "locked_down", reason="阳性病例", actor=commander)
     with time_machine.travel(dt.datetime(2022, 4, 20, 9, 0, tzinfo=SHANGHAI), tick=False):
         org_actions.set_site_status(hotel, "normal", actor=commander)
-    return {"missions": missions}

@@ -3,8 +3,6 @@ delivery pages, delivered value. Each view parses, checks permission, calls one 
 
 from __future__ import annotations
 
-import datetime as dt
-import secrets
 from decimal import Decimal
 from typing import Any
 
@@ -19,13 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from baogong.catalog.models import Item
-from baogong.core.audit import SystemActor, history_for
+from baogong.core.audit import history_for
 from baogong.core.errors import DomainError
-from baogong.core.excel import XLSX_CONTENT_TYPE, parse_date, workbook_bytes
+from baogong.core.excel import parse_date
 from baogong.core.forms import domain_error_list, show_domain_error
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.identifiers import mask_phone
-from baogong.core.imports import import_page, template_response
 from baogong.core.money import round_fen
 from baogong.core.pdf import pdf_response
 from baogong.core.permissions import require_perm
@@ -33,10 +30,14 @@ from baogong.core.qr import qr_svg
 from baogong.core.ratelimit import rate_limited
 from baogong.core.scoping import get_scoped_or_404, scoped
 from baogong.distribution import actions, hooks, queries
-from baogong.distribution.actions import DeliveryLineInput, LineInput
-from baogong.distribution.choices import Disposition, RequestStatus, ShipmentStatus
+from baogong.distribution.actions import LineInput
+from baogong.distribution.choices import RequestStatus, ShipmentStatus
 from baogong.distribution.forms import LoadForm, NormForm
 from baogong.distribution.models import AllocationRun, Norm, Request, RequestLink, Shipment
+from baogong.distribution.views.delivery import delivered_value as delivered_value
+from baogong.distribution.views.delivery import delivery_page as delivery_page
+from baogong.distribution.views.delivery import load_import as load_import
+from baogong.distribution.views.delivery import request_import as request_import
 from baogong.orgs.models import Site
 
 # --------------------------------------------------------------------------- requests
@@ -556,136 +557,3 @@ def delivery_note(request: HttpRequest, pk: int) -> HttpResponse:
     context = _shipment_context(request, shipment)
     context["qr"] = qr_svg(context["link"])  # inline SVG: core.pdf fetcher fails on <img> with this WeasyPrint
     return pdf_response("distribution/delivery_note_pdf.html", context, f"{shipment.number}.pdf")
-
-
-# --------------------------------------------------------------------------- proof of delivery (no login)
-
-
-@rate_limited("public")
-def delivery_page(request: HttpRequest, token: str) -> HttpResponse:
-    """The receiver's phone page. Valid for this shipment only and until it is closed."""
-    try:
-        shipment = actions.shipment_for_delivery(token)
-    except DomainError:
-        return render(
-            request,
-            "distribution/public_message.html",
-            {"message": _("This delivery link is not valid or the shipment is closed.")},
-            status=404,
-        )
-    lines = list(shipment.lines.select_related("item", "lot").order_by("pk"))
-    errors: dict[str, Any] = {}
-    if request.method == "POST":
-        try:
-            inputs = [
-                DeliveryLineInput(
-                    li.pk,
-                    int(request.POST.get(f"received_{li.pk}", "") or 0),
-                    int(request.POST.get(f"damaged_{li.pk}", "") or 0),
-                )
-                for li in lines
-            ]
-        except ValueError:
-            errors = {"lines": [_("Enter whole numbers.")]}
-        else:
-            try:
-                actions.record_delivery(
-                    shipment,
-                    inputs,
-                    received_by=request.POST.get("received_by", ""),
-                    receiver_phone=request.POST.get("receiver_phone", ""),
-                    client_token=request.POST.get("client_token", ""),
-                    shortage_disposition=request.POST.get("disposition", Disposition.RETURN),
-                    reason=request.POST.get("reason", ""),
-                    photo=request.FILES.get("photo"),
-                    actor=SystemActor(f"receiver:{request.POST.get('received_by', '')[:40]}"),
-                )
-            except DomainError as exc:
-                errors = exc.details if isinstance(exc.details, dict) and exc.details else {"form": [str(exc.message)]}
-            else:
-                return redirect("distribution:delivery_page", token=token)
-    context = {
-        "shipment": shipment,
-        "lines": lines,
-        "errors": errors,
-        "post": request.POST,
-        "client_token": request.POST.get("client_token") or secrets.token_urlsafe(16),
-        "done": shipment.status in (ShipmentStatus.DELIVERED, ShipmentStatus.CLOSED),
-        "open": shipment.status == ShipmentStatus.IN_TRANSIT,
-    }
-    return render(request, "distribution/delivery_page.html", context, status=400 if errors else 200)
-
-
-# --------------------------------------------------------------------------- value
-
-
-def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
-    today = timezone.localdate()
-    try:
-        date_from = parse_date(request.GET.get("from") or (today - dt.timedelta(days=30)).isoformat())
-        date_to = parse_date(request.GET.get("to") or today.isoformat())
-    except ValueError:
-        return today - dt.timedelta(days=30), today
-    return date_from, date_to
-
-
-@require_perm("distribution.view_delivery_value")
-def delivered_value(request: HttpRequest) -> HttpResponse:
-    date_from, date_to = _period(request)
-    by = {k: queries.delivered_breakdown(date_from, date_to, k) for k in queries.VALUE_DIMENSIONS}
-    totals = queries.delivered_totals(date_from, date_to)
-    if request.GET.get("format") == "xlsx":
-        rows = [
-            [str(dim), r["key"], str(r["label"]), r["items"], r["value"]] for dim, rows_ in by.items() for r in rows_
-        ]
-        body = workbook_bytes(
-            "delivered", ["dimension", "key", "name", "items", "value"], rows, notes=[f"{date_from} – {date_to}"]
-        )
-        response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="delivered-{date_from}-{date_to}.xlsx"'
-        return response
-    chart = {
-        "days": [r["key"] for r in by["day"]],
-        "day_values": [float(r["value"]) for r in by["day"]],
-        "day_items": [r["items"] for r in by["day"]],
-        "kinds": [{"name": str(r["label"]), "value": float(r["value"])} for r in by["recipient_kind"]],
-    }
-    context = {"by": by, "totals": totals, "date_from": date_from, "date_to": date_to, "chart": chart}
-    return render(request, "distribution/delivered_value.html", context)
-
-
-@require_perm("distribution.import_requests")
-def request_import(request: HttpRequest) -> HttpResponse:
-    """Excel import of requests: all rows or nothing, with a per-row error list."""
-    if request.GET.get("template"):
-        return template_response("requests-template.xlsx", "requests", actions.IMPORT_COLUMNS)
-    return import_page(
-        request,
-        run=lambda upload: actions.import_requests(upload, actor=request.user),
-        done=lambda made: _("%(n)d requests imported") % {"n": len(made)},
-        then="distribution:request_list",
-        title=_("Import requests"),
-        intro=_("One request per recipient and reference; the file is imported only if every row is valid."),
-        template_url="?template=1",
-    )
-
-
-@require_perm("distribution.load_shipment")
-def load_import(request: HttpRequest) -> HttpResponse:
-    """Excel import of loads (shipment number, plate, driver): registered vehicles and drivers only,
-    the same checks as the load form; all rows or nothing, with a per-row error list."""
-    if request.GET.get("template"):
-        return template_response("loads-template.xlsx", "loads", actions.LOAD_COLUMNS)
-    return import_page(
-        request,
-        run=lambda upload: actions.import_loads(upload, actor=request.user),
-        done=lambda made: _("%(n)d shipments loaded") % {"n": len(made)},
-        then="distribution:shipment_list",
-        title=_("Import loads"),
-        intro=_(
-            "One picked shipment per row, with a registered vehicle (plate) and driver (name, phone when two"
-            " share a name); the pass, the driver's health and the sites are checked; the file is imported"
-            " only if every row is valid."
-        ),
-        template_url="?template=1",
-    )
