@@ -89,6 +89,20 @@ class Outcome:
     reinspections: int = 0
     farm_input_units: int = 0
     industrial_tonnes: int = 0
+    # scarcity (issue 21): the district programme's epidemic-prevention cases
+    request_lines: int = 0
+    ordered_cases: int = 0
+    received_cases: int = 0
+    supplier_shortfall_cases: int = 0
+    late_deliveries: int = 0
+    pro_rata_lines: int = 0
+    cut_lines: int = 0
+    capped_lines: int = 0
+    pro_rata_days: int = 0
+    fill_rate: float = 0.0
+    requested_by_tier: dict[int, int] = field(default_factory=dict)
+    delivered_by_tier: dict[int, int] = field(default_factory=dict)
+    unmet_by_tier: dict[int, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -100,6 +114,9 @@ class Scenario:
         self.progress = progress or (lambda pct, msg: None)
         self.outcome = Outcome()
         self.system = SystemActor("scenario")
+        # purchase orders on their way: (day index due, order id, share delivered, item position)
+        self.pipeline: list[tuple[int, int, float, int]] = []
+        self.shortfall: dict[str, int] = {}  # cases short-delivered, to order again
 
     # --- helpers ----------------------------------------------------------------------------
     def user(self, username: str) -> Any:

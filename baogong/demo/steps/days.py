@@ -13,11 +13,11 @@ from baogong.demo.scenario import (
     HOSPITALS,
     SHANGHAI,
 )
+from baogong.demo.steps import scarcity
 from baogong.demo.steps._common import (
     COUNTERFEIT_SUPPLIER,
     FAKE_AG,
     GENUINE_AG,
-    OFFICE_DEMAND,
     SUPPLIERS,
     WAREHOUSE,
     _truck,
@@ -57,46 +57,43 @@ def replay_day(s: Scenario, day: dt.date, index: int) -> None:
         _relief(s, day, index)
 
 
-# Demand per recipient per day, in cases, before shortage (bureaus and towns get the bulk).
-def _demand(s: Scenario, code: str) -> list[tuple[str, int]]:
-    weights = [row[9] for row in CASE_ITEMS]
-    lines = []
-    picks = s.rng.sample(range(len(CASE_ITEMS)), k=3)
-    base = OFFICE_DEMAND if code.startswith(("SO-", "GB-")) else 50
-    for i in picks:
-        lines.append((CASE_ITEMS[i][0], max(1, int(base * weights[i] / 15 * s.rng.uniform(0.6, 1.4)))))
-    return lines
-
-
 def _requests(s: Scenario, day: dt.date, index: int) -> None:
+    """Requests from the demand model (:mod:`.scarcity`): people in need × per-head norm."""
     from baogong.catalog.models import Item
     from baogong.distribution import actions
     from baogong.orgs.models import Site
 
     items = {i.code: i for i in Item.objects.filter(code__startswith="SC-")}
+    per = scarcity.norms()
     offices = list(Site.objects.filter(kind__in=["street_office", "government_bureau"]).order_by("code"))
-    # Streets/towns and bureaus ask every third day (a third of them each day), hospitals every
-    # other day, care sites weekly.
+    # Streets/towns and bureaus ask every third day (a third of them each day) for three days,
+    # hospitals every other day, care sites weekly.
     todays = [o for n, o in enumerate(offices) if (n + index) % 3 == 0]
     todays += [s.site(c) for c in HOSPITALS if index % 2 == 0] + [s.site(c) for c in CARE_SITES if index % 7 == 0]
     commander = s.user("commander")
     for recipient in todays:
+        wanted = scarcity.demand(s, recipient, index, day, per)
+        if not wanted:
+            continue
         lines = [
-            actions.LineInput(item=items[code], qty=qty, needed_by=day + dt.timedelta(days=1))
-            for code, qty in _demand(s, recipient.code)
+            actions.LineInput(item=items[code], qty=qty, needed_by=day + dt.timedelta(days=1)) for code, qty in wanted
         ]
         request = actions.file_request(recipient, lines, actor=commander, submit=True, note="每日防疫物资需求")
         actions.approve_request(request, actor=commander)
         s.outcome.requests += 1
+        s.outcome.request_lines += len(lines)
 
 
 def _procure(s: Scenario, day: dt.date, index: int) -> None:
-    """Buy every other day, roughly 90% of demand: supply stays short and allocation rations it."""
+    """Every third day the purchaser orders the forecast of the next three days plus every known
+    shortfall; suppliers deliver late and short in the first weeks (:func:`.scarcity.supplier_terms`).
+    Deliveries due today are received, inspected and released (or rejected: counterfeit)."""
     from baogong.catalog.models import Item
     from baogong.procurement import actions
     from baogong.procurement.models import Supplier
 
-    if index % 3:
+    _receive_due(s, day, index)
+    if index % scarcity.ORDER_EVERY:
         return
     # The district programme was bought for the 泰兴桥 warehouse (储运公司) on the command centre's
     # behalf: the requisition is raised by the scenario's system actor (only a group-wide actor may
@@ -104,25 +101,32 @@ def _procure(s: Scenario, day: dt.date, index: int) -> None:
     # of orders over ¥200,000 once bootstrap has loaded the procurement demo, is not approving their
     # own requisition.
     officer = s.system
-    qc = commander = s.user("commander")
+    commander = s.user("commander")
     warehouse = s.site(WAREHOUSE)
     suppliers = {sp.name: sp for sp in Supplier.objects.filter(name__in=[n for n, _c, _l in SUPPLIERS])}
-    for n, (code, _name, _cat, _unit, _pq, _pu, price, _kg, _m3, weight) in enumerate(CASE_ITEMS):
+    forecast = scarcity.forecast_all(s, index)
+    for n, (code, _name, _cat, _unit, _pq, _pu, price, _kg, _m3, _weight) in enumerate(CASE_ITEMS):
         item = Item.objects.get(code=code)
         supplier_name = SUPPLIERS[(index // 2 + n) % 2][0]
-        if code == "SC-AG-CASE" and index in (3, 9):
+        counterfeit_round = code == "SC-AG-CASE" and index in (3, 9)
+        if counterfeit_round:
             supplier_name = COUNTERFEIT_SUPPLIER
         supplier = suppliers[supplier_name]
         if supplier.status != "approved":
             supplier = suppliers[SUPPLIERS[0][0]]
-        # three days of the programme's demand, about 10% short
-        qty = int(weight / 15 * (17 * OFFICE_DEMAND + 2 * 50 * 1.5) * 0.9 * s.rng.uniform(0.85, 1.05)) + 10
+        qty = max(1, round(forecast[code] + s.shortfall.pop(code, 0)))
+        # The dubious supplier had "stock on hand" at once; the others deliver late and short.
+        late, share = (0, 1.0) if counterfeit_round else scarcity.supplier_terms(s, index, "江苏" not in supplier_name)
         order = actions.create_order(
             supplier.organisation,
             supplier,
             [
                 actions.OrderLineInput(
-                    item=item, qty=qty, unit_price=Decimal(price), delivery_date=day, warehouse=warehouse
+                    item=item,
+                    qty=qty,
+                    unit_price=Decimal(price),
+                    delivery_date=day + dt.timedelta(days=1),
+                    warehouse=warehouse,
                 )
             ],
             actor=officer,
@@ -132,7 +136,25 @@ def _procure(s: Scenario, day: dt.date, index: int) -> None:
         )
         while order.status == "pending_approval":
             order = actions.approve_order(order, actor=commander)
-        line = order.lines.get()
+        s.outcome.ordered_cases += qty
+        s.pipeline.append((index + late, order.pk, share, n))
+    _receive_due(s, day, index)
+
+
+def _receive_due(s: Scenario, day: dt.date, index: int) -> None:
+    from baogong.procurement import actions
+    from baogong.procurement.models import PurchaseOrder
+
+    due = [p for p in s.pipeline if p[0] <= index]
+    s.pipeline = [p for p in s.pipeline if p[0] > index]
+    qc = s.user("commander")
+    officer = s.system
+    for _due, order_id, share, n in due:
+        order = PurchaseOrder.objects.select_related("supplier").get(pk=order_id)
+        line = order.lines.select_related("item").get()
+        code = line.item.code
+        supplier_name = order.supplier.name
+        received = max(1, int(line.qty * share))
         batch = f"{code[3:7]}{day:%m%d}{n}"
         fake = supplier_name == COUNTERFEIT_SUPPLIER and index == 9
         [receipt] = actions.receive_against_order(
@@ -140,7 +162,7 @@ def _procure(s: Scenario, day: dt.date, index: int) -> None:
             [
                 actions.ReceiveLineInput(
                     line=line,
-                    qty=line.qty,
+                    qty=received,
                     batch=batch,
                     production_date=day - dt.timedelta(days=15),
                     expiry=day + dt.timedelta(days=700),
@@ -148,6 +170,12 @@ def _procure(s: Scenario, day: dt.date, index: int) -> None:
             ],
             actor=officer,
         )
+        s.outcome.received_cases += received
+        if received < line.qty:
+            s.shortfall[code] = s.shortfall.get(code, 0) + line.qty - received
+            s.outcome.supplier_shortfall_cases += line.qty - received
+        if day > line.delivery_date:
+            s.outcome.late_deliveries += 1
         lot = receipt.lot
         data = actions.InspectionInput(
             batch=batch,
@@ -160,7 +188,7 @@ def _procure(s: Scenario, day: dt.date, index: int) -> None:
         )
         if fake:
             actions.inspect_lot(lot, data, decision="reject", reason="一类备案号冒充第三类注册证，注册人不符", actor=qc)
-            earlier = _earlier_lot(supplier, item)
+            earlier = _earlier_lot(order.supplier, line.item)
             if earlier is not None:
                 actions.mark_lot_counterfeit(earlier, reason="同一供应商后续批次为一类备案号，首批疑似假冒", actor=qc)
                 s.outcome.counterfeit_cases += 1
@@ -184,7 +212,10 @@ def _allocate_and_ship(s: Scenario, day: dt.date, index: int) -> None:
     commander = s.user("commander")
     warehouse = s.site(WAREHOUSE)
     run = actions.preview_allocation([warehouse], actor=commander)
-    actions.confirm_allocation(run, actor=commander)
+    if run.summary.get("allocated"):
+        actions.confirm_allocation(run, actor=commander)
+    else:
+        actions.discard_allocation(run, actor=commander)
     keeper = s.user("warehouse")  # the 泰兴桥 keeper
     # Shipments held back by an earlier refusal (a site locked down) are tried again first.
     held = list(Shipment.objects.filter(warehouse=warehouse, status__in=["picked", "loaded"]).order_by("pk"))
@@ -393,6 +424,7 @@ def finish(s: Scenario) -> None:
     from baogong.property import actions as property_actions
     from baogong.property.models import Policy, ReliefApplication
 
+    scarcity.summarise(s)
     officer, commander = s.user("property"), s.user("commander")
     for step, status, actor in (
         ("handle", "submitted", officer),

@@ -17,6 +17,7 @@ from baogong.demo.scenario import (
     START,
     SUPPLY_VEHICLES,
 )
+from baogong.demo.steps import scarcity
 from baogong.demo.steps._common import GENUINE_AG, PDF, SUPPLIERS, WAREHOUSE, _truck, _uscc
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ def prepare(s: Scenario) -> None:
     load_demo_accounts()
     load_catalog_demo()
     _case_items(s)
+    scarcity.set_up(s)
     _farm_and_industry_items(s)
     _suppliers(s)
     _missions(s)
