@@ -81,6 +81,8 @@ class Outcome:
     refused_dispatches: list[str] = field(default_factory=list)
     counterfeit_cases: int = 0
     relief_approved: int = 0
+    relief_returned: int = 0
+    relief_rejected: int = 0
     pharmacy_orders: int = 0
     fuel_sales: int = 0
     fuel_litres: int = 0
@@ -117,6 +119,11 @@ class Scenario:
         # purchase orders on their way: (day index due, order id, share delivered, item position)
         self.pipeline: list[tuple[int, int, float, int]] = []
         self.shortfall: dict[str, int] = {}  # cases short-delivered, to order again
+        # the relief model: tenants applying per day, forgotten documents (kind, day back), ineligible
+        self.relief_plan: dict[int, list[int]] = {}
+        self.relief_missing: dict[int, tuple[str, int | None]] = {}
+        self.relief_ineligible: set[int] = set()
+        self.posts = self.videos = self.coverage = self.week_posts = 0  # the publishing model
 
     # --- helpers ----------------------------------------------------------------------------
     def user(self, username: str) -> Any:

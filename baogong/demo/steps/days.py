@@ -13,7 +13,7 @@ from baogong.demo.scenario import (
     HOSPITALS,
     SHANGHAI,
 )
-from baogong.demo.steps import scarcity
+from baogong.demo.steps import figures, scarcity
 from baogong.demo.steps._common import (
     COUNTERFEIT_SUPPLIER,
     FAKE_AG,
@@ -23,7 +23,7 @@ from baogong.demo.steps._common import (
     _truck,
 )
 from baogong.demo.steps.extra import _farm_and_industry, _fuel, _reopening
-from baogong.demo.steps.relief import _relief
+from baogong.demo.steps.relief import _relief, _review
 
 if TYPE_CHECKING:
     from baogong.demo.scenario import Scenario
@@ -52,8 +52,8 @@ def replay_day(s: Scenario, day: dt.date, index: int) -> None:
         _fuel(s, day, index, 20)
     with s.at(day, 18):
         _pharmacy_orders(s, day, index)
-        _costs(s, day, index)
-        _posts(s, day, index)
+        figures.book_costs(s, day, index)
+        figures.publish(s, day, index)
         _relief(s, day, index)
 
 
@@ -350,93 +350,21 @@ def _pharmacy_orders(s: Scenario, day: dt.date, index: int) -> None:
             s.outcome.notes.append(f"{day}: 药店订单 {exc.message}")
 
 
-def _costs(s: Scenario, day: dt.date, index: int) -> None:
-    """Weekly running costs of the two field hospitals: ¥31.1M over the two months."""
-    from baogong.finance import actions
-    from baogong.finance.models import Mission
-
-    if index % 7 != 6:
-        return
-    commander = s.user("commander")
-    categories = [
-        ("labour", "0.35", "医护后勤人员劳务"),
-        ("lodging", "0.30", "餐饮住宿"),
-        ("transport", "0.10", "转运车辆"),
-        ("other", "0.25", "消杀保洁及耗材"),
-    ]
-    weekly = Decimal("31100000") / Decimal(max(1, s.days // 7)) / 2
-    for mission in Mission.objects.filter(code__in=["M-FH-FCL", "M-FH-MPL"]).order_by("code"):
-        for category, share, what in categories:
-            line = actions.add_cost_line(
-                mission,
-                {
-                    "category": category,
-                    "amount": (weekly * Decimal(share)).quantize(Decimal("0.01")),
-                    "invoice_number": f"{mission.code}-{day:%m%d}-{category[:3]}",
-                    "supplier": what,
-                    "incurred_on": day,
-                    "description": f"{what} {day:%m月%d日}当周",
-                },
-                actor=commander,
-            )
-            actions.approve_cost_line(line, actor=commander)
-
-
-def _posts(s: Scenario, day: dt.date, index: int) -> None:
-    """74 news items and WeChat posts (≈22,000 reads) and 32 outside reports over the period."""
-    from baogong.command import actions
-    from baogong.orgs.models import Organisation
-
-    org = Organisation.objects.get(code="BSGX")
-    own = [n for n in range(74) if n * s.days // 74 == index]
-    press = [n for n in range(32) if n * s.days // 32 == index]
-    for n in own:
-        actions.record_post(
-            {
-                "organisation": org,
-                "kind": "own",
-                "channel": "wechat" if n % 3 else "website",
-                "published_on": day,
-                "title": f"《我在“疫”线》第{n + 1}期",
-                "reads": 280 + (n * 37) % 60,
-            },
-            actor=s.user("commander"),
-        )
-    for n in press:
-        actions.record_post(
-            {
-                "organisation": org,
-                "kind": "coverage",
-                "channel": "press",
-                "outlet": "宝山发布",
-                "published_on": day,
-                "title": f"宝山供销社保供一线报道({n + 1})",
-            },
-            actor=s.user("commander"),
-        )
-
-
 def finish(s: Scenario) -> None:
     """Close the books: review what is left, top up relief granted under the first policy to the
     second's six months, and claim the field-hospital costs from the funder."""
     from baogong.finance import actions as finance
     from baogong.finance.models import Mission
     from baogong.property import actions as property_actions
-    from baogong.property.models import Policy, ReliefApplication
+    from baogong.property.models import Policy
 
     scarcity.summarise(s)
-    officer, commander = s.user("property"), s.user("commander")
-    for step, status, actor in (
-        ("handle", "submitted", officer),
-        ("check", "handled", commander),
-        ("approve", "checked", commander),
-    ):
-        result = property_actions.batch_review(list(ReliefApplication.objects.filter(status=status)), step, actor=actor)
-        if step == "approve":
-            s.outcome.relief_approved += len(result.done)
+    commander = s.user("commander")
+    _review(s, s.today() + dt.timedelta(days=1))
     later = Policy.objects.filter(code="sh-2022-05").first()
     if later is not None and s.days >= 59:
         property_actions.top_up_relief(later, actor=commander)
+    figures.book_costs(s, s.today(), s.days - 1, final=True)
     for mission in Mission.objects.filter(code__in=["M-FH-FCL", "M-FH-MPL"]).order_by("code"):
         lines = list(mission.cost_lines.filter(status="approved", claim__isnull=True))
         if lines:

@@ -200,8 +200,9 @@ def _missions(s: Scenario) -> None:
     funder = Organisation.objects.get(code="BSZF-WJW")
     owner = Organisation.objects.get(code="BYJT")
     for code, name, budget in (
-        ("FH-FCL", "富长路方舱医院运行保障", "16000000"),
-        ("FH-MPL", "湄浦路方舱医院运行保障", "16000000"),
+        # budgets by beds (3,000 and 2,000)
+        ("FH-FCL", "富长路方舱医院运行保障", "19000000"),
+        ("FH-MPL", "湄浦路方舱医院运行保障", "13000000"),
     ):
         actions.create_mission(
             {
