@@ -155,7 +155,7 @@ def _receive_due(s: Scenario, day: dt.date, index: int) -> None:
         code = line.item.code
         supplier_name = order.supplier.name
         received = max(1, int(line.qty * share))
-        batch = f"{code[3:7]}{day:%m%d}{n}"
+        batch = f"{code[3:7]}{day:%m%d}{order.pk:04d}"
         fake = supplier_name == COUNTERFEIT_SUPPLIER and index == 9
         [receipt] = actions.receive_against_order(
             order,
