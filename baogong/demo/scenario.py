@@ -123,6 +123,13 @@ class Scenario:
         self.relief_plan: dict[int, list[int]] = {}
         self.relief_missing: dict[int, tuple[str, int | None]] = {}
         self.relief_ineligible: set[int] = set()
+        # the rosters (steps.people): staff on the books per crew, office staff, cadres, this week's crews
+        self.crews: list[list[Any]] = []
+        self.office_staff: list[Any] = []
+        self.cadres: list[Any] = []
+        self.on_crew: list[list[Any]] = []
+        self.served: list[Any] = []
+        self.batches = 0
         self.posts = self.videos = self.coverage = self.week_posts = 0  # the publishing model
 
     # --- helpers ----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from baogong.demo.scenario import (
     HOSPITALS,
     SHANGHAI,
 )
-from baogong.demo.steps import figures, scarcity
+from baogong.demo.steps import figures, people, scarcity
 from baogong.demo.steps._common import (
     COUNTERFEIT_SUPPLIER,
     FAKE_AG,
@@ -35,6 +35,7 @@ def replay_day(s: Scenario, day: dt.date, index: int) -> None:
         _fuel(s, day, index, 3)
     with s.at(day, 7):
         _health(s, day, index)
+        people.week(s, day, index)
     with s.at(day, 8):
         _procure(s, day, index)
     with s.at(day, 10):
@@ -149,7 +150,7 @@ def _receive_due(s: Scenario, day: dt.date, index: int) -> None:
     s.pipeline = [p for p in s.pipeline if p[0] > index]
     qc = s.user("commander")
     officer = s.system
-    for _due, order_id, share, n in due:
+    for _due, order_id, share, _n in due:
         order = PurchaseOrder.objects.select_related("supplier").get(pk=order_id)
         line = order.lines.select_related("item").get()
         code = line.item.code

@@ -17,7 +17,7 @@ from baogong.demo.scenario import (
     START,
     SUPPLY_VEHICLES,
 )
-from baogong.demo.steps import scarcity
+from baogong.demo.steps import people, scarcity
 from baogong.demo.steps._common import GENUINE_AG, PDF, SUPPLIERS, WAREHOUSE, _truck, _uscc
 
 if TYPE_CHECKING:
@@ -221,9 +221,8 @@ def _missions(s: Scenario) -> None:
 
 
 def _people(s: Scenario) -> None:
-    from baogong.people.demo_data import load_people_demo
-
-    load_people_demo()
+    """The staff on the books; who serves is rostered week by week (:mod:`.people`)."""
+    people.roster(s)
 
 
 def _pharmacy(s: Scenario) -> None:
