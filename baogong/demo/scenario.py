@@ -100,6 +100,7 @@ class Outcome:
     pro_rata_lines: int = 0
     cut_lines: int = 0
     capped_lines: int = 0
+    carried_over_lines: int = 0
     pro_rata_days: int = 0
     fill_rate: float = 0.0
     requested_by_tier: dict[int, int] = field(default_factory=dict)

@@ -169,7 +169,7 @@ def forecast_all(s: Scenario, index: int) -> dict[str, float]:
 
 def summarise(s: Scenario) -> None:
     """Fill rate and unmet demand by tier, from the allocation runs and the request lines."""
-    from django.db.models import Sum
+    from django.db.models import Count, Sum
     from django.utils import timezone
 
     from baogong.distribution.models import AllocationLine, RequestLine
@@ -181,6 +181,14 @@ def summarise(s: Scenario) -> None:
     cut = lines.filter(basis__in=["after_shortage", "no_stock"], qty=0)
     o.cut_lines = cut.values("request_line").distinct().count()
     o.capped_lines = lines.filter(basis="capped").values("request_line").distinct().count()
+    # carried over: a line served in parts by more than one day's run
+    o.carried_over_lines = (
+        lines.filter(qty__gt=0)
+        .values("request_line")
+        .annotate(runs=Count("run", distinct=True))
+        .filter(runs__gt=1)
+        .count()
+    )
     days = {
         timezone.localtime(at).date()
         for at in lines.filter(basis="pro_rata").values_list("run__confirmed_at", flat=True).distinct()

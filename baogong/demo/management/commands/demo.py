@@ -29,6 +29,7 @@ SUMMARY = [
     ("pro_rata_lines", "按比例分配的需求行", "lines served pro rata"),
     ("pro_rata_days", "按比例分配的天数", "days with pro-rata allocation"),
     ("cut_lines", "因缺货未分到的需求行", "lines cut by shortage"),
+    ("carried_over_lines", "结转后补足的需求行", "lines served over several days"),
 ]
 TIERS = {1: "一级 / tier 1", 2: "二级 / tier 2", 3: "三级 / tier 3", 4: "四级 / tier 4", 5: "五级 / tier 5"}
 
