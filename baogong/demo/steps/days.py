@@ -12,6 +12,7 @@ from baogong.demo.scenario import (
     CASE_ITEMS,
     HOSPITALS,
     SHANGHAI,
+    START,
 )
 from baogong.demo.steps import figures, people, scarcity
 from baogong.demo.steps._common import (
@@ -365,7 +366,8 @@ def finish(s: Scenario) -> None:
     later = Policy.objects.filter(code="sh-2022-05").first()
     if later is not None and s.days >= 59:
         property_actions.top_up_relief(later, actor=commander)
-    figures.book_costs(s, s.today(), s.days - 1, final=True)
+    # the last, short week, dated its last day (inside the replayed period)
+    figures.book_costs(s, START + dt.timedelta(days=s.days - 1), s.days - 1, final=True)
     for mission in Mission.objects.filter(code__in=["M-FH-FCL", "M-FH-MPL"]).order_by("code"):
         lines = list(mission.cost_lines.filter(status="approved", claim__isnull=True))
         if lines:
