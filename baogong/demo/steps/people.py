@@ -42,7 +42,7 @@ CREWS: list[tuple[str, str | None, str, str, int, int]] = [
     ("JDGL", "HT-WYN", "watch", "full", 2, 5),
     ("TYYL", "EH-TY", "watch", "full", 3, 8),
 ]
-P_STAY = 0.82
+P_STAY = 0.87
 # Office staff of each enterprise (not on a crew) who may volunteer in their community.
 OFFICES = [
     ("BYJT", 34),
@@ -59,7 +59,7 @@ OFFICES = [
 P_VOLUNTEER_BASE = 0.03
 P_VOLUNTEER_WAVE = 0.09
 CADRES = 20
-P_BATCH = 0.85
+P_BATCH_QUIET = 0.7  # a week after the peak (case curve below 0.25); every week at the peak
 BATCH_TEAMS = ["区委组织部志愿服务队", "区国资委志愿服务队"]
 
 
@@ -151,7 +151,8 @@ def week(s: Scenario, day: dt.date, index: int) -> None:
                 )
             except DomainError:
                 continue
-    if day >= dt.date(2022, 4, 6) and s.rng.random() < P_BATCH:
+    asked = wave >= 0.25 or s.rng.random() < P_BATCH_QUIET
+    if day >= dt.date(2022, 4, 6) and asked:
         size = s.rng.choice([3, 4, 4, 5, 5])
         start = s.batches * 4 % CADRES
         people = (s.cadres[start:] + s.cadres[:start])[:size]
