@@ -9,7 +9,8 @@ rosters add up to, not inputs.
   who have not served yet, so the people who served at least once is a consequence.
 - Office staff not on a crew volunteer in their community in a week with probability
   ``P_VOLUNTEER`` (more at the peak).
-- The district asks for a volunteer team in a week with probability ``P_BATCH``; 3–5 cadres go (4.2 on average).
+- From 04-06 the district asks for a volunteer team every week of the peak (case curve ≥ 0.25)
+  and in a quieter week with probability ``P_BATCH_QUIET``; 3–5 cadres go (4.2 on average).
 """
 
 from __future__ import annotations
