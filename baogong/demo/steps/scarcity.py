@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 # masks per person per request). Proportional to the warehouse's historical mix (CASE_ITEMS weight).
 NORM_PER_HEAD_TOTAL = Decimal("0.05")
 # Share of an office's served population in sealed compounds or on the front line, at the peak.
-OFFICE_COVERAGE = 0.042
+OFFICE_COVERAGE = 0.046
 SURGE = 1.6  # an area with a positive test in the last ten days
 SURGE_DAYS = 10
 # People served by each street/town office (7th census 2020, rounded) and, for the bureaus,
