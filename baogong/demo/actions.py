@@ -176,17 +176,18 @@ def load_demo_accounts(password: str | None = None) -> list[str]:
 
 
 def load_demo_records() -> list[tuple[str, Any]]:
-    """Each app's demo records (catalog, people, premises and tenants, suppliers with the
-    counterfeit story, pharmacy drugs and stock), through their actions. Idempotent."""
+    """Each app's demo records (catalog, premises and tenants, suppliers with the counterfeit
+    story, pharmacy drugs and stock), through their actions. Idempotent.
+
+    No people: the staff on duty, volunteers and batches of 2022 are rostered by the replay
+    (``demo.steps.people``); loading fixed deployments here as well would count them twice."""
     from baogong.catalog.demo_data import load_catalog_demo
-    from baogong.people.demo_data import load_people_demo
     from baogong.pharmacy.demo_data import load_pharmacy_demo
     from baogong.procurement.demo_data import load_procurement_demo
     from baogong.property.demo_data import load_property_demo
 
     return [
         ("catalog", load_catalog_demo()),
-        ("people", load_people_demo()),
         ("property", load_property_demo()),
         ("procurement", load_procurement_demo()),
         ("pharmacy", load_pharmacy_demo()),

@@ -84,6 +84,8 @@ class Outcome:
     refused_allocations: list[str] = field(default_factory=list)
     counterfeit_cases: int = 0
     relief_approved: int = 0
+    relief_returned: int = 0
+    relief_rejected: int = 0
     pharmacy_orders: int = 0
     fuel_sales: int = 0
     fuel_litres: int = 0
@@ -92,6 +94,21 @@ class Outcome:
     reinspections: int = 0
     farm_input_units: int = 0
     industrial_tonnes: int = 0
+    # scarcity (issue 21): the district programme's epidemic-prevention cases
+    request_lines: int = 0
+    ordered_cases: int = 0
+    received_cases: int = 0
+    supplier_shortfall_cases: int = 0
+    late_deliveries: int = 0
+    pro_rata_lines: int = 0
+    cut_lines: int = 0
+    capped_lines: int = 0
+    carried_over_lines: int = 0
+    pro_rata_days: int = 0
+    fill_rate: float = 0.0
+    requested_by_tier: dict[int, int] = field(default_factory=dict)
+    delivered_by_tier: dict[int, int] = field(default_factory=dict)
+    unmet_by_tier: dict[int, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -103,6 +120,21 @@ class Scenario:
         self.progress = progress or (lambda pct, msg: None)
         self.outcome = Outcome()
         self.system = SystemActor("scenario")
+        # purchase orders on their way: (day index due, order id, share delivered, item position)
+        self.pipeline: list[tuple[int, int, float, int]] = []
+        self.shortfall: dict[str, int] = {}  # cases short-delivered, to order again
+        # the relief model: tenants applying per day, forgotten documents (kind, day back), ineligible
+        self.relief_plan: dict[int, list[int]] = {}
+        self.relief_missing: dict[int, tuple[str, int | None]] = {}
+        self.relief_ineligible: set[int] = set()
+        # the rosters (steps.people): staff on the books per crew, office staff, cadres, this week's crews
+        self.crews: list[list[Any]] = []
+        self.office_staff: list[Any] = []
+        self.cadres: list[Any] = []
+        self.on_crew: list[list[Any]] = []
+        self.served: list[Any] = []
+        self.batches = 0
+        self.posts = self.videos = self.coverage = self.week_posts = 0  # the publishing model
 
     # --- helpers ----------------------------------------------------------------------------
     def user(self, username: str) -> Any:

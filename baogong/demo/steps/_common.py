@@ -15,9 +15,6 @@ if TYPE_CHECKING:
 
 PDF = b"%PDF-1.4\n% scenario document\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 WAREHOUSE = "WH-TXQ"
-# Cases a bureau or street/town office asks for per request (scaled so that two months come to
-# the article's order: about 56,000 items worth about ¥110M).
-OFFICE_DEMAND = 56
 # (name, USCC, categories, device licence) — the USCCs carry valid GB 32100 check characters.
 SUPPLIERS = [
     ("上海宝康防护用品有限公司", ["protective", "ivd", "disinfectant"], "沪宝药监械经营许20200101号"),

@@ -12,20 +12,21 @@ from baogong.demo.scenario import (
     CASE_ITEMS,
     HOSPITALS,
     SHANGHAI,
+    START,
 )
+from baogong.demo.steps import figures, people, scarcity
 from baogong.demo.steps._common import (
     COUNTERFEIT_SUPPLIER,
     FAKE_AG,
     GENUINE_AG,
     LONG_HAUL_TRUCK,
-    OFFICE_DEMAND,
     SUPPLIERS,
     WAREHOUSE,
     _driver_name,
     _truck,
 )
 from baogong.demo.steps.extra import _farm_and_industry, _fuel, _reopening
-from baogong.demo.steps.relief import _relief
+from baogong.demo.steps.relief import _relief, _review
 
 if TYPE_CHECKING:
     from baogong.demo.scenario import Scenario
@@ -38,6 +39,7 @@ def replay_day(s: Scenario, day: dt.date, index: int) -> None:
     with s.at(day, 7):
         _health(s, day, index)
         _driver_tests(s, day, index)
+        people.week(s, day, index)
     with s.at(day, 8):
         _procure(s, day, index)
     with s.at(day, 10):
@@ -55,51 +57,48 @@ def replay_day(s: Scenario, day: dt.date, index: int) -> None:
         _fuel(s, day, index, 20)
     with s.at(day, 18):
         _pharmacy_orders(s, day, index)
-        _costs(s, day, index)
-        _posts(s, day, index)
+        figures.book_costs(s, day, index)
+        figures.publish(s, day, index)
         _relief(s, day, index)
 
 
-# Demand per recipient per day, in cases, before shortage (bureaus and towns get the bulk).
-def _demand(s: Scenario, code: str) -> list[tuple[str, int]]:
-    weights = [row[9] for row in CASE_ITEMS]
-    lines = []
-    picks = s.rng.sample(range(len(CASE_ITEMS)), k=3)
-    base = OFFICE_DEMAND if code.startswith(("SO-", "GB-")) else 50
-    for i in picks:
-        lines.append((CASE_ITEMS[i][0], max(1, int(base * weights[i] / 15 * s.rng.uniform(0.6, 1.4)))))
-    return lines
-
-
 def _requests(s: Scenario, day: dt.date, index: int) -> None:
+    """Requests from the demand model (:mod:`.scarcity`): people in need × per-head norm."""
     from baogong.catalog.models import Item
     from baogong.distribution import actions
     from baogong.orgs.models import Site
 
     items = {i.code: i for i in Item.objects.filter(code__startswith="SC-")}
+    per = scarcity.norms()
     offices = list(Site.objects.filter(kind__in=["street_office", "government_bureau"]).order_by("code"))
-    # Streets/towns and bureaus ask every third day (a third of them each day), hospitals every
-    # other day, care sites weekly.
+    # Streets/towns and bureaus ask every third day (a third of them each day) for three days,
+    # hospitals every other day, care sites weekly.
     todays = [o for n, o in enumerate(offices) if (n + index) % 3 == 0]
     todays += [s.site(c) for c in HOSPITALS if index % 2 == 0] + [s.site(c) for c in CARE_SITES if index % 7 == 0]
     commander = s.user("commander")
     for recipient in todays:
+        wanted = scarcity.demand(s, recipient, index, day, per)
+        if not wanted:
+            continue
         lines = [
-            actions.LineInput(item=items[code], qty=qty, needed_by=day + dt.timedelta(days=1))
-            for code, qty in _demand(s, recipient.code)
+            actions.LineInput(item=items[code], qty=qty, needed_by=day + dt.timedelta(days=1)) for code, qty in wanted
         ]
         request = actions.file_request(recipient, lines, actor=commander, submit=True, note="每日防疫物资需求")
         actions.approve_request(request, actor=commander)
         s.outcome.requests += 1
+        s.outcome.request_lines += len(lines)
 
 
 def _procure(s: Scenario, day: dt.date, index: int) -> None:
-    """Buy every other day, roughly 90% of demand: supply stays short and allocation rations it."""
+    """Every third day the purchaser orders the forecast of the next three days plus every known
+    shortfall; suppliers deliver late and short in the first weeks (:func:`.scarcity.supplier_terms`).
+    Deliveries due today are received, inspected and released (or rejected: counterfeit)."""
     from baogong.catalog.models import Item
     from baogong.procurement import actions
     from baogong.procurement.models import Supplier
 
-    if index % 3:
+    _receive_due(s, day, index)
+    if index % scarcity.ORDER_EVERY:
         return
     # The district programme was bought for the 泰兴桥 warehouse (储运公司) on the command centre's
     # behalf: the requisition is raised by the scenario's system actor (only a group-wide actor may
@@ -107,25 +106,32 @@ def _procure(s: Scenario, day: dt.date, index: int) -> None:
     # of orders over ¥200,000 once bootstrap has loaded the procurement demo, is not approving their
     # own requisition.
     officer = s.system
-    qc = commander = s.user("commander")
+    commander = s.user("commander")
     warehouse = s.site(WAREHOUSE)
     suppliers = {sp.name: sp for sp in Supplier.objects.filter(name__in=[n for n, _c, _l in SUPPLIERS])}
-    for n, (code, _name, _cat, _unit, _pq, _pu, price, _kg, _m3, weight) in enumerate(CASE_ITEMS):
+    forecast = scarcity.forecast_all(s, index)
+    for n, (code, _name, _cat, _unit, _pq, _pu, price, _kg, _m3, _weight) in enumerate(CASE_ITEMS):
         item = Item.objects.get(code=code)
         supplier_name = SUPPLIERS[(index // 2 + n) % 2][0]
-        if code == "SC-AG-CASE" and index in (3, 9):
+        counterfeit_round = code == "SC-AG-CASE" and index in (3, 9)
+        if counterfeit_round:
             supplier_name = COUNTERFEIT_SUPPLIER
         supplier = suppliers[supplier_name]
         if supplier.status != "approved":
             supplier = suppliers[SUPPLIERS[0][0]]
-        # three days of the programme's demand, about 10% short
-        qty = int(weight / 15 * (17 * OFFICE_DEMAND + 2 * 50 * 1.5) * 0.9 * s.rng.uniform(0.85, 1.05)) + 10
+        qty = max(1, round(forecast[code] + s.shortfall.pop(code, 0)))
+        # The dubious supplier had "stock on hand" at once; the others deliver late and short.
+        late, share = (0, 1.0) if counterfeit_round else scarcity.supplier_terms(s, index, "江苏" not in supplier_name)
         order = actions.create_order(
             supplier.organisation,
             supplier,
             [
                 actions.OrderLineInput(
-                    item=item, qty=qty, unit_price=Decimal(price), delivery_date=day, warehouse=warehouse
+                    item=item,
+                    qty=qty,
+                    unit_price=Decimal(price),
+                    delivery_date=day + dt.timedelta(days=1),
+                    warehouse=warehouse,
                 )
             ],
             actor=officer,
@@ -135,15 +141,33 @@ def _procure(s: Scenario, day: dt.date, index: int) -> None:
         )
         while order.status == "pending_approval":
             order = actions.approve_order(order, actor=commander)
-        line = order.lines.get()
-        batch = f"{code[3:7]}{day:%m%d}{n}"
+        s.outcome.ordered_cases += qty
+        s.pipeline.append((index + late, order.pk, share, n))
+    _receive_due(s, day, index)
+
+
+def _receive_due(s: Scenario, day: dt.date, index: int) -> None:
+    from baogong.procurement import actions
+    from baogong.procurement.models import PurchaseOrder
+
+    due = [p for p in s.pipeline if p[0] <= index]
+    s.pipeline = [p for p in s.pipeline if p[0] > index]
+    qc = s.user("commander")
+    officer = s.system
+    for _due, order_id, share, _n in due:
+        order = PurchaseOrder.objects.select_related("supplier").get(pk=order_id)
+        line = order.lines.select_related("item").get()
+        code = line.item.code
+        supplier_name = order.supplier.name
+        received = max(1, int(line.qty * share))
+        batch = f"{code[3:7]}{day:%m%d}{order.pk:04d}"
         fake = supplier_name == COUNTERFEIT_SUPPLIER and index == 9
         [receipt] = actions.receive_against_order(
             order,
             [
                 actions.ReceiveLineInput(
                     line=line,
-                    qty=line.qty,
+                    qty=received,
                     batch=batch,
                     production_date=day - dt.timedelta(days=15),
                     expiry=day + dt.timedelta(days=700),
@@ -151,6 +175,12 @@ def _procure(s: Scenario, day: dt.date, index: int) -> None:
             ],
             actor=officer,
         )
+        s.outcome.received_cases += received
+        if received < line.qty:
+            s.shortfall[code] = s.shortfall.get(code, 0) + line.qty - received
+            s.outcome.supplier_shortfall_cases += line.qty - received
+        if day > line.delivery_date:
+            s.outcome.late_deliveries += 1
         lot = receipt.lot
         data = actions.InspectionInput(
             batch=batch,
@@ -163,7 +193,7 @@ def _procure(s: Scenario, day: dt.date, index: int) -> None:
         )
         if fake:
             actions.inspect_lot(lot, data, decision="reject", reason="一类备案号冒充第三类注册证，注册人不符", actor=qc)
-            earlier = _earlier_lot(supplier, item)
+            earlier = _earlier_lot(order.supplier, line.item)
             if earlier is not None:
                 actions.mark_lot_counterfeit(earlier, reason="同一供应商后续批次为一类备案号，首批疑似假冒", actor=qc)
                 s.outcome.counterfeit_cases += 1
@@ -210,7 +240,10 @@ def _allocate_and_ship(s: Scenario, day: dt.date, index: int) -> None:
         run = actions.preview_allocation(normal, actor=commander)
         for entry in run.summary.get("set_aside", []):
             s.outcome.set_aside.append(f"{day} {entry['request']} {entry['recipient']}: {entry['reason']}")
-        actions.confirm_allocation(run, actor=commander)
+        if run.summary.get("allocated"):
+            actions.confirm_allocation(run, actor=commander)
+        else:
+            actions.discard_allocation(run, actor=commander)
     except DomainError as exc:
         s.outcome.refused_allocations.append(f"{day}: {exc.message} {exc.details}")
     vehicles = dict(Vehicle.objects.values_list("plate", "pk"))
@@ -375,92 +408,22 @@ def _pharmacy_orders(s: Scenario, day: dt.date, index: int) -> None:
             s.outcome.notes.append(f"{day}: 药店订单 {exc.message}")
 
 
-def _costs(s: Scenario, day: dt.date, index: int) -> None:
-    """Weekly running costs of the two field hospitals: ¥31.1M over the two months."""
-    from baogong.finance import actions
-    from baogong.finance.models import Mission
-
-    if index % 7 != 6:
-        return
-    commander = s.user("commander")
-    categories = [
-        ("labour", "0.35", "医护后勤人员劳务"),
-        ("lodging", "0.30", "餐饮住宿"),
-        ("transport", "0.10", "转运车辆"),
-        ("other", "0.25", "消杀保洁及耗材"),
-    ]
-    weekly = Decimal("31100000") / Decimal(max(1, s.days // 7)) / 2
-    for mission in Mission.objects.filter(code__in=["M-FH-FCL", "M-FH-MPL"]).order_by("code"):
-        for category, share, what in categories:
-            line = actions.add_cost_line(
-                mission,
-                {
-                    "category": category,
-                    "amount": (weekly * Decimal(share)).quantize(Decimal("0.01")),
-                    "invoice_number": f"{mission.code}-{day:%m%d}-{category[:3]}",
-                    "supplier": what,
-                    "incurred_on": day,
-                    "description": f"{what} {day:%m月%d日}当周",
-                },
-                actor=commander,
-            )
-            actions.approve_cost_line(line, actor=commander)
-
-
-def _posts(s: Scenario, day: dt.date, index: int) -> None:
-    """74 news items and WeChat posts (≈22,000 reads) and 32 outside reports over the period."""
-    from baogong.command import actions
-    from baogong.orgs.models import Organisation
-
-    org = Organisation.objects.get(code="BSGX")
-    own = [n for n in range(74) if n * s.days // 74 == index]
-    press = [n for n in range(32) if n * s.days // 32 == index]
-    for n in own:
-        actions.record_post(
-            {
-                "organisation": org,
-                "kind": "own",
-                "channel": "wechat" if n % 3 else "website",
-                "published_on": day,
-                "title": f"《我在“疫”线》第{n + 1}期",
-                "reads": 280 + (n * 37) % 60,
-            },
-            actor=s.user("commander"),
-        )
-    for n in press:
-        actions.record_post(
-            {
-                "organisation": org,
-                "kind": "coverage",
-                "channel": "press",
-                "outlet": "宝山发布",
-                "published_on": day,
-                "title": f"宝山供销社保供一线报道({n + 1})",
-            },
-            actor=s.user("commander"),
-        )
-
-
 def finish(s: Scenario) -> None:
     """Close the books: review what is left, top up relief granted under the first policy to the
     second's six months, and claim the field-hospital costs from the funder."""
     from baogong.finance import actions as finance
     from baogong.finance.models import Mission
     from baogong.property import actions as property_actions
-    from baogong.property.models import Policy, ReliefApplication
+    from baogong.property.models import Policy
 
-    officer, commander = s.user("property"), s.user("commander")
-    for step, status, actor in (
-        ("handle", "submitted", officer),
-        ("check", "handled", commander),
-        ("approve", "checked", commander),
-    ):
-        result = property_actions.batch_review(list(ReliefApplication.objects.filter(status=status)), step, actor=actor)
-        if step == "approve":
-            s.outcome.relief_approved += len(result.done)
+    scarcity.summarise(s)
+    commander = s.user("commander")
+    _review(s, s.today() + dt.timedelta(days=1))
     later = Policy.objects.filter(code="sh-2022-05").first()
     if later is not None and s.days >= 59:
         property_actions.top_up_relief(later, actor=commander)
+    # the last, short week, dated its last day (inside the replayed period)
+    figures.book_costs(s, START + dt.timedelta(days=s.days - 1), s.days - 1, final=True)
     for mission in Mission.objects.filter(code__in=["M-FH-FCL", "M-FH-MPL"]).order_by("code"):
         lines = list(mission.cost_lines.filter(status="approved", claim__isnull=True))
         if lines:

@@ -18,6 +18,7 @@ from baogong.demo.scenario import (
     SUPPLY_DRIVERS,
     SUPPLY_VEHICLES,
 )
+from baogong.demo.steps import people, scarcity
 from baogong.demo.steps._common import (
     GENUINE_AG,
     LONG_HAUL_TRUCK,
@@ -42,6 +43,7 @@ def prepare(s: Scenario) -> None:
     load_demo_accounts()
     load_catalog_demo()
     _case_items(s)
+    scarcity.set_up(s)
     _farm_and_industry_items(s)
     _suppliers(s)
     _missions(s)
@@ -276,8 +278,9 @@ def _missions(s: Scenario) -> None:
     funder = Organisation.objects.get(code="BSZF-WJW")
     owner = Organisation.objects.get(code="BYJT")
     for code, name, budget in (
-        ("FH-FCL", "富长路方舱医院运行保障", "16000000"),
-        ("FH-MPL", "湄浦路方舱医院运行保障", "16000000"),
+        # budgets by beds (3,000 and 2,000)
+        ("FH-FCL", "富长路方舱医院运行保障", "19000000"),
+        ("FH-MPL", "湄浦路方舱医院运行保障", "13000000"),
     ):
         actions.create_mission(
             {
@@ -296,9 +299,8 @@ def _missions(s: Scenario) -> None:
 
 
 def _people(s: Scenario) -> None:
-    from baogong.people.demo_data import load_people_demo
-
-    load_people_demo()
+    """The staff on the books; who serves is rostered week by week (:mod:`.people`)."""
+    people.roster(s)
 
 
 def _pharmacy(s: Scenario) -> None:

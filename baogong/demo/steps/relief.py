@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 RELIEF_FIRST_DAY = 40  # 2022-05-11: relief applications open (the first policy is in force)
-RELIEF_TENANTS = 950
+RELIEF_TENANTS = 1000  # stalls of the ten markets, one tenant each
 MARKETS = 10
 
 
@@ -60,10 +60,34 @@ def _markets(s: Scenario) -> list[Any]:
     return made
 
 
+# The relief model: every stall of the group's markets has a tenant; each applies with
+# probability P_APPLY on a day drawn front-loaded over the weeks the window is open; a merchant
+# forgets a document with probability P_MISSING (the handler returns it; it comes back complete
+# within a few days with probability P_CURED); a lease outside the policy is found at the check
+# with probability P_INELIGIBLE and rejected. The approvals are what the review chain let through.
+P_APPLY = 0.97
+P_MISSING = 0.05
+P_CURED = 0.6
+P_INELIGIBLE = 0.02
+
+
+def _plan(s: Scenario, first: int, tenants: int) -> dict[int, list[int]]:
+    """Which tenants apply on which day (front-loaded: half in the first third of the window)."""
+    days = max(1, s.days - first - 1)  # the last day only reviews
+    plan: dict[int, list[int]] = {}
+    for n in range(tenants):
+        if s.rng.random() >= P_APPLY:
+            continue
+        offset = min(days - 1, int(days * s.rng.random() ** 1.6))
+        plan.setdefault(first + offset, []).append(n)
+    return plan
+
+
 def _relief(s: Scenario, day: dt.date, index: int) -> None:
-    """Rent relief: ~48 merchants apply each day from 2022-05-11 (the 2022-03 policy, the
-    2022-05 policy from 05-29); the office reviews the previous day's applications in batches
-    (经办 → 审核 → 批准). A merchant in arrears is held until cured."""
+    """Rent relief from 2022-05-11 (the 2022-03 policy, the 2022-05 policy from 05-29): merchants
+    apply as planned by the model; the office reviews the previous days' applications in batches
+    (经办 → 审核 → 批准), returns incomplete ones and rejects leases outside the policy. A merchant in
+    arrears is held until cured."""
     from baogong.property import actions
     from baogong.property.models import ReliefApplication, Tenant
 
@@ -73,10 +97,10 @@ def _relief(s: Scenario, day: dt.date, index: int) -> None:
     officer = s.user("property")
     markets = _markets(s)
     tenants = RELIEF_TENANTS * min(s.days, 60) // 60
-    per_day = tenants // max(1, s.days - first) + 1
-    start = (index - first) * per_day
+    if index == first:
+        s.relief_plan = _plan(s, first, tenants)
     industries = ["零售业", "餐饮业", "住宿业", "租赁和商务服务业", "其他未列明行业"]
-    for n in range(start, min(start + per_day, tenants)):
+    for n in s.relief_plan.get(index, []):
         code = f"T-SC-{n + 1:04d}"
         if Tenant.objects.filter(code=code).exists():
             continue
@@ -117,15 +141,46 @@ def _relief(s: Scenario, day: dt.date, index: int) -> None:
             actor=officer,
         )
         application = actions.submit_application(lease, as_of=day, actor=officer)
-        for kind in _required(application):
+        required = _required(application)
+        forgot = required[-1] if required and s.rng.random() < P_MISSING else None
+        for kind in required:
+            if kind == forgot:
+                cured = s.rng.random() < P_CURED
+                s.relief_missing[application.pk] = (kind, index + s.rng.randint(2, 5) if cured else None)
+                continue
             upload = SimpleUploadedFile(f"{kind}.pdf", PDF, content_type="application/pdf")
             actions.upload_document(application, kind, upload, actor=officer)
-    submitted = ReliefApplication.objects.filter(status="submitted", submitted_on__lt=day)
-    actions.batch_review(list(submitted), "handle", actor=officer)
-    handled = ReliefApplication.objects.filter(status="handled")
-    actions.batch_review(list(handled), "check", actor=s.user("commander"))
-    checked = ReliefApplication.objects.filter(status="checked")
-    result = actions.batch_review(list(checked), "approve", actor=s.user("commander"))
+        if s.rng.random() < P_INELIGIBLE:
+            s.relief_ineligible.add(application.pk)
+    # merchants who were sent back bring the missing document
+    for pk, (kind, back_on) in list(s.relief_missing.items()):
+        application = ReliefApplication.objects.get(pk=pk)
+        if back_on == index and application.status == "returned":
+            upload = SimpleUploadedFile(f"{kind}.pdf", PDF, content_type="application/pdf")
+            actions.upload_document(application, kind, upload, actor=officer)
+            actions.resubmit_application(application, actor=officer)
+            del s.relief_missing[pk]
+    _review(s, day)
+
+
+def _review(s: Scenario, day: dt.date) -> None:
+    from baogong.property import actions
+    from baogong.property.models import ReliefApplication
+
+    officer, commander = s.user("property"), s.user("commander")
+    submitted = list(ReliefApplication.objects.filter(status="submitted", submitted_on__lt=day))
+    handled = actions.batch_review(submitted, "handle", actor=officer)
+    for number, _reason in handled.failed:
+        application = ReliefApplication.objects.get(number=number)
+        if application.status == "submitted" and application.pk in s.relief_missing:
+            actions.return_application(application, reason="材料不全，请补充后重新提交", actor=officer)
+            s.outcome.relief_returned += 1
+    for application in ReliefApplication.objects.filter(status="handled", pk__in=s.relief_ineligible):
+        actions.reject_application(application, reason="租赁合同不在本次减免政策范围内", actor=commander)
+        s.outcome.relief_rejected += 1
+    checked = ReliefApplication.objects.filter(status="handled")
+    actions.batch_review(list(checked), "check", actor=commander)
+    result = actions.batch_review(list(ReliefApplication.objects.filter(status="checked")), "approve", actor=commander)
     s.outcome.relief_approved += len(result.done)
 
 

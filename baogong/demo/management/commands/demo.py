@@ -25,7 +25,15 @@ SUMMARY = [
     ("inspections", "复商复市检查", "reopening inspections"),
     ("farm_input_units", "农资（件）", "farm input units"),
     ("industrial_tonnes", "工业客户（吨）", "industrial tonnes"),
+    ("ordered_cases", "防疫物资采购（箱）", "cases ordered"),
+    ("received_cases", "防疫物资到货（箱）", "cases received"),
+    ("supplier_shortfall_cases", "供应商缺货（箱）", "cases short-delivered"),
+    ("pro_rata_lines", "按比例分配的需求行", "lines served pro rata"),
+    ("pro_rata_days", "按比例分配的天数", "days with pro-rata allocation"),
+    ("cut_lines", "因缺货未分到的需求行", "lines cut by shortage"),
+    ("carried_over_lines", "结转后补足的需求行", "lines served over several days"),
 ]
+TIERS = {1: "一级 / tier 1", 2: "二级 / tier 2", 3: "三级 / tier 3", 4: "四级 / tier 4", 5: "五级 / tier 5"}
 
 
 class Command(BaseCommand):
@@ -64,6 +72,17 @@ class Command(BaseCommand):
         for key, chinese, english in SUMMARY:
             if key in values:
                 self.stdout.write(f"  {chinese} / {english}: {values[key]:,}")
+        self.stdout.write(f"  满足率 / fill rate: {outcome.fill_rate:.1%}")
+        for tier, label in TIERS.items():
+            wanted = outcome.requested_by_tier.get(tier, 0)
+            if not wanted and not outcome.unmet_by_tier.get(tier):
+                continue
+            got = outcome.delivered_by_tier.get(tier, 0)
+            rate = f"{got / wanted:.1%}" if wanted else "—"
+            self.stdout.write(
+                f"  {label}: 需求 / requested {wanted:,}，送达 / delivered {got:,}（{rate}），"
+                f"未满足 / unmet {outcome.unmet_by_tier.get(tier, 0):,}"
+            )
         notes = [
             *outcome.notes[:20],
             *outcome.refused_dispatches[:10],
