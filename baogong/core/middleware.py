@@ -76,6 +76,10 @@ class RefuseNulCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.headers.get("Idempotency-Key"):
+            # The idempotency check compares the raw body: read it before the form parser
+            # consumes the stream (the form fields are then parsed from the kept body).
+            _ = request.body
         if not request.path.startswith("/api/") and (_holds_nul(request.GET) or _holds_nul(request.POST)):
             from baogong.core.views import bad_request
 

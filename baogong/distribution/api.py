@@ -499,7 +499,13 @@ class ReplanView(APIView):
 
     @extend_schema(
         request=ReplanConfirmSerializer,
-        responses={200: ReplanSerializer, 400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+        responses={
+            200: ReplanSerializer,
+            400: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+            415: ErrorSerializer,
+        },
     )
     def post(self, request: HttpRequest, code: str) -> Response:
         body = ReplanConfirmSerializer(data=request.data)

@@ -16,7 +16,9 @@ from django.db import transaction
 
 from baogong.core import audit
 from baogong.core.audit import Actor
+from baogong.core.errors import NotFound
 from baogong.core.retry import retry_on_conflict
+from baogong.distribution import locks
 from baogong.distribution.errors import DispatchRefused
 from baogong.distribution.models import DispatchHold, Shipment
 
@@ -24,9 +26,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 @retry_on_conflict
-def record_hold(shipment: Shipment, stage: str, reasons: list[str], *, actor: Actor) -> DispatchHold:
-    """Write one held dispatch with its reasons, audited, in a transaction of its own."""
+def record_hold(shipment: Shipment, stage: str, reasons: list[str], *, actor: Actor) -> DispatchHold | None:
+    """Write one held dispatch with its reasons, audited, in a transaction of its own. The
+    shipment is locked first: one a re-plan withdrew meanwhile has nothing left to hold (None)."""
     with transaction.atomic(durable=True):
+        try:
+            locks.shipment_for_update(shipment.pk)
+        except NotFound:
+            return None
         hold = DispatchHold(shipment_id=shipment.pk, stage=stage, reasons=[str(r)[:500] for r in reasons][:20])
         user = actor if getattr(actor, "is_authenticated", False) else None
         hold.actor = user

@@ -319,7 +319,7 @@ class IncidentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class SiteControlSerializer(serializers.Serializer[Any]):
-    site = serializers.CharField(help_text="site code")
+    site = code_field(help_text="site code")
     reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 

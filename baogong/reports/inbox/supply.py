@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,7 +28,7 @@ def put_away(user: Any, today: dt.date) -> Card | None:
     if not _perms(user, "inventory.view_stockbalance", "inventory.transfer_stock"):
         return None
     qs = inventory_queries.awaiting_put_away(user)
-    transfer = reverse("inventory:transfer_stock")
+    transfer = _url("inventory:transfer_stock")
 
     def row(b: Any) -> Row:
         params = {
