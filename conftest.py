@@ -9,11 +9,27 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.servers.basehttp import WSGIServer
 from django.db import connection
 from django.test import Client
+from django.test.testcases import LiveServerThread
 from rest_framework.test import APIClient
 
 from baogong.core.models import ApiToken
+
+
+class _SerialWSGIServer(WSGIServer):
+    """The live test server answering one request at a time. With SQLite's in-memory test
+    database every server thread shares the test's one connection; two requests at once (a page
+    and the dashboard's JSON fetch) hung a whole suite run in two thread's queries. Django's
+    single-threaded server also closes each connection, so a browser never holds it."""
+
+    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections_override = connections_override
+
+
+LiveServerThread.server_class = _SerialWSGIServer
 
 
 def pytest_configure(config: Any) -> None:
