@@ -366,6 +366,8 @@ def describe(event: AuditEvent) -> Described:
         if key in SKIPPED_KEYS:
             continue
         field = _field(model, key)
+        if field is not None and (getattr(field, "audit_masked", False) or not field.editable):
+            continue  # lookup hashes and other internal columns are nobody's reading
         old, new = before.get(key), after.get(key)
         if key in before and key in after and old == new:
             continue

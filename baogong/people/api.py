@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -122,6 +122,10 @@ class RevealSerializer(serializers.Serializer[Any]):
     phone = serializers.CharField()
 
 
+class RevealRequestSerializer(serializers.Serializer[Any]):
+    reason = text_field(max_length=255, required=False, allow_blank=True, default="")
+
+
 class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedReadOnlyViewSet):
     """People: staff, volunteers, residents and guests (ID and phone masked)."""
 
@@ -184,14 +188,16 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
         return Response({"person": person.pk, "date": on_date, "cleared": not reasons, "reasons": reasons})
 
     @extend_schema(
-        request=inline_serializer("RevealRequest", {"reason": text_field(max_length=255, required=False)}),
-        responses={200: RevealSerializer, 403: ErrorSerializer, 404: ErrorSerializer},
+        request=RevealRequestSerializer,
+        responses={200: RevealSerializer, 400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer},
     )
     @action(detail=True, methods=["post"], required_perms={"POST": ["people.view_person", "core.reveal_personal_data"]})
     def reveal(self, request: Request, pk: str | None = None) -> Response:
         """The unmasked ID number and phone; needs core.reveal_personal_data and is audited."""
+        body = RevealRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)  # a body that is not an object is a 400, not a 500
         person = self.get_object()
-        data = actions.reveal_personal_data(person, actor=request.user, reason=str(request.data.get("reason", "")))
+        data = actions.reveal_personal_data(person, actor=request.user, reason=body.validated_data["reason"])
         response = Response(data)
         response["Cache-Control"] = "no-store"
         return response

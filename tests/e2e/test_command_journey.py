@@ -103,7 +103,7 @@ def test_approve_allocate_dispatch_and_confirm_on_a_phone(base, live_server, new
     assert "⌊30×45/80⌋ = 16，余数 70" in rows[isolation.number][6] and "+1" in rows[isolation.number][6]
     for row in rows.values():
         assert "WH-TXQ ×" in row[7] and "km" in row[7]
-    assert "N95" in page.inner_text("main p")  # the short item is named
+    assert "N95" in page.inner_text("#run-totals")  # the short item is named
     shot(page, JOURNEY, "03-allocation-preview")
     page.click("button:has-text('确认并预留库存')")
     page.wait_for_selector(".alert-success")

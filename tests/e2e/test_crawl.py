@@ -14,7 +14,8 @@ import pytest
 from baogong.demo.actions import DEMO_ACCOUNTS
 from tests.e2e.conftest import SCREENSHOTS, login
 
-# Visible text nodes (not in scripts, styles, code, form fields or options), trimmed.
+# Visible text nodes (not in scripts, styles, code, form fields or options, nor what the page marks
+# translate="no": recorded data such as audit values and user names), trimmed.
 VISIBLE_TEXTS = """() => {
   const skip = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "CODE", "PRE", "KBD", "SAMP", "TEXTAREA", "OPTION", "SELECT", "svg"]);
   const out = [];
@@ -25,7 +26,7 @@ VISIBLE_TEXTS = """() => {
     if (!text) continue;
     let el = node.parentElement, hidden = false;
     for (let e = el; e; e = e.parentElement) {
-      if (skip.has(e.tagName) || e.classList.contains("visually-hidden")) { hidden = true; break; }
+      if (skip.has(e.tagName) || e.classList.contains("visually-hidden") || e.getAttribute("translate") === "no") { hidden = true; break; }
     }
     if (hidden || !el || !el.getClientRects().length) continue;
     out.push(text);
