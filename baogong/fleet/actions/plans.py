@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -100,19 +100,7 @@ def create_plan(
     with transaction.atomic(durable=True):
         plan.save()
         plan.vehicles.set(vehicles)
-        RouteStop.objects.bulk_create(
-            RouteStop(
-                plan=plan,
-                site=s.site,
-                reference=s.reference,
-                demand_kg=s.demand_kg,
-                demand_litres=s.demand_litres,
-                demand_cases=s.demand_cases,
-                service_minutes=s.service_minutes,
-                shipment=s.shipment,
-            )
-            for s in stops
-        )
+        save_stops(plan, stops)
         audit.record(
             "create_plan",
             plan,
@@ -326,3 +314,21 @@ def accept_plan(plan: RoutePlan, *, actor: Actor) -> dict[str, list[str]]:
         outcome = _write_shipments(locked, stops, "accept_plan", actor=actor)
         audit.record("accept_plan", locked, actor=actor, before=before, after={"status": locked.status, **outcome})
         return outcome
+
+
+def save_stops(plan: RoutePlan, stops: Iterable[Any]) -> None:
+    """The plan's stops from the planner's stop records, in one statement (inside the caller's
+    transaction): creating a plan, and a re-plan adding its new shipments to today's plans."""
+    RouteStop.objects.bulk_create(
+        RouteStop(
+            plan=plan,
+            site=s.site,
+            reference=s.reference,
+            demand_kg=s.demand_kg,
+            demand_litres=s.demand_litres,
+            demand_cases=s.demand_cases,
+            service_minutes=s.service_minutes,
+            shipment=s.shipment,
+        )
+        for s in stops
+    )

@@ -21,7 +21,7 @@ from baogong.core.errors import DomainError
 from baogong.core.retry import retry_on_conflict
 from baogong.core.transactions import require_transaction
 from baogong.fleet import locks
-from baogong.fleet.actions.plans import start_planning
+from baogong.fleet.actions.plans import save_stops, start_planning
 from baogong.fleet.choices import PlanStatus
 from baogong.fleet.models import RoutePlan, RouteStop
 
@@ -85,19 +85,7 @@ def _add_open_shipments(plan: RoutePlan, *, actor: Actor) -> None:
         new = [shipment_stop(s) for s in open_shipments(depots) if s.pk not in carried]
         if not new:
             return
-        RouteStop.objects.bulk_create(
-            RouteStop(
-                plan=locked,
-                site=s.site,
-                reference=s.reference,
-                demand_kg=s.demand_kg,
-                demand_litres=s.demand_litres,
-                demand_cases=s.demand_cases,
-                service_minutes=s.service_minutes,
-                shipment=s.shipment,
-            )
-            for s in new
-        )
+        save_stops(locked, new)
         audit.record(
             "add_stops",
             locked,
