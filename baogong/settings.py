@@ -156,6 +156,19 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     if env("BAOGONG_TEST_DB_NAME"):
         _db["TEST"]["NAME"] = env("BAOGONG_TEST_DB_NAME")
 DATABASES = {"default": _db}
+# A read replica (streaming replication) for reports, dashboards and exports; the primary stays the
+# fallback and takes every write (baogong.core.dbrouter).
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL") or ""
+if DATABASE_REPLICA_URL:
+    _replica = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=int(env("CONN_MAX_AGE") or 60),
+        conn_health_checks=env_bool("CONN_HEALTH_CHECKS", default=True),
+    )
+    # Tests: the replica is the test database itself (a mirror), never a second test database.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["baogong.core.dbrouter.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth ---------------------------------------------------------------------------------
@@ -195,8 +208,32 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT") or VAR_DIR / "media")
+# Uploads: the media folder, or with S3_BUCKET an S3-compatible object store (AWS S3, MinIO, Aliyun
+# OSS, Tencent COS…) shared by every node. Either way content and size are checked on every write and
+# files are served through /media/<name> after the record-level permission check.
+S3_BUCKET = env("S3_BUCKET") or ""
+if S3_BUCKET:
+    _media_storage = {
+        "BACKEND": "baogong.core.storage.GuardedS3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env("S3_ENDPOINT_URL") or None,
+            "access_key": env("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env("S3_SECRET_ACCESS_KEY") or None,
+            "region_name": env("S3_REGION") or None,
+            # "virtual" for Aliyun OSS and Tencent COS, "path" for MinIO; empty: boto3 chooses
+            "addressing_style": env("S3_ADDRESSING_STYLE") or None,
+            "signature_version": env("S3_SIGNATURE_VERSION") or "s3v4",
+            "location": env("S3_PREFIX") or "",
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _media_storage = {"BACKEND": "baogong.core.uploads.GuardedFileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "baogong.core.uploads.GuardedFileSystemStorage"},  # content + size checked
+    "default": _media_storage,  # content + size checked
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -212,6 +249,14 @@ WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "ma
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 BAOGONG_MAX_UPLOAD_BYTES = int(env("BAOGONG_MAX_UPLOAD_BYTES") or 20 * 1024 * 1024)
+# How /media/<name> answers once the permission check passed: "stream" (through the app, default),
+# "redirect" (a signed link to the object store valid BAOGONG_MEDIA_URL_SECONDS; S3 only) or "accel"
+# (nginx X-Accel-Redirect to BAOGONG_MEDIA_ACCEL_PREFIX, an `internal` location).
+BAOGONG_MEDIA_SERVING = (env("BAOGONG_MEDIA_SERVING") or "stream").strip().lower()
+if BAOGONG_MEDIA_SERVING not in {"stream", "redirect", "accel"}:
+    raise ImproperlyConfigured("BAOGONG_MEDIA_SERVING must be stream, redirect or accel.")
+BAOGONG_MEDIA_URL_SECONDS = int(env("BAOGONG_MEDIA_URL_SECONDS") or 300)
+BAOGONG_MEDIA_ACCEL_PREFIX = env("BAOGONG_MEDIA_ACCEL_PREFIX") or "/protected-media/"
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -255,11 +300,19 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Cache and rate limits -----------------------------------------------------------------
-# The cache holds rate-limit counters only. Per process by default; CACHE_URL=redis://… shares
-# the counts between every process and machine (set it when running more than one).
-CACHE_URL = env("CACHE_URL") or ""
+# The cache holds rate-limit counters and short-lived lookups. Per process by default (embedded);
+# with REDIS_URL (or CACHE_URL=redis://…) set, Redis shares them between every process and machine
+# (set it when running more than one node).
+CACHE_URL = env("CACHE_URL") or env("REDIS_URL") or ""
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX") or "baogong",
+            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "baogong"}}
 # Trusted reverse proxies in front (nginx = 1): the client address is then read from

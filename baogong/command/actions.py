@@ -35,7 +35,7 @@ from baogong.command.models import (
     Rectification,
     ReportRecipient,
 )
-from baogong.core import audit
+from baogong.core import audit, uploads
 from baogong.core.audit import Actor
 from baogong.core.jobs import create_job, enqueue_job
 from baogong.core.retry import retry_on_conflict
@@ -45,7 +45,7 @@ from baogong.orgs.models import Site
 from baogong.people.models import Incident
 
 POST_FIELDS = ["organisation", "kind", "channel", "outlet", "published_on", "title", "link", "reads"]
-PHOTO_MAGIC = {".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff", ".png": b"\x89PNG"}
+PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png")
 
 
 def _clean(obj: Any, error: type[Exception], exclude: list[str] | None = None) -> None:
@@ -94,13 +94,11 @@ class FindingInput:
 
 def check_photo(upload: Any, field: str) -> None:
     suffix = Path(str(getattr(upload, "name", ""))).suffix.lower()
-    if suffix not in PHOTO_MAGIC:
+    if suffix not in PHOTO_EXTENSIONS:
         raise InspectionInvalid(details={field: [_("A photo must be a JPEG or PNG file.")]})
     if int(getattr(upload, "size", 0) or 0) > settings.BAOGONG_MAX_UPLOAD_BYTES:
         raise InspectionInvalid(details={field: [_("The photo is too large.")]})
-    head = upload.read(8)
-    upload.seek(0)
-    if not head.startswith(PHOTO_MAGIC[suffix]):
+    if not uploads.matches(upload, suffix):
         raise InspectionInvalid(details={field: [_("The file's content does not match its type.")]})
 
 

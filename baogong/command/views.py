@@ -21,6 +21,7 @@ from baogong.command.forms import DrillForm, InspectionForm, PostForm, Recipient
 from baogong.command.models import Drill, Rectification, ReportRecipient
 from baogong.core.actionviews import run_action
 from baogong.core.audit import history_for
+from baogong.core.dbrouter import read_from_replica
 from baogong.core.errors import DomainError
 from baogong.core.forms import show_domain_error, show_form_errors
 from baogong.core.htmx import paginate, render_page_or_partial
@@ -260,6 +261,7 @@ def drill_rerun(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm("command.view_drill")
+@read_from_replica
 def drill_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     drill = get_object_or_404(_drills_for(request.user), pk=pk)
     if not drill.result or fmt not in CONTENT_TYPES:

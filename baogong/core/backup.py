@@ -1,7 +1,9 @@
 """Backup and restore of the database and uploaded files in one archive.
 
 The archive is a ``.tar.gz`` with ``manifest.json``, the database (``db.sqlite3`` taken with
-SQLite's online backup API, or ``db.pgdump`` from ``pg_dump -Fc``) and ``media/``.
+SQLite's online backup API, or ``db.pgdump`` from ``pg_dump -Fc``) and ``media/``: every uploaded
+file, from the media folder or, with an object store (``S3_BUCKET``), from the bucket; a restore puts
+them back where the uploads live now (the bucket is emptied first, like the folder).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, connections
+
+from baogong.core.storage import is_object_store, iter_names, media_storage
 
 FORMAT_VERSION = 1
 
@@ -69,22 +73,23 @@ def create_backup(output: Path) -> dict[str, Any]:
             db_file = "db.pgdump"
         else:
             raise RuntimeError(f"backup does not support {vendor}")
-        media = Path(settings.MEDIA_ROOT)
-        files = [p for p in media.rglob("*") if p.is_file()] if media.exists() else []
+        storage = media_storage()
+        names = sorted(iter_names(storage))
         manifest = {
             "format": FORMAT_VERSION,
             "created_at": dt.datetime.now(dt.UTC).isoformat(),
             "vendor": vendor,
             "database": db_file,
-            "media_files": len(files),
+            "media_files": len(names),
+            "media_storage": "s3" if is_object_store(storage) else "filesystem",
         }
         (work / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
         tmp_out = output.with_suffix(output.suffix + ".partial")
         with tarfile.open(tmp_out, "w:gz") as tar:
             tar.add(work / "manifest.json", arcname="manifest.json")
             tar.add(work / db_file, arcname=db_file)
-            for path in files:
-                tar.add(path, arcname=str(Path("media") / path.relative_to(media)))
+            for name in names:
+                _add_stored(tar, storage, name)
         tmp_out.replace(output)  # the archive appears whole or not at all
     return manifest
 
@@ -126,12 +131,35 @@ def restore_backup(archive: Path) -> dict[str, Any]:
                 env=env,
                 capture_output=True,
             )
-        media = Path(settings.MEDIA_ROOT)
-        if media.exists():
-            shutil.rmtree(media)
-        restored_media = work / "media"
-        if restored_media.exists():
-            shutil.copytree(restored_media, media)
-        else:
-            media.mkdir(parents=True, exist_ok=True)
+        _restore_media(work / "media")
     return manifest
+
+
+def _add_stored(tar: tarfile.TarFile, storage: Any, name: str) -> None:
+    """Add one stored file as ``media/<name>`` (streamed from the disk or the bucket)."""
+    info = tarfile.TarInfo(str(Path("media") / name))
+    info.size = int(storage.size(name))
+    modified = storage.get_modified_time(name)
+    info.mtime = int(modified.timestamp()) if modified else 0
+    with storage.open(name, "rb") as handle:
+        tar.addfile(info, handle)
+
+
+def _restore_media(restored: Path) -> None:
+    storage = media_storage()
+    if is_object_store(storage):
+        for name in list(iter_names(storage)):
+            storage.delete(name)
+        if restored.exists():
+            bucket = storage.bucket
+            for path in sorted(p for p in restored.rglob("*") if p.is_file()):
+                key = storage._normalize_name(str(path.relative_to(restored).as_posix()))
+                bucket.upload_file(str(path), key)  # as backed up: checked when first uploaded
+        return
+    media = Path(settings.MEDIA_ROOT)
+    if media.exists():
+        shutil.rmtree(media)
+    if restored.exists():
+        shutil.copytree(restored, media)
+    else:
+        media.mkdir(parents=True, exist_ok=True)

@@ -4,13 +4,17 @@ users allowed to see the owning record, with headers that stop a browser running
 - ``sniff(head)`` names the kind of a file from its first bytes.
 - ``check_upload(upload, field=..., kinds=...)`` refuses a wrong kind or an oversized file with a
   field error (apps call it in their validation, before anything is written).
-- ``GuardedFileSystemStorage`` is the default storage: whatever an app forgets to check, nothing
+- ``GuardedFileSystemStorage`` is the default storage (``GuardedS3Storage`` in
+  :mod:`baogong.core.storage` with an object store): whatever an app forgets to check, nothing
   but images, PDF and zip-based office documents (xlsx, docx, OFD) up to
-  ``BAOGONG_MAX_UPLOAD_BYTES`` is ever written to the media folder.
+  ``BAOGONG_MAX_UPLOAD_BYTES`` is ever written to the media folder or the bucket.
+- ``matches(upload, extension)`` says whether a file's content is what its extension claims
+  (the one home of the per-app "is this really a PDF/JPEG/PNG" checks).
 - ``media_file`` answers ``/media/<name>`` (the ``FieldFile.url`` of every upload): the record
   that holds the file must be visible to the user (view permission and organisation scope),
   else 404; images are shown inline, everything else is a download; ``nosniff`` and a
-  sandboxing content security policy always.
+  sandboxing content security policy always. Streamed by default; a signed short-lived link to the
+  object store or nginx's X-Accel-Redirect when configured (``BAOGONG_MEDIA_SERVING``).
 """
 
 from __future__ import annotations
@@ -18,19 +22,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from baogong.core.errors import ValidationFailed
+from baogong.core.storage import is_object_store, media_storage, read_head, signed_url
 
 IMAGE_KINDS = ("jpeg", "png", "gif", "webp")
 DOCUMENT_KINDS = ("pdf", "zip")
@@ -65,6 +71,26 @@ def sniff(head: bytes) -> str | None:
     if head.startswith(b"PK\x03\x04"):
         return "zip"
     return None
+
+
+# The kind a file name's extension promises (xlsx, docx and OFD are zip files).
+EXTENSION_KINDS = {
+    ".jpg": "jpeg",
+    ".jpeg": "jpeg",
+    ".png": "png",
+    ".gif": "gif",
+    ".webp": "webp",
+    ".pdf": "pdf",
+    ".xlsx": "zip",
+    ".docx": "zip",
+    ".ofd": "zip",
+}
+
+
+def matches(upload: Any, extension: str) -> bool:
+    """Whether ``upload``'s content is of the kind its ``extension`` (".pdf", "png"…) promises."""
+    wanted = EXTENSION_KINDS.get("." + extension.lower().lstrip("."))
+    return wanted is not None and sniff(_head(upload)) == wanted
 
 
 def _head(upload: Any) -> bytes:
@@ -112,7 +138,7 @@ def check_upload(
     return kind
 
 
-class GuardedFileSystemStorage(FileSystemStorage):
+class GuardedFileSystemStorage(FileSystemStorage):  # the S3 twin: baogong.core.storage.GuardedS3Storage
     """The media storage: refuses content of another kind, or too large, whatever the name says."""
 
     def _save(self, name: str, content: Any) -> str:
@@ -142,25 +168,41 @@ def _visible(model: type[models.Model], field: str, name: str, user: Any) -> boo
     return True
 
 
+def _media_response(request: HttpRequest, name: str) -> HttpResponse:
+    """The answer for a file the user may see, in the configured way (``BAOGONG_MEDIA_SERVING``):
+    ``stream`` (default) reads it through this process; ``redirect`` sends the browser to a signed,
+    short-lived link to the object store; ``accel`` hands the file to nginx (X-Accel-Redirect to
+    ``BAOGONG_MEDIA_ACCEL_PREFIX``: an ``internal`` location over the media folder or the bucket)."""
+    storage = media_storage()
+    if not storage.exists(name):
+        raise Http404
+    kind = sniff(read_head(name, 16, storage))
+    inline = kind in IMAGE_KINDS
+    content_type = CONTENT_TYPES.get(kind or "", "application/octet-stream")
+    disposition = content_disposition_header(as_attachment=not inline, filename=PurePosixPath(name).name) or ""
+    mode = settings.BAOGONG_MEDIA_SERVING
+    response: HttpResponse
+    if mode == "redirect" and is_object_store(storage):
+        response = HttpResponseRedirect(signed_url(name, content_type=content_type, disposition=disposition))
+    elif mode == "accel":
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = settings.BAOGONG_MEDIA_ACCEL_PREFIX.rstrip("/") + "/" + quote(name)
+    else:
+        response = FileResponse(storage.open(name, "rb"), content_type=content_type)
+    response["Content-Disposition"] = disposition
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = MEDIA_CSP
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @login_required
-def media_file(request: HttpRequest, name: str) -> FileResponse:
+def media_file(request: HttpRequest, name: str) -> HttpResponse:
     """``/media/<name>``: the upload, when a record the user may see holds it; else 404."""
     path = PurePosixPath(name)
     if path.is_absolute() or ".." in path.parts or not name:
         raise Http404
     if not any(_visible(model, field, name, request.user) for model, field in file_fields()):
         raise Http404
-    storage = GuardedFileSystemStorage()
-    if not storage.exists(name):
-        raise Http404
-    handle = storage.open(name, "rb")
-    kind = sniff(handle.read(16))
-    handle.seek(0)
-    inline = kind in IMAGE_KINDS
-    response = FileResponse(handle, content_type=CONTENT_TYPES.get(kind or "", "application/octet-stream"))
-    response["Content-Disposition"] = content_disposition_header(as_attachment=not inline, filename=path.name) or ""
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = MEDIA_CSP
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return _media_response(request, name)

@@ -16,7 +16,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baogong.core import audit
+from baogong.core import audit, uploads
 from baogong.core.audit import Actor
 from baogong.core.money import round_fen
 from baogong.core.retry import retry_on_conflict
@@ -38,15 +38,6 @@ from baogong.orgs.models import Site
 MISSION_FIELDS = ["code", "name", "kind", "organisation", "funder", "budget", "starts_on", "ends_on", "description"]
 COST_FIELDS = ["category", "amount", "incurred_on", "invoice_number", "supplier", "description"]
 ATTACHMENT_EXTENSIONS = {".pdf", ".jpg", ".jpeg", ".png", ".ofd", ".xlsx"}
-# The first bytes each accepted type starts with (an .xlsx is a zip file; OFD too).
-ATTACHMENT_MAGIC = {
-    ".pdf": [b"%PDF"],
-    ".jpg": [b"\xff\xd8\xff"],
-    ".jpeg": [b"\xff\xd8\xff"],
-    ".png": [b"\x89PNG"],
-    ".ofd": [b"PK\x03\x04"],
-    ".xlsx": [b"PK\x03\x04"],
-}
 
 
 def _full_clean(obj: Any, error: type[Exception], exclude: list[str] | None = None) -> None:
@@ -97,9 +88,7 @@ def check_attachment(upload: Any) -> None:
                 ]
             }
         )
-    head = upload.read(8)
-    upload.seek(0)
-    if not any(head.startswith(magic) for magic in ATTACHMENT_MAGIC[suffix]):
+    if not uploads.matches(upload, suffix):
         raise CostLineInvalid(details={"attachment": [_("The file's content does not match its type.")]})
 
 

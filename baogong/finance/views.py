@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from baogong.core.actionviews import form_page, run_action, run_form
 from baogong.core.audit import history_for
+from baogong.core.dbrouter import read_from_replica
 from baogong.core.excel import XLSX_CONTENT_TYPE
 from baogong.core.forms import show_form_errors
 from baogong.core.htmx import paginate, render_page_or_partial
@@ -66,6 +67,7 @@ def mission_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_perm("finance.view_mission")
+@read_from_replica
 def mission_statement_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     mission = get_scoped_or_404(queries.missions_for(request.user), request.user, pk=pk)
     response = HttpResponse(statement_workbook(queries.statement(mission)), content_type=XLSX_CONTENT_TYPE)

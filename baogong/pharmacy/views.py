@@ -24,6 +24,7 @@ from baogong.core import idempotency, ratelimit
 from baogong.core.actionviews import run_action
 from baogong.core.audit import history_for
 from baogong.core.dates import parse_date_or_none
+from baogong.core.dbrouter import read_from_replica
 from baogong.core.errors import DomainError
 from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
 from baogong.core.forms import show_domain_error
@@ -533,6 +534,7 @@ RECONCILIATION_HEADERS = [
 
 
 @require_perm("pharmacy.view_settlement")
+@read_from_replica
 def reconciliation(request: HttpRequest) -> HttpResponse:
     """The day's settlements of one pharmacy as an Excel workbook, with totals."""
     pharmacy = get_scoped_or_404(queries.pharmacies(), request.user, code=request.GET.get("pharmacy", ""))

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from baogong.core.dates import parse_date_or_none
+from baogong.core.dbrouter import read_from_replica
 from baogong.core.models import AuditEvent
 from baogong.core.permissions import require_perm
 from baogong.core.scoping import scoped
@@ -41,6 +42,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_perm("reports.view_reports")
+@read_from_replica
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The command dashboard for roles whose home is their inbox (the auditor, say)."""
     return _dashboard(request)
@@ -90,6 +92,7 @@ def _json_safe(value: Any) -> Any:
 
 
 @require_perm("reports.view_reports")
+@read_from_replica
 def dashboard_data(request: HttpRequest) -> JsonResponse:
     """The live dashboard's charts; the page fetches this every minute."""
     day = _day(request)
@@ -121,12 +124,14 @@ def _document(request: HttpRequest, kind: str, period: Period, filename: str) ->
 
 
 @require_perm("reports.view_reports")
+@read_from_replica
 def daily(request: HttpRequest) -> HttpResponse:
     day = _date(request.GET.get("date"), latest_day(request.user))
     return _document(request, DAILY, Period(day, day), f"daily-{day.isoformat()}")
 
 
 @require_perm("reports.view_reports")
+@read_from_replica
 def summary(request: HttpRequest) -> HttpResponse:
     # Opens on the span with data (the replay's two months, say), not on the last 60 days of zeros.
     span = data_span(request.user) or (timezone.localdate() - dt.timedelta(days=60), timezone.localdate())

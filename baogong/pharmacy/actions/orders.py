@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baogong.core import audit
+from baogong.core import audit, uploads
 from baogong.core.audit import Actor
 from baogong.core.identifiers import mask_phone
 from baogong.core.money import round_fen
@@ -38,7 +38,7 @@ from baogong.pharmacy.errors import (
 from baogong.pharmacy.models import Drug, DrugDemand, Order, OrderLine, Prescription
 
 PHONE_RE = re.compile(r"^1\d{10}$")
-PHOTO_TYPES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
+PHOTO_TYPES = {"jpeg": "jpg", "png": "png"}  # sniffed kind → stored extension
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 RESERVE_ATTEMPTS = 5
 
@@ -76,9 +76,9 @@ def check_photo(upload: Any) -> tuple[bytes, str]:
     content = upload.read()
     if len(content) > PHOTO_MAX_BYTES:
         raise OrderInvalid(details={"prescription_photo": [_("The photo is larger than 5 MB.")]})
-    for magic, extension in PHOTO_TYPES.items():
-        if content.startswith(magic):
-            return content, extension
+    kind = uploads.sniff(content[:16])
+    if kind in PHOTO_TYPES:
+        return content, PHOTO_TYPES[kind]
     raise OrderInvalid(details={"prescription_photo": [_("Send a JPEG or PNG photo.")]})
 
 

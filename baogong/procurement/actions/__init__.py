@@ -19,7 +19,7 @@ from baogong.procurement.actions.orders import (
 )
 from baogong.procurement.actions.receipts import ReceiveLineInput, receive_against_order
 from baogong.procurement.actions.suppliers import (
-    DOCUMENT_SIGNATURES,
+    DOCUMENT_EXTENSIONS,
     SUPPLIER_FIELDS,
     add_licence,
     approve_supplier,
@@ -33,7 +33,7 @@ from baogong.procurement.actions.suppliers import (
 )
 
 __all__ = [
-    "DOCUMENT_SIGNATURES",
+    "DOCUMENT_EXTENSIONS",
     "InspectionInput",
     "OrderLineInput",
     "ReceiveLineInput",

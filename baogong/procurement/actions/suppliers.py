@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baogong.core import audit
+from baogong.core import audit, uploads
 from baogong.core.audit import Actor
 from baogong.core.identifiers import check_uscc
 from baogong.core.retry import retry_on_conflict
@@ -40,12 +40,7 @@ SUPPLIER_FIELDS = [
 ]
 
 
-DOCUMENT_SIGNATURES = {
-    ".pdf": [b"%PDF-"],
-    ".jpg": [b"\xff\xd8\xff"],
-    ".jpeg": [b"\xff\xd8\xff"],
-    ".png": [b"\x89PNG\r\n\x1a\n"],
-}
+DOCUMENT_EXTENSIONS = (".pdf", ".jpg", ".jpeg", ".png")
 
 
 # --- suppliers --------------------------------------------------------------------------------
@@ -115,7 +110,7 @@ def check_document(document: Any) -> list[str]:
     problems: list[str] = []
     name = str(getattr(document, "name", "")).lower()
     extension = "." + name.rsplit(".", 1)[-1] if "." in name else ""
-    if extension not in DOCUMENT_SIGNATURES:
+    if extension not in DOCUMENT_EXTENSIONS:
         return [_("Upload a PDF, JPEG or PNG file.")]
     size = int(getattr(document, "size", 0) or 0)
     if size > settings.BAOGONG_MAX_UPLOAD_BYTES:
@@ -124,10 +119,7 @@ def check_document(document: Any) -> list[str]:
         )
     if size == 0:
         problems.append(_("The file is empty."))
-    document.seek(0)
-    head = document.read(8)
-    document.seek(0)
-    if not any(head.startswith(signature) for signature in DOCUMENT_SIGNATURES[extension]):
+    if not uploads.matches(document, extension):
         problems.append(_("The file content is not a %(ext)s file.") % {"ext": extension.lstrip(".").upper()})
     return problems
 

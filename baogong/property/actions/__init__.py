@@ -18,7 +18,7 @@ from baogong.property.actions.leases import create_lease, issue_invoices, lease_
 from baogong.property.actions.relief import (
     BATCH_STEPS,
     DEFAULT_DOCUMENTS,
-    DOCUMENT_SIGNATURES,
+    DOCUMENT_EXTENSIONS,
     HELD_REASONS,
     MAX_DOCUMENT_BYTES,
     BatchResult,
@@ -45,7 +45,7 @@ from baogong.property.actions.tenants import (
 __all__ = [
     "BATCH_STEPS",
     "DEFAULT_DOCUMENTS",
-    "DOCUMENT_SIGNATURES",
+    "DOCUMENT_EXTENSIONS",
     "HELD_REASONS",
     "LEASE_COLUMNS",
     "MAX_DOCUMENT_BYTES",

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baogong.core import audit
+from baogong.core import audit, uploads
 from baogong.core.audit import Actor
 from baogong.core.errors import DomainError
 from baogong.core.retry import retry_on_conflict
@@ -50,12 +50,7 @@ from baogong.property.models import (
 )
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-DOCUMENT_SIGNATURES = {
-    "pdf": (b"%PDF-",),
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-}
+DOCUMENT_EXTENSIONS = ("pdf", "png", "jpg", "jpeg")
 HELD_REASONS = {"in_arrears", "refused_epidemic_control"}
 
 
@@ -177,12 +172,9 @@ def submit_application(
 def _file_kind(upload: UploadedFile) -> str:
     name = upload.name or ""
     suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if suffix not in DOCUMENT_SIGNATURES:
+    if suffix not in DOCUMENT_EXTENSIONS:
         raise DocumentInvalid(details={"file": [_("Only PDF, PNG or JPEG files are accepted.")]})
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if not any(head.startswith(sig) for sig in DOCUMENT_SIGNATURES[suffix]):
+    if not uploads.matches(upload, suffix):
         raise DocumentInvalid(details={"file": [_("The file's content does not match its type.")]})
     return suffix
 
