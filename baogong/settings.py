@@ -346,6 +346,9 @@ EMAIL_BACKEND = env("EMAIL_BACKEND") or (
 )
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL") or "baogong@localhost"
 BAOGONG_WEBHOOK_URL = env("BAOGONG_WEBHOOK_URL") or ""
+# Seconds between the attempts of a notification delivery (a robot or e-mail that failed); after the
+# last one the delivery is marked failed. Channels per organisation and subject: admin, 通知渠道.
+BAOGONG_NOTIFY_RETRY_DELAYS = env("BAOGONG_NOTIFY_RETRY_DELAYS") or "30,120,600,1800"
 # Stored answers to Idempotency-Key requests are purged after this many days (daily job).
 BAOGONG_IDEMPOTENCY_DAYS = int(env("BAOGONG_IDEMPOTENCY_DAYS") or 7)
 # Separation of duties (issue 19.4). Rent relief: 经办 ≠ 审核 and 经办 ≠ 批准 always; from this amount

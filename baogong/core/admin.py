@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from baogong.core import audit
-from baogong.core.models import ApiToken, AuditEvent, Job
+from baogong.core.models import ApiToken, AuditEvent, Job, NotificationChannel, NotificationDelivery
 
 
 class AuditedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -58,3 +60,30 @@ class ApiTokenAdmin(AuditedModelAdmin):
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["title", "kind", "status", "progress", "created_at"]
+
+
+class NotificationChannelForm(forms.ModelForm):  # type: ignore[type-arg]
+    subjects = forms.MultipleChoiceField(
+        label=_("subjects"), choices=NotificationChannel.Subject.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = NotificationChannel
+        fields = ["name", "kind", "organisation_id", "target", "secret", "subjects", "mentions", "is_active"]
+
+
+@admin.register(NotificationChannel)
+class NotificationChannelAdmin(AuditedModelAdmin):
+    """The settings page of notification channels: per organisation and subject."""
+
+    form = NotificationChannelForm
+
+    list_display = ["name", "kind", "organisation_id", "subjects", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name"]
+
+
+@admin.register(NotificationDelivery)
+class NotificationDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "notification", "kind", "status", "attempts", "last_error"]
+    list_filter = ["status", "kind"]

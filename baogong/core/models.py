@@ -181,3 +181,88 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class NotificationChannel(TimeStampedModel):
+    """Where notifications about some subjects go: a WeCom, DingTalk or Feishu group robot or
+    e-mail addresses, for one organisation (or every one), set up by an administrator."""
+
+    class Kind(models.TextChoices):
+        WECOM = "wecom", _("WeCom group robot")
+        DINGTALK = "dingtalk", _("DingTalk group robot")
+        FEISHU = "feishu", _("Feishu group robot")
+        EMAIL = "email", _("E-mail")
+
+    class Subject(models.TextChoices):
+        DAILY_REPORT = "daily_report", _("Daily report")
+        OUTBREAK = "outbreak", _("Outbreak")
+        RECALL = "recall", _("Recall")
+        SHORTAGE = "shortage", _("Shortage")
+
+    name = models.CharField(_("name"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    organisation_id = models.BigIntegerField(
+        _("organisation"), null=True, blank=True, db_index=True, help_text=_("Empty: every organisation.")
+    )
+    target = models.CharField(
+        _("webhook or addresses"),
+        max_length=500,
+        help_text=_("The robot's webhook address, or e-mail addresses separated by commas."),
+    )
+    secret = models.CharField(
+        _("signing secret"), max_length=200, blank=True, help_text=_("DingTalk 加签 (SEC…) or Feishu 签名校验 secret.")
+    )
+    subjects = models.JSONField(_("subjects"), default=list)
+    mentions = models.CharField(
+        _("mobiles to mention"), max_length=300, blank=True, help_text=_("Mobile numbers separated by commas.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    scope_org_field: ClassVar[str] = "organisation_id"
+
+    class Meta:
+        verbose_name = _("notification channel")
+        verbose_name_plural = _("notification channels")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.organisation_id, None
+
+
+class NotificationDelivery(models.Model):
+    """One notification sent (or being sent) to one channel: every attempt is counted here."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.ForeignKey(NotificationChannel, null=True, blank=True, on_delete=models.SET_NULL)
+    kind = models.CharField(_("kind"), max_length=16, choices=NotificationChannel.Kind.choices)
+    target = models.CharField(max_length=500)
+    subject = models.CharField(_("subject"), max_length=32, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, db_index=True)
+    sent_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    organisation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    site_id = models.BigIntegerField(null=True, blank=True)
+
+    scope_org_field: ClassVar[str] = "organisation_id"
+    scope_site_field: ClassVar[str] = "site_id"
+
+    class Meta:
+        verbose_name = _("notification delivery")
+        verbose_name_plural = _("notification deliveries")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} → {self.get_kind_display()}"

@@ -1,18 +1,21 @@
-"""Notifications: an in-app row now, and a WeCom/DingTalk group-robot webhook after commit."""
+"""Notifications: an in-app row now; pushed to group robots and e-mail by background tasks.
+
+``notify(..., subject=...)`` records the notice in the caller's transaction and queues one delivery
+per configured channel of that subject (daily report, outbreak, recall, shortage; see
+:mod:`baogong.core.deliveries`): nothing is posted inside the request.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
-import urllib.request
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 
 from baogong.core.models import Notification
 
 log = logging.getLogger(__name__)
+SUBJECTS = ("daily_report", "outbreak", "recall", "shortage")
 
 
 def notify(
@@ -24,8 +27,13 @@ def notify(
     recipient: Any = None,
     organisation_id: int | None = None,
     site_id: int | None = None,
+    subject: str = "",
+    extra_targets: Any = (),
 ) -> Notification:
-    """Record a notification (inside the caller's transaction) and push it to the webhook after commit."""
+    """Record a notification (inside the caller's transaction) and queue its deliveries to the
+    channels of ``subject`` (and ``extra_targets``: ``(kind, target)`` pairs) for after commit."""
+    from baogong.core.deliveries import queue
+
     note = Notification.objects.create(
         title=title[:200],
         body=body,
@@ -35,30 +43,8 @@ def notify(
         organisation_id=organisation_id,
         site_id=site_id,
     )
-    url = settings.BAOGONG_WEBHOOK_URL
-    if url:
-        transaction.on_commit(lambda: post_webhook(note.pk, url, title, body, link))
+    queue(note, subject, extra=extra_targets)
     return note
-
-
-def webhook_payload(url: str, title: str, body: str, link: str) -> dict[str, Any]:
-    """WeCom and DingTalk group robots both take a markdown message of this shape."""
-    text = f"### {title}\n\n{body}" + (f"\n\n[{link}]({link})" if link else "")
-    if "dingtalk" in url:
-        return {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
-    return {"msgtype": "markdown", "markdown": {"content": text}}
-
-
-def post_webhook(notification_id: int, url: str, title: str, body: str, link: str) -> None:
-    payload = json.dumps(webhook_payload(url, title, body, link), ensure_ascii=False).encode()
-    request = urllib.request.Request(url, data=payload, headers={"Content-Type": "application/json"})  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - URL set by the operator
-            status = str(response.status)
-    except Exception as exc:  # noqa: BLE001 - a webhook failure must never break the action
-        log.warning("webhook failed: %s", exc)
-        status = f"error: {type(exc).__name__}"[:64]
-    Notification.objects.filter(pk=notification_id).update(webhook_status=status)
 
 
 # --- the in-app inbox ----------------------------------------------------------------------------

@@ -147,6 +147,7 @@ class SchedulerThread(threading.Thread):
             try:
                 close_old_connections()
                 run_due()
+                retry_due_deliveries()
             except Exception:  # a broken tick must not kill the scheduler
                 logger.exception("scheduler tick failed")
             finally:
@@ -155,6 +156,13 @@ class SchedulerThread(threading.Thread):
 
     def stop(self) -> None:
         self.stopped.set()
+
+
+def retry_due_deliveries() -> int:
+    """Every tick: notification deliveries whose retry time has come go back to the task queue."""
+    from baogong.core.deliveries import retry_due
+
+    return retry_due()
 
 
 def purge_idempotency_records(on_date: dt.date) -> dict[str, Any]:

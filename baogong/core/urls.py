@@ -9,6 +9,7 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
     path("notifications/read-all/", views.notification_read_all, name="notification_read_all"),
+    path("notifications/deliveries/", views.delivery_list, name="delivery_list"),
     path("jobs/", views.job_list, name="job_list"),
     path("jobs/demo/", views.job_demo, name="job_demo"),
     path("jobs/<uuid:pk>/", views.job_detail, name="job_detail"),

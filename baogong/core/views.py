@@ -20,7 +20,7 @@ from baogong.core.context import current_request_id
 from baogong.core.history import VERBS
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.jobs import create_job, enqueue_job
-from baogong.core.models import AuditEvent, Job, Notification
+from baogong.core.models import AuditEvent, Job, Notification, NotificationDelivery
 from baogong.core.notify import mark_read, notifications_for
 from baogong.core.permissions import require_perm
 from baogong.core.scoping import scoped
@@ -239,3 +239,20 @@ def job_demo(request: HttpRequest) -> HttpResponse:
     job = create_job("demo", "演示任务 / demo task", owner=request.user)
     enqueue_job(job, count_to, 20, 0.2)
     return redirect("core:job_detail", pk=job.pk)
+
+
+@require_perm("core.view_notificationdelivery")
+def delivery_list(request: HttpRequest) -> HttpResponse:
+    """Notifications pushed to group robots and e-mail: each delivery's status, attempts and last
+    error, newest first; by status."""
+    rows = scoped(NotificationDelivery.objects.select_related("notification", "channel"), request.user)
+    status = request.GET.get("status")
+    if status in NotificationDelivery.Status.values:
+        rows = rows.filter(status=status)
+    page = paginate(request, rows.order_by("-created_at", "-id"))
+    return render_page_or_partial(
+        request,
+        "core/delivery_list.html",
+        "core/partials/_delivery_table.html",
+        {"page": page, "params": request.GET, "statuses": NotificationDelivery.Status.choices},
+    )

@@ -169,6 +169,7 @@ def open_incident(test: HealthTest, *, actor: Actor) -> Incident | None:
         link=f"/people/incidents/{incident.pk}/",
         organisation_id=incident.organisation_id,
         site_id=incident.site_id,
+        subject="outbreak",
     )
     return incident
 
@@ -283,6 +284,7 @@ def _notify_site(site: Site, title: str, incident: Incident | None, body: str = 
         link=f"/people/incidents/{incident.pk}/" if incident else f"/sites/{site.pk}/",
         organisation_id=site.organisation_id,
         site_id=site.pk,
+        subject="outbreak",
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from typing import Any
 
 from django.core.mail import EmailMessage
@@ -12,7 +11,8 @@ from django.utils import timezone
 from django_tasks import task
 
 from baogong.core.audit import SystemActor, record
-from baogong.core.notify import notify, post_webhook
+from baogong.core.deliveries import kind_of_url
+from baogong.core.notify import notify
 from baogong.core.retry import retry_on_conflict
 from baogong.reports.documents import DAILY, absolute, build_report, to_markdown, to_pdf
 from baogong.reports.figures import Period, link
@@ -36,7 +36,14 @@ def send_daily_report(day: dt.date) -> dict[str, int]:
         message.send(fail_silently=False)
     page = absolute(link("reports:daily", date=day))
     with transaction.atomic(durable=True):
-        note = notify(report.title, "\n\n".join(s.title + "：" + s.paragraph for s in report.sections), link=page)
+        body = "\n\n".join(s.title + "：" + s.paragraph for s in report.sections) or "本日暂无可用数据。"
+        notify(
+            report.title,
+            body,
+            link=page,
+            subject="daily_report",
+            extra_targets=[(kind_of_url(url), url) for url in webhooks],
+        )
         record(
             "send_daily_report",
             None,
@@ -44,9 +51,6 @@ def send_daily_report(day: dt.date) -> dict[str, int]:
             after={"day": day, "emails": emails, "webhooks": len(webhooks)},
             object_repr=report.title,
         )
-        body = "\n\n".join(s.title + "：" + s.paragraph for s in report.sections) or "本日暂无可用数据。"
-        for url in webhooks:
-            transaction.on_commit(functools.partial(post_webhook, note.pk, url, report.title, body, page))
     return {"emails": len(emails), "webhooks": len(webhooks)}
 
 

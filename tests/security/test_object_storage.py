@@ -17,6 +17,7 @@ from baogong.core.uploads import UploadRefused
 from tests.objectstore import make_bucket, s3_server, storage_options
 from tests.security.test_uploads import HTML, PDF, PNG, cost_line, mission  # noqa: F401 - fixture
 
+
 @pytest.fixture(scope="module")
 def endpoint():
     with s3_server() as url:

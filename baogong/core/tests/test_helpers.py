@@ -4,9 +4,10 @@ import pytest
 
 from baogong.core.geo import haversine_km
 from baogong.core.money import round_fen
-from baogong.core.notify import notify, webhook_payload
+from baogong.core.notify import notify
 from baogong.core.pdf import render_pdf
 from baogong.core.qr import qr_svg
+from baogong.core.robots import Message, robot_request
 from baogong.core.tests.pdf import has_cjk_font
 
 
@@ -45,19 +46,26 @@ def test_pdf_renders_and_embeds_the_cjk_font():
 
 
 def test_webhook_payload_shapes():
-    assert webhook_payload("https://oapi.dingtalk.com/robot/send?x", "t", "b", "")["markdown"]["title"] == "t"
-    assert (
-        "content" in webhook_payload("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x", "t", "b", "")["markdown"]
-    )
+    import json
+
+    _url, body = robot_request("dingtalk", "https://oapi.dingtalk.com/robot/send?x", Message("t", "b"))
+    assert json.loads(body)["markdown"]["title"] == "t"
+    _url, body = robot_request("wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x", Message("t", "b"))
+    assert "content" in json.loads(body)["markdown"]
 
 
-def test_notify_records_and_posts_after_commit(db, settings, django_capture_on_commit_callbacks, monkeypatch):
+def test_notify_records_and_queues_a_delivery_after_commit(db, settings, django_capture_on_commit_callbacks):
+    from baogong.core.deliveries import attempt
+
     settings.BAOGONG_WEBHOOK_URL = "http://127.0.0.1:9/robot"  # nothing listens: the failure is recorded
+    settings.BAOGONG_NOTIFY_RETRY_DELAYS = ""
     with django_capture_on_commit_callbacks(execute=True):
         note = notify("假货预警", "批次 X 疑似假冒", level="critical")
-    note.refresh_from_db()
-    assert note.title == "假货预警"
-    assert note.webhook_status.startswith("error")
+    delivery = note.deliveries.get()
+    assert (delivery.status, delivery.attempts) == ("pending", 0)
+    assert attempt(delivery.pk) == "failed"
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1 and delivery.last_error.startswith("URLError")
 
 
 def test_pdf_embeds_images_from_data_uris_and_static_files(tmp_path):

@@ -359,6 +359,7 @@ def replan_warehouse(warehouse: Site, *, actor: Actor, expected: str | None = No
             + f"；撤回发运单 / shipments withdrawn: {len(numbers)}",
             level=Notification.Level.WARNING if replan.short_units else Notification.Level.INFO,
             link=f"/distribution/replan/{warehouse.pk}/",
+            subject="shortage" if replan.short_units else "",
             organisation_id=warehouse.organisation_id,
             site_id=warehouse.pk,
         )

@@ -268,6 +268,7 @@ def _low_tank_alert(locked: FuelTank, *, actor: Actor) -> int | None:
         % {"tank": locked.code, "station": locked.station.name, "level": level},
         _("Order a delivery."),
         level=Notification.Level.WARNING,
+        subject="shortage",
         organisation_id=locked.station.organisation_id,
         site_id=locked.station_id,
     )

@@ -128,6 +128,7 @@ def _open_case(
         },
         level=Notification.Level.CRITICAL,
         link=link,
+        subject="recall",
         organisation_id=None,
     )
     return case

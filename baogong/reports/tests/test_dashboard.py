@@ -98,13 +98,17 @@ def test_send_daily_report_posts_to_the_webhook(records, user, settings, django_
         )
         with django_capture_on_commit_callbacks(execute=True):
             sent = send_daily_report(dt.date(2022, 4, 15))
+        assert received == [], "posted by the background task, never inside the job's transaction"
+        from baogong.core.deliveries import attempt
+
+        assert attempt(Notification.objects.get().deliveries.get().pk) == "sent"
     finally:
         server.shutdown()
     assert sent == {"emails": 0, "webhooks": 1}
     assert received[0]["msgtype"] == "markdown"
     assert "保供工作日报（2022年04月15日）" in received[0]["markdown"]["content"]
     assert "累计阅读6,000次" in received[0]["markdown"]["content"]
-    assert Notification.objects.get().webhook_status == "200"
+    assert Notification.objects.get().deliveries.get().status == "sent"
 
 
 def test_send_daily_command_and_task(records, user, settings, capsys):

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from baogong.core.schedule import SchedulerThread, run_due
+from baogong.core.schedule import SchedulerThread, retry_due_deliveries, run_due
 
 
 class Command(BaseCommand):
@@ -28,13 +28,17 @@ class Command(BaseCommand):
             if options["batch"]:
                 for run in run_due():
                     self.stdout.write(f"{run.name}\t{run.date}\t{run.status}")
+                retry_due_deliveries()
             else:
                 scheduler = SchedulerThread(interval=options["schedule_interval"])
                 scheduler.start()
         try:
             if settings.TASK_BACKEND == "redis":
                 extra = ["--burst"] if options["batch"] else []
-                call_command("rqworker", "default", "--job-class", "django_tasks_rq.backend.Job", *extra)
+                # --with-scheduler: tasks enqueued to run later (notification retries) are moved in on time
+                call_command(
+                    "rqworker", "default", "--job-class", "django_tasks_rq.backend.Job", "--with-scheduler", *extra
+                )
             else:
                 extra = ["--batch"] if options["batch"] else []
                 call_command("db_worker", "--interval", "1", *extra)
