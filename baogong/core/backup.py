@@ -146,7 +146,7 @@ def _add_stored(tar: tarfile.TarFile, storage: Any, name: str) -> None:
 
 
 def _restore_media(restored: Path) -> None:
-    storage = media_storage()
+    storage: Any = media_storage()
     if is_object_store(storage):
         for name in list(iter_names(storage)):
             storage.delete(name)

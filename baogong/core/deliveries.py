@@ -122,8 +122,8 @@ def _send(delivery: NotificationDelivery) -> str:
         EmailMessage(subject=subject, body=body, to=to).send(fail_silently=False)
         return f"sent to {len(to)}"
     secret = channel.secret if channel else ""
-    url, body = robot_request(delivery.kind, delivery.target, message, secret)
-    return post(url, body)
+    url, payload = robot_request(delivery.kind, delivery.target, message, secret)
+    return post(url, payload)
 
 
 def _absolute(link: str) -> str:

@@ -78,7 +78,7 @@ def _guarded_s3_class() -> type:
 
     from baogong.core.uploads import check_upload
 
-    class _GuardedS3Storage(S3Storage):  # type: ignore[misc]
+    class _GuardedS3Storage(S3Storage):
         """django-storages' S3 backend behind the upload guard; ``url`` is the guarded view."""
 
         def _save(self, name: str, content: Any) -> str:
@@ -96,4 +96,5 @@ def _guarded_s3_class() -> type:
 
 def GuardedS3Storage(**options: Any) -> Storage:  # noqa: N802 - a storage class for STORAGES
     """The S3-compatible storage (django-storages), imported only when configured."""
-    return _guarded_s3_class()(**options)  # type: ignore[no-any-return]
+    storage: Storage = _guarded_s3_class()(**options)
+    return storage

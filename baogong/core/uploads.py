@@ -168,7 +168,7 @@ def _visible(model: type[models.Model], field: str, name: str, user: Any) -> boo
     return True
 
 
-def _media_response(request: HttpRequest, name: str) -> HttpResponse:
+def _media_response(request: HttpRequest, name: str) -> HttpResponse | FileResponse:
     """The answer for a file the user may see, in the configured way (``BAOGONG_MEDIA_SERVING``):
     ``stream`` (default) reads it through this process; ``redirect`` sends the browser to a signed,
     short-lived link to the object store; ``accel`` hands the file to nginx (X-Accel-Redirect to
@@ -181,7 +181,7 @@ def _media_response(request: HttpRequest, name: str) -> HttpResponse:
     content_type = CONTENT_TYPES.get(kind or "", "application/octet-stream")
     disposition = content_disposition_header(as_attachment=not inline, filename=PurePosixPath(name).name) or ""
     mode = settings.BAOGONG_MEDIA_SERVING
-    response: HttpResponse
+    response: HttpResponse | FileResponse
     if mode == "redirect" and is_object_store(storage):
         response = HttpResponseRedirect(signed_url(name, content_type=content_type, disposition=disposition))
     elif mode == "accel":
@@ -198,7 +198,7 @@ def _media_response(request: HttpRequest, name: str) -> HttpResponse:
 
 
 @login_required
-def media_file(request: HttpRequest, name: str) -> HttpResponse:
+def media_file(request: HttpRequest, name: str) -> HttpResponse | FileResponse:
     """``/media/<name>``: the upload, when a record the user may see holds it; else 404."""
     path = PurePosixPath(name)
     if path.is_absolute() or ".." in path.parts or not name:
