@@ -185,3 +185,33 @@ def test_the_command_centre_sees_deliveries_and_others_do_not(
     text = page.content.decode()
     assert "阳性病例" in text and "已送达" in text and "企业微信群机器人" in text
     assert client_for("warehouse").get("/notifications/deliveries/").status_code == 403
+
+
+def test_an_administrator_sets_up_a_channel_in_the_admin(base, client, user):
+    from django.contrib.auth import get_user_model
+
+    from baogong.core.models import AuditEvent
+
+    admin_user = get_user_model().objects.create_superuser("channel-admin", "a@example.org", "x-password-123")
+    client.force_login(admin_user)
+    bsgx = Organisation.objects.get(code="BSGX")
+    page = client.get("/admin/core/notificationchannel/add/")
+    assert page.status_code == 200 and "BSGX" in page.content.decode()
+    answer = client.post(
+        "/admin/core/notificationchannel/add/",
+        {
+            "name": "宝山防控群",
+            "kind": "dingtalk",
+            "organisation_id": str(bsgx.pk),
+            "target": "https://oapi.dingtalk.com/robot/send?access_token=t",
+            "secret": "SECabc",
+            "subjects": ["outbreak", "recall"],
+            "mentions": "",
+            "is_active": "on",
+        },
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    made = NotificationChannel.objects.get(name="宝山防控群")
+    assert (made.organisation_id, made.subjects) == (bsgx.pk, ["outbreak", "recall"])
+    assert AuditEvent.objects.filter(verb="admin_add", object_repr="宝山防控群").exists()
+    assert client.get("/admin/core/notificationchannel/").status_code == 200
