@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 
 from baogong.fleet import actions
+from baogong.fleet.tests.registered import light_truck
 from baogong.orgs.models import AdministrativeArea, Organisation, Site
 
 DAY = dt.date(2022, 4, 20)
@@ -19,19 +20,9 @@ def depot(base):
 
 
 @pytest.fixture
-def make_vehicle(cygs, depot, user):
+def make_vehicle(depot, user):
     def make(plate="沪A12345", **extra):
-        data = {
-            "organisation": cygs,
-            "plate": plate,
-            "kind": "light_truck",
-            "capacity_kg": 3000,
-            "capacity_m3": "15.00",
-            "capacity_cases": 200,
-            "home_depot": depot,
-            **extra,
-        }
-        return actions.create_vehicle(data, actor=user("dispatcher"))
+        return actions.create_vehicle(light_truck(plate, depot, **extra), actor=user("dispatcher"))
 
     return make
 
