@@ -1,4 +1,5 @@
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -75,5 +76,22 @@ def make_pass(user):
             "route_description": "宝山区内",
         }
         return actions.register_pass(data, AdministrativeArea.objects.filter(code__in=areas), actor=user("dispatcher"))
+
+    return make
+
+
+@pytest.fixture
+def make_tank(base, system):
+    """A 20,000 L diesel tank (low level 2,000 L) at fuel station FS-FH, filled with ``litres``."""
+    from baogong.catalog.actions import create_item
+
+    def make(litres=5000):
+        diesel = create_item({"code": "FUEL-0D", "name": "0号柴油", "unit": "L"}, actor=system)
+        station = Site.objects.get(code="FS-FH")
+        tank = actions.create_tank(
+            station, diesel, code="T1", capacity_litres=20000, low_level_litres=2000, actor=system
+        )
+        actions.receive_fuel(tank, litres, Decimal("7.20"), reference="中石化-0420", actor=system)
+        return tank
 
     return make
