@@ -59,26 +59,7 @@ class SiteSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     class Meta:
         model = Site
-        fields = [
-            "id",
-            "code",
-            "name",
-            "kind",
-            "organisation",
-            "area",
-            "address",
-            "lat",
-            "lon",
-            "status",
-            "status_reason",
-            "contact_name",
-            "contact_phone",
-            "priority_tier",
-            "headcount",
-            "receiving_from",
-            "receiving_until",
-            "is_active",
-        ]
+        fields = ["id", *actions.SITE_FIELDS]
         read_only_fields = ["id", "status", "status_reason"]
 
 
