@@ -18,8 +18,10 @@ from baogong.catalog.errors import ItemInvalid
 from baogong.catalog.models import Category, Item, ItemPrice
 from baogong.core import audit
 from baogong.core.audit import Actor
+from baogong.core.errors import Conflict
 from baogong.core.excel import Column, ImportFailed, parse_decimal, parse_int, raise_if_errors, read_rows
 from baogong.core.retry import retry_on_conflict
+from baogong.orgs import governance
 
 ITEM_FIELDS = [
     "code",
@@ -102,8 +104,19 @@ def update_item(item: Item, data: Mapping[str, Any], *, actor: Actor, price_sour
 
 
 def _update_item(item: Item, data: Mapping[str, Any], *, actor: Actor, price_source: str = "") -> Item:
+    """Change the item; a person's change of the reference price waits for another person
+    (``orgs.governance``): it is proposed here and set only when approved (``locked.proposed_change``)."""
     locked = locks.item_for_update(item.pk)
     before = audit.snapshot(locked)
+    data = dict(data)
+    locked.proposed_change = None  # type: ignore[attr-defined]
+    price = data.pop("reference_price", locked.reference_price)
+    if governance.is_person(actor) and price != locked.reference_price:
+        locked.proposed_change = governance.propose(  # type: ignore[attr-defined]
+            locked, {"reference_price": price}, actor=actor, reason=price_source
+        )
+    else:
+        data["reference_price"] = price
     for key, value in data.items():
         if key in ITEM_FIELDS and key != "code":
             setattr(locked, key, value)
@@ -148,6 +161,32 @@ def record_item_price(
             },
         )
         return entry
+
+
+def apply_price_change(change: Any, item: Any, values: dict[str, Any], actor: Actor) -> Item:
+    """Set an approved reference price (``orgs.governance``), in the approval's transaction: the
+    price joins the item's history and the item's own audit trail names the change."""
+    locked = locks.item_for_update(item.pk)
+    was = change.before.get("reference_price")
+    if (locked.reference_price is None) != (was is None) or (
+        was is not None and locked.reference_price != Decimal(was)
+    ):
+        raise Conflict(_("The price was changed after this change was proposed; propose it again."))
+    before = {"reference_price": locked.reference_price}
+    locked.reference_price = values["reference_price"]
+    locked.save(update_fields=["reference_price", "updated_at"])
+    if locked.reference_price is not None:
+        ItemPrice.objects.create(
+            item=locked, price=locked.reference_price, source=_("approved change %(number)s") % {"number": change.pk}
+        )
+    audit.record(
+        "update_item",
+        locked,
+        actor=actor,
+        before=before,
+        after={"reference_price": locked.reference_price, "change": change.pk},
+    )
+    return locked
 
 
 # --- Excel import / export ------------------------------------------------------------------

@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from baogong.catalog.models import Category, Item, ItemPrice
 from baogong.core.admin import AuditedModelAdmin
+from baogong.orgs.admin import GovernedModelAdmin
 
 
 @admin.register(Category)
@@ -11,7 +12,7 @@ class CategoryAdmin(AuditedModelAdmin):
 
 
 @admin.register(Item)
-class ItemAdmin(AuditedModelAdmin):
+class ItemAdmin(GovernedModelAdmin):
     list_display = ["code", "name", "category", "unit", "reference_price", "storage", "is_active"]
     list_filter = ["category", "storage", "is_active"]
     search_fields = ["code", "name", "name_en", "regulatory_number"]

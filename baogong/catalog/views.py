@@ -80,6 +80,13 @@ def _save(request: HttpRequest, item: Item | None) -> HttpResponse:
                 else actions.create_item(data, actor=request.user)
             )
             messages.success(request, _("Item saved."))
+            proposal = getattr(saved, "proposed_change", None)
+            if proposal is not None:
+                messages.info(
+                    request,
+                    _("The new reference price waits for another person to approve it (change %(number)s).")
+                    % {"number": proposal.pk},
+                )
             return redirect("catalog:item_detail", pk=saved.pk)
         except ValidationFailed as exc:
             show_domain_error(form, exc)

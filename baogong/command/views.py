@@ -56,7 +56,7 @@ def post_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Post logged."))
             return redirect("command:post_list")
     return render(
-        request, "command/form.html", {"form": form, "title": _("Log a post")}, status=400 if form.errors else 200
+        request, "core/form_page.html", {"form": form, "title": _("Log a post")}, status=400 if form.errors else 200
     )
 
 

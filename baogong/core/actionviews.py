@@ -72,7 +72,7 @@ def run_form(
             done=_("Vehicle saved."), then=lambda vehicle: redirect("fleet:vehicle_detail", pk=vehicle.pk),
         ):
             return answer
-        return form_page(request, "fleet/form.html", {"form": form}, form)
+        return form_page(request, "core/form_page.html", {"form": form}, form)
 
     On a POST whose form is valid, call ``action``: on success add the ``done`` message and answer
     ``then``; a refused action's details go on the form's fields (``show_domain_error``). Answers

@@ -15,6 +15,7 @@ from baogong.core.audit import Actor
 from baogong.core.transactions import require_transaction
 from baogong.distribution import locks
 from baogong.distribution.choices import ShipmentStatus
+from baogong.distribution.models import Shipment
 
 TRANSPORT_FIELDS = ["vehicle_id", "vehicle_plate", "driver_id", "driver_name", "driver_phone"]
 # Statuses in which the vehicle and driver may still change (not yet loaded).
@@ -31,6 +32,15 @@ class Transport:
     driver_id: int | None = None
     driver_name: str = ""
     driver_phone: str = ""
+
+    def apply_to(self, shipment: Shipment) -> None:
+        """Write this vehicle and driver on the shipment (a registered transport, not legacy text)."""
+        shipment.vehicle_id = self.vehicle_id
+        shipment.vehicle_plate = self.vehicle_plate
+        shipment.driver_id = self.driver_id
+        shipment.driver_name = self.driver_name
+        shipment.driver_phone = self.driver_phone
+        shipment.transport_legacy = False
 
 
 def assign_transport(
@@ -62,12 +72,7 @@ def assign_transport(
         transport = transports[shipment.pk]
         before = audit.snapshot(shipment, TRANSPORT_FIELDS)
         if transport is not None:
-            shipment.vehicle_id = transport.vehicle_id
-            shipment.vehicle_plate = transport.vehicle_plate
-            shipment.driver_id = transport.driver_id
-            shipment.driver_name = transport.driver_name
-            shipment.driver_phone = transport.driver_phone
-            shipment.transport_legacy = False
+            transport.apply_to(shipment)
         elif shipment.vehicle_id in release_vehicles:
             shipment.vehicle_id = shipment.driver_id = None
             shipment.vehicle_plate = shipment.driver_name = shipment.driver_phone = ""

@@ -25,6 +25,7 @@ from baogong.core.errors import ValidationFailed
 from baogong.core.permissions import HasPerms
 from baogong.core.scoping import scoped
 from baogong.fleet import queries
+from baogong.fleet.actions.vehicles import VEHICLE_FIELDS
 from baogong.fleet.filters import VehicleFilter
 from baogong.fleet.models import Driver, PlannedRoute, RoutePlan, RouteStop, Vehicle, VehiclePass
 from baogong.orgs.models import Site
@@ -38,18 +39,7 @@ class VehicleSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     class Meta:
         model = Vehicle
-        fields = [
-            "id",
-            "plate",
-            "kind",
-            "organisation",
-            "capacity_kg",
-            "capacity_m3",
-            "capacity_cases",
-            "cold_chain",
-            "home_depot",
-            "status",
-        ]
+        fields = ["id", *VEHICLE_FIELDS]
 
 
 class DriverSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]

@@ -60,7 +60,7 @@ def vehicle_create(request: HttpRequest) -> HttpResponse:
         then=lambda vehicle: redirect("fleet:vehicle_detail", pk=vehicle.pk),
     ):
         return answer
-    return form_page(request, "fleet/form.html", {"form": form, "title": _("New vehicle")}, form)
+    return form_page(request, "core/form_page.html", {"form": form, "title": _("New vehicle")}, form)
 
 
 @require_perm("fleet.view_vehicle")
@@ -94,7 +94,7 @@ def pass_create(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         return answer
     context = {"form": form, "title": _("Register a pass for %(plate)s") % {"plate": vehicle.plate}}
-    return form_page(request, "fleet/form.html", context, form)
+    return form_page(request, "core/form_page.html", context, form)
 
 
 @require_POST
@@ -140,7 +140,7 @@ def driver_create(request: HttpRequest) -> HttpResponse:
         then=redirect("fleet:driver_list"),
     ):
         return answer
-    return form_page(request, "fleet/form.html", {"form": form, "title": _("New driver")}, form)
+    return form_page(request, "core/form_page.html", {"form": form, "title": _("New driver")}, form)
 
 
 # --- plans ----------------------------------------------------------------------------------
@@ -181,7 +181,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
             show_domain_error(form, exc)
         else:
             return redirect("fleet:plan_detail", pk=plan.pk)
-    return form_page(request, "fleet/form.html", {"form": form, "title": _("Plan a dispatch day")}, form)
+    return form_page(request, "core/form_page.html", {"form": form, "title": _("Plan a dispatch day")}, form)
 
 
 def _plan_context(request: HttpRequest, plan: RoutePlan) -> dict[str, Any]:

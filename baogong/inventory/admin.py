@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from baogong.core.admin import AuditedModelAdmin, ReadOnlyAdmin
 from baogong.inventory.models import Location, Lot, QcRule, StockBalance, StockMove
+from baogong.orgs.admin import GovernedModelAdmin
 
 
 @admin.register(Location)
@@ -14,7 +15,7 @@ class LocationAdmin(AuditedModelAdmin):
 
 
 @admin.register(QcRule)
-class QcRuleAdmin(AuditedModelAdmin):
+class QcRuleAdmin(GovernedModelAdmin):
     """Which categories' goods are held for incoming inspection (edits audited)."""
 
     list_display = ["category", "policy", "updated_at"]

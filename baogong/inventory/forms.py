@@ -27,9 +27,10 @@ class WarehouseField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return f"{obj.code} {obj.name}"
 
 
-class HeaderForm(BootstrapMixin, forms.Form):
+class WarehouseForm(BootstrapMixin, forms.Form):
+    """A form that starts with one of the user's stock-holding sites (chosen when there is one)."""
+
     warehouse = WarehouseField(label=_("Warehouse"), queryset=Site.objects.none())
-    reference = forms.CharField(label=_("Reference"), max_length=128, required=False)
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -38,6 +39,10 @@ class HeaderForm(BootstrapMixin, forms.Form):
         field.queryset = stock_sites(user)
         if field.queryset.count() == 1:
             field.initial = field.queryset.first()
+
+
+class HeaderForm(WarehouseForm):
+    reference = forms.CharField(label=_("Reference"), max_length=128, required=False)
 
 
 AUTOMATIC_QC = ("", _("As the QC rules say (goods needing inspection wait for QC)"))
@@ -141,19 +146,10 @@ class StocktakeStartForm(HeaderForm):
     note = forms.CharField(label=_("Note"), max_length=255, required=False)
 
 
-class LocationForm(BootstrapMixin, forms.Form):
-    warehouse = WarehouseField(label=_("Warehouse"), queryset=Site.objects.none())
+class LocationForm(WarehouseForm):
     code = forms.CharField(label=_("Code"), max_length=64)
     name = forms.CharField(label=_("Name"), max_length=128, required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=[("bin", _("Bin")), ("zone", _("Zone"))])
-
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["warehouse"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = stock_sites(user)
-        if field.queryset.count() == 1:
-            field.initial = field.queryset.first()
 
 
 class FoundStockForm(BootstrapMixin, forms.Form):

@@ -22,13 +22,14 @@ from baogong.orgs.choices import SiteKind, SiteStatus
 from baogong.orgs.errors import SiteInvalid
 from baogong.orgs.models import AdministrativeArea, Grant, Organisation, Site, SiteStatusChange
 
+# What a site action may set, in the order the API and the form show them.
 SITE_FIELDS = [
     "code",
     "name",
     "kind",
     "organisation",
-    "address",
     "area",
+    "address",
     "lat",
     "lon",
     "status",

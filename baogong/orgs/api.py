@@ -7,15 +7,16 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from baogong.core.api import CREATED, CodeRelatedField, ErrorSerializer, ScopedReadOnlyViewSet
+from baogong.core.api import CREATED, CodeRelatedField, ErrorSerializer, ScopedReadOnlyViewSet, text_field
 from baogong.core.permissions import HasPerms
-from baogong.orgs import actions
+from baogong.orgs import actions, governance
 from baogong.orgs.choices import SiteKind, SiteStatus
 from baogong.orgs.filters import SiteFilter
-from baogong.orgs.models import AdministrativeArea, Organisation, Site
+from baogong.orgs.models import AdministrativeArea, ChangeRequest, Organisation, Site
 
 
 class OrganisationSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -58,26 +59,7 @@ class SiteSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     class Meta:
         model = Site
-        fields = [
-            "id",
-            "code",
-            "name",
-            "kind",
-            "organisation",
-            "area",
-            "address",
-            "lat",
-            "lon",
-            "status",
-            "status_reason",
-            "contact_name",
-            "contact_phone",
-            "priority_tier",
-            "headcount",
-            "receiving_from",
-            "receiving_until",
-            "is_active",
-        ]
+        fields = ["id", *actions.SITE_FIELDS]
         read_only_fields = ["id", "status", "status_reason"]
 
 
@@ -106,4 +88,82 @@ class OrganisationViewSet(ScopedReadOnlyViewSet):
     filterset_fields = ["kind", "is_group_member"]
 
 
-routes = [("sites", SiteViewSet, "site"), ("organisations", OrganisationViewSet, "organisation")]
+class ChangeRequestSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    model = serializers.SerializerMethodField()
+    fields_changed = serializers.SerializerMethodField()
+    proposed_by = serializers.StringRelatedField()  # type: ignore[var-annotated]
+    decided_by = serializers.StringRelatedField()  # type: ignore[var-annotated]
+
+    class Meta:
+        model = ChangeRequest
+        fields = [
+            "id",
+            "model",
+            "object_id",
+            "subject",
+            "before",
+            "changes",
+            "fields_changed",
+            "reason",
+            "status",
+            "proposed_by",
+            "proposed_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+        ]
+
+    def get_model(self, change: ChangeRequest) -> str:
+        return f"{change.content_type.app_label}.{change.content_type.model}"
+
+    def get_fields_changed(self, change: ChangeRequest) -> list[dict[str, Any]]:
+        return [{"field": label, "before": str(b), "after": str(a)} for label, b, a in governance.describe(change)]
+
+
+class DecisionSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    decision = serializers.ChoiceField(choices=["approve", "reject", "withdraw"])
+    note = text_field(max_length=255, required=False, allow_blank=True, default="")
+
+
+class ChangeRequestViewSet(ScopedReadOnlyViewSet):
+    """Price and policy changes waiting for (or decided by) a second person."""
+
+    queryset = ChangeRequest.objects.all()
+    serializer_class = ChangeRequestSerializer
+    permission_classes = [HasPerms]
+    required_perms = {"GET": ["orgs.view_changerequest"], "POST": ["orgs.view_changerequest"]}
+    filterset_fields = ["status"]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return governance.changes_for(self.request.user).order_by("-proposed_at", "-id")
+
+    @extend_schema(
+        request=DecisionSerializer,
+        responses={
+            200: ChangeRequestSerializer,
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, pk: str | None = None) -> Response:
+        """Approve (and apply), reject, or — its maker — withdraw a waiting change."""
+        body = DecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        change = self.get_object()
+        decided = governance.decide_change(
+            change,
+            approve=body.validated_data["decision"] == "approve",
+            actor=request.user,
+            note=body.validated_data["note"],
+        )
+        return Response(self.get_serializer(decided).data)
+
+
+routes = [
+    ("sites", SiteViewSet, "site"),
+    ("organisations", OrganisationViewSet, "organisation"),
+    ("policy-changes", ChangeRequestViewSet, "policy-change"),
+]

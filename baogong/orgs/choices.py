@@ -69,3 +69,18 @@ DEFAULT_TIER = {
     SiteKind.COMMERCIAL_VENUE: 5,
     SiteKind.CUSTOMER: 5,
 }
+
+
+class ApprovalKind(models.TextChoices):
+    """Documents whose approval has a limit by amount and role (``ApprovalLimit``)."""
+
+    RELIEF = "relief", _("Rent relief")
+    PURCHASE_ORDER = "purchase_order", _("Purchase order")
+    STOCK_ADJUSTMENT = "stock_adjustment", _("Stock adjustment or write-off")
+
+
+class ChangeStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPLIED = "applied", _("Approved and applied")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")

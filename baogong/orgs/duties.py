@@ -9,13 +9,15 @@ audited); the answer then says so, and the caller records it in its own audit ev
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from baogong.core.audit import Actor
-from baogong.orgs.errors import SamePerson
-from baogong.orgs.models import Organisation
+from baogong.core.formatting import money
+from baogong.orgs.errors import OverApprovalLimit, SamePerson
+from baogong.orgs.models import ApprovalLimit, Organisation
 
 
 def one_person_allowed(organisation_id: int | None) -> bool:
@@ -43,3 +45,51 @@ def require_another_person(
         return True
     message = _("You did %(steps)s of this document; another person must do this step.") % {"steps": "、".join(same)}
     raise SamePerson(message, details={field: [message]})
+
+
+def approval_limits(organisation_id: int | None, kind: str) -> dict[int, Decimal]:
+    """``{role group id: limit}`` for ``kind``: the organisation's own rows, else the group's
+    defaults (rows without an organisation); empty when the kind has no limit."""
+    rows = ApprovalLimit.objects.filter(kind=kind)
+    if organisation_id is not None:
+        own = list(rows.filter(organisation_id=organisation_id).values_list("group_id", "max_amount"))
+        if own:
+            return dict(own)
+    return dict(rows.filter(organisation__isnull=True).values_list("group_id", "max_amount"))
+
+
+def require_within_limit(
+    organisation_id: int | None, kind: str, amount: Decimal, *, actor: Actor, field: str = "amount"
+) -> Decimal | None:
+    """Refuse (:class:`OverApprovalLimit`, a field error on ``field``) when ``amount`` is above the
+    highest limit of the ``actor``'s roles for ``kind``; answers that limit (``None`` when the kind
+    has no limits or the actor is the system). Record it in the step's audit event."""
+    limits = approval_limits(organisation_id, kind)
+    if not limits or not getattr(actor, "is_authenticated", False):
+        return None
+    mine = [limit for group_id, limit in limits.items() if group_id in _group_ids(actor)]
+    allowed = max(mine) if mine else None
+    if allowed is not None and amount <= allowed:
+        return allowed
+    if allowed is None:
+        message = _(
+            "Your role may not approve this kind of document (%(amount)s); someone with an approval limit must."
+        ) % {"amount": money(amount)}
+    else:
+        message = _(
+            "%(amount)s is above your approval limit of %(limit)s; someone whose role may approve more must do it."
+        ) % {"amount": money(amount), "limit": money(allowed)}
+    raise OverApprovalLimit(message, details={field: [message]})
+
+
+def _group_ids(actor: Actor) -> set[int]:
+    return set(actor.groups.values_list("id", flat=True))
+
+
+def within_limit(organisation_id: int | None, kind: str, amount: Decimal, *, actor: Actor) -> bool:
+    """Whether ``actor`` may approve ``amount`` of ``kind`` (see :func:`require_within_limit`)."""
+    try:
+        require_within_limit(organisation_id, kind, amount, actor=actor)
+    except OverApprovalLimit:
+        return False
+    return True

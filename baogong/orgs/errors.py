@@ -18,3 +18,15 @@ class SamePerson(ValidationFailed):
 class SiteNotFound(NotFound):
     code = "site_not_found"
     default_message = _("No such site.")
+
+
+class OverApprovalLimit(ValidationFailed):
+    """The amount is above what the approver's roles may approve."""
+
+    code = "over_approval_limit"
+    default_message = _("The amount is above your approval limit.")
+
+
+class ChangeInvalid(ValidationFailed):
+    code = "change_invalid"
+    default_message = _("The change has errors.")

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from baogong.core import imports as core_imports
 from baogong.core.forms import BootstrapMixin
 from baogong.core.scoping import scoped
+from baogong.orgs.actions import SITE_FIELDS
 from baogong.orgs.choices import SiteStatus
 from baogong.orgs.models import Organisation, Site
 
@@ -15,23 +16,7 @@ from baogong.orgs.models import Organisation, Site
 class SiteForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Site
-        fields = [
-            "code",
-            "name",
-            "kind",
-            "organisation",
-            "area",
-            "address",
-            "lat",
-            "lon",
-            "contact_name",
-            "contact_phone",
-            "priority_tier",
-            "headcount",
-            "receiving_from",
-            "receiving_until",
-            "is_active",
-        ]
+        fields = [f for f in SITE_FIELDS if f not in ("status", "status_reason")]
         widgets = {
             "receiving_from": forms.TimeInput(attrs={"type": "time"}),
             "receiving_until": forms.TimeInput(attrs={"type": "time"}),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from baogong.orgs.models import Organisation, Site
+from baogong.orgs.models import ChangeRequest, Organisation, Site
 
 
 def organisation_for_update(pk: int) -> Organisation:
@@ -23,3 +23,7 @@ def site_for_update(pk: int) -> Site:
 def sites_for_update(ids: Iterable[int]) -> dict[int, Site]:
     """The sites of ``ids``, locked in pk order; by pk."""
     return {s.pk: s for s in Site.objects.select_for_update().filter(pk__in=sorted(set(ids))).order_by("pk")}
+
+
+def change_request_for_update(pk: int) -> ChangeRequest:
+    return ChangeRequest.objects.select_for_update().get(pk=pk)

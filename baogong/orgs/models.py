@@ -13,7 +13,15 @@ from django.utils.translation import gettext_lazy as _
 
 from baogong.core.identifiers import validate_uscc
 from baogong.core.models import TimeStampedModel
-from baogong.orgs.choices import DEFAULT_TIER, AreaLevel, OrganisationKind, SiteKind, SiteStatus
+from baogong.orgs.choices import (
+    DEFAULT_TIER,
+    ApprovalKind,
+    AreaLevel,
+    ChangeStatus,
+    OrganisationKind,
+    SiteKind,
+    SiteStatus,
+)
 
 
 class AdministrativeArea(models.Model):
@@ -198,3 +206,87 @@ class Grant(models.Model):
     def __str__(self) -> str:
         target = _("everything") if self.is_global else (self.organisation or self.site)
         return f"{self.user} → {target}"
+
+
+class ApprovalLimit(models.Model):
+    """The most a role may approve on one kind of document (yuan); above it, someone whose role
+    has a higher limit approves. An organisation's own limits replace the group's defaults (rows
+    without an organisation); a kind without any limit has none."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        related_name="approval_limits",
+        on_delete=models.CASCADE,
+        help_text=_("Empty: the group's default."),
+    )
+    kind = models.CharField(_("document"), max_length=24, choices=ApprovalKind.choices)
+    group = models.ForeignKey("auth.Group", verbose_name=_("role"), related_name="+", on_delete=models.CASCADE)
+    max_amount = models.DecimalField(
+        _("may approve up to (yuan)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+
+    scope_org_field: ClassVar[str] = "organisation_id"
+
+    class Meta:
+        verbose_name = _("approval limit")
+        verbose_name_plural = _("approval limits")
+        ordering = ["organisation_id", "kind", "max_amount"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "kind", "group"], name="orgs_approvallimit_uniq"),
+            models.CheckConstraint(condition=models.Q(max_amount__gte=0), name="orgs_approvallimit_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.group} ≤ {self.max_amount}"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.organisation_id, None
+
+
+class ChangeRequest(models.Model):
+    """A change to a price or a policy, made by one person and applied only when another person
+    approves it (maker ≠ checker; ``baogong.orgs.governance``)."""
+
+    content_type = models.ForeignKey("contenttypes.ContentType", related_name="+", on_delete=models.PROTECT)
+    object_id = models.BigIntegerField(_("record"), null=True, blank=True, help_text=_("Empty: a new record."))
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), null=True, blank=True, related_name="+", on_delete=models.PROTECT
+    )
+    subject = models.CharField(_("subject"), max_length=255)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    changes = models.JSONField(_("changes"))
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ChangeStatus.choices, default=ChangeStatus.PENDING, db_index=True
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), null=True, related_name="+", on_delete=models.SET_NULL
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=255, blank=True)
+
+    scope_org_field: ClassVar[str] = "organisation_id"
+
+    class Meta:
+        verbose_name = _("price or policy change")
+        verbose_name_plural = _("price and policy changes")
+        ordering = ["-proposed_at", "-id"]
+        permissions = [("decide_changerequest", "Can approve price and policy changes")]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.organisation_id, None

@@ -13,4 +13,6 @@ urlpatterns = [
     path("sites/<int:pk>/edit/", views.site_edit, name="site_edit"),
     path("sites/<int:pk>/status/", views.site_set_status, name="site_set_status"),
     path("organisations/", views.organisation_list, name="organisation_list"),
+    path("policy-changes/", views.change_list, name="change_list"),
+    path("policy-changes/<int:pk>/decide/", views.change_decide, name="change_decide"),
 ]

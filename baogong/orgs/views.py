@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,8 +18,8 @@ from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.imports import import_page, template_response
 from baogong.core.permissions import require_perm
 from baogong.core.scoping import get_scoped_or_404
-from baogong.orgs import actions, queries
-from baogong.orgs.choices import SiteKind, SiteStatus
+from baogong.orgs import actions, governance, queries
+from baogong.orgs.choices import ChangeStatus, SiteKind, SiteStatus
 from baogong.orgs.forms import ImportForm, SiteForm, SiteStatusForm
 from baogong.orgs.models import AdministrativeArea, Site
 
@@ -152,3 +152,39 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     organisations = queries.organisations_for(request.user).order_by("code")
     page = paginate(request, organisations, per_page=100)
     return render(request, "orgs/organisation_list.html", {"page": page})
+
+
+# --- price and policy changes (maker ≠ checker) ----------------------------------------------
+@require_perm("orgs.view_changerequest")
+def change_list(request: HttpRequest) -> HttpResponse:
+    changes = governance.changes_for(request.user)
+    status = request.GET.get("status", ChangeStatus.PENDING)
+    if status in ChangeStatus.values:
+        changes = changes.filter(status=status)
+    page = paginate(request, changes)
+    rows = [(change, governance.describe(change)) for change in page]
+    context = {"page": page, "rows": rows, "status": status, "statuses": ChangeStatus.choices}
+    return render(request, "orgs/change_list.html", context)
+
+
+@require_POST
+@require_perm("orgs.view_changerequest")
+def change_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    change = get_object_or_404(governance.changes_for(request.user), pk=pk)
+    decision = request.POST.get("decision")
+    done = {
+        "approve": _("Approved and applied."),
+        "reject": _("Rejected."),
+        "withdraw": _("Withdrawn."),
+    }
+    if decision not in done:
+        messages.error(request, _("Choose approve or reject."))
+        return redirect("orgs:change_list")
+    return run_action(
+        request,
+        lambda: governance.decide_change(
+            change, approve=decision == "approve", actor=request.user, note=request.POST.get("note", "")[:255]
+        ),
+        done=done[decision],
+        then=redirect("orgs:change_list"),
+    )

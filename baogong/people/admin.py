@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from baogong.core.admin import AuditedModelAdmin
+from baogong.orgs.admin import GovernedModelAdmin
 from baogong.people.models import HealthRegime, Incident, Person
 
 
@@ -13,7 +14,7 @@ class PersonAdmin(AuditedModelAdmin):
 
 
 @admin.register(HealthRegime)
-class HealthRegimeAdmin(AuditedModelAdmin):
+class HealthRegimeAdmin(GovernedModelAdmin):
     list_display = ["name", "site", "site_kind", "person_kind", "pcr_valid_hours", "requires_closed_loop", "is_active"]
 
 

@@ -2,12 +2,13 @@
 
 from django.contrib import admin
 
-from baogong.core.admin import AuditedModelAdmin, ReadOnlyAdmin
+from baogong.core.admin import ReadOnlyAdmin
+from baogong.orgs.admin import GovernedModelAdmin
 from baogong.pharmacy.models import Drug, FeeSchedule, InsurancePolicy, Order, Settlement
 
 
 @admin.register(InsurancePolicy)
-class InsurancePolicyAdmin(AuditedModelAdmin):
+class InsurancePolicyAdmin(GovernedModelAdmin):
     list_display = [
         "code",
         "name",
@@ -22,12 +23,12 @@ class InsurancePolicyAdmin(AuditedModelAdmin):
 
 
 @admin.register(FeeSchedule)
-class FeeScheduleAdmin(AuditedModelAdmin):
+class FeeScheduleAdmin(GovernedModelAdmin):
     list_display = ["valid_from", "delivery_fee", "packaging_fee"]
 
 
 @admin.register(Drug)
-class DrugAdmin(AuditedModelAdmin):
+class DrugAdmin(GovernedModelAdmin):
     list_display = [
         "item",
         "generic_name",

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from baogong.core.admin import AuditedModelAdmin
+from baogong.orgs.admin import GovernedModelAdmin
 from baogong.procurement.models import ApprovalLevel, BlacklistEntry, ProcurementPolicy, Supplier, SupplierLicence
 
 
@@ -25,11 +26,11 @@ class BlacklistEntryAdmin(AuditedModelAdmin):
 
 
 @admin.register(ApprovalLevel)
-class ApprovalLevelAdmin(AuditedModelAdmin):
+class ApprovalLevelAdmin(GovernedModelAdmin):
     list_display = ["organisation", "level", "name", "min_amount"]
     filter_horizontal = ["approvers"]
 
 
 @admin.register(ProcurementPolicy)
-class ProcurementPolicyAdmin(AuditedModelAdmin):
+class ProcurementPolicyAdmin(GovernedModelAdmin):
     list_display = ["organisation", "max_markup_percent", "licence_alert_days"]

@@ -9,6 +9,7 @@ from baogong.catalog.models import Item
 from baogong.core.forms import BootstrapMixin
 from baogong.core.scoping import scoped
 from baogong.orgs.models import Organisation, Site
+from baogong.procurement.actions.suppliers import SUPPLIER_FIELDS
 from baogong.procurement.choices import InspectionDecision, LicenceKind, SampleResult, SupplyCategory
 from baogong.procurement.models import Supplier
 
@@ -22,16 +23,7 @@ class SupplierForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Supplier
-        fields = [
-            "organisation",
-            "name",
-            "uscc",
-            "legal_representative",
-            "contact_name",
-            "contact_phone",
-            "address",
-            "categories",
-        ]
+        fields = SUPPLIER_FIELDS
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -1,11 +1,12 @@
 from django.contrib import admin
 
 from baogong.core.admin import AuditedModelAdmin
+from baogong.orgs.admin import GovernedModelAdmin
 from baogong.property.models import Lease, Policy, Property, ReliefApplication, Tenant, Unit
 
 
 @admin.register(Policy)
-class PolicyAdmin(AuditedModelAdmin):
+class PolicyAdmin(GovernedModelAdmin):
     list_display = ["code", "effective_from", "effective_to", "base_months", "extra_months_with_proof", "is_active"]
 
 

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
 import pytest
-from openpyxl import Workbook
 
 from baogong.catalog import actions
 from baogong.catalog.demo_data import ITEMS, load_catalog_demo
@@ -13,6 +11,7 @@ from baogong.catalog.models import Category, Item, ItemPrice
 from baogong.core.audit import SystemActor
 from baogong.core.excel import ImportFailed
 from baogong.core.models import AuditEvent
+from baogong.core.tests.xlsx import xlsx_file
 
 SYSTEM = SystemActor("test")
 
@@ -103,15 +102,7 @@ def test_load_catalog_demo_is_idempotent(db):
 
 
 def _workbook(rows):
-    wb = Workbook()
-    ws = wb.active
-    ws.append([c.header for c in actions.ITEM_COLUMNS])
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    return buf
+    return xlsx_file([c.header for c in actions.ITEM_COLUMNS], rows, "items.xlsx")
 
 
 def _row(code, name="名称", category="EPI-MASK", unit="盒", reg="", price="1.5", storage="常温"):

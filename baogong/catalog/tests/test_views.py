@@ -5,24 +5,18 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from baogong.catalog import actions
 from baogong.catalog.models import Item
 from baogong.core.audit import SystemActor
+from baogong.core.tests.xlsx import xlsx_file
 
 SYSTEM = SystemActor("test")
 
 
 def _upload(rows):
-    wb = Workbook()
-    ws = wb.active
-    ws.append([c.header for c in actions.ITEM_COLUMNS])
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return SimpleUploadedFile("items.xlsx", buf.getvalue())
+    return SimpleUploadedFile("items.xlsx", xlsx_file([c.header for c in actions.ITEM_COLUMNS], rows).getvalue())
 
 
 def test_item_list_query_count_does_not_grow_with_rows(client_for):

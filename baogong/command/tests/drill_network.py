@@ -26,9 +26,9 @@ def build_network() -> dict[str, Any]:
     from baogong.distribution import actions as distribution_actions
     from baogong.distribution.actions import LineInput
     from baogong.fleet import actions as fleet_actions
+    from baogong.fleet.tests.registered import light_truck
     from baogong.inventory import actions as inventory_actions
     from baogong.inventory.actions import ReceiptLineInput
-    from baogong.orgs.models import Organisation
 
     system = SystemActor("test")
     start = drill_start()
@@ -47,20 +47,8 @@ def build_network() -> dict[str, Any]:
     inventory_actions.receive_stock(
         yy, [ReceiptLineInput(item=n95, batch="B-YY", qty=100, unit_cost=Decimal("200"))], actor=system
     )
-    cygs = Organisation.objects.get(code="CYGS")
     for plate, depot in (("沪A10001", txq), ("沪A10002", yy)):
-        fleet_actions.create_vehicle(
-            {
-                "organisation": cygs,
-                "plate": plate,
-                "kind": "light_truck",
-                "capacity_kg": 3000,
-                "capacity_m3": "15.00",
-                "capacity_cases": 200,
-                "home_depot": depot,
-            },
-            actor=system,
-        )
+        fleet_actions.create_vehicle(light_truck(plate, depot), actor=system)
     wanted = [("FH-FCL", 60, start), ("EH-TY", 80, start + dt.timedelta(days=1))]
     wanted.append(("SO-310113007", 100, start + dt.timedelta(days=1)))
     for code, qty, due in wanted:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django import forms
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.backends.signed_cookies import SessionStore
@@ -163,3 +164,31 @@ def test_run_form_leaves_a_get_and_an_invalid_form_to_the_page():
     invalid = _Form({"qty": "many"})
     assert run_form(_request(), invalid, pytest.fail, done="Saved.", then=HttpResponseRedirect("/")) is None
     assert list(invalid.errors) == ["qty"]
+
+
+def test_a_page_says_its_title_once_and_shows_it_in_the_tab_and_as_its_heading(rf):
+    from django.template import engines
+
+    page = engines["django"].from_string(
+        '{% extends "core/page.html" %}{% load i18n %}'
+        '{% block title %}{{ what }} &amp; {% translate "Save" %}{% endblock %}{% block page %}<p>body</p>{% endblock %}'
+    )
+
+    html = page.render({"what": "<b>Stock</b>"}, rf.get("/"))
+
+    assert '<h1 class="h3">&lt;b&gt;Stock&lt;/b&gt; &amp; 保存</h1>\n<p>body</p>' in html
+    assert "<title>&lt;b&gt;Stock&lt;/b&gt; &amp; 保存 · " in html
+
+
+def test_the_form_page_shows_the_title_and_the_form(rf):
+    form = _Form({"qty": "x"})
+    form.is_valid()
+    request = rf.get("/")
+    request.user = AnonymousUser()
+
+    response = form_page(request, "core/form_page.html", {"form": form, "title": "New vehicle"}, form)
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert '<h1 class="h3">New vehicle</h1>' in html
+    assert 'name="qty"' in html

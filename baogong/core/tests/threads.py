@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from django.db import connections
+
+from baogong.core.errors import DomainError
 
 
 def run_threads(n: int, body: Callable[[int], None]) -> list[BaseException]:
@@ -28,3 +30,29 @@ def run_threads(n: int, body: Callable[[int], None]) -> list[BaseException]:
     for t in threads:
         t.join()
     return errors
+
+
+def run_calls(calls: Sequence[Callable[[], object]]) -> list[BaseException]:
+    """Run each call in its own thread, all released together; return what they raised."""
+    return run_threads(len(calls), lambda i: calls[i]())
+
+
+def run_together(
+    *calls: Callable[[], object], refused: type[BaseException] | tuple[type[BaseException], ...] = DomainError
+) -> list[str]:
+    """Run the calls at once; each ends ``"name"`` or ``"name refused"`` (it raised ``refused``, a
+    domain refusal). Anything else (a 500 in the API, a deadlock the retry did not absorb) fails
+    the test. The outcomes come back sorted."""
+    outcomes: list[str] = []
+
+    def body(i: int) -> None:
+        call = calls[i]
+        try:
+            call()
+            outcomes.append(call.__name__)
+        except refused:
+            outcomes.append(f"{call.__name__} refused")
+
+    failures = run_threads(len(calls), body)
+    assert failures == []
+    return sorted(outcomes)

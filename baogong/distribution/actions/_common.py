@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from baogong.catalog.models import Item
 from baogong.core.audit import Actor
+from baogong.distribution import stock
 from baogong.distribution.choices import (
     RequestStatus,
     ShipmentStatus,
@@ -22,6 +23,7 @@ from baogong.distribution.errors import (
     ShipmentStateInvalid,
 )
 from baogong.distribution.models import (
+    AllocationReservation,
     Request,
     Shipment,
 )
@@ -34,6 +36,23 @@ class LineInput:
     item: Item
     qty: int
     needed_by: dt.date
+
+
+def reserve_needs(
+    needs: Mapping[int, Sequence[stock.ReserveNeed]], warehouses: Mapping[int, Any], *, actor: Actor
+) -> list[AllocationReservation]:
+    """Reserve each warehouse's needs (keyed by allocation line), warehouses in primary-key order
+    (docs/decisions/0003); one unsaved link per reservation made. A shortfall raises the ledger's
+    ``InsufficientStock`` for the caller to word."""
+    links: list[AllocationReservation] = []
+    for warehouse_id in sorted(needs):
+        reserved = stock.reserve_many(warehouses[warehouse_id], needs[warehouse_id], actor=actor)
+        for key, reservations in reserved.items():
+            links.extend(
+                AllocationReservation(line_id=key, warehouse_id=warehouse_id, reservation=r, qty=r.qty)
+                for r in reservations
+            )
+    return links
 
 
 def _user_or_none(actor: Actor) -> Any:

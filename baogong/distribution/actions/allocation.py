@@ -22,6 +22,7 @@ from baogong.distribution import allocation as engine
 from baogong.distribution import locks, queries, stock
 from baogong.distribution.actions._common import (
     _user_or_none,
+    reserve_needs,
 )
 from baogong.distribution.choices import (
     ALLOCATABLE_STATUSES,
@@ -168,6 +169,21 @@ def _set_aside_without_coordinates(
     return kept, sorted(aside.values(), key=lambda entry: (entry["recipient"], entry["request"]))
 
 
+def engine_warehouses(
+    warehouses: Sequence[Site], available: Mapping[tuple[int, int], int], item_ids: Sequence[int]
+) -> tuple[engine.Warehouse, ...]:
+    """The warehouses as the engine sees them: where they are and the units of each item available."""
+    return tuple(
+        engine.Warehouse(
+            id=w.pk,
+            lat=float(w.lat),  # type: ignore[arg-type]
+            lon=float(w.lon),  # type: ignore[arg-type]
+            stock={str(item): available.get((w.pk, item), 0) for item in item_ids},
+        )
+        for w in warehouses
+    )
+
+
 def _problem(
     warehouses: Sequence[Site],
     rows: Sequence[queries.Claim],
@@ -176,15 +192,7 @@ def _problem(
 ) -> engine.Problem:
     """The engine's problem: the warehouses with their available stock, one request per claim."""
     return engine.Problem(
-        warehouses=tuple(
-            engine.Warehouse(
-                id=w.pk,
-                lat=float(w.lat),  # type: ignore[arg-type]
-                lon=float(w.lon),  # type: ignore[arg-type]
-                stock={str(item): available.get((w.pk, item), 0) for item in item_ids},
-            )
-            for w in warehouses
-        ),
+        warehouses=engine_warehouses(warehouses, available, item_ids),
         requests=tuple(
             engine.Request(
                 id=c.line.pk,
@@ -327,20 +335,12 @@ def _reserve_sources(
             needs[int(source["warehouse"])].append(
                 stock.ReserveNeed(key=pk, item=items[item_id], qty=int(source["qty"]), reference=reference)
             )
-    links: list[AllocationReservation] = []
     try:
-        for wh_id in sorted(needs):
-            reserved = stock.reserve_many(warehouses[wh_id], needs[wh_id], actor=actor)
-            for key, reservations in reserved.items():
-                links.extend(
-                    AllocationReservation(line_id=key, warehouse_id=wh_id, reservation=r, qty=r.qty)
-                    for r in reservations
-                )
+        return reserve_needs(needs, warehouses, actor=actor)
     except InsufficientStock as exc:
         raise AllocationStale(
             _("Stock changed since the preview; run the allocation again."), details={"stock": exc.details}
         ) from exc
-    return links
 
 
 def _refresh_run_request_statuses(request_ids: Any) -> None:

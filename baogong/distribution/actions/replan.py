@@ -42,7 +42,8 @@ from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import require_scope, user_scope
 from baogong.distribution import allocation as engine
 from baogong.distribution import hooks, locks, queries, stock
-from baogong.distribution.actions.allocation import _refresh_run_request_statuses
+from baogong.distribution.actions._common import reserve_needs
+from baogong.distribution.actions.allocation import _refresh_run_request_statuses, engine_warehouses
 from baogong.distribution.actions.shipments import _plan_shipment
 from baogong.distribution.choices import RequestStatus, ShipmentStatus
 from baogong.distribution.errors import ReplanInvalid, ReplanStale
@@ -58,8 +59,8 @@ OPEN_REQUESTS = (RequestStatus.PARTLY_ALLOCATED, RequestStatus.ALLOCATED, Reques
 
 
 @dataclass(frozen=True)
-class Move:
-    """Units of one request line re-sourced from the affected warehouse to another."""
+class _LineUnits:
+    """Which request line's units: the item, the request and its recipient, the tier."""
 
     item: str
     item_name: str
@@ -67,6 +68,12 @@ class Move:
     recipient: str
     recipient_name: str
     tier: int
+
+
+@dataclass(frozen=True)
+class Move(_LineUnits):
+    """Units of one request line re-sourced from the affected warehouse to another."""
+
     from_warehouse: str
     to_warehouse: str
     to_name: str
@@ -76,15 +83,9 @@ class Move:
 
 
 @dataclass(frozen=True)
-class Short:
+class Short(_LineUnits):
     """Units of one request line no other warehouse can supply (they go back to outstanding)."""
 
-    item: str
-    item_name: str
-    request: str
-    recipient: str
-    recipient_name: str
-    tier: int
     qty: int
 
 
@@ -206,15 +207,7 @@ def _diff(warehouse: Site, links: Sequence[AllocationReservation], sources: Sequ
     item_ids = sorted({first[pk].line.request_line.item_id for pk in per_line})
     available = inventory_queries.available([w.pk for w in sources], item_ids)
     problem = engine.Problem(
-        warehouses=tuple(
-            engine.Warehouse(
-                id=w.pk,
-                lat=float(w.lat),  # type: ignore[arg-type]
-                lon=float(w.lon),  # type: ignore[arg-type]
-                stock={str(item): available.get((w.pk, item), 0) for item in item_ids},
-            )
-            for w in sources
-        ),
+        warehouses=engine_warehouses(sources, available, item_ids),
         requests=tuple(
             engine.Request(
                 id=pk,
@@ -439,15 +432,8 @@ def _move_reservations(
             )
         if answer.qty < total:
             short[pk] = total - answer.qty
-    made: list[AllocationReservation] = []
     try:
-        for target_id in sorted(needs):
-            reserved = stock.reserve_many(by_id[target_id], needs[target_id], actor=actor)
-            for key, reservations in reserved.items():
-                made.extend(
-                    AllocationReservation(line_id=key, warehouse_id=target_id, reservation=r, qty=r.qty)
-                    for r in reservations
-                )
+        made = reserve_needs(needs, by_id, actor=actor)
     except InsufficientStock as exc:
         raise ReplanStale(
             _("Stock changed while re-planning; look at the re-plan again."), details={"stock": exc.details}

@@ -37,7 +37,6 @@ from baogong.distribution.models import (
     Shipment,
     ShipmentLine,
 )
-from baogong.distribution.shipments import Transport
 from baogong.inventory.actions import MoveInput
 from baogong.inventory.choices import MoveReason, ReservationStatus
 from baogong.inventory.locations import in_transit_location
@@ -277,7 +276,7 @@ def load_locked(
     invalid: hooks.FieldErrors = {}
     for registry in hooks.TRANSPORT:
         transport, invalid = registry.resolve(locked, chosen_vehicle, chosen_driver, actor=actor)
-        _apply_transport(locked, transport)
+        transport.apply_to(locked)
     if not hooks.TRANSPORT:
         locked.vehicle_id, locked.driver_id = chosen_vehicle, chosen_driver
     errors = transport_refusals(locked, actor=actor)
@@ -291,15 +290,6 @@ def load_locked(
     locked.save()
     audit.record("load_shipment", locked, actor=actor, before=before, after=audit.snapshot(locked, TRANSPORT_AUDIT))
     return locked
-
-
-def _apply_transport(shipment: Shipment, transport: Transport) -> None:
-    shipment.vehicle_id = transport.vehicle_id
-    shipment.vehicle_plate = transport.vehicle_plate
-    shipment.driver_id = transport.driver_id
-    shipment.driver_name = transport.driver_name
-    shipment.driver_phone = transport.driver_phone
-    shipment.transport_legacy = False
 
 
 @records_holds(DispatchHold.Stage.DISPATCH)

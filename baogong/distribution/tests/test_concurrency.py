@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
+from baogong.core.tests.threads import run_together
 from baogong.distribution import actions
 from baogong.distribution.errors import AllocationStale
 from baogong.inventory import actions as inventory_actions
@@ -31,25 +30,11 @@ def test_concurrent_confirms_reserve_the_stock_once(base, file, hospital, n95):
     )
     actions.approve_request(file(hospital, (n95, 50, in_days(1))), actor=SYSTEM)
     runs = [actions.preview_allocation([txq], actor=SYSTEM) for _ in range(2)]
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def confirm(run):
-        try:
-            barrier.wait()
-            actions.confirm_allocation(run, actor=SYSTEM)
-            outcomes.append("confirmed")
-        except AllocationStale:
-            outcomes.append("stale")
-        finally:
-            connection.close()
+    def confirm():
+        actions.confirm_allocation(runs.pop(), actor=SYSTEM)
 
-    threads = [threading.Thread(target=confirm, args=(run,)) for run in runs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcomes) == ["confirmed", "stale"]
+    assert run_together(confirm, confirm, refused=AllocationStale) == ["confirm", "confirm refused"]
     balance = StockBalance.objects.get(lot__batch="B1", location__site=txq)
     assert (balance.on_hand, balance.reserved) == (50, 50)
     assert ledger_differences() == []

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import io
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
+from baogong.core.tests.xlsx import xlsx_file
+from baogong.distribution import actions
 from baogong.distribution.models import Request
 
 from .conftest import in_days
 
 
 def upload(rows):
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["收货单位编码 / Recipient code", "物资编码 / Item code", "数量 / Quantity", "需要日期 / Needed by"])
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    buf.name = "requests.xlsx"
-    return buf
+    return xlsx_file([c.header for c in actions.IMPORT_COLUMNS[:4]], rows, "requests.xlsx")
 
 
 def test_import_page(client_for, n95, hospital):

@@ -20,6 +20,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from baogong.core.tests import threads
 from baogong.distribution import actions
 from baogong.distribution.choices import RequestStatus
 from baogong.distribution.errors import AllocationStale, RequestStateInvalid
@@ -76,25 +77,7 @@ def assert_consistent() -> None:
 
 
 def run_together(*calls: Any) -> list[str]:
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = []
-
-    def run(call: Any) -> None:
-        try:
-            barrier.wait()
-            call()
-            outcomes.append(call.__name__)
-        except RequestStateInvalid:
-            outcomes.append(f"{call.__name__} refused")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sorted(outcomes)
+    return threads.run_together(*calls, refused=RequestStateInvalid)
 
 
 def test_a_request_cancelled_while_shipments_are_planned_is_never_shipped(base, file, hospital, n95):

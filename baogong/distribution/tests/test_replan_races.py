@@ -4,14 +4,11 @@ every balance's reserved units equal its active reservations and the ledger is e
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from typing import Any
 
 import pytest
-from django.db import connection
 
-from baogong.core.errors import DomainError
+from baogong.core.tests.threads import run_together
 from baogong.distribution import actions
 from baogong.distribution.choices import RequestStatus, ShipmentStatus
 from baogong.distribution.models import AllocationReservation, Shipment, ShipmentLine
@@ -26,32 +23,7 @@ from .test_races import assert_consistent, in_days, stock
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def race(*calls: Any) -> list[str]:
-    """Run the calls at once; each ends "name" or "name refused" (a domain refusal). Anything
-    else (a 500 in the API, a deadlock the retry did not absorb) fails the test."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = []
-    failures: list[BaseException] = []
-
-    def run(call: Any) -> None:
-        try:
-            barrier.wait()
-            call()
-            outcomes.append(call.__name__)
-        except DomainError:
-            outcomes.append(f"{call.__name__} refused")
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert failures == []
-    return sorted(outcomes)
+race = run_together
 
 
 def test_replan_racing_dispatch_and_cancel_stays_consistent(base, file, hospital, elderly_home, street, n95):

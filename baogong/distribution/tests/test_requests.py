@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
 import pytest
-from openpyxl import Workbook
 
 from baogong.core.excel import ImportFailed
 from baogong.core.models import AuditEvent
+from baogong.core.tests.xlsx import xlsx_file
 from baogong.distribution import actions
 from baogong.distribution.actions import LineInput
 from baogong.distribution.choices import RequestChannel, RequestStatus
@@ -274,23 +273,7 @@ def test_request_link_is_rate_limited(street, n95, settings):
 
 
 def workbook(rows):
-    wb = Workbook()
-    ws = wb.active
-    ws.append(
-        [
-            "收货单位编码 / Recipient code",
-            "物资编码 / Item code",
-            "数量 / Quantity",
-            "需要日期 / Needed by",
-            "申请单号 / Reference",
-        ]
-    )
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    return buf
+    return xlsx_file([c.header for c in actions.IMPORT_COLUMNS[:5]], rows, "requests.xlsx")
 
 
 def test_import_groups_rows_into_submitted_requests(commander, n95, rice, hospital, street):

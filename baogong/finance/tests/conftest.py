@@ -13,22 +13,31 @@ from baogong.finance.models import Mission
 from baogong.orgs.models import Grant, Organisation, Site
 
 
+def mission_data(code: str, *, organisation: str = "BSGX", funder: str = "BSZF", **extra: Any) -> dict[str, Any]:
+    """What ``create_mission`` takes: a mission from 1 April 2022 of ``organisation`` paid by ``funder``."""
+    return {
+        "code": code,
+        "name": code,
+        "kind": "other",
+        "organisation": Organisation.objects.get(code=organisation),
+        "funder": Organisation.objects.get(code=funder),
+        "budget": Decimal("1"),
+        "starts_on": dt.date(2022, 4, 1),
+        **extra,
+    }
+
+
 @pytest.fixture
 def mission(commander: Any) -> Mission:
-    return actions.create_mission(
-        {
-            "code": "M-FCL",
-            "name": "富长路方舱运行保障",
-            "kind": "field_hospital",
-            "organisation": Organisation.objects.get(code="BSGX"),
-            "funder": Organisation.objects.get(code="BSZF-WJW"),
-            "budget": Decimal("1000000.00"),
-            "starts_on": dt.date(2022, 4, 1),
-            "ends_on": dt.date(2022, 5, 31),
-        },
-        recipients=[Site.objects.get(code="FH-FCL")],
-        actor=commander,
+    data = mission_data(
+        "M-FCL",
+        funder="BSZF-WJW",
+        name="富长路方舱运行保障",
+        kind="field_hospital",
+        budget=Decimal("1000000.00"),
+        ends_on=dt.date(2022, 5, 31),
     )
+    return actions.create_mission(data, recipients=[Site.objects.get(code="FH-FCL")], actor=commander)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from baogong.finance.errors import (
     PaymentExceedsClaim,
 )
 from baogong.finance.models import ClaimPayment, CostLine, Mission, ReimbursementClaim
-from baogong.finance.tests.conftest import add_cost
+from baogong.finance.tests.conftest import add_cost, mission_data
 from baogong.orgs.models import Organisation, Site
 
 pytestmark = pytest.mark.django_db
@@ -35,18 +35,7 @@ def test_create_mission_records_recipients_and_audit(mission, commander):
 def test_create_mission_outside_scope_is_refused(narrow_commander):
     # when / then
     with pytest.raises(MissionInvalid) as info:
-        actions.create_mission(
-            {
-                "code": "M-X",
-                "name": "x",
-                "kind": "other",
-                "organisation": Organisation.objects.get(code="BYJT"),
-                "funder": Organisation.objects.get(code="BSZF"),
-                "budget": Decimal("1"),
-                "starts_on": dt.date(2022, 4, 1),
-            },
-            actor=narrow_commander,
-        )
+        actions.create_mission(mission_data("M-X", organisation="BYJT"), actor=narrow_commander)
     assert "organisation" in info.value.details
     assert not Mission.objects.filter(code="M-X").exists()
 
@@ -54,17 +43,7 @@ def test_create_mission_outside_scope_is_refused(narrow_commander):
 def test_create_mission_with_period_reversed_is_refused(commander, base):
     with pytest.raises(MissionInvalid):
         actions.create_mission(
-            {
-                "code": "M-Y",
-                "name": "y",
-                "kind": "other",
-                "organisation": Organisation.objects.get(code="BSGX"),
-                "funder": Organisation.objects.get(code="BSZF"),
-                "budget": Decimal("1"),
-                "starts_on": dt.date(2022, 4, 10),
-                "ends_on": dt.date(2022, 4, 1),
-            },
-            actor=commander,
+            mission_data("M-Y", starts_on=dt.date(2022, 4, 10), ends_on=dt.date(2022, 4, 1)), actor=commander
         )
     assert not Mission.objects.exists()
 

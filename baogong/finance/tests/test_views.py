@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from baogong.core.tests.pdf import has_cjk_font
 from baogong.finance import actions
 from baogong.finance.models import CostLine
-from baogong.finance.tests.conftest import add_cost
+from baogong.finance.tests.conftest import add_cost, mission_data
 
 pytestmark = pytest.mark.django_db
 
@@ -94,18 +94,7 @@ def test_mission_list_queries_do_not_grow_with_missions(mission, commander, clie
     from baogong.finance.models import Mission
 
     for i in range(5):
-        actions.create_mission(
-            {
-                "code": f"M-{i}",
-                "name": f"m{i}",
-                "kind": "other",
-                "organisation": mission.organisation,
-                "funder": mission.funder,
-                "budget": Decimal("10"),
-                "starts_on": mission.starts_on,
-            },
-            actor=commander,
-        )
+        actions.create_mission(mission_data(f"M-{i}", funder="BSZF-WJW"), actor=commander)
     client = client_for("commander")
     client.get(reverse("finance:mission_list"))  # warm the session and permission caches
     with django_assert_max_num_queries(12):

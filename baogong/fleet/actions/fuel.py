@@ -24,6 +24,7 @@ from baogong.fleet.models import (
     FuelShift,
     FuelTank,
     Vehicle,
+    VehiclePass,
 )
 from baogong.orgs.models import Site
 
@@ -134,12 +135,23 @@ def _normalise_plate(plate: str) -> str:
     return (plate or "").strip().upper()
 
 
+def _green_channel(plate: str, when: dt.datetime) -> tuple[Vehicle | None, VehiclePass | None]:
+    """The registered vehicle with this plate and, when it is active with a pass valid on ``when``'s
+    day, that pass: the vehicle takes the green channel."""
+    from django.utils import timezone
+
+    from baogong.fleet.queries import valid_passes
+
+    vehicle = Vehicle.objects.filter(plate=plate).first()
+    passes = valid_passes(vehicle, timezone.localtime(when).date()) if vehicle else []
+    green = bool(vehicle and vehicle.status == VehicleStatus.ACTIVE and passes)
+    return vehicle, passes[0] if green else None
+
+
 @retry_on_conflict
 def arrive_at_station(station: Site, plate: str, *, actor: Actor, at: dt.datetime | None = None) -> FuelQueueTicket:
     """A vehicle joins the queue; a registered supply vehicle with a pass valid today takes the green channel."""
     from django.utils import timezone
-
-    from baogong.fleet.queries import valid_passes
 
     errors = _station_errors(station, actor)
     plate = _normalise_plate(plate)
@@ -148,16 +160,14 @@ def arrive_at_station(station: Site, plate: str, *, actor: Actor, at: dt.datetim
     if errors:
         raise FuelInvalid(details=errors)
     when = at or timezone.now()
-    vehicle = Vehicle.objects.filter(plate=plate).first()
-    passes = valid_passes(vehicle, timezone.localtime(when).date()) if vehicle else []
-    green = bool(vehicle and vehicle.status == VehicleStatus.ACTIVE and passes)
+    vehicle, green_pass = _green_channel(plate, when)
     with transaction.atomic(durable=True):
         ticket = FuelQueueTicket.objects.create(
             station=station,
             plate=plate,
             vehicle=vehicle,
-            vehicle_pass=passes[0] if green else None,
-            green_channel=green,
+            vehicle_pass=green_pass,
+            green_channel=green_pass is not None,
             arrived_at=when,
         )
         audit.record("arrive_at_station", ticket, actor=actor, after=audit.snapshot(ticket))
@@ -204,7 +214,6 @@ def sell_fuel(
 
     from baogong.core.money import round_fen
     from baogong.fleet.choices import slot_of
-    from baogong.fleet.queries import valid_passes
     from baogong.inventory.actions import IssueLineInput, issue_stock
 
     errors = _station_errors(tank.station, actor)
@@ -220,9 +229,7 @@ def sell_fuel(
     if errors:
         raise FuelInvalid(details=errors)
     when = at or timezone.now()
-    vehicle = Vehicle.objects.filter(plate=plate).first()
-    passes = valid_passes(vehicle, timezone.localtime(when).date()) if vehicle else []
-    green = bool(vehicle and vehicle.status == VehicleStatus.ACTIVE and passes)
+    vehicle, green_pass = _green_channel(plate, when)
     reference = f"FUEL-{tank.station.code}-{plate}-{timezone.localtime(when):%Y%m%d%H%M%S}"
     issue = issue_stock(
         tank.station,
@@ -237,8 +244,8 @@ def sell_fuel(
             tank=locked,
             plate=plate,
             vehicle=vehicle,
-            vehicle_pass=passes[0] if green else None,
-            green_channel=green,
+            vehicle_pass=green_pass,
+            green_channel=green_pass is not None,
             litres=litres,
             unit_price=Decimal(unit_price),
             amount=round_fen(Decimal(unit_price) * litres),

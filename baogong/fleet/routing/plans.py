@@ -93,6 +93,12 @@ class PlanResult:
     def feasible(self) -> bool:
         return not self.unassigned and all(r.feasible for r in self.routes)
 
+    @classmethod
+    def timed(cls, routes: list[RouteResult], unassigned: list[str], started: float) -> PlanResult:
+        """The plan of these routes, its length summed and its time counted from ``started``."""
+        km = round(sum(r.km for r in routes), 3)
+        return cls(routes=routes, unassigned=unassigned, km=km, seconds=round(time.perf_counter() - started, 2))
+
 
 class TravelMatrix:
     """Distances (metres) and durations (seconds) between points; index 0..n-1."""
@@ -222,12 +228,7 @@ def _plan_by_depot(
         unassigned.extend(sub.unassigned)
     order = [v.key for v in vehicles]
     routes.sort(key=lambda r: order.index(r.vehicle_key))
-    return PlanResult(
-        routes=routes,
-        unassigned=unassigned,
-        km=round(sum(r.km for r in routes), 3),
-        seconds=round(time.perf_counter() - started, 2),
-    )
+    return PlanResult.timed(routes, unassigned, started)
 
 
 def _plan(
@@ -292,12 +293,7 @@ def _plan(
         routes.append(evaluate_route(vehicle, [by_key[k] for k in order], options, matrix=(matrix, points)))
     routes.sort(key=lambda r: [v.key for v in vehicles].index(r.vehicle_key))
     unassigned = [s.key for s in too_big] + [s.key for s in stops if s.key not in served]
-    return PlanResult(
-        routes=routes,
-        unassigned=unassigned,
-        km=round(sum(r.km for r in routes), 3),
-        seconds=round(time.perf_counter() - started, 2),
-    )
+    return PlanResult.timed(routes, unassigned, started)
 
 
 def evaluate_route(

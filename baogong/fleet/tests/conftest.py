@@ -1,8 +1,10 @@
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
 from baogong.fleet import actions
+from baogong.fleet.tests.registered import light_truck
 from baogong.orgs.models import AdministrativeArea, Organisation, Site
 
 DAY = dt.date(2022, 4, 20)
@@ -19,19 +21,9 @@ def depot(base):
 
 
 @pytest.fixture
-def make_vehicle(cygs, depot, user):
+def make_vehicle(depot, user):
     def make(plate="沪A12345", **extra):
-        data = {
-            "organisation": cygs,
-            "plate": plate,
-            "kind": "light_truck",
-            "capacity_kg": 3000,
-            "capacity_m3": "15.00",
-            "capacity_cases": 200,
-            "home_depot": depot,
-            **extra,
-        }
-        return actions.create_vehicle(data, actor=user("dispatcher"))
+        return actions.create_vehicle(light_truck(plate, depot, **extra), actor=user("dispatcher"))
 
     return make
 
@@ -84,5 +76,22 @@ def make_pass(user):
             "route_description": "宝山区内",
         }
         return actions.register_pass(data, AdministrativeArea.objects.filter(code__in=areas), actor=user("dispatcher"))
+
+    return make
+
+
+@pytest.fixture
+def make_tank(base, system):
+    """A 20,000 L diesel tank (low level 2,000 L) at fuel station FS-FH, filled with ``litres``."""
+    from baogong.catalog.actions import create_item
+
+    def make(litres=5000):
+        diesel = create_item({"code": "FUEL-0D", "name": "0号柴油", "unit": "L"}, actor=system)
+        station = Site.objects.get(code="FS-FH")
+        tank = actions.create_tank(
+            station, diesel, code="T1", capacity_litres=20000, low_level_litres=2000, actor=system
+        )
+        actions.receive_fuel(tank, litres, Decimal("7.20"), reference="中石化-0420", actor=system)
+        return tank
 
     return make

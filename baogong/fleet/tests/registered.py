@@ -17,6 +17,20 @@ from baogong.orgs.models import AdministrativeArea, Organisation, Site
 SYSTEM = SystemActor("test")
 
 
+def light_truck(plate: str, depot: Site, **extra: Any) -> dict[str, Any]:
+    """What ``create_vehicle`` takes for one of CYGS's light trucks (3 t, 15 m³, 200 cases) based at ``depot``."""
+    return {
+        "organisation": Organisation.objects.get(code="CYGS"),
+        "plate": plate,
+        "kind": "light_truck",
+        "capacity_kg": 3000,
+        "capacity_m3": "15.00",
+        "capacity_cases": 200,
+        "home_depot": depot,
+        **extra,
+    }
+
+
 def registered_vehicle(plate: str = "沪A12345", *, pass_areas: Any = None, with_pass: bool = True) -> Vehicle:
     vehicle = actions.create_vehicle(
         {

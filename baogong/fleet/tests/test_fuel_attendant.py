@@ -4,21 +4,14 @@ from decimal import Decimal
 
 import pytest
 
-from baogong.fleet import actions
 from baogong.fleet.models import FuelSale
 from baogong.fleet.permissions import FUEL
 from baogong.orgs.models import Site
 
 
 @pytest.fixture
-def tank(base, system):
-    from baogong.catalog.actions import create_item
-
-    diesel = create_item({"code": "FUEL-0D", "name": "0号柴油", "unit": "L"}, actor=system)
-    station = Site.objects.get(code="FS-FH")
-    tank = actions.create_tank(station, diesel, code="T1", capacity_litres=20000, low_level_litres=2000, actor=system)
-    actions.receive_fuel(tank, 5000, Decimal("7.20"), reference="中石化-0420", actor=system)
-    return tank
+def tank(make_tank):
+    return make_tank()
 
 
 def test_the_demo_attendant_has_only_the_fuel_station_permissions(user):

@@ -9,7 +9,6 @@ from baogong.core.models import AuditEvent, Notification
 from baogong.core.schedule import run_due
 from baogong.fleet import actions
 from baogong.fleet.schedule import DAILY_JOBS
-from baogong.orgs.models import Site
 
 from .conftest import DAY
 
@@ -32,14 +31,8 @@ def test_pass_expiry_job_alerts_once(make_vehicle, make_pass):
 
 
 @pytest.fixture
-def low_tank(base, system):
-    from baogong.catalog.actions import create_item
-
-    diesel = create_item({"code": "FUEL-0D", "name": "0号柴油", "unit": "L"}, actor=system)
-    station = Site.objects.get(code="FS-FH")
-    tank = actions.create_tank(station, diesel, code="T1", capacity_litres=20000, low_level_litres=2000, actor=system)
-    actions.receive_fuel(tank, 1500, Decimal("7.20"), reference="中石化-0420", actor=system)
-    return tank
+def low_tank(make_tank):
+    return make_tank(1500)
 
 
 def test_low_tank_job_alerts_a_tank_that_ran_low_without_a_sale(low_tank):

@@ -31,6 +31,7 @@ from baogong.inventory.ledger import (  # re-exported: other apps import the inp
 from baogong.inventory.locations import virtual_location
 from baogong.inventory.models import Adjustment, Location, Lot, StockMove
 from baogong.orgs import duties
+from baogong.orgs.choices import ApprovalKind
 from baogong.orgs.models import Site
 
 
@@ -72,6 +73,7 @@ def adjust_stock(
             value > approval_threshold()
             and _can(actor, "inventory.approve_adjustment")
             and duties.one_person_allowed(warehouse.organisation_id)
+            and duties.within_limit(warehouse.organisation_id, ApprovalKind.STOCK_ADJUSTMENT, value, actor=actor)
         )
         needs_approval = value > approval_threshold() and not (getattr(actor, "is_system", False) or waived)
         adjustment = Adjustment.objects.create(
@@ -139,6 +141,13 @@ def decide_adjustment(adjustment: Adjustment, *, approve: bool, actor: Actor) ->
         if approve:  # maker ≠ checker (a rejection by the maker withdraws it)
             waived = duties.require_another_person(
                 locked.warehouse.organisation_id, actor=actor, earlier={_("the adjustment"): locked.created_by_id}
+            )
+            duties.require_within_limit(
+                locked.warehouse.organisation_id,
+                ApprovalKind.STOCK_ADJUSTMENT,
+                locked.value,
+                actor=actor,
+                field="value",
             )
             _post_adjustment(locked, actor=actor)
         audit.change_status(

@@ -342,3 +342,25 @@ def test_a_large_write_off_waits_for_another_person_even_when_its_maker_may_appr
     assert AuditEvent.objects.filter(verb="adjust_stock").latest("pk").after["one_person_waiver"] is True
     actions.decide_adjustment(big, approve=True, actor=commander)
     assert on_hand(lot, store) == (60, 0) and ledger_ok()
+
+
+def test_a_write_off_above_the_approvers_limit_waits_for_a_higher_role(txq, n95, receive, user, settings):
+    from django.contrib.auth.models import Group
+
+    from baogong.orgs.choices import ApprovalKind, Role
+    from baogong.orgs.errors import OverApprovalLimit
+    from baogong.orgs.models import ApprovalLimit
+
+    settings.BAOGONG_ADJUSTMENT_APPROVAL_VALUE = "100"
+    receive(txq, n95, "A", 100, cost="10.00")
+    lot = Lot.objects.get(batch="A")
+    store = queries.default_location(txq)
+    kind = ApprovalKind.STOCK_ADJUSTMENT
+    ApprovalLimit.objects.create(kind=kind, group=Group.objects.get(name=Role.COMMAND_CENTRE), max_amount=150)
+    big = actions.adjust_stock(txq, lot, store, -20, reason="报废", actor=user("warehouse"))  # ¥200
+    with pytest.raises(OverApprovalLimit) as refused:
+        actions.decide_adjustment(big, approve=True, actor=user("commander"))
+    assert list(refused.value.details) == ["value"] and on_hand(lot, store) == (100, 0)
+    ApprovalLimit.objects.filter(kind=kind).update(max_amount=500)
+    assert actions.decide_adjustment(big, approve=True, actor=user("commander")).status == "posted"
+    assert on_hand(lot, store) == (80, 0) and ledger_ok()

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from baogong.core.actionviews import run_action
+from baogong.core.actionviews import run_action, run_form
 from baogong.core.errors import DomainError
 from baogong.core.forms import show_domain_error
 from baogong.core.htmx import paginate
@@ -41,6 +41,16 @@ def _show_line_errors(forms: list[Any], errors: resolvers.LineErrors) -> bool:
     return bool(errors)
 
 
+def _stock_of(warehouse: Any) -> HttpResponse:
+    """Back to the stock list of the warehouse a document was posted in."""
+    return redirect(f"{_url('inventory:stock_list')}?warehouse={warehouse.code}")
+
+
+def _page(request: HttpRequest, template: str, **context: Any) -> HttpResponse:
+    """A stock document's form page, with the code lists its fields offer."""
+    return render(request, template, {**context, **_datalists(request)})
+
+
 @require_perm("inventory.receive_stock")
 def receive(request: HttpRequest) -> HttpResponse:
     header = ReceiveHeaderForm(request.POST or None, user=request.user)
@@ -54,9 +64,11 @@ def receive(request: HttpRequest) -> HttpResponse:
         bad = _show_line_errors(forms, errors)
         if not inputs and not bad:
             messages.error(request, _("Add at least one line."))
-        elif not bad:
-            try:
-                receipt = actions.receive_stock(
+        elif not bad and (
+            answer := run_form(
+                request,
+                header,
+                lambda: actions.receive_stock(
                     warehouse,
                     inputs,
                     actor=request.user,
@@ -64,25 +76,23 @@ def receive(request: HttpRequest) -> HttpResponse:
                     qc_status=header.cleaned_data["qc_status"] or None,
                     supplier_ref=header.cleaned_data["supplier"],
                     supplier_name=header.cleaned_data["supplier"],
-                )
-                messages.success(request, _("Receipt %(number)s posted.") % {"number": receipt.number})
-                return redirect(f"{_url('inventory:stock_list')}?warehouse={warehouse.code}")
-            except DomainError as exc:
-                show_domain_error(header, exc)
-    return render(
+                ),
+                done=lambda receipt: _("Receipt %(number)s posted.") % {"number": receipt.number},
+                then=_stock_of(warehouse),
+            )
+        ):
+            return answer
+    return _page(
         request,
         "inventory/document_form.html",
-        {
-            "title": _("Receive stock"),
-            "header": header,
-            "lines": lines,
-            "submit": _("Post receipt"),
-            "help": _(
-                "One line per batch. Type or pick the item code; give the batch and expiry printed on the case. "
-                "Without a bin the stock goes to the main store: put it away from the stock list afterwards."
-            ),
-            **_datalists(request),
-        },
+        title=_("Receive stock"),
+        submit=_("Post receipt"),
+        help=_(
+            "One line per batch. Type or pick the item code; give the batch and expiry printed on the case. "
+            "Without a bin the stock goes to the main store: put it away from the stock list afterwards."
+        ),
+        header=header,
+        lines=lines,
     )
 
 
@@ -100,29 +110,33 @@ def issue(request: HttpRequest) -> HttpResponse:
         bad = _show_line_errors(forms, errors) or recipient is None
         if not inputs and not bad:
             messages.error(request, _("Add at least one line."))
-        elif not bad and recipient is not None:
-            try:
-                done = actions.issue_stock(
-                    warehouse, recipient, inputs, actor=request.user, reference=header.cleaned_data["reference"]
+        elif (
+            not bad
+            and recipient is not None
+            and (
+                answer := run_form(
+                    request,
+                    header,
+                    lambda: actions.issue_stock(
+                        warehouse, recipient, inputs, actor=request.user, reference=header.cleaned_data["reference"]
+                    ),
+                    done=lambda done: _("Issue %(number)s posted.") % {"number": done.number},
+                    then=_stock_of(warehouse),
                 )
-                messages.success(request, _("Issue %(number)s posted.") % {"number": done.number})
-                return redirect(f"{_url('inventory:stock_list')}?warehouse={warehouse.code}")
-            except DomainError as exc:
-                show_domain_error(header, exc)
-    return render(
+            )
+        ):
+            return answer
+    return _page(
         request,
         "inventory/document_form.html",
-        {
-            "title": _("Issue stock"),
-            "header": header,
-            "lines": lines,
-            "submit": _("Post issue"),
-            "help": _(
-                "Lots are picked earliest expiry first unless you name a batch. "
-                "If any line is short, nothing is issued and the shortage is shown."
-            ),
-            **_datalists(request),
-        },
+        title=_("Issue stock"),
+        submit=_("Post issue"),
+        help=_(
+            "Lots are picked earliest expiry first unless you name a batch. "
+            "If any line is short, nothing is issued and the shortage is shown."
+        ),
+        header=header,
+        lines=lines,
     )
 
 
@@ -147,33 +161,38 @@ def transfer(request: HttpRequest) -> HttpResponse:
             form.add_error("to_location", resolvers.UNKNOWN_LOCATION)
         if data.get("destination") and destination is None:
             form.add_error("destination", UNKNOWN_SITE)
-        if not form.errors and lot is not None and source is not None:
-            try:
-                done = actions.transfer_stock(
-                    warehouse,
-                    [actions.TransferLineInput(lot=lot, from_location=source, to_location=target, qty=data["qty"])],
-                    actor=request.user,
-                    destination=destination,
-                    reference=data["reference"],
+        if (
+            not form.errors
+            and lot is not None
+            and source is not None
+            and (
+                answer := run_form(
+                    request,
+                    form,
+                    lambda: actions.transfer_stock(
+                        warehouse,
+                        [actions.TransferLineInput(lot=lot, from_location=source, to_location=target, qty=data["qty"])],
+                        actor=request.user,
+                        destination=destination,
+                        reference=data["reference"],
+                    ),
+                    done=lambda done: _("Transfer %(number)s posted.") % {"number": done.number},
+                    then=_stock_of(warehouse),
                 )
-                messages.success(request, _("Transfer %(number)s posted.") % {"number": done.number})
-                return redirect(f"{_url('inventory:stock_list')}?warehouse={warehouse.code}")
-            except DomainError as exc:
-                show_domain_error(form, exc)
-    return render(
+            )
+        ):
+            return answer
+    return _page(
         request,
         "inventory/simple_form.html",
-        {
-            "title": _("Transfer or put away"),
-            "form": form,
-            "submit": _("Post transfer"),
-            "help": _(
-                "Put away: move from the main store (MAIN) to a bin of the same site. "
-                "To another site: leave 'To bin' empty and give the site code; the stock is in transit "
-                "until that site receives it on the Transfers page."
-            ),
-            **_datalists(request),
-        },
+        title=_("Transfer or put away"),
+        submit=_("Post transfer"),
+        help=_(
+            "Put away: move from the main store (MAIN) to a bin of the same site. "
+            "To another site: leave 'To bin' empty and give the site code; the stock is in transit "
+            "until that site receives it on the Transfers page."
+        ),
+        form=form,
     )
 
 

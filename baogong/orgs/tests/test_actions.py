@@ -1,12 +1,11 @@
-import io
 from decimal import Decimal
 
 import pytest
 from django.db import transaction
-from openpyxl import Workbook
 
 from baogong.core.errors import ValidationFailed
 from baogong.core.models import AuditEvent
+from baogong.core.tests.xlsx import xlsx_file
 from baogong.orgs import actions
 from baogong.orgs.models import Organisation, Site
 
@@ -66,15 +65,7 @@ def test_create_site_outside_scope_is_refused(user):
 
 
 def workbook(rows):
-    wb = Workbook()
-    ws = wb.active
-    ws.append([c.header for c in actions.SITE_COLUMNS])
-    for row in rows:
-        ws.append(row)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    buffer.seek(0)
-    return buffer
+    return xlsx_file([c.header for c in actions.SITE_COLUMNS], rows, "sites.xlsx")
 
 
 def test_import_sites_all_or_nothing_with_row_errors(user):

@@ -1,24 +1,12 @@
-import io
-
-from openpyxl import Workbook
-
 from baogong.core.models import AuditEvent
+from baogong.core.tests.xlsx import xlsx_file
 from baogong.orgs.models import Site
 from baogong.people.imports import TEST_COLUMNS
 from baogong.people.models import HealthTest, Incident
 
 
 def workbook(rows):
-    wb = Workbook()
-    sheet = wb.active
-    sheet.append([c.header for c in TEST_COLUMNS])
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    buffer.seek(0)
-    buffer.name = "tests.xlsx"
-    return buffer
+    return xlsx_file([c.header for c in TEST_COLUMNS], rows, "tests.xlsx")
 
 
 def test_import_is_all_or_nothing_with_row_errors(client_for, make_person, today):

@@ -101,6 +101,19 @@ def youyi(base: None) -> AdministrativeArea:
     return AdministrativeArea.objects.get(code="310113003")  # 友谊路街道: PH-02 sits at its centre, PH-01 close by
 
 
+def checkout_data(youyi: AdministrativeArea, **extra: Any) -> dict[str, Any]:
+    """The resident's address and contact as the no-login checkout form posts them."""
+    return {
+        "resident_name": "张三",
+        "phone": "13812345678",
+        "area": youyi.pk,
+        "compound": "友谊新村",
+        "building": "12号",
+        "room": "301",
+        **extra,
+    }
+
+
 @pytest.fixture
 def fees(db: Any) -> FeeSchedule:
     FeeSchedule.objects.all().delete()

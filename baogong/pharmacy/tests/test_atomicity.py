@@ -183,19 +183,18 @@ def test_approve_order_with_nothing_left_reserved_is_refused_whole(placed, user,
     assert written() == before
 
 
-def test_reject_order_whose_release_fails_writes_nothing(placed, user, monkeypatch):
+@pytest.mark.parametrize(
+    ("refuse", "reason"),
+    [(actions.reject_order, "处方不清晰"), (actions.cancel_order, "居民取消")],
+    ids=["reject", "cancel"],
+)
+def test_a_placed_order_rejected_or_cancelled_whose_release_fails_writes_nothing(
+    placed, user, monkeypatch, refuse, reason
+):
     before = written()
     monkeypatch.setattr(ledger, "release_many", crash)
     with pytest.raises(Crash):
-        actions.reject_order(placed, "处方不清晰", actor=user("pharmacist"))
-    assert written() == before
-
-
-def test_cancel_of_a_placed_order_whose_release_fails_writes_nothing(placed, user, monkeypatch):
-    before = written()
-    monkeypatch.setattr(ledger, "release_many", crash)
-    with pytest.raises(Crash):
-        actions.cancel_order(placed, "居民取消", actor=user("pharmacist"))
+        refuse(placed, reason, actor=user("pharmacist"))
     assert written() == before
 
 

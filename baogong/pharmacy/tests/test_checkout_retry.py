@@ -9,24 +9,14 @@ from django.test import Client
 from baogong.core.models import AuditEvent
 from baogong.pharmacy.models import Order
 
+from .conftest import checkout_data
+
 
 @pytest.fixture
 def otc(make_drug, stock, fees):
     drug = make_drug("布洛芬缓释胶囊", sale_class="otc_b", insurance_class="A", unit_price="12.50")
     stock("PH-02", drug, 10)
     return drug
-
-
-def address(youyi, **extra):
-    return {
-        "resident_name": "张三",
-        "phone": "13812345678",
-        "area": youyi.pk,
-        "compound": "友谊新村",
-        "building": "12号",
-        "room": "301",
-        **extra,
-    }
 
 
 def form_token(page) -> str:
@@ -41,8 +31,8 @@ def test_retried_checkout_with_the_same_token_places_one_order(otc, youyi):
     token = form_token(resident.get("/pharmacy/order/checkout/"))
     assert len(token) >= 16
 
-    first = resident.post("/pharmacy/order/checkout/", address(youyi, client_token=token))
-    retry = resident.post("/pharmacy/order/checkout/", address(youyi, client_token=token))
+    first = resident.post("/pharmacy/order/checkout/", checkout_data(youyi, client_token=token))
+    retry = resident.post("/pharmacy/order/checkout/", checkout_data(youyi, client_token=token))
 
     assert (first.status_code, retry.status_code) == (302, 302)
     assert retry["Location"] == first["Location"] == "/pharmacy/order/placed/"
@@ -57,11 +47,11 @@ def test_retry_from_a_fresh_session_still_answers_the_first_order(otc, youyi):
     resident = Client()
     resident.post("/pharmacy/order/basket/", {"drug": otc.pk, "qty": 1})
     token = form_token(resident.get("/pharmacy/order/checkout/"))
-    resident.post("/pharmacy/order/checkout/", address(youyi, client_token=token))
+    resident.post("/pharmacy/order/checkout/", checkout_data(youyi, client_token=token))
 
     other = Client()
     other.post("/pharmacy/order/basket/", {"drug": otc.pk, "qty": 1})
-    retry = other.post("/pharmacy/order/checkout/", address(youyi, client_token=token))
+    retry = other.post("/pharmacy/order/checkout/", checkout_data(youyi, client_token=token))
 
     assert retry.status_code == 302
     order = Order.objects.get()
@@ -73,11 +63,11 @@ def test_a_new_token_is_a_new_order(otc, youyi):
     resident = Client()
     resident.post("/pharmacy/order/basket/", {"drug": otc.pk, "qty": 1})
     first_token = form_token(resident.get("/pharmacy/order/checkout/"))
-    resident.post("/pharmacy/order/checkout/", address(youyi, client_token=first_token))
+    resident.post("/pharmacy/order/checkout/", checkout_data(youyi, client_token=first_token))
     resident.post("/pharmacy/order/basket/", {"drug": otc.pk, "qty": 1})
     second_token = form_token(resident.get("/pharmacy/order/checkout/"))
     assert second_token != first_token
-    resident.post("/pharmacy/order/checkout/", address(youyi, client_token=second_token))
+    resident.post("/pharmacy/order/checkout/", checkout_data(youyi, client_token=second_token))
     assert Order.objects.count() == 2
 
 
@@ -85,11 +75,11 @@ def test_a_refused_submission_keeps_its_token_and_can_be_fixed(otc, youyi):
     resident = Client()
     resident.post("/pharmacy/order/basket/", {"drug": otc.pk, "qty": 1})
     token = form_token(resident.get("/pharmacy/order/checkout/"))
-    refused = resident.post("/pharmacy/order/checkout/", address(youyi, client_token=token, phone="12"))
+    refused = resident.post("/pharmacy/order/checkout/", checkout_data(youyi, client_token=token, phone="12"))
     assert refused.status_code == 400
     assert form_token(refused) == token
     assert Order.objects.count() == 0
-    fixed = resident.post("/pharmacy/order/checkout/", address(youyi, client_token=token))
+    fixed = resident.post("/pharmacy/order/checkout/", checkout_data(youyi, client_token=token))
     assert fixed.status_code == 302
     assert Order.objects.count() == 1
 
@@ -98,7 +88,7 @@ def test_retry_with_the_idempotency_key_header_replays_the_answer(otc, youyi):
     resident = Client()
     resident.post("/pharmacy/order/basket/", {"drug": otc.pk, "qty": 1})
     token = form_token(resident.get("/pharmacy/order/checkout/"))
-    data = address(youyi, client_token=token)
+    data = checkout_data(youyi, client_token=token)
     first = resident.post("/pharmacy/order/checkout/", data, HTTP_IDEMPOTENCY_KEY=f"checkout-{token}")
     retry = resident.post("/pharmacy/order/checkout/", data, HTTP_IDEMPOTENCY_KEY=f"checkout-{token}")
     assert (first.status_code, retry.status_code) == (302, 302)

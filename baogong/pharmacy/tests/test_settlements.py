@@ -1,13 +1,12 @@
 """The insurer's settlement file: all rows or none, each refused row named."""
 
-import io
 from decimal import Decimal
 
 import pytest
-from openpyxl import Workbook
 
 from baogong.core.excel import ImportFailed
 from baogong.core.models import AuditEvent
+from baogong.core.tests.xlsx import xlsx_file
 from baogong.pharmacy import actions
 from baogong.pharmacy.models import Settlement
 
@@ -15,15 +14,7 @@ HEADERS = ["订单号 / Order", "医保交易号 / Insurance transaction", "当�
 
 
 def workbook(rows):
-    book = Workbook()
-    sheet = book.active
-    sheet.append(HEADERS)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    buffer.seek(0)
-    return buffer
+    return xlsx_file(HEADERS, rows, "settlements.xlsx")
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from baogong.pharmacy import queries
 from baogong.pharmacy.models import Order, Settlement
 
-from .conftest import PNG, photo, today
+from .conftest import PNG, checkout_data, photo, today
 
 
 @pytest.fixture
@@ -21,18 +21,6 @@ def drugs(make_drug, stock, fees):
     stock("PH-02", otc, 10)
     stock("PH-02", rx, 10)
     return otc, rx, banned
-
-
-def checkout_data(youyi, **extra):
-    return {
-        "resident_name": "张三",
-        "phone": "13812345678",
-        "area": youyi.pk,
-        "compound": "友谊新村",
-        "building": "12号",
-        "room": "301",
-        **extra,
-    }
 
 
 def test_resident_orders_without_login_and_follows_the_order(drugs, youyi):

@@ -23,6 +23,7 @@ from baogong.core.notify import notify
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import require_scope, user_scope
 from baogong.orgs import duties
+from baogong.orgs.choices import ApprovalKind
 from baogong.orgs.errors import SamePerson
 from baogong.orgs.models import Organisation, Site
 from baogong.procurement import locks, queries
@@ -356,7 +357,13 @@ def _another_person(order: PurchaseOrder, actor: Actor) -> dict[str, Any]:
         )
     except SamePerson as exc:
         raise NotAnApprover(_("You cannot approve your own requisition."), details=exc.details) from None
-    return {"one_person_waiver": True} if waived else {}
+    limit = duties.require_within_limit(
+        order.organisation_id, ApprovalKind.PURCHASE_ORDER, order.total, actor=actor, field="total"
+    )
+    return {
+        **({"one_person_waiver": True} if waived else {}),
+        **({"approval_limit": limit} if limit is not None else {}),
+    }
 
 
 def _approve_over_threshold(order: PurchaseOrder, *, actor: Actor, comment: str) -> PurchaseOrder:

@@ -284,3 +284,27 @@ def test_the_threshold_is_the_organisations_policy(user, make_supplier, items):
     ProcurementPolicy.objects.create(organisation=supplier.organisation, approval_from=Decimal("1000"))
     order = actions.create_order(supplier.organisation, supplier, [line(items["mask"], 20)], actor=user("procurement"))
     assert actions.submit_order(order, actor=user("procurement")).status == "pending_approval"
+
+
+def test_an_approver_above_their_role_limit_is_refused(user, make_supplier, items):
+    from django.contrib.auth.models import Group
+
+    from baogong.orgs.choices import ApprovalKind, Role
+    from baogong.orgs.errors import OverApprovalLimit
+    from baogong.orgs.models import ApprovalLimit
+
+    supplier = make_supplier()
+    level = ApprovalLevel.objects.create(organisation=supplier.organisation, level=1, name="经理", min_amount=0)
+    level.approvers.add(user("commander"))
+    ApprovalLimit.objects.create(
+        kind=ApprovalKind.PURCHASE_ORDER, group=Group.objects.get(name=Role.COMMAND_CENTRE), max_amount=Decimal("1")
+    )
+    order = actions.create_order(supplier.organisation, supplier, [line(items["mask"], 10)], actor=user("procurement"))
+    order = actions.submit_order(order, actor=user("procurement"))
+    with pytest.raises(OverApprovalLimit) as refused:
+        actions.approve_order(order, actor=user("commander"))
+    assert list(refused.value.details) == ["total"]
+    order.refresh_from_db()
+    assert order.status == "pending_approval" and not order.approvals.exists()
+    ApprovalLimit.objects.update(max_amount=Decimal("1000000"))
+    assert actions.approve_order(order, actor=user("commander")).status == "approved"

@@ -3,15 +3,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from baogong.core.audit import SystemActor
 from baogong.core.errors import DomainError
+from baogong.core.tests.threads import run_calls
 from baogong.inventory import actions as inventory_actions
 from baogong.inventory.actions import ReceiptLineInput
 from baogong.inventory.models import Lot, StockBalance
@@ -26,28 +26,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 SYSTEM = SystemActor("race-test")
 
 
-def run_threads(bodies: list[Callable[[], object]]) -> list[BaseException]:
-    """Run the bodies in threads released together; answer what they raised."""
-    barrier = threading.Barrier(len(bodies))
-    errors: list[BaseException] = []
-
-    def target(body: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            body()
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted on
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=target, args=(body,)) for body in bodies]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
-
-
 def test_receipts_of_one_new_batch_race_without_deadlock_and_add_up(base, items):
     assert connection.vendor == "postgresql"
     warehouse = Site.objects.get(code="WH-TXQ")
@@ -58,7 +36,7 @@ def test_receipts_of_one_new_batch_race_without_deadlock_and_add_up(base, items)
         lines = [ReceiptLineInput(item=rice, batch="R-RACE", qty=n + 1, unit_cost=Decimal("60"))] * 2
         return lambda: inventory_actions.receive_stock(warehouse, lines, actor=SYSTEM)
 
-    errors = run_threads([body(n) for n in range(8)])
+    errors = run_calls([body(n) for n in range(8)])
     assert errors == []
     assert StockBalance.objects.get(lot__batch="R-RACE").on_hand == 2 * sum(range(1, 9))
     assert ledger_differences() == []
@@ -73,7 +51,7 @@ def test_inspection_and_counterfeit_response_race_without_deadlock(base, user, p
     second_order = place_order(supplier=order.supplier)
     [second] = receive(user, second_order, f"AG-R{n}B")
     qc = user("qc")
-    errors = run_threads(
+    errors = run_calls(
         [
             lambda first=first: actions.mark_lot_counterfeit(first.lot, reason="通报假冒", actor=qc),
             lambda second=second: actions.inspect_lot(

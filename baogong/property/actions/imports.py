@@ -25,7 +25,7 @@ from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import user_scope
 from baogong.property import rules
 from baogong.property.actions.leases import _create_lease
-from baogong.property.actions.tenants import _create_tenant
+from baogong.property.actions.tenants import TENANT_FIELDS, _create_tenant
 from baogong.property.errors import (
     LeaseInvalid,
     TenantInvalid,
@@ -120,19 +120,9 @@ LEASE_COLUMNS = [
     Column("deposit", "押金(元) / deposit", parse=_money, example="10000.00"),
     Column("rent_free", "免租期 / rent-free (起~止;…)", parse=_rent_free, example="2022-01-01~2022-01-31"),
 ]
+# A lease row carries the tenant's details but names it by its own columns (organisation, code, name).
 TENANT_IMPORT_FIELDS = [
-    "kind",
-    "uscc",
-    "operator_name",
-    "operator_id_number",
-    "industry",
-    "employees",
-    "revenue_wan",
-    "assets_wan",
-    "is_state_owned",
-    "is_subsidiary_of_large_group",
-    "contact_name",
-    "contact_phone",
+    f for f in TENANT_FIELDS if f not in {"organisation", "code", "name", "refused_epidemic_control"}
 ]
 
 

@@ -19,6 +19,7 @@ from baogong.core.audit import Actor
 from baogong.core.errors import DomainError
 from baogong.core.retry import retry_on_conflict
 from baogong.orgs import duties
+from baogong.orgs.choices import ApprovalKind
 from baogong.property import locks, queries, rules
 from baogong.property.actions.leases import _apply_open_credits
 from baogong.property.actions.tenants import _require_visible
@@ -307,6 +308,9 @@ def approve_application(
         if not quote.eligible:
             raise ApplicationNotEligible(details=_quote_details(quote))
         waiver = _another_person(locked, actor, with_checker=quote.amount >= settings.BAOGONG_RELIEF_THREE_PERSON_FROM)
+        limit = duties.require_within_limit(locked.organisation_id, ApprovalKind.RELIEF, quote.amount, actor=actor)
+        if limit is not None:
+            waiver["approval_limit"] = limit
         _store_quote(locked, quote)
         locked.approved_amount = quote.amount
         locked.save()

@@ -435,3 +435,31 @@ def test_a_small_organisation_may_let_one_person_do_all_steps_audited(world, use
     assert actions.approve_application(application, on=JUNE, actor=officer).status == "approved"
     waived = AuditEvent.objects.filter(verb__in=["check_application", "approve_application"])
     assert [e.after.get("one_person_waiver") for e in waived.order_by("pk")] == [True, True]
+
+
+def test_a_relief_above_the_approvers_limit_is_refused_with_the_limit(world, user, settings):
+    from django.contrib.auth.models import Group
+
+    from baogong.orgs.choices import ApprovalKind, Role
+    from baogong.orgs.errors import OverApprovalLimit
+    from baogong.orgs.models import ApprovalLimit
+
+    settings.BAOGONG_RELIEF_THREE_PERSON_FROM = Decimal("10000000")
+    officer, commander = user("property"), user("commander")
+    ApprovalLimit.objects.create(
+        organisation=world.owner,
+        kind=ApprovalKind.RELIEF,
+        group=Group.objects.get(name=Role.COMMAND_CENTRE),
+        max_amount=1000,
+    )
+    application = actions.submit_application(world.lease(), as_of=JUNE, actor=SYSTEM)
+    upload_all(application)
+    actions.handle_application(application, actor=officer)
+    actions.check_application(application, actor=commander)
+    with pytest.raises(OverApprovalLimit) as refused:
+        actions.approve_application(application, on=JUNE, actor=commander)
+    assert "amount" in refused.value.details and "¥1,000.00" in refused.value.details["amount"][0]
+    application.refresh_from_db()
+    assert application.status == "checked" and not ReliefCredit.objects.exists()
+    ApprovalLimit.objects.update(max_amount=10_000_000)
+    assert actions.approve_application(application, on=JUNE, actor=commander).status == "approved"

@@ -1,13 +1,12 @@
 """Row locks keep simultaneous submissions and approvals from doubling relief (PostgreSQL)."""
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from baogong.core.errors import DomainError
+from baogong.core.tests.threads import run_threads
 from baogong.property import actions
 from baogong.property.models import ReliefApplication, ReliefCredit
 
@@ -24,23 +23,15 @@ def policies(db):
 
 
 def run_together(n, work):
-    barrier = threading.Barrier(n)
     results = []
 
-    def target():
+    def body(_i):
         try:
-            barrier.wait()
             results.append(("ok", work()))
         except DomainError as exc:
             results.append(("refused", exc.code))
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=target) for _ in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    assert run_threads(n, body) == []
     return results
 
 

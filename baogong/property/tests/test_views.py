@@ -8,8 +8,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
+from baogong.core.tests.xlsx import xlsx_file
 from baogong.orgs.models import Grant, Organisation
 from baogong.property import actions
 from baogong.property.demo_data import load_property_demo
@@ -155,17 +156,10 @@ def test_rent_roll_pages(world, client_for):
 
 # --- Excel import ---------------------------------------------------------------------------------
 def workbook(rows):
-    book = Workbook()
-    sheet = book.active
-    sheet.append([c.header for c in actions.LEASE_COLUMNS])
     keys = [c.key for c in actions.LEASE_COLUMNS]
-    for row in rows:
-        sheet.append([row.get(k) for k in keys])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    buffer.seek(0)
-    buffer.name = "leases.xlsx"
-    return buffer
+    return xlsx_file(
+        [c.header for c in actions.LEASE_COLUMNS], ([row.get(k) for k in keys] for row in rows), "leases.xlsx"
+    )
 
 
 ROW = {
