@@ -105,7 +105,7 @@ def fuel_station(today: dt.date) -> int:
         )
         fleet_actions.receive_fuel(tank, 24000, Decimal("7.60"), reference=f"长兴油库-{today:%m%d}", actor=SYSTEM)
         made += 1
-    if not FuelShift.objects.filter(station=station, date=today).exists():
+    if not FuelShift.objects.filter(station=station, attendant__in=ROSTER[ShiftSlot.DAY]).exists():
         for slot, names in ROSTER.items():
             fleet_actions.set_roster(station, today, slot, names, actor=attendant)
         made += 1

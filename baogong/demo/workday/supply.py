@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 from baogong.catalog.models import Item
-from baogong.demo.workday.accounts import SECOND_DRIVER, WAREHOUSE, user
+from baogong.demo.workday.accounts import SECOND_DRIVER, SYSTEM, WAREHOUSE, user
 from baogong.distribution import actions as distribution
 from baogong.distribution.models import Request, Shipment
 from baogong.fleet import actions as fleet_actions
@@ -38,6 +38,8 @@ REQUESTS: list[tuple[str, list[tuple[str, int]]]] = [
     ("SO-310113102", [("RICE-10", 45), ("MILK-250", 10)]),
 ]
 NOTE = "今日保供需求"
+# a sixth request, phoned in, waits for the command centre's approval
+WAITING = ("HT-QJ", [("RICE-10", 20), ("MILK-250", 10)])
 DRIVER_PLATE, SECOND_PLATE = "沪B60001", "沪B60002"
 
 
@@ -78,7 +80,7 @@ def stock_the_warehouse(today: dt.date) -> int:
 def ship(today: dt.date) -> int:
     """Five requests approved and allocated from 泰兴桥; their shipments left at each step: the
     driver's two on the road (planned on a route, picked, loaded, sent), one loaded, one picked,
-    one waiting to be picked."""
+    one waiting to be picked. A sixth request waits for approval."""
     if Request.objects.filter(note=NOTE).exists() or not Stocktake.objects.filter(note="B区周盘点").exists():
         return 0
     commander, keeper, dispatcher = user("commander"), user("warehouse"), user("dispatcher")
@@ -118,7 +120,16 @@ def ship(today: dt.date) -> int:
         driver_id=Driver.objects.get(name=SECOND_DRIVER).pk,
     )
     distribution.pick_shipment(picked, actor=keeper)
+    code, lines = WAITING
+    distribution.file_request(Site.objects.get(code=code), _lines(lines, today), actor=SYSTEM, submit=True, note=NOTE)
     return len(shipments)
+
+
+def _lines(lines: list[tuple[str, int]], today: dt.date) -> list[distribution.LineInput]:
+    return [
+        distribution.LineInput(item=Item.objects.get(code=item), qty=qty, needed_by=today + dt.timedelta(days=1))
+        for item, qty in lines
+    ]
 
 
 def _route(today: dt.date, shipments: list[Shipment]) -> RoutePlan:
