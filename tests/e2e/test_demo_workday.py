@@ -16,6 +16,7 @@ from django.utils import timezone
 from baogong.core.models import AuditEvent
 from baogong.demo.actions import DEMO_ACCOUNTS
 from tests.e2e.conftest import login
+from tests.e2e.test_crawl import _check_page
 
 
 def card(page: Any, key: str) -> Any:
@@ -54,7 +55,14 @@ def dispatcher(page: Any) -> None:
 
 
 def driver(page: Any) -> None:
-    # today's first stop: the proof-of-delivery page, everything received
+    # the daily check-in first (the account is a person) ...
+    with page.expect_navigation(wait_until="load"):
+        page.locator("#card-check_in a", has_text="立即打卡").click()
+    page.fill("[name=temperature]", "36.5")
+    page.click("form:has(input[name=form][value=check]) button")
+    done(page)
+    page.goto(page.url.split("/people/")[0] + "/")
+    # ... then today's first stop: the proof-of-delivery page, everything received
     with page.expect_navigation(wait_until="load"):
         card(page, "my_stops").locator("a", has_text="签收").first.click()
     page.fill("[name=received_by]", "仓库收货员")
@@ -156,11 +164,15 @@ STEPS: dict[str, tuple[Callable[[Any], None], str]] = {
 
 
 def run_steps(page: Any, url: str, check: Callable[[str, str], None] = lambda username, verb: None) -> None:
+    problems: list[str] = []
     for username, (step, verb) in STEPS.items():
         page.context.clear_cookies()
         login(page, url, username)
+        # the home on real data: no Python repr, no English, no sideways scrolling
+        _check_page(page, url + "/", username, problems)
         step(page)
         check(username, verb)
+    assert problems == [], "\n".join(problems)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -174,6 +186,10 @@ def test_every_demo_account_finds_work_and_does_it(base, live_server, new_page):
         events = AuditEvent.objects.filter(verb=verb, at__gte=started)
         if username == "driver":
             assert events.filter(actor__isnull=True, actor_label="receiver:仓库收货员").count() == 1
+            checked_in = AuditEvent.objects.filter(
+                verb="record_health_check", actor__username=username, at__gte=started
+            )
+            assert checked_in.count() == 1
         elif verb:
             assert events.filter(actor__username=username).count() == 1, (username, verb)
 
