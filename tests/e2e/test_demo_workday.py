@@ -47,8 +47,15 @@ def keeper(page: Any) -> None:
 
 
 def dispatcher(page: Any) -> None:
-    # a loaded shipment waits to be sent
-    follow_first_row(page, "to_send")
+    # a picked shipment waits to be loaded: the second truck and its driver, then sent
+    follow_first_row(page, "to_load")
+    form = page.locator("#load-form")
+    for name, text in (("vehicle_id", "沪B60002"), ("driver_id", "韩永平")):
+        select = form.locator(f"[name={name}]")
+        value = select.locator("option", has_text=text).first.get_attribute("value")
+        select.select_option(value)
+    form.locator("button").click()
+    done(page)
     page.click("form button:has-text('发车')")
     done(page)
     assert "在途" in page.inner_text("main")
