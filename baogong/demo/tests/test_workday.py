@@ -35,6 +35,7 @@ def test_bootstrap_twice_gives_the_same_workday(db, user):
     first = io.StringIO()
     call_command("bootstrap", stdout=first)
     assert "demo workday: {'people': 15" in first.getvalue()
+    assert "demo workday refused" not in first.getvalue()
     state = _state()
 
     # when it runs again

@@ -90,23 +90,14 @@ def ship(today: dt.date) -> int:
     requests = []
     for code, lines in REQUESTS:
         request = distribution.file_request(
-            Site.objects.get(code=code),
-            [
-                distribution.LineInput(
-                    item=Item.objects.get(code=item), qty=qty, needed_by=today + dt.timedelta(days=1)
-                )
-                for item, qty in lines
-            ],
-            actor=commander,
-            submit=True,
-            note=NOTE,
+            Site.objects.get(code=code), _lines(lines, today), actor=commander, submit=True, note=NOTE
         )
         requests.append(distribution.approve_request(request, actor=commander))
     run = distribution.preview_allocation([warehouse], actor=commander, request_ids=[r.pk for r in requests])
     distribution.confirm_allocation(run, actor=commander)
     planned = distribution.plan_shipments(actor=commander, warehouses=[warehouse])
     by_recipient = {s.recipient.code: s for s in planned}
-    shipments = [by_recipient[code] for code, _lines in REQUESTS]
+    shipments = [by_recipient[code] for code, _wanted in REQUESTS]
     on_route = shipments[3:]
     _route(today, on_route)
     for shipment in on_route:

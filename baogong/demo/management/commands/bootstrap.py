@@ -22,7 +22,10 @@ class Command(BaseCommand):
             self.stdout.write(f"demo accounts created: {', '.join(made) if made else 'none (already there)'}")
             for name, loaded in load_demo_records():
                 self.stdout.write(f"demo {name}: {loaded}")
-            self.stdout.write(f"demo workday: {load_demo_workday()}")
+            workday, refused = load_demo_workday()
+            self.stdout.write(f"demo workday: {workday}")
+            for reason in refused:
+                self.stdout.write(f"  demo workday refused / 未能生成: {reason}")
             if not scenario_replayed():
                 self.stdout.write(SCENARIO_HINT)
 
