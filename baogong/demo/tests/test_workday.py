@@ -88,3 +88,28 @@ def _every_role_finds_work_on_its_home(user, today):
     counts = {c.key: c.count for c in cards_for(user("dispatcher"), today)}
     assert (counts["to_plan"], counts["to_load"], counts["to_send"], counts["on_the_road"]) == (1, 2, 0, 2)
     assert {c.key: c.count for c in cards_for(user("tenant"), today)}["my_applications"] == 1
+
+
+def test_a_warehouse_under_control_holds_the_shipments_back_until_it_is_normal(db, user):
+    from baogong.catalog.demo_data import load_catalog_demo
+    from baogong.demo.workday import load_demo_workday
+    from baogong.distribution.models import Request
+    from baogong.orgs import actions as org_actions
+    from baogong.orgs.models import Site
+
+    # given 泰兴桥 under control (as after a replayed outbreak)
+    load_catalog_demo()
+    txq = Site.objects.get(code="WH-TXQ")
+    org_actions.set_site_status(txq, "under_control", reason="阳性病例", actor=user("commander"))
+
+    # when the workday is loaded, the shipments are refused, said why, and nothing is filed
+    made, refused = load_demo_workday()
+    assert made["shipments"] == 0 and made["stock"] == 6
+    assert len(refused) == 1 and refused[0].startswith("shipments: 泰兴桥大仓")
+    assert not Request.objects.exists()
+
+    # then, once it is normal again, a later run ships
+    org_actions.set_site_status(txq, "normal", reason="解除管控", actor=user("health"))
+    made, refused = load_demo_workday()
+    assert made["shipments"] == 5 and refused == []
+    assert Shipment.objects.filter(warehouse=txq).count() == 5

@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 from baogong.catalog.models import Item
+from baogong.core.errors import DomainError
 from baogong.demo.workday.accounts import SYSTEM, WAREHOUSE, user
 from baogong.distribution import actions as distribution
 from baogong.distribution.models import Request, Shipment
@@ -16,6 +17,7 @@ from baogong.fleet.models import Driver, RoutePlan, Vehicle
 from baogong.fleet.tasks import run_plan
 from baogong.inventory import actions as inventory
 from baogong.inventory.models import Location, Lot, Stocktake
+from baogong.orgs.choices import SiteStatus
 from baogong.orgs.models import Organisation, Site
 from baogong.procurement import actions as procurement
 from baogong.procurement.models import PurchaseOrder, Supplier
@@ -87,6 +89,11 @@ def ship(today: dt.date) -> int:
         return 0
     commander, keeper, dispatcher = user("commander"), user("warehouse"), user("dispatcher")
     warehouse = Site.objects.get(code=WAREHOUSE)
+    if warehouse.status != SiteStatus.NORMAL:  # nothing filed: a later run, once it is normal, ships
+        raise DomainError(
+            f"{warehouse.name}{warehouse.get_status_display()}，今天的配送演示未生成"
+            f" / {warehouse.code} is not normal: no shipments today"
+        )
     requests = []
     for code, lines in REQUESTS:
         request = distribution.file_request(
