@@ -38,7 +38,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if inbox.has_inbox(request.user):
         today = timezone.localdate()
         return render(request, "reports/inbox.html", {"cards": inbox.cards_for(request.user, today), "today": today})
-    return _dashboard(request)
+    # the command centre's own work (requests to approve) above its dashboard
+    return _dashboard(request, cards=inbox.cards_for(request.user, timezone.localdate()))
 
 
 @require_perm("reports.view_reports")
@@ -48,7 +49,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return _dashboard(request)
 
 
-def _dashboard(request: HttpRequest) -> HttpResponse:
+def _dashboard(request: HttpRequest, cards: list[inbox.Card] | None = None) -> HttpResponse:
     counts = org_queries.site_counts(request.user)
     day = _day(request)
     kinds = [(value, label, counts["by_kind"].get(value, 0)) for value, label in SiteKind.choices]
@@ -75,6 +76,7 @@ def _dashboard(request: HttpRequest) -> HttpResponse:
         "day": day,
         "is_today": day == timezone.localdate(),
         "today": timezone.localdate(),
+        "cards": cards or [],
     }
     return render(request, "reports/home.html", context)
 

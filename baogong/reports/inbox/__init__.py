@@ -45,6 +45,7 @@ from baogong.reports.inbox.supply import (
     orders_to_receive,
     picks_due,
     put_away,
+    requests_to_approve,
     to_load,
     to_plan,
     to_send,
@@ -56,6 +57,7 @@ __all__ = ["Card", "Link", "Row", "cards_for", "has_inbox", "roles_of"]
 Builder = Callable[[Any, dt.date], "Card | None | list[Card]"]
 
 ROLE_CARDS: dict[str, list[Builder]] = {
+    Role.COMMAND_CENTRE: [requests_to_approve],  # shown above its dashboard
     Role.WAREHOUSE_KEEPER: [put_away, picks_due, counts, expiring_lots, check_in],
     Role.DISPATCHER: [to_plan, to_load, to_send, on_the_road, check_in],
     Role.DRIVER: [my_stops, check_in, my_deliveries],

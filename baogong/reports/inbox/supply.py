@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from baogong.distribution import queries as distribution_queries
-from baogong.distribution.choices import ShipmentStatus
+from baogong.distribution.choices import RequestStatus, ShipmentStatus
 from baogong.fleet import queries as fleet_queries
 from baogong.inventory import queries as inventory_queries
 from baogong.inventory.choices import StocktakeStatus
@@ -21,6 +21,27 @@ from baogong.pharmacy.choices import OrderStatus as PharmacyStatus
 from baogong.procurement import queries as procurement_queries
 from baogong.procurement.choices import OrderStatus as PurchaseStatus
 from baogong.reports.inbox.cards import ROWS, Card, Link, Row, _action, _card, _map_link, _perms, _url
+
+
+# --- command centre (above its dashboard) ---------------------------------------------------------
+def requests_to_approve(user: Any, today: dt.date) -> Card | None:
+    if not _perms(user, "distribution.view_request", "distribution.approve_request"):
+        return None
+    qs = (
+        distribution_queries.requests_for(user)
+        .filter(status=RequestStatus.SUBMITTED)
+        .select_related("recipient")
+        .order_by("submitted_at", "pk")
+    )
+    return _card(
+        "requests_to_approve",
+        _("Requests to approve"),
+        qs,
+        _url("distribution:request_list", status=RequestStatus.SUBMITTED),
+        lambda r: Row(str(r), _url("distribution:request_detail", r.pk), r.recipient.name),
+        empty=_("No request waits for approval."),
+        icon="check2-square",
+    )
 
 
 # --- warehouse keeper ------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from baogong.demo.actions import load_base_data, load_demo_accounts, load_demo_records
+from baogong.demo.workday import load_demo_workday
 from baogong.orgs.roles import sync_roles
 
 
@@ -21,6 +22,10 @@ class Command(BaseCommand):
             self.stdout.write(f"demo accounts created: {', '.join(made) if made else 'none (already there)'}")
             for name, loaded in load_demo_records():
                 self.stdout.write(f"demo {name}: {loaded}")
+            workday, refused = load_demo_workday()
+            self.stdout.write(f"demo workday: {workday}")
+            for reason in refused:
+                self.stdout.write(f"  demo workday refused / 未能生成: {reason}")
             if not scenario_replayed():
                 self.stdout.write(SCENARIO_HINT)
 
