@@ -32,8 +32,10 @@ from baogong.inventory.views.stocktakes import (
     stocktake_list,
     stocktake_sheet,
 )
+from baogong.inventory.views.trace import trace_lookup
 
 __all__ = [
+    "trace_lookup",
     "adjust",
     "adjustment_decide",
     "adjustment_list",

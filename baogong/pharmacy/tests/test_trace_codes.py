@@ -1,0 +1,201 @@
+"""药品追溯码 through the chain: received at the pharmacy, dispensed once for an order; a code
+dispensed twice, of a recalled lot, or never received is refused field by field and raised to QC."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from baogong.catalog import actions as catalog_actions
+from baogong.core.errors import NotFound
+from baogong.core.models import AuditEvent, Notification
+from baogong.core.tests.threads import run_threads
+from baogong.inventory import actions as inventory_actions
+from baogong.inventory.choices import QcStatus, TraceCodeStatus, TraceSignalKind
+from baogong.inventory.models import Lot, TraceCode, TraceSignal
+from baogong.inventory.trace import PackInput, TraceCodeRefused
+from baogong.orgs.models import Site
+from baogong.pharmacy import actions
+from baogong.pharmacy.actions.dispensing import dispense_trace_codes
+
+PREFIX = "8123456"
+
+
+def codes(n: int, start: int = 1) -> list[str]:
+    return [f"{PREFIX}{i:09d}5678" for i in range(start, start + n)]
+
+
+@pytest.fixture
+def ready_order(make_drug, stock, order_input, system, user):
+    """An OTC order of 2 packs at PH-02, approved (picked); 4 packs' codes received there."""
+    drug = make_drug("维生素C片")
+    catalog_actions.update_item(drug.item, {"trace_prefix": PREFIX}, actor=system)
+    stock("PH-02", drug, 10)
+    ph02 = Site.objects.get(code="PH-02")
+    lot = Lot.objects.get(item=drug.item, batch="B1")
+    inventory_actions.receive_trace_codes(ph02, lot, [PackInput(c) for c in codes(4)], reference="GR-1", actor=system)
+    order = actions.place_order(order_input([(drug, 2)]), actor=system)[0]
+    actions.approve_order(order, actor=user("pharmacist"))
+    order.refresh_from_db()
+    return order, lot
+
+
+def another_ready_order(ready_order, order_input, system, user):
+    order, lot = ready_order
+    drug = order.lines.get().drug
+    other = actions.place_order(order_input([(drug, 2)], resident_name="李四"), actor=system)[0]
+    actions.approve_order(other, actor=user("pharmacist"))
+    other.refresh_from_db()
+    return other
+
+
+def refusal(call) -> TraceCodeRefused:
+    with pytest.raises(TraceCodeRefused) as info:
+        call()
+    return info.value
+
+
+def test_dispensing_records_each_pack_once_with_its_order(ready_order, user):
+    order, lot = ready_order
+    pharmacist = user("pharmacist")
+    rows = dispense_trace_codes(order, codes(2), actor=pharmacist)
+    assert sorted(r.code for r in rows) == codes(2)
+    row = TraceCode.objects.get(code=codes(1)[0])
+    assert (row.status, row.dispensed_reference, row.dispensed_document_id, row.dispensed_by) == (
+        TraceCodeStatus.DISPENSED,
+        order.number,
+        order.pk,
+        pharmacist,
+    )
+    assert AuditEvent.objects.filter(verb="dispense_trace_code", actor=pharmacist).count() == 2
+
+
+def test_a_code_dispensed_twice_is_refused_and_raised_to_qc(ready_order, order_input, system, user):
+    order, lot = ready_order
+    pharmacist = user("pharmacist")
+    dispense_trace_codes(order, codes(1), actor=pharmacist)
+    other = another_ready_order(ready_order, order_input, system, user)
+    error = refusal(lambda: dispense_trace_codes(other, [codes(1)[0], codes(1, 2)[0]], actor=pharmacist))
+    messages = error.details["trace_codes"]
+    assert len(messages) == 1 and codes(1)[0] in messages[0] and order.number in messages[0]
+    # nothing of the refused call was written: the good second code is still in stock
+    assert TraceCode.objects.get(code=codes(1, 2)[0]).status == TraceCodeStatus.IN_STOCK
+    signal = TraceSignal.objects.get()
+    assert (signal.kind, signal.code, signal.reference, signal.lot) == (
+        TraceSignalKind.DISPENSED_TWICE,
+        codes(1)[0],
+        other.number,
+        lot,
+    )
+    lot.refresh_from_db()
+    assert lot.is_suspected_counterfeit
+    assert Notification.objects.filter(title__contains=codes(1)[0], level="critical").exists()
+    assert AuditEvent.objects.filter(verb="raise_trace_signal").count() == 1
+
+
+def test_a_code_never_received_and_a_recalled_lot_are_blocked(ready_order, system, user):
+    order, lot = ready_order
+    stranger = "89999990000000012345"
+    inventory_actions.set_lot_qc_status(lot, QcStatus.QUARANTINED, reason="召回", actor=system)
+    error = refusal(lambda: dispense_trace_codes(order, [stranger, codes(1)[0]], actor=user("pharmacist")))
+    assert len(error.details["trace_codes"]) == 2
+    kinds = dict(TraceSignal.objects.values_list("code", "kind"))
+    assert kinds == {stranger: TraceSignalKind.NEVER_RECEIVED, codes(1)[0]: TraceSignalKind.RECALLED_LOT}
+
+
+@pytest.mark.parametrize(
+    ("scanned", "words"),
+    [
+        (["123"], "20 digits"),
+        ([codes(1)[0], codes(1)[0]], "twice"),
+        (codes(3), "3 packs"),
+        ([], "at least one"),
+    ],
+)
+def test_mistakes_are_refused_without_a_signal(ready_order, user, scanned, words):
+    order, _lot = ready_order
+    error = refusal(lambda: dispense_trace_codes(order, scanned, actor=user("pharmacist")))
+    assert any(words in m for m in error.details["trace_codes"])
+    assert not TraceSignal.objects.exists()
+    assert not TraceCode.objects.filter(status=TraceCodeStatus.DISPENSED).exists()
+
+
+def test_receipt_refuses_a_known_code_another_product_and_raises_a_returned_drug(ready_order, system, user):
+    order, lot = ready_order
+    ph02 = order.pharmacy
+    dispense_trace_codes(order, codes(1), actor=user("pharmacist"))
+    error = refusal(
+        lambda: inventory_actions.receive_trace_codes(
+            ph02,
+            lot,
+            [PackInput(codes(1)[0]), PackInput(codes(1, 2)[0]), PackInput("81111110000000011234")],
+            reference="GR-2",
+            actor=system,
+        )
+    )
+    messages = error.details["trace_codes"]
+    assert len(messages) == 3
+    assert TraceSignal.objects.get().kind == TraceSignalKind.RETURNED_AFTER_DISPENSING
+
+
+def test_an_aggregation_code_receives_its_packs_and_moves_with_a_transfer(base, make_drug, stock, system, user):
+    drug = make_drug("阿莫西林胶囊")
+    stock("PH-01", drug, 5)
+    source = Site.objects.get(code="PH-01")
+    lot = Lot.objects.get(item=drug.item, batch="B1")
+    case, *packs = codes(4, start=100)
+    inventory_actions.receive_trace_codes(source, lot, [PackInput(case, packs)], reference="GR-9", actor=system)
+    assert TraceCode.objects.get(code=case).children.count() == 3
+    destination = Site.objects.get(code="PH-02")
+    balance = lot.balances.filter(location__site=source).first()
+    transfer = inventory_actions.transfer_stock(
+        source,
+        [inventory_actions.TransferLineInput(lot=lot, from_location=balance.location, qty=3)],
+        destination=destination,
+        trace_codes=[case],
+        actor=system,
+    )
+    assert set(TraceCode.objects.filter(code__in=[case, *packs]).values_list("site", "status")) == {
+        (destination.pk, TraceCodeStatus.IN_TRANSIT)
+    }
+    inventory_actions.receive_transfer(transfer, actor=system)
+    assert set(TraceCode.objects.filter(code__in=[case, *packs]).values_list("status", flat=True)) == {
+        TraceCodeStatus.IN_STOCK
+    }
+
+
+def test_another_pharmacys_order_is_not_there(ready_order, user):
+    order, _lot = ready_order
+    with pytest.raises(NotFound):
+        dispense_trace_codes(order, codes(1), actor=user("warehouse"))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_pharmacists_dispensing_the_same_code_at_once_one_succeeds(make_drug, stock, order_input, system, user):
+    assert connection.vendor == "postgresql"
+    catalog_actions.ensure_categories(actor=system)
+    drug = make_drug("对乙酰氨基酚片")
+    stock("PH-02", drug, 10)
+    lot = Lot.objects.get(item=drug.item, batch="B1")
+    ph02 = Site.objects.get(code="PH-02")
+    inventory_actions.receive_trace_codes(ph02, lot, [PackInput(codes(1)[0])], reference="GR-1", actor=system)
+    orders = []
+    for name in ("张三", "李四"):
+        placed = actions.place_order(order_input([(drug, 1)], resident_name=name), actor=system)[0]
+        actions.approve_order(placed, actor=user("pharmacist"))
+        orders.append(placed)
+    pharmacist = user("pharmacist")
+    refused: list[int] = []
+
+    def body(i: int) -> None:
+        try:
+            dispense_trace_codes(orders[i], codes(1), actor=pharmacist)
+        except TraceCodeRefused:
+            refused.append(i)
+
+    assert run_threads(2, body) == []
+    assert len(refused) == 1
+    row = TraceCode.objects.get(code=codes(1)[0])
+    assert row.dispensed_reference == orders[1 - refused[0]].number
+    assert TraceSignal.objects.get().kind == TraceSignalKind.DISPENSED_TWICE
