@@ -199,3 +199,53 @@ def test_two_pharmacists_dispensing_the_same_code_at_once_one_succeeds(make_drug
     row = TraceCode.objects.get(code=codes(1)[0])
     assert row.dispensed_reference == orders[1 - refused[0]].number
     assert TraceSignal.objects.get().kind == TraceSignalKind.DISPENSED_TWICE
+
+
+def test_from_a_code_the_lookup_links_its_receipt_supplier_and_order(ready_order, client, user):
+    order, lot = ready_order
+    dispense_trace_codes(order, codes(1), actor=user("pharmacist"))
+    client.force_login(user("pharmacist"))
+    page = client.get("/inventory/trace/", {"code": codes(1)[0]}).content.decode()
+    assert f'href="/pharmacy/orders/{order.pk}/"' in page and order.number in page
+    assert "GR-1" in page and f"/inventory/lots/{lot.pk}/" in page
+    # the order page lists the pack and links back to the lookup
+    detail = client.get(f"/pharmacy/orders/{order.pk}/").content.decode()
+    assert f"/inventory/trace/?code={codes(1)[0]}" in detail
+    # another organisation's keeper does not see it
+    client.force_login(user("warehouse"))
+    other = client.get("/inventory/trace/", {"code": codes(1)[0]}).content.decode()
+    assert 'id="trace-unknown"' in other and order.number not in other
+
+
+def test_the_pharmacist_records_codes_on_the_order_page_and_sees_a_refusal(ready_order, client, user):
+    order, _lot = ready_order
+    client.force_login(user("pharmacist"))
+    response = client.post(f"/pharmacy/orders/{order.pk}/dispense/", {"codes": f"{codes(1)[0]}\n123"}, follow=True)
+    assert "20" in response.content.decode()
+    assert not TraceCode.objects.filter(status=TraceCodeStatus.DISPENSED).exists()
+    client.post(f"/pharmacy/orders/{order.pk}/dispense/", {"codes": "\n".join(codes(2))})
+    assert TraceCode.objects.filter(status=TraceCodeStatus.DISPENSED, dispensed_reference=order.number).count() == 2
+
+
+def test_the_receipt_page_records_packs_under_an_aggregation_code(ready_order, client, user):
+    order, lot = ready_order
+    client.force_login(user("pharmacist"))
+    case, *packs = codes(3, start=50)
+    response = client.post(
+        "/inventory/trace/receive/",
+        {
+            "warehouse": order.pharmacy.pk,
+            "reference": "GR-7",
+            "item": lot.item.code,
+            "batch": lot.batch,
+            "aggregate": case,
+            "trace_codes": "\n".join(packs),
+        },
+    )
+    assert response.status_code == 302
+    assert set(TraceCode.objects.get(code=case).children.values_list("code", flat=True)) == set(packs)
+    again = client.post(
+        "/inventory/trace/receive/",
+        {"warehouse": order.pharmacy.pk, "item": lot.item.code, "batch": lot.batch, "trace_codes": packs[0]},
+    )
+    assert again.status_code == 400 and "GR-7" in again.content.decode()

@@ -156,6 +156,8 @@
       }
       input.dispatchEvent(new Event("change", { bubbles: true }));
     }
+    var item = document.querySelector("input[name='item']");
+    if (item && !item.value && body.item) { item.value = body.item.code; }
     this.say(this.box.dataset.msgFound + " " + body.trace_code + (body.item ? " · " + body.item.name : ""), false);
     if (this.box.dataset.submit) { this.stop(); document.querySelector(this.box.dataset.submit).submit(); }
     var self = this;
