@@ -50,19 +50,7 @@ def transfer_stock(
         raise StockInvalid(details={"lines": [_("Add at least one line.")]})
     to_site = destination or warehouse
     internal = to_site.pk == warehouse.pk
-    errors: dict[int, dict[str, list[str]]] = {}
-    for i, line in enumerate(lines):
-        e: dict[str, list[str]] = {}
-        if not isinstance(line.qty, int) or line.qty <= 0:
-            e["qty"] = [_("Quantities must be whole numbers above zero.")]
-        _check_site_location(line.from_location, warehouse, e)
-        if internal:
-            if line.to_location is None:
-                e["to_location"] = [_("Choose the destination location.")]
-            else:
-                _check_site_location(line.to_location, warehouse, e)
-        if e:
-            errors[i] = e
+    errors = _line_problems(lines, warehouse, internal)
     if errors:
         raise _line_errors(errors)
     with transaction.atomic(durable=True):
@@ -116,6 +104,23 @@ def transfer_stock(
             after={"destination": to_site.code, "status": transfer.status, "lines": len(moves_in)},
         )
         return transfer
+
+
+def _line_problems(lines: list[TransferLineInput], warehouse: Site, internal: bool) -> dict[int, dict[str, list[str]]]:
+    errors: dict[int, dict[str, list[str]]] = {}
+    for i, line in enumerate(lines):
+        e: dict[str, list[str]] = {}
+        if not isinstance(line.qty, int) or line.qty <= 0:
+            e["qty"] = [_("Quantities must be whole numbers above zero.")]
+        _check_site_location(line.from_location, warehouse, e)
+        if internal:
+            if line.to_location is None:
+                e["to_location"] = [_("Choose the destination location.")]
+            else:
+                _check_site_location(line.to_location, warehouse, e)
+        if e:
+            errors[i] = e
+    return errors
 
 
 @retry_on_conflict

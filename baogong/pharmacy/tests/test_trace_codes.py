@@ -249,3 +249,25 @@ def test_the_receipt_page_records_packs_under_an_aggregation_code(ready_order, c
         {"warehouse": order.pharmacy.pk, "item": lot.item.code, "batch": lot.batch, "trace_codes": packs[0]},
     )
     assert again.status_code == 400 and "GR-7" in again.content.decode()
+
+
+def test_the_api_receives_codes_and_refuses_a_duplicate_at_dispensing(ready_order, order_input, system, user):
+    from rest_framework.test import APIClient
+
+    order, lot = ready_order
+    api = APIClient()
+    api.force_authenticate(user("pharmacist"))
+    received = api.post(
+        "/api/v1/inventory/trace-codes/",
+        {"warehouse": order.pharmacy.code, "item": lot.item.code, "lot": lot.batch, "codes": codes(2, start=20)},
+        format="json",
+    )
+    assert received.status_code == 201 and received.json() == {"received": 2}
+    first = api.post(f"/api/v1/pharmacy/orders/{order.pk}/trace-codes/", {"codes": codes(1, start=20)}, format="json")
+    assert first.status_code == 201 and first.json()["codes"] == codes(1, start=20)
+    other = another_ready_order(ready_order, order_input, system, user)
+    again = api.post(f"/api/v1/pharmacy/orders/{other.pk}/trace-codes/", {"codes": codes(1, start=20)}, format="json")
+    body = again.json()
+    assert again.status_code == 400 and body["code"] == "trace_code_refused"
+    assert order.number in body["details"]["trace_codes"][0]
+    assert TraceSignal.objects.get().kind == TraceSignalKind.DISPENSED_TWICE

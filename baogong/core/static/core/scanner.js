@@ -177,7 +177,7 @@
   };
 
   function put(scope, suffix, value) {
-    var input = scope.querySelector("[name$='-" + suffix + "'], [name='" + suffix + "']");
+    var input = scope.querySelector("[name$='-" + suffix + "'], [name$='_" + suffix + "'], [name='" + suffix + "']");
     if (input && value) { input.value = value; input.dispatchEvent(new Event("change", { bubbles: true })); }
   }
 
