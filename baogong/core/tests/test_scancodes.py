@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -73,9 +74,15 @@ def test_plain_ean13_is_a_gtin_and_the_traceability_code_is_recognised():
     ],
 )
 def test_bad_scans_are_refused_with_a_reason(text, words):
-    with pytest.raises(ScanError) as info:
+    with translation.override("en"), pytest.raises(ScanError) as info:
         parse(text, today=TODAY)
     assert words in info.value.reason
+
+
+def test_the_reason_is_in_chinese_on_chinese_pages():
+    with translation.override("zh-hans"), pytest.raises(ScanError) as info:
+        parse("6901234567893", today=TODAY)
+    assert info.value.reason == "条码 6901234567893 校验位不正确。"
 
 
 def test_trace_code_check():

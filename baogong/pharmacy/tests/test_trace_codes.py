@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from baogong.catalog import actions as catalog_actions
 from baogong.core.errors import NotFound
@@ -114,8 +115,10 @@ def test_a_code_never_received_and_a_recalled_lot_are_blocked(ready_order, syste
 )
 def test_mistakes_are_refused_without_a_signal(ready_order, user, scanned, words):
     order, _lot = ready_order
-    error = refusal(lambda: dispense_trace_codes(order, scanned, actor=user("pharmacist")))
-    assert any(words in m for m in error.details["trace_codes"])
+    with translation.override("en"):
+        error = refusal(lambda: dispense_trace_codes(order, scanned, actor=user("pharmacist")))
+        messages = [str(m) for m in error.details["trace_codes"]]
+    assert any(words in m for m in messages), messages
     assert not TraceSignal.objects.exists()
     assert not TraceCode.objects.filter(status=TraceCodeStatus.DISPENSED).exists()
 
