@@ -41,6 +41,8 @@ ITEM_FIELDS = [
     "shelf_life_days",
     "storage",
     "is_active",
+    "gtin",
+    "trace_prefix",
 ]
 
 
@@ -75,7 +77,16 @@ def _validate(item: Item) -> None:
 
 def _clean_values(data: Mapping[str, Any]) -> dict[str, Any]:
     values = {k: v for k, v in data.items() if k in ITEM_FIELDS and v is not None}
-    for key in ("name_en", "pack_unit", "pack_size", "specification", "standard", "regulatory_number"):
+    for key in (
+        "name_en",
+        "pack_unit",
+        "pack_size",
+        "specification",
+        "standard",
+        "regulatory_number",
+        "gtin",
+        "trace_prefix",
+    ):
         if key in values:
             values[key] = str(values[key]).strip()
     return values
@@ -233,6 +244,8 @@ ITEM_COLUMNS = [
     Column("shelf_life_days", "保质期天 / Shelf life days", parse=parse_int, example=1095),
     Column("storage", "储存条件 / Storage", parse=_storage, example="normal"),
     Column("is_active", "启用 / Active", parse=_bool, example="是"),
+    Column("gtin", "条码 / Barcode (GTIN)", example=""),
+    Column("trace_prefix", "追溯码前7位 / Traceability code prefix", example=""),
 ]
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from baogong.catalog.choices import RegulatoryKind, Storage
+from baogong.core import scancodes
 from baogong.core.identifiers import check_device_registration, check_drug_approval
 from baogong.core.models import TimeStampedModel
 
@@ -82,6 +83,18 @@ class Item(TimeStampedModel):
     shelf_life_days = models.PositiveIntegerField(_("shelf life (days)"), null=True, blank=True)
     storage = models.CharField(_("storage"), max_length=16, choices=Storage.choices, default=Storage.NORMAL)
     is_active = models.BooleanField(_("active"), default=True)
+    gtin = models.CharField(
+        _("barcode (GTIN)"),
+        max_length=14,
+        blank=True,
+        help_text=_("EAN-13 or GTIN-14 on the pack; kept as 14 digits"),
+    )
+    trace_prefix = models.CharField(
+        _("traceability code prefix"),
+        max_length=7,
+        blank=True,
+        help_text=_("the first 7 digits of the drug's 20-digit traceability code (药品追溯码)"),
+    )
 
     class Meta:
         verbose_name = _("item")
@@ -90,6 +103,10 @@ class Item(TimeStampedModel):
         permissions = [("import_items", "Can import items")]
         constraints = [
             models.CheckConstraint(condition=models.Q(pack_qty__gte=1), name="catalog_item_pack_qty_positive"),
+            models.UniqueConstraint(fields=["gtin"], condition=~models.Q(gtin=""), name="catalog_item_gtin_unique"),
+            models.UniqueConstraint(
+                fields=["trace_prefix"], condition=~models.Q(trace_prefix=""), name="catalog_item_trace_prefix_unique"
+            ),
             models.CheckConstraint(condition=models.Q(weight_kg__gte=0), name="catalog_item_weight_nonneg"),
             models.CheckConstraint(condition=models.Q(volume_m3__gte=0), name="catalog_item_volume_nonneg"),
             models.CheckConstraint(
@@ -113,7 +130,7 @@ class Item(TimeStampedModel):
         super().clean()
         kind = self.category.effective_regulatory_kind() if self.category_id and self.category else ""
         number = self.regulatory_number.strip()
-        errors: dict[str, Any] = {}
+        errors: dict[str, Any] = self._scan_code_errors()
         if kind == RegulatoryKind.DRUG:
             if not number:
                 errors["regulatory_number"] = _("A drug needs its approval number (国药准字).")
@@ -130,6 +147,24 @@ class Item(TimeStampedModel):
                     errors["regulatory_number"] = result.reason
         if errors:
             raise ValidationError(errors)
+
+    def _scan_code_errors(self) -> dict[str, Any]:
+        """The barcode must pass its GS1 check digit (kept as 14 digits); the traceability prefix is
+        seven digits."""
+        errors: dict[str, Any] = {}
+        gtin = (self.gtin or "").strip()
+        if gtin:
+            if not scancodes.is_valid_gtin(gtin):
+                errors["gtin"] = _(
+                    "%(gtin)s is not a valid EAN/GTIN (8, 12, 13 or 14 digits with its check digit)."
+                ) % {"gtin": gtin}
+            else:
+                self.gtin = scancodes.normalise_gtin(gtin)
+        prefix = (self.trace_prefix or "").strip()
+        if prefix and not (len(prefix) == scancodes.TRACE_PRODUCT_PREFIX_LENGTH and prefix.isdigit()):
+            errors["trace_prefix"] = _("The traceability code prefix is 7 digits.")
+        self.trace_prefix = prefix
+        return errors
 
 
 class ItemPrice(models.Model):

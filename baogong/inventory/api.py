@@ -29,7 +29,7 @@ from baogong.core.api import (
 from baogong.core.errors import ValidationFailed
 from baogong.core.pagination import Pagination
 from baogong.core.permissions import HasPerms
-from baogong.inventory import actions, queries, resolvers
+from baogong.inventory import actions, api_scan, queries, resolvers
 from baogong.inventory.choices import STOCK_KINDS, LocationKind, QcStatus
 from baogong.inventory.errors import InsufficientStock
 from baogong.inventory.models import Issue, Lot, Receipt
@@ -376,6 +376,7 @@ class LotViewSet(ScopedReadOnlyViewSet):
 routes = [("inventory/lots", LotViewSet, "inventory-lot")]
 
 api_urlpatterns = [
+    *api_scan.api_urlpatterns,
     path("inventory/receipts/", ReceiptCreate.as_view(), name="inventory-receipts"),
     path("inventory/issues/", IssueCreate.as_view(), name="inventory-issues"),
     path("inventory/balances/", BalanceList.as_view(), name="inventory-balances"),

@@ -76,3 +76,18 @@ class QcPolicy(models.TextChoices):
         _("Inspected when received without an order from an unqualified supplier"),
     )
     NEVER = "never", _("No incoming inspection")
+
+
+class TraceCodeStatus(models.TextChoices):
+    IN_STOCK = "in_stock", _("In stock")
+    IN_TRANSIT = "in_transit", _("In transit")
+    DISPENSED = "dispensed", _("Dispensed")
+
+
+class TraceSignalKind(models.TextChoices):
+    """Why a drug traceability code was blocked and raised to QC."""
+
+    DISPENSED_TWICE = "dispensed_twice", _("Dispensed twice (counterfeit or returned drug)")
+    RECALLED_LOT = "recalled_lot", _("Dispensed from a recalled or quarantined lot")
+    NEVER_RECEIVED = "never_received", _("Never received anywhere in the group")
+    RETURNED_AFTER_DISPENSING = "returned", _("Received again after it was dispensed (回流药)")

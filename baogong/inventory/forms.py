@@ -177,3 +177,22 @@ class ReleaseForm(BootstrapMixin, forms.Form):
 
 class ReceiveTransferForm(BootstrapMixin, forms.Form):
     location = _code(_("Into bin (blank: main store)"), attrs=BIN_INPUT, required=False)
+
+
+class TraceReceiveForm(HeaderForm):
+    """The traceability codes of packs received: one scan per pack, or an aggregation code with the
+    packs it covers (from the supplier's aggregation data)."""
+
+    item = _code(_("Item code"), attrs=ITEM_INPUT, max_length=32)
+    batch = forms.CharField(label=_("Batch"), max_length=64)
+    aggregate = forms.CharField(
+        label=_("Aggregation code (optional)"),
+        max_length=24,
+        required=False,
+        help_text=_("The code of the case; the codes below are then the packs in it."),
+    )
+    trace_codes = forms.CharField(
+        label=_("Traceability codes, one per line"),
+        max_length=2000 * 22,
+        widget=forms.Textarea(attrs={"rows": 4, "inputmode": "numeric", "class": "font-monospace"}),
+    )

@@ -13,7 +13,17 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 
 from baogong.inventory.choices import ReservationStatus
-from baogong.inventory.models import Adjustment, Location, Lot, QcRule, Reservation, StockBalance, Stocktake, Transfer
+from baogong.inventory.models import (
+    Adjustment,
+    Location,
+    Lot,
+    QcRule,
+    Reservation,
+    StockBalance,
+    Stocktake,
+    TraceCode,
+    Transfer,
+)
 
 Key = tuple[int, int]  # (lot_id, location_id)
 IN_CHUNK = 900  # ids per ``IN (...)`` list (SQLite's old 999-parameter limit)
@@ -141,3 +151,22 @@ def transfer_for_update(pk: int) -> Transfer:
 def qc_rule_for_update(category_id: int) -> QcRule | None:
     """Lock a category's QC rule, if it has one (the document of ``set_qc_rule``)."""
     return QcRule.objects.select_for_update().filter(category_id=category_id).first()
+
+
+def trace_codes_for_update(codes: Iterable[str]) -> dict[str, TraceCode]:
+    """Lock the traceability codes among ``codes`` that exist (and the packs of the aggregation codes
+    among them), in pk order; returns them by code. Taken after balances and lots when a transaction
+    holds those: the pharmacy's order → balances → reservations → trace codes."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    found = TraceCode.objects.filter(code__in=wanted)
+    children = TraceCode.objects.filter(parent__code__in=wanted)
+    ids = set(found.values_list("pk", flat=True)) | set(children.values_list("pk", flat=True))
+    rows = (
+        TraceCode.objects.select_for_update(of=("self",))
+        .select_related("lot", "item", "site", "parent")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    return {row.code: row for row in rows}

@@ -10,4 +10,6 @@ MENU = [
     ("inventory:expiry_alerts", _("Expiry alerts"), "hourglass-split", "inventory.view_stockbalance"),
     ("inventory:valuation", _("Stock value"), "currency-yen", "inventory.view_stockbalance"),
     ("inventory:location_list", _("Locations"), "grid-3x3", "inventory.view_location"),
+    ("inventory:trace_receive", _("Receive traceability codes"), "upc-scan", "inventory.receive_stock"),
+    ("inventory:trace_lookup", _("Traceability codes"), "search", "inventory.view_tracecode"),
 ]

@@ -447,3 +447,9 @@ class QcRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} {self.policy}"
+
+
+# Drug traceability codes live in their own module (this one is long enough); imported here so
+# Django registers them with the app.
+from baogong.inventory.trace_models import TraceCode as TraceCode  # noqa: E402
+from baogong.inventory.trace_models import TraceSignal as TraceSignal  # noqa: E402

@@ -13,6 +13,8 @@ VIEW = [
     "inventory.view_transfer",
     "inventory.view_adjustment",
     "inventory.view_stocktake",
+    "inventory.view_tracecode",
+    "inventory.view_tracesignal",
 ]
 KEEPER = [
     "inventory.receive_stock",

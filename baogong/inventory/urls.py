@@ -27,6 +27,8 @@ urlpatterns = [
     path("inventory/stocktakes/<int:pk>/found/", views.stocktake_found, name="count_found_stock"),
     path("inventory/transfers/", views.transfer_list, name="transfer_list"),
     path("inventory/transfers/<int:pk>/receive/", views.transfer_receive, name="receive_transfer"),
+    path("inventory/trace/", views.trace_lookup, name="trace_lookup"),
+    path("inventory/trace/receive/", views.trace_receive, name="trace_receive"),
     path("inventory/reservations/", views.reservation_list, name="reservation_list"),
     path("inventory/reservations/<int:pk>/release/", views.reservation_release, name="release_reservation"),
 ]

@@ -6,14 +6,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.urls import path
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from baogong.core.api import MAX_LIST, ErrorSerializer, ScopedReadOnlyViewSet
+from baogong.core.api import CREATED, MAX_LIST, ErrorSerializer, ScopedReadOnlyViewSet, code_field
 from baogong.core.permissions import HasPerms
+from baogong.core.scoping import get_scoped_or_404
+from baogong.pharmacy.actions.dispensing import dispense_trace_codes
 from baogong.pharmacy.choices import InsuranceClass
 from baogong.pharmacy.filters import OrderFilter
 from baogong.pharmacy.insurance import QuoteLine, policy_for, split_payment
@@ -162,3 +164,37 @@ routes = [("pharmacy/orders", OrderViewSet, "pharmacy-order")]
 api_urlpatterns = [
     path("pharmacy/insurance-quote", InsuranceQuoteView.as_view(), name="pharmacy-insurance-quote"),
 ]
+
+
+class DispenseIn(serializers.Serializer):  # type: ignore[type-arg]
+    codes = serializers.ListField(child=code_field(), min_length=1, max_length=2000)
+
+
+class DispenseView(APIView):
+    """``POST /api/v1/pharmacy/orders/{id}/trace-codes/``: the traceability codes of the packs handed
+    out for an approved order; a refused code answers 400 ``trace_code_refused`` with one message per
+    code under ``details.trace_codes`` (nothing recorded; codes dispensed twice, of a recalled lot or
+    never received are raised to QC)."""
+
+    permission_classes = [HasPerms]
+    required_perms = {"POST": ["pharmacy.review_order"]}
+
+    @extend_schema(
+        request=DispenseIn,
+        responses={
+            201: inline_serializer("DispenseOut", {"order": serializers.CharField(), "codes": serializers.ListField()}),
+            400: ErrorSerializer,
+            404: ErrorSerializer,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        order = get_scoped_or_404(Order.objects.select_related("pharmacy"), request.user, pk=pk)
+        data = DispenseIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        rows = dispense_trace_codes(order, data.validated_data["codes"], actor=request.user)
+        return Response({"order": order.number, "codes": [r.code for r in rows]}, status=CREATED)
+
+
+api_urlpatterns.append(
+    path("pharmacy/orders/<int:pk>/trace-codes/", DispenseView.as_view(), name="pharmacy-dispense-trace-codes")
+)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from baogong.pharmacy import views
+from baogong.pharmacy import views, views_dispensing
 
 app_name = "pharmacy"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("pharmacy/orders/<int:pk>/reject/", views.order_reject, name="reject_order"),
     path("pharmacy/orders/<int:pk>/cancel/", views.order_cancel, name="cancel_order"),
     path("pharmacy/orders/<int:pk>/settle/", views.order_settle, name="settle_order"),
+    path("pharmacy/orders/<int:pk>/dispense/", views_dispensing.order_dispense, name="dispense_trace_codes"),
     path("pharmacy/orders/<int:pk>/dispatch/", views.order_dispatch, name="dispatch_order"),
     path("pharmacy/orders/<int:pk>/deliver/", views.order_deliver, name="confirm_delivery"),
     path("pharmacy/orders/<int:pk>/fail/", views.order_fail, name="record_delivery_failure"),

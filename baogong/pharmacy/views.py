@@ -33,6 +33,7 @@ from baogong.core.imports import import_page
 from baogong.core.permissions import require_perm
 from baogong.core.ratelimit import rate_limited
 from baogong.core.scoping import get_scoped_or_404, scoped
+from baogong.inventory import trace_queries
 from baogong.orgs.models import AdministrativeArea
 from baogong.pharmacy import actions, queries
 from baogong.pharmacy.actions import OrderInput, PrescriptionCheck
@@ -361,6 +362,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "settle_form": SettleForm(initial={"method": "insurance" if order.insurance_card_masked else "self_pay"}),
         "dispatch_form": DispatchForm(),
         "handover_form": HandoverForm(),
+        "trace_codes": trace_queries.dispensed_codes(order.number, order.pk),
         "history": history_for(order)[:50],
     }
     return render(request, "pharmacy/order_detail.html", context)

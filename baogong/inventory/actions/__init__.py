@@ -29,6 +29,7 @@ from baogong.inventory.actions.stocktakes import (
     start_stocktake,
     submit_stocktake,
 )
+from baogong.inventory.actions.trace import receive_trace_codes, record_trace_signals
 from baogong.inventory.actions.transfers import TransferLineInput, receive_transfer, transfer_stock
 from baogong.inventory.ledger import (
     BULK,
@@ -60,7 +61,9 @@ __all__ = [
     "move_stock",
     "quarantine_lot_everywhere",
     "receive_stock",
+    "receive_trace_codes",
     "receive_transfer",
+    "record_trace_signals",
     "record_counts",
     "release_reservation",
     "reserve_stock",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from baogong.core import audit
 from baogong.core.audit import Actor
 from baogong.core.retry import retry_on_conflict
-from baogong.inventory import locks
+from baogong.inventory import locks, trace
 from baogong.inventory.actions.common import _check_site_location, _line_errors, _move, require_site_scope
 from baogong.inventory.choices import STOCK_KINDS, MoveReason, TransferStatus
 from baogong.inventory.errors import InvalidState, StockInvalid
@@ -40,26 +41,16 @@ def transfer_stock(
     actor: Actor,
     destination: Site | None = None,
     reference: str = "",
+    trace_codes: Sequence[str] = (),
 ) -> Transfer:
-    """Move stock between locations of the warehouse, or send it to another site (in transit)."""
+    """Move stock between locations of the warehouse, or send it to another site (in transit);
+    the drug traceability codes of the packs sent (``trace_codes``) go with them."""
     require_site_scope(actor, warehouse)
     if not lines:
         raise StockInvalid(details={"lines": [_("Add at least one line.")]})
     to_site = destination or warehouse
     internal = to_site.pk == warehouse.pk
-    errors: dict[int, dict[str, list[str]]] = {}
-    for i, line in enumerate(lines):
-        e: dict[str, list[str]] = {}
-        if not isinstance(line.qty, int) or line.qty <= 0:
-            e["qty"] = [_("Quantities must be whole numbers above zero.")]
-        _check_site_location(line.from_location, warehouse, e)
-        if internal:
-            if line.to_location is None:
-                e["to_location"] = [_("Choose the destination location.")]
-            else:
-                _check_site_location(line.to_location, warehouse, e)
-        if e:
-            errors[i] = e
+    errors = _line_problems(lines, warehouse, internal)
     if errors:
         raise _line_errors(errors)
     with transaction.atomic(durable=True):
@@ -102,6 +93,10 @@ def transfer_stock(
                 for m in moves_in
             ]
         )
+        if trace_codes:
+            trace.move_codes(
+                trace_codes, warehouse, to_site, reference=transfer.number, in_transit=not internal, actor=actor
+            )
         audit.record(
             "transfer_stock",
             transfer,
@@ -109,6 +104,23 @@ def transfer_stock(
             after={"destination": to_site.code, "status": transfer.status, "lines": len(moves_in)},
         )
         return transfer
+
+
+def _line_problems(lines: list[TransferLineInput], warehouse: Site, internal: bool) -> dict[int, dict[str, list[str]]]:
+    errors: dict[int, dict[str, list[str]]] = {}
+    for i, line in enumerate(lines):
+        e: dict[str, list[str]] = {}
+        if not isinstance(line.qty, int) or line.qty <= 0:
+            e["qty"] = [_("Quantities must be whole numbers above zero.")]
+        _check_site_location(line.from_location, warehouse, e)
+        if internal:
+            if line.to_location is None:
+                e["to_location"] = [_("Choose the destination location.")]
+            else:
+                _check_site_location(line.to_location, warehouse, e)
+        if e:
+            errors[i] = e
+    return errors
 
 
 @retry_on_conflict
@@ -136,6 +148,7 @@ def receive_transfer(transfer: Transfer, *, actor: Actor, location: Location | N
             document_id=locked.pk,
             check_usable=False,
         )
+        trace.book_in_codes(locked.destination, locked.number, actor=actor)
         audit.change_status(
             "receive_transfer",
             locked,

@@ -32,8 +32,11 @@ from baogong.inventory.views.stocktakes import (
     stocktake_list,
     stocktake_sheet,
 )
+from baogong.inventory.views.trace import trace_lookup, trace_receive
 
 __all__ = [
+    "trace_lookup",
+    "trace_receive",
     "adjust",
     "adjustment_decide",
     "adjustment_list",
