@@ -24,9 +24,16 @@ from django.core.cache import cache
 from django.db import transaction
 
 T = TypeVar("T")
-GENERATION_KEY = "baogong:authz:generation"
+GENERATION_KEY = "authz:generation"
 TTL = 600  # seconds an entry lives even without a change (a safety net, not the invalidation)
 _LOCAL_BACKENDS = ("LocMemCache", "DummyCache")
+
+
+def namespace() -> str:
+    """Keys of this database's deployment: two deployments sharing one Redis never mix entries."""
+    from django.db import connection
+
+    return f"baogong:{connection.settings_dict.get('NAME')}"
 
 
 def enabled() -> bool:
@@ -40,6 +47,7 @@ def enabled() -> bool:
 
 def generation(key: str = GENERATION_KEY) -> int:
     """The current generation under ``key`` (entries keyed with an older one are never read)."""
+    key = f"{namespace()}:{key}"
     value = cache.get(key)
     if value is None:
         # First use, or the key was evicted: a new start no older entry can share.
@@ -50,6 +58,8 @@ def generation(key: str = GENERATION_KEY) -> int:
 
 def bump(key: str = GENERATION_KEY) -> None:
     """A new generation under ``key`` now and again when the transaction commits."""
+
+    key = f"{namespace()}:{key}"
 
     def once() -> None:
         try:
@@ -74,13 +84,13 @@ def remembered(user: Any, name: str, compute: Callable[[], T]) -> T:
     entry: dict[str, Any] | None = user.__dict__.get("_baogong_authz")
     key = user.__dict__.get("_baogong_authz_key")
     if entry is None:
-        key = f"baogong:authz:{generation()}:{user.pk}:{int(bool(user.is_superuser))}"
+        key = f"{namespace()}:authz:{generation()}:{user.pk}:{int(bool(user.is_superuser))}"
         entry = cache.get(key) or {}
         user._baogong_authz, user._baogong_authz_key = entry, key
     if name not in entry:
         entry[name] = compute()
         cache.set(key, entry, TTL)
-    return entry[name]  # type: ignore[no-any-return]
+    return entry[name]
 
 
 def permissions(user: Any) -> frozenset[str]:

@@ -21,12 +21,12 @@ from baogong.inventory.choices import LocationKind
 from baogong.inventory.models import Location
 from baogong.orgs.models import Site
 
-GENERATION_KEY = "baogong:lookups:generation"
+GENERATION_KEY = "lookups:generation"
 TTL = 600
 
 
 def _key(*parts: Any) -> str:
-    return ":".join(["baogong:lookups", str(authz.generation(GENERATION_KEY)), *map(str, parts)])
+    return ":".join([authz.namespace(), "lookups", str(authz.generation(GENERATION_KEY)), *map(str, parts)])
 
 
 def site_by_code(code: str) -> Site | None:
@@ -39,7 +39,7 @@ def site_by_code(code: str) -> Site | None:
         site = Site.objects.filter(code=code).first()
         if site is not None:
             cache.set(key, site, TTL)
-    return site  # type: ignore[no-any-return]
+    return site
 
 
 def items(codes: Iterable[str]) -> dict[str, Item]:
@@ -70,7 +70,7 @@ def recipient_location(site: Site) -> Location:
         if location is None:
             return locations.recipient_location(site)
         cache.set(key, location, TTL)
-    return location  # type: ignore[no-any-return]
+    return location
 
 
 def invalidate(*_args: Any, **_kwargs: Any) -> None:

@@ -57,7 +57,8 @@ def _reads(captured, table: str) -> int:
 
 def test_permissions_and_scope_are_read_once_and_forgotten_on_a_group_change(shared_cache, water_stock, user):
     api = water_stock
-    assert _issue(api).status_code == 201
+    for _ in range(2):  # the first makes the recipient location (a new location: lookups start afresh)
+        assert _issue(api).status_code == 201
     with CaptureQueriesContext(connection) as captured:
         response = _issue(api)
     assert response.status_code == 201, response.json()
