@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar, Token
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -45,14 +46,34 @@ def enabled() -> bool:
     return not str(settings.CACHES["default"]["BACKEND"]).endswith(_LOCAL_BACKENDS)
 
 
+# The generations read during the current request: one cache read per request and key. The
+# request middleware opens a fresh memo for each request (:func:`request_memo`); outside a request
+# nothing is memoised. A context variable, never a process-wide dict.
+_seen: ContextVar[dict[str, int] | None] = ContextVar("baogong_authz_generations", default=None)
+
+
+def request_memo() -> Token[dict[str, int] | None]:
+    """Start a request's memo of generations (reset it with ``_seen.reset(token)`` at the end)."""
+    return _seen.set({})
+
+
+def end_request_memo(token: Token[dict[str, int] | None]) -> None:
+    _seen.reset(token)
+
+
 def generation(key: str = GENERATION_KEY) -> int:
     """The current generation under ``key`` (entries keyed with an older one are never read)."""
     key = f"{namespace()}:{key}"
+    seen = _seen.get()
+    if seen is not None and key in seen:
+        return seen[key]
     value = cache.get(key)
     if value is None:
         # First use, or the key was evicted: a new start no older entry can share.
         cache.add(key, time.time_ns(), None)
         value = cache.get(key) or 0
+    if seen is not None:
+        seen[key] = int(value)
     return int(value)
 
 
@@ -62,6 +83,9 @@ def bump(key: str = GENERATION_KEY) -> None:
     key = f"{namespace()}:{key}"
 
     def once() -> None:
+        seen = _seen.get()
+        if seen is not None:
+            seen.clear()
         try:
             cache.incr(key)
         except ValueError:
