@@ -123,7 +123,13 @@ def issue(
         organisation_id=warehouse.organisation_id,
         site_id=warehouse.pk,
     )
-    document.posted_lines = [  # type: ignore[attr-defined]
+    document.posted_lines = _posted(legs, codes)  # type: ignore[attr-defined]
+    return document
+
+
+def _posted(legs: Sequence[_Leg], codes: dict[int, str]) -> list[dict[str, Any]]:
+    """The lines as written, for the answer (the fast path hands back the same shape)."""
+    return [
         {
             "item": codes[leg.lot.item_id],
             "lot": leg.lot.batch,
@@ -134,7 +140,6 @@ def issue(
         }
         for leg in legs
     ]
-    return document
 
 
 def _lock_and_replan(
