@@ -538,6 +538,9 @@ def main() -> None:
     parser.add_argument(
         "--cache", default="redis://127.0.0.1:6379/0", help="the shared cache (REDIS_URL / CACHE_URL); '' for none"
     )
+    parser.add_argument(
+        "--lean", default="on", choices=["on", "off"], help="off: the portable ledger path and no cross-request cache"
+    )
     parser.add_argument("--spread", type=int, default=224, help="balances the spread phases draw from")
     parser.add_argument("--phases", default="hot-1,spread-1,hot-10,spread-10", help="which of the 'phases' part to run")
     parser.add_argument(
@@ -559,6 +562,9 @@ def main() -> None:
         PGBENCH_DB = f"{args.db}_pgbench"
     if args.cache:
         os.environ["REDIS_URL"] = os.environ["CACHE_URL"] = args.cache
+    if args.lean == "off":  # the code path before issue 25, for a same-run comparison
+        os.environ["BAOGONG_LEDGER_FAST_PATH"] = "0"
+        os.environ["BAOGONG_SHARED_CACHE"] = "off"
     load = os.getloadavg()
     print(f"machine: {os.cpu_count()} cores, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at start")
     tps = 0.0
