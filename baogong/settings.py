@@ -403,3 +403,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL") or "WARNING"},
 }
+
+# --- The lean write path (issue 25) -------------------------------------------------------
+# Stock issues as one stored-function call on PostgreSQL (off: the portable path, as on SQLite).
+BAOGONG_LEDGER_FAST_PATH = env_bool("BAOGONG_LEDGER_FAST_PATH", default=True)
+# Permissions, scope and code lookups kept across requests: "auto" = only with a shared cache (Redis).
+BAOGONG_SHARED_CACHE = env("BAOGONG_SHARED_CACHE") or "auto"

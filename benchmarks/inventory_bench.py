@@ -45,6 +45,7 @@ def psql(server: str, sql: str) -> None:
 
 
 def pgbench(server: str, clients: int, seconds: int) -> float:
+    """TPC-B tps in the scratch database ``PGBENCH_DB`` (``--db`` + ``_pgbench`` when given)."""
     psql(server, f"DROP DATABASE IF EXISTS {PGBENCH_DB}")
     psql(server, f"CREATE DATABASE {PGBENCH_DB}")
     url = f"{server}/{PGBENCH_DB}"
@@ -150,13 +151,68 @@ def profile_issue_request(verbose: bool = False) -> dict[str, str]:
     }
 
 
-def bench_http_issues(
-    clients: int, seconds: int, *, workers: int = 2, threads: int = 4, conn_max_age: int = 60
-) -> dict[str, float]:
+def _spread_stock(n: int) -> list[str]:
+    """``n`` items with 1,000,000 units each in ONE balance at 泰兴桥 (the spread phases draw among them)."""
+    from baogong.catalog import actions as catalog_actions
+    from baogong.core.audit import SystemActor
+    from baogong.inventory.actions import ReceiptLineInput, receive_stock
     from baogong.orgs.models import Site
 
-    raw = _hot_stock_and_token()
-    recipients = list(Site.objects.exclude(kind="warehouse").values_list("code", flat=True)[:10])
+    actor = SystemActor("bench")
+    items = [
+        catalog_actions.create_item({"code": f"SP-{i:03d}", "name": f"分散测试{i}", "unit": "箱"}, actor=actor)
+        for i in range(n)
+    ]
+    receive_stock(
+        Site.objects.get(code="WH-TXQ"),
+        [ReceiptLineInput(item=it, batch="SPREAD", qty=1_000_000, unit_cost=Decimal("2")) for it in items],
+        actor=actor,
+        qc_status="released",
+    )
+    return [it.code for it in items]
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes (``/proc/PID/stat``), gone processes counted as 0."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def _tree(pid: int) -> list[int]:
+    out, stack = [], [pid]
+    while stack:
+        p = stack.pop()
+        out.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                stack.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            pass
+    return out
+
+
+def _backends(db: str) -> list[int]:
+    """PostgreSQL backends serving ``db`` (their title names the database)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if title.startswith("postgres: ") and f" {db} " in title:
+                found.append(int(entry.name))
+    return found
+
+
+def _start_gunicorn(workers: int, threads: int, conn_max_age: int) -> tuple[subprocess.Popen[bytes], int]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -175,19 +231,42 @@ def bench_http_issues(
             "--log-level",
             "warning",
         ],
-        # 60 = persistent, the default; the API's per-user rate limit off: this measures throughput
+        # 60 = persistent, the default; the API's per-user rate limit off: this measures throughput;
+        # REDIS_URL/CACHE_URL: the cache every worker shares (permissions, scope, code lookups)
         env={**os.environ, "CONN_MAX_AGE": str(conn_max_age), "BAOGONG_THROTTLE_USER": "off"},
         start_new_session=True,
     )
+    for _ in range(100):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                break
+        except OSError:
+            time.sleep(0.3)
+    return server, port
+
+
+def bench_http_issues(
+    clients: int,
+    seconds: int,
+    *,
+    workers: int = 2,
+    threads: int = 4,
+    conn_max_age: int = 60,
+    codes: list[str] | None = None,
+    lines: int = 1,
+    db: str = DB,
+) -> dict[str, float]:
+    """Issues through the API for ``seconds``: every line 1 unit of ``codes`` (default: the one hot
+    balance), ``lines`` distinct items per document; rate, latency and CPU per request."""
+    from baogong.orgs.models import Site
+
+    raw = _hot_stock_and_token()
+    pool = codes or ["WATER-550"]
+    recipients = list(Site.objects.exclude(kind="warehouse").values_list("code", flat=True)[:10])
+    server, port = _start_gunicorn(workers, threads, conn_max_age)
     try:
-        for _ in range(100):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.3)
         latencies: list[float] = []
         counts = {"ok": 0, "other": 0}
         lock = threading.Lock()
@@ -200,11 +279,12 @@ def bench_http_issues(
             headers = {"Authorization": f"Bearer {raw}", "Content-Type": "application/json"}
             barrier.wait()
             while time.perf_counter() < stop_at[0]:
+                picked = rnd.sample(pool, lines) if len(pool) >= lines else pool[:lines]
                 body = json.dumps(
                     {
                         "warehouse": "WH-TXQ",
                         "recipient": rnd.choice(recipients),
-                        "lines": [{"item": "WATER-550", "qty": 1}],
+                        "lines": [{"item": code, "qty": 1} for code in picked],
                     }
                 )
                 t0 = time.perf_counter()
@@ -216,25 +296,62 @@ def bench_http_issues(
                     latencies.append(took)
                     counts["ok" if response.status == 201 else "other"] += 1
 
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-        for t in threads:
+        pool_threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+        for t in pool_threads:
             t.start()
+        app0, db_before = _cpu_seconds(_tree(server.pid)), {p: _cpu_seconds([p]) for p in _backends(db)}
         stop_at[0] = time.perf_counter() + seconds
         start = time.perf_counter()
         barrier.wait()
-        for t in threads:
+        for t in pool_threads:
             t.join()
         elapsed = time.perf_counter() - start
+        app_cpu = _cpu_seconds(_tree(server.pid)) - app0
+        db_cpu = sum(_cpu_seconds([p]) - db_before.get(p, 0.0) for p in _backends(db))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+    ok = max(counts["ok"], 1)
     return {
         "issues_per_s": counts["ok"] / elapsed,
+        "lines_per_s": counts["ok"] * lines / elapsed,
         "ok": counts["ok"],
         "other": counts["other"],
         "p50_ms": percentile(latencies, 50) * 1000 if latencies else 0,
         "p95_ms": percentile(latencies, 95) * 1000 if latencies else 0,
+        "app_cpu_ms": 1000 * app_cpu / ok,
+        "db_cpu_ms": 1000 * db_cpu / ok,
     }
+
+
+def http_phases(args: argparse.Namespace) -> None:
+    """Hot and spread balances, 1- and 10-line documents; pgbench before and after each phase,
+    ``check-ledger`` after each; the share is of the mean of the two pgbench figures around it."""
+    from baogong.inventory.queries import ledger_differences
+
+    spread = _spread_stock(args.spread)
+    phases = [("hot", 1), ("spread", 1), ("hot", 10), ("spread", 10)]
+    wanted = set(args.phases.split(","))
+    for where, lines in phases:
+        if f"{where}-{lines}" not in wanted:
+            continue
+        before = pgbench(args.server, args.clients, args.seconds)
+        codes = ["WATER-550"] if (where, lines) == ("hot", 1) else (spread[:10] if where == "hot" else spread)
+        r = bench_http_issues(args.clients, args.seconds, codes=codes, lines=lines, db=args.db)
+        after = pgbench(args.server, args.clients, args.seconds)
+        ref = (before + after) / 2
+        differences = len(ledger_differences())
+        load = os.getloadavg()
+        rate = r["issues_per_s"] if lines == 1 else r["lines_per_s"]
+        unit = "issues/s" if lines == 1 else "lines/s"
+        print(
+            f"[{where}, {lines}-line] pgbench {before:.0f} -> {after:.0f} tps; HTTP {r['issues_per_s']:.1f} issues/s "
+            f"= {r['lines_per_s']:.0f} lines/s ({r['ok']:.0f} ok, {r['other']:.0f} errors), p50 {r['p50_ms']:.0f} ms, "
+            f"p95 {r['p95_ms']:.0f} ms; {unit} = {100 * rate / ref:.1f}% of pgbench; CPU per request "
+            f"{r['app_cpu_ms']:.1f} ms Python + {r['db_cpu_ms']:.1f} ms PostgreSQL; check-ledger "
+            f"{'exact' if differences == 0 else f'{differences} DIFFERENCES'}; load {load[0]:.1f} / {load[1]:.1f}",
+            flush=True,
+        )
 
 
 def bench_receipt(lines: int, *, profile: bool = False) -> dict[str, float]:
@@ -401,7 +518,7 @@ def bench_stock_page(requests: int, *, verbose: bool = False) -> dict[str, dict[
     return results
 
 
-PARTS = ("pgbench", "http", "receipt", "sqlite-receipt", "ledger", "page")
+PARTS = ("pgbench", "http", "phases", "receipt", "sqlite-receipt", "ledger", "page")
 
 
 def main() -> None:
@@ -419,6 +536,14 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database at the end")
     parser.add_argument("--profile", action="store_true", help="cProfile the receipt")
     parser.add_argument(
+        "--cache", default="redis://127.0.0.1:6379/0", help="the shared cache (REDIS_URL / CACHE_URL); '' for none"
+    )
+    parser.add_argument(
+        "--lean", default="on", choices=["on", "off"], help="off: the portable ledger path and no cross-request cache"
+    )
+    parser.add_argument("--spread", type=int, default=224, help="balances the spread phases draw from")
+    parser.add_argument("--phases", default="hot-1,spread-1,hot-10,spread-10", help="which of the 'phases' part to run")
+    parser.add_argument(
         "--web",
         default="2x4:60",
         help="gunicorn set-ups for the HTTP part, WORKERSxTHREADS:CONN_MAX_AGE, comma-separated (e.g. 2x4:60,4x4:60,2x4:0)",
@@ -432,6 +557,14 @@ def main() -> None:
         print(json.dumps(receipt))
         return
     parts = set(args.only.split(","))
+    if args.db != DB:
+        global PGBENCH_DB
+        PGBENCH_DB = f"{args.db}_pgbench"
+    if args.cache:
+        os.environ["REDIS_URL"] = os.environ["CACHE_URL"] = args.cache
+    if args.lean == "off":  # the code path before issue 25, for a same-run comparison
+        os.environ["BAOGONG_LEDGER_FAST_PATH"] = "0"
+        os.environ["BAOGONG_SHARED_CACHE"] = "off"
     load = os.getloadavg()
     print(f"machine: {os.cpu_count()} cores, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at start")
     tps = 0.0
@@ -474,6 +607,8 @@ def main() -> None:
                 f"({http_result['ok']} ok, {http_result['other']} other), p50 {http_result['p50_ms']:.0f} ms, "
                 f"p95 {http_result['p95_ms']:.0f} ms{share}; load {load[0]:.1f}"
             )
+    if "phases" in parts:
+        http_phases(args)
     if "receipt" in parts:
         receipt = bench_receipt(args.receipt_lines, profile=args.profile)
         print(

@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
     name = "baogong.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from baogong.core.authz import connect_auth_signals
+
+        connect_auth_signals()

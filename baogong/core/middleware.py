@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.utils.translation import gettext as _
 
+from baogong.core import authz
 from baogong.core.context import reset_request_id, set_request_id
 from baogong.core.idempotency import body_fingerprint, claim_key, earlier_claim, release_claim, store_answer
 
@@ -24,9 +25,11 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-Id", "")[:64]
         token = set_request_id(incoming or None)
+        memo = authz.request_memo()
         try:
             response = self.get_response(request)
         finally:
+            authz.end_request_memo(memo)
             reset_request_id(token)
         return response
 

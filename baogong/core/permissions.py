@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from rest_framework import permissions
 
+from baogong.core.authz import has_perms
+
 
 def require_perm(*perms: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -18,7 +20,7 @@ def require_perm(*perms: str) -> Callable[[Callable[..., HttpResponse]], Callabl
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not request.user.has_perms(perms):
+            if not has_perms(request.user, perms):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
@@ -35,4 +37,4 @@ class HasPerms(permissions.BasePermission):
             return False
         required: dict[str, list[str]] = getattr(view, "required_perms", {})
         needed = required.get(request.method, required.get("*", []))
-        return bool(request.user.has_perms(needed))
+        return has_perms(request.user, needed)

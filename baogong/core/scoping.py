@@ -21,6 +21,7 @@ from django.db import models
 from django.http import Http404
 from django.utils.module_loading import import_string
 
+from baogong.core.authz import remembered
 from baogong.core.errors import NotFound
 
 M = TypeVar("M", bound=models.Model)
@@ -53,7 +54,7 @@ def user_scope(user: Any) -> UserScope:
     if cached is not None:
         return cached
     provider = import_string(settings.BAOGONG_SCOPE_PROVIDER)
-    scope: UserScope = provider(user)
+    scope: UserScope = remembered(user, "scope", lambda: provider(user))
     user._baogong_scope = scope
     return scope
 

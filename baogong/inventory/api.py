@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.db.models import Sum
+from django.http import Http404
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -29,11 +30,13 @@ from baogong.core.api import (
 from baogong.core.errors import ValidationFailed
 from baogong.core.pagination import Pagination
 from baogong.core.permissions import HasPerms
-from baogong.inventory import actions, api_scan, queries, resolvers
+from baogong.core.scoping import user_scope
+from baogong.inventory import actions, api_scan, lookups, queries, resolvers
 from baogong.inventory.choices import STOCK_KINDS, LocationKind, QcStatus
 from baogong.inventory.errors import InsufficientStock
 from baogong.inventory.models import Issue, Lot, Receipt
-from baogong.orgs.resolvers import UNKNOWN_SITE, scoped_site, site_by_code
+from baogong.orgs.models import Site
+from baogong.orgs.resolvers import UNKNOWN_SITE, scoped_site
 
 
 # --- serializers ------------------------------------------------------------------------------
@@ -133,6 +136,8 @@ def receipt_body(receipt: Receipt) -> dict[str, Any]:
 
 
 def issue_body(issue: Issue) -> dict[str, Any]:
+    """The issue as written: the primitive hands back its lines (``posted_lines``), nothing is re-read."""
+    posted = getattr(issue, "posted_lines", None)
     return IssueOut(
         {
             "id": issue.pk,
@@ -141,7 +146,7 @@ def issue_body(issue: Issue) -> dict[str, Any]:
             "recipient": issue.recipient.code,
             "reference": issue.reference,
             "created_at": issue.created_at,
-            "lines": _lines_out(issue.lines),
+            "lines": posted if posted is not None else _lines_out(issue.lines),
         }
     ).data
 
@@ -189,22 +194,32 @@ class IssueCreate(APIView):
     def post(self, request: Request) -> Response:
         data = IssueIn(data=request.data)
         data.is_valid(raise_exception=True)
-        values = data.validated_data
-        warehouse = scoped_site(request.user, values["warehouse"])
-        recipient = site_by_code(values["recipient"])
-        if recipient is None:
-            raise ValidationFailed(details={"recipient": [str(UNKNOWN_SITE)]})
-        lines, errors = resolvers.issue_lines(values["lines"], batch_field="lot")
-        if errors:
-            raise ValidationFailed(details={"lines": resolvers.api_line_errors(errors)})
         try:
-            issue = actions.issue_stock(
-                warehouse, recipient, lines, actor=request.user, reference=values.get("reference", "")
-            )
+            issue = post_issue(request.user, data.validated_data)
         except InsufficientStock as exc:
             # Answered here so the shortage lines keep their numbers (the generic handler makes strings).
             return Response(error_body(exc.code, exc.message, {"lines": exc.lines}), status=exc.status_code)
         return Response(issue_body(issue), status=CREATED)
+
+
+def scoped_warehouse(user: Any, code: str) -> Site:
+    """The site with this code in the user's scope, else ``Http404`` (code and scope from the caches)."""
+    site = lookups.site_by_code(code)
+    if site is None or not user_scope(user).allows(organisation_id=site.organisation_id, site_id=site.pk):
+        raise Http404
+    return site
+
+
+def post_issue(user: Any, values: dict[str, Any]) -> Issue:
+    """One validated ``IssueIn`` posted as one durable transaction (field errors: ``ValidationFailed``)."""
+    warehouse = scoped_warehouse(user, values["warehouse"])
+    recipient = lookups.site_by_code(values["recipient"])
+    if recipient is None:
+        raise ValidationFailed(details={"recipient": [str(UNKNOWN_SITE)]})
+    lines, errors = resolvers.issue_lines(values["lines"], batch_field="lot", find_items=lookups.items)
+    if errors:
+        raise ValidationFailed(details={"lines": resolvers.api_line_errors(errors)})
+    return actions.issue_stock(warehouse, recipient, lines, actor=user, reference=values.get("reference", ""))
 
 
 AMOUNTS = {
@@ -375,9 +390,18 @@ class LotViewSet(ScopedReadOnlyViewSet):
 
 routes = [("inventory/lots", LotViewSet, "inventory-lot")]
 
+
+def _bulk_issues() -> Any:
+    """The bulk endpoint lives in ``api_bulk`` (it builds on the serializers above)."""
+    from baogong.inventory.api_bulk import IssueBulkCreate
+
+    return IssueBulkCreate.as_view()
+
+
 api_urlpatterns = [
     *api_scan.api_urlpatterns,
     path("inventory/receipts/", ReceiptCreate.as_view(), name="inventory-receipts"),
     path("inventory/issues/", IssueCreate.as_view(), name="inventory-issues"),
+    path("inventory/issues/bulk/", _bulk_issues(), name="inventory-issues-bulk"),
     path("inventory/balances/", BalanceList.as_view(), name="inventory-balances"),
 ]

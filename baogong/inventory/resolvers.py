@@ -7,7 +7,7 @@ Items are the catalog's (no scope); the warehouse is resolved (and scoped) by th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +30,19 @@ LineErrors = dict[int, tuple[str, Promise]]
 
 def lot_by_batch(item: Item, batch: str) -> Lot | None:
     return Lot.objects.filter(item=item, batch=batch).first()
+
+
+def lots_by_batch(pairs: Iterable[tuple[Item, str]]) -> dict[tuple[int, str], Lot]:
+    """The lots of ``(item, batch)`` pairs, by ``(item id, batch)``, one statement per 900 items."""
+    wanted = {(item.pk, batch) for item, batch in pairs}
+    item_ids = sorted({pk for pk, _batch in wanted})
+    batches = sorted({batch for _pk, batch in wanted})
+    found: dict[tuple[int, str], Lot] = {}
+    for start in range(0, len(item_ids), 900):
+        for lot in Lot.objects.filter(item_id__in=item_ids[start : start + 900], batch__in=batches):
+            if (lot.item_id, lot.batch) in wanted:
+                found[(lot.item_id, lot.batch)] = lot
+    return found
 
 
 def lot_by_item_code(item_code: str, batch: str) -> Lot | None:
@@ -90,10 +103,20 @@ def receipt_lines(
     return inputs, errors
 
 
-def issue_lines(lines: Sequence[Mapping[str, Any]], *, batch_field: str) -> tuple[list[IssueLineInput], LineErrors]:
+def issue_lines(
+    lines: Sequence[Mapping[str, Any]],
+    *,
+    batch_field: str,
+    find_items: Callable[[Iterable[str]], dict[str, Item]] = items_by_code,
+) -> tuple[list[IssueLineInput], LineErrors]:
     """Issue lines from ``{"item", "qty", batch_field}`` (an empty mapping is a blank line, skipped;
-    no batch means earliest expiry first)."""
-    items = items_by_code(line["item"] for line in lines if line)
+    no batch means earliest expiry first). ``find_items``: codes → items (the API's cached lookup)."""
+    items = find_items(line["item"] for line in lines if line)
+    lots = lots_by_batch(
+        (items[line["item"]], line[batch_field])
+        for line in lines
+        if line and line["item"] in items and line.get(batch_field)
+    )
     inputs: list[IssueLineInput] = []
     errors: LineErrors = {}
     for i, line in enumerate(lines):
@@ -104,7 +127,7 @@ def issue_lines(lines: Sequence[Mapping[str, Any]], *, batch_field: str) -> tupl
             errors[i] = ("item", UNKNOWN_ITEM)
             continue
         batch = line.get(batch_field)
-        lot = lot_by_batch(item, batch) if batch else None
+        lot = lots.get((item.pk, batch)) if batch else None
         if batch and lot is None:
             errors[i] = (batch_field, UNKNOWN_LOT)
             continue

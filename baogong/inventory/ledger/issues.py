@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 
 from baogong.core import audit
 from baogong.core.audit import Actor
-from baogong.inventory import locks
+from baogong.inventory import locks, lookups
 from baogong.inventory.choices import MoveReason
 from baogong.inventory.errors import InvalidState, LotNotReleased, StockInvalid
+from baogong.inventory.ledger import fast
 from baogong.inventory.ledger.common import (
     IssueLineInput,
     Key,
@@ -26,7 +27,6 @@ from baogong.inventory.ledger.common import (
     today,
 )
 from baogong.inventory.ledger.fefo import candidates, fefo_key, plan_fefo
-from baogong.inventory.locations import recipient_location
 from baogong.inventory.models import Issue, IssueLine, Location, StockBalance
 from baogong.orgs.models import Site
 
@@ -59,7 +59,9 @@ def issue(
     """
     require_transaction()
     validate_issue(warehouse, recipient, lines)
-    destination = recipient_location(recipient)
+    destination = lookups.recipient_location(recipient)
+    if fast.enabled():
+        return fast.issue(warehouse, recipient, destination, lines, actor=actor, reference=reference)
     item_ids = [line.item.pk for line in lines]
     on = today()
     # Plan without locks, make the missing destination rows, then lock sources and destinations
@@ -121,7 +123,23 @@ def issue(
         organisation_id=warehouse.organisation_id,
         site_id=warehouse.pk,
     )
+    document.posted_lines = _posted(legs, codes)  # type: ignore[attr-defined]
     return document
+
+
+def _posted(legs: Sequence[_Leg], codes: dict[int, str]) -> list[dict[str, Any]]:
+    """The lines as written, for the answer (the fast path hands back the same shape)."""
+    return [
+        {
+            "item": codes[leg.lot.item_id],
+            "lot": leg.lot.batch,
+            "expiry": leg.lot.expiry,
+            "location": leg.from_location.code,
+            "qty": leg.qty,
+            "unit_cost": leg.unit_cost,
+        }
+        for leg in legs
+    ]
 
 
 def _lock_and_replan(

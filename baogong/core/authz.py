@@ -1,0 +1,145 @@
+"""A user's permissions and scope resolved once and kept in Django's cache (issue 25).
+
+Django reads a user's user and group permissions from the database on every request, and the
+scope provider reads the grants, the organisation tree and the sites; with a cache shared by every
+process (Redis) both are resolved once per user and kept under a *generation* key. Any change
+that can alter them — a grant, a group membership, a group's or user's permissions, an
+organisation or site created, moved or deleted — bumps the generation (at once and again when the
+transaction commits, so a request that read the old rows meanwhile cannot keep them), and every
+entry of the old generation is left unreachable.
+
+A cache that is not shared (``LocMemCache``: one per process) would miss the bump of another
+process, so then nothing is kept across requests (``BAOGONG_AUTHZ_CACHE = "auto"``, the
+default); ``"on"`` forces it (tests, a single process), ``"off"`` switches it off.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar, Token
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+T = TypeVar("T")
+GENERATION_KEY = "authz:generation"
+TTL = 600  # seconds an entry lives even without a change (a safety net, not the invalidation)
+_LOCAL_BACKENDS = ("LocMemCache", "DummyCache")
+
+
+def namespace() -> str:
+    """Keys of this database's deployment: two deployments sharing one Redis never mix entries."""
+    from django.db import connection
+
+    return f"baogong:{connection.settings_dict.get('NAME')}"
+
+
+def enabled() -> bool:
+    mode = str(getattr(settings, "BAOGONG_SHARED_CACHE", "auto")).lower()
+    if mode in ("on", "1", "true"):
+        return True
+    if mode in ("off", "0", "false"):
+        return False
+    return not str(settings.CACHES["default"]["BACKEND"]).endswith(_LOCAL_BACKENDS)
+
+
+# The generations read during the current request: one cache read per request and key. The
+# request middleware opens a fresh memo for each request (:func:`request_memo`); outside a request
+# nothing is memoised. A context variable, never a process-wide dict.
+_seen: ContextVar[dict[str, int] | None] = ContextVar("baogong_authz_generations", default=None)
+
+
+def request_memo() -> Token[dict[str, int] | None]:
+    """Start a request's memo of generations (reset it with ``_seen.reset(token)`` at the end)."""
+    return _seen.set({})
+
+
+def end_request_memo(token: Token[dict[str, int] | None]) -> None:
+    _seen.reset(token)
+
+
+def generation(key: str = GENERATION_KEY) -> int:
+    """The current generation under ``key`` (entries keyed with an older one are never read)."""
+    key = f"{namespace()}:{key}"
+    seen = _seen.get()
+    if seen is not None and key in seen:
+        return seen[key]
+    value = cache.get(key)
+    if value is None:
+        # First use, or the key was evicted: a new start no older entry can share.
+        cache.add(key, time.time_ns(), None)
+        value = cache.get(key) or 0
+    if seen is not None:
+        seen[key] = int(value)
+    return int(value)
+
+
+def bump(key: str = GENERATION_KEY) -> None:
+    """A new generation under ``key`` now and again when the transaction commits."""
+
+    key = f"{namespace()}:{key}"
+
+    def once() -> None:
+        seen = _seen.get()
+        if seen is not None:
+            seen.clear()
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, time.time_ns(), None)
+
+    once()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(once)
+
+
+def invalidate(*_args: Any, **_kwargs: Any) -> None:
+    """Forget every user's cached permissions and scope (a signal receiver)."""
+    bump(GENERATION_KEY)
+
+
+def remembered(user: Any, name: str, compute: Callable[[], T]) -> T:
+    """``compute()`` for ``user`` once per generation (and once per request on the user object)."""
+    if not enabled() or getattr(user, "pk", None) is None:
+        return compute()
+    entry: dict[str, Any] | None = user.__dict__.get("_baogong_authz")
+    key = user.__dict__.get("_baogong_authz_key")
+    if entry is None:
+        key = f"{namespace()}:authz:{generation()}:{user.pk}:{int(bool(user.is_superuser))}"
+        entry = cache.get(key) or {}
+        user._baogong_authz, user._baogong_authz_key = entry, key
+    if name not in entry:
+        entry[name] = compute()
+        cache.set(key, entry, TTL)
+    return entry[name]
+
+
+def permissions(user: Any) -> frozenset[str]:
+    """Every permission the user has through their own and their groups' grants."""
+    return remembered(user, "perms", lambda: frozenset(user.get_all_permissions()))
+
+
+def has_perms(user: Any, perms: Iterable[str]) -> bool:
+    """``user.has_perms(perms)`` for the model backend, the permissions read from the cache."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return set(perms) <= permissions(user)
+
+
+def connect_auth_signals() -> None:
+    """Group membership, user and group permissions: the changes ``django.contrib.auth`` makes."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    user_model = get_user_model()
+    for through in (user_model.groups.through, user_model.user_permissions.through, Group.permissions.through):
+        m2m_changed.connect(invalidate, sender=through, dispatch_uid=f"authz-{through._meta.label}")
+    for model in (Group, Permission):
+        post_save.connect(invalidate, sender=model, dispatch_uid=f"authz-save-{model._meta.label}")
+        post_delete.connect(invalidate, sender=model, dispatch_uid=f"authz-delete-{model._meta.label}")

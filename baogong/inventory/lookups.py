@@ -1,0 +1,85 @@
+"""Code → record lookups the stock API makes on every posting, kept in Django's cache (issue 25).
+
+Sites and items by code and the recipient location of a site are read on every issue; they change
+rarely. With a cache every process shares (see :mod:`baogong.core.authz`), they are kept under a
+generation that any save or delete of an item, a site or a location bumps; otherwise (a cache per
+process) every lookup reads the database as before, so another process's change is never missed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.cache import cache
+
+from baogong.catalog.models import Item
+from baogong.catalog.resolvers import items_by_code
+from baogong.core import authz
+from baogong.inventory import locations
+from baogong.inventory.choices import LocationKind
+from baogong.inventory.models import Location
+from baogong.orgs.models import Site
+
+GENERATION_KEY = "lookups:generation"
+TTL = 600
+
+
+def _key(*parts: Any) -> str:
+    return ":".join([authz.namespace(), "lookups", str(authz.generation(GENERATION_KEY)), *map(str, parts)])
+
+
+def site_by_code(code: str) -> Site | None:
+    """Any site with this code (scope is the caller's business)."""
+    if not authz.enabled():
+        return Site.objects.filter(code=code).first()
+    key = _key("site", code)
+    site = cache.get(key)
+    if site is None:
+        site = Site.objects.filter(code=code).first()
+        if site is not None:
+            cache.set(key, site, TTL)
+    return site
+
+
+def items(codes: Iterable[str]) -> dict[str, Item]:
+    """The items with these codes, by code; an unknown code is simply absent."""
+    wanted = sorted(set(codes))
+    if not authz.enabled():
+        return items_by_code(wanted)
+    keys = {code: _key("item", code) for code in wanted}
+    found = cache.get_many(list(keys.values()))
+    out = {code: found[key] for code, key in keys.items() if key in found}
+    missing = [code for code in wanted if code not in out]
+    if missing:
+        fresh = items_by_code(missing)
+        cache.set_many({keys[code]: item for code, item in fresh.items()}, TTL)
+        out.update(fresh)
+    return out
+
+
+def recipient_location(site: Site) -> Location:
+    """The site's recipient location (made on first use)."""
+    if not authz.enabled():
+        return locations.recipient_location(site)
+    key = _key("recipient", site.pk)
+    location = cache.get(key)
+    if location is None:
+        # Only a row that exists already is kept: one made now may still be rolled back.
+        location = Location.objects.filter(site=site, kind=LocationKind.RECIPIENT).first()
+        if location is None:
+            return locations.recipient_location(site)
+        cache.set(key, location, TTL)
+    return location
+
+
+def invalidate(*_args: Any, **_kwargs: Any) -> None:
+    authz.bump(GENERATION_KEY)
+
+
+def connect_signals() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    for model in (Item, Site, Location):
+        post_save.connect(invalidate, sender=model, dispatch_uid=f"lookups-save-{model._meta.label}")
+        post_delete.connect(invalidate, sender=model, dispatch_uid=f"lookups-delete-{model._meta.label}")
