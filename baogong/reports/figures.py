@@ -251,11 +251,9 @@ def pharmacy_orders_served(user: Any, period: Period) -> Figure:
 
 @figure("fuel_served", "fleet", "fleet.view_fueltank")
 def fuel_served(user: Any, period: Period) -> Figure:
-    litres = 0
-    for station in fleet_queries.stations_for(user):
-        for offset in range(period.days):
-            report = fleet_queries.station_day_report(station, period.start + dt.timedelta(days=offset))
-            litres += sum(int(row["green"]) for row in report["tanks"])
+    start, _ = people_queries.day_bounds(period.start)
+    _, end = people_queries.day_bounds(period.end)
+    litres = fleet_queries.green_litres(fleet_queries.stations_for(user), start, end)
     return Figure(
         "fuel_served",
         "fleet",
@@ -264,8 +262,8 @@ def fuel_served(user: Any, period: Period) -> Figure:
         "升",
         f"所属加油站开通绿色通道，为保供车辆加油{num(litres)}升",
         link("fleet:station_list"),
-        "fleet.queries.station_day_report(station, day) for every station of stations_for(user) and every day of "
-        "the period: sum of green-channel litres sold",
+        "fleet.queries.green_litres(stations_for(user), from, to): green-channel litres sold in the period "
+        "(the sum of station_day_report's green column over stations and days)",
     )
 
 
