@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from baogong.core.errors import DomainError
+from baogong.core.lookups import searchable_widget
 
 Describe = Callable[[Any], str]
 
@@ -20,7 +21,7 @@ class BootstrapMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():  # type: ignore[attr-defined]
-            widget = field.widget
+            field.widget = widget = searchable_widget(field.widget)
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from baogong.core import uploads, views
+from baogong.core import lookups, uploads, views
 
 app_name = "core"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("jobs/demo/", views.job_demo, name="job_demo"),
     path("jobs/<uuid:pk>/", views.job_detail, name="job_detail"),
     path("media/<path:name>", uploads.media_file, name="media"),
+    path("lookup/", lookups.lookup_view, name="lookup"),
 ]

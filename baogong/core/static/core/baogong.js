@@ -76,7 +76,43 @@
     });
   }
 
+  // <select data-search> becomes a select the user can type into (Tom Select, vendored). With
+  // data-lookup it asks the server (core.lookups) as the user types instead of filtering the
+  // rendered options: long lists of people, sites or items render only the chosen ones.
+  function searchableSelects(root) {
+    if (typeof window.TomSelect !== "function") { return; }
+    var selects = root.querySelectorAll ? root.querySelectorAll("select[data-search]") : [];
+    Array.prototype.forEach.call(selects, function (select) {
+      if (select.tomselect || select.disabled) { return; }
+      var noResults = select.getAttribute("data-no-results") || "";
+      var settings = {
+        maxOptions: 500,
+        allowEmptyOption: true,
+        plugins: select.multiple ? ["remove_button"] : [],
+        render: {
+          no_results: function (data, escape) { return "<div class=\"no-results\">" + escape(noResults) + "</div>"; }
+        }
+      };
+      var url = select.getAttribute("data-lookup");
+      if (url) {
+        settings.valueField = "value";
+        settings.labelField = "text";
+        settings.searchField = [];
+        settings.preload = "focus";
+        settings.shouldLoad = function () { return true; };
+        settings.load = function (query, callback) {
+          fetch(url + "&q=" + encodeURIComponent(query), {credentials: "same-origin", headers: {"Accept": "application/json"}})
+            .then(function (response) { return response.ok ? response.json() : {results: []}; })
+            .then(function (json) { callback(json.results || []); })
+            .catch(function () { callback(); });
+        };
+      }
+      new window.TomSelect(select, settings);
+    });
+  }
+
   function start() {
+    searchableSelects(document);
     stackTables(document);
     markScrollableTables(document);
     document.querySelectorAll("form[data-retry-submit]").forEach(retrySubmit);
@@ -84,6 +120,7 @@
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
   document.addEventListener("htmx:load", function (event) {
     var root = event.target.parentNode || document;
+    searchableSelects(root);
     stackTables(root);
     markScrollableTables(root);
   });
