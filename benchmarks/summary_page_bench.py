@@ -50,9 +50,11 @@ def main() -> None:
         times.append(time.perf_counter() - started)
         assert response.status_code == 200, response.status_code
     warm = times[1:]
-    print(f"summary page {params['from']}..{params['to']} as {args.user}: first {times[0]:.3f} s, "
-          f"median {statistics.median(warm):.3f} s, max {max(warm):.3f} s over {len(warm)} runs; "
-          f"load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"summary page {params['from']}..{params['to']} as {args.user}: first {times[0]:.3f} s, "
+        f"median {statistics.median(warm):.3f} s, max {max(warm):.3f} s over {len(warm)} runs; "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
 
 
 if __name__ == "__main__":

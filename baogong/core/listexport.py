@@ -225,6 +225,6 @@ class ListExportMiddleware:
             return response  # not a list page: the page as it is
         export = HttpResponse(list_workbook(table, request), content_type=XLSX_CONTENT_TYPE)
         name = f"{table.title or 'export'}-{timezone.localdate():%Y%m%d}.xlsx"
-        export["Content-Disposition"] = content_disposition_header(True, name)
+        export["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
         export["Cache-Control"] = "private, no-store"
         return export

@@ -54,7 +54,9 @@ class Searchable:
 REGISTRY: dict[str, Searchable] = {}
 
 
-def register(model: str, *, fields: Iterable[str], label: Callable[[Any], str] = str, order_by: Iterable[str] = ("pk",)) -> None:
+def register(
+    model: str, *, fields: Iterable[str], label: Callable[[Any], str] = str, order_by: Iterable[str] = ("pk",)
+) -> None:
     """Let selects of ``model`` ("app_label.modelname") search on the server. Apps call it in ready()."""
     REGISTRY[model.lower()] = Searchable(model.lower(), tuple(fields), label, tuple(order_by))
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from baogong.core import lookups, uploads, views
+from baogong.core import bulk, lookups, uploads, views
 
 app_name = "core"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("jobs/<uuid:pk>/", views.job_detail, name="job_detail"),
     path("media/<path:name>", uploads.media_file, name="media"),
     path("lookup/", lookups.lookup_view, name="lookup"),
+    path("bulk/", bulk.bulk_view, name="bulk"),
 ]

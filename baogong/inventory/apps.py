@@ -6,3 +6,8 @@ class InventoryConfig(AppConfig):
     name = "baogong.inventory"
     label = "inventory"
     verbose_name = _("Inventory")
+
+    def ready(self) -> None:
+        from baogong.inventory import bulk
+
+        bulk.register()

@@ -39,7 +39,9 @@ def test_export_has_the_filters_the_headers_and_every_row(rice, elderly_home, st
     file(street, (rice, 3, in_days(1)), submit=False)
     client = client_for("commander")
     # when the submitted ones are exported
-    sheet, workbook = _sheet(client.get(reverse("distribution:request_list"), {"status": "submitted", "export": "xlsx"}))
+    sheet, workbook = _sheet(
+        client.get(reverse("distribution:request_list"), {"status": "submitted", "export": "xlsx"})
+    )
     # then every row of every page, the page's Chinese headings, no column of buttons
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("单号", "接收方", "优先级", "状态", "明细", "提交时间")
@@ -81,3 +83,15 @@ def test_a_page_without_a_list_is_answered_as_it_is(client_for):
     response = client_for("commander").get(reverse("distribution:norm_create"), {"export": "xlsx"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_empty_lists_say_what_to_do_next(base, client_for):
+    client = client_for("commander")
+    # an empty list offers its first step; a filter that matches nothing offers to clear it
+    norms = client.get(reverse("distribution:norm_list")).content.decode()
+    empty = norms[norms.index("data-empty-state") :]
+    assert "这里还没有记录。" in empty and reverse("distribution:norm_create") in empty
+    requests = client.get(reverse("distribution:request_list"), {"status": "approved"}).content.decode()
+    empty = requests[requests.index("data-empty-state") :]
+    assert "没有符合这些筛选条件的记录。" in empty and 'href="/distribution/requests/"' in empty
+    assert "data-export-link" not in requests  # nothing to export

@@ -27,8 +27,12 @@ def people(make_person, user):
     keeper = user("warehouse")
     scope = user_scope(keeper)
     inside = Site.objects.filter(pk__in=scope.site_ids).first()
-    outside_site = Site.objects.exclude(pk__in=scope.site_ids).exclude(organisation_id__in=scope.organisation_ids).first()
-    outside_org = Organisation.objects.exclude(pk__in=scope.organisation_ids).exclude(pk=outside_site.organisation_id).first()
+    outside_site = (
+        Site.objects.exclude(pk__in=scope.site_ids).exclude(organisation_id__in=scope.organisation_ids).first()
+    )
+    outside_org = (
+        Organisation.objects.exclude(pk__in=scope.organisation_ids).exclude(pk=outside_site.organisation_id).first()
+    )
     mine = [make_person(f"张{n}", home_site=inside, organisation=inside.organisation) for n in ("一", "二", "三")]
     theirs = make_person("张外", home_site=outside_site, organisation=outside_org)
     return keeper, mine, theirs

@@ -5,9 +5,9 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from openpyxl import Workbook, load_workbook
 
@@ -36,10 +36,16 @@ def test_several_documents_of_several_kinds_in_one_submission(world, tenant_clie
     url = f"/property/applications/{application.pk}/documents/"
     # when two lease pages and the licence are sent at once
     response = tenant_client.post(
-        url, {"files_lease": [pdf("合同1.pdf"), pdf("合同2.pdf")], "files_business_licence": pdf("执照.pdf")}, follow=True
+        url,
+        {"files_lease": [pdf("合同1.pdf"), pdf("合同2.pdf")], "files_business_licence": pdf("执照.pdf")},
+        follow=True,
     )
     # then all three are stored, each audited, and the page says so
-    assert sorted(application.documents.values_list("original_name", flat=True)) == ["合同1.pdf", "合同2.pdf", "执照.pdf"]
+    assert sorted(application.documents.values_list("original_name", flat=True)) == [
+        "合同1.pdf",
+        "合同2.pdf",
+        "执照.pdf",
+    ]
     assert history_for(application).filter(verb="upload_document").count() == 3
     assert "已上传 3 份材料" in response.content.decode()
     # and one refused file among good ones stores none of them (all or nothing)
@@ -67,9 +73,7 @@ def test_tenant_applies_on_the_portal(world, tenant_client):
     assert response.status_code == 302
     assert response["Location"] == f"/property/applications/{application.pk}/"
     assert (application.status, application.quoted_amount) == ("submitted", Decimal("60000.00"))
-    upload = tenant_client.post(
-        f"/property/applications/{application.pk}/documents/", {"files_lease": pdf("合同.pdf")}
-    )
+    upload = tenant_client.post(f"/property/applications/{application.pk}/documents/", {"files_lease": pdf("合同.pdf")})
     assert upload.status_code == 302
     assert list(application.documents.values_list("kind", flat=True)) == ["lease"]
     bad = tenant_client.post(

@@ -43,6 +43,6 @@ def test_summary_page_shows_sources_as_sentences_with_links(records, client_for)
     body = page.content.decode()
     assert "queries." not in body and "<code>" not in body
     sources = body[body.index('id="figure-sources"') :]
-    assert "方舱医院运行经费：<span class=\"text-nowrap\">¥1,600,000.74（160.00万元）</span>" in sources
+    assert '方舱医院运行经费：<span class="text-nowrap">¥1,600,000.74（160.00万元）</span>' in sources
     assert SOURCES["field_hospital_costs"] in sources
     assert 'href="/finance/costs/?mission_kind=field_hospital' in sources

@@ -111,6 +111,29 @@
     });
   }
 
+  // Bulk actions (core/_bulk_bar.html): row checkboxes belong to the bar's form (form="…");
+  // "select all" ticks this page's rows; the buttons wait for at least one row.
+  function bulkState(form) {
+    var boxes = document.querySelectorAll("input[name=ids][form='" + form.id + "']");
+    var chosen = Array.prototype.filter.call(boxes, function (box) { return box.checked; }).length;
+    form.querySelectorAll("[data-bulk-needs-rows]").forEach(function (button) { button.disabled = chosen === 0; });
+    var count = form.querySelector("[data-bulk-count]");
+    if (count) { count.textContent = chosen ? (count.getAttribute("data-template") || "").replace("{n}", chosen) : ""; }
+    var all = form.querySelector("[data-bulk-all]");
+    if (all) { all.checked = chosen > 0 && chosen === boxes.length; }
+  }
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (!(field instanceof Element)) { return; }
+    var target = field.getAttribute("data-bulk-all") || (field.getAttribute("name") === "ids" ? field.getAttribute("form") : null);
+    var form = target ? document.getElementById(target) : null;
+    if (!form) { return; }
+    if (field.hasAttribute("data-bulk-all")) {
+      document.querySelectorAll("input[name=ids][form='" + form.id + "']").forEach(function (box) { box.checked = field.checked; });
+    }
+    bulkState(form);
+  });
+
   function start() {
     searchableSelects(document);
     stackTables(document);
