@@ -129,6 +129,11 @@ def lookup_view(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"results": [{"value": str(obj.pk), "text": searchable.label(obj)} for obj in rows]})
 
 
+def _longer_than(choices: Iterable[Any], n: int) -> bool:
+    """Whether there are more than ``n`` choices (lists, lazy iterators alike; stops at n + 1)."""
+    return any(count > n for count, _choice in enumerate(choices, start=1))
+
+
 class _SearchMixin:
     """A select the user can type into; server-side search for long registered lists."""
 
@@ -138,9 +143,10 @@ class _SearchMixin:
         self._lookup = lookup_url(queryset) if queryset is not None else None
         context: dict[str, Any] = super().get_context(name, value, attrs)  # type: ignore[misc]
         widget_attrs = context["widget"]["attrs"]
-        if queryset is not None or len(choices) > SEARCH_OVER:
+        if queryset is not None or _longer_than(choices, SEARCH_OVER):
             widget_attrs["data-search"] = "1"
             widget_attrs["data-no-results"] = _("Nothing found: type part of the name or code.")
+            widget_attrs["data-clear"] = _("Clear the choice")
         if self._lookup:
             widget_attrs["data-lookup"] = self._lookup
         return context

@@ -73,7 +73,7 @@ def test_import_apply_on_phone_review_and_credit(base, live_server, new_page, tm
         tenant.set_input_files(f"input[name=files_{kind}]", files)
     tenant.click("button:has-text('上传')")
     tenant.wait_for_selector("text=已上传 6 份材料")
-    assert tenant.locator("text=lease-2.pdf").count() == 1
+    assert tenant.locator("td", has_text="lease-2.pdf").count() == 1
     assert tenant.evaluate("document.documentElement.scrollWidth") <= 391
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     tenant.screenshot(path=str(SCREENSHOTS / "property-tenant-phone.png"), full_page=True)

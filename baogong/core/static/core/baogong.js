@@ -85,10 +85,17 @@
     Array.prototype.forEach.call(selects, function (select) {
       if (select.tomselect || select.disabled) { return; }
       var noResults = select.getAttribute("data-no-results") || "";
+      // The empty choice ("---------") is the placeholder, not an item; an optional single select
+      // gets a button to clear the choice instead.
+      var empty = select.querySelector("option[value='']");
+      var plugins = {};
+      if (select.multiple) { plugins.remove_button = {title: select.getAttribute("data-clear") || ""}; }
+      else if (!select.required) { plugins.clear_button = {title: select.getAttribute("data-clear") || ""}; }
       var settings = {
         maxOptions: 500,
-        allowEmptyOption: true,
-        plugins: select.multiple ? ["remove_button"] : [],
+        allowEmptyOption: false,
+        placeholder: empty ? empty.textContent : "",
+        plugins: plugins,
         render: {
           no_results: function (data, escape) { return "<div class=\"no-results\">" + escape(noResults) + "</div>"; }
         }
