@@ -61,6 +61,8 @@ def test_items_search_on_the_server_and_the_supplier_in_the_page(
     option.click()
     # then the form's select holds the item
     assert page.eval_on_selector("#id_lines-0-item", "s => s.value") == str(item.pk)
+    # (a tap outside closes the list, as on a phone)
+    page.click("h1")
     # and the warehouse (a short list, rendered) filters its own options
     value, text = page.eval_on_selector("#id_lines-0-warehouse", "s => [s.options[1].value, s.options[1].text]")
     page.click(".ts-control:has(#id_lines-0-warehouse-ts-control)")

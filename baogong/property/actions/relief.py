@@ -224,7 +224,7 @@ def upload_documents(
         documents = []
         for kind, upload in uploads:
             document = ApplicationDocument(
-                application=locked, kind=kind, original_name=(upload.name or "")[:255], size=upload.size
+                application=locked, kind=kind, original_name=(upload.name or "")[:255], size=upload.size or 0
             )
             document.file.save(upload.name or kind, upload, save=False)
             document.save()

@@ -94,6 +94,7 @@
       var settings = {
         maxOptions: 500,
         allowEmptyOption: false,
+        closeAfterSelect: !select.multiple,
         placeholder: empty ? empty.textContent : "",
         plugins: plugins,
         render: {
@@ -104,7 +105,7 @@
       if (url) {
         settings.valueField = "value";
         settings.labelField = "text";
-        settings.searchField = [];
+        settings.searchField = ["text"];  // the server matched code or name; the label holds both
         settings.preload = "focus";
         settings.shouldLoad = function () { return true; };
         settings.load = function (query, callback) {
