@@ -115,7 +115,14 @@
             .catch(function () { callback(); });
         };
       }
+      // Tom Select points the <label> at its own input: the select it keeps (hidden, still the
+      // form's field) keeps its name for assistive technology.
+      var labelEl = select.labels && select.labels.length ? select.labels[0] : (select.parentElement ? select.parentElement.querySelector("label") : null);
+      var label = labelEl ? labelEl.textContent.replace(/\s+/g, " ").replace(/\s*\*$/, "").trim() : "";
       new window.TomSelect(select, settings);
+      if (label && !select.hasAttribute("aria-label") && !select.hasAttribute("aria-labelledby")) {
+        select.setAttribute("aria-label", label);
+      }
     });
   }
 
