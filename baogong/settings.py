@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "baogong.core.listexport.ListExportMiddleware",  # ?export=xlsx on any list page
     "baogong.core.middleware.IdempotencyMiddleware",
     "baogong.core.middleware.LockConflictMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -12,6 +12,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from baogong.core.errors import DomainError
+from baogong.core.lookups import searchable_widget
+from baogong.core.uploads import UploadRefused, check_upload
 
 Describe = Callable[[Any], str]
 
@@ -20,7 +22,7 @@ class BootstrapMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():  # type: ignore[attr-defined]
-            widget = field.widget
+            field.widget = widget = searchable_widget(field.widget)
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select):
@@ -94,3 +96,41 @@ def show_form_errors(request: HttpRequest, form: BaseForm) -> None:
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, str(error))
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    """A file input that takes several files at once (``<input type=file multiple>``)."""
+
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field: a list of uploads, each checked by content and size by the
+    upload guard (``core.uploads.check_upload``) before anything is written; empty when optional
+    and none were chosen. ``max_files`` bounds one submission."""
+
+    def __init__(self, *args: Any, kinds: tuple[str, ...] | None = None, max_files: int = 20, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+        self.kinds = kinds
+        self.max_files = max_files
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if not files:
+            if self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
+            return []
+        if len(files) > self.max_files:
+            raise forms.ValidationError(_("At most %(n)d files at once.") % {"n": self.max_files}, code="max_files")
+        cleaned = [super(MultipleFileField, self).clean(f, initial) for f in files]
+        for upload in cleaned:
+            try:
+                if self.kinds is None:
+                    check_upload(upload)
+                else:
+                    check_upload(upload, kinds=self.kinds)
+            except UploadRefused as exc:
+                messages_ = [str(m) for errors in exc.details.values() for m in errors]
+                raise forms.ValidationError(f"{upload.name}: {'；'.join(messages_)}", code="refused") from exc
+        return cleaned

@@ -9,6 +9,8 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from baogong.core.listexport import MAX_EXPORT_ROWS, is_export
+
 
 def render_page_or_partial(request: HttpRequest, template: str, partial: str, context: dict[str, Any]) -> HttpResponse:
     htmx = getattr(request, "htmx", None)
@@ -17,6 +19,8 @@ def render_page_or_partial(request: HttpRequest, template: str, partial: str, co
 
 
 def paginate(request: HttpRequest, queryset: Any, per_page: int = 50) -> Page[Any]:
+    if is_export(request):  # ?export=xlsx: the whole list on one page (core.listexport)
+        return Paginator(queryset, MAX_EXPORT_ROWS).get_page(1)
     try:
         per_page = max(1, min(500, int(request.GET.get("page_size", per_page))))
     except ValueError:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from baogong.core import uploads, views
+from baogong.core import bulk, lookups, uploads, views
 
 app_name = "core"
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("jobs/demo/", views.job_demo, name="job_demo"),
     path("jobs/<uuid:pk>/", views.job_detail, name="job_detail"),
     path("media/<path:name>", uploads.media_file, name="media"),
+    path("lookup/", lookups.lookup_view, name="lookup"),
+    path("bulk/", bulk.bulk_view, name="bulk"),
 ]

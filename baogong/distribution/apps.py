@@ -6,3 +6,8 @@ class DistributionConfig(AppConfig):
     name = "baogong.distribution"
     label = "distribution"
     verbose_name = _("Distribution")
+
+    def ready(self) -> None:
+        from baogong.distribution import bulk
+
+        bulk.register()

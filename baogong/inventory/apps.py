@@ -11,3 +11,6 @@ class InventoryConfig(AppConfig):
         from baogong.inventory.lookups import connect_signals
 
         connect_signals()
+        from baogong.inventory import bulk
+
+        bulk.register()

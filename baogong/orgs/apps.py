@@ -17,3 +17,8 @@ class OrgsConfig(AppConfig):
         for model in (Grant, Organisation, Site):
             post_save.connect(invalidate, sender=model, dispatch_uid=f"authz-save-{model._meta.label}")
             post_delete.connect(invalidate, sender=model, dispatch_uid=f"authz-delete-{model._meta.label}")
+        from baogong.core import lookups
+
+        lookups.register(
+            "orgs.site", fields=["code", "name"], label=lambda s: f"{s.name}（{s.code}）", order_by=["code"]
+        )

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from baogong.core.api import MAX_ID
 from baogong.core.dates import date_range_validators
-from baogong.core.forms import BootstrapMixin
+from baogong.core.forms import BootstrapMixin, MultipleFileField, MultipleFileInput
 from baogong.property.choices import DocumentKind, Settlement
 from baogong.property.models import Policy
+
+DOCUMENT_KINDS = ("pdf", "png", "jpeg")
 
 
 class ApplyForm(BootstrapMixin, forms.Form):
@@ -20,8 +24,29 @@ class ApplyForm(BootstrapMixin, forms.Form):
 
 
 class DocumentForm(BootstrapMixin, forms.Form):
-    kind = forms.ChoiceField(label=_("Document"), choices=DocumentKind.choices)
-    file = forms.FileField(label=_("File (PDF, PNG or JPEG, at most 10 MB)"))
+    """Every document of an application in one submission: one field per kind, each taking
+    several files (PDF, PNG or JPEG, at most 10 MB each)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for kind, label in DocumentKind.choices:
+            self.fields[f"files_{kind}"] = MultipleFileField(
+                label=label,
+                required=False,
+                kinds=DOCUMENT_KINDS,
+                max_files=10,
+                widget=MultipleFileInput(attrs={"class": "form-control", "accept": ".pdf,.png,.jpg,.jpeg,image/*"}),
+            )
+
+    def uploads(self) -> list[tuple[str, Any]]:
+        data = self.cleaned_data
+        return [(kind, upload) for kind in DocumentKind.values for upload in data.get(f"files_{kind}", [])]
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        if not self.errors and not self.uploads():
+            raise forms.ValidationError(_("Choose at least one file."))
+        return data
 
 
 class ReasonForm(BootstrapMixin, forms.Form):

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from baogong.core.actionviews import run_action
@@ -127,11 +128,11 @@ def upload_document(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         show_form_errors(request, form)
         return back
-    data = form.cleaned_data
+    uploads = form.uploads()
     return run_action(
         request,
-        lambda: actions.upload_document(application, data["kind"], data["file"], actor=request.user),
-        done=_("Document uploaded."),
+        lambda: actions.upload_documents(application, uploads, actor=request.user),
+        done=ngettext("%(n)d document uploaded.", "%(n)d documents uploaded.", len(uploads)) % {"n": len(uploads)},
         then=back,
     )
 

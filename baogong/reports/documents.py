@@ -16,6 +16,7 @@ from baogong.core.excel import _cell, neutralise_formulas
 from baogong.core.pdf import render_pdf
 from baogong.reports import daily as _daily  # noqa: F401  (registers the as-of-day figures)
 from baogong.reports.figures import Figure, Period, by_section, collect
+from baogong.reports.sources import display_value, source_of
 
 DAILY = "daily"
 SUMMARY = "summary"
@@ -32,6 +33,18 @@ class Section:
         return "，".join(f.phrase for f in self.figures) + "。"
 
 
+@dataclass(frozen=True)
+class Source:
+    """One line of 数据来源: the figure, its value as people read it, where it comes from in
+    words, and the page that lists the records behind it."""
+
+    key: str
+    label: str
+    value: str
+    sentence: str
+    link: str
+
+
 @dataclass
 class Report:
     kind: str
@@ -43,6 +56,10 @@ class Report:
     @property
     def figures(self) -> list[Figure]:
         return [f for s in self.sections for f in s.figures]
+
+    @property
+    def sources(self) -> list[Source]:
+        return [Source(f.key, f.label, display_value(f), source_of(f), f.link) for f in self.figures]
 
     @property
     def lead(self) -> str:
@@ -70,15 +87,14 @@ def absolute(link: str) -> str:
 
 def to_markdown(report: Report) -> str:
     lines = [f"# {report.title}", "", report.lead, ""]
-    notes = []
     for number, section in enumerate(report.sections, start=1):
         lines += [f"## {number}. {section.title}", "", section.paragraph, ""]
-    lines += ["## 数据来源", "", "| 指标 | 数值 | 单位 | 查询 | 明细 |", "|---|---:|---|---|---|"]
-    for f in report.figures:
-        notes.append(f"| {f.label} | {f.value} | {f.unit} | `{f.query}` | {absolute(f.link) if f.link else '—'} |")
-    lines += notes
+    lines += ["## 数据来源", ""]
+    for source in report.sources:
+        detail = f"（[查看明细]({absolute(source.link)})）" if source.link else ""
+        lines.append(f"- **{source.label}**：{source.value}。{source.sentence}{detail}")
     if not report.figures:
-        lines.append("| （本期暂无可用数据） | | | | |")
+        lines.append("（本期暂无可用数据）")
     lines += ["", f"生成时间：{report.generated_at:%Y-%m-%d %H:%M}", ""]
     return "\n".join(lines)
 
@@ -108,18 +124,19 @@ def to_xlsx(report: Report) -> bytes:
         data.column_dimensions[column].width = width
 
     notes = workbook.create_sheet("脚注 Footnotes")
-    notes.append(["编号 Key", "指标 Figure", "数据来源查询 Query"])
+    notes.append(["编号 Key", "指标 Figure", "技术说明 Query", "数据来源 Source"])
     for cell in notes[1]:
         cell.font = Font(bold=True)
     for f in report.figures:
-        notes.append([f.key, f.label, f.query])
+        notes.append([f.key, f.label, f.query, source_of(f)])
     notes.append([])
     notes.append(
         [f"期间 Period: {report.period.start} – {report.period.end}；生成时间 {report.generated_at:%Y-%m-%d %H:%M}"]
     )
     notes.column_dimensions["A"].width = 28
     notes.column_dimensions["B"].width = 36
-    notes.column_dimensions["C"].width = 110
+    notes.column_dimensions["C"].width = 60
+    notes.column_dimensions["D"].width = 80
     neutralise_formulas(workbook)  # user text never runs as a formula
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -26,6 +26,7 @@ from baogong.fleet import queries as fleet_queries
 from baogong.people import queries as people_queries
 from baogong.pharmacy import queries as pharmacy_queries
 from baogong.property import queries as property_queries
+from baogong.reports.sources import yuan
 
 
 class FigureUnavailable(Exception):
@@ -166,7 +167,7 @@ def delivered_value_bureaus_towns(user: Any, period: Period) -> Figure:
         "向委办局和街镇配送物资价值",
         value,
         "元",
-        f"价值{num(value)}元",
+        f"价值{yuan(value)}",
         link("distribution:delivered_value", **{"from": period.start, "to": period.end}),
         "distribution.queries.delivered_totals(from, to, recipient_kinds=[government_bureau, street_office])['value']: "
         "sum of received quantity × unit cost, rounded to the fen",
@@ -183,7 +184,7 @@ def delivered_value_all(user: Any, period: Period) -> Figure:
         "全部送达物资价值",
         value,
         "元",
-        f"全部送达物资{num(int(totals['items']))}件、价值{num(value)}元",
+        f"全部送达物资{num(int(totals['items']))}件、价值{yuan(value)}",
         link("distribution:delivered_value", **{"from": period.start, "to": period.end}),
         "distribution.queries.delivered_totals(from, to)['value']: every recipient kind",
     )
@@ -199,7 +200,7 @@ def field_hospital_costs(user: Any, period: Period) -> Figure:
         "方舱医院运行经费",
         value,
         "元",
-        f"承担方舱医院运行经费{num(value)}元",
+        f"承担方舱医院运行经费{yuan(value)}",
         link(
             "finance:cost_list",
             mission_kind="field_hospital",
@@ -222,7 +223,7 @@ def mission_costs(user: Any, period: Period) -> Figure:
         "保供任务已审核费用",
         value,
         "元",
-        f"各项保供任务已审核费用合计{num(value)}元",
+        f"各项保供任务已审核费用合计{yuan(value)}",
         link("finance:cost_list", status="approved", **{"from": period.start, "to": period.end}),
         "finance.queries.total(approved_costs(cost_lines_for(user), from, to)): approved cost lines of every mission",
     )
@@ -250,11 +251,9 @@ def pharmacy_orders_served(user: Any, period: Period) -> Figure:
 
 @figure("fuel_served", "fleet", "fleet.view_fueltank")
 def fuel_served(user: Any, period: Period) -> Figure:
-    litres = 0
-    for station in fleet_queries.stations_for(user):
-        for offset in range(period.days):
-            report = fleet_queries.station_day_report(station, period.start + dt.timedelta(days=offset))
-            litres += sum(int(row["green"]) for row in report["tanks"])
+    start, _ = people_queries.day_bounds(period.start)
+    _, end = people_queries.day_bounds(period.end)
+    litres = fleet_queries.green_litres(fleet_queries.stations_for(user), start, end)
     return Figure(
         "fuel_served",
         "fleet",
@@ -263,8 +262,8 @@ def fuel_served(user: Any, period: Period) -> Figure:
         "升",
         f"所属加油站开通绿色通道，为保供车辆加油{num(litres)}升",
         link("fleet:station_list"),
-        "fleet.queries.station_day_report(station, day) for every station of stations_for(user) and every day of "
-        "the period: sum of green-channel litres sold",
+        "fleet.queries.green_litres(stations_for(user), from, to): green-channel litres sold in the period "
+        "(the sum of station_day_report's green column over stations and days)",
     )
 
 

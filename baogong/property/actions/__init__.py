@@ -33,6 +33,7 @@ from baogong.property.actions.relief import (
     submit_application,
     top_up_relief,
     upload_document,
+    upload_documents,
 )
 from baogong.property.actions.tenants import (
     PROPERTY_FIELDS,
@@ -73,4 +74,5 @@ __all__ = [
     "submit_application",
     "top_up_relief",
     "upload_document",
+    "upload_documents",
 ]

@@ -180,34 +180,55 @@ def _file_kind(upload: UploadedFile) -> str:
     return suffix
 
 
-@retry_on_conflict
-def upload_document(
-    application: ReliefApplication, kind: str, upload: UploadedFile, *, actor: Actor
-) -> ApplicationDocument:
+def _check_document(kind: str, upload: UploadedFile, field: str) -> None:
     if kind not in DocumentKind.values:
         raise DocumentInvalid(details={"kind": [_("Unknown document kind.")]})
     if (upload.size or 0) > MAX_DOCUMENT_BYTES:
-        raise DocumentInvalid(details={"file": [_("The file is larger than 10 MB.")]})
+        raise DocumentInvalid(details={field: [_("The file is larger than 10 MB.")]})
     if not upload.size:
-        raise DocumentInvalid(details={"file": [_("The file is empty.")]})
-    _file_kind(upload)
+        raise DocumentInvalid(details={field: [_("The file is empty.")]})
+    try:
+        _file_kind(upload)
+    except DocumentInvalid as exc:
+        raise DocumentInvalid(details={field: exc.details["file"]}) from exc
+
+
+def upload_document(
+    application: ReliefApplication, kind: str, upload: UploadedFile, *, actor: Actor
+) -> ApplicationDocument:
+    return upload_documents(application, [(kind, upload)], actor=actor)[0]
+
+
+@retry_on_conflict
+def upload_documents(
+    application: ReliefApplication, uploads: Sequence[tuple[str, UploadedFile]], *, actor: Actor
+) -> list[ApplicationDocument]:
+    """Attach several documents at once: every file is checked first, then all are stored in one
+    transaction (each audited as ``upload_document``) — all or none."""
+    if not uploads:
+        raise DocumentInvalid(details={"file": [_("Choose at least one file.")]})
+    for kind, upload in uploads:
+        _check_document(kind, upload, "file" if len(uploads) == 1 else kind)
     with transaction.atomic(durable=True):
         locked = locks.application_for_update(application.pk)
         _require_visible(actor, organisation_id=locked.organisation_id, tenant_id=locked.tenant_id)
         if locked.status not in (ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED):
             raise ApplicationWrongState(_("Documents can be added while the application is submitted or returned."))
-        document = ApplicationDocument(
-            application=locked, kind=kind, original_name=(upload.name or "")[:255], size=upload.size
-        )
-        document.file.save(upload.name or kind, upload, save=False)
-        document.save()
-        audit.record(
-            "upload_document",
-            locked,
-            actor=actor,
-            after={"document": document.pk, "kind": kind, "name": document.original_name, "size": document.size},
-        )
-        return document
+        documents = []
+        for kind, upload in uploads:
+            document = ApplicationDocument(
+                application=locked, kind=kind, original_name=(upload.name or "")[:255], size=upload.size or 0
+            )
+            document.file.save(upload.name or kind, upload, save=False)
+            document.save()
+            audit.record(
+                "upload_document",
+                locked,
+                actor=actor,
+                after={"document": document.pk, "kind": kind, "name": document.original_name, "size": document.size},
+            )
+            documents.append(document)
+        return documents
 
 
 @retry_on_conflict

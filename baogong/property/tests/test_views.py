@@ -7,9 +7,11 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from openpyxl import load_workbook
 
+from baogong.core.audit import history_for
 from baogong.core.tests.xlsx import xlsx_file
 from baogong.orgs.models import Grant, Organisation
 from baogong.property import actions
@@ -27,6 +29,36 @@ def tenant_client(world, user, client_for):
     return client_for("tenant")
 
 
+def test_several_documents_of_several_kinds_in_one_submission(world, tenant_client):
+    # given a submitted application
+    lease = world.lease()
+    tenant_client.post(f"/property/leases/{lease.pk}/apply/", {"settlement": "credit"})
+    application = ReliefApplication.objects.get(lease=lease)
+    url = f"/property/applications/{application.pk}/documents/"
+    # when two lease pages and the licence are sent at once
+    response = tenant_client.post(
+        url,
+        {"files_lease": [pdf("合同1.pdf"), pdf("合同2.pdf")], "files_business_licence": pdf("执照.pdf")},
+        follow=True,
+    )
+    # then all three are stored, each audited, and the page says so
+    assert sorted(application.documents.values_list("original_name", flat=True)) == [
+        "合同1.pdf",
+        "合同2.pdf",
+        "执照.pdf",
+    ]
+    assert history_for(application).filter(verb="upload_document").count() == 3
+    assert "已上传 3 份材料" in response.content.decode()
+    # and one refused file among good ones stores none of them (all or nothing)
+    bad = SimpleUploadedFile("照片.png", b"GIF89a not a png", content_type="image/png")
+    response = tenant_client.post(url, {"files_lease": pdf("合同3.pdf"), "files_size_proof": bad}, follow=True)
+    assert application.documents.count() == 3
+    assert "照片.png" in response.content.decode()
+    # and an empty submission asks for a file
+    response = tenant_client.post(url, {}, follow=True)
+    assert "请至少选择一个文件" in response.content.decode()
+
+
 def test_tenant_applies_on_the_portal(world, tenant_client):
     lease = world.lease()
     other = world.lease("L-OTHER", tenant=world.noodles, units=("102",))
@@ -42,14 +74,12 @@ def test_tenant_applies_on_the_portal(world, tenant_client):
     assert response.status_code == 302
     assert response["Location"] == f"/property/applications/{application.pk}/"
     assert (application.status, application.quoted_amount) == ("submitted", Decimal("60000.00"))
-    upload = tenant_client.post(
-        f"/property/applications/{application.pk}/documents/", {"kind": "lease", "file": pdf("合同.pdf")}
-    )
+    upload = tenant_client.post(f"/property/applications/{application.pk}/documents/", {"files_lease": pdf("合同.pdf")})
     assert upload.status_code == 302
     assert list(application.documents.values_list("kind", flat=True)) == ["lease"]
     bad = tenant_client.post(
         f"/property/applications/{application.pk}/documents/",
-        {"kind": "lease", "file": pdf("virus.exe")},
+        {"files_lease": pdf("virus.exe")},
         follow=True,
     )
     assert "只接受" in bad.content.decode() or "PDF" in bad.content.decode()

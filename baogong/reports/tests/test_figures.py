@@ -218,9 +218,12 @@ def test_summary_reads_like_the_article(records, user):
     report = build_report(user("commander"), SUMMARY, Period(FROM, TO))
     text = to_markdown(report)
     assert "2022年04月01日至2022年05月31日" in text
-    assert "承担方舱医院运行经费1,600,000.74元" in text
+    assert "承担方舱医院运行经费160.00万元" in text
     assert "共发布网页新闻、微信推送等3条，累计阅读22,100次，获外部媒体主题报道2篇。" in text
-    assert "`finance.queries.field_hospital_costs(user, from, to)" in text
+    # the sources in words with a link to the records, money as people read it, no code
+    assert "- **方舱医院运行经费**：¥1,600,000.74（160.00万元）。方舱医院保供任务中" in text
+    assert "[查看明细](http" in text
+    assert "finance.queries" not in text
 
 
 def test_command_writes_markdown_to_stdout_and_files(records, tmp_path, capsys):

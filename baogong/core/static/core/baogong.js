@@ -76,7 +76,81 @@
     });
   }
 
+  // <select data-search> becomes a select the user can type into (Tom Select, vendored). With
+  // data-lookup it asks the server (core.lookups) as the user types instead of filtering the
+  // rendered options: long lists of people, sites or items render only the chosen ones.
+  function searchableSelects(root) {
+    if (typeof window.TomSelect !== "function") { return; }
+    var selects = root.querySelectorAll ? root.querySelectorAll("select[data-search]") : [];
+    Array.prototype.forEach.call(selects, function (select) {
+      if (select.tomselect || select.disabled) { return; }
+      var noResults = select.getAttribute("data-no-results") || "";
+      // The empty choice ("---------") is the placeholder, not an item; an optional single select
+      // gets a button to clear the choice instead.
+      var empty = select.querySelector("option[value='']");
+      var plugins = {};
+      if (select.multiple) { plugins.remove_button = {title: select.getAttribute("data-clear") || ""}; }
+      else if (!select.required) { plugins.clear_button = {title: select.getAttribute("data-clear") || ""}; }
+      var settings = {
+        maxOptions: 500,
+        allowEmptyOption: false,
+        closeAfterSelect: !select.multiple,
+        placeholder: empty ? empty.textContent : "",
+        plugins: plugins,
+        render: {
+          no_results: function (data, escape) { return "<div class=\"no-results\">" + escape(noResults) + "</div>"; }
+        }
+      };
+      var url = select.getAttribute("data-lookup");
+      if (url) {
+        settings.valueField = "value";
+        settings.labelField = "text";
+        settings.searchField = ["text"];  // the server matched code or name; the label holds both
+        settings.preload = "focus";
+        settings.shouldLoad = function () { return true; };
+        settings.load = function (query, callback) {
+          fetch(url + "&q=" + encodeURIComponent(query), {credentials: "same-origin", headers: {"Accept": "application/json"}})
+            .then(function (response) { return response.ok ? response.json() : {results: []}; })
+            .then(function (json) { callback(json.results || []); })
+            .catch(function () { callback(); });
+        };
+      }
+      // Tom Select points the <label> at its own input: the select it keeps (hidden, still the
+      // form's field) keeps its name for assistive technology.
+      var labelEl = select.labels && select.labels.length ? select.labels[0] : (select.parentElement ? select.parentElement.querySelector("label") : null);
+      var label = labelEl ? labelEl.textContent.replace(/\s+/g, " ").replace(/\s*\*$/, "").trim() : "";
+      new window.TomSelect(select, settings);
+      if (label && !select.hasAttribute("aria-label") && !select.hasAttribute("aria-labelledby")) {
+        select.setAttribute("aria-label", label);
+      }
+    });
+  }
+
+  // Bulk actions (core/_bulk_bar.html): row checkboxes belong to the bar's form (form="…");
+  // "select all" ticks this page's rows; the buttons wait for at least one row.
+  function bulkState(form) {
+    var boxes = document.querySelectorAll("input[name=ids][form='" + form.id + "']");
+    var chosen = Array.prototype.filter.call(boxes, function (box) { return box.checked; }).length;
+    form.querySelectorAll("[data-bulk-needs-rows]").forEach(function (button) { button.disabled = chosen === 0; });
+    var count = form.querySelector("[data-bulk-count]");
+    if (count) { count.textContent = chosen ? (count.getAttribute("data-template") || "").replace("{n}", chosen) : ""; }
+    var all = form.querySelector("[data-bulk-all]");
+    if (all) { all.checked = chosen > 0 && chosen === boxes.length; }
+  }
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (!(field instanceof Element)) { return; }
+    var target = field.getAttribute("data-bulk-all") || (field.getAttribute("name") === "ids" ? field.getAttribute("form") : null);
+    var form = target ? document.getElementById(target) : null;
+    if (!form) { return; }
+    if (field.hasAttribute("data-bulk-all")) {
+      document.querySelectorAll("input[name=ids][form='" + form.id + "']").forEach(function (box) { box.checked = field.checked; });
+    }
+    bulkState(form);
+  });
+
   function start() {
+    searchableSelects(document);
     stackTables(document);
     markScrollableTables(document);
     document.querySelectorAll("form[data-retry-submit]").forEach(retrySubmit);
@@ -84,6 +158,7 @@
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
   document.addEventListener("htmx:load", function (event) {
     var root = event.target.parentNode || document;
+    searchableSelects(root);
     stackTables(root);
     markScrollableTables(root);
   });
