@@ -296,8 +296,9 @@ def _deliver(s: Scenario, day: dt.date, index: int) -> None:
     from baogong.distribution.models import Shipment
 
     for shipment in Shipment.objects.filter(status="in_transit").order_by("pk"):
+        shipped = list(shipment.lines.order_by("pk"))
         lines = []
-        for line in shipment.lines.order_by("pk"):
+        for line in shipped:
             short = 1 if s.rng.random() < 0.03 and line.qty > 5 else 0
             lines.append(actions.DeliveryLineInput(line_id=line.pk, received=line.qty - short))
         actions.record_delivery(
@@ -307,9 +308,7 @@ def _deliver(s: Scenario, day: dt.date, index: int) -> None:
             receiver_phone="13600000000",
             client_token=f"scenario-{shipment.pk}",
             actor=s.system,
-            reason="到货短少"
-            if any(line.received < ln.qty for line, ln in zip(lines, shipment.lines.order_by("pk"), strict=True))
-            else "",
+            reason="到货短少" if any(line.received < ln.qty for line, ln in zip(lines, shipped, strict=True)) else "",
         )
         actions.close_shipment(shipment, actor=s.user("dispatcher"))
         s.outcome.delivered_units += sum(line.received for line in lines)
