@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 ROUTE_ITERATIONS = 200
 
 
-def plan_day(s: Scenario, day: dt.date, shipments: list[Any]) -> dict[int, tuple[int, int]]:
+def plan_day(s: Scenario, day: dt.date, shipments: list[Any]) -> dict[int, tuple[int, int | None]]:
     """Plan, solve, staff and accept the day's routes for the 泰兴桥 shipments among ``shipments``
     (picked, not loaded); answers shipment id → (vehicle id, driver id) the accepted plan wrote.
     A refusal is noted and the day goes on without a plan."""
@@ -77,5 +77,5 @@ def plan_day(s: Scenario, day: dt.date, shipments: list[Any]) -> dict[int, tuple
     return {
         stop.shipment_id: (stop.route.vehicle_id, stop.route.driver_id)
         for stop in written.select_related("route")
-        if stop.route is not None
+        if stop.route is not None and stop.shipment_id is not None
     }
