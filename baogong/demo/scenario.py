@@ -94,6 +94,9 @@ class Outcome:
     reinspections: int = 0
     farm_input_units: int = 0
     industrial_tonnes: int = 0
+    route_plans: int = 0  # dispatch days planned on the registered trucks (steps.routes)
+    routes: int = 0
+    playbook_steps: int = 0
     # scarcity (issue 21): the district programme's epidemic-prevention cases
     request_lines: int = 0
     ordered_cases: int = 0
@@ -135,10 +138,21 @@ class Scenario:
         self.served: list[Any] = []
         self.batches = 0
         self.posts = self.videos = self.coverage = self.week_posts = 0  # the publishing model
+        self._users: dict[str, Any] = {}
 
     # --- helpers ----------------------------------------------------------------------------
     def user(self, username: str) -> Any:
-        return get_user_model().objects.filter(username=username).first() or self.system
+        """The demo account (or the scenario's system actor where there is none), read once: the
+        accounts do not change during a replay, and the actions re-read what they check."""
+        found = self._users.get(username) or get_user_model().objects.filter(username=username).first()
+        if found is None:
+            return self.system
+        self._users[username] = found
+        return found
+
+    def forget_users(self) -> None:
+        """Read the accounts again (their scope is cached on them): after sites were added."""
+        self._users.clear()
 
     def at(self, day: dt.date, hour: int = 9, minute: int = 0) -> Any:
         moment = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=SHANGHAI)
@@ -159,6 +173,7 @@ class Scenario:
         with self.at(START - dt.timedelta(days=2), 8):
             self.progress(0, "基础数据 / base data")
             steps.prepare(self)
+        self.forget_users()  # read again once preparation has granted what it grants
         for index in range(self.days):
             day = START + dt.timedelta(days=index)
             steps.replay_day(self, day, index)

@@ -168,6 +168,22 @@ def held_dispatches(user: Any, start: dt.datetime, end: dt.datetime) -> QuerySet
     )
 
 
+def held_shipment_days(user: Any, start: dt.datetime, end: dt.datetime) -> int:
+    """Shipments held in ``[start, end)``, each shipment once a (local) day however many times its
+    load or dispatch was tried and refused that day: a retry of the same refused dispatch is the
+    same hold, not another one."""
+    from django.utils import timezone
+
+    return (
+        held_dispatches(user, start, end)
+        .annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
+        .order_by()
+        .values("shipment_id", "day")
+        .distinct()
+        .count()
+    )
+
+
 def unmet_by_tier(user: Any, end: dt.datetime) -> dict[int, int]:
     """Units requested but not yet sent at ``end``, by the recipient's priority tier.
 

@@ -9,7 +9,7 @@ The day runs from local (Shanghai) midnight to midnight.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.utils import timezone
@@ -34,6 +34,7 @@ class Hold:
     stage: str
     reasons: list[str]
     at: dt.datetime
+    attempts: int = 1  # loads and dispatches of this shipment refused that day
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class Situation:
                     "stage": h.stage,
                     "reasons": h.reasons,
                     "at": h.at.isoformat(),
+                    "attempts": h.attempts,
                 }
                 for h in self.holds
             ],
@@ -119,19 +121,32 @@ def days_of_cover(user: Any, day: dt.date) -> list[Cover]:
     return sorted(covers, key=lambda c: (c.days, c.code))
 
 
+def held_on(user: Any, start: dt.datetime, end: dt.datetime) -> list[Hold]:
+    """The shipments held in ``[start, end)`` (one day), each once: retries of the same refused
+    load or dispatch count as attempts of one hold, with the reasons of every attempt (first seen
+    first) and the time of the first."""
+    holds: dict[int, Hold] = {}
+    for hold in distribution_queries.held_dispatches(user, start, end).order_by("at", "pk"):
+        reasons = [str(r) for r in hold.reasons]
+        seen = holds.get(hold.shipment_id)
+        if seen is None:
+            holds[hold.shipment_id] = Hold(
+                shipment=hold.shipment.number or str(hold.shipment),
+                warehouse=hold.shipment.warehouse.name,
+                recipient=hold.shipment.recipient.name,
+                stage=str(hold.get_stage_display()),
+                reasons=reasons,
+                at=timezone.localtime(hold.at),
+            )
+            continue
+        more = [r for r in reasons if r not in seen.reasons]
+        holds[hold.shipment_id] = replace(seen, reasons=[*seen.reasons, *more], attempts=seen.attempts + 1)
+    return list(holds.values())
+
+
 def situation(user: Any, day: dt.date) -> Situation:
     start, end = day_bounds(day)
-    holds = [
-        Hold(
-            shipment=hold.shipment.number or str(hold.shipment),
-            warehouse=hold.shipment.warehouse.name,
-            recipient=hold.shipment.recipient.name,
-            stage=str(hold.get_stage_display()),
-            reasons=[str(r) for r in hold.reasons],
-            at=timezone.localtime(hold.at),
-        )
-        for hold in distribution_queries.held_dispatches(user, start, end).order_by("at", "pk")
-    ]
+    holds = held_on(user, start, end)
     return Situation(
         date=day,
         sites=orgs_queries.sites_not_normal_during(user, start, end),
@@ -165,7 +180,7 @@ def sites_not_normal(user: Any, period: Period) -> Figure:
 
 @figure("held_dispatches", "sites", "distribution.view_shipment")
 def held_dispatches(user: Any, period: Period) -> Figure:
-    count = distribution_queries.held_dispatches(user, *_span(period)).count()
+    count = distribution_queries.held_shipment_days(user, *_span(period))
     return Figure(
         "held_dispatches",
         "sites",

@@ -14,7 +14,7 @@ from baogong.demo.scenario import (
     SHANGHAI,
     START,
 )
-from baogong.demo.steps import figures, people, scarcity
+from baogong.demo.steps import figures, people, routes, scarcity
 from baogong.demo.steps._common import (
     COUNTERFEIT_SUPPLIER,
     FAKE_AG,
@@ -53,6 +53,9 @@ def replay_day(s: Scenario, day: dt.date, index: int) -> None:
         _reopening(s, day, index)
     with s.at(day, 16):
         _deliver(s, day, index)
+    if index in OUTBREAKS:
+        with s.at(day, 17):
+            _playbook(s, day, OUTBREAKS[index])
     with s.at(day, 20):
         _fuel(s, day, index, 20)
     with s.at(day, 18):
@@ -251,25 +254,36 @@ def _allocate_and_ship(s: Scenario, day: dt.date, index: int) -> None:
     # Shipments held back by an earlier refusal (a site locked down) are tried again first.
     held = list(Shipment.objects.filter(warehouse__in=normal, status__in=["picked", "loaded"]).order_by("pk"))
     planned = actions.plan_shipments(actor=commander, warehouses=normal)
-    for n, shipment in enumerate([*held, *planned]):
+    todays: list[Any] = []
+    for shipment in [*held, *planned]:
         # the 泰兴桥 keeper and the 储运 dispatcher work their own warehouse; the command centre the others
-        own = shipment.warehouse.code == WAREHOUSE
-        keeper = s.user("warehouse") if own else commander
-        dispatcher = s.user("dispatcher") if own else commander
+        keeper = s.user("warehouse") if shipment.warehouse.code == WAREHOUSE else commander
         try:
             if shipment.status == "planned":
                 shipment = actions.pick_shipment(shipment, actor=keeper)
+        except DomainError as exc:
+            s.outcome.refused_dispatches.append(f"{day} {shipment.recipient.code}: {exc.message}")
+            continue
+        todays.append(shipment)
+    # the day's route plan chooses truck and driver for the 泰兴桥 shipments (:mod:`.routes`)
+    routed = routes.plan_day(s, day, [sh for sh in todays if sh.status == "picked"])
+    for n, shipment in enumerate(todays):
+        dispatcher = s.user("dispatcher") if shipment.warehouse.code == WAREHOUSE else commander
+        try:
             if shipment.status != "loaded":
-                shipment = actions.load_shipment(
-                    shipment,
-                    actor=dispatcher,
-                    vehicle_id=vehicles.get(
-                        LONG_HAUL_TRUCK
-                        if shipment.recipient.area is not None and shipment.recipient.area.level == "other"
-                        else _truck(n)
-                    ),
-                    driver_id=drivers.get(_driver_name(n)),
-                )
+                if shipment.pk in routed:
+                    shipment = actions.load_shipment(shipment, actor=dispatcher)
+                else:
+                    shipment = actions.load_shipment(
+                        shipment,
+                        actor=dispatcher,
+                        vehicle_id=vehicles.get(
+                            LONG_HAUL_TRUCK
+                            if shipment.recipient.area is not None and shipment.recipient.area.level == "other"
+                            else _truck(n)
+                        ),
+                        driver_id=drivers.get(_driver_name(n)),
+                    )
             actions.dispatch_shipment(shipment, actor=dispatcher)
         except DomainError as exc:
             s.outcome.refused_dispatches.append(f"{day} {shipment.recipient.code}: {exc.message}")
@@ -282,8 +296,9 @@ def _deliver(s: Scenario, day: dt.date, index: int) -> None:
     from baogong.distribution.models import Shipment
 
     for shipment in Shipment.objects.filter(status="in_transit").order_by("pk"):
+        shipped = list(shipment.lines.order_by("pk"))
         lines = []
-        for line in shipment.lines.order_by("pk"):
+        for line in shipped:
             short = 1 if s.rng.random() < 0.03 and line.qty > 5 else 0
             lines.append(actions.DeliveryLineInput(line_id=line.pk, received=line.qty - short))
         actions.record_delivery(
@@ -293,23 +308,24 @@ def _deliver(s: Scenario, day: dt.date, index: int) -> None:
             receiver_phone="13600000000",
             client_token=f"scenario-{shipment.pk}",
             actor=s.system,
-            reason="到货短少"
-            if any(line.received < ln.qty for line, ln in zip(lines, shipment.lines.order_by("pk"), strict=True))
-            else "",
+            reason="到货短少" if any(line.received < ln.qty for line, ln in zip(lines, shipped, strict=True)) else "",
         )
         actions.close_shipment(shipment, actor=s.user("dispatcher"))
         s.outcome.delivered_units += sum(line.received for line in lines)
 
 
 def _health(s: Scenario, day: dt.date, index: int) -> None:
-    """Outbreaks in the warehouse (day 10), the farm cooperative (day 20) and the elderly home
-    (day 25); each person recovers after a week of negative tests."""
+    """Outbreaks where the article puts them ("农资合作社、医药公司物资仓库、月浦养老院爆阳"): the
+    pharmaceutical company's warehouse (day 10), the farm cooperative (day 20) and the elderly home
+    (day 25). The positive test opens the incident and puts the site under control (people's
+    outbreak rules); that afternoon the site's playbook is worked through (:func:`_playbook`); each
+    person recovers after a week of negative tests."""
     from django.db.models import Q
 
     from baogong.people import actions
     from baogong.people.models import CloseContact, Person
 
-    events = {9: WAREHOUSE, 19: "FC-NZ", 24: "EH-TY"}
+    events = OUTBREAKS
     if index in events:
         site = s.site(events[index])
         person = Person.objects.filter(home_site=site).order_by("pk").first()
@@ -342,6 +358,44 @@ def _health(s: Scenario, day: dt.date, index: int) -> None:
                     )
                 except DomainError as exc:
                     s.outcome.notes.append(f"{day}: {exc.message}")
+
+
+# day index → site of an outbreak (the article's three)
+OUTBREAKS = {9: "WH-YY", 19: "FC-NZ", 24: "EH-TY"}
+PLAYBOOK_NOTES = {
+    "site_status": "按自动管控执行，入口张贴管控告示",
+    "disinfection": "公共区域、重点部位及货品外包装终末消杀，已记录",
+    "stock_check": "病例经手货品单独存放，消杀前不出库",
+    "contacts": "同班次、同区域人员已列出并隔离检测",
+    "residents_care": "老人每日测温问询，送餐送药，心理疏导",
+    "closed_loop_staffing": "闭环内人员顶岗，保供岗位不空缺",
+    "farm_work": "替班人员按时播种、配送农资，不误农时",
+    "re_sourcing": "未发运物资改由其他仓库调配",
+    "notify_recipients": "已通知受影响的收货单位",
+}
+
+
+def _playbook(s: Scenario, day: dt.date, site_code: str) -> None:
+    """The afternoon of a positive test, once the day's re-plan has run: the incident's playbook
+    (处置清单) worked through, step by step, by the command centre. A step refused (already done) is
+    noted and skipped."""
+    from baogong.command import actions as command
+    from baogong.command.playbooks import step_codes
+    from baogong.command.queries import playbook_kind_of
+    from baogong.people.models import Incident
+
+    site = s.site(site_code)
+    incident = Incident.objects.filter(site=site).order_by("-pk").first()
+    if incident is None:
+        s.outcome.notes.append(f"{day}: {site.name} 无事件 / no incident")
+        return
+    for code in step_codes(playbook_kind_of(incident)):
+        try:
+            command.complete_playbook_step(incident, code, note=PLAYBOOK_NOTES.get(code, ""), actor=s.user("commander"))
+        except DomainError as exc:
+            s.outcome.notes.append(f"{day}: {site.name} {code}: {exc.message}")
+            continue
+        s.outcome.playbook_steps += 1
 
 
 def _driver_tests(s: Scenario, day: dt.date, index: int) -> None:

@@ -151,6 +151,7 @@ def _venues(s: Scenario) -> list[Any]:
                 },
                 actor=s.system,
             )
+            s.forget_users()  # a new site: the accounts' cached scopes are read again
         venues.append(site)
     return venues
 
@@ -166,6 +167,7 @@ def _reopening(s: Scenario, day: dt.date, index: int) -> None:
     first = min(REOPENING_FIRST_DAY, max(0, s.days - 2))
     if index < first:
         return
+    venues = _venues(s)  # first: a new venue refreshes the accounts' scopes
     inspector = s.user("property")
     for rectification in Rectification.objects.filter(status="open", deadline__lte=day).order_by("pk"):
         passed = s.rng.random() < 0.85
@@ -177,7 +179,7 @@ def _reopening(s: Scenario, day: dt.date, index: int) -> None:
     if template is None:
         return
     points = list(template.items.order_by("pk").values_list("code", flat=True))
-    for n, venue in enumerate(_venues(s)):
+    for n, venue in enumerate(venues):
         if (index - first + n) % 3:
             continue
         findings = []

@@ -30,6 +30,7 @@ CREWS: list[tuple[str, str | None, str, str, int, int]] = [
     ("CYGS-ZX", "WH-TXQ", "supply", "day", 11, 26),
     ("CYGS-ZX", "WH-TXQ", "supply", "night", 7, 16),
     ("YYGS", "WH-TXQ", "supply", "day", 7, 16),
+    ("YYGS", "WH-YY", "supply", "day", 4, 10),  # the pharmaceutical company's own warehouse
     ("YYGS-LS", None, "business", "day", 25, 60),
     ("CXGS", "FS-FH", "business", "day", 2, 6),
     ("CXGS", "FS-FH", "business", "night", 2, 6),

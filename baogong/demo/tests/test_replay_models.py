@@ -11,13 +11,15 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Sum
 
-from baogong.command.models import CommunicationPost
+from baogong.command.models import CommunicationPost, PlaybookStep
 from baogong.demo.scenario import START, Scenario
 from baogong.demo.steps import figures, scarcity
 from baogong.distribution.models import AllocationLine, Norm
 from baogong.finance.models import CostLine
+from baogong.fleet.models import RoutePlan, RouteStop
 from baogong.inventory.queries import ledger_differences
-from baogong.people.models import Deployment
+from baogong.people.models import Deployment, Incident
+from baogong.reports.daily import situation
 from baogong.reports.figures import Period, collect
 
 
@@ -79,3 +81,20 @@ def test_a_ten_day_replay_rations_scarce_supply_and_reads_its_figures_from_model
     assert shown["people_on_duty"] == on_duty.values("person").distinct().count()
     assert 60 <= shown["people_on_duty"] <= 183  # two weekly rosters: fewer than the two months' 183
     assert not Deployment.objects.filter(starts_on__lt=START).exists()
+
+    # the whole system (issue 21.3): each dispatch day's route plan on the registered trucks chose
+    # truck and driver of the 泰兴桥 shipments, which were loaded and left with them
+    plans = RoutePlan.objects.filter(status="accepted")
+    assert plans.count() == outcome.route_plans >= 5 and outcome.routes > 0
+    planned = RouteStop.objects.filter(plan__in=plans, route__isnull=False, shipment__isnull=False)
+    assert planned.exists()
+    for stop in planned.select_related("route", "shipment"):
+        assert (stop.shipment.vehicle_id, stop.shipment.driver_id) == (stop.route.vehicle_id, stop.route.driver_id)
+        assert stop.shipment.driver_id is not None and stop.shipment.status in ("in_transit", "delivered", "closed")
+    # the outbreak at the pharmaceutical company's warehouse (the article's), on 04-10: put under
+    # control by the outbreak rules, its playbook worked through, and the day's report lists it
+    incident = Incident.objects.get(site__code="WH-YY")
+    assert PlaybookStep.objects.filter(incident=incident).count() == outcome.playbook_steps >= 6
+    report = situation(commander, dt.date(2022, 4, 10)).as_json()
+    assert "WH-YY" in report["sites_under_control"]
+    assert "WH-YY" not in situation(commander, dt.date(2022, 4, 9)).as_json()["sites_under_control"]

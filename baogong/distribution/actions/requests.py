@@ -69,19 +69,23 @@ def duplicate_warnings(request: Request) -> list[dict[str, Any]]:
     """
     start = timezone.localdate(request.created_at)
     warnings: list[dict[str, Any]] = []
-    for line in request.lines.select_related("item").order_by("id"):
-        others = (
-            RequestLine.objects.filter(
-                request__recipient_id=request.recipient_id,
-                request__status__in=LIVE_STATUSES,
-                item_id=line.item_id,
-                needed_by__gte=start,
-            )
-            .exclude(request_id=request.pk)
-            .select_related("request")
-            .order_by("request_id", "id")
+    lines = list(request.lines.select_related("item").order_by("id"))
+    # the other live lines of every item of the request, read at once (not a query per line)
+    others_of: dict[int, list[RequestLine]] = {}
+    for other in (
+        RequestLine.objects.filter(
+            request__recipient_id=request.recipient_id,
+            request__status__in=LIVE_STATUSES,
+            item_id__in={line.item_id for line in lines},
+            needed_by__gte=start,
         )
-        for other in others:
+        .exclude(request_id=request.pk)
+        .select_related("request")
+        .order_by("request_id", "id")
+    ):
+        others_of.setdefault(other.item_id, []).append(other)
+    for line in lines:
+        for other in others_of.get(line.item_id, []):
             other_start = timezone.localdate(other.request.created_at)
             if other_start <= line.needed_by:
                 warnings.append(

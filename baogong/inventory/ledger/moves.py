@@ -103,6 +103,9 @@ def move(
     )
     _consume_reservations(legs)
     first = moves[0]
+    # each location's label (site code / bin) read once, not a site query per move and end
+    places = {m.from_location_id for m in moves} | {m.to_location_id for m in moves}
+    labels = {loc.pk: str(loc) for loc in Location.objects.filter(pk__in=places).select_related("site")}
     audit.record(
         "move_stock",
         first,
@@ -111,7 +114,7 @@ def move(
             "reason": reason,
             "reference": reference,
             "moves": [
-                {"lot": m.lot.batch, "from": str(m.from_location), "to": str(m.to_location), "qty": m.qty}
+                {"lot": m.lot.batch, "from": labels[m.from_location_id], "to": labels[m.to_location_id], "qty": m.qty}
                 for m in moves
             ],
         },

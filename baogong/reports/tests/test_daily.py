@@ -85,6 +85,38 @@ def test_the_day_reads_what_was_true_then(history, day, user):
     assert (cover.code, cover.on_hand, cover.days) == ("N95", 40, round(40 / (100 / 7), 1))
 
 
+def test_a_retried_refusal_is_one_held_dispatch(history, day, user, capsys):
+    """Trying the same refused shipment again the same day (load, then load and dispatch later)
+    is still one shipment held that day: ``held_dispatches`` counts shipments, not attempts."""
+    from baogong.distribution.models import DispatchHold, Shipment
+    from baogong.reports.daily import held_dispatches as held_figure
+    from baogong.reports.figures import Period
+
+    commander = user("commander")
+    shipment = Shipment.objects.get(warehouse=history["txq"])
+    transport = registered_transport("沪A54321", "王师傅")
+    at = timezone.make_aware(dt.datetime.combine(day, dt.time(20, 0)))  # after it was lifted at 18:00
+    with time_machine.travel(at, tick=False):
+        org_actions.set_site_status(history["txq"], "under_control", reason="复检阳性", actor=commander)
+        for _ in range(2):
+            with pytest.raises(DispatchRefused):
+                actions.load_shipment(shipment, actor=commander, **transport)
+    assert DispatchHold.objects.filter(shipment=shipment).count() == 3  # three refusals on record
+    # when
+    then = situation(commander, day)
+    # then one hold, tried three times, with the reasons of each attempt
+    [hold] = then.holds
+    assert hold.attempts == 3 and hold.at.hour == 14
+    assert then.as_json()["held_dispatches"] == 1
+    assert held_figure(commander, Period(day, day)).value == 1
+    # and the next day it is held again: a new day, a new hold
+    with time_machine.travel(at + dt.timedelta(days=1), tick=False):
+        with pytest.raises(DispatchRefused):
+            actions.load_shipment(shipment, actor=commander, **transport)
+    assert held_figure(commander, Period(day, day + dt.timedelta(days=1))).value == 2
+    assert [h.attempts for h in situation(commander, day + dt.timedelta(days=1)).holds] == [1]
+
+
 def test_the_day_before_knows_nothing_of_it(history, day, user):
     before = situation(user("commander"), day - dt.timedelta(days=1))
     assert (before.sites, before.holds, before.unmet_by_tier, before.cover) == ([], [], {}, [])

@@ -51,9 +51,13 @@ def independent_history(key: str, start: dt.date, end: dt.date):
                 sites.add(site.pk)
         return len(sites)
     if key == "held_dispatches":
+        from django.utils import timezone
+
         from baogong.distribution.models import DispatchHold
 
-        return DispatchHold.objects.filter(at__gte=_bounds(start, end)[0], at__lt=_bounds(start, end)[1]).count()
+        holds = DispatchHold.objects.filter(at__gte=_bounds(start, end)[0], at__lt=_bounds(start, end)[1])
+        # each shipment once a local day, however often its load or dispatch was refused that day
+        return len({(h.shipment_id, timezone.localtime(h.at).date()) for h in holds})
     if key == "recalled_lots":
         from baogong.procurement.models import CounterfeitCase
 
