@@ -1,6 +1,6 @@
 from django.urls import path
 
-from baogong.core import uploads, views
+from baogong.core import fieldviews, uploads, views
 
 app_name = "core"
 
@@ -13,4 +13,9 @@ urlpatterns = [
     path("jobs/demo/", views.job_demo, name="job_demo"),
     path("jobs/<uuid:pk>/", views.job_detail, name="job_detail"),
     path("media/<path:name>", uploads.media_file, name="media"),
+    path("sw.js", fieldviews.service_worker, name="service_worker"),
+    path("manifest.webmanifest", fieldviews.manifest, name="manifest"),
+    path("field/offline/", fieldviews.offline_page, name="offline_page"),
+    path("field/conflicts/", fieldviews.conflict_list, name="conflict_list"),
+    path("field/conflicts/<int:pk>/resolve/", fieldviews.conflict_resolve, name="conflict_resolve"),
 ]
