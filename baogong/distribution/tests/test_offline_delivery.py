@@ -190,10 +190,16 @@ def test_the_api_delivery_takes_the_device_event_id_and_refuses_a_stale_version(
     assert FieldConflict.objects.get().event_id == "dev0000000005"
     body.update(event_id="dev0000000006", based_on=in_transit.delivery_version())
     first = api.post(
-        f"/api/v1/distribution/shipments/{in_transit.pk}/deliver/", body, format="json", HTTP_IDEMPOTENCY_KEY="dev0000000006"
+        f"/api/v1/distribution/shipments/{in_transit.pk}/deliver/",
+        body,
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="dev0000000006",
     )
     replay = api.post(
-        f"/api/v1/distribution/shipments/{in_transit.pk}/deliver/", body, format="json", HTTP_IDEMPOTENCY_KEY="dev0000000006"
+        f"/api/v1/distribution/shipments/{in_transit.pk}/deliver/",
+        body,
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="dev0000000006",
     )
     assert first.status_code == replay.status_code == 200 and first.json() == replay.json()
     in_transit.refresh_from_db()
