@@ -37,8 +37,6 @@ from baogong.core.uploads import IMAGE_KINDS, check_upload
 QUEUE_HEADER = "X-Baogong-Queue"
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 EVENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-# form fields that are transport, not what the person entered
-NOT_PAYLOAD = {"csrfmiddlewaretoken", "client_token", "event_id", "based_on", "photo_sha256"}
 
 
 class PhotoChecksumMismatch(ValidationFailed):
@@ -70,11 +68,6 @@ def event_id(request: HttpRequest) -> str:
 
 def queue_answer(http_status: int, /, **body: Any) -> JsonResponse:
     return JsonResponse(body, status=http_status, json_dumps_params={"ensure_ascii": False})
-
-
-def event_payload(data: Mapping[str, Any]) -> dict[str, str]:
-    """What the person entered in a queued form (for a reviewer), without transport fields."""
-    return {k: str(v)[:500] for k, v in data.items() if k not in NOT_PAYLOAD and not k.startswith("_")}
 
 
 @retry_on_conflict

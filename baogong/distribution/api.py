@@ -30,7 +30,7 @@ from baogong.core.errors import NotFound
 from baogong.core.identifiers import mask_phone
 from baogong.core.permissions import HasPerms
 from baogong.core.scoping import get_scoped_or_404, scoped
-from baogong.distribution import actions
+from baogong.distribution import actions, queries
 from baogong.distribution.actions import DeliveryLineInput, LineInput
 from baogong.distribution.choices import Disposition, RequestChannel
 from baogong.distribution.models import AllocationLine, AllocationRun, Request, RequestLine, Shipment, ShipmentLine
@@ -472,7 +472,14 @@ class ShipmentViewSet(ScopedReadOnlyViewSet):
                     site_id=shipment.warehouse_id,
                     based_on=v["based_on"],
                     stale=stale,
-                    payload=field.event_payload({k: val for k, val in request.data.items() if k != "lines"}),
+                    payload=queries.delivery_review_payload(
+                        shipment.lines.select_related("item", "lot").order_by("pk"),
+                        {li["line"]: (li["received"], li["damaged"]) for li in v["lines"]},
+                        reason=v["reason"],
+                        disposition=v["shortage_disposition"],
+                        received_by=v["received_by"],
+                        receiver_phone=v["receiver_phone"],
+                    ),
                     actor=request.user,
                 )
             raise

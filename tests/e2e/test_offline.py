@@ -252,7 +252,7 @@ def test_a_confirmation_that_no_longer_fits_is_shown_as_a_conflict_for_the_dispa
     shipment.refresh_from_db()
     assert shipment.received_by == "李主任"
     conflict = FieldConflict.objects.get()
-    assert conflict.payload["received_by"] == "张护士长"
+    assert conflict.payload["收货人姓名"] == "张护士长" and conflict.payload["收货人电话"] != "13800000000"
 
     desk = new_page()
     login(desk, live_server.url, "dispatcher")

@@ -104,7 +104,7 @@ def test_a_confirmation_based_on_an_older_version_is_kept_for_review_not_applied
     assert in_transit.received_by == "李主任"  # never a silent overwrite
     conflict = FieldConflict.objects.get()
     assert conflict.event_id == "dev0000000002" and conflict.based_on == seen
-    assert conflict.payload["received_by"] == "张护士长"
+    assert conflict.payload["收货人姓名"] == "张护士长" and conflict.payload["收货人电话"] != "13800000000"
     assert conflict.permission == "distribution.dispatch_shipment"
     assert AuditEvent.objects.filter(verb="record_field_conflict").count() == 1
 

@@ -104,6 +104,19 @@ def _delivery_inputs(request: HttpRequest, lines: list[Any]) -> list[DeliveryLin
     ]
 
 
+def _delivery_payload(request: HttpRequest, lines: list[Any]) -> dict[str, str]:
+    post = request.POST
+    counts = {li.pk: (post.get(f"received_{li.pk}", ""), post.get(f"damaged_{li.pk}", "")) for li in lines}
+    return queries.delivery_review_payload(
+        lines,
+        counts,
+        reason=post.get("reason", ""),
+        disposition=post.get("disposition", Disposition.RETURN),
+        received_by=post.get("received_by", ""),
+        receiver_phone=post.get("receiver_phone", ""),
+    )
+
+
 def queued_delivery(request: HttpRequest, shipment: Any, lines: list[Any]) -> HttpResponse:
     """A confirmation from the phone's queue: the device event id is the submission token (a
     replay answers the first result), the photo came before by its checksum, and a confirmation
@@ -149,7 +162,7 @@ def queued_delivery(request: HttpRequest, shipment: Any, lines: list[Any]) -> Ht
             site_id=shipment.warehouse_id,
             based_on=request.POST.get("based_on", ""),
             stale=stale,
-            payload=field.event_payload(request.POST),
+            payload=_delivery_payload(request, lines),
             actor=actor,
         )
         return field.queue_answer(409, code="field_conflict", message=conflict.reason, details={})

@@ -125,7 +125,7 @@
       }
       var clear = document.createElement("button");
       clear.type = "button";
-      clear.className = "btn btn-sm btn-outline-secondary";
+      clear.className = "btn btn-sm btn-outline-secondary mt-1";
       clear.id = "field-clear";
       clear.textContent = text("clear");
       clear.addEventListener("click", function () { clearQueue(pending.length); });
