@@ -248,6 +248,7 @@ def test_a_confirmation_that_no_longer_fits_is_shown_as_a_conflict_for_the_dispa
     wait_synced(page)
     page.wait_for_selector("#field-queue .field-conflict")
     assert "人工复核" in page.inner_text("#field-queue")
+    assert page.locator("#pod-recorded").is_hidden()  # the page no longer says it waits
     shot(page, "offline", "receiver-conflict")
     shipment.refresh_from_db()
     assert shipment.received_by == "李主任"

@@ -222,6 +222,13 @@
 
   // One event: "sent", "kept" (conflict or refused, shown to the person) or "wait" (try later).
   function sendOne(ev) {
+    return sendEvent(ev).then(function (outcome) {
+      if (outcome === "kept") { showKept(ev); refreshPage(ev.url); }
+      return outcome;
+    });
+  }
+
+  function sendEvent(ev) {
     var token = csrfToken(ev.fields);
     var base = {"X-Baogong-Queue": "1", "X-CSRFToken": token};
     var first = Promise.resolve("ok");
@@ -263,6 +270,21 @@
         });
       });
     }).catch(function () { return "wait"; });
+  }
+
+  // The server kept the event for review (conflict) or refused it: the page no longer says it waits;
+  // a refused form is offered again to be corrected, a conflict is left to the reviewer.
+  function showKept(ev) {
+    if (pathOf(ev.url) !== window.location.pathname) { return; }
+    document.querySelectorAll("form[data-offline]").forEach(function (form) {
+      var recorded = document.getElementById(form.getAttribute("data-recorded") || "");
+      if (recorded) { recorded.classList.add("d-none"); }
+      if (ev.state === "rejected") {
+        form.classList.remove("d-none");
+        var button = form.querySelector("[type=submit]");
+        if (button) { button.disabled = false; }
+      }
+    });
   }
 
   function showSent(ev) {
