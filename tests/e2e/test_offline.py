@@ -44,6 +44,13 @@ def wait_synced(page: Any) -> None:
     )
 
 
+def quiesce(page: Any) -> None:
+    """Let the page's last requests (the queue refreshing kept pages) finish and stop its timers
+    before the test's database is flushed: the live server must not be mid-request then."""
+    page.wait_for_load_state("networkidle")
+    page.goto("about:blank")
+
+
 def confirm_delivery(page: Any, shipment: Shipment, index: int, photos: dict[int, str]) -> None:
     page.wait_for_selector("#pod-form", state="attached")
     page.fill("[name=received_by]", f"收货人{index:03d}")
@@ -111,6 +118,7 @@ def test_a_driver_records_deliveries_offline_and_each_arrives_once(base, live_se
             assert not shipment.receiver_photo
     assert sorted(FieldPhoto.objects.values_list("sha256", flat=True)) == sorted(photos.values())
     assert len(photos) == (DELIVERIES + 3) // 4
+    quiesce(page)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -169,6 +177,7 @@ def test_a_receivers_confirmation_made_offline_is_recorded_once(base, live_serve
     assert shipment.received_by == "张护士长"
     assert shipment.delivery_client_token == lost_answers[0]
     assert AuditEvent.objects.filter(verb="record_delivery").count() == 1
+    quiesce(page)
 
 
 def staff(n: int) -> list[Any]:
@@ -209,6 +218,7 @@ def test_check_ins_made_offline_each_arrive_once(base, live_server, new_page):
         context.set_offline(False)
         wait_synced(page)
         page.wait_for_selector("#check-sent:not(.d-none)")
+        quiesce(page)
         context.close()
     checks = HealthCheck.objects.filter(person__user__in=users)
     assert checks.count() == CHECK_INS
@@ -264,3 +274,4 @@ def test_a_confirmation_that_no_longer_fits_is_shown_as_a_conflict_for_the_dispa
     desk.click(f"#conflict-{conflict.pk} button[type=submit]")
     desk.wait_for_selector("#no-conflicts")
     assert FieldConflict.objects.get().status == FieldConflict.Status.RESOLVED
+    quiesce(page)
