@@ -266,3 +266,67 @@ class NotificationDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notification_id} → {self.get_kind_display()}"
+
+
+class FieldPhoto(models.Model):
+    """A photo a field page took offline, uploaded apart from its event and kept by its SHA-256
+    (the browser computed it; the server checked it on arrival). The event that uses the photo
+    names it by that checksum, so a retried upload stores nothing twice."""
+
+    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    file = models.FileField(_("file"), upload_to="field-photos/%Y/%m/")
+    size = models.PositiveIntegerField(_("size"))
+    kind = models.CharField(_("kind"), max_length=8)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    uploaded_by = models.CharField(_("uploaded by"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("field photo")
+        verbose_name_plural = _("field photos")
+
+    def __str__(self) -> str:
+        return self.sha256[:12]
+
+
+class FieldConflict(models.Model):
+    """An action a phone recorded offline that no longer fits the record when it arrived (the
+    shipment was re-planned or delivered meanwhile, the stock changed). It is not applied: a
+    person with ``permission`` in the record's organisation or site reviews it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To review")
+        RESOLVED = "resolved", _("Reviewed")
+
+    created_at = models.DateTimeField(_("arrived at"), default=timezone.now, db_index=True)
+    event_id = models.CharField(_("device event id"), max_length=64, unique=True)
+    kind = models.CharField(_("kind"), max_length=32)
+    object_label = models.CharField(_("record"), max_length=200)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    permission = models.CharField(max_length=100)
+    organisation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    site_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    based_on = models.CharField(_("version the phone saw"), max_length=64)
+    current = models.CharField(_("version on arrival"), max_length=64)
+    reason = models.CharField(_("reason"), max_length=255)
+    payload = models.JSONField(_("what the phone sent"), default=dict)
+    submitted_by = models.CharField(_("submitted by"), max_length=150, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    resolution = models.CharField(_("review note"), max_length=255, blank=True)
+
+    scope_org_field: ClassVar[str] = "organisation_id"
+    scope_site_field: ClassVar[str] = "site_id"
+
+    class Meta:
+        verbose_name = _("offline conflict")
+        verbose_name_plural = _("offline conflicts")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.object_label} ({self.event_id[:8]})"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.organisation_id, self.site_id

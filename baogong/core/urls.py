@@ -1,6 +1,6 @@
 from django.urls import path
 
-from baogong.core import bulk, lookups, uploads, views
+from baogong.core import bulk, fieldviews, lookups, uploads, views
 
 app_name = "core"
 
@@ -16,4 +16,9 @@ urlpatterns = [
     path("media/<path:name>", uploads.media_file, name="media"),
     path("lookup/", lookups.lookup_view, name="lookup"),
     path("bulk/", bulk.bulk_view, name="bulk"),
+    path("sw.js", fieldviews.service_worker, name="service_worker"),
+    path("manifest.webmanifest", fieldviews.manifest, name="manifest"),
+    path("field/offline/", fieldviews.offline_page, name="offline_page"),
+    path("field/conflicts/", fieldviews.conflict_list, name="conflict_list"),
+    path("field/conflicts/<int:pk>/resolve/", fieldviews.conflict_resolve, name="conflict_resolve"),
 ]

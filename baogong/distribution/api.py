@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import path
-from drf_spectacular.utils import extend_schema
+from django.urls import path, reverse
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request as HttpRequest
@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from baogong.catalog.models import Item
+from baogong.core import field
 from baogong.core.api import (
     CREATED,
     MAX_LIST,
@@ -29,7 +30,7 @@ from baogong.core.errors import NotFound
 from baogong.core.identifiers import mask_phone
 from baogong.core.permissions import HasPerms
 from baogong.core.scoping import get_scoped_or_404, scoped
-from baogong.distribution import actions
+from baogong.distribution import actions, queries
 from baogong.distribution.actions import DeliveryLineInput, LineInput
 from baogong.distribution.choices import Disposition, RequestChannel
 from baogong.distribution.models import AllocationLine, AllocationRun, Request, RequestLine, Shipment, ShipmentLine
@@ -301,12 +302,16 @@ class ShipmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     warehouse = serializers.CharField(source="warehouse.code", read_only=True)
     recipient = serializers.CharField(source="recipient.code", read_only=True)
     lines = ShipmentLineSerializer(many=True, read_only=True)
+    delivery_url = serializers.SerializerMethodField()
+    delivery_version = serializers.SerializerMethodField()
 
     class Meta:
         model = Shipment
         fields = [
             "id",
             "number",
+            "delivery_url",
+            "delivery_version",
             "warehouse",
             "recipient",
             "status",
@@ -322,6 +327,18 @@ class ShipmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
             "received_by",
             "lines",
         ]
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_delivery_url(self, obj: Shipment) -> str | None:
+        """The proof-of-delivery page (the receiver's link), for users who may dispatch."""
+        request = self.context.get("request")
+        if request is None or not request.user.has_perm("distribution.dispatch_shipment"):
+            return None
+        return str(request.build_absolute_uri(reverse("distribution:delivery_page", args=[obj.pod_token])))
+
+    def get_delivery_version(self, obj: Shipment) -> str:
+        """What an offline confirmation is based on (send it back as ``based_on``)."""
+        return obj.delivery_version()
 
 
 class PlanSerializer(serializers.Serializer[Any]):
@@ -348,7 +365,9 @@ class DeliverySerializer(serializers.Serializer[Any]):
     lines = serializers.ListField(child=DeliveryLineSerializer(), max_length=MAX_LIST)
     received_by = text_field(max_length=64)
     receiver_phone = text_field(max_length=32)
-    client_token = serializers.CharField(max_length=64)
+    client_token = serializers.CharField(max_length=64, required=False, default="")
+    event_id = serializers.CharField(max_length=64, required=False, default="")
+    based_on = serializers.CharField(max_length=64, required=False, default="")
     shortage_disposition = serializers.ChoiceField(choices=Disposition.choices, default=Disposition.RETURN)
     reason = text_field(max_length=255, required=False, allow_blank=True, default="")
 
@@ -379,7 +398,8 @@ class ShipmentViewSet(ScopedReadOnlyViewSet):
         return super().get_permissions()
 
     def _respond(self, shipment: Shipment) -> Response:
-        return Response(ShipmentSerializer(self.get_queryset().get(pk=shipment.pk)).data)  # type: ignore[no-untyped-call]
+        row = self.get_queryset().get(pk=shipment.pk)  # type: ignore[no-untyped-call]
+        return Response(ShipmentSerializer(row, context={"request": self.request}).data)
 
     @extend_schema(request=PlanSerializer, responses={201: ShipmentSerializer(many=True)})
     @action(detail=False, methods=["post"], pagination_class=None)
@@ -390,7 +410,7 @@ class ShipmentViewSet(ScopedReadOnlyViewSet):
         warehouses = [_site(c, "warehouses", request.user) for c in codes] if codes else None
         made = actions.plan_shipments(actor=request.user, warehouses=warehouses)
         qs = self.get_queryset().filter(pk__in=[s.pk for s in made])  # type: ignore[no-untyped-call]
-        return Response(ShipmentSerializer(qs, many=True).data, status=CREATED)
+        return Response(ShipmentSerializer(qs, many=True, context={"request": request}).data, status=CREATED)
 
     @extend_schema(request=None, responses={200: ShipmentSerializer, 409: ErrorSerializer})
     @action(detail=True, methods=["post"])
@@ -411,22 +431,58 @@ class ShipmentViewSet(ScopedReadOnlyViewSet):
     def dispatch_shipment(self, request: HttpRequest, pk: str | None = None) -> Response:
         return self._respond(actions.dispatch_shipment(self.get_object(), actor=request.user))
 
-    @extend_schema(request=DeliverySerializer, responses={200: ShipmentSerializer, 400: ErrorSerializer})
+    @extend_schema(
+        request=DeliverySerializer,
+        responses={200: ShipmentSerializer, 400: ErrorSerializer, 409: ErrorSerializer},
+        description=(
+            "Record the delivery. `event_id` (or `client_token`, or the `Idempotency-Key` header) is the "
+            "device's id of the submission: a replay answers the first result. `based_on` is the "
+            "`delivery_version` the client saw: when the shipment changed since, nothing is applied, the "
+            "submission is kept for review and the answer is 409 `field_conflict`."
+        ),
+    )
     @action(detail=True, methods=["post"])
     def deliver(self, request: HttpRequest, pk: str | None = None) -> Response:
         data = DeliverySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        shipment = actions.record_delivery(
-            self.get_object(),
-            [DeliveryLineInput(li["line"], li["received"], li["damaged"]) for li in v["lines"]],
-            received_by=v["received_by"],
-            receiver_phone=v["receiver_phone"],
-            client_token=v["client_token"],
-            shortage_disposition=v["shortage_disposition"],
-            reason=v["reason"],
-            actor=request.user,
-        )
+        token = v["client_token"] or v["event_id"] or (request.headers.get("Idempotency-Key") or "").strip()[:64]
+        shipment = self.get_object()
+        try:
+            shipment = actions.record_delivery(
+                shipment,
+                [DeliveryLineInput(li["line"], li["received"], li["damaged"]) for li in v["lines"]],
+                received_by=v["received_by"],
+                receiver_phone=v["receiver_phone"],
+                client_token=token,
+                shortage_disposition=v["shortage_disposition"],
+                reason=v["reason"],
+                based_on=v["based_on"],
+                actor=request.user,
+            )
+        except field.StaleVersion as stale:
+            if token:
+                field.record_conflict(
+                    event=token,
+                    kind="delivery",
+                    object_label=f"{shipment.number} → {shipment.recipient.name}",
+                    link=reverse("distribution:shipment_detail", args=[shipment.pk]),
+                    permission="distribution.dispatch_shipment",
+                    organisation_id=shipment.warehouse.organisation_id,
+                    site_id=shipment.warehouse_id,
+                    based_on=v["based_on"],
+                    stale=stale,
+                    payload=queries.delivery_review_payload(
+                        shipment.lines.select_related("item", "lot").order_by("pk"),
+                        {li["line"]: (li["received"], li["damaged"]) for li in v["lines"]},
+                        reason=v["reason"],
+                        disposition=v["shortage_disposition"],
+                        received_by=v["received_by"],
+                        receiver_phone=v["receiver_phone"],
+                    ),
+                    actor=request.user,
+                )
+            raise
         return self._respond(shipment)
 
     @extend_schema(request=None, responses={200: ShipmentSerializer, 409: ErrorSerializer})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from typing import ClassVar
 
@@ -349,6 +350,14 @@ class Shipment(TimeStampedModel):
 
     def audit_scope(self) -> tuple[int | None, int | None]:
         return self.warehouse.organisation_id, self.warehouse_id
+
+    def delivery_version(self) -> str:
+        """What a phone's proof of delivery is based on: the status, the two ends and every line
+        (its lot and quantity). A re-plan, a split or another confirmation changes it; an offline
+        confirmation based on an older version is kept for review instead of being applied."""
+        lines = sorted((li.pk, li.item_id, li.lot_id, li.qty) for li in self.lines.all())
+        text = f"{self.status}|{self.warehouse_id}|{self.recipient_id}|{lines}"
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 class DispatchHold(models.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -232,3 +232,32 @@ def activity_span(user: Any) -> tuple[dt.datetime, dt.datetime] | None:
     firsts = [at for at in (requests["first"], shipments["first"]) if at is not None]
     lasts = [at for at in (requests["last"], shipments["last"]) if at is not None]
     return (min(firsts), max(lasts)) if firsts else None
+
+
+def delivery_review_payload(
+    lines: Iterable[Any],
+    counts: Mapping[int, tuple[Any, Any]],
+    *,
+    reason: str,
+    disposition: str,
+    received_by: str,
+    receiver_phone: str,
+) -> dict[str, str]:
+    """What a phone sent for a delivery, labelled for the person who reviews an offline conflict
+    (the phone number masked)."""
+    from django.utils.translation import gettext as _
+
+    from baogong.core.identifiers import mask_phone
+    from baogong.distribution.choices import Disposition
+
+    payload: dict[str, str] = {}
+    for li in lines:
+        name = f"{li.item.name} {li.lot.batch if li.lot_id else ''}".strip()
+        received, damaged = counts.get(li.pk, ("", ""))
+        payload[f"{name} · {_('Accepted')}"] = str(received)[:20]
+        payload[f"{name} · {_('Damaged')}"] = str(damaged)[:20]
+    payload[_("Reason for any shortage or damage")] = reason[:255]
+    payload[_("Missing units")] = str(Disposition(disposition).label) if disposition in Disposition.values else ""
+    payload[_("Receiver's name")] = received_by[:64]
+    payload[_("Receiver's phone")] = mask_phone(receiver_phone[:32])
+    return payload

@@ -26,4 +26,5 @@ urlpatterns = [
     path("distribution/value/", views.delivered_value, name="delivered_value"),
     path("r/<str:token>/", views.request_link_page, name="request_link_page"),
     path("d/<str:token>/", views.delivery_page, name="delivery_page"),
+    path("d/<str:token>/photo/", views.delivery_photo, name="delivery_photo"),
 ]

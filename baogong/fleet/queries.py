@@ -57,6 +57,22 @@ def driver_of(user: Any) -> Driver | None:
     return Driver.objects.filter(user=user).first()
 
 
+def driver_shipments(driver: Driver, on_date: dt.date) -> QuerySet[Shipment]:
+    """The driver's shipments of the day: loaded or on the way, and those delivered that day."""
+    from django.db.models import Q
+
+    from baogong.distribution.choices import ShipmentStatus
+
+    on_the_way = Q(status__in=[ShipmentStatus.LOADED, ShipmentStatus.IN_TRANSIT])
+    delivered = Q(status=ShipmentStatus.DELIVERED, delivered_at__date=on_date)
+    return (
+        Shipment.objects.filter(driver_id=driver.pk)
+        .filter(on_the_way | delivered)
+        .select_related("recipient")
+        .order_by("status", "recipient__name", "pk")
+    )
+
+
 def driver_stops(driver: Driver, on_date: dt.date) -> QuerySet[RouteStop]:
     """The driver's stops of that day's plans, in driving order."""
     return (

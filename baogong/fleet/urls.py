@@ -13,6 +13,7 @@ urlpatterns = [
     path("fleet/passes/<int:pk>/scan/", views.pass_scan, name="pass_scan"),
     path("fleet/drivers/", views.driver_list, name="driver_list"),
     path("fleet/drivers/new/", views.driver_create, name="driver_create"),
+    path("fleet/my-shipments/", views.my_shipments, name="my_shipments"),
     path("fleet/plans/", views.plan_list, name="plan_list"),
     path("fleet/plans/new/", views.plan_create, name="plan_create"),
     path("fleet/plans/<int:pk>/", views.plan_detail, name="plan_detail"),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from baogong.core.actionviews import form_page, run_form
 from baogong.core.audit import history_for
 from baogong.core.errors import DomainError
+from baogong.core.fieldviews import field_page
 from baogong.core.forms import show_domain_error
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.pdf import pdf_response
@@ -397,3 +398,15 @@ def station_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     day = _day(request)
     context = {"report": queries.station_day_report(station, day)}
     return pdf_response("fleet/station_report.html", context, f"station-{station.code}-{day.isoformat()}.pdf")
+
+
+# --- The driver's shipments of the day (a field page kept for offline use) ----------------------
+@require_perm("fleet.view_routeplan")
+@field_page
+def my_shipments(request: HttpRequest) -> HttpResponse:
+    """A driver's shipments of the day with their delivery pages, which the phone keeps for use
+    without network (``data-keep-offline``)."""
+    driver = queries.driver_of(request.user)
+    today = timezone.localdate()
+    shipments = list(queries.driver_shipments(driver, today)) if driver else []
+    return render(request, "fleet/my_shipments.html", {"driver": driver, "shipments": shipments, "today": today})

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -32,10 +31,10 @@ from baogong.core.scoping import get_scoped_or_404, scoped
 from baogong.orgs.choices import SiteKind, SiteStatus
 from baogong.orgs.models import Site
 from baogong.people import actions, hooks, outbreak, queries
+from baogong.people.checkin import check_in as check_in
 from baogong.people.choices import DutyType, GuestRequestStatus, HealthStatus, PersonKind
 from baogong.people.forms import (
     CareLogForm,
-    CheckInForm,
     CheckInGuestForm,
     ConvertGuestRequestForm,
     DeploymentForm,
@@ -46,7 +45,6 @@ from baogong.people.forms import (
     PersonForm,
     ReasonForm,
     ResidentCheckForm,
-    SelfTestForm,
 )
 from baogong.people.models import CareLog, GuestRequest, LodgingStay, MealLog, Person, Room
 
@@ -175,56 +173,6 @@ def clear_person(request: HttpRequest, pk: int) -> HttpResponse:
         done=_("Person cleared."),
         then=redirect(following) if following else redirect("people:person_detail", pk=person.pk),
     )
-
-
-# --- Daily check-in from a phone --------------------------------------------------------------
-@login_required
-def check_in(request: HttpRequest) -> HttpResponse:
-    person = Person.objects.filter(user_id=request.user.pk or 0).first()
-    today = timezone.localdate()
-    if person is None:
-        return render(request, "people/check_in.html", {"person": None}, status=404)
-    form = CheckInForm(request.POST or None) if request.POST.get("form") != "test" else CheckInForm()
-    test_form = (
-        SelfTestForm(request.POST, request.FILES)
-        if request.POST.get("form") == "test"
-        else SelfTestForm(initial={"taken_at": timezone.localtime().replace(second=0)})
-    )
-    status = 200
-    if request.method == "POST" and request.POST.get("form") == "test":
-        if test_form.is_valid():
-            try:
-                actions.record_health_test(person, source="self", actor=request.user, **test_form.cleaned_data)
-            except DomainError as exc:
-                show_domain_error(test_form, exc)
-            else:
-                messages.success(request, _("Test result sent."))
-                return redirect("people:check_in")
-        status = 400
-    elif request.method == "POST":
-        if form.is_valid():
-            try:
-                actions.record_health_check(
-                    person,
-                    temperature=form.cleaned_data["temperature"],
-                    symptoms=form.cleaned_data["symptoms"],
-                    is_self_reported=True,
-                    actor=request.user,
-                )
-            except DomainError as exc:
-                show_domain_error(form, exc)
-            else:
-                messages.success(request, _("Checked in for today."))
-                return redirect("people:check_in")
-        status = 400
-    context = {
-        "person": person,
-        "form": form,
-        "test_form": test_form,
-        "today_check": person.checks.filter(checked_on=today).first(),
-        "clearance": queries.person_clearance(person, today),
-    }
-    return render(request, "people/check_in.html", context, status=status)
 
 
 # --- Deployments and batch dispatch -----------------------------------------------------------

@@ -161,6 +161,8 @@ def test_approve_allocate_dispatch_and_confirm_on_a_phone(base, live_server, new
     assert no_horizontal_scroll(receiver)
     shot(receiver, JOURNEY, "08-confirm-phone")
     receiver.click("#pod-submit")
+    receiver.wait_for_selector("#pod-sent:not(.d-none)")  # sent through the phone's queue (issue 23)
+    receiver.reload()
     receiver.wait_for_selector("text=张护士长")
     assert f"{first.qty - 2} / {first.qty}" in receiver.inner_text("main")
     shot(receiver, JOURNEY, "09-confirmed-phone")

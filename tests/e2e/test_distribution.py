@@ -63,6 +63,8 @@ def test_receiver_confirms_delivery_on_a_phone(base, live_server, new_page):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "delivery-phone.png"), full_page=True)
     page.click("#pod-submit")
+    page.wait_for_selector("#pod-sent:not(.d-none)")  # sent through the phone's queue (issue 23)
+    page.reload()
     page.wait_for_selector("text=张护士长")
     assert "28 / 30" in page.inner_text("body")
     assert AuditEvent.objects.filter(verb="record_delivery").count() == 1

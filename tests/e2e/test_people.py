@@ -125,6 +125,8 @@ def test_driver_checks_in_on_a_phone(base, live_server, new_page):
     page.goto(f"{live_server.url}/people/check-in/")
     page.fill("input[name=temperature]", "36.5")
     page.click("button:has-text('打卡')")
+    page.wait_for_selector("#check-sent:not(.d-none)")  # sent through the phone's queue (issue 23)
+    page.reload()
     page.wait_for_selector("#today-check")
     assert "36.5" in page.inner_text("#today-check")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -44,6 +44,9 @@ PUBLIC_PREFIXES: tuple[str, ...] = (
     "/i18n/",
 )
 PUBLIC_PREFIXES += ("/r/", "/d/", "/pharmacy/o/", "/pharmacy/order/")
+# The offline field kit: the service worker and manifest (a phone fetches them before any login)
+# and the page shown offline for a page the phone never kept.
+PUBLIC_PREFIXES += ("/sw.js", "/manifest.webmanifest", "/field/offline/")
 PUBLIC_WORDS = ("/public/",)
 
 

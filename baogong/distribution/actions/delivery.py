@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from baogong.core import audit
 from baogong.core.audit import Actor
+from baogong.core.field import StaleVersion
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import require_scope
 from baogong.distribution import locks, stock
@@ -71,10 +72,13 @@ def record_delivery(
     reason: str = "",
     photo: Any = None,
     note: str = "",
+    based_on: str = "",
 ) -> Shipment:
     """The receiver confirms what arrived. Accepted units move to the recipient; damaged units are
     written off; missing units go back to the warehouse or to loss, with a reason. A retry with
-    the same ``client_token`` returns the recorded delivery and changes nothing."""
+    the same ``client_token`` returns the recorded delivery and changes nothing. ``based_on`` (a
+    phone's offline confirmation): the shipment's version the page showed; when it changed since,
+    ``StaleVersion`` is raised and nothing is written (the caller keeps the event for review)."""
     errors: dict[str, list[str]] = {}
     token = client_token.strip()
     if not token or len(token) > 64:
@@ -84,6 +88,8 @@ def record_delivery(
         require_scope(actor, organisation_id=locked.warehouse.organisation_id, site_id=locked.warehouse_id)
         if token and locked.delivery_client_token == token:
             return locked  # the same submission again: already recorded
+        if based_on and locked.delivery_version() != based_on:
+            raise StaleVersion(current=locked.delivery_version(), reason=_stale_reason(locked))
         _check_shipment(locked, [ShipmentStatus.IN_TRANSIT])
         own = {li.pk: li for li in locked.lines.select_related("item", "lot", "request_line").order_by("pk")}
         given = {d.line_id: d for d in lines}
@@ -132,6 +138,12 @@ def record_delivery(
             },
         )
         return locked
+
+
+def _stale_reason(shipment: Shipment) -> str:
+    if shipment.status in (ShipmentStatus.DELIVERED, ShipmentStatus.CLOSED):
+        return _("Someone else confirmed this delivery meanwhile.")
+    return _("The shipment was changed (re-planned or split) after the page was opened.")
 
 
 def _delivery_errors(

@@ -118,7 +118,7 @@ def test_phone_delivery_page_records_once_with_an_idempotency_key(in_transit):
     client = Client()
     url = f"/d/{in_transit.pod_token}/"
     page = client.get(url)
-    assert page.status_code == 200 and 'data-retry-submit="pod-"' in page.content.decode()
+    assert page.status_code == 200 and "data-offline=" in page.content.decode()
     line = in_transit.lines.get()
     data = {
         "client_token": "phone-1",

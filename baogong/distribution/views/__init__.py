@@ -36,6 +36,7 @@ from baogong.distribution.forms import LoadForm, NormForm
 from baogong.distribution.models import AllocationRun, Norm, Request, RequestLink, Shipment
 from baogong.distribution.views.delivery import delivered_value as delivered_value
 from baogong.distribution.views.delivery import delivery_page as delivery_page
+from baogong.distribution.views.delivery import delivery_photo as delivery_photo
 from baogong.distribution.views.delivery import load_import as load_import
 from baogong.distribution.views.delivery import request_import as request_import
 from baogong.orgs.models import Site

@@ -8,12 +8,16 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from baogong.core import field
 from baogong.core.audit import SystemActor
 from baogong.core.errors import DomainError
 from baogong.core.excel import XLSX_CONTENT_TYPE, parse_date, workbook_bytes
+from baogong.core.fieldviews import field_page
 from baogong.core.imports import import_page, template_response
 from baogong.core.permissions import require_perm
 from baogong.core.ratelimit import rate_limited
@@ -24,12 +28,19 @@ from baogong.distribution.choices import Disposition, ShipmentStatus
 # --------------------------------------------------------------------------- proof of delivery (no login)
 
 
-@rate_limited("public")
+@rate_limited("public", exempt_authenticated=True)
+@field_page
 def delivery_page(request: HttpRequest, token: str) -> HttpResponse:
-    """The receiver's phone page. Valid for this shipment only and until it is closed."""
+    """The receiver's phone page. Valid for this shipment only and until it is closed. Kept on the
+    phone for offline use; a confirmation made offline arrives from the phone's queue
+    (:func:`queued_delivery`)."""
     try:
         shipment = actions.shipment_for_delivery(token)
     except DomainError:
+        if field.is_queued(request):
+            return field.queue_answer(
+                404, code="not_found", message=_("This delivery link is not valid or the shipment is closed.")
+            )
         return render(
             request,
             "distribution/public_message.html",
@@ -37,6 +48,8 @@ def delivery_page(request: HttpRequest, token: str) -> HttpResponse:
             status=404,
         )
     lines = list(shipment.lines.select_related("item", "lot").order_by("pk"))
+    if request.method == "POST" and field.is_queued(request):
+        return queued_delivery(request, shipment, lines)
     errors: dict[str, Any] = {}
     if request.method == "POST":
         try:
@@ -75,8 +88,106 @@ def delivery_page(request: HttpRequest, token: str) -> HttpResponse:
         "client_token": request.POST.get("client_token") or secrets.token_urlsafe(16),
         "done": shipment.status in (ShipmentStatus.DELIVERED, ShipmentStatus.CLOSED),
         "open": shipment.status == ShipmentStatus.IN_TRANSIT,
+        "version": shipment.delivery_version(),
     }
     return render(request, "distribution/delivery_page.html", context, status=400 if errors else 200)
+
+
+def _delivery_inputs(request: HttpRequest, lines: list[Any]) -> list[DeliveryLineInput]:
+    return [
+        DeliveryLineInput(
+            li.pk,
+            int(request.POST.get(f"received_{li.pk}", "") or 0),
+            int(request.POST.get(f"damaged_{li.pk}", "") or 0),
+        )
+        for li in lines
+    ]
+
+
+def _delivery_payload(request: HttpRequest, lines: list[Any]) -> dict[str, str]:
+    post = request.POST
+    counts = {li.pk: (post.get(f"received_{li.pk}", ""), post.get(f"damaged_{li.pk}", "")) for li in lines}
+    return queries.delivery_review_payload(
+        lines,
+        counts,
+        reason=post.get("reason", ""),
+        disposition=post.get("disposition", Disposition.RETURN),
+        received_by=post.get("received_by", ""),
+        receiver_phone=post.get("receiver_phone", ""),
+    )
+
+
+def queued_delivery(request: HttpRequest, shipment: Any, lines: list[Any]) -> HttpResponse:
+    """A confirmation from the phone's queue: the device event id is the submission token (a
+    replay answers the first result), the photo came before by its checksum, and a confirmation
+    based on an older version of the shipment is kept for review (409 ``field_conflict``)."""
+    event = field.event_id(request)
+    if not event:
+        return field.queue_answer(400, code="invalid", details={"event_id": [_("Missing device event id.")]})
+    photo = None
+    if request.POST.get("photo_sha256"):
+        kept = field.photo_by_checksum(request.POST["photo_sha256"])
+        if kept is None:
+            return field.queue_answer(400, code="invalid", details={"photo": [_("The photo has not arrived yet.")]})
+        photo = kept.file
+    actor = (
+        request.user
+        if request.user.is_authenticated
+        else SystemActor(f"receiver:{request.POST.get('received_by', '')[:40]}")
+    )
+    try:
+        actions.record_delivery(
+            shipment,
+            _delivery_inputs(request, lines),
+            received_by=request.POST.get("received_by", ""),
+            receiver_phone=request.POST.get("receiver_phone", ""),
+            client_token=event,
+            shortage_disposition=request.POST.get("disposition", Disposition.RETURN),
+            reason=request.POST.get("reason", ""),
+            photo=photo,
+            based_on=request.POST.get("based_on", "")[:64],
+            actor=SystemActor(f"receiver:{request.POST.get('received_by', '')[:40]}"),
+        )
+    except ValueError:
+        return field.queue_answer(400, code="invalid", details={"lines": [_("Enter whole numbers.")]})
+    except field.StaleVersion as stale:
+        conflict = field.record_conflict(
+            event=event,
+            kind="delivery",
+            object_label=_("Delivery of %(number)s to %(recipient)s")
+            % {"number": shipment.number, "recipient": shipment.recipient.name},
+            link=reverse("distribution:shipment_detail", args=[shipment.pk]),
+            permission="distribution.dispatch_shipment",
+            organisation_id=shipment.warehouse.organisation_id,
+            site_id=shipment.warehouse_id,
+            based_on=request.POST.get("based_on", ""),
+            stale=stale,
+            payload=_delivery_payload(request, lines),
+            actor=actor,
+        )
+        return field.queue_answer(409, code="field_conflict", message=conflict.reason, details={})
+    except DomainError as exc:
+        details = exc.details if isinstance(exc.details, dict) else {}
+        return field.queue_answer(exc.status_code, code=exc.code, message=str(exc.message), details=details)
+    return field.queue_answer(200, status="recorded", shipment=shipment.number)
+
+
+@rate_limited("public", exempt_authenticated=True)
+@require_POST
+def delivery_photo(request: HttpRequest, token: str) -> HttpResponse:
+    """A delivery photo taken offline, sent apart from its confirmation with its SHA-256."""
+    try:
+        actions.shipment_for_delivery(token)
+    except DomainError:
+        return field.queue_answer(
+            404, code="not_found", message=_("This delivery link is not valid or the shipment is closed.")
+        )
+    actor = request.user if request.user.is_authenticated else SystemActor("receiver")
+    try:
+        photo = field.store_photo(request.body, claimed_sha256=request.headers.get("X-Photo-SHA256", ""), actor=actor)
+    except DomainError as exc:
+        return field.queue_answer(exc.status_code, code=exc.code, message=str(exc.message), details=exc.details)
+    return field.queue_answer(201, sha256=photo.sha256, size=photo.size)
 
 
 # --------------------------------------------------------------------------- value
