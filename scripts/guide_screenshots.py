@@ -67,7 +67,28 @@ def _station() -> str:
     return f"/fleet/stations/{_first('orgs.Site', code='FS-FH').pk}/?date=2022-04-15"
 
 
+# Each role's home (its task inbox): taken on a database that has only run `baogong bootstrap`, whose
+# demo workday is dated the day it runs (the replay afterwards would do that work):
+#   baogong migrate && baogong bootstrap   (DATABASE_URL=sqlite:////tmp/homes.sqlite3), then
+#   scripts/guide_screenshots.py --database /tmp/homes.sqlite3 --only $(… the names below)
+HOMES = [
+    Shot(f"{role}-home", role, "/")
+    for role in (
+        "warehouse",
+        "procurement",
+        "qc",
+        "dispatcher",
+        "pharmacist",
+        "health",
+        "property",
+        "tenant",
+        "fuel",
+        "auditor",
+    )
+] + [Shot("commander-home", "commander", "/"), Shot("fuel-home-phone", "fuel", "/", phone=True)]
+
 SHOTS = [
+    *HOMES,
     # 指挥中心 commander
     Shot("commander-dashboard", "commander", "/"),
     Shot("commander-requests", "commander", "/distribution/requests/"),

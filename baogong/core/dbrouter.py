@@ -33,7 +33,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def replica_available() -> bool:
     """Whether the replica is configured and answers (checked at most every RETRY_AFTER seconds
     after a failure)."""
-    if REPLICA not in connections.settings:
+    if REPLICA not in connections.settings or not _routed():
         return False
     if time.monotonic() < _down_until[0]:
         return False
@@ -44,6 +44,14 @@ def replica_available() -> bool:
         _down_until[0] = time.monotonic() + RETRY_AFTER
         return False
     return True
+
+
+def _routed() -> bool:
+    """Whether the replica router is in use (settings.py adds it with DATABASE_REPLICA_URL): an
+    alias alone, without the router, is never read from, so it is not even connected to."""
+    from django.conf import settings
+
+    return f"{__name__}.ReplicaRouter" in getattr(settings, "DATABASE_ROUTERS", [])
 
 
 @contextlib.contextmanager

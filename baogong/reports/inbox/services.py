@@ -72,7 +72,9 @@ def overdue_tests(user: Any, today: dt.date) -> Card | None:
         _("Overdue tests"),
         rows,
         _url("people:overdue_tests"),
-        lambda pr: Row(pr[0].name, _url("people:person_detail", pr[0].pk), "；".join(in_reader_language(r) for r in pr[1])),
+        lambda pr: Row(
+            pr[0].name, _url("people:person_detail", pr[0].pk), "；".join(in_reader_language(r) for r in pr[1])
+        ),
         empty=_("Everyone on duty is tested. Import test results when a batch comes back."),
         icon="clipboard2-pulse",
     )
