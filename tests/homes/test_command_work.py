@@ -49,3 +49,27 @@ def test_requests_to_approve_sit_above_the_commanders_dashboard(client_for, n95,
 def test_the_auditors_dashboard_page_has_no_cards(client_for):
     html = client_for("auditor").get(reverse("reports:dashboard")).content.decode()
     assert 'id="live-charts"' in html and "inbox-card" not in html
+
+
+def test_price_and_policy_changes_of_others_wait_on_the_commanders_home(client_for, user):
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from baogong.orgs import governance
+    from baogong.orgs.models import Grant
+    from baogong.procurement.models import ProcurementPolicy
+
+    policy = ProcurementPolicy.objects.get_or_create(organisation=None)[0]
+    mine = governance.propose_change(policy, {"licence_alert_days": 9}, actor=user("commander"))
+    html = client_for("commander").get("/").content.decode()
+    card = html.split('id="card-changes_to_decide"', 1)[1].split("</section>", 1)[0]
+    assert 'data-count="0"' in card  # one's own proposal is not one's work
+    other = get_user_model().objects.create_user("commander-b", password="x", first_name="二号")
+    other.groups.add(Group.objects.get(name="command_centre"))
+    Grant.objects.create(user=other, is_global=True)
+    html = client_for("commander-b").get("/").content.decode()
+    card = html.split('id="card-changes_to_decide"', 1)[1].split("</section>", 1)[0]
+    assert 'data-count="1"' in card and f"#change-{mine.pk}" in card and "采购" in card
+    governance.decide_change(mine, approve=True, actor=other)
+    assert policy.__class__.objects.get(pk=policy.pk).licence_alert_days == 9

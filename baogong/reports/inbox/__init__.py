@@ -21,6 +21,7 @@ from baogong.reports.inbox.services import (
     applications_handled,
     applications_returned,
     applications_submitted,
+    changes_to_decide,
     fuel_queue,
     my_applications,
     my_leases,
@@ -57,7 +58,7 @@ __all__ = ["Card", "Link", "Row", "cards_for", "has_inbox", "roles_of"]
 Builder = Callable[[Any, dt.date], "Card | None | list[Card]"]
 
 ROLE_CARDS: dict[str, list[Builder]] = {
-    Role.COMMAND_CENTRE: [requests_to_approve],  # shown above its dashboard
+    Role.COMMAND_CENTRE: [requests_to_approve, changes_to_decide],  # shown above its dashboard
     Role.WAREHOUSE_KEEPER: [put_away, picks_due, counts, expiring_lots, check_in],
     Role.DISPATCHER: [to_plan, to_load, to_send, on_the_road, check_in],
     Role.DRIVER: [my_stops, check_in, my_deliveries],

@@ -16,8 +16,9 @@ from baogong.core.bilingual import in_reader_language
 from baogong.core.models import AuditEvent
 from baogong.core.scoping import scoped
 from baogong.fleet import queries as fleet_queries
+from baogong.orgs import governance
 from baogong.orgs import queries as org_queries
-from baogong.orgs.choices import SiteStatus
+from baogong.orgs.choices import ChangeStatus, SiteStatus
 from baogong.people import queries as people_queries
 from baogong.people.choices import IncidentStatus
 from baogong.pharmacy import queries as pharmacy_queries
@@ -281,3 +282,26 @@ def reports(user: Any, today: dt.date) -> Card | None:
         Row(_("Command dashboard"), _url("reports:dashboard")),
     ]
     return Card(key="reports", title=_("Reports"), count=None, url=None, rows=rows, empty="", icon="file-earmark-text")
+
+
+# --- command centre: prices and policies waiting for a second person -----------------------------
+def changes_to_decide(user: Any, today: dt.date) -> Card | None:
+    """Price and policy changes another person proposed, waiting for this one's approval."""
+    if not _perms(user, "orgs.view_changerequest", "orgs.decide_changerequest"):
+        return None
+    qs = governance.changes_for(user).filter(status=ChangeStatus.PENDING).exclude(proposed_by_id=user.pk)
+    return _card(
+        "changes_to_decide",
+        _("Price and policy changes to approve"),
+        qs,
+        _url("orgs:change_list"),
+        lambda c: Row(
+            c.subject, f"{_url('orgs:change_list')}#change-{c.pk}", f"{_who(c.proposed_by)} · {c.proposed_at:%Y-%m-%d}"
+        ),
+        empty=_("No price or policy change waits for you."),
+        icon="check2-square",
+    )
+
+
+def _who(user: Any) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else str(_("the system"))
