@@ -71,7 +71,7 @@ def driver(page: Any) -> None:
     page.goto(page.url.split("/people/")[0] + "/")
     # ... then today's first stop: the proof-of-delivery page, everything received
     with page.expect_navigation(wait_until="load"):
-        card(page, "my_stops").locator("a", has_text="签收").first.click()
+        card(page, "my_stops").locator("a", has_text="收货确认").first.click()
     page.fill("[name=received_by]", "仓库收货员")
     page.fill("[name=receiver_phone]", "13800000000")
     page.click("#pod-submit")
