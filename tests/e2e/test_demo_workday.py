@@ -75,6 +75,8 @@ def driver(page: Any) -> None:
     page.fill("[name=received_by]", "仓库收货员")
     page.fill("[name=receiver_phone]", "13800000000")
     page.click("#pod-submit")
+    page.wait_for_selector("#pod-sent:not(.d-none)")  # sent through the phone's queue (issue 23)
+    page.reload()
     page.wait_for_selector("text=仓库收货员")
 
 
