@@ -26,8 +26,12 @@ for prefix, viewset, basename in collect("api", "routes"):
 
 urlpatterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
-    # Swagger UI with its init script as a file: no inline script (see BAOGONG_CSP_API_DOCS).
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:openapi"), name="docs"),
+    # Swagger UI with its init script and page styles as files: nothing inline (BAOGONG_CSP_API_DOCS).
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api:openapi", template_name="core/swagger_ui.html"),
+        name="docs",
+    ),
     *collect("api", "api_urlpatterns"),
     path("", include(router.urls)),
 ]

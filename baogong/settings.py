@@ -378,17 +378,18 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
 # A fresh nonce per request replaces "{nonce}"; templates put it on their <script> tags as
 # ``nonce="{{ request.csp_nonce }}"`` (or ``{{ csp_nonce }}``). No inline script runs without it, no
-# eval, no inline event handlers. Inline style *attributes* stay allowed (style-src-attr): ECharts
-# writes its tooltips and htmx its swapped fragments with style="…"; <style> elements do not.
+# eval, no inline event handlers, and no inline style: neither <style> elements nor style="…"
+# attributes (templates use classes from core/baogong.css, bars take their width from data-pct
+# through the CSSOM, ECharts draws its tooltips on the canvas: renderMode "richText").
 BAOGONG_CSP = env("BAOGONG_CSP") or (
     "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
-    "style-src-attr 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+    "img-src 'self' data: blob:; font-src 'self' data:; "
     "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
-# The Swagger UI page (/api/v1/docs/) has its own: its init script is a separate file, but the UI
-# styles itself with inline <style> elements.
+# The Swagger UI page (/api/v1/docs/) has its own, without the nonce: its init script and its page
+# styles are files (core/swagger_ui.html).
 BAOGONG_CSP_API_DOCS = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
     "form-action 'self'"
 )

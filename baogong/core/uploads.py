@@ -48,7 +48,7 @@ CONTENT_TYPES = {
     "pdf": "application/pdf",
     "zip": "application/octet-stream",  # xlsx, docx, OFD: always a download
 }
-MEDIA_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+MEDIA_CSP = "default-src 'none'; img-src 'self'; sandbox"
 
 
 class UploadRefused(ValidationFailed):

@@ -1,6 +1,7 @@
 """The crawl of issue 22.5: every demo account, at desktop (1366×900) and phone (390×844) size,
 opens its home page and every menu link. No page answers 4xx/5xx, shows a Python repr, shows
-untranslated English on a Chinese page, or scrolls sideways; every link on the home page opens.
+untranslated English on a Chinese page, scrolls sideways or has anything refused by the content
+security policy (no inline style or script); every link on the home page opens.
 Screenshots of each role's home go to docs/screenshots/home-<role>-desktop.png / -phone.png.
 """
 
@@ -107,8 +108,14 @@ def test_every_role_crawls_clean(base, live_server, new_page, size):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for username in DEMO_ACCOUNTS:
         page = new_page(phone=size == "phone")
-        login(page, live_server.url, username)
         where = f"{username}/{size}"
+        page.on(
+            "console",
+            lambda message, where=where: problems.append(f"{where} {page.url}: {message.text[:160]}")
+            if "Content Security Policy" in message.text
+            else None,
+        )
+        login(page, live_server.url, username)
         page.wait_for_selector("main h1")
         page.screenshot(path=str(SCREENSHOTS / f"home-{username}-{size}.png"), full_page=True)
         home_links = sorted(set(page.evaluate(HOME_LINKS)))

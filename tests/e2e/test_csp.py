@@ -36,7 +36,7 @@ def test_chart_pages_draw_under_the_policy(base: None, live_server: Any, new_pag
     for path, canvas in CHART_PAGES:
         page.goto(live_server.url + path)
         page.wait_for_selector(canvas)
-        # a tooltip is HTML with inline style attributes (style-src-attr allows them)
+        # tooltips are drawn on the canvas (renderMode "richText"): no inline style to refuse
         page.hover(canvas)
     assert violations == []
 

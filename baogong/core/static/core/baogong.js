@@ -149,7 +149,17 @@
     bulkState(form);
   });
 
+  // A progress bar's width from its data-pct (0–100): set through the CSSOM, which the content
+  // security policy allows, where a style="width: …" attribute would be refused.
+  function sizeBars(root) {
+    root.querySelectorAll("[data-pct]").forEach(function (bar) {
+      var pct = Math.max(0, Math.min(100, parseFloat(bar.getAttribute("data-pct")) || 0));
+      bar.style.width = pct + "%";
+    });
+  }
+
   function start() {
+    sizeBars(document);
     searchableSelects(document);
     stackTables(document);
     markScrollableTables(document);
@@ -158,6 +168,7 @@
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
   document.addEventListener("htmx:load", function (event) {
     var root = event.target.parentNode || document;
+    sizeBars(root);
     searchableSelects(root);
     stackTables(root);
     markScrollableTables(root);

@@ -16,12 +16,12 @@
     ];
     d.routes.forEach(function (r) {
       series.push({type: "line", name: r.name, data: r.line, symbol: "none", lineStyle: {width: 2}});
-      series.push({type: "scatter", name: r.name, data: r.stops, symbolSize: 8, tooltip: {formatter: function (p) { return r.name + " " + p.value[2]; }}});
+      series.push({type: "scatter", name: r.name, data: r.stops, symbolSize: 8, tooltip: {renderMode: "richText", formatter: function (p) { return r.name + " " + p.value[2]; }}});
     });
     if (d.unassigned.length) { series.push({type: "scatter", name: "unassigned", data: d.unassigned, symbol: "triangle", symbolSize: 10, itemStyle: {color: "#dc3545"}}); }
     var chart = echarts.init(el);
     chart.setOption({
-      animation: false, tooltip: {trigger: "item", formatter: function (p) { return p.seriesName + (p.value && p.value[2] ? " " + p.value[2] : ""); }},
+      animation: false, tooltip: {renderMode: "richText", trigger: "item", formatter: function (p) { return p.seriesName + (p.value && p.value[2] ? " " + p.value[2] : ""); }},
       legend: {type: "scroll", top: 0, data: d.routes.map(function (r) { return r.name; })},
       grid: {left: 40, right: 10, top: 30, bottom: 30},
       xAxis: {type: "value", scale: true, name: "lon"}, yAxis: {type: "value", scale: true, name: "lat"},

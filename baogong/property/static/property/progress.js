@@ -2,7 +2,7 @@
   var data = JSON.parse(document.getElementById("progress-data").textContent);
   var week = echarts.init(document.getElementById("chart-week"));
   week.setOption({
-    tooltip: { trigger: "axis" },
+    tooltip: {renderMode: "richText",  trigger: "axis" },
     legend: { data: [data.labels.received, data.labels.approved] },
     grid: { left: 40, right: 10, bottom: 40 },
     xAxis: { type: "category", data: data.weeks },
@@ -14,7 +14,7 @@
   });
   var area = echarts.init(document.getElementById("chart-area"));
   area.setOption({
-    tooltip: { trigger: "axis" },
+    tooltip: {renderMode: "richText",  trigger: "axis" },
     grid: { left: 80, right: 10, bottom: 30 },
     xAxis: { type: "value", name: data.labels.amount },
     yAxis: { type: "category", data: data.areas },

@@ -6,7 +6,7 @@
     var d = JSON.parse(data.textContent);
     var chart = echarts.init(el);
     chart.setOption({
-      tooltip: {trigger: "item"},
+      tooltip: {renderMode: "richText", trigger: "item"},
       series: [{type: "pie", radius: ["35%", "70%"], data: d.labels.map(function (l, i) { return {name: l, value: d.values[i]}; })}]
     });
     window.addEventListener("resize", function () { chart.resize(); });
@@ -38,7 +38,7 @@
       return;
     }
     chart.setOption({
-      tooltip: {trigger: "axis"},
+      tooltip: {renderMode: "richText", trigger: "axis"},
       legend: {top: 0},
       grid: {left: 48, right: 12, top: 28, bottom: 28},
       xAxis: {type: "category", data: c.labels},
