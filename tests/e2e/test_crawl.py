@@ -111,9 +111,11 @@ def test_every_role_crawls_clean(base, live_server, new_page, size):
         where = f"{username}/{size}"
         page.on(
             "console",
-            lambda message, where=where: problems.append(f"{where} {page.url}: {message.text[:160]}")
-            if "Content Security Policy" in message.text
-            else None,
+            lambda message, where=where: (
+                problems.append(f"{where} {page.url}: {message.text[:160]}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
         )
         login(page, live_server.url, username)
         page.wait_for_selector("main h1")
