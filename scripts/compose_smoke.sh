@@ -108,7 +108,7 @@ if curl -fsS -c "$jar" -b "$jar" -o "$work/login.html" "$base/login/" && grep -q
 else
   fail "login page"
 fi
-token=$(sed -n 's/.*name="csrfmiddlewaretoken" value="\([^"]*\)".*/\1/p' "$work/login.html" 2>/dev/null | head -1)
+token=$( (sed -n 's/.*name="csrfmiddlewaretoken" value="\([^"]*\)".*/\1/p' "$work/login.html" 2>/dev/null || true) | head -1)
 if "${compose[@]}" exec -T -e DJANGO_SUPERUSER_PASSWORD="$password" web1 \
   baogong createsuperuser --noinput --username "$user" --email "$user@example.invalid" >/dev/null; then
   touch "$work/user-created"
