@@ -1,6 +1,8 @@
 # Baogong — one image for the web nodes, the worker and the scheduler (compose.yaml).
 # Slim Debian with what PDFs need (WeasyPrint's Pango, a Chinese font) and pg_dump for backups;
-# runs as an unprivileged user; everything it writes lives in BAOGONG_VAR_DIR (a volume).
+# runs as an unprivileged user; everything it writes lives in BAOGONG_VAR_DIR (a volume, shared by the
+# web nodes of compose.yaml). The user's home is /home/baogong, not that volume: gunicorn keeps its
+# control socket there (~/.gunicorn/gunicorn.ctl, one per node) and fontconfig its cache.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -15,11 +17,11 @@ RUN apt-get update \
         fonts-wqy-zenhei libpango-1.0-0 libpangoft2-1.0-0 postgresql-client curl \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system baogong \
-    && useradd --system --gid baogong --home-dir /var/lib/baogong --shell /usr/sbin/nologin baogong \
+    && useradd --system --gid baogong --create-home --home-dir /home/baogong --shell /usr/sbin/nologin baogong \
     && install -d -o baogong -g baogong /var/lib/baogong
 
 WORKDIR /srv/baogong
-COPY pyproject.toml README.md LICENSE ./
+COPY pyproject.toml README.md LICENSE THIRD-PARTY.md ./
 COPY baogong ./baogong
 RUN pip install . gunicorn \
     # static files are built into the image (whitenoise serves them with far-future caching)

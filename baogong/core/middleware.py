@@ -14,8 +14,25 @@ from django.utils.translation import gettext as _
 from baogong.core import authz
 from baogong.core.context import reset_request_id, set_request_id
 from baogong.core.idempotency import body_fingerprint, claim_key, earlier_claim, release_claim, store_answer
+from baogong.core.views import healthz
 
 Handler = Callable[[HttpRequest], HttpResponse]
+
+
+class HealthCheckMiddleware:
+    """``GET /healthz`` answered before anything else reads the request: health checks call a node
+    by its own address (``http://127.0.0.1:8000`` in the image's and compose's checks, a load
+    balancer by the node's IP), which is not in ``ALLOWED_HOSTS`` (Django would answer 400) and is
+    plain HTTP (``SECURE_SSL_REDIRECT`` would answer a redirect that a probe takes for health).
+    The answer says only whether the database answers; every other path is checked as before."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info == "/healthz" and request.method in {"GET", "HEAD"}:
+            return healthz(request)
+        return self.get_response(request)
 
 
 class RequestIdMiddleware:

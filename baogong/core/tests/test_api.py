@@ -94,3 +94,20 @@ def test_openapi_schema_and_docs(api_for, client):
     docs = client.get("/api/v1/docs/")
     assert docs.status_code == 200
     assert b"cdn" not in docs.content.lower()
+
+
+def test_healthz_answers_a_probe_by_the_node_s_own_address_over_plain_http(client, db, settings):
+    """Compose's and the image's health checks call http://127.0.0.1:8000/healthz: an address that
+    is not in ALLOWED_HOSTS, over HTTP with the production SSL redirect on. Only /healthz is spared."""
+    settings.ALLOWED_HOSTS = ["baogong.example.cn"]
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/healthz", HTTP_HOST="127.0.0.1:8000")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert client.head("/healthz", HTTP_HOST="127.0.0.1:8000").status_code == 200
+    # every other path still checks the host and redirects to HTTPS
+    assert client.get("/login/", HTTP_HOST="127.0.0.1:8000").status_code == 400
+    assert client.get("/healthz/", HTTP_HOST="127.0.0.1:8000").status_code == 400
+    redirected = client.get("/login/", HTTP_HOST="baogong.example.cn")
+    assert redirected.status_code == 301
+    assert redirected["Location"] == "https://baogong.example.cn/login/"
