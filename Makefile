@@ -48,7 +48,17 @@ worker: setup
 
 # Both databases at once (one core each): the SQLite pass streams; the PostgreSQL pass, then the
 # date-heavy apps on a moved clock (test-clock), follow in the log.
-test: install
+# The SQLite test processes copy this migrated database instead of migrating each time (conftest.py,
+# BAOGONG_TEST_DB_TEMPLATE); it is made again whenever a migration changes.
+TEST_DB_TEMPLATE := var/test-template.sqlite3
+$(TEST_DB_TEMPLATE): $(wildcard baogong/*/migrations/*.py) $(VENV)/.installed
+	@mkdir -p var
+	@rm -f $@ $@.tmp
+	BAOGONG_TEST_CLOCK= $(BIN)/python scripts/test_db_template.py $@.tmp
+	@mv $@.tmp $@
+export BAOGONG_TEST_DB_TEMPLATE := $(CURDIR)/$(TEST_DB_TEMPLATE)
+
+test: install $(TEST_DB_TEMPLATE)
 	@mkdir -p var
 	@{ $(MAKE) --no-print-directory test-postgres && $(MAKE) --no-print-directory test-clock; } > var/test-postgres.log 2>&1 & pg=$$!; \
 	$(MAKE) --no-print-directory test-sqlite; sqlite=$$?; \
@@ -63,14 +73,14 @@ test: install
 CLOCK_SHIFTS ?= +1y -1y 23:59
 CLOCK_APPS ?= baogong/inventory baogong/people baogong/property baogong/fleet baogong/pharmacy \
 	baogong/distribution baogong/reports baogong/command baogong/finance baogong/core
-test-clock: install
+test-clock: install $(TEST_DB_TEMPLATE)
 	@for shift in $(CLOCK_SHIFTS); do \
 		echo "---- clock moved: BAOGONG_TEST_CLOCK=$$shift ----"; \
 		BAOGONG_TEST_CLOCK=$$shift DATABASE_URL= $(BIN)/pytest -p no:cacheprovider -q \
 			-m "not e2e and not security and not slow" $(CLOCK_APPS) || exit 1; \
 	done
 
-test-sqlite: install
+test-sqlite: install $(TEST_DB_TEMPLATE)
 	DATABASE_URL= $(BIN)/pytest -p no:cacheprovider -q $(XDIST)
 
 test-postgres: install

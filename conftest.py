@@ -35,6 +35,40 @@ LiveServerThread.server_class = _SerialWSGIServer
 def pytest_configure(config: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.LANGUAGE_CODE = "zh-hans"
+    _sqlite_test_db_from_template(os.environ.get("BAOGONG_TEST_DB_TEMPLATE", ""))
+
+
+def _sqlite_test_db_from_template(template: str) -> None:
+    """`make test` migrates one SQLite file once (var/test-template.sqlite3, rebuilt when a
+    migration changes) and each SQLite test process copies it into its in-memory test database
+    with the sqlite3 backup API instead of running every migration again (half a minute each
+    on this machine). Without the variable, or on PostgreSQL, the test database is made as usual."""
+    if (
+        not template
+        or not os.path.exists(template)
+        or settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3"
+    ):
+        return
+    import sqlite3
+
+    from django.db.backends.sqlite3.creation import DatabaseCreation
+
+    def create_test_db(
+        self: Any, verbosity: int = 1, autoclobber: bool = False, serialize: bool = True, keepdb: bool = False
+    ) -> str:
+        name = self._get_test_db_name()
+        self.connection.close()
+        settings.DATABASES[self.connection.alias]["NAME"] = name
+        self.connection.settings_dict["NAME"] = name
+        self.connection.ensure_connection()
+        source = sqlite3.connect(f"file:{template}?mode=ro", uri=True)
+        try:
+            source.backup(self.connection.connection)
+        finally:
+            source.close()
+        return name
+
+    DatabaseCreation.create_test_db = create_test_db  # type: ignore[method-assign]
 
 
 def pytest_report_header(config: Any) -> str | None:
