@@ -46,8 +46,6 @@ serve:
 worker: setup
 	$(BIN)/baogong worker
 
-# Both databases at once (one core each): the SQLite pass streams; the PostgreSQL pass, then the
-# date-heavy apps on a moved clock (test-clock), follow in the log.
 # The SQLite test processes copy this migrated database instead of migrating each time (conftest.py,
 # BAOGONG_TEST_DB_TEMPLATE); it is made again whenever a migration changes.
 TEST_DB_TEMPLATE := var/test-template.sqlite3
@@ -58,14 +56,19 @@ $(TEST_DB_TEMPLATE): $(wildcard baogong/*/migrations/*.py) $(VENV)/.installed
 	@mv $@.tmp $@
 export BAOGONG_TEST_DB_TEMPLATE := $(CURDIR)/$(TEST_DB_TEMPLATE)
 
+# Three passes at once: the SQLite pass streams; the browser tests (they wait on Chromium and the
+# network more than they compute) and the PostgreSQL pass, then the date-heavy apps on a moved
+# clock (test-clock), follow from their logs.
 test: install $(TEST_DB_TEMPLATE)
 	@mkdir -p var
 	@{ $(MAKE) --no-print-directory test-postgres && $(MAKE) --no-print-directory test-clock; } > var/test-postgres.log 2>&1 & pg=$$!; \
+	$(MAKE) --no-print-directory e2e > var/test-e2e.log 2>&1 & browser=$$!; \
 	$(MAKE) --no-print-directory test-sqlite; sqlite=$$?; \
-	wait $$pg; postgres=$$?; \
+	wait $$browser; e2e=$$?; wait $$pg; postgres=$$?; \
+	echo "---- browser tests (Chromium, SQLite) ----"; cat var/test-e2e.log; \
 	echo "---- PostgreSQL pass and moved clocks ----"; cat var/test-postgres.log; \
-	echo "make test: sqlite exit $$sqlite, postgresql and clocks exit $$postgres"; \
-	exit $$(( sqlite || postgres ))
+	echo "make test: sqlite exit $$sqlite, browser exit $$e2e, postgresql and clocks exit $$postgres"; \
+	exit $$(( sqlite || e2e || postgres ))
 
 # The apps whose rules turn on dates (expiry, shifts and tests, passes, leases and relief, reports),
 # a year ahead, a year back and at 23:59 in Shanghai (BAOGONG_TEST_CLOCK; see CONTRIBUTING). The
@@ -81,7 +84,7 @@ test-clock: install $(TEST_DB_TEMPLATE)
 	done
 
 test-sqlite: install $(TEST_DB_TEMPLATE)
-	DATABASE_URL= $(BIN)/pytest -p no:cacheprovider -q $(XDIST)
+	DATABASE_URL= $(BIN)/pytest -p no:cacheprovider -q $(XDIST) -m "not e2e"
 
 test-postgres: install
 	@$(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_TEST_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" \
@@ -93,7 +96,7 @@ test-postgres: install
 test-fast: install
 	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q --reuse-db $(XDIST) -m "not e2e and not slow" $(ARGS)
 
-e2e: install
+e2e: install $(TEST_DB_TEMPLATE)
 	DATABASE_URL= $(BIN)/pytest -p no:cacheprovider -q -m e2e
 
 lint: install
