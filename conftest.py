@@ -102,31 +102,43 @@ def _load_base() -> None:
 
 # The base data is loaded once per session, committed, so that every test's rolled-back
 # transaction starts from it; a transactional test's flush empties the database, so the next
-# test reloads it first (outside any test transaction). On SQLite the loaded database is kept as a
-# snapshot (the sqlite3 backup API, a copy in memory) and put back in milliseconds instead of being
-# loaded again through the actions: the same rows, the same ids, the same triggers.
+# test gets it back first (outside any test transaction). On SQLite from a snapshot taken after
+# the first load (the same rows, ids and triggers): 0.05 s instead of 4 s through the actions.
 _BASE_STALE = False
 _BASE_SNAPSHOT: Any = None
 
 
 def _base_state() -> None:
-    """Put the base data in place: from the snapshot on SQLite once there is one, else loaded."""
+    """Put the base data in place: from the snapshot once there is one, else loaded."""
     global _BASE_SNAPSHOT
     if connection.vendor == "sqlite":
         _create_ledger_trigger()
-        if _BASE_SNAPSHOT is not None:
-            from django.contrib.contenttypes.models import ContentType
+    if _BASE_SNAPSHOT is not None:
+        from django.contrib.contenttypes.models import ContentType
 
-            connection.ensure_connection()
-            _BASE_SNAPSHOT.backup(connection.connection)
-            ContentType.objects.clear_cache()  # the flush's post_migrate made new rows; ids are back
-            return
+        _restore_snapshot(_BASE_SNAPSHOT)
+        ContentType.objects.clear_cache()  # the flush's post_migrate made new rows; ids are back
+        return
     _load_base()
-    if connection.vendor == "sqlite" and os.environ.get("BAOGONG_TEST_NO_SNAPSHOT") != "1":
-        import sqlite3
+    if os.environ.get("BAOGONG_TEST_NO_SNAPSHOT") != "1":
+        _BASE_SNAPSHOT = _take_snapshot()
 
-        _BASE_SNAPSHOT = sqlite3.connect(":memory:", check_same_thread=False)
-        connection.connection.backup(_BASE_SNAPSHOT)
+
+def _take_snapshot() -> Any:
+    """SQLite: a copy of the whole database in memory (backup API). PostgreSQL: none; loading the
+    base data again (0.8 s) was measured as fast as copying every table back from a schema."""
+    if connection.vendor != "sqlite":
+        return None
+    import sqlite3
+
+    snapshot = sqlite3.connect(":memory:", check_same_thread=False)
+    connection.connection.backup(snapshot)
+    return snapshot
+
+
+def _restore_snapshot(snapshot: Any) -> None:
+    connection.ensure_connection()
+    snapshot.backup(connection.connection)
 
 
 @pytest.fixture(scope="session")
