@@ -339,6 +339,15 @@ def plan_map(plan: RoutePlan, routes: Iterable[PlannedRoute]) -> dict[str, Any]:
         "depots": list(depots.values()),
         "routes": series,
         "unassigned": unassigned,
+        # the names the map shows (axes, tooltips) in the reader's language
+        "labels": {
+            "outline": _("District boundary"),
+            "areas": _("Towns and streets"),
+            "depots": _("Depot"),
+            "unassigned": _("Not on a route"),
+            "lon": _("Longitude"),
+            "lat": _("Latitude"),
+        },
     }
 
 

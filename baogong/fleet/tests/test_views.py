@@ -155,6 +155,15 @@ def test_plan_page_shows_routes_map_and_dispatch_verdicts(client_for, planned):
     data = json.loads(match.group(1))
     assert len(data["outline"]) >= 4 and data["outline"][0] == data["outline"][-1]
     assert sum(len(r["stops"]) for r in data["routes"]) == 6
+    # the map's axes and tooltips speak the reader's language, never the code's names
+    assert data["labels"] == {
+        "outline": "区界",
+        "areas": "街镇",
+        "depots": "仓库",
+        "unassigned": "未排入线路",
+        "lon": "经度",
+        "lat": "纬度",
+    }
     for route in planned.routes.all():
         assert route.vehicle.plate in page
     # 沪A10002 has no pass: its loading is refused, saying why
