@@ -299,20 +299,11 @@ def confirm_allocation(run: AllocationRun, *, actor: Actor) -> AllocationRun:
             allocated_qty=F("allocated_qty") + Subquery(run_lines.filter(request_line=OuterRef("pk")).values("qty")[:1])
         )
         _refresh_run_request_statuses(run_lines.values("request_line__request_id"))
-        locked.status = AllocationRunStatus.CONFIRMED
-        locked.confirmed_at = timezone.now()
-        locked.save(update_fields=["status", "confirmed_at", "updated_at"])
-        audit.record(
-            "confirm_allocation",
-            locked,
-            actor=actor,
-            before={"status": AllocationRunStatus.PREVIEW},
-            after={
-                "status": locked.status,
-                "lines": len(alines),
-                "units": sum(a[2] for a in alines),
-                "reservations": len(links),
-            },
+        units = sum(a[2] for a in alines)
+        after = {"lines": len(alines), "units": units, "reservations": len(links)}
+        stamps = {"confirmed_at": timezone.now()}
+        audit.change_status(
+            "confirm_allocation", locked, AllocationRunStatus.CONFIRMED, actor=actor, stamps=stamps, after=after
         )
         return locked
 
@@ -384,13 +375,5 @@ def discard_allocation(run: AllocationRun, *, actor: Actor) -> AllocationRun:
         locked = locks.allocation_run_for_update(run.pk)
         if locked.status != AllocationRunStatus.PREVIEW:
             raise RequestStateInvalid(_("Only a preview can be discarded."), details={"status": [locked.status]})
-        locked.status = AllocationRunStatus.DISCARDED
-        locked.save(update_fields=["status", "updated_at"])
-        audit.record(
-            "discard_allocation",
-            locked,
-            actor=actor,
-            before={"status": AllocationRunStatus.PREVIEW},
-            after={"status": locked.status},
-        )
+        audit.change_status("discard_allocation", locked, AllocationRunStatus.DISCARDED, actor=actor)
         return locked

@@ -185,10 +185,7 @@ def _step(shipment: Shipment, source: str, target: str, verb: str, stamp: str, *
         locked = locks.shipment_for_update(shipment.pk)
         _require_shipment_scope(locked, actor)
         _check_shipment(locked, [source])
-        locked.status = target
-        setattr(locked, stamp, timezone.now())
-        locked.save(update_fields=["status", stamp, "updated_at"])
-        audit.record(verb, locked, actor=actor, before={"status": source}, after={"status": target})
+        audit.change_status(verb, locked, target, actor=actor, stamps={stamp: timezone.now()})
         return locked
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from baogong.catalog.models import Item
 from baogong.core import audit
 from baogong.core.audit import Actor
+from baogong.core.errors import require_text
 from baogong.core.models import Notification
 from baogong.core.money import round_fen
 from baogong.core.notify import notify
@@ -390,8 +391,7 @@ def _approve_over_threshold(order: PurchaseOrder, *, actor: Actor, comment: str)
 @retry_on_conflict
 def reject_order(order: PurchaseOrder, *, reason: str, actor: Actor) -> PurchaseOrder:
     require_scope(actor, organisation_id=order.organisation_id)
-    if not reason.strip():
-        raise OrderInvalid(details={"reason": [_("Give a reason.")]})
+    require_text(reason, OrderInvalid, _("Give a reason."))
     with transaction.atomic(durable=True):
         locked = _lock_order(order)
         if locked.status != OrderStatus.PENDING_APPROVAL:
@@ -441,8 +441,7 @@ def review_emergency_order(order: PurchaseOrder, *, note: str, actor: Actor) -> 
 @retry_on_conflict
 def cancel_order(order: PurchaseOrder, *, reason: str, actor: Actor) -> PurchaseOrder:
     require_scope(actor, organisation_id=order.organisation_id)
-    if not reason.strip():
-        raise OrderInvalid(details={"reason": [_("Give a reason.")]})
+    require_text(reason, OrderInvalid, _("Give a reason."))
     with transaction.atomic(durable=True):
         locked = _lock_order(order)
         if locked.status not in {OrderStatus.DRAFT, OrderStatus.PENDING_APPROVAL, OrderStatus.APPROVED}:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from baogong.core import audit, uploads
 from baogong.core.audit import Actor
+from baogong.core.errors import require_text
 from baogong.core.identifiers import check_uscc
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import require_scope, user_scope
@@ -261,8 +262,7 @@ def approve_supplier(supplier: Supplier, *, reason: str = "", actor: Actor) -> S
 @retry_on_conflict
 def suspend_supplier(supplier: Supplier, *, reason: str, actor: Actor) -> Supplier:
     require_scope(actor, organisation_id=supplier.organisation_id)
-    if not reason.strip():
-        raise SupplierInvalid(details={"reason": [_("Give a reason.")]})
+    require_text(reason, SupplierInvalid, _("Give a reason."))
     with transaction.atomic(durable=True):
         locked = locks.suppliers_for_update([supplier.pk]).get()
         return _suspend(locked, reason.strip(), actor)
@@ -280,8 +280,7 @@ def _suspend(locked: Supplier, reason: str, actor: Actor) -> Supplier:
 def blacklist_supplier(supplier: Supplier, *, reason: str, actor: Actor) -> BlacklistEntry:
     """Blacklist a USCC for the whole group: every enterprise's supplier with that code is blacklisted."""
     require_scope(actor, organisation_id=supplier.organisation_id)
-    if not reason.strip():
-        raise SupplierInvalid(details={"reason": [_("Give a reason.")]})
+    require_text(reason, SupplierInvalid, _("Give a reason."))
     with transaction.atomic(durable=True):
         ids = list(Supplier.objects.filter(uscc=supplier.uscc).values_list("pk", flat=True))
         same_code = list(locks.suppliers_for_update(ids))
