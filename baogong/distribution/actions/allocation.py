@@ -14,14 +14,13 @@ from django.utils.translation import gettext as _
 
 from baogong.catalog.models import Item
 from baogong.core import audit
-from baogong.core.audit import Actor
+from baogong.core.audit import Actor, user_of
 from baogong.core.geo import haversine_km
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import user_scope
 from baogong.distribution import allocation as engine
 from baogong.distribution import locks, queries, stock
 from baogong.distribution.actions._common import (
-    _user_or_none,
     reserve_needs,
 )
 from baogong.distribution.choices import (
@@ -120,7 +119,7 @@ def preview_allocation(
     wh_by_id = {w.pk: w for w in warehouses}
     with transaction.atomic(durable=True):
         run = AllocationRun.objects.create(
-            created_by=_user_or_none(actor),
+            created_by=user_of(actor),
             stock_snapshot={f"{w}:{i}": q for (w, i), q in sorted(available.items())},
         )
         run.warehouses.set(warehouses)

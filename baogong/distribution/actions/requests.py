@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
-from baogong.core.audit import Actor
+from baogong.core.audit import Actor, user_of
 from baogong.core.errors import require_text
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import require_scope, user_scope
@@ -20,7 +20,6 @@ from baogong.distribution.actions._common import (
     LineInput,
     _check_status,
     _request_state,
-    _user_or_none,
 )
 from baogong.distribution.choices import (
     CANCELLABLE_STATUSES,
@@ -122,7 +121,7 @@ def _create(
         recipient=recipient,
         channel=channel,
         note=note[:500],
-        created_by=_user_or_none(actor),
+        created_by=user_of(actor),
         link=link,
         submitter_name=submitter_name,
         submitter_phone=submitter_phone,
@@ -218,7 +217,7 @@ def approve_request(request: Request, *, actor: Actor, cuts: Mapping[int, tuple[
         RequestLine.objects.bulk_update(lines, ["approved_qty", "cut_reason"])
         locked.status = RequestStatus.APPROVED
         locked.decided_at = timezone.now()
-        locked.decided_by = _user_or_none(actor)
+        locked.decided_by = user_of(actor)
         locked.save(update_fields=["status", "decided_at", "decided_by", "updated_at"])
         after = _request_state(locked)
         after["cuts"] = {str(k): {"qty": v[0], "reason": v[1]} for k, v in cuts.items() if v[0] != by_id[k].qty}
@@ -234,7 +233,7 @@ def reject_request(request: Request, *, reason: str, actor: Actor) -> Request:
         _require_request_scope(locked, actor)
         _check_status(locked, [RequestStatus.SUBMITTED])
         why = reason.strip()[:500]
-        stamps = {"rejection_reason": why, "decided_at": timezone.now(), "decided_by": _user_or_none(actor)}
+        stamps = {"rejection_reason": why, "decided_at": timezone.now(), "decided_by": user_of(actor)}
         audit.change_status(
             "reject_request", locked, RequestStatus.REJECTED, actor=actor, stamps=stamps, after={"reason": why}
         )

@@ -114,7 +114,7 @@ def approve_order(order: Order, *, check: PrescriptionCheck | None = None, actor
             locked,
             OrderStatus.READY,
             actor=actor,
-            stamps={"reviewed_by": actor if getattr(actor, "is_authenticated", False) else None, "reviewed_at": now},
+            stamps={"reviewed_by": audit.user_of(actor), "reviewed_at": now},
         )
         _pick(locked, actor=actor)
         return locked
@@ -133,7 +133,7 @@ def reject_order(order: Order, reason: str, *, actor: Actor) -> Order:
             actor=actor,
             stamps={
                 "reject_reason": reason.strip()[:255],
-                "reviewed_by": actor if getattr(actor, "is_authenticated", False) else None,
+                "reviewed_by": audit.user_of(actor),
                 "reviewed_at": timezone.now(),
             },
             after={"reason": reason.strip()[:255]},

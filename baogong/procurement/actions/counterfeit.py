@@ -95,7 +95,7 @@ def _open_case(
         supplier=supplier,
         item_id=lot.item_id,
         reason=reason,
-        marked_by=actor if getattr(actor, "is_authenticated", False) else None,
+        marked_by=audit.user_of(actor),
     )
     case.lots.set(lot_ids)
     case.blocked_orders.set(blocked)

@@ -137,7 +137,7 @@ def add_licence(supplier: Supplier, data: Mapping[str, Any], *, document: Any = 
         scope=str(data.get("scope") or "").strip(),
         issued_on=data.get("issued_on"),
         expires_on=data.get("expires_on"),
-        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        uploaded_by=audit.user_of(actor),
     )
     try:
         licence.full_clean(exclude=["document", "supplier", "uploaded_by"])
@@ -219,7 +219,7 @@ def _set_status(supplier: Supplier, status: str, reason: str, actor: Actor, verb
         actor=actor,
         stamps={
             "status_reason": reason[:255],
-            "status_decided_by": actor if getattr(actor, "is_authenticated", False) else None,
+            "status_decided_by": audit.user_of(actor),
             "status_decided_at": timezone.now(),
         },
         before={"status_reason": supplier.status_reason},
@@ -289,7 +289,7 @@ def blacklist_supplier(supplier: Supplier, *, reason: str, actor: Actor) -> Blac
             defaults={
                 "name": supplier.name,
                 "reason": reason.strip()[:255],
-                "decided_by": actor if getattr(actor, "is_authenticated", False) else None,
+                "decided_by": audit.user_of(actor),
                 "organisation_id": supplier.organisation_id,
             },
         )

@@ -252,7 +252,7 @@ def _step(
             )
         before = {"status": locked.status, "decision_note": locked.decision_note}
         extra = check(locked) if check is not None else {}
-        user = actor if getattr(actor, "is_authenticated", False) else None
+        user = audit.user_of(actor)
         if verb == "handle_application":
             locked.handled_by = user
         elif verb == "check_application":
