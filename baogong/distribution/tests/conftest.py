@@ -53,15 +53,19 @@ def file() -> Any:
     return do
 
 
-@pytest.fixture
-def stocked(n95: Item) -> None:
-    """30 released N95 masks at the 泰兴桥 warehouse."""
+def receive_n95(n95: Item, qty: int) -> None:
+    """``qty`` released N95 masks (batch B1) at the 泰兴桥 warehouse."""
     inventory_actions.receive_stock(
         Site.objects.get(code="WH-TXQ"),
-        [ReceiptLineInput(item=n95, batch="B1", qty=30, unit_cost=Decimal("250.00"), expiry=in_days(90))],
+        [ReceiptLineInput(item=n95, batch="B1", qty=qty, unit_cost=Decimal("250.00"), expiry=in_days(90))],
         actor=SYSTEM,
         qc_status="released",
     )
+
+
+@pytest.fixture
+def stocked(n95: Item) -> None:
+    receive_n95(n95, 30)
 
 
 @pytest.fixture
