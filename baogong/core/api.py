@@ -187,7 +187,11 @@ class ErrorSerializer(serializers.Serializer[Any]):
 
 
 def record_step(
-    response: Any, *, body: type[serializers.Serializer[Any]] | None = None, **route: Any
+    response: Any,
+    *,
+    body: type[serializers.Serializer[Any]] | None = None,
+    errors: tuple[int, ...] | None = None,
+    **route: Any,
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """A POST on one record of a viewset (``…/{id}/<name>/``) that takes one step of its life::
 
@@ -195,10 +199,12 @@ def record_step(
         def reject(self, request, data):
             return self._respond(actions.reject_request(self.get_object(), reason=data["reason"], actor=request.user))
 
-    Documented as answering ``response``, 400 with field errors when it takes a ``body``, and 409
-    when the step is refused. The method gets the validated body (``{}`` without one); ``route``
-    goes to DRF's ``@action`` (``url_path``…)."""
-    responses = {200: response, **({400: ErrorSerializer} if body is not None else {}), 409: ErrorSerializer}
+    Documented as answering ``response`` or an error body with the status codes ``errors`` (by
+    default 400 for field errors when it takes a ``body``, and 409 when the step is refused). The
+    method gets the validated body (``{}`` without one); ``route`` goes to DRF's ``@action``
+    (``url_path``…)."""
+    codes = errors if errors is not None else ((400, 409) if body is not None else (409,))
+    responses = {200: response, **dict.fromkeys(codes, ErrorSerializer)}
 
     def decorate(method: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(method)
