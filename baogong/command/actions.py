@@ -295,13 +295,8 @@ def record_drill_result(drill: Drill, result: Mapping[str, Any] | None, *, error
     """Store what the drill found (or why it failed)."""
     with transaction.atomic(durable=True):
         locked = locks.drill_for_update(drill.pk)
-        before = {"status": locked.status}
-        locked.status = DrillStatus.FAILED if result is None else DrillStatus.DONE
-        locked.result = dict(result) if result is not None else None
-        locked.error = error[:255]
-        locked.finished_at = timezone.now()
-        locked.save(update_fields=["status", "result", "error", "finished_at", "updated_at"])
-        after: dict[str, Any] = {"status": locked.status}
+        stamps: dict[str, Any] = {"result": dict(result) if result is not None else None, "error": error[:255]}
+        after: dict[str, Any] = {}
         if result is not None:
             after.update(
                 unmet_units={k: result[k]["unmet_units"] for k in ("baseline", "drill")},
@@ -309,8 +304,10 @@ def record_drill_result(drill: Drill, result: Mapping[str, Any] | None, *, error
                 moved=len(result["moved"]),
             )
         else:
-            after["error"] = locked.error
-        audit.record("record_drill_result", locked, actor=actor, before=before, after=after)
+            after["error"] = stamps["error"]
+        status = DrillStatus.FAILED if result is None else DrillStatus.DONE
+        stamps["finished_at"] = timezone.now()
+        audit.change_status("record_drill_result", locked, status, actor=actor, stamps=stamps, after=after)
         return locked
 
 

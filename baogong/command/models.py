@@ -9,7 +9,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from baogong.command.choices import Channel, DrillStatus, PostKind, RectificationStatus
-from baogong.core.models import TimeStampedModel
+from baogong.core.models import TimeStampedModel, who_field
+from baogong.core.scoping import scope_by_fields
 
 
 class CommunicationPost(TimeStampedModel):
@@ -34,8 +35,7 @@ class CommunicationPost(TimeStampedModel):
     def __str__(self) -> str:
         return self.title
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.organisation_id, None
+    audit_scope = scope_by_fields
 
 
 class ChecklistTemplate(TimeStampedModel):
@@ -109,8 +109,7 @@ class Inspection(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.venue} {self.inspected_on}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.venue.organisation_id, self.venue_id
+    audit_scope = scope_by_fields
 
     @property
     def is_compliant(self) -> bool:
@@ -187,8 +186,7 @@ class ReportRecipient(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.organisation_id, None
+    audit_scope = scope_by_fields
 
 
 class Drill(TimeStampedModel):
@@ -205,14 +203,7 @@ class Drill(TimeStampedModel):
     result = models.JSONField(_("result"), null=True, blank=True)
     error = models.CharField(_("error"), max_length=255, blank=True)
     job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("run by"),
-        null=True,
-        blank=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-    )
+    created_by = who_field(_("run by"))
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
@@ -227,8 +218,7 @@ class Drill(TimeStampedModel):
     def __str__(self) -> str:
         return self.title or f"{self.window_start} +{self.days}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return None, None
+    audit_scope = scope_by_fields
 
 
 class PlaybookStep(models.Model):
@@ -240,14 +230,7 @@ class PlaybookStep(models.Model):
     )
     code = models.CharField(_("step"), max_length=32)
     done_at = models.DateTimeField(_("done at"))
-    done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("done by"),
-        null=True,
-        blank=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-    )
+    done_by = who_field(_("done by"))
     note = models.CharField(_("note"), max_length=500, blank=True)
 
     scope_org_field: ClassVar[str] = "incident__organisation_id"
@@ -263,5 +246,4 @@ class PlaybookStep(models.Model):
     def __str__(self) -> str:
         return f"{self.incident_id}: {self.code}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.incident.organisation_id, self.incident.site_id
+    audit_scope = scope_by_fields

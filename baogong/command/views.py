@@ -19,11 +19,11 @@ from baogong.command.choices import Channel, PostKind
 from baogong.command.documents import CONTENT_TYPES, drill_document, summary_rows
 from baogong.command.forms import DrillForm, InspectionForm, PostForm, RecipientForm, ReinspectionForm
 from baogong.command.models import Drill, Rectification, ReportRecipient
-from baogong.core.actionviews import run_action
+from baogong.core.actionviews import run_action, run_panel_form
 from baogong.core.audit import history_for
 from baogong.core.dbrouter import read_from_replica
 from baogong.core.errors import DomainError
-from baogong.core.forms import show_domain_error, show_form_errors
+from baogong.core.forms import show_domain_error
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.permissions import require_perm
 from baogong.core.scoping import get_scoped_or_404, has_global_scope
@@ -143,15 +143,10 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_perm("command.add_inspection")
 def reinspect(request: HttpRequest, pk: int) -> HttpResponse:
     rectification = get_scoped_or_404(queries.rectifications_for(request.user), request.user, pk=pk)
-    form = ReinspectionForm(request.POST, request.FILES)
-    back = redirect("command:inspection_detail", pk=rectification.finding.inspection_id)
-    if not form.is_valid():
-        show_form_errors(request, form)
-        return back
-    data = form.cleaned_data
-    return run_action(
+    return run_panel_form(
         request,
-        lambda: actions.record_reinspection(
+        ReinspectionForm(request.POST, request.FILES),
+        lambda data: actions.record_reinspection(
             rectification,
             on=data["inspected_on"],
             is_compliant=data["is_compliant"],
@@ -160,7 +155,7 @@ def reinspect(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
         ),
         done=_("Re-inspection recorded."),
-        then=back,
+        then=redirect("command:inspection_detail", pk=rectification.finding.inspection_id),
     )
 
 

@@ -1,5 +1,6 @@
 """The shapes of a page's POST that changes one thing: call one action, say what happened, redirect
-(``run_action`` for a button, ``run_form`` and ``form_page`` for a form).
+(``run_action`` for a button, ``run_panel_form`` for a form posted from a detail page's panel,
+``run_form`` and ``form_page`` for a form page).
 
 A view loads the object scoped to the user and checks its permissions, then hands the action over::
 
@@ -25,7 +26,7 @@ from django.shortcuts import render
 from django.utils.functional import Promise
 
 from baogong.core.errors import DomainError
-from baogong.core.forms import show_domain_error
+from baogong.core.forms import show_domain_error, show_form_errors
 
 T = TypeVar("T")
 
@@ -54,6 +55,30 @@ def run_action(
     text: Any = done if isinstance(done, str | Promise) else done(result)
     messages.add_message(request, level, text)
     return then if isinstance(then, HttpResponse) else then(result)
+
+
+def run_panel_form(
+    request: HttpRequest,
+    form: BaseForm,
+    action: Callable[[dict[str, Any]], T],
+    *,
+    done: str | Promise | Callable[[T], str],
+    then: HttpResponse,
+) -> HttpResponse:
+    """A form posted from a panel of another page (a detail page), which answers ``then`` in every
+    case: an invalid form's errors become error messages; a valid one's ``cleaned_data`` goes to
+    ``action`` through :func:`run_action`::
+
+        return run_panel_form(
+            request, PaymentForm(request.POST),
+            lambda data: actions.record_claim_payment(claim, data["amount"], ..., actor=request.user),
+            done=_("Payment recorded."), then=redirect("finance:claim_detail", pk=claim.pk),
+        )"""
+    if not form.is_valid():
+        show_form_errors(request, form)
+        return then
+    data = form.cleaned_data
+    return run_action(request, lambda: action(data), done=done, then=then)
 
 
 def run_form(

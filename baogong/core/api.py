@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -12,8 +14,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -181,6 +184,42 @@ class ErrorSerializer(serializers.Serializer[Any]):
     code = serializers.CharField()
     message = serializers.CharField()
     details = serializers.JSONField()
+
+
+def record_step(
+    response: Any,
+    *,
+    body: type[serializers.Serializer[Any]] | None = None,
+    errors: tuple[int, ...] | None = None,
+    **route: Any,
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """A POST on one record of a viewset (``…/{id}/<name>/``) that takes one step of its life::
+
+        @record_step(RequestSerializer, body=ReasonSerializer)
+        def reject(self, request, data):
+            return self._respond(actions.reject_request(self.get_object(), reason=data["reason"], actor=request.user))
+
+    Documented as answering ``response`` or an error body with the status codes ``errors`` (by
+    default 400 for field errors when it takes a ``body``, and 409 when the step is refused). The
+    method gets the validated body (``{}`` without one); ``route`` goes to DRF's ``@action``
+    (``url_path``…)."""
+    codes = errors if errors is not None else ((400, 409) if body is not None else (409,))
+    responses = {200: response, **dict.fromkeys(codes, ErrorSerializer)}
+
+    def decorate(method: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(method)
+        def view(self: Any, request: Any, pk: str | None = None) -> Response:
+            data: Any = {}
+            if body is not None:
+                given = body(data=request.data)
+                given.is_valid(raise_exception=True)
+                data = given.validated_data
+            return method(self, request, data)
+
+        routed = action(detail=True, methods=["post"], **route)(view)
+        return extend_schema(request=body, responses=responses)(routed)
+
+    return decorate
 
 
 class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]

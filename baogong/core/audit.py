@@ -86,6 +86,12 @@ def record(
     )
 
 
+def user_of(actor: Actor) -> Any:
+    """The actor as the user a who-field stores (``created_by``, ``decided_by``…): ``None`` for a
+    system actor (the replay, the worker, a public link)."""
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
 class SystemActor:
     """An actor for work with no logged-in user (public links, scenario replay, the worker)."""
 

@@ -51,3 +51,12 @@ class Conflict(DomainError):
 class InvalidTransition(Conflict):
     code = "invalid_transition"
     default_message = _("This step is not allowed from the current state.")
+
+
+def require_text(value: str, error: type[DomainError], message: Any, *, field: str = "reason") -> str:
+    """``value`` stripped; when it is blank, the action is refused with ``error`` (``message`` on
+    ``field``): ``reason = require_text(reason, OrderInvalid, _("Give the reason."))``."""
+    text = value.strip()
+    if not text:
+        raise error(details={field: [message]})
+    return text

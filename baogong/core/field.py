@@ -171,7 +171,7 @@ def resolve_conflict(conflict: FieldConflict, *, note: str, actor: Actor) -> Fie
         if not note.strip():
             raise ValidationFailed(details={"resolution": [_("Say what was done about it.")]})
         locked.status = FieldConflict.Status.RESOLVED
-        locked.resolved_by = actor if getattr(actor, "is_authenticated", False) else None
+        locked.resolved_by = audit.user_of(actor)
         locked.resolved_at = timezone.now()
         locked.resolution = note.strip()[:255]
         locked.save(update_fields=["status", "resolved_by", "resolved_at", "resolution"])

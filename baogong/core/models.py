@@ -13,6 +13,21 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from baogong.core.scoping import scope_by_fields
+
+
+def who_field(verbose_name: Any) -> models.ForeignKey[Any, Any]:
+    """The person who did something to a record (created, reviewed, decided it): optional (a system
+    actor leaves it empty), kept as history when the user goes (``SET_NULL``), no reverse accessor."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
@@ -228,8 +243,7 @@ class NotificationChannel(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.organisation_id, None
+    audit_scope = scope_by_fields
 
 
 class NotificationDelivery(models.Model):
@@ -328,5 +342,4 @@ class FieldConflict(models.Model):
     def __str__(self) -> str:
         return f"{self.object_label} ({self.event_id[:8]})"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.organisation_id, self.site_id
+    audit_scope = scope_by_fields

@@ -44,6 +44,24 @@ class UserScope:
 NO_SCOPE = UserScope()
 
 
+def scope_by_fields(record: models.Model) -> tuple[int | None, int | None]:
+    """A record's (organisation id, site id), read along the lookups its model declares for scoping:
+    ``scope_org_field = "warehouse__organisation_id"`` is ``record.warehouse.organisation_id``.
+
+    A model whose audit events are scoped as its rows are says ``audit_scope = scope_by_fields``
+    (``core.audit.record`` files each event under the pair it answers)."""
+
+    def read(path: str | None) -> int | None:
+        if not path:
+            return None
+        value: Any = record
+        for name in path.split("__"):
+            value = getattr(value, name)
+        return value
+
+    return read(getattr(record, "scope_org_field", None)), read(getattr(record, "scope_site_field", None))
+
+
 def user_scope(user: Any) -> UserScope:
     """The scope of ``user``, cached on the user object for the request."""
     if getattr(user, "is_system", False):

@@ -24,6 +24,7 @@ from baogong.core.api import (
     date_field,
     id_field,
     qty_field,
+    record_step,
     text_field,
 )
 from baogong.core.errors import NotFound
@@ -164,42 +165,22 @@ class RequestViewSet(ScopedReadOnlyViewSet):
         )
         return self._respond(made, CREATED)
 
-    @extend_schema(request=None, responses={200: RequestSerializer, 409: ErrorSerializer})
-    @action(detail=True, methods=["post"])
-    def submit(self, request: HttpRequest, pk: str | None = None) -> Response:
+    @record_step(RequestSerializer)
+    def submit(self, request: HttpRequest, data: Any) -> Response:
         return self._respond(actions.submit_request(self.get_object(), actor=request.user))
 
-    @extend_schema(
-        request=ApproveSerializer, responses={200: RequestSerializer, 400: ErrorSerializer, 409: ErrorSerializer}
-    )
-    @action(detail=True, methods=["post"])
-    def approve(self, request: HttpRequest, pk: str | None = None) -> Response:
-        data = ApproveSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        cuts = {c["line"]: (c["approved_qty"], c["reason"]) for c in data.validated_data["cuts"]}
+    @record_step(RequestSerializer, body=ApproveSerializer)
+    def approve(self, request: HttpRequest, data: Any) -> Response:
+        cuts = {c["line"]: (c["approved_qty"], c["reason"]) for c in data["cuts"]}
         return self._respond(actions.approve_request(self.get_object(), actor=request.user, cuts=cuts))
 
-    @extend_schema(
-        request=ReasonSerializer, responses={200: RequestSerializer, 400: ErrorSerializer, 409: ErrorSerializer}
-    )
-    @action(detail=True, methods=["post"])
-    def reject(self, request: HttpRequest, pk: str | None = None) -> Response:
-        data = ReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._respond(
-            actions.reject_request(self.get_object(), reason=data.validated_data["reason"], actor=request.user)
-        )
+    @record_step(RequestSerializer, body=ReasonSerializer)
+    def reject(self, request: HttpRequest, data: Any) -> Response:
+        return self._respond(actions.reject_request(self.get_object(), reason=data["reason"], actor=request.user))
 
-    @extend_schema(
-        request=ReasonSerializer, responses={200: RequestSerializer, 400: ErrorSerializer, 409: ErrorSerializer}
-    )
-    @action(detail=True, methods=["post"])
-    def cancel(self, request: HttpRequest, pk: str | None = None) -> Response:
-        data = ReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._respond(
-            actions.cancel_request(self.get_object(), reason=data.validated_data["reason"], actor=request.user)
-        )
+    @record_step(RequestSerializer, body=ReasonSerializer)
+    def cancel(self, request: HttpRequest, data: Any) -> Response:
+        return self._respond(actions.cancel_request(self.get_object(), reason=data["reason"], actor=request.user))
 
 
 # --------------------------------------------------------------------------- allocation runs
@@ -271,17 +252,16 @@ class AllocationRunViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-
         run = actions.preview_allocation(warehouses, actor=request.user, request_ids=data.validated_data["requests"])
         return Response(AllocationRunSerializer(self.get_queryset().get(pk=run.pk)).data, status=CREATED)
 
-    @extend_schema(request=None, responses={200: AllocationRunSerializer, 409: ErrorSerializer})
-    @action(detail=True, methods=["post"])
-    def confirm(self, request: HttpRequest, pk: str | None = None) -> Response:
-        run = actions.confirm_allocation(self.get_object(), actor=request.user)
+    def _respond(self, run: AllocationRun) -> Response:
         return Response(AllocationRunSerializer(self.get_queryset().get(pk=run.pk)).data)
 
-    @extend_schema(request=None, responses={200: AllocationRunSerializer, 409: ErrorSerializer})
-    @action(detail=True, methods=["post"])
-    def discard(self, request: HttpRequest, pk: str | None = None) -> Response:
-        run = actions.discard_allocation(self.get_object(), actor=request.user)
-        return Response(AllocationRunSerializer(self.get_queryset().get(pk=run.pk)).data)
+    @record_step(AllocationRunSerializer)
+    def confirm(self, request: HttpRequest, data: Any) -> Response:
+        return self._respond(actions.confirm_allocation(self.get_object(), actor=request.user))
+
+    @record_step(AllocationRunSerializer)
+    def discard(self, request: HttpRequest, data: Any) -> Response:
+        return self._respond(actions.discard_allocation(self.get_object(), actor=request.user))
 
 
 # --------------------------------------------------------------------------- shipments
@@ -412,23 +392,16 @@ class ShipmentViewSet(ScopedReadOnlyViewSet):
         qs = self.get_queryset().filter(pk__in=[s.pk for s in made])  # type: ignore[no-untyped-call]
         return Response(ShipmentSerializer(qs, many=True, context={"request": request}).data, status=CREATED)
 
-    @extend_schema(request=None, responses={200: ShipmentSerializer, 409: ErrorSerializer})
-    @action(detail=True, methods=["post"])
-    def pick(self, request: HttpRequest, pk: str | None = None) -> Response:
+    @record_step(ShipmentSerializer)
+    def pick(self, request: HttpRequest, data: Any) -> Response:
         return self._respond(actions.pick_shipment(self.get_object(), actor=request.user))
 
-    @extend_schema(
-        request=LoadSerializer, responses={200: ShipmentSerializer, 400: ErrorSerializer, 409: ErrorSerializer}
-    )
-    @action(detail=True, methods=["post"])
-    def load(self, request: HttpRequest, pk: str | None = None) -> Response:
-        data = LoadSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._respond(actions.load_shipment(self.get_object(), actor=request.user, **data.validated_data))
+    @record_step(ShipmentSerializer, body=LoadSerializer)
+    def load(self, request: HttpRequest, data: Any) -> Response:
+        return self._respond(actions.load_shipment(self.get_object(), actor=request.user, **data))
 
-    @extend_schema(request=None, responses={200: ShipmentSerializer, 409: ErrorSerializer})
-    @action(detail=True, methods=["post"], url_path="dispatch")
-    def dispatch_shipment(self, request: HttpRequest, pk: str | None = None) -> Response:
+    @record_step(ShipmentSerializer, url_path="dispatch")
+    def dispatch_shipment(self, request: HttpRequest, data: Any) -> Response:
         return self._respond(actions.dispatch_shipment(self.get_object(), actor=request.user))
 
     @extend_schema(
@@ -485,9 +458,8 @@ class ShipmentViewSet(ScopedReadOnlyViewSet):
             raise
         return self._respond(shipment)
 
-    @extend_schema(request=None, responses={200: ShipmentSerializer, 409: ErrorSerializer})
-    @action(detail=True, methods=["post"])
-    def close(self, request: HttpRequest, pk: str | None = None) -> Response:
+    @record_step(ShipmentSerializer)
+    def close(self, request: HttpRequest, data: Any) -> Response:
         return self._respond(actions.close_shipment(self.get_object(), actor=request.user))
 
 

@@ -35,7 +35,7 @@ def record_hold(shipment: Shipment, stage: str, reasons: list[str], *, actor: Ac
         except NotFound:
             return None
         hold = DispatchHold(shipment_id=shipment.pk, stage=stage, reasons=[str(r)[:500] for r in reasons][:20])
-        user = actor if getattr(actor, "is_authenticated", False) else None
+        user = audit.user_of(actor)
         hold.actor = user
         hold.actor_label = (user.get_username() if user is not None else str(getattr(actor, "audit_label", "")))[:150]
         hold.shipment = Shipment.objects.select_related("warehouse").get(pk=shipment.pk)

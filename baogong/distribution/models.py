@@ -6,13 +6,13 @@ import hashlib
 import secrets
 from typing import ClassVar
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from baogong.core.models import TimeStampedModel
+from baogong.core.models import TimeStampedModel, who_field
+from baogong.core.scoping import scope_by_fields
 from baogong.distribution.choices import (
     AllocationRunStatus,
     DiscrepancyKind,
@@ -41,8 +41,7 @@ class Norm(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.item}: {self.qty_per_person}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return None, None
+    audit_scope = scope_by_fields
 
 
 def new_link_token() -> str:
@@ -58,14 +57,7 @@ class RequestLink(TimeStampedModel):
     token = models.CharField(_("token"), max_length=64, unique=True, default=new_link_token, editable=False)
     label = models.CharField(_("label"), max_length=128, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-    )
+    created_by = who_field(_("created by"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
 
@@ -81,8 +73,7 @@ class RequestLink(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.recipient} ({self.token[:6]}…)"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.recipient.organisation_id, self.recipient_id
+    audit_scope = scope_by_fields
 
 
 class Request(TimeStampedModel):
@@ -97,14 +88,7 @@ class Request(TimeStampedModel):
     )
     channel = models.CharField(_("channel"), max_length=16, choices=RequestChannel.choices)
     note = models.CharField(_("note"), max_length=500, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("filed by"),
-        null=True,
-        blank=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-    )
+    created_by = who_field(_("filed by"))
     link = models.ForeignKey(
         RequestLink,
         verbose_name=_("request link"),
@@ -117,14 +101,7 @@ class Request(TimeStampedModel):
     submitter_phone = models.CharField(_("submitter phone"), max_length=32, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, db_index=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-    )
+    decided_by = who_field(_("decided by"))
     rejection_reason = models.CharField(_("rejection reason"), max_length=500, blank=True)
     cancel_reason = models.CharField(_("cancellation reason"), max_length=500, blank=True)
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
@@ -147,8 +124,7 @@ class Request(TimeStampedModel):
     def __str__(self) -> str:
         return self.number or f"#{self.pk}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.recipient.organisation_id, self.recipient_id
+    audit_scope = scope_by_fields
 
 
 class RequestLine(models.Model):
@@ -200,14 +176,7 @@ class AllocationRun(TimeStampedModel):
         _("status"), max_length=16, choices=AllocationRunStatus.choices, default=AllocationRunStatus.PREVIEW
     )
     warehouses = models.ManyToManyField("orgs.Site", verbose_name=_("warehouses"), related_name="+")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("run by"),
-        null=True,
-        blank=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-    )
+    created_by = who_field(_("run by"))
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     stock_snapshot = models.JSONField(_("stock used"), default=dict, blank=True)
     summary = models.JSONField(_("summary"), default=dict, blank=True)
@@ -221,8 +190,7 @@ class AllocationRun(TimeStampedModel):
     def __str__(self) -> str:
         return f"AR-{self.pk}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return None, None
+    audit_scope = scope_by_fields
 
 
 class AllocationLine(models.Model):
@@ -309,14 +277,7 @@ class Shipment(TimeStampedModel):
         default=False,
         help_text=_("Typed by hand before vehicles and drivers had to be registered, and not matched to a record."),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("planned by"),
-        null=True,
-        blank=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-    )
+    created_by = who_field(_("planned by"))
     picked_at = models.DateTimeField(_("picked at"), null=True, blank=True)
     loaded_at = models.DateTimeField(_("loaded at"), null=True, blank=True)
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
@@ -348,8 +309,7 @@ class Shipment(TimeStampedModel):
     def __str__(self) -> str:
         return self.number or f"SH#{self.pk}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.warehouse.organisation_id, self.warehouse_id
+    audit_scope = scope_by_fields
 
     def delivery_version(self) -> str:
         """What a phone's proof of delivery is based on: the status, the two ends and every line
@@ -372,14 +332,7 @@ class DispatchHold(models.Model):
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
     reasons = models.JSONField(_("reasons"), default=list)
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-    )
+    actor = who_field(_("by"))
     actor_label = models.CharField(_("by"), max_length=150, blank=True)
 
     scope_org_field: ClassVar[str] = "shipment__warehouse__organisation_id"
@@ -393,8 +346,7 @@ class DispatchHold(models.Model):
     def __str__(self) -> str:
         return f"{self.shipment} ({self.get_stage_display()})"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.shipment.warehouse.organisation_id, self.shipment.warehouse_id
+    audit_scope = scope_by_fields
 
 
 class ShipmentLine(models.Model):

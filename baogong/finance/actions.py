@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from baogong.core import audit, uploads
 from baogong.core.audit import Actor
+from baogong.core.errors import require_text
 from baogong.core.money import round_fen
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import require_scope, user_scope
@@ -134,8 +135,7 @@ def approve_cost_line(line: CostLine, *, actor: Actor) -> CostLine:
 
 @retry_on_conflict
 def reject_cost_line(line: CostLine, reason: str, *, actor: Actor) -> CostLine:
-    if not reason.strip():
-        raise CostLineInvalid(details={"reason": [_("Give a reason for rejecting the cost line.")]})
+    require_text(reason, CostLineInvalid, _("Give a reason for rejecting the cost line."))
     with transaction.atomic(durable=True):
         locked = locks.cost_line_for_update(line.pk)
         require_scope(actor, organisation_id=locked.mission.organisation_id)
@@ -290,8 +290,7 @@ def record_claim_payment(
 @retry_on_conflict
 def reject_claim(claim: ReimbursementClaim, reason: str, *, actor: Actor) -> ReimbursementClaim:
     """The funder refused the claim: its cost lines are free to be claimed again."""
-    if not reason.strip():
-        raise ClaimInvalid(details={"reason": [_("Give the funder's reason.")]})
+    require_text(reason, ClaimInvalid, _("Give the funder's reason."))
     with transaction.atomic(durable=True):
         locked = _lock_claim(claim, actor=actor)
         if locked.status != ClaimStatus.SUBMITTED:

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from baogong.core.models import TimeStampedModel
+from baogong.core.scoping import scope_by_fields
 from baogong.finance.choices import ClaimStatus, CostCategory, CostStatus, MissionKind
 
 
@@ -52,8 +53,7 @@ class Mission(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.organisation_id, None
+    audit_scope = scope_by_fields
 
 
 class ReimbursementClaim(TimeStampedModel):
@@ -83,8 +83,7 @@ class ReimbursementClaim(TimeStampedModel):
     def __str__(self) -> str:
         return self.number
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.mission.organisation_id, None
+    audit_scope = scope_by_fields
 
     @property
     def outstanding(self) -> Decimal:
@@ -136,8 +135,7 @@ class CostLine(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.get_category_display()} {self.amount}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.mission.organisation_id, None
+    audit_scope = scope_by_fields
 
 
 class ClaimPayment(models.Model):

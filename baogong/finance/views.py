@@ -8,11 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from baogong.core.actionviews import form_page, run_action, run_form
+from baogong.core.actionviews import form_page, run_action, run_form, run_panel_form
 from baogong.core.audit import history_for
 from baogong.core.dbrouter import read_from_replica
 from baogong.core.excel import XLSX_CONTENT_TYPE
-from baogong.core.forms import show_form_errors
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.pdf import pdf_response
 from baogong.core.permissions import require_perm
@@ -196,14 +195,10 @@ def claim_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_perm("finance.manage_claim")
 def claim_payment(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_scoped_or_404(ReimbursementClaim.objects.all(), request.user, pk=pk)
-    form = PaymentForm(request.POST)
-    if not form.is_valid():
-        show_form_errors(request, form)
-        return redirect("finance:claim_detail", pk=claim.pk)
-    data = form.cleaned_data
-    return run_action(
+    return run_panel_form(
         request,
-        lambda: actions.record_claim_payment(
+        PaymentForm(request.POST),
+        lambda data: actions.record_claim_payment(
             claim, data["amount"], received_on=data["received_on"], reference=data["reference"], actor=request.user
         ),
         done=_("Payment recorded."),

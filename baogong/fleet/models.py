@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from baogong.core.models import TimeStampedModel
+from baogong.core.scoping import scope_by_fields
 from baogong.fleet.choices import LicenceClass, PlanStatus, ShiftSlot, VehicleKind, VehicleStatus
 from baogong.orgs.models import AdministrativeArea, Organisation, Site
 
@@ -56,8 +57,7 @@ class Vehicle(TimeStampedModel):
     def __str__(self) -> str:
         return self.plate
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.organisation_id, None
+    audit_scope = scope_by_fields
 
 
 class Driver(TimeStampedModel):
@@ -98,8 +98,7 @@ class Driver(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.organisation_id, None
+    audit_scope = scope_by_fields
 
 
 def pass_upload_path(instance: VehiclePass, filename: str) -> str:
@@ -135,8 +134,7 @@ class VehiclePass(TimeStampedModel):
     def __str__(self) -> str:
         return self.number
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.vehicle.organisation_id, None
+    audit_scope = scope_by_fields
 
 
 class RoutePlan(TimeStampedModel):
@@ -167,8 +165,7 @@ class RoutePlan(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.organisation} {self.date}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.organisation_id, None
+    audit_scope = scope_by_fields
 
 
 class PlannedRoute(models.Model):
@@ -196,8 +193,7 @@ class PlannedRoute(models.Model):
     def __str__(self) -> str:
         return f"{self.plan} {self.vehicle}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.plan.organisation_id, None
+    audit_scope = scope_by_fields
 
 
 class RouteStop(models.Model):
@@ -271,8 +267,7 @@ class FuelTank(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.station.code} {self.code}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.station.organisation_id, self.station_id
+    audit_scope = scope_by_fields
 
 
 class FuelShift(models.Model):
@@ -297,8 +292,7 @@ class FuelShift(models.Model):
     def __str__(self) -> str:
         return f"{self.station.code} {self.date} {self.slot} {self.attendant}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.station.organisation_id, self.station_id
+    audit_scope = scope_by_fields
 
 
 class FuelQueueTicket(models.Model):
@@ -323,8 +317,7 @@ class FuelQueueTicket(models.Model):
     def __str__(self) -> str:
         return self.plate
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.station.organisation_id, self.station_id
+    audit_scope = scope_by_fields
 
 
 class FuelSale(models.Model):
@@ -356,5 +349,4 @@ class FuelSale(models.Model):
     def __str__(self) -> str:
         return f"{self.plate} {self.litres} L"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.tank.station.organisation_id, self.tank.station_id
+    audit_scope = scope_by_fields

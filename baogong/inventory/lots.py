@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from baogong.core import audit
 from baogong.core.audit import Actor
+from baogong.core.errors import require_text
 from baogong.inventory import locks
 from baogong.inventory.choices import STOCK_KINDS, LocationKind, MoveReason, QcStatus, ReservationStatus
 from baogong.inventory.errors import StockInvalid
@@ -74,8 +75,7 @@ def quarantine_everywhere(lots: Sequence[Lot], *, reason: str, actor: Actor) -> 
     """Quarantine the lots and move every unit of them held in stores or in transit to its site's
     quarantine, inside the caller's transaction. Records ``quarantine_lot_everywhere`` per lot."""
     require_transaction()
-    if not reason.strip():
-        raise StockInvalid(details={"reason": [_("Give a reason.")]})
+    require_text(reason, StockInvalid, _("Give a reason."))
     lot_ids = sorted({lot.pk for lot in lots})
     if not lot_ids:
         return []

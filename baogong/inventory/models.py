@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from baogong.catalog.models import Item
+from baogong.core.scoping import scope_by_fields
 from baogong.inventory.choices import (
     AdjustmentStatus,
     LocationKind,
@@ -278,8 +279,7 @@ class _WarehouseDocument(models.Model):
     def number(self) -> str:
         return f"{self.prefix}-{timezone.localdate(self.created_at):%Y%m%d}-{self.pk:06d}" if self.pk else self.prefix
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.warehouse.organisation_id, self.warehouse_id
+    audit_scope = scope_by_fields
 
 
 class Receipt(_WarehouseDocument):

@@ -128,22 +128,16 @@ def ledger_differences() -> list[LedgerDifference]:
 
     ledger: dict[tuple[int, int], int] = defaultdict(int)
     source = list(SOURCE_KINDS)
-    for lot_id, location_id, qty in (
-        StockMove.objects.exclude(to_location__kind__in=source)
-        .values("lot_id", "to_location_id")
-        .annotate(q=Sum("qty"))
-        .values_list("lot_id", "to_location_id", "q")
-        .order_by()
-    ):
-        ledger[(lot_id, location_id)] += int(qty)
-    for lot_id, location_id, qty in (
-        StockMove.objects.exclude(from_location__kind__in=source)
-        .values("lot_id", "from_location_id")
-        .annotate(q=Sum("qty"))
-        .values_list("lot_id", "from_location_id", "q")
-        .order_by()
-    ):
-        ledger[(lot_id, location_id)] -= int(qty)
+    # units in minus units out of every (lot, location) that keeps a balance, one grouped query each way
+    for end, sign in (("to_location", 1), ("from_location", -1)):
+        for lot_id, location_id, qty in (
+            StockMove.objects.exclude(**{f"{end}__kind__in": source})
+            .values("lot_id", f"{end}_id")
+            .annotate(q=Sum("qty"))
+            .values_list("lot_id", f"{end}_id", "q")
+            .order_by()
+        ):
+            ledger[(lot_id, location_id)] += sign * int(qty)
     reserved: dict[int, int] = defaultdict(int)
     for balance_id, qty in (
         Reservation.objects.filter(status=ReservationStatus.ACTIVE)

@@ -132,7 +132,7 @@ def receive_codes(site: Site, lot: Lot, packs: Sequence[PackInput], *, reference
     if messages:
         raise TraceCodeRefused(messages, signals=signals)
     now = timezone.now()
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = audit.user_of(actor)
     common: dict[str, Any] = {
         "item_id": lot.item_id,
         "lot": lot,
@@ -275,7 +275,7 @@ def dispense_codes(
     if messages:
         raise TraceCodeRefused(messages, signals=signals)
     now = timezone.now()
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = audit.user_of(actor)
     dispensed = [rows[c] for c in codes]
     TraceCode.objects.filter(pk__in=[r.pk for r in dispensed]).update(
         status=TraceCodeStatus.DISPENSED,

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from baogong.catalog.models import Item
+from baogong.core.models import who_field
+from baogong.core.scoping import scope_by_fields
 from baogong.inventory.choices import TraceCodeStatus, TraceSignalKind
 from baogong.orgs.models import Site
 
@@ -43,26 +44,12 @@ class TraceCode(models.Model):
     received_site = models.ForeignKey(Site, verbose_name=_("received at"), related_name="+", on_delete=models.PROTECT)
     received_reference = models.CharField(_("receipt reference"), max_length=128, blank=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
-    received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("received by"),
-        null=True,
-        blank=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-    )
+    received_by = who_field(_("received by"))
     transfer_reference = models.CharField(_("last transfer"), max_length=128, blank=True)
     dispensed_reference = models.CharField(_("dispensed for"), max_length=64, blank=True)
     dispensed_document_id = models.PositiveBigIntegerField(_("dispensing document"), null=True, blank=True)
     dispensed_at = models.DateTimeField(_("dispensed"), null=True, blank=True)
-    dispensed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("dispensed by"),
-        null=True,
-        blank=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-    )
+    dispensed_by = who_field(_("dispensed by"))
 
     scope_org_field: ClassVar[str] = "site__organisation_id"
     scope_site_field: ClassVar[str] = "site_id"
@@ -81,8 +68,7 @@ class TraceCode(models.Model):
     def __str__(self) -> str:
         return self.code
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.site.organisation_id, self.site_id
+    audit_scope = scope_by_fields
 
 
 class TraceSignal(models.Model):
@@ -106,14 +92,7 @@ class TraceSignal(models.Model):
     reference = models.CharField(_("reference"), max_length=128, blank=True)
     detail = models.CharField(_("detail"), max_length=255, blank=True)
     detected_at = models.DateTimeField(_("detected"), default=timezone.now, db_index=True)
-    detected_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("scanned by"),
-        null=True,
-        blank=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-    )
+    detected_by = who_field(_("scanned by"))
 
     scope_org_field: ClassVar[str] = "site__organisation_id"
     scope_site_field: ClassVar[str] = "site_id"
@@ -126,8 +105,7 @@ class TraceSignal(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.get_kind_display()}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.site.organisation_id, self.site_id
+    audit_scope = scope_by_fields
 
 
 __all__: list[Any] = ["TraceCode", "TraceSignal"]

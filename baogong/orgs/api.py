@@ -29,29 +29,25 @@ class OrganisationSerializer(serializers.ModelSerializer):  # type: ignore[type-
         fields = ["id", "code", "name", "short_name", "kind", "parent", "uscc", "is_group_member", "is_active"]
 
 
+def _degrees(limit: int) -> serializers.DecimalField:
+    """A latitude (limit 90) or longitude (limit 180) in degrees, to six decimals (a warehouse needs both)."""
+    return serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        coerce_to_string=False,
+        required=False,
+        allow_null=True,
+        min_value=Decimal(-limit),
+        max_value=Decimal(limit),
+        help_text="required for a warehouse",
+    )
+
+
 class SiteSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     organisation = CodeRelatedField(queryset=Organisation.objects.all())
     area = CodeRelatedField(queryset=AdministrativeArea.objects.all(), required=False, allow_null=True)
-    lat = serializers.DecimalField(
-        max_digits=9,
-        decimal_places=6,
-        coerce_to_string=False,
-        required=False,
-        allow_null=True,
-        min_value=Decimal(-90),
-        max_value=Decimal(90),
-        help_text="required for a warehouse",
-    )
-    lon = serializers.DecimalField(
-        max_digits=9,
-        decimal_places=6,
-        coerce_to_string=False,
-        required=False,
-        allow_null=True,
-        min_value=Decimal(-180),
-        max_value=Decimal(180),
-        help_text="required for a warehouse",
-    )
+    lat = _degrees(90)
+    lon = _degrees(180)
     kind = serializers.ChoiceField(choices=SiteKind.choices)
     status = serializers.ChoiceField(choices=SiteStatus.choices, read_only=True)
     priority_tier = serializers.IntegerField(min_value=1, max_value=5, required=False)

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from baogong.core.identifiers import validate_uscc
-from baogong.core.models import TimeStampedModel
+from baogong.core.models import TimeStampedModel, who_field
+from baogong.core.scoping import scope_by_fields
 from baogong.orgs.choices import (
     DEFAULT_TIER,
     ApprovalKind,
@@ -242,8 +243,7 @@ class ApprovalLimit(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.group} ≤ {self.max_amount}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.organisation_id, None
+    audit_scope = scope_by_fields
 
 
 class ChangeRequest(models.Model):
@@ -266,14 +266,7 @@ class ChangeRequest(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), null=True, related_name="+", on_delete=models.SET_NULL
     )
     proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-    )
+    decided_by = who_field(_("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.CharField(_("note"), max_length=255, blank=True)
 
@@ -288,5 +281,4 @@ class ChangeRequest(models.Model):
     def __str__(self) -> str:
         return self.subject
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.organisation_id, None
+    audit_scope = scope_by_fields

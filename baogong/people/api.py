@@ -22,6 +22,7 @@ from baogong.core.api import (
     date_field,
     datetime_field,
     id_field,
+    record_step,
     text_field,
 )
 from baogong.core.dates import parse_date_or_none
@@ -340,37 +341,26 @@ class IncidentViewSet(ScopedReadOnlyViewSet):
     required_perms = {"GET": ["people.view_person"], "POST": ["people.manage_outbreak", "orgs.set_site_status"]}
     filterset_fields = ["status"]
 
-    def _site_row(self, request: Request) -> Any:
-        body = SiteControlSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+    def _site_row(self, request: Request, data: Any) -> Any:
         incident = self.get_object()
-        row = incident.sites.select_related("site").filter(site__code=body.validated_data["site"]).first()
+        row = incident.sites.select_related("site").filter(site__code=data["site"]).first()
         if row is None:
             raise ValidationFailed(details={"site": ["此事件不涉及该场所 / the incident has no such site"]})
         get_scoped_or_404(Site.objects.all(), request.user, pk=row.site_id)
-        return row, body.validated_data["reason"]
+        return row
 
     def _answer(self, row: Any) -> Response:
         incident = Incident.objects.get(pk=row.incident_id)
         return Response(IncidentSerializer(incident, context={"control": True}).data)
 
-    @extend_schema(
-        request=SiteControlSerializer,
-        responses={200: IncidentSerializer, 400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
-    )
-    @action(detail=True, methods=["post"], url_path="confirm-control")
-    def confirm_control(self, request: Request, pk: str | None = None) -> Response:
-        row, _reason = self._site_row(request)
-        return self._answer(outbreak.confirm_site_control(row, actor=request.user))
+    @record_step(IncidentSerializer, body=SiteControlSerializer, errors=(400, 404, 409), url_path="confirm-control")
+    def confirm_control(self, request: Request, data: Any) -> Response:
+        return self._answer(outbreak.confirm_site_control(self._site_row(request, data), actor=request.user))
 
-    @extend_schema(
-        request=SiteControlSerializer,
-        responses={200: IncidentSerializer, 400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
-    )
-    @action(detail=True, methods=["post"], url_path="lift-control")
-    def lift_control(self, request: Request, pk: str | None = None) -> Response:
-        row, reason = self._site_row(request)
-        return self._answer(outbreak.lift_site_control(row, reason=reason, actor=request.user))
+    @record_step(IncidentSerializer, body=SiteControlSerializer, errors=(400, 404, 409), url_path="lift-control")
+    def lift_control(self, request: Request, data: Any) -> Response:
+        row = self._site_row(request, data)
+        return self._answer(outbreak.lift_site_control(row, reason=data["reason"], actor=request.user))
 
 
 class GuestRequestSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from baogong.core.identifiers import mask_idcard, mask_phone
 from baogong.core.models import TimeStampedModel
+from baogong.core.scoping import scope_by_fields
 from baogong.orgs.choices import SiteKind
 from baogong.people import crypto
 from baogong.people.choices import (
@@ -101,8 +102,7 @@ class Person(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.organisation_id, self.home_site_id
+    audit_scope = scope_by_fields
 
     def set_id_number(self, value: str) -> None:
         number = value.strip().upper()
@@ -231,8 +231,7 @@ class ClosedLoopStay(models.Model):
     def __str__(self) -> str:
         return f"{self.person} @ {self.site}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.site.organisation_id, self.site_id
+    audit_scope = scope_by_fields
 
 
 class DispatchBatch(TimeStampedModel):
@@ -313,8 +312,7 @@ class Deployment(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.person} {self.get_duty_type_display()} {self.starts_on}–{self.ends_on}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.organisation_id, self.site_id
+    audit_scope = scope_by_fields
 
     @property
     def days(self) -> int:
@@ -341,8 +339,7 @@ class Room(models.Model):
     def __str__(self) -> str:
         return f"{self.site} {self.number}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.site.organisation_id, self.site_id
+    audit_scope = scope_by_fields
 
 
 class LodgingStay(models.Model):
@@ -378,8 +375,7 @@ class LodgingStay(models.Model):
     def __str__(self) -> str:
         return f"{self.person} @ {self.room or self.site}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.site.organisation_id, self.site_id
+    audit_scope = scope_by_fields
 
 
 class MealLog(models.Model):
@@ -403,8 +399,7 @@ class MealLog(models.Model):
     def __str__(self) -> str:
         return f"{self.site} {self.served_on} {self.get_meal_display()} × {self.servings}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.site.organisation_id, self.site_id
+    audit_scope = scope_by_fields
 
 
 class HealthCheck(models.Model):
@@ -467,8 +462,7 @@ class CareLog(models.Model):
     def __str__(self) -> str:
         return f"{self.site} {self.get_kind_display()} {self.done_at:%Y-%m-%d %H:%M}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.site.organisation_id, self.site_id
+    audit_scope = scope_by_fields
 
 
 class GuestRequest(TimeStampedModel):
@@ -520,8 +514,7 @@ class GuestRequest(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.person}: {self.text[:40]}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.site.organisation_id, self.site_id
+    audit_scope = scope_by_fields
 
 
 class Incident(TimeStampedModel):
@@ -557,8 +550,7 @@ class Incident(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.person} {self.opened_at:%Y-%m-%d}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.organisation_id, self.site_id
+    audit_scope = scope_by_fields
 
 
 class IncidentSite(models.Model):

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from baogong.core import audit
 from baogong.core.audit import Actor
+from baogong.core.errors import require_text
 from baogong.core.models import Notification
 from baogong.core.notify import notify
 from baogong.core.retry import retry_on_conflict
@@ -238,8 +239,7 @@ def lift_site_control(incident_site: IncidentSite, *, reason: str, actor: Actor)
     """The health officer lifts (or declines) the control of one site of an open incident, with a
     reason. The site goes back to normal unless another open incident still holds it (lift that
     one too) or someone locked it down meanwhile."""
-    if not reason.strip():
-        raise IncidentInvalid(details={"reason": ["请填写解除原因 / give the reason"]})
+    require_text(reason, IncidentInvalid, "请填写解除原因 / give the reason")
     with transaction.atomic(durable=True):
         row, incident, site = _incident_site_for_update(incident_site.pk)
         require_scope(actor, organisation_id=site.organisation_id, site_id=site.pk)
@@ -292,8 +292,7 @@ def _notify_site(site: Site, title: str, incident: Incident | None, body: str = 
 def lock_down_site(site: Site, *, reason: str, actor: Actor) -> Site:
     """The health officer locks a site down: its stock can't be dispatched, shipments are held.
     One transaction: the site's status (orgs' in-transaction function) and the notification."""
-    if not reason.strip():
-        raise IncidentInvalid(details={"reason": ["请填写封控原因 / give the reason for the lock-down"]})
+    require_text(reason, IncidentInvalid, "请填写封控原因 / give the reason for the lock-down")
     with transaction.atomic(durable=True):
         locked = site_actions.lock_sites([site.pk])[site.pk]
         require_scope(actor, organisation_id=locked.organisation_id, site_id=locked.pk)
@@ -362,8 +361,7 @@ def apply_recovery_rules(person: Person, *, on_date: dt.date, actor: Actor) -> b
 @retry_on_conflict
 def clear_person(person: Person, *, reason: str, actor: Actor) -> Person:
     """The health officer clears a person by decision (e.g. released by the CDC), with a reason."""
-    if not reason.strip():
-        raise IncidentInvalid(details={"reason": ["请填写解除原因 / give the reason"]})
+    require_text(reason, IncidentInvalid, "请填写解除原因 / give the reason")
     with transaction.atomic(durable=True):
         locked = locks.person_for_update(person.pk)
         if locked.health_status == HealthStatus.NORMAL:

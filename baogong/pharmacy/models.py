@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import ClassVar
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -13,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from baogong.catalog.models import Item
 from baogong.core.identifiers import validate_drug_approval
-from baogong.core.models import TimeStampedModel
+from baogong.core.models import TimeStampedModel, who_field
+from baogong.core.scoping import scope_by_fields
 from baogong.orgs.models import AdministrativeArea, Site
 from baogong.pharmacy.choices import (
     ANTIBIOTICS_TOPICAL_ALLOWED,
@@ -200,32 +200,11 @@ class Order(TimeStampedModel):
     delivery_fee = models.DecimalField(_("delivery fee"), max_digits=8, decimal_places=2, default=Decimal("0"))
     packaging_fee = models.DecimalField(_("packaging fee"), max_digits=8, decimal_places=2, default=Decimal("0"))
     distance_km = models.DecimalField(_("distance (km)"), max_digits=8, decimal_places=2, null=True, blank=True)
-    taken_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("taken by"),
-        null=True,
-        blank=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-    )
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("reviewed by"),
-        null=True,
-        blank=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-    )
+    taken_by = who_field(_("taken by"))
+    reviewed_by = who_field(_("reviewed by"))
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     reject_reason = models.CharField(_("reason"), max_length=255, blank=True)
-    courier = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("courier"),
-        null=True,
-        blank=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-    )
+    courier = who_field(_("courier"))
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     failure_reason = models.CharField(_("delivery failure"), max_length=255, blank=True)
@@ -247,8 +226,7 @@ class Order(TimeStampedModel):
     def __str__(self) -> str:
         return self.number
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.pharmacy.organisation_id, self.pharmacy_id
+    audit_scope = scope_by_fields
 
     @property
     def address(self) -> str:
@@ -356,14 +334,7 @@ class Settlement(TimeStampedModel):
     settled_on = models.DateField(_("settled on"), default=timezone.localdate, db_index=True)
     refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
     refund_reason = models.CharField(_("refund reason"), max_length=255, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        null=True,
-        blank=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-    )
+    recorded_by = who_field(_("recorded by"))
 
     scope_org_field: ClassVar[str] = "order__pharmacy__organisation_id"
     scope_site_field: ClassVar[str] = "order__pharmacy_id"

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from baogong.core.identifiers import validate_uscc
-from baogong.core.models import TimeStampedModel
+from baogong.core.models import TimeStampedModel, who_field
+from baogong.core.scoping import scope_by_fields
 from baogong.procurement.choices import InspectionDecision, LicenceKind, OrderStatus, SampleResult, SupplierStatus
 
 
@@ -38,14 +39,7 @@ class Supplier(TimeStampedModel):
         _("status"), max_length=16, choices=SupplierStatus.choices, default=SupplierStatus.PENDING, db_index=True
     )
     status_reason = models.CharField(_("status reason"), max_length=255, blank=True)
-    status_decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-    )
+    status_decided_by = who_field(_("decided by"))
     status_decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     scope_org_field: ClassVar[str] = "organisation_id"
@@ -66,8 +60,7 @@ class Supplier(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.organisation_id, None
+    audit_scope = scope_by_fields
 
 
 def licence_upload_to(instance: SupplierLicence, filename: str) -> str:
@@ -98,8 +91,7 @@ class SupplierLicence(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.supplier.organisation_id, None
+    audit_scope = scope_by_fields
 
     def is_valid_on(self, day: dt.date) -> bool:
         return self.expires_on is None or self.expires_on >= day
@@ -212,14 +204,7 @@ class PurchaseOrder(TimeStampedModel):
     is_emergency = models.BooleanField(_("emergency fast-track"), default=False)
     emergency_reason = models.CharField(_("emergency reason"), max_length=255, blank=True)
     needs_review = models.BooleanField(_("needs review after the fact"), default=False, db_index=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("reviewed by"),
-        null=True,
-        blank=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-    )
+    reviewed_by = who_field(_("reviewed by"))
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_note = models.CharField(_("review note"), max_length=255, blank=True)
     requested_by = models.ForeignKey(
@@ -248,8 +233,7 @@ class PurchaseOrder(TimeStampedModel):
     def number(self) -> str:
         return f"PO-{timezone.localdate(self.created_at):%Y%m%d}-{self.pk:05d}" if self.pk else "PO"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.organisation_id, None
+    audit_scope = scope_by_fields
 
 
 class PurchaseOrderLine(models.Model):
@@ -333,8 +317,7 @@ class PurchaseReceipt(models.Model):
     def __str__(self) -> str:
         return f"{self.order} / {self.lot_id} × {self.qty}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.order.organisation_id, self.line.warehouse_id
+    audit_scope = scope_by_fields
 
 
 class Inspection(models.Model):
@@ -373,8 +356,7 @@ class Inspection(models.Model):
     def __str__(self) -> str:
         return f"{self.lot_id} {self.decision}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.receipt.order.organisation_id, self.receipt.line.warehouse_id
+    audit_scope = scope_by_fields
 
 
 class CounterfeitCase(models.Model):
@@ -401,5 +383,4 @@ class CounterfeitCase(models.Model):
     def __str__(self) -> str:
         return f"CF-{self.pk:05d}" if self.pk else "CF"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.supplier.organisation_id, None
+    audit_scope = scope_by_fields

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -94,18 +95,18 @@ def supplier_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def supplier_add_licence(request: HttpRequest, pk: int) -> HttpResponse:
     supplier = get_scoped_or_404(Supplier.objects.all(), request.user, pk=pk)
     form = LicenceForm(request.POST, request.FILES)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.add_licence(supplier, data, document=data.get("document"), actor=request.user)
-        except DomainError as exc:
-            show_domain_error(request, exc)
-        else:
-            messages.success(request, _("Licence added."))
-    else:
+    back = redirect("procurement:supplier_detail", pk=supplier.pk)
+    if not form.is_valid():
         for field, errors in form.errors.items():
             messages.error(request, f"{field}: {'; '.join(map(str, errors))}")
-    return redirect("procurement:supplier_detail", pk=supplier.pk)
+        return back
+    data = form.cleaned_data
+    return run_action(
+        request,
+        lambda: actions.add_licence(supplier, data, document=data.get("document"), actor=request.user),
+        done=_("Licence added."),
+        then=back,
+    )
 
 
 @require_POST
@@ -113,21 +114,16 @@ def supplier_add_licence(request: HttpRequest, pk: int) -> HttpResponse:
 def supplier_set_status(request: HttpRequest, pk: int) -> HttpResponse:
     supplier = get_scoped_or_404(Supplier.objects.all(), request.user, pk=pk)
     form = StatusForm(request.POST)
-    if form.is_valid():
-        reason = form.cleaned_data["reason"]
-        try:
-            match form.cleaned_data["action"]:
-                case "approve":
-                    actions.approve_supplier(supplier, reason=reason, actor=request.user)
-                case "suspend":
-                    actions.suspend_supplier(supplier, reason=reason, actor=request.user)
-                case _:
-                    actions.blacklist_supplier(supplier, reason=reason, actor=request.user)
-        except DomainError as exc:
-            show_domain_error(request, exc)
-        else:
-            messages.success(request, _("Status changed."))
-    return redirect("procurement:supplier_detail", pk=supplier.pk)
+    back = redirect("procurement:supplier_detail", pk=supplier.pk)
+    if not form.is_valid():
+        return back
+    reason = form.cleaned_data["reason"]
+    decide = {"approve": actions.approve_supplier, "suspend": actions.suspend_supplier}.get(
+        form.cleaned_data["action"], actions.blacklist_supplier
+    )
+    return run_action(
+        request, lambda: decide(supplier, reason=reason, actor=request.user), done=_("Status changed."), then=back
+    )
 
 
 @require_perm("procurement.view_blacklistentry")
@@ -222,26 +218,16 @@ def order_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied
-    reason = request.POST.get("reason", "")
-    try:
-        match step:
-            case "submit":
-                actions.submit_order(order, actor=request.user)
-            case "emergency":
-                actions.submit_order(order, actor=request.user, emergency=True, emergency_reason=reason)
-            case "approve":
-                actions.approve_order(order, actor=request.user, comment=reason)
-            case "reject":
-                actions.reject_order(order, reason=reason, actor=request.user)
-            case "review":
-                actions.review_emergency_order(order, note=reason, actor=request.user)
-            case _:
-                actions.cancel_order(order, reason=reason, actor=request.user)
-    except DomainError as exc:
-        show_domain_error(request, exc)
-    else:
-        messages.success(request, _("Done."))
-    return redirect("procurement:order_detail", pk=order.pk)
+    reason, actor = request.POST.get("reason", ""), request.user
+    steps: dict[str, Callable[[], Any]] = {
+        "submit": lambda: actions.submit_order(order, actor=actor),
+        "emergency": lambda: actions.submit_order(order, actor=actor, emergency=True, emergency_reason=reason),
+        "approve": lambda: actions.approve_order(order, actor=actor, comment=reason),
+        "reject": lambda: actions.reject_order(order, reason=reason, actor=actor),
+        "review": lambda: actions.review_emergency_order(order, note=reason, actor=actor),
+        "cancel": lambda: actions.cancel_order(order, reason=reason, actor=actor),
+    }
+    return run_action(request, steps[step], done=_("Done."), then=redirect("procurement:order_detail", pk=order.pk))
 
 
 @require_POST

@@ -12,7 +12,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from baogong.core.identifiers import mask_idcard, validate_idcard, validate_uscc
-from baogong.core.models import TimeStampedModel
+from baogong.core.models import TimeStampedModel, who_field
+from baogong.core.scoping import scope_by_fields
 from baogong.property import rules
 from baogong.property.choices import (
     ApplicationStatus,
@@ -97,8 +98,7 @@ class Property(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.owner_id, None
+    audit_scope = scope_by_fields
 
 
 class Unit(models.Model):
@@ -120,8 +120,7 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return f"{self.property.code}-{self.code}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.property.owner_id, None
+    audit_scope = scope_by_fields
 
 
 class Tenant(TimeStampedModel):
@@ -165,8 +164,7 @@ class Tenant(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.organisation_id, None
+    audit_scope = scope_by_fields
 
     @property
     def masked_id_number(self) -> str:
@@ -237,8 +235,7 @@ class Lease(TimeStampedModel):
     def __str__(self) -> str:
         return self.code
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.organisation_id, None
+    audit_scope = scope_by_fields
 
     @property
     def role(self) -> str:
@@ -318,8 +315,7 @@ class Invoice(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.lease.code} {self.period_start:%Y-%m-%d}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.lease.organisation_id, None
+    audit_scope = scope_by_fields
 
     @property
     def outstanding(self) -> Decimal:
@@ -348,8 +344,7 @@ class Payment(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.invoice} {self.amount}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.invoice.lease.organisation_id, None
+    audit_scope = scope_by_fields
 
 
 class ReliefApplication(TimeStampedModel):
@@ -384,22 +379,8 @@ class ReliefApplication(TimeStampedModel):
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
     decision_note = models.CharField(_("note"), max_length=255, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("handled by"),
-        null=True,
-        blank=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-    )
-    checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("checked by"),
-        null=True,
-        blank=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-    )
+    handled_by = who_field(_("handled by"))
+    checked_by = who_field(_("checked by"))
 
     scope_org_field: ClassVar[str] = "organisation_id"
 
@@ -417,8 +398,7 @@ class ReliefApplication(TimeStampedModel):
     def __str__(self) -> str:
         return self.number
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.organisation_id, None
+    audit_scope = scope_by_fields
 
     def proof(self) -> rules.Proof:
         return rules.Proof(self.proof_risk_area, self.proof_sealed_or_closed, self.proof_full_year_loss)
@@ -452,8 +432,7 @@ class ApplicationDocument(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.application.number} {self.kind}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.application.organisation_id, None
+    audit_scope = scope_by_fields
 
 
 class ReliefCredit(TimeStampedModel):
@@ -484,8 +463,7 @@ class ReliefCredit(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.application.number} {self.kind} {self.amount}"
 
-    def audit_scope(self) -> tuple[int | None, int | None]:
-        return self.lease.organisation_id, None
+    audit_scope = scope_by_fields
 
     @property
     def remaining(self) -> Decimal:

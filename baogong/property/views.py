@@ -14,9 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from baogong.core.actionviews import run_action
+from baogong.core.actionviews import run_action, run_panel_form
 from baogong.core.audit import history_for
-from baogong.core.forms import show_form_errors
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.imports import import_page, template_response
 from baogong.core.pdf import pdf_response
@@ -124,16 +123,14 @@ def application_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 def upload_document(request: HttpRequest, pk: int) -> HttpResponse:
     application = _get(queries.applications_for(request.user), pk)
     form = DocumentForm(request.POST, request.FILES)
-    back = redirect("property:application_detail", pk=application.pk)
-    if not form.is_valid():
-        show_form_errors(request, form)
-        return back
-    uploads = form.uploads()
-    return run_action(
+    return run_panel_form(
         request,
-        lambda: actions.upload_documents(application, uploads, actor=request.user),
-        done=ngettext("%(n)d document uploaded.", "%(n)d documents uploaded.", len(uploads)) % {"n": len(uploads)},
-        then=back,
+        form,
+        lambda _data: actions.upload_documents(application, form.uploads(), actor=request.user),
+        done=lambda made: (
+            ngettext("%(n)d document uploaded.", "%(n)d documents uploaded.", len(made)) % {"n": len(made)}
+        ),
+        then=redirect("property:application_detail", pk=application.pk),
     )
 
 

@@ -11,8 +11,8 @@ from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.http import HttpResponseRedirect
 from django.test import RequestFactory
 
-from baogong.core.actionviews import form_page, run_action, run_form
-from baogong.core.errors import Conflict, DomainError, ValidationFailed
+from baogong.core.actionviews import form_page, run_action, run_form, run_panel_form
+from baogong.core.errors import Conflict, DomainError, ValidationFailed, require_text
 from baogong.core.forms import domain_error_list, domain_error_text, show_domain_error, show_form_errors
 
 
@@ -166,6 +166,34 @@ def test_run_form_leaves_a_get_and_an_invalid_form_to_the_page():
     assert list(invalid.errors) == ["qty"]
 
 
+def test_run_panel_form_gives_the_cleaned_data_to_the_action_and_answers_then():
+    request = _request()
+    back = HttpResponseRedirect("/detail/")
+    seen = []
+
+    answer = run_panel_form(
+        request, _Form({"qty": "3"}), lambda data: seen.append(data["qty"]) or 7, done=lambda n: f"{n} ok", then=back
+    )
+
+    assert answer is back
+    assert seen == [3]
+    assert _texts(request) == [("success", "7 ok")]
+
+
+def test_run_panel_form_shows_an_invalid_form_or_a_refusal_as_messages_and_answers_then():
+    def refuse(_data):
+        raise Conflict("No.")
+
+    request = _request()
+    back = HttpResponseRedirect("/detail/")
+
+    invalid = _Form({"qty": "many"})
+
+    assert run_panel_form(request, invalid, pytest.fail, done="never", then=back) is back
+    assert run_panel_form(request, _Form({"qty": "3"}), refuse, done="never", then=back) is back
+    assert _texts(request) == [("error", invalid.errors["qty"][0]), ("error", "No.")]
+
+
 def test_a_page_says_its_title_once_and_shows_it_in_the_tab_and_as_its_heading(rf):
     from django.template import engines
 
@@ -192,3 +220,10 @@ def test_the_form_page_shows_the_title_and_the_form(rf):
     assert response.status_code == 400
     assert '<h1 class="h3">New vehicle</h1>' in html
     assert 'name="qty"' in html
+
+
+def test_require_text_answers_the_stripped_text_or_refuses_on_the_field():
+    assert require_text("  late  ", ValidationFailed, "Give the reason.") == "late"
+    with pytest.raises(ValidationFailed) as refused:
+        require_text(" \n", ValidationFailed, "Give the reason.", field="cut_reason")
+    assert refused.value.details == {"cut_reason": ["Give the reason."]}

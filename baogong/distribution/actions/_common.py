@@ -55,10 +55,6 @@ def reserve_needs(
     return links
 
 
-def _user_or_none(actor: Actor) -> Any:
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
 def _request_state(request: Request) -> dict[str, Any]:
     return {
         "status": request.status,

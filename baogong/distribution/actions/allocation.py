@@ -14,14 +14,13 @@ from django.utils.translation import gettext as _
 
 from baogong.catalog.models import Item
 from baogong.core import audit
-from baogong.core.audit import Actor
+from baogong.core.audit import Actor, user_of
 from baogong.core.geo import haversine_km
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import user_scope
 from baogong.distribution import allocation as engine
 from baogong.distribution import locks, queries, stock
 from baogong.distribution.actions._common import (
-    _user_or_none,
     reserve_needs,
 )
 from baogong.distribution.choices import (
@@ -120,7 +119,7 @@ def preview_allocation(
     wh_by_id = {w.pk: w for w in warehouses}
     with transaction.atomic(durable=True):
         run = AllocationRun.objects.create(
-            created_by=_user_or_none(actor),
+            created_by=user_of(actor),
             stock_snapshot={f"{w}:{i}": q for (w, i), q in sorted(available.items())},
         )
         run.warehouses.set(warehouses)
@@ -299,20 +298,11 @@ def confirm_allocation(run: AllocationRun, *, actor: Actor) -> AllocationRun:
             allocated_qty=F("allocated_qty") + Subquery(run_lines.filter(request_line=OuterRef("pk")).values("qty")[:1])
         )
         _refresh_run_request_statuses(run_lines.values("request_line__request_id"))
-        locked.status = AllocationRunStatus.CONFIRMED
-        locked.confirmed_at = timezone.now()
-        locked.save(update_fields=["status", "confirmed_at", "updated_at"])
-        audit.record(
-            "confirm_allocation",
-            locked,
-            actor=actor,
-            before={"status": AllocationRunStatus.PREVIEW},
-            after={
-                "status": locked.status,
-                "lines": len(alines),
-                "units": sum(a[2] for a in alines),
-                "reservations": len(links),
-            },
+        units = sum(a[2] for a in alines)
+        after = {"lines": len(alines), "units": units, "reservations": len(links)}
+        stamps = {"confirmed_at": timezone.now()}
+        audit.change_status(
+            "confirm_allocation", locked, AllocationRunStatus.CONFIRMED, actor=actor, stamps=stamps, after=after
         )
         return locked
 
@@ -384,13 +374,5 @@ def discard_allocation(run: AllocationRun, *, actor: Actor) -> AllocationRun:
         locked = locks.allocation_run_for_update(run.pk)
         if locked.status != AllocationRunStatus.PREVIEW:
             raise RequestStateInvalid(_("Only a preview can be discarded."), details={"status": [locked.status]})
-        locked.status = AllocationRunStatus.DISCARDED
-        locked.save(update_fields=["status", "updated_at"])
-        audit.record(
-            "discard_allocation",
-            locked,
-            actor=actor,
-            before={"status": AllocationRunStatus.PREVIEW},
-            after={"status": locked.status},
-        )
+        audit.change_status("discard_allocation", locked, AllocationRunStatus.DISCARDED, actor=actor)
         return locked

@@ -14,14 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
-from baogong.core.audit import Actor, SystemActor
+from baogong.core.audit import Actor, SystemActor, user_of
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import require_scope
 from baogong.distribution import locks
 from baogong.distribution.actions._common import (
     PHONE_RE,
     LineInput,
-    _user_or_none,
 )
 from baogong.distribution.actions.requests import _create, _validate_lines
 from baogong.distribution.choices import (
@@ -51,7 +50,7 @@ def link_rate_limit() -> int:
 def create_request_link(recipient: Site, *, actor: Actor, label: str = "") -> RequestLink:
     require_scope(actor, organisation_id=recipient.organisation_id, site_id=recipient.pk)
     with transaction.atomic(durable=True):
-        link = RequestLink.objects.create(recipient=recipient, label=label[:128], created_by=_user_or_none(actor))
+        link = RequestLink.objects.create(recipient=recipient, label=label[:128], created_by=user_of(actor))
         audit.record(
             "create_request_link",
             link,

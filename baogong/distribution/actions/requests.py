@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
-from baogong.core.audit import Actor
+from baogong.core.audit import Actor, user_of
+from baogong.core.errors import require_text
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import require_scope, user_scope
 from baogong.distribution import locks, stock
@@ -19,7 +20,6 @@ from baogong.distribution.actions._common import (
     LineInput,
     _check_status,
     _request_state,
-    _user_or_none,
 )
 from baogong.distribution.choices import (
     CANCELLABLE_STATUSES,
@@ -121,7 +121,7 @@ def _create(
         recipient=recipient,
         channel=channel,
         note=note[:500],
-        created_by=_user_or_none(actor),
+        created_by=user_of(actor),
         link=link,
         submitter_name=submitter_name,
         submitter_phone=submitter_phone,
@@ -177,16 +177,10 @@ def submit_request(request: Request, *, actor: Actor) -> Request:
         locked = locks.request_for_update(request.pk)
         _require_request_scope(locked, actor)
         _check_status(locked, [RequestStatus.DRAFT])
-        locked.status = RequestStatus.SUBMITTED
-        locked.submitted_at = timezone.now()
-        locked.warnings = duplicate_warnings(locked)
-        locked.save(update_fields=["status", "submitted_at", "warnings", "updated_at"])
-        audit.record(
-            "submit_request",
-            locked,
-            actor=actor,
-            before={"status": RequestStatus.DRAFT},
-            after={"status": locked.status, "warnings": locked.warnings},
+        warnings = duplicate_warnings(locked)
+        stamps = {"submitted_at": timezone.now(), "warnings": warnings}
+        audit.change_status(
+            "submit_request", locked, RequestStatus.SUBMITTED, actor=actor, stamps=stamps, after={"warnings": warnings}
         )
         return locked
 
@@ -223,7 +217,7 @@ def approve_request(request: Request, *, actor: Actor, cuts: Mapping[int, tuple[
         RequestLine.objects.bulk_update(lines, ["approved_qty", "cut_reason"])
         locked.status = RequestStatus.APPROVED
         locked.decided_at = timezone.now()
-        locked.decided_by = _user_or_none(actor)
+        locked.decided_by = user_of(actor)
         locked.save(update_fields=["status", "decided_at", "decided_by", "updated_at"])
         after = _request_state(locked)
         after["cuts"] = {str(k): {"qty": v[0], "reason": v[1]} for k, v in cuts.items() if v[0] != by_id[k].qty}
@@ -233,23 +227,15 @@ def approve_request(request: Request, *, actor: Actor, cuts: Mapping[int, tuple[
 
 @retry_on_conflict
 def reject_request(request: Request, *, reason: str, actor: Actor) -> Request:
-    if not reason.strip():
-        raise RequestInvalid(details={"reason": [_("Give a reason for the rejection.")]})
+    require_text(reason, RequestInvalid, _("Give a reason for the rejection."))
     with transaction.atomic(durable=True):
         locked = locks.request_for_update(request.pk)
         _require_request_scope(locked, actor)
         _check_status(locked, [RequestStatus.SUBMITTED])
-        locked.status = RequestStatus.REJECTED
-        locked.rejection_reason = reason.strip()[:500]
-        locked.decided_at = timezone.now()
-        locked.decided_by = _user_or_none(actor)
-        locked.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by", "updated_at"])
-        audit.record(
-            "reject_request",
-            locked,
-            actor=actor,
-            before={"status": RequestStatus.SUBMITTED},
-            after={"status": locked.status, "reason": locked.rejection_reason},
+        why = reason.strip()[:500]
+        stamps = {"rejection_reason": why, "decided_at": timezone.now(), "decided_by": user_of(actor)}
+        audit.change_status(
+            "reject_request", locked, RequestStatus.REJECTED, actor=actor, stamps=stamps, after={"reason": why}
         )
         return locked
 
@@ -257,8 +243,7 @@ def reject_request(request: Request, *, reason: str, actor: Actor) -> Request:
 @retry_on_conflict
 def cut_request_line(line: RequestLine, qty: int, *, reason: str, actor: Actor) -> RequestLine:
     """Lower an approved quantity (not below what is already allocated), with a reason."""
-    if not reason.strip():
-        raise RequestInvalid(details={"cut_reason": [_("Give a reason for the cut.")]})
+    require_text(reason, RequestInvalid, _("Give a reason for the cut."), field="cut_reason")
     with transaction.atomic(durable=True):
         request = locks.request_for_update(line.request_id)
         _require_request_scope(request, actor)
@@ -292,8 +277,7 @@ def cut_request_line(line: RequestLine, qty: int, *, reason: str, actor: Actor) 
 @retry_on_conflict
 def cancel_request(request: Request, *, reason: str, actor: Actor) -> Request:
     """Cancel with a reason; stock reserved for the request and not yet shipped is released."""
-    if not reason.strip():
-        raise RequestInvalid(details={"reason": [_("Give a reason for the cancellation.")]})
+    require_text(reason, RequestInvalid, _("Give a reason for the cancellation."))
     with transaction.atomic(durable=True):
         locked = locks.request_for_update(request.pk)
         _require_request_scope(locked, actor)
@@ -302,15 +286,15 @@ def cancel_request(request: Request, *, reason: str, actor: Actor) -> Request:
             raise RequestStateInvalid(_("Goods of this request are already on their way; it cannot be cancelled."))
         before = _request_state(locked)
         released = _release_request_reservations(locked, actor=actor)
-        locked.status = RequestStatus.CANCELLED
-        locked.cancel_reason = reason.strip()[:500]
-        locked.save(update_fields=["status", "cancel_reason", "updated_at"])
-        audit.record(
+        why = reason.strip()[:500]
+        audit.change_status(
             "cancel_request",
             locked,
+            RequestStatus.CANCELLED,
             actor=actor,
+            stamps={"cancel_reason": why},
             before=before,
-            after={"status": locked.status, "reason": locked.cancel_reason, "released_units": released},
+            after={"reason": why, "released_units": released},
         )
         return locked
 
@@ -321,10 +305,7 @@ def close_request(request: Request, *, actor: Actor) -> Request:
         locked = locks.request_for_update(request.pk)
         _require_request_scope(locked, actor)
         _check_status(locked, [RequestStatus.DELIVERED])
-        before = {"status": locked.status}
-        locked.status = RequestStatus.CLOSED
-        locked.save(update_fields=["status", "updated_at"])
-        audit.record("close_request", locked, actor=actor, before=before, after={"status": locked.status})
+        audit.change_status("close_request", locked, RequestStatus.CLOSED, actor=actor)
         return locked
 
 

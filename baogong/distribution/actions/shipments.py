@@ -12,14 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
-from baogong.core.audit import Actor, SystemActor
+from baogong.core.audit import Actor, SystemActor, user_of
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import require_scope, user_scope
 from baogong.distribution import hooks, locks, stock
 from baogong.distribution.actions._common import (
     _check_shipment,
     _number_shipment,
-    _user_or_none,
 )
 from baogong.distribution.choices import (
     RequestStatus,
@@ -93,7 +92,7 @@ def _plan_shipment(allocations: Sequence[AllocationReservation], *, actor: Actor
     shipment = Shipment.objects.create(
         warehouse=first.warehouse,
         recipient=first.line.request_line.request.recipient,
-        created_by=_user_or_none(actor),
+        created_by=user_of(actor),
     )
     _number_shipment(shipment)
     lines = []
@@ -142,9 +141,7 @@ def split_shipment(shipment: Shipment, line_ids: Sequence[int], *, actor: Actor)
         wanted = set(line_ids)
         if not wanted or not wanted <= own or wanted == own:
             raise ShipmentInvalid(details={"lines": [_("Choose some, but not all, lines of this shipment.")]})
-        new = Shipment.objects.create(
-            warehouse=locked.warehouse, recipient=locked.recipient, created_by=_user_or_none(actor)
-        )
+        new = Shipment.objects.create(warehouse=locked.warehouse, recipient=locked.recipient, created_by=user_of(actor))
         _number_shipment(new)
         ShipmentLine.objects.filter(pk__in=wanted).update(shipment=new)
         audit.record("split_shipment", locked, actor=actor, after={"new_shipment": new.number, "lines": sorted(wanted)})
@@ -185,10 +182,7 @@ def _step(shipment: Shipment, source: str, target: str, verb: str, stamp: str, *
         locked = locks.shipment_for_update(shipment.pk)
         _require_shipment_scope(locked, actor)
         _check_shipment(locked, [source])
-        locked.status = target
-        setattr(locked, stamp, timezone.now())
-        locked.save(update_fields=["status", stamp, "updated_at"])
-        audit.record(verb, locked, actor=actor, before={"status": source}, after={"status": target})
+        audit.change_status(verb, locked, target, actor=actor, stamps={stamp: timezone.now()})
         return locked
 
 

@@ -13,6 +13,9 @@ from baogong.catalog.models import Item
 from baogong.core.audit import SystemActor
 from baogong.distribution import actions
 from baogong.distribution.actions import LineInput
+from baogong.fleet.tests.registered import registered_transport
+from baogong.inventory import actions as inventory_actions
+from baogong.inventory.actions import ReceiptLineInput
 from baogong.orgs.models import Grant, Site
 
 SYSTEM = SystemActor("test")
@@ -48,3 +51,31 @@ def file() -> Any:
         )
 
     return do
+
+
+def receive_n95(n95: Item, qty: int) -> None:
+    """``qty`` released N95 masks (batch B1) at the 泰兴桥 warehouse."""
+    inventory_actions.receive_stock(
+        Site.objects.get(code="WH-TXQ"),
+        [ReceiptLineInput(item=n95, batch="B1", qty=qty, unit_cost=Decimal("250.00"), expiry=in_days(90))],
+        actor=SYSTEM,
+        qc_status="released",
+    )
+
+
+@pytest.fixture
+def stocked(n95: Item) -> None:
+    receive_n95(n95, 30)
+
+
+@pytest.fixture
+def in_transit(file: Any, hospital: Site, n95: Item, stocked: None) -> Any:
+    """A shipment of 20 N95 masks to the hospital, dispatched (in transit)."""
+    actions.approve_request(file(hospital, (n95, 20, in_days(1))), actor=SYSTEM)
+    actions.confirm_allocation(
+        actions.preview_allocation([Site.objects.get(code="WH-TXQ")], actor=SYSTEM), actor=SYSTEM
+    )
+    (shipment,) = actions.plan_shipments(actor=SYSTEM)
+    actions.pick_shipment(shipment, actor=SYSTEM)
+    actions.load_shipment(shipment, actor=SYSTEM, **registered_transport())
+    return actions.dispatch_shipment(shipment, actor=SYSTEM)

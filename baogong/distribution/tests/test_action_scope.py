@@ -8,7 +8,7 @@ from baogong.distribution import actions
 from baogong.distribution.models import RequestLink, Shipment
 
 from .conftest import in_days
-from .test_shipments import allocated, txq  # noqa: F401 (fixtures)
+from .test_shipments import allocated  # noqa: F401 (fixtures)
 
 
 def test_a_request_outside_the_users_scope_is_not_there(file, recipient_user, hospital, n95):

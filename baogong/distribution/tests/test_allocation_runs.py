@@ -21,16 +21,6 @@ from .conftest import SYSTEM, in_days
 
 
 @pytest.fixture
-def txq(base):
-    return Site.objects.get(code="WH-TXQ")
-
-
-@pytest.fixture
-def wh_yy(base):
-    return Site.objects.get(code="WH-YY")
-
-
-@pytest.fixture
 def receive():
     def do(site, item, batch, qty, expiry=None):
         return inventory_actions.receive_stock(

@@ -12,7 +12,7 @@ from baogong.core.models import AuditEvent
 from baogong.core.tests.pdf import inflated
 from baogong.distribution import actions
 from baogong.distribution.choices import RequestStatus
-from baogong.distribution.tests.test_shipments import allocated, txq  # noqa: F401  (fixtures)
+from baogong.distribution.tests.test_shipments import allocated  # noqa: F401  (fixtures)
 from baogong.inventory.choices import ReservationStatus
 from baogong.inventory.models import Reservation
 

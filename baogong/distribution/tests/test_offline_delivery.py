@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -17,7 +16,6 @@ from baogong.core.models import AuditEvent, FieldConflict, FieldPhoto
 from baogong.distribution import actions
 from baogong.distribution.actions import DeliveryLineInput
 from baogong.distribution.choices import ShipmentStatus
-from baogong.fleet.tests.registered import registered_transport
 from baogong.inventory import actions as inventory_actions
 from baogong.inventory.actions import ReceiptLineInput
 from baogong.orgs.models import Site
@@ -25,28 +23,6 @@ from baogong.orgs.models import Site
 from .conftest import SYSTEM, in_days
 
 QUEUE = {"HTTP_X_BAOGONG_QUEUE": "1"}
-
-
-@pytest.fixture
-def stocked(n95):
-    inventory_actions.receive_stock(
-        Site.objects.get(code="WH-TXQ"),
-        [ReceiptLineInput(item=n95, batch="B1", qty=30, unit_cost=Decimal("250.00"), expiry=in_days(90))],
-        actor=SYSTEM,
-        qc_status="released",
-    )
-
-
-@pytest.fixture
-def in_transit(file, hospital, n95, stocked):
-    actions.approve_request(file(hospital, (n95, 20, in_days(1))), actor=SYSTEM)
-    actions.confirm_allocation(
-        actions.preview_allocation([Site.objects.get(code="WH-TXQ")], actor=SYSTEM), actor=SYSTEM
-    )
-    (shipment,) = actions.plan_shipments(actor=SYSTEM)
-    actions.pick_shipment(shipment, actor=SYSTEM)
-    actions.load_shipment(shipment, actor=SYSTEM, **registered_transport())
-    return actions.dispatch_shipment(shipment, actor=SYSTEM)
 
 
 def png() -> bytes:

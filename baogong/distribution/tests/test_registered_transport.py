@@ -21,7 +21,7 @@ from baogong.inventory.models import StockBalance
 from baogong.orgs.models import AdministrativeArea, Organisation, Site
 from baogong.people import actions as people_actions
 
-from .test_shipments import allocated, txq  # noqa: F401  (fixtures)
+from .test_shipments import allocated  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

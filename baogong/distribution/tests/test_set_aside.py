@@ -5,29 +5,20 @@ sites within the caller's organisations."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from rest_framework.test import APIClient
 
 from baogong.core.models import ApiToken
 from baogong.distribution import actions
 from baogong.distribution.models import AllocationRun, Request
-from baogong.inventory import actions as inventory_actions
-from baogong.inventory.actions import ReceiptLineInput
 from baogong.orgs.models import Site
 
-from .conftest import SYSTEM, in_days
+from .conftest import SYSTEM, in_days, receive_n95
 
 
 @pytest.fixture
 def stocked(n95):
-    inventory_actions.receive_stock(
-        Site.objects.get(code="WH-TXQ"),
-        [ReceiptLineInput(item=n95, batch="B1", qty=500, unit_cost=Decimal("250.00"), expiry=in_days(90))],
-        actor=SYSTEM,
-        qc_status="released",
-    )
+    receive_n95(n95, 500)
 
 
 @pytest.fixture

@@ -29,11 +29,6 @@ from .conftest import SYSTEM, in_days
 
 
 @pytest.fixture
-def txq(base):
-    return Site.objects.get(code="WH-TXQ")
-
-
-@pytest.fixture
 def allocated(file, commander, txq, hospital, street, n95, rice):
     """TXQ holds N95 in two lots and rice; the hospital and the street office get everything."""
     for item, batch, qty, expiry, cost in [

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
@@ -12,22 +9,9 @@ from baogong.core.models import AuditEvent
 from baogong.distribution import actions
 from baogong.distribution.choices import RequestStatus, ShipmentStatus
 from baogong.distribution.models import AllocationRun, Request, Shipment
-from baogong.fleet.tests.registered import registered_transport
-from baogong.inventory import actions as inventory_actions
-from baogong.inventory.actions import ReceiptLineInput
 from baogong.orgs.models import Site
 
 from .conftest import SYSTEM, in_days
-
-
-@pytest.fixture
-def stocked(n95):
-    inventory_actions.receive_stock(
-        Site.objects.get(code="WH-TXQ"),
-        [ReceiptLineInput(item=n95, batch="B1", qty=30, unit_cost=Decimal("250.00"), expiry=in_days(90))],
-        actor=SYSTEM,
-        qc_status="released",
-    )
 
 
 def test_commander_approves_with_a_cut_on_the_detail_page(client_for, file, hospital, n95):
@@ -91,18 +75,6 @@ def test_public_request_link_page(street, n95):
     assert bad.status_code == 400
     assert Request.objects.count() == 1
     assert client.get("/r/not-a-token/").status_code == 404
-
-
-@pytest.fixture
-def in_transit(file, hospital, n95, stocked):
-    actions.approve_request(file(hospital, (n95, 20, in_days(1))), actor=SYSTEM)
-    actions.confirm_allocation(
-        actions.preview_allocation([Site.objects.get(code="WH-TXQ")], actor=SYSTEM), actor=SYSTEM
-    )
-    (shipment,) = actions.plan_shipments(actor=SYSTEM)
-    actions.pick_shipment(shipment, actor=SYSTEM)
-    actions.load_shipment(shipment, actor=SYSTEM, **registered_transport())
-    return actions.dispatch_shipment(shipment, actor=SYSTEM)
 
 
 def test_delivery_note_pdf_and_pick_list(client_for, in_transit):

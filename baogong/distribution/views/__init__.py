@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from baogong.catalog.models import Item
+from baogong.core.actionviews import run_action
 from baogong.core.audit import history_for
 from baogong.core.errors import DomainError
 from baogong.core.excel import parse_date
@@ -84,10 +85,11 @@ def request_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     if not request.user.has_perm(perms[step]):
         raise PermissionDenied
     reason = request.POST.get("reason", "")
-    try:
+
+    def take_step() -> Request:
         if step == "submit":
-            actions.submit_request(obj, actor=request.user)
-        elif step == "approve":
+            return actions.submit_request(obj, actor=request.user)
+        if step == "approve":
             cuts = {}
             for line in obj.lines.all():
                 raw = request.POST.get(f"approved_{line.pk}", "").strip()
@@ -96,15 +98,12 @@ def request_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
                         int(raw) if raw.lstrip("-").isdigit() else -1,
                         request.POST.get(f"reason_{line.pk}", ""),
                     )
-            actions.approve_request(obj, actor=request.user, cuts=cuts)
-        elif step == "reject":
-            actions.reject_request(obj, reason=reason, actor=request.user)
-        else:
-            actions.cancel_request(obj, reason=reason, actor=request.user)
-        messages.success(request, _("Done."))
-    except DomainError as exc:
-        show_domain_error(request, exc)
-    return redirect("distribution:request_detail", pk=obj.pk)
+            return actions.approve_request(obj, actor=request.user, cuts=cuts)
+        if step == "reject":
+            return actions.reject_request(obj, reason=reason, actor=request.user)
+        return actions.cancel_request(obj, reason=reason, actor=request.user)
+
+    return run_action(request, take_step, done=_("Done."), then=redirect("distribution:request_detail", pk=obj.pk))
 
 
 # --------------------------------------------------------------------------- no-login request link
@@ -177,17 +176,20 @@ def request_link_page(request: HttpRequest, token: str) -> HttpResponse:
 @require_perm("distribution.manage_request_links")
 def request_links(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        try:
-            if request.POST.get("revoke"):
-                link = get_scoped_or_404(RequestLink.objects.all(), request.user, pk=request.POST["revoke"])
-                actions.revoke_request_link(link, actor=request.user)
-            else:
-                site = get_scoped_or_404(Site.objects.all(), request.user, code=request.POST.get("recipient", ""))
-                actions.create_request_link(site, actor=request.user, label=request.POST.get("label", ""))
-            messages.success(request, _("Done."))
-        except DomainError as exc:
-            show_domain_error(request, exc)
-        return redirect("distribution:request_links")
+        back = redirect("distribution:request_links")
+        if request.POST.get("revoke"):
+            link = get_scoped_or_404(RequestLink.objects.all(), request.user, pk=request.POST["revoke"])
+            return run_action(
+                request, lambda: actions.revoke_request_link(link, actor=request.user), done=_("Done."), then=back
+            )
+        site = get_scoped_or_404(Site.objects.all(), request.user, code=request.POST.get("recipient", ""))
+        label = request.POST.get("label", "")
+        return run_action(
+            request,
+            lambda: actions.create_request_link(site, actor=request.user, label=label),
+            done=_("Done."),
+            then=back,
+        )
     links = scoped(RequestLink.objects.select_related("recipient"), request.user).order_by("-id")
     page = paginate(request, links)
     recipients = scoped(Site.objects.exclude(kind="warehouse").filter(is_active=True), request.user).order_by("code")
@@ -283,15 +285,13 @@ def allocation_run(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not request.user.has_perm("distribution.run_allocation"):
             raise PermissionDenied
-        try:
-            if request.POST.get("step") == "confirm":
-                actions.confirm_allocation(run, actor=request.user)
-            else:
-                actions.discard_allocation(run, actor=request.user)
-            messages.success(request, _("Done."))
-        except DomainError as exc:
-            show_domain_error(request, exc)
-        return redirect("distribution:allocation_run", pk=run.pk)
+        step = actions.confirm_allocation if request.POST.get("step") == "confirm" else actions.discard_allocation
+        return run_action(
+            request,
+            lambda: step(run, actor=request.user),
+            done=_("Done."),
+            then=redirect("distribution:allocation_run", pk=run.pk),
+        )
     lines = run.lines.select_related("request_line__item", "request_line__request__recipient").order_by(
         "request_line__item__code", "tier", "-qty"
     )
@@ -308,19 +308,18 @@ def replan(request: HttpRequest, pk: int) -> HttpResponse:
     """The diff of re-planning a warehouse that is not normal; POST confirms the diff shown."""
     warehouse = get_scoped_or_404(Site.objects.filter(kind="warehouse"), request.user, pk=pk)
     if request.method == "POST":
-        try:
-            done = actions.replan_warehouse(
-                warehouse, actor=request.user, expected=request.POST.get("fingerprint") or "-"
-            )
-        except DomainError as exc:
-            show_domain_error(request, exc)
-            return redirect("distribution:replan", pk=warehouse.pk)
-        messages.success(
+        return run_action(
             request,
-            _("Re-planned: %(moved)s units moved to other warehouses, %(short)s short.")
-            % {"moved": done.moved_units, "short": done.short_units},
+            lambda: actions.replan_warehouse(
+                warehouse, actor=request.user, expected=request.POST.get("fingerprint") or "-"
+            ),
+            done=lambda done: (
+                _("Re-planned: %(moved)s units moved to other warehouses, %(short)s short.")
+                % {"moved": done.moved_units, "short": done.short_units}
+            ),
+            then=redirect("distribution:shipment_list"),
+            refused=redirect("distribution:replan", pk=warehouse.pk),
         )
-        return redirect("distribution:shipment_list")
     context: dict[str, Any] = {"warehouse": warehouse, "replan": None, "errors": []}
     try:
         context["replan"] = actions.preview_replan(warehouse, actor=request.user)

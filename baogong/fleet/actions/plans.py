@@ -122,11 +122,7 @@ def start_planning(plan: RoutePlan, *, actor: Actor) -> RoutePlan:
         if locked.status == PlanStatus.PLANNING:
             raise PlanBusy()
         job = create_job("fleet.plan", _("Route plan %(date)s") % {"date": locked.date.isoformat()}, owner=actor)
-        before = {"status": locked.status}
-        locked.status = PlanStatus.PLANNING
-        locked.job = job
-        locked.save(update_fields=["status", "job", "updated_at"])
-        audit.record("start_planning", locked, actor=actor, before=before, after={"status": locked.status})
+        audit.change_status("start_planning", locked, PlanStatus.PLANNING, actor=actor, stamps={"job": job})
         enqueue_job(job, solve_plan, locked.pk)
         return locked
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
 from baogong.core.audit import Actor
+from baogong.core.errors import DomainError
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import require_scope
 from baogong.fleet import locks
@@ -32,6 +33,8 @@ VEHICLE_FIELDS = [
     "home_depot",
     "status",
 ]
+R = TypeVar("R", Vehicle, Driver)
+
 DRIVER_FIELDS = [
     "organisation",
     "name",
@@ -49,31 +52,19 @@ DRIVER_FIELDS = [
 
 @retry_on_conflict
 def create_vehicle(data: Mapping[str, Any], *, actor: Actor) -> Vehicle:
+    values = dict(data)
+    if isinstance(values.get("plate"), str):
+        values["plate"] = values["plate"].strip().upper()
     with transaction.atomic(durable=True):
-        values = {k: v for k, v in data.items() if k in VEHICLE_FIELDS}
-        if isinstance(values.get("plate"), str):
-            values["plate"] = values["plate"].strip().upper()
-        vehicle = Vehicle(**values)
-        _clean(vehicle, VehicleInvalid)
-        _check_org(vehicle.organisation, actor, VehicleInvalid, "organisation")
-        vehicle.save()
-        audit.record("create_vehicle", vehicle, actor=actor, after=audit.snapshot(vehicle))
-        return vehicle
+        return _create(Vehicle, VEHICLE_FIELDS, values, VehicleInvalid, "create_vehicle", actor=actor)
 
 
 @retry_on_conflict
 def update_vehicle(vehicle: Vehicle, data: Mapping[str, Any], *, actor: Actor) -> Vehicle:
     with transaction.atomic(durable=True):
         locked = locks.vehicle_for_update(vehicle.pk)
-        require_scope(actor, organisation_id=locked.organisation_id)
-        before = audit.snapshot(locked)
-        for key, value in data.items():
-            if key in VEHICLE_FIELDS and key not in {"plate", "organisation"}:
-                setattr(locked, key, value)
-        _clean(locked, VehicleInvalid)
-        locked.save()
-        audit.record("update_vehicle", locked, actor=actor, before=before, after=audit.snapshot(locked))
-        return locked
+        fields = [f for f in VEHICLE_FIELDS if f not in {"plate", "organisation"}]
+        return _update(locked, fields, data, VehicleInvalid, "update_vehicle", actor=actor)
 
 
 @retry_on_conflict
@@ -93,24 +84,42 @@ def set_vehicle_status(vehicle: Vehicle, status: str, *, actor: Actor) -> Vehicl
 @retry_on_conflict
 def create_driver(data: Mapping[str, Any], *, actor: Actor) -> Driver:
     with transaction.atomic(durable=True):
-        driver = Driver(**{k: v for k, v in data.items() if k in DRIVER_FIELDS})
-        _clean(driver, DriverInvalid)
-        _check_org(driver.organisation, actor, DriverInvalid, "organisation")
-        driver.save()
-        audit.record("create_driver", driver, actor=actor, after=audit.snapshot(driver))
-        return driver
+        return _create(Driver, DRIVER_FIELDS, data, DriverInvalid, "create_driver", actor=actor)
 
 
 @retry_on_conflict
 def update_driver(driver: Driver, data: Mapping[str, Any], *, actor: Actor) -> Driver:
     with transaction.atomic(durable=True):
         locked = locks.driver_for_update(driver.pk)
-        require_scope(actor, organisation_id=locked.organisation_id)
-        before = audit.snapshot(locked)
-        for key, value in data.items():
-            if key in DRIVER_FIELDS and key != "organisation":
-                setattr(locked, key, value)
-        _clean(locked, DriverInvalid)
-        locked.save()
-        audit.record("update_driver", locked, actor=actor, before=before, after=audit.snapshot(locked))
-        return locked
+        fields = [f for f in DRIVER_FIELDS if f != "organisation"]
+        return _update(locked, fields, data, DriverInvalid, "update_driver", actor=actor)
+
+
+# --- the one way of both ------------------------------------------------------------------
+
+
+def _create(
+    model: type[R], fields: list[str], data: Mapping[str, Any], invalid: type[DomainError], verb: str, *, actor: Actor
+) -> R:
+    """A new vehicle or driver of one of the actor's organisations, from the known ``fields`` of ``data``."""
+    made = model(**{k: v for k, v in data.items() if k in fields})
+    _clean(made, invalid)
+    _check_org(made.organisation, actor, invalid, "organisation")
+    made.save()
+    audit.record(verb, made, actor=actor, after=audit.snapshot(made))
+    return made
+
+
+def _update(
+    locked: R, fields: list[str], data: Mapping[str, Any], invalid: type[DomainError], verb: str, *, actor: Actor
+) -> R:
+    """Change the ``fields`` given in ``data`` of a locked vehicle or driver of the actor's organisations."""
+    require_scope(actor, organisation_id=locked.organisation_id)
+    before = audit.snapshot(locked)
+    for key, value in data.items():
+        if key in fields:
+            setattr(locked, key, value)
+    _clean(locked, invalid)
+    locked.save()
+    audit.record(verb, locked, actor=actor, before=before, after=audit.snapshot(locked))
+    return locked

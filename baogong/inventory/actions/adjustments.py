@@ -85,7 +85,7 @@ def adjust_stock(
             value=value,
             reason=reason.strip()[:255],
             status=AdjustmentStatus.PENDING if needs_approval else AdjustmentStatus.POSTED,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=audit.user_of(actor),
         )
         if not needs_approval:
             _post_adjustment(adjustment, actor=actor)
@@ -156,7 +156,7 @@ def decide_adjustment(adjustment: Adjustment, *, approve: bool, actor: Actor) ->
             AdjustmentStatus.POSTED if approve else AdjustmentStatus.REJECTED,
             actor=actor,
             stamps={
-                "decided_by": actor if getattr(actor, "is_authenticated", False) else None,
+                "decided_by": audit.user_of(actor),
                 "decided_at": timezone.now(),
             },
             after={"one_person_waiver": True} if waived else None,

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from baogong.catalog.models import Category
 from baogong.core import audit
 from baogong.core.audit import Actor
+from baogong.core.errors import require_text
 from baogong.core.retry import retry_on_conflict
 from baogong.inventory import locks, lots
 from baogong.inventory.choices import QcPolicy
@@ -54,7 +55,6 @@ def set_lot_qc_status(lot: Lot, status: str, *, reason: str, actor: Actor) -> Lo
 def quarantine_lot_everywhere(lot: Lot, *, reason: str, actor: Actor) -> list[StockMove]:
     """Quarantine the lot and move every unit of it held in stores or in transit to quarantine.
     One durable transaction around :func:`baogong.inventory.lots.quarantine_everywhere`."""
-    if not reason.strip():
-        raise StockInvalid(details={"reason": [_("Give a reason.")]})
+    require_text(reason, StockInvalid, _("Give a reason."))
     with transaction.atomic(durable=True):
         return lots.quarantine_everywhere([lot], reason=reason, actor=actor)

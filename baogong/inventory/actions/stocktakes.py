@@ -54,7 +54,7 @@ def start_stocktake(
             status=StocktakeStatus.COUNTING,
             is_blind=is_blind,
             note=note[:255],
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=audit.user_of(actor),
         )
         balances = StockBalance.objects.filter(location__in=chosen, on_hand__gt=0)
         StocktakeLine.objects.bulk_create(
@@ -180,7 +180,7 @@ def approve_stocktake(stocktake: Stocktake, *, actor: Actor) -> Stocktake:
             StocktakeStatus.APPROVED,
             actor=actor,
             stamps={
-                "decided_by": actor if getattr(actor, "is_authenticated", False) else None,
+                "decided_by": audit.user_of(actor),
                 "decided_at": timezone.now(),
             },
             after={"variance_moves": posted, **({"one_person_waiver": True} if waived else {})},

@@ -46,7 +46,7 @@ def record_trace_signals(signals: Sequence[trace.SignalInput], *, actor: Actor) 
     one :class:`TraceSignal` each, the lot of a pack seen twice flagged as suspected counterfeit
     (the QC flag the recall pages show), and a critical notification to the organisation."""
     with transaction.atomic(durable=True):
-        user = actor if getattr(actor, "is_authenticated", False) else None
+        user = audit.user_of(actor)
         created = []
         for signal in signals:
             row = TraceSignal.objects.create(

@@ -59,7 +59,7 @@ def transfer_stock(
             destination=to_site,
             reference=reference[:128],
             status=TransferStatus.DONE if internal else TransferStatus.IN_TRANSIT,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=audit.user_of(actor),
         )
         transit = None if internal else in_transit_location(warehouse)
         moves_in = [

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from django.db import transaction
 from django.db.models import Case, F, Value, When
@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baogong.catalog.models import Item
-from baogong.core.audit import Actor
+from baogong.core.audit import Actor, user_of
 from baogong.core.transactions import OutsideTransaction
 from baogong.inventory import locks
 from baogong.inventory.choices import SOURCE_KINDS, STOCK_KINDS, LocationKind, QcStatus, ReservationStatus
@@ -114,12 +114,8 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
-def _user(actor: Actor) -> Any:
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-
-
 def _actor_fields(actor: Actor) -> dict[str, Any]:
-    user = _user(actor)
+    user = user_of(actor)
     if user is not None:
         return {"actor": user, "actor_label": user.get_username()}
     return {"actor": None, "actor_label": str(getattr(actor, "audit_label", "") or "system")}
@@ -266,6 +262,30 @@ def _consume_reservations(legs: Sequence[_Leg]) -> None:
 
 def line_errors(errors: dict[int, dict[str, list[str]]]) -> StockInvalid:
     return StockInvalid(details={"lines": {str(i): e for i, e in errors.items()}})
+
+
+class _Counted(Protocol):
+    qty: Any
+
+
+L = TypeVar("L", bound=_Counted)
+
+
+def check_lines(lines: Sequence[L], check: Callable[[L, dict[str, list[str]]], None]) -> None:
+    """Refuse a document without lines, then every line's field errors at once (``lines.<i>``):
+    the quantity must be a whole number above zero, and ``check`` adds the line's other errors."""
+    if not lines:
+        raise StockInvalid(details={"lines": [_("Add at least one line.")]})
+    errors: dict[int, dict[str, list[str]]] = {}
+    for i, line in enumerate(lines):
+        e: dict[str, list[str]] = {}
+        if not isinstance(line.qty, int) or line.qty <= 0:
+            e["qty"] = [_("Quantities must be whole numbers above zero.")]
+        check(line, e)
+        if e:
+            errors[i] = e
+    if errors:
+        raise line_errors(errors)
 
 
 def check_site_location(location: Location, site: Site, errors: dict[str, list[str]]) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
-from baogong.core.audit import Actor
+from baogong.core.audit import Actor, user_of
 from baogong.inventory import locks, lookups
 from baogong.inventory.choices import MoveReason
 from baogong.inventory.errors import InvalidState, LotNotReleased, StockInvalid
@@ -18,7 +18,6 @@ from baogong.inventory.ledger.common import (
     IssueLineInput,
     Key,
     _Leg,
-    _user,
     apply_legs,
     is_usable,
     line_errors,
@@ -77,7 +76,7 @@ def issue(
         warehouse=warehouse,
         recipient=recipient,
         reference=reference[:128],
-        created_by=_user(actor),
+        created_by=user_of(actor),
     )
     picks, short, locked = _lock_and_replan(warehouse, destination, lines, unlocked, picks, item_ids=item_ids, on=on)
     if short:

@@ -17,7 +17,7 @@ from baogong.inventory.ledger.common import (
     _consume_reservations,
     _Leg,
     apply_legs,
-    line_errors,
+    check_lines,
     lock_legs,
     org_of,
     require_transaction,
@@ -29,24 +29,17 @@ from baogong.inventory.models import Location, Lot, Reservation, StockMove
 def validate_moves(lines: Sequence[MoveInput], reason: str) -> None:
     if reason not in MoveReason.values:
         raise StockInvalid(details={"reason": [_("Unknown reason.")]})
-    if not lines:
-        raise StockInvalid(details={"lines": [_("Add at least one line.")]})
-    errors: dict[int, dict[str, list[str]]] = {}
-    for i, line in enumerate(lines):
-        e: dict[str, list[str]] = {}
-        if not isinstance(line.qty, int) or line.qty <= 0:
-            e["qty"] = [_("Quantities must be whole numbers above zero.")]
-        if line.lot.item_id != line.item.pk:
-            e["lot"] = [_("The lot is not of this item.")]
-        if line.from_location.pk == line.to_location.pk:
-            e["to_location"] = [_("Source and destination are the same location.")]
-        r = line.reservation
-        if r is not None and (r.lot_id != line.lot.pk or r.location_id != line.from_location.pk):
-            e["reservation"] = [_("The reservation is for another lot or location.")]
-        if e:
-            errors[i] = e
-    if errors:
-        raise line_errors(errors)
+    check_lines(lines, _check_move)
+
+
+def _check_move(line: MoveInput, e: dict[str, list[str]]) -> None:
+    if line.lot.item_id != line.item.pk:
+        e["lot"] = [_("The lot is not of this item.")]
+    if line.from_location.pk == line.to_location.pk:
+        e["to_location"] = [_("Source and destination are the same location.")]
+    r = line.reservation
+    if r is not None and (r.lot_id != line.lot.pk or r.location_id != line.from_location.pk):
+        e["reservation"] = [_("The reservation is for another lot or location.")]
 
 
 def move(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
-from baogong.core.audit import Actor
+from baogong.core.audit import Actor, user_of
 from baogong.core.models import Notification
 from baogong.core.money import round_fen
 from baogong.core.notify import notify
@@ -25,7 +25,7 @@ from baogong.inventory.ledger.common import (
     ReceiptLineInput,
     _actor_fields,
     _chunks,
-    _user,
+    check_lines,
     check_site_location,
     line_errors,
     require_transaction,
@@ -43,13 +43,8 @@ def validate_receipt(warehouse: Site, lines: Sequence[ReceiptLineInput], qc_stat
     """Field errors of a receipt (nothing is read from the database); ``qc_status`` ``None``: as the QC gate says."""
     if qc_status is not None and qc_status not in QcStatus.values:
         raise StockInvalid(details={"qc_status": [_("Unknown QC status.")]})
-    if not lines:
-        raise StockInvalid(details={"lines": [_("Add at least one line.")]})
-    errors: dict[int, dict[str, list[str]]] = {}
-    for i, line in enumerate(lines):
-        e: dict[str, list[str]] = {}
-        if not isinstance(line.qty, int) or line.qty <= 0:
-            e["qty"] = [_("Quantities must be whole numbers above zero.")]
+
+    def check(line: ReceiptLineInput, e: dict[str, list[str]]) -> None:
         if line.unit_cost is None or Decimal(line.unit_cost) < 0:
             e["unit_cost"] = [_("The unit cost cannot be negative.")]
         if not line.item.is_active:
@@ -60,10 +55,8 @@ def validate_receipt(warehouse: Site, lines: Sequence[ReceiptLineInput], qc_stat
             check_site_location(line.location, warehouse, e)
         if len((line.batch or "").strip()) > 64:
             e["batch"] = [_("At most 64 characters.")]
-        if e:
-            errors[i] = e
-    if errors:
-        raise line_errors(errors)
+
+    check_lines(lines, check)
 
 
 def receive(
@@ -109,7 +102,7 @@ def receive(
         reference=reference[:128],
         supplier_ref=supplier_ref[:128],
         qc_status=gate.receipt_status,
-        created_by=_user(actor),
+        created_by=user_of(actor),
     )
     rows = [
         (lots[key][0], (line.location or store).pk, line.item.pk, line.qty, Decimal(line.unit_cost))

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 
 from baogong.catalog.models import Item
 from baogong.core import audit
-from baogong.core.audit import Actor
+from baogong.core.audit import Actor, user_of
 from baogong.inventory import locks
 from baogong.inventory.choices import ReservationStatus
 from baogong.inventory.errors import InvalidState, StockInvalid
-from baogong.inventory.ledger.common import IssueLineInput, NeedLike, _user, line_errors, require_transaction, shortage
+from baogong.inventory.ledger.common import IssueLineInput, NeedLike, line_errors, require_transaction, shortage
 from baogong.inventory.ledger.fefo import candidates, plan_fefo
 from baogong.inventory.models import Reservation, StockBalance
 from baogong.orgs.models import Site
@@ -57,7 +57,7 @@ def reserve_many(warehouse: Site, needs: Sequence[NeedLike], *, actor: Actor) ->
     if short:
         raise shortage(short)
     _reserve_picks(picks)
-    user = _user(actor)
+    user = user_of(actor)
     made: list[tuple[int, Reservation]] = [
         (
             i,
@@ -114,7 +114,7 @@ def reserve(warehouse: Site, item: Item, qty: int, *, actor: Actor, reference: s
     if short:
         raise shortage(short)
     _reserve_picks(picks)
-    user = _user(actor)
+    user = user_of(actor)
     made = [
         Reservation(
             balance=balance,

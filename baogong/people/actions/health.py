@@ -110,7 +110,7 @@ def _record_health_test(
         site=site,
         source=source,
         note=note.strip(),
-        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        recorded_by=audit.user_of(actor),
     )
     if photo:
         test.photo = photo

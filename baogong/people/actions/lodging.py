@@ -95,7 +95,7 @@ def log_meals(site: Site, served_on: dt.date, meal: str, servings: int, *, actor
         before = {"servings": existing.servings} if existing else None
         log = existing or MealLog(site=site, served_on=served_on, meal=meal)
         log.servings = servings
-        log.recorded_by = actor if getattr(actor, "is_authenticated", False) else None
+        log.recorded_by = audit.user_of(actor)
         log.save()
         audit.record("log_meals", log, actor=actor, before=before, after={"servings": servings, "meal": meal})
         return log
@@ -196,7 +196,7 @@ def log_care(
             area=area.strip(),
             waste_kg=weight,
             agent=agent.strip(),
-            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            recorded_by=audit.user_of(actor),
         )
         audit.record("log_care", log, actor=actor, after=audit.snapshot(log))
         return log

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from baogong.core import audit
 from baogong.core.audit import Actor
+from baogong.core.errors import require_text
 from baogong.core.retry import retry_on_conflict
 from baogong.inventory.choices import MoveReason
 from baogong.inventory.locations import default_location, recipient_location
@@ -66,8 +67,7 @@ def confirm_delivery(order: Order, code: str, *, actor: Actor) -> Order:
 @retry_on_conflict
 def record_delivery_failure(order: Order, reason: str, *, actor: Actor) -> Order:
     """The courier could not hand over: the drugs go back to the pharmacy's stock, payment refunded."""
-    if not reason.strip():
-        raise OrderInvalid(details={"reason": [_("Give the reason.")]})
+    require_text(reason, OrderInvalid, _("Give the reason."))
     with transaction.atomic(durable=True):
         locked = _lock_order(order, OrderStatus.OUT_FOR_DELIVERY, actor=actor, courier_may=True)
         locked.status = OrderStatus.DELIVERY_FAILED

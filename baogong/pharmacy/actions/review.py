@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from baogong.core import audit
 from baogong.core.audit import Actor
+from baogong.core.errors import require_text
 from baogong.core.retry import retry_on_conflict
 from baogong.inventory import ledger
 from baogong.inventory.choices import MoveReason
@@ -113,7 +114,7 @@ def approve_order(order: Order, *, check: PrescriptionCheck | None = None, actor
             locked,
             OrderStatus.READY,
             actor=actor,
-            stamps={"reviewed_by": actor if getattr(actor, "is_authenticated", False) else None, "reviewed_at": now},
+            stamps={"reviewed_by": audit.user_of(actor), "reviewed_at": now},
         )
         _pick(locked, actor=actor)
         return locked
@@ -122,8 +123,7 @@ def approve_order(order: Order, *, check: PrescriptionCheck | None = None, actor
 @retry_on_conflict
 def reject_order(order: Order, reason: str, *, actor: Actor) -> Order:
     """The pharmacist rejects the order with a reason; its reserved stock is released."""
-    if not reason.strip():
-        raise OrderInvalid(details={"reason": [_("Give the reason.")]})
+    require_text(reason, OrderInvalid, _("Give the reason."))
     with transaction.atomic(durable=True):
         locked = _lock_order(order, OrderStatus.PLACED, actor=actor)
         audit.change_status(
@@ -133,7 +133,7 @@ def reject_order(order: Order, reason: str, *, actor: Actor) -> Order:
             actor=actor,
             stamps={
                 "reject_reason": reason.strip()[:255],
-                "reviewed_by": actor if getattr(actor, "is_authenticated", False) else None,
+                "reviewed_by": audit.user_of(actor),
                 "reviewed_at": timezone.now(),
             },
             after={"reason": reason.strip()[:255]},
@@ -146,8 +146,7 @@ def reject_order(order: Order, reason: str, *, actor: Actor) -> Order:
 @retry_on_conflict
 def cancel_order(order: Order, reason: str, *, actor: Actor) -> Order:
     """Cancel before delivery: reservations released or picked stock put back, payment refunded."""
-    if not reason.strip():
-        raise OrderInvalid(details={"reason": [_("Give the reason.")]})
+    require_text(reason, OrderInvalid, _("Give the reason."))
     with transaction.atomic(durable=True):
         locked = _lock_order(order, OrderStatus.PLACED, OrderStatus.READY, actor=actor)
         before = locked.status

@@ -89,7 +89,7 @@ def settle_order(
             method=method,
             policy=policy,
             transaction_number=txn,
-            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            recorded_by=audit.user_of(actor),
             **parts,
         )
         audit.record("settle_order", settlement, actor=actor, after=audit.snapshot(settlement))
@@ -159,7 +159,7 @@ def import_settlements(file: Any, *, actor: Actor) -> int:
                             personal_prior=round_fen(prior),
                             pooled=round_fen(pooled),
                             self_pay=total - paid,
-                            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+                            recorded_by=audit.user_of(actor),
                         )
                     )
                     seen.add(order.number)

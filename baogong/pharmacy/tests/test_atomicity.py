@@ -83,21 +83,28 @@ def test_place_order_crashing_after_reserving_leaves_no_orphan_reservation(two_d
     assert written() == before
 
 
+def stale_plans(monkeypatch, stale_attempts):
+    """The planner sees 5 more units than are left in its first ``stale_attempts`` plans (as if
+    stock were taken between planning and reserving); answers the list of plans made so far."""
+    real_plan = queries.plan_fulfilment
+    plans: list[int] = []
+
+    def plan_fulfilment(needs, lat, lon):
+        plan, short = real_plan(needs, lat, lon)
+        plans.append(1)
+        if len(plans) <= stale_attempts:
+            plan[0].lines = {k: q + 5 for k, q in plan[0].lines.items()}
+        return plan, short
+
+    monkeypatch.setattr(queries, "plan_fulfilment", plan_fulfilment)
+    return plans
+
+
 def test_stock_taken_between_planning_and_reserving_plans_again_in_a_new_transaction(
     two_drugs, order_input, system, monkeypatch
 ):
     a, _b = two_drugs
-    real_plan = queries.plan_fulfilment
-    plans: list[int] = []
-
-    def stale_first(needs, lat, lon):
-        plan, short = real_plan(needs, lat, lon)
-        plans.append(1)
-        if len(plans) == 1:  # as if the planner had seen 5 more units than are left
-            plan[0].lines = {k: q + 5 for k, q in plan[0].lines.items()}
-        return plan, short
-
-    monkeypatch.setattr(queries, "plan_fulfilment", stale_first)
+    plans = stale_plans(monkeypatch, 1)
     # when the first attempt finds the stock short under the lock
     orders = actions.place_order(order_input([(a, 2)]), actor=system)
     # then it rolled back whole and the second attempt placed the order with exactly its reservation
@@ -113,16 +120,7 @@ def test_stock_that_keeps_being_taken_is_out_of_stock_after_bounded_attempts(
     two_drugs, order_input, system, monkeypatch
 ):
     a, _b = two_drugs
-    real_plan = queries.plan_fulfilment
-    plans: list[int] = []
-
-    def always_stale(needs, lat, lon):
-        plan, short = real_plan(needs, lat, lon)
-        plans.append(1)
-        plan[0].lines = {k: q + 5 for k, q in plan[0].lines.items()}
-        return plan, short
-
-    monkeypatch.setattr(queries, "plan_fulfilment", always_stale)
+    plans = stale_plans(monkeypatch, actions.RESERVE_ATTEMPTS)
     before = written()
     with pytest.raises(OutOfStock):
         actions.place_order(order_input([(a, 2)]), actor=system)

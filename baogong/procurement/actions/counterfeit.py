@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from baogong.core import audit
 from baogong.core.audit import Actor
+from baogong.core.errors import require_text
 from baogong.core.models import Notification
 from baogong.core.notify import notify
 from baogong.core.retry import retry_on_conflict
@@ -46,8 +47,7 @@ def mark_lot_counterfeit(lot: Lot, *, reason: str, actor: Actor) -> CounterfeitC
     ``mark_suspected_counterfeit``). Calling it again for the same lot finishes any
     quarantine left undone (units moved back out of quarantine) and changes nothing else.
     """
-    if not reason.strip():
-        raise InspectionInvalid(details={"reason": [_("Give a reason.")]})
+    require_text(reason, InspectionInvalid, _("Give a reason."))
     receipt = (
         PurchaseReceipt.objects.filter(lot_id=lot.pk).select_related("order__supplier", "line").order_by("pk").first()
     )
@@ -95,7 +95,7 @@ def _open_case(
         supplier=supplier,
         item_id=lot.item_id,
         reason=reason,
-        marked_by=actor if getattr(actor, "is_authenticated", False) else None,
+        marked_by=audit.user_of(actor),
     )
     case.lots.set(lot_ids)
     case.blocked_orders.set(blocked)

@@ -168,7 +168,7 @@ def inspect_lot(lot: Lot, data: InspectionInput, *, decision: str, reason: str =
             red_flags=red_flags,
             decision=decision,
             reason=reason.strip()[:255],
-            inspector=actor if getattr(actor, "is_authenticated", False) else None,
+            inspector=audit.user_of(actor),
         )
         audit.record(
             "inspect_lot",

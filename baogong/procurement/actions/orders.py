@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from baogong.catalog.models import Item
 from baogong.core import audit
 from baogong.core.audit import Actor
+from baogong.core.errors import require_text
 from baogong.core.models import Notification
 from baogong.core.money import round_fen
 from baogong.core.notify import notify
@@ -199,16 +200,11 @@ def create_order(
         raise OrderInvalid(details={"supplier": [_("The supplier is not registered for this organisation.")]})
     if not lines:
         raise OrderInvalid(details={"lines": [_("Add at least one line.")]})
-    problems = supplier_problems(supplier, [line.item for line in lines])
-    if problems:
-        raise SupplierNotQualified(
-            _("Cannot order from %(name)s: %(problems)s") % {"name": supplier.name, "problems": "; ".join(problems)},
-            details={"supplier": problems},
-        )
+    _require_qualified(supplier, [line.item for line in lines])
     order = PurchaseOrder(organisation=organisation, supplier=supplier, notes=notes.strip()[:255])
     built = _check_lines(order, lines, actor)
     with transaction.atomic(durable=True):
-        order.requested_by = actor if getattr(actor, "is_authenticated", False) else None
+        order.requested_by = audit.user_of(actor)
         order.total = round_fen(sum((line.unit_price * line.qty for line in built), Decimal(0)))
         order.save()
         for line in built:
@@ -277,13 +273,7 @@ def submit_order(
         if locked.status != OrderStatus.DRAFT:
             raise OrderStateInvalid(details={"status": [locked.status]})
         lines = list(locked.lines.select_related("item", "item__category"))
-        problems = supplier_problems(locked.supplier, [line.item for line in lines])
-        if problems:
-            raise SupplierNotQualified(
-                _("Cannot order from %(name)s: %(problems)s")
-                % {"name": locked.supplier.name, "problems": "; ".join(problems)},
-                details={"supplier": problems},
-            )
+        _require_qualified(locked.supplier, [line.item for line in lines])
         locked.submitted_at = timezone.now()
         if emergency:
             locked.is_emergency = True
@@ -335,15 +325,7 @@ def approve_order(order: PurchaseOrder, *, actor: Actor, comment: str = "") -> P
                 }
             )
         waived = _another_person(locked, actor)
-        problems = supplier_problems(
-            locked.supplier, [line.item for line in locked.lines.select_related("item", "item__category")]
-        )
-        if problems:
-            raise SupplierNotQualified(
-                _("Cannot order from %(name)s: %(problems)s")
-                % {"name": locked.supplier.name, "problems": "; ".join(problems)},
-                details={"supplier": problems},
-            )
+        _require_qualified_supplier(locked)
         OrderApproval.objects.create(order=locked, level=level.level, approver=actor, is_approved=True, comment=comment)
         status = OrderStatus.APPROVED if len(pending) == 1 else OrderStatus.PENDING_APPROVAL
         return _set_order_status(locked, status, "approve_order", actor, level=level.level, comment=comment, **waived)
@@ -366,6 +348,20 @@ def _another_person(order: PurchaseOrder, actor: Actor) -> dict[str, Any]:
     }
 
 
+def _require_qualified_supplier(order: PurchaseOrder) -> None:
+    _require_qualified(order.supplier, [line.item for line in order.lines.select_related("item", "item__category")])
+
+
+def _require_qualified(supplier: Supplier, items: list[Item]) -> None:
+    """Refused, with every reason, unless the supplier is qualified (status, licences) for all the items."""
+    problems = supplier_problems(supplier, items)
+    if problems:
+        raise SupplierNotQualified(
+            _("Cannot order from %(name)s: %(problems)s") % {"name": supplier.name, "problems": "; ".join(problems)},
+            details={"supplier": problems},
+        )
+
+
 def _approve_over_threshold(order: PurchaseOrder, *, actor: Actor, comment: str) -> PurchaseOrder:
     """The one approval an order over the policy's threshold needs when no approval level covers it."""
     if not getattr(actor, "is_authenticated", False) or not actor.has_perm("procurement.approve_purchaseorder"):
@@ -374,15 +370,7 @@ def _approve_over_threshold(order: PurchaseOrder, *, actor: Actor, comment: str)
             % {"limit": queries.policy_for(order.organisation_id).approval_from}
         )
     waived = _another_person(order, actor)
-    problems = supplier_problems(
-        order.supplier, [line.item for line in order.lines.select_related("item", "item__category")]
-    )
-    if problems:
-        raise SupplierNotQualified(
-            _("Cannot order from %(name)s: %(problems)s")
-            % {"name": order.supplier.name, "problems": "; ".join(problems)},
-            details={"supplier": problems},
-        )
+    _require_qualified_supplier(order)
     OrderApproval.objects.create(order=order, level=0, approver=actor, is_approved=True, comment=comment)
     return _set_order_status(order, OrderStatus.APPROVED, "approve_order", actor, level=0, comment=comment, **waived)
 
@@ -390,8 +378,7 @@ def _approve_over_threshold(order: PurchaseOrder, *, actor: Actor, comment: str)
 @retry_on_conflict
 def reject_order(order: PurchaseOrder, *, reason: str, actor: Actor) -> PurchaseOrder:
     require_scope(actor, organisation_id=order.organisation_id)
-    if not reason.strip():
-        raise OrderInvalid(details={"reason": [_("Give a reason.")]})
+    require_text(reason, OrderInvalid, _("Give a reason."))
     with transaction.atomic(durable=True):
         locked = _lock_order(order)
         if locked.status != OrderStatus.PENDING_APPROVAL:
@@ -424,7 +411,7 @@ def review_emergency_order(order: PurchaseOrder, *, note: str, actor: Actor) -> 
         if locked.requested_by_id == getattr(actor, "pk", None):
             raise NotAnApprover(_("You cannot review your own emergency order."))
         locked.needs_review = False
-        locked.reviewed_by = actor if getattr(actor, "is_authenticated", False) else None
+        locked.reviewed_by = audit.user_of(actor)
         locked.reviewed_at = timezone.now()
         locked.review_note = note.strip()[:255]
         locked.save()
@@ -441,8 +428,7 @@ def review_emergency_order(order: PurchaseOrder, *, note: str, actor: Actor) -> 
 @retry_on_conflict
 def cancel_order(order: PurchaseOrder, *, reason: str, actor: Actor) -> PurchaseOrder:
     require_scope(actor, organisation_id=order.organisation_id)
-    if not reason.strip():
-        raise OrderInvalid(details={"reason": [_("Give a reason.")]})
+    require_text(reason, OrderInvalid, _("Give a reason."))
     with transaction.atomic(durable=True):
         locked = _lock_order(order)
         if locked.status not in {OrderStatus.DRAFT, OrderStatus.PENDING_APPROVAL, OrderStatus.APPROVED}:

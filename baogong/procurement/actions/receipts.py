@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baogong.core.audit import Actor
+from baogong.core.audit import Actor, user_of
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import require_scope, user_scope
 from baogong.inventory import ledger
@@ -180,7 +180,7 @@ def _book_receipts(
                 lot=lots[(line.item_id, entry.batch.strip())],
                 qty=entry.qty,
                 received_at=now,
-                received_by=actor if getattr(actor, "is_authenticated", False) else None,
+                received_by=user_of(actor),
                 is_on_time=timezone.localtime(now).date() <= line.delivery_date,
                 delivery_note=delivery_note.strip()[:64],
             )

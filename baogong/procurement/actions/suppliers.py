@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from baogong.core import audit, uploads
 from baogong.core.audit import Actor
+from baogong.core.errors import require_text
 from baogong.core.identifiers import check_uscc
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import require_scope, user_scope
@@ -136,7 +137,7 @@ def add_licence(supplier: Supplier, data: Mapping[str, Any], *, document: Any = 
         scope=str(data.get("scope") or "").strip(),
         issued_on=data.get("issued_on"),
         expires_on=data.get("expires_on"),
-        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        uploaded_by=audit.user_of(actor),
     )
     try:
         licence.full_clean(exclude=["document", "supplier", "uploaded_by"])
@@ -218,7 +219,7 @@ def _set_status(supplier: Supplier, status: str, reason: str, actor: Actor, verb
         actor=actor,
         stamps={
             "status_reason": reason[:255],
-            "status_decided_by": actor if getattr(actor, "is_authenticated", False) else None,
+            "status_decided_by": audit.user_of(actor),
             "status_decided_at": timezone.now(),
         },
         before={"status_reason": supplier.status_reason},
@@ -261,8 +262,7 @@ def approve_supplier(supplier: Supplier, *, reason: str = "", actor: Actor) -> S
 @retry_on_conflict
 def suspend_supplier(supplier: Supplier, *, reason: str, actor: Actor) -> Supplier:
     require_scope(actor, organisation_id=supplier.organisation_id)
-    if not reason.strip():
-        raise SupplierInvalid(details={"reason": [_("Give a reason.")]})
+    require_text(reason, SupplierInvalid, _("Give a reason."))
     with transaction.atomic(durable=True):
         locked = locks.suppliers_for_update([supplier.pk]).get()
         return _suspend(locked, reason.strip(), actor)
@@ -280,8 +280,7 @@ def _suspend(locked: Supplier, reason: str, actor: Actor) -> Supplier:
 def blacklist_supplier(supplier: Supplier, *, reason: str, actor: Actor) -> BlacklistEntry:
     """Blacklist a USCC for the whole group: every enterprise's supplier with that code is blacklisted."""
     require_scope(actor, organisation_id=supplier.organisation_id)
-    if not reason.strip():
-        raise SupplierInvalid(details={"reason": [_("Give a reason.")]})
+    require_text(reason, SupplierInvalid, _("Give a reason."))
     with transaction.atomic(durable=True):
         ids = list(Supplier.objects.filter(uscc=supplier.uscc).values_list("pk", flat=True))
         same_code = list(locks.suppliers_for_update(ids))
@@ -290,7 +289,7 @@ def blacklist_supplier(supplier: Supplier, *, reason: str, actor: Actor) -> Blac
             defaults={
                 "name": supplier.name,
                 "reason": reason.strip()[:255],
-                "decided_by": actor if getattr(actor, "is_authenticated", False) else None,
+                "decided_by": audit.user_of(actor),
                 "organisation_id": supplier.organisation_id,
             },
         )

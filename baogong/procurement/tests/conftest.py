@@ -120,10 +120,11 @@ def items(user):
 
 @pytest.fixture
 def place_order(user, make_supplier, items):
-    """An order placed (no approval levels configured) through the real actions."""
+    """An order placed (no approval levels configured) through the real actions; a draft (a
+    requisition not submitted) with ``submit=False``."""
     from baogong.orgs.models import Site
 
-    def place(supplier=None, lines=None, emergency=False):
+    def place(supplier=None, lines=None, emergency=False, submit=True):
         supplier = supplier or make_supplier(categories=("protective", "ivd"))
         warehouse = Site.objects.get(code="WH-BY")
         lines = lines or [("antigen", 100, "480.00")]
@@ -142,6 +143,8 @@ def place_order(user, make_supplier, items):
             ],
             actor=user("procurement"),
         )
+        if not submit:
+            return order
         return actions.submit_order(
             order, actor=user("procurement"), emergency=emergency, emergency_reason="急用" if emergency else ""
         )

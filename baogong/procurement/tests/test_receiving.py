@@ -40,22 +40,8 @@ def test_partial_receipt_then_over_receipt_is_refused(user, place_order):
     assert PurchaseReceipt.objects.count() == 1
 
 
-def test_receipt_against_a_draft_is_refused(user, make_supplier, items):
-    supplier = make_supplier(categories=("protective", "ivd"))
-    order = actions.create_order(
-        supplier.organisation,
-        supplier,
-        [
-            actions.OrderLineInput(
-                item=items["antigen"],
-                qty=5,
-                unit_price=items["antigen"].reference_price,
-                delivery_date=dt.date.today(),
-                warehouse=Site.objects.get(code="WH-BY"),
-            )
-        ],
-        actor=user("procurement"),
-    )
+def test_receipt_against_a_draft_is_refused(user, place_order):
+    order = place_order(lines=[("antigen", 5, "490.00")], submit=False)
     with pytest.raises(OrderStateInvalid):
         receive(user, order, "X1")
     assert not Lot.objects.exists()

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from baogong.core import audit, uploads
 from baogong.core.audit import Actor
-from baogong.core.errors import DomainError
+from baogong.core.errors import DomainError, require_text
 from baogong.core.retry import retry_on_conflict
 from baogong.orgs import duties
 from baogong.orgs.choices import ApprovalKind
@@ -252,7 +252,7 @@ def _step(
             )
         before = {"status": locked.status, "decision_note": locked.decision_note}
         extra = check(locked) if check is not None else {}
-        user = actor if getattr(actor, "is_authenticated", False) else None
+        user = audit.user_of(actor)
         if verb == "handle_application":
             locked.handled_by = user
         elif verb == "check_application":
@@ -351,8 +351,7 @@ def approve_application(
 
 def return_application(application: ReliefApplication, *, reason: str, actor: Actor) -> ReliefApplication:
     """退回: send back to the tenant for more documents."""
-    if not reason.strip():
-        raise ApplicationInvalid(details={"reason": [_("Say what is missing.")]})
+    require_text(reason, ApplicationInvalid, _("Say what is missing."))
     return _step(
         application,
         verb="return_application",
@@ -374,8 +373,7 @@ def resubmit_application(application: ReliefApplication, *, actor: Actor) -> Rel
 
 
 def reject_application(application: ReliefApplication, *, reason: str, actor: Actor) -> ReliefApplication:
-    if not reason.strip():
-        raise ApplicationInvalid(details={"reason": [_("Give the reason for the rejection.")]})
+    require_text(reason, ApplicationInvalid, _("Give the reason for the rejection."))
     return _step(
         application,
         verb="reject_application",
