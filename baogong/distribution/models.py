@@ -11,6 +11,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from baogong.core.models import TimeStampedModel
 from baogong.distribution.choices import (
@@ -235,7 +236,7 @@ class AllocationLine(models.Model):
     tier = models.PositiveSmallIntegerField(_("tier"))
     outstanding = models.PositiveIntegerField(_("outstanding"))
     entitlement = models.PositiveIntegerField(_("entitlement"), null=True, blank=True)
-    claim = models.PositiveIntegerField(_("claim"))
+    claim = models.PositiveIntegerField(pgettext_lazy("allocation", "claim"))
     qty = models.PositiveIntegerField(_("allocated"))
     basis = models.CharField(_("basis"), max_length=16)
     available = models.PositiveIntegerField(_("units left for the tier"))

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from baogong.catalog.models import Item
 from baogong.core.forms import BootstrapMixin
@@ -43,7 +44,7 @@ class LicenceForm(BootstrapMixin, forms.Form):
     kind = forms.ChoiceField(label=_("kind"), choices=LicenceKind.choices)
     number = forms.CharField(label=_("number"), max_length=64)
     scope = forms.CharField(label=_("business scope"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    issued_on = forms.DateField(label=_("issued on"), required=False, widget=DATE)
+    issued_on = forms.DateField(label=pgettext_lazy("licence", "issued on"), required=False, widget=DATE)
     expires_on = forms.DateField(
         label=_("expires on"), required=False, widget=DATE, help_text=_("Empty for long-term.")
     )

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TenantKind(models.TextChoices):
@@ -25,7 +26,7 @@ class ApplicationStatus(models.TextChoices):
     CHECKED = "checked", _("Checked")
     APPROVED = "approved", _("Approved")
     RETURNED = "returned", _("Returned for documents")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("relief", "Rejected")
 
 
 OPEN_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.HANDLED, ApplicationStatus.CHECKED)
@@ -48,5 +49,5 @@ class CreditKind(models.TextChoices):
 
 
 class InvoiceStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("rent", "Open")
     PAID = "paid", _("Paid")

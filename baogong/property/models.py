@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from baogong.core.identifiers import mask_idcard, validate_idcard, validate_uscc
 from baogong.core.models import TimeStampedModel
@@ -74,7 +75,10 @@ class Property(TimeStampedModel):
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=128)
     owner = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("owner"), related_name="properties", on_delete=models.PROTECT
+        "orgs.Organisation",
+        verbose_name=pgettext_lazy("premises", "owner"),
+        related_name="properties",
+        on_delete=models.PROTECT,
     )
     address = models.CharField(_("address"), max_length=255, blank=True)
     area = models.ForeignKey(
@@ -369,7 +373,9 @@ class ReliefApplication(TimeStampedModel):
         default=ApplicationStatus.SUBMITTED,
         db_index=True,
     )
-    settlement = models.CharField(_("settlement"), max_length=8, choices=Settlement.choices, default=Settlement.CREDIT)
+    settlement = models.CharField(
+        pgettext_lazy("relief", "settlement"), max_length=8, choices=Settlement.choices, default=Settlement.CREDIT
+    )
     proof_risk_area = models.BooleanField(_("street/town risk-listed"), default=False)
     proof_sealed_or_closed = models.BooleanField(_("premises sealed, closed or requisitioned"), default=False)
     proof_full_year_loss = models.BooleanField(_("full-year loss"), default=False)

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from baogong.core.actionviews import run_action
@@ -172,7 +172,11 @@ def progress(request: HttpRequest) -> HttpResponse:
         "approved": [v["approved"] for _w, v in stats["by_week"]],
         "areas": [a for a, _v in stats["by_area"]],
         "area_amount": [str(v["amount"]) for _a, v in stats["by_area"]],
-        "labels": {"received": _("Received"), "approved": _("Approved"), "amount": _("Amount (yuan)")},
+        "labels": {
+            "received": pgettext("application", "Received"),
+            "approved": _("Approved"),
+            "amount": _("Amount (yuan)"),
+        },
     }
     return render(request, "property/progress.html", {"stats": stats, "chart": chart})
 
