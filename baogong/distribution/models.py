@@ -398,6 +398,35 @@ class DispatchHold(models.Model):
         return self.shipment.warehouse.organisation_id, self.shipment.warehouse_id
 
 
+def delivery_photo_path(instance: DeliveryPhoto, filename: str) -> str:
+    return f"pod/{timezone.localdate():%Y/%m}/{filename}"
+
+
+class DeliveryPhoto(models.Model):
+    """One photo of a proof of delivery (the receiver may take several: the goods, the signed
+    note, a damaged case). The first is also the shipment's ``receiver_photo``."""
+
+    shipment = models.ForeignKey(Shipment, verbose_name=_("shipment"), related_name="photos", on_delete=models.CASCADE)
+    file = models.FileField(_("photo"), upload_to=delivery_photo_path)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    size = models.PositiveIntegerField(_("size"), default=0)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    scope_org_field: ClassVar[str] = "shipment__warehouse__organisation_id"
+    scope_site_field: ClassVar[str] = "shipment__warehouse_id"
+
+    class Meta:
+        verbose_name = _("delivery photo")
+        verbose_name_plural = _("delivery photos")
+        ordering = ["shipment_id", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name or self.file.name
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.shipment.warehouse.organisation_id, self.shipment.warehouse_id
+
+
 class ShipmentLine(models.Model):
     """One lot of one item from one location, reserved by a confirmed allocation."""
 
