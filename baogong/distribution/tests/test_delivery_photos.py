@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the shipment fixtures are imported from test_offline_delivery)
 """Several photos of one proof of delivery (issue 22.4): in one submission from the delivery page,
 each through the upload guard, all kept or none; the phone's queue names each by its checksum."""
 
