@@ -41,7 +41,7 @@ class SupplierForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
 
 
 class LicenceForm(BootstrapMixin, forms.Form):
-    kind = forms.ChoiceField(label=_("kind"), choices=LicenceKind.choices)
+    kind = forms.ChoiceField(label=_("kind"), choices=[("", "—"), *LicenceKind.choices])
     number = forms.CharField(label=_("number"), max_length=64)
     scope = forms.CharField(label=_("business scope"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     issued_on = forms.DateField(label=pgettext_lazy("licence", "issued on"), required=False, widget=DATE)
@@ -49,6 +49,25 @@ class LicenceForm(BootstrapMixin, forms.Form):
         label=_("expires on"), required=False, widget=DATE, help_text=_("Empty for long-term.")
     )
     document = forms.FileField(label=_("scanned document (PDF, JPEG, PNG)"), required=False)
+
+
+class BaseLicenceFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    """Several licences in one submission: the rows filled in, each with its scanned document."""
+
+    def entries(self) -> list[tuple[dict[str, Any], Any]]:
+        return [
+            (f.cleaned_data, f.cleaned_data.get("document")) for f in self.forms if f.has_changed() and f.cleaned_data
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if not any(self.errors) and not self.entries():
+            raise forms.ValidationError(_("Add at least one licence."))
+
+
+LicenceFormSet = forms.formset_factory(
+    LicenceForm, formset=BaseLicenceFormSet, extra=3, max_num=10, absolute_max=10, validate_max=True
+)
 
 
 class StatusForm(BootstrapMixin, forms.Form):
