@@ -65,7 +65,7 @@ class BaseLicenceFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
             raise forms.ValidationError(_("Add at least one licence."))
 
 
-LicenceFormSet = forms.formset_factory(
+LicenceFormSet: type[BaseLicenceFormSet] = forms.formset_factory(  # type: ignore[assignment]
     LicenceForm, formset=BaseLicenceFormSet, extra=3, max_num=10, absolute_max=10, validate_max=True
 )
 
