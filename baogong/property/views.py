@@ -142,7 +142,12 @@ def decision_letter(request: HttpRequest, pk: int) -> HttpResponse:
     application = _get(queries.applications_for(request.user), pk)
     if application.status not in (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED):
         raise Http404
-    context = {
+    return pdf_response("property/decision_letter.html", letter_context(application), f"{application.number}.pdf")
+
+
+def letter_context(application: Any) -> dict[str, Any]:
+    """What a decision letter shows (one letter, or one of many printed together)."""
+    return {
         "application": application,
         "lease": application.lease,
         "units": application.lease.units.select_related("property", "property__area"),
@@ -150,7 +155,6 @@ def decision_letter(request: HttpRequest, pk: int) -> HttpResponse:
         "size_label": rules.SIZE_LABELS.get(application.size_class, ""),
         "today": timezone.localdate(),
     }
-    return pdf_response("property/decision_letter.html", context, f"{application.number}.pdf")
 
 
 @require_POST
