@@ -87,8 +87,7 @@ def record_delivery(
     phone's offline confirmation): the shipment's version the page showed; when it changed since,
     ``StaleVersion`` is raised and nothing is written (the caller keeps the event for review).
     ``photos`` (and ``photo``): the receiver's photos, each through the upload guard, all or none."""
-    all_photos = [*([photo] if photo is not None else []), *photos]
-    errors: dict[str, list[str]] = _photo_errors(all_photos)
+    errors: dict[str, list[str]] = _photo_errors(all_photos := [*([photo] if photo is not None else []), *photos])
     token = client_token.strip()
     if not token or len(token) > 64:
         errors["client_token"] = [_("Missing submission token; reload the page.")]
