@@ -4,8 +4,9 @@ An app registers a :class:`BulkAction` for a list (``register`` in its AppConfig
 records the user may pick from (scoped), the permission, and either ``act`` — the same audited
 single-row action the row's own button calls, run once per chosen row — or ``render`` — one
 response for all the rows (a PDF to print). An action that needs a reason (``needs_reason``: a
-rejection) gets the bar's reason field, the same for every row, and is refused without one. List pages show a checkbox per row and the buttons
-(``core/_bulk_bar.html``, ``{% bulk_bar "list" %}``); ``bulk_view`` runs the action.
+rejection) gets the bar's reason field, the same for every row, and is refused without one. List
+pages show a checkbox per row and the buttons (``core/_bulk_bar.html``, ``{% bulk_bar "list" %}``);
+``bulk_view`` runs the action.
 
 Each row is acted on in its own transaction, exactly as when done one by one, so a row refused
 (wrong status, out of stock) does not undo the others: the answer is a page listing every row
