@@ -32,6 +32,15 @@ class ApplicationStatus(models.TextChoices):
 OPEN_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.HANDLED, ApplicationStatus.CHECKED)
 
 
+class TenantDocumentKind(models.TextChoices):
+    """A tenant's licences and certificates kept on file (not those of a relief application)."""
+
+    BUSINESS_LICENCE = "business_licence", _("Business licence")
+    TRADE_PERMIT = "trade_permit", _("Trade permit (food, drugs, …)")
+    FIRE_SAFETY = "fire_safety", _("Fire safety certificate")
+    OTHER = "other", _("Other certificate")
+
+
 class DocumentKind(models.TextChoices):
     APPLICATION = "application", _("Application letter")
     LEGAL_REP_ID = "legal_rep_id", _("Legal representative's ID")

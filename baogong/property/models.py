@@ -22,6 +22,7 @@ from baogong.property.choices import (
     InvoiceStatus,
     PeriodMonths,
     Settlement,
+    TenantDocumentKind,
     TenantKind,
 )
 
@@ -460,6 +461,34 @@ class ApplicationDocument(TimeStampedModel):
 
     def audit_scope(self) -> tuple[int | None, int | None]:
         return self.application.organisation_id, None
+
+
+def _tenant_document_path(instance: TenantDocument, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"property/tenants/{instance.tenant.code}/{instance.kind}-{dt.datetime.now():%Y%m%d%H%M%S%f}.{suffix}"  # noqa: DTZ005
+
+
+class TenantDocument(TimeStampedModel):
+    """A tenant's licence or certificate on file (several per kind: both sides, several pages)."""
+
+    tenant = models.ForeignKey(Tenant, verbose_name=_("tenant"), related_name="documents", on_delete=models.CASCADE)
+    kind = models.CharField(_("kind"), max_length=24, choices=TenantDocumentKind.choices)
+    file = models.FileField(_("file"), upload_to=_tenant_document_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+
+    scope_org_field: ClassVar[str] = "tenant__organisation_id"
+
+    class Meta:
+        verbose_name = _("tenant document")
+        verbose_name_plural = _("tenant documents")
+        ordering = ["kind", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.tenant.code} {self.kind}"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.tenant.organisation_id, None
 
 
 class ReliefCredit(TimeStampedModel):

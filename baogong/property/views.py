@@ -25,7 +25,15 @@ from baogong.core.retry import retry_on_conflict
 from baogong.orgs.models import AdministrativeArea
 from baogong.property import actions, queries, rules
 from baogong.property.choices import ApplicationStatus, DocumentKind, TenantKind
-from baogong.property.forms import ApplyForm, DocumentForm, InvoiceForm, PaymentForm, ReasonForm, TopUpForm
+from baogong.property.forms import (
+    ApplyForm,
+    DocumentForm,
+    InvoiceForm,
+    PaymentForm,
+    ReasonForm,
+    TenantDocumentForm,
+    TopUpForm,
+)
 from baogong.property.models import Invoice, Lease, Policy, ReliefApplication
 
 STEPS: dict[str, tuple[str, Any]] = {
@@ -137,6 +145,25 @@ def upload_document(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_POST
+@require_perm("property.add_tenantdocument")
+def upload_tenant_documents(request: HttpRequest, pk: int) -> HttpResponse:
+    """A tenant's licences and certificates, several at once (from the lease page)."""
+    lease = _get(queries.leases_for(request.user), pk)
+    form = TenantDocumentForm(request.POST, request.FILES)
+    back = redirect("property:lease_detail", pk=lease.pk)
+    if not form.is_valid():
+        show_form_errors(request, form)
+        return back
+    uploads = form.uploads()
+    return run_action(
+        request,
+        lambda: actions.upload_tenant_documents(lease.tenant, uploads, actor=request.user),
+        done=ngettext("%(n)d document uploaded.", "%(n)d documents uploaded.", len(uploads)) % {"n": len(uploads)},
+        then=back,
+    )
+
+
 @require_perm("property.view_reliefapplication")
 def decision_letter(request: HttpRequest, pk: int) -> HttpResponse:
     application = _get(queries.applications_for(request.user), pk)
@@ -220,6 +247,8 @@ def lease_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "contradictions": contradictions,
         "policy": policy,
         "apply_form": ApplyForm(),
+        "tenant_documents": lease.tenant.documents.all(),
+        "tenant_document_form": TenantDocumentForm(),
         "invoice_form": InvoiceForm(initial={"up_to": timezone.localdate()}),
         "history": history_for(lease)[:30],
     }
