@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from baogong.core.errors import InvalidTransition, ValidationFailed
 
@@ -10,7 +11,7 @@ class PostInvalid(ValidationFailed):
 
 class InspectionInvalid(ValidationFailed):
     code = "inspection_invalid"
-    default_message = _("The inspection has errors.")
+    default_message = pgettext_lazy("site inspection", "The inspection has errors.")
 
 
 class RectificationClosed(InvalidTransition):

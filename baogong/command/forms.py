@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from baogong.command.models import ChecklistTemplate, CommunicationPost, ReportRecipient
 from baogong.core.forms import BootstrapMixin
@@ -47,7 +48,9 @@ class InspectionForm(BootstrapMixin, forms.Form):
                 required=False,
                 widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
             )
-            self.fields[f"owner_{item.code}"] = forms.CharField(label=_("owner"), required=False, max_length=64)
+            self.fields[f"owner_{item.code}"] = forms.CharField(
+                label=pgettext_lazy("finding", "owner"), required=False, max_length=64
+            )
             self.fields[f"deadline_{item.code}"] = forms.DateField(
                 label=_("deadline"), required=False, widget=forms.DateInput(attrs={"type": "date"})
             )

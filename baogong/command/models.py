@@ -7,6 +7,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from baogong.command.choices import Channel, DrillStatus, PostKind, RectificationStatus
 from baogong.core.models import TimeStampedModel, who_field
@@ -56,7 +57,7 @@ class ChecklistTemplate(TimeStampedModel):
 
 class ChecklistItem(models.Model):
     template = models.ForeignKey(ChecklistTemplate, related_name="items", on_delete=models.CASCADE)
-    position = models.PositiveSmallIntegerField(_("position"))
+    position = models.PositiveSmallIntegerField(pgettext_lazy("order", "position"))
     code = models.CharField(_("code"), max_length=32)
     text = models.CharField(_("check"), max_length=255)
 
@@ -78,7 +79,10 @@ class Inspection(TimeStampedModel):
     )
     template = models.ForeignKey(ChecklistTemplate, verbose_name=_("checklist"), on_delete=models.PROTECT)
     inspector = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("inspector"), null=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        verbose_name=pgettext_lazy("site inspection", "inspector"),
+        null=True,
+        on_delete=models.SET_NULL,
     )
     inspected_on = models.DateField(_("inspected on"), db_index=True)
     note = models.TextField(_("note"), blank=True)
@@ -97,8 +101,8 @@ class Inspection(TimeStampedModel):
     scope_site_field: ClassVar[str] = "venue_id"
 
     class Meta:
-        verbose_name = _("inspection")
-        verbose_name_plural = _("inspections")
+        verbose_name = pgettext_lazy("site inspection", "inspection")
+        verbose_name_plural = pgettext_lazy("site inspection", "inspections")
         ordering = ["-inspected_on", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -127,7 +131,7 @@ class Finding(models.Model):
 
     class Meta:
         verbose_name = _("finding")
-        verbose_name_plural = _("findings")
+        verbose_name_plural = pgettext_lazy("site inspection", "findings")
         ordering = ["inspection", "item__position"]
         constraints = [models.UniqueConstraint(fields=["inspection", "item"], name="command_finding_once")]
 
@@ -139,7 +143,7 @@ class Rectification(TimeStampedModel):
     """A failed point to put right by a deadline, closed by a passing re-inspection."""
 
     finding = models.OneToOneField(Finding, related_name="rectification", on_delete=models.CASCADE)
-    owner = models.CharField(_("owner"), max_length=64)
+    owner = models.CharField(pgettext_lazy("finding", "owner"), max_length=64)
     deadline = models.DateField(_("deadline"))
     status = models.CharField(
         _("status"), max_length=8, choices=RectificationStatus.choices, default=RectificationStatus.OPEN
@@ -195,7 +199,7 @@ class Drill(TimeStampedModel):
     The parameters are enough to run it again: the same data and seed give the same result."""
 
     title = models.CharField(_("title"), max_length=128, blank=True)
-    window_start = models.DateField(_("from"))
+    window_start = models.DateField(pgettext_lazy("date", "from"))
     days = models.PositiveSmallIntegerField(_("days"))
     seed = models.PositiveIntegerField(_("seed"), default=1)
     parameters = models.JSONField(_("parameters"))

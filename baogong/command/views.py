@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from baogong.command import actions, queries
@@ -119,7 +120,7 @@ def inspection_create(request: HttpRequest) -> HttpResponse:
                 for error in errors:
                     form.add_error(target if target in form.fields else None, str(error))
         else:
-            messages.success(request, _("Inspection recorded."))
+            messages.success(request, pgettext("site inspection", "Inspection recorded."))
             return redirect("command:inspection_detail", pk=inspection.pk)
     context = {"form": form, "template": template, "templates": templates}
     return render(request, "command/inspection_form.html", context, status=400 if form.errors else 200)

@@ -3,8 +3,10 @@
 An app registers a :class:`BulkAction` for a list (``register`` in its AppConfig.ready): the
 records the user may pick from (scoped), the permission, and either ``act`` — the same audited
 single-row action the row's own button calls, run once per chosen row — or ``render`` — one
-response for all the rows (a PDF to print). List pages show a checkbox per row and the buttons
-(``core/_bulk_bar.html``, ``{% bulk_bar "list" %}``); ``bulk_view`` runs the action.
+response for all the rows (a PDF to print). An action that needs a reason (``needs_reason``: a
+rejection) gets the bar's reason field, the same for every row, and is refused without one. List
+pages show a checkbox per row and the buttons (``core/_bulk_bar.html``, ``{% bulk_bar "list" %}``);
+``bulk_view`` runs the action.
 
 Each row is acted on in its own transaction, exactly as when done one by one, so a row refused
 (wrong status, out of stock) does not undo the others: the answer is a page listing every row
@@ -31,6 +33,7 @@ from baogong.core.errors import DomainError
 from baogong.core.forms import domain_error_text
 
 MAX_ROWS = 200
+MAX_REASON = 255
 
 
 @dataclass(frozen=True)
@@ -40,10 +43,12 @@ class BulkAction:
     label: str | Promise  # the button
     perm: str
     rows: Callable[[Any], QuerySet[Any]]  # what the user may pick from (scoped)
-    act: Callable[[Any, Any], Any] | None = None  # one row, as its own button does: act(obj, user)
+    # one row, as its own button does: act(obj, user), or act(obj, user, reason) with needs_reason
+    act: Callable[..., Any] | None = None
     render: Callable[[HttpRequest, list[Any]], HttpResponse] | None = None  # one answer for all rows
     describe: Callable[[Any], str] = str
     style: str = "outline-primary"
+    needs_reason: bool = False  # the bar's reason field must be filled (a rejection, a return)
 
 
 REGISTRY: dict[str, BulkAction] = {}
@@ -73,7 +78,7 @@ def _ids(request: HttpRequest) -> list[int] | None:
     return ids if 0 < len(ids) <= MAX_ROWS and all(0 < i < 2**63 for i in ids) else None
 
 
-def run(action: BulkAction, ids: list[int], user: Any) -> list[RowResult]:
+def run(action: BulkAction, ids: list[int], user: Any, reason: str = "") -> list[RowResult]:
     """Act on each chosen row with the single-row action; a result per row, in the order given."""
     assert action.act is not None
     found = {obj.pk: obj for obj in action.rows(user).filter(pk__in=ids)}
@@ -84,7 +89,10 @@ def run(action: BulkAction, ids: list[int], user: Any) -> list[RowResult]:
             results.append(RowResult(pk, f"#{pk}", False, _("Not found, or not yours to act on.")))
             continue
         try:
-            action.act(obj, user)
+            if action.needs_reason:
+                action.act(obj, user, reason)
+            else:
+                action.act(obj, user)
         except DomainError as exc:
             results.append(RowResult(pk, action.describe(obj), False, domain_error_text(exc)))
         else:
@@ -114,6 +122,10 @@ def bulk_view(request: HttpRequest) -> HttpResponse:
             context["error"] = _("None of the chosen rows can be found.")
             return render(request, "core/bulk_result.html", context, status=400)
         return action.render(request, sorted(objs, key=lambda o: ids.index(o.pk)))
-    results = run(action, ids, request.user)
+    reason = " ".join(request.POST.get("reason", "").split())[:MAX_REASON]
+    if action.needs_reason and not reason:
+        context["error"] = _("Give a reason for “%(action)s”.") % {"action": action.label}
+        return render(request, "core/bulk_result.html", context, status=400)
+    results = run(action, ids, request.user, reason)
     context.update(results=results, done=sum(r.ok for r in results), refused=sum(not r.ok for r in results))
     return render(request, "core/bulk_result.html", context)

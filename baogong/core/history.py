@@ -16,7 +16,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from baogong.core.models import AuditEvent
@@ -52,8 +52,8 @@ VERBS: dict[str, Promise] = {
     "cancel_request": _("cancelled the request"),
     "cancel_stocktake": _("cancelled the stocktake"),
     "check_application": _("checked the application"),
-    "check_in": _("checked in"),
-    "check_out": _("checked out"),
+    "check_in": pgettext_lazy("history", "checked in"),
+    "check_out": pgettext_lazy("history", "checked out"),
     "clear_incident_site": _("lifted control of a site"),
     "clear_person": _("cleared the person"),
     "close_incident": _("closed the incident"),

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RequestStatus(models.TextChoices):
@@ -59,7 +60,7 @@ class ShipmentStatus(models.TextChoices):
 
 
 class DiscrepancyKind(models.TextChoices):
-    SHORTAGE = "shortage", _("Shortage")
+    SHORTAGE = "shortage", pgettext_lazy("delivery discrepancy", "Shortage")
     DAMAGE = "damage", _("Damage")
 
 

@@ -10,6 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from baogong.core.models import TimeStampedModel, who_field
 from baogong.core.scoping import scope_by_fields
@@ -203,7 +204,7 @@ class AllocationLine(models.Model):
     tier = models.PositiveSmallIntegerField(_("tier"))
     outstanding = models.PositiveIntegerField(_("outstanding"))
     entitlement = models.PositiveIntegerField(_("entitlement"), null=True, blank=True)
-    claim = models.PositiveIntegerField(_("claim"))
+    claim = models.PositiveIntegerField(pgettext_lazy("allocation", "claim"))
     qty = models.PositiveIntegerField(_("allocated"))
     basis = models.CharField(_("basis"), max_length=16)
     available = models.PositiveIntegerField(_("units left for the tier"))
@@ -347,6 +348,35 @@ class DispatchHold(models.Model):
         return f"{self.shipment} ({self.get_stage_display()})"
 
     audit_scope = scope_by_fields
+
+
+def delivery_photo_path(instance: DeliveryPhoto, filename: str) -> str:
+    return f"pod/{timezone.localdate():%Y/%m}/{filename}"
+
+
+class DeliveryPhoto(models.Model):
+    """One photo of a proof of delivery (the receiver may take several: the goods, the signed
+    note, a damaged case). The first is also the shipment's ``receiver_photo``."""
+
+    shipment = models.ForeignKey(Shipment, verbose_name=_("shipment"), related_name="photos", on_delete=models.CASCADE)
+    file = models.FileField(_("photo"), upload_to=delivery_photo_path)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    size = models.PositiveIntegerField(_("size"), default=0)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    scope_org_field: ClassVar[str] = "shipment__warehouse__organisation_id"
+    scope_site_field: ClassVar[str] = "shipment__warehouse_id"
+
+    class Meta:
+        verbose_name = _("delivery photo")
+        verbose_name_plural = _("delivery photos")
+        ordering = ["shipment_id", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name or self.file.name
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.shipment.warehouse.organisation_id, self.shipment.warehouse_id
 
 
 class ShipmentLine(models.Model):

@@ -6,6 +6,7 @@ VIEW = [
     "distribution.view_allocationrun",
     "distribution.view_norm",
     "distribution.view_shipment",
+    "distribution.view_deliveryphoto",
 ]
 
 ROLE_PERMISSIONS = {
@@ -33,6 +34,7 @@ ROLE_PERMISSIONS = {
     "dispatcher": [
         "distribution.view_request",
         "distribution.view_shipment",
+        "distribution.view_deliveryphoto",
         "distribution.plan_shipment",
         "distribution.load_shipment",
         "distribution.dispatch_shipment",
@@ -41,6 +43,7 @@ ROLE_PERMISSIONS = {
     "warehouse_keeper": [
         "distribution.view_request",
         "distribution.view_shipment",
+        "distribution.view_deliveryphoto",
         "distribution.pick_shipment",
         "distribution.load_shipment",
     ],

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class MissionKind(models.TextChoices):
@@ -27,5 +28,5 @@ class ClaimStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
     PARTLY_PAID = "partly_paid", _("Partly paid")
-    PAID = "paid", _("Paid")
+    PAID = "paid", pgettext_lazy("claim", "Paid")
     REJECTED = "rejected", _("Rejected")

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from baogong.core.forms import BootstrapMixin
 from baogong.finance.models import CostLine, Mission
@@ -13,7 +14,10 @@ from baogong.orgs.models import Organisation, Site
 
 class MissionForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
     recipients = forms.ModelMultipleChoiceField(
-        queryset=Site.objects.none(), required=False, label=_("recipients"), widget=forms.SelectMultiple
+        queryset=Site.objects.none(),
+        required=False,
+        label=pgettext_lazy("aid", "recipients"),
+        widget=forms.SelectMultiple,
     )
 
     class Meta:

@@ -8,6 +8,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from baogong.core.models import TimeStampedModel
 from baogong.core.scoping import scope_by_fields
@@ -29,7 +30,9 @@ class Mission(TimeStampedModel):
     budget = models.DecimalField(_("budget (yuan)"), max_digits=14, decimal_places=2)
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
-    recipients = models.ManyToManyField("orgs.Site", verbose_name=_("recipients"), blank=True, related_name="missions")
+    recipients = models.ManyToManyField(
+        "orgs.Site", verbose_name=pgettext_lazy("aid", "recipients"), blank=True, related_name="missions"
+    )
     description = models.TextField(_("description"), blank=True)
 
     scope_org_field: ClassVar[str] = "organisation_id"

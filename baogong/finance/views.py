@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from baogong.core.actionviews import form_page, run_action, run_form, run_panel_form
@@ -201,7 +202,7 @@ def claim_payment(request: HttpRequest, pk: int) -> HttpResponse:
         lambda data: actions.record_claim_payment(
             claim, data["amount"], received_on=data["received_on"], reference=data["reference"], actor=request.user
         ),
-        done=_("Payment recorded."),
+        done=pgettext("claim", "Payment recorded."),
         then=redirect("finance:claim_detail", pk=claim.pk),
     )
 

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class VehicleKind(models.TextChoices):
@@ -12,7 +13,7 @@ class VehicleKind(models.TextChoices):
 
 
 class VehicleStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("vehicle status", "Active")
     MAINTENANCE = "maintenance", _("In maintenance")
     RETIRED = "retired", _("Retired")
 
@@ -40,7 +41,7 @@ LICENCE_ALLOWS = {
 class PlanStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PLANNING = "planning", _("Planning")
-    PLANNED = "planned", _("Planned")
+    PLANNED = "planned", pgettext_lazy("route", "Planned")
     ACCEPTED = "accepted", _("Accepted")
     FAILED = "failed", _("Failed")
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from baogong.core.models import TimeStampedModel
 from baogong.core.scoping import scope_by_fields
@@ -201,7 +202,7 @@ class RouteStop(models.Model):
 
     plan = models.ForeignKey(RoutePlan, related_name="stops", on_delete=models.CASCADE)
     route = models.ForeignKey(PlannedRoute, null=True, blank=True, related_name="stops", on_delete=models.SET_NULL)
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("stop order", "position"), default=0)
     site = models.ForeignKey(Site, verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="+")
     reference = models.CharField(_("delivery note"), max_length=64, blank=True)
     shipment = models.ForeignKey(

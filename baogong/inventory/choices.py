@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class LocationKind(models.TextChoices):
@@ -24,7 +25,7 @@ class QcStatus(models.TextChoices):
     PENDING = "pending", _("Pending QC")
     RELEASED = "released", _("Released")
     QUARANTINED = "quarantined", _("Quarantined")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("lot status", "Rejected")
 
 
 class MoveReason(models.TextChoices):
@@ -35,7 +36,7 @@ class MoveReason(models.TextChoices):
     STOCKTAKE = "stocktake", _("Stocktake")
     QUARANTINE = "quarantine", _("Quarantine")
     SHIPMENT = "shipment", _("Shipment")
-    DELIVERY = "delivery", _("Delivery")
+    DELIVERY = "delivery", pgettext_lazy("stock move", "Delivery")
     RETURN = "return", _("Return")
     LOSS = "loss", _("Loss")
     DISPENSE = "dispense", _("Dispensing")
@@ -56,7 +57,7 @@ class AdjustmentStatus(models.TextChoices):
 
 class TransferStatus(models.TextChoices):
     IN_TRANSIT = "in_transit", _("In transit")
-    RECEIVED = "received", _("Received")
+    RECEIVED = "received", pgettext_lazy("transfer", "Received")
     DONE = "done", _("Done")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from baogong.inventory.choices import LocationKind
 from baogong.inventory.models import Location
@@ -23,7 +24,7 @@ GLOBAL = {
 
 def _labels() -> dict[str, str]:
     return {
-        LocationKind.RECIPIENT: _("Received"),
+        LocationKind.RECIPIENT: pgettext("transfer", "Received"),
         LocationKind.QUARANTINE: _("Quarantine"),
         LocationKind.IN_TRANSIT: _("In transit"),
         LocationKind.SUPPLIER: _("Suppliers"),

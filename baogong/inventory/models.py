@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from baogong.catalog.models import Item
 from baogong.core.scoping import scope_by_fields
@@ -123,16 +124,18 @@ class StockMove(models.Model):
     item = models.ForeignKey(Item, verbose_name=_("item"), related_name="moves", on_delete=models.PROTECT)
     lot = models.ForeignKey(Lot, verbose_name=_("lot"), related_name="moves", on_delete=models.PROTECT)
     from_location = models.ForeignKey(
-        Location, verbose_name=_("from"), related_name="moves_out", on_delete=models.PROTECT
+        Location, verbose_name=pgettext_lazy("location", "from"), related_name="moves_out", on_delete=models.PROTECT
     )
-    to_location = models.ForeignKey(Location, verbose_name=_("to"), related_name="moves_in", on_delete=models.PROTECT)
+    to_location = models.ForeignKey(
+        Location, verbose_name=pgettext_lazy("location", "to"), related_name="moves_in", on_delete=models.PROTECT
+    )
     qty = models.PositiveIntegerField(_("quantity"))
     unit_cost = models.DecimalField(_("unit cost"), max_digits=14, decimal_places=4, default=0)
     reason = models.CharField(_("reason"), max_length=16, choices=MoveReason.choices, db_index=True)
     note = models.CharField(_("note"), max_length=255, blank=True)
     document_type = models.CharField(_("document type"), max_length=32, blank=True)
     document_id = models.BigIntegerField(_("document id"), null=True, blank=True)
-    reference = models.CharField(_("reference"), max_length=128, blank=True, db_index=True)
+    reference = models.CharField(pgettext_lazy("document", "reference"), max_length=128, blank=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT
     )
@@ -219,7 +222,7 @@ class Reservation(models.Model):
     location = models.ForeignKey(Location, verbose_name=_("location"), on_delete=models.PROTECT)
     qty = models.PositiveIntegerField(_("open quantity"))
     original_qty = models.PositiveIntegerField(_("reserved quantity"))
-    reference = models.CharField(_("reference"), max_length=128, db_index=True)
+    reference = models.CharField(pgettext_lazy("document", "reference"), max_length=128, db_index=True)
     status = models.CharField(
         _("status"), max_length=16, choices=ReservationStatus.choices, default=ReservationStatus.ACTIVE, db_index=True
     )
@@ -253,7 +256,7 @@ class Reservation(models.Model):
 
 class _WarehouseDocument(models.Model):
     warehouse = models.ForeignKey(Site, verbose_name=_("warehouse"), related_name="+", on_delete=models.PROTECT)
-    reference = models.CharField(_("reference"), max_length=128, blank=True)
+    reference = models.CharField(pgettext_lazy("document", "reference"), max_length=128, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from baogong.catalog.models import Item
 from baogong.core.models import who_field
@@ -43,7 +44,7 @@ class TraceCode(models.Model):
     site = models.ForeignKey(Site, verbose_name=_("site now"), related_name="+", on_delete=models.PROTECT)
     received_site = models.ForeignKey(Site, verbose_name=_("received at"), related_name="+", on_delete=models.PROTECT)
     received_reference = models.CharField(_("receipt reference"), max_length=128, blank=True)
-    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    received_at = models.DateTimeField(pgettext_lazy("time", "received"), default=timezone.now)
     received_by = who_field(_("received by"))
     transfer_reference = models.CharField(_("last transfer"), max_length=128, blank=True)
     dispensed_reference = models.CharField(_("dispensed for"), max_length=64, blank=True)
@@ -89,7 +90,7 @@ class TraceSignal(models.Model):
         "inventory.Lot", verbose_name=_("lot"), null=True, blank=True, related_name="+", on_delete=models.PROTECT
     )
     site = models.ForeignKey(Site, verbose_name=_("scanned at"), related_name="+", on_delete=models.PROTECT)
-    reference = models.CharField(_("reference"), max_length=128, blank=True)
+    reference = models.CharField(pgettext_lazy("document", "reference"), max_length=128, blank=True)
     detail = models.CharField(_("detail"), max_length=255, blank=True)
     detected_at = models.DateTimeField(_("detected"), default=timezone.now, db_index=True)
     detected_by = who_field(_("scanned by"))

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from baogong.core.identifiers import validate_uscc
 from baogong.core.models import TimeStampedModel, who_field
@@ -161,8 +162,8 @@ class SiteStatusChange(models.Model):
     """
 
     site = models.ForeignKey(Site, verbose_name=_("site"), related_name="status_changes", on_delete=models.PROTECT)
-    from_status = models.CharField(_("from"), max_length=16, choices=SiteStatus.choices)
-    to_status = models.CharField(_("to"), max_length=16, choices=SiteStatus.choices)
+    from_status = models.CharField(pgettext_lazy("status", "from"), max_length=16, choices=SiteStatus.choices)
+    to_status = models.CharField(pgettext_lazy("status", "to"), max_length=16, choices=SiteStatus.choices)
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor_label = models.CharField(_("by"), max_length=150, blank=True)

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PersonKind(models.TextChoices):
@@ -42,7 +43,7 @@ class DutyType(models.TextChoices):
 
 
 class Shift(models.TextChoices):
-    DAY = "day", _("Day")
+    DAY = "day", pgettext_lazy("shift", "Day")
     NIGHT = "night", _("Night")
     FULL = "full", _("Full day")
 

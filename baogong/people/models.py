@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from baogong.core.identifiers import mask_idcard, mask_phone
 from baogong.core.models import TimeStampedModel
@@ -285,7 +286,7 @@ class Deployment(TimeStampedModel):
     )
     batch = models.ForeignKey(
         DispatchBatch,
-        verbose_name=_("batch"),
+        verbose_name=pgettext_lazy("deployment", "batch"),
         null=True,
         blank=True,
         related_name="deployments",

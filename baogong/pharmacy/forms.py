@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from baogong.core import imports as core_imports
 from baogong.core.forms import BootstrapMixin
@@ -74,7 +75,7 @@ class ReasonForm(BootstrapMixin, forms.Form):
 
 
 class SettleForm(BootstrapMixin, forms.Form):
-    method = forms.ChoiceField(label=_("Payment"), choices=SettlementMethod.choices)
+    method = forms.ChoiceField(label=pgettext_lazy("method", "Payment"), choices=SettlementMethod.choices)
     transaction_number = forms.CharField(label=_("Insurance transaction number"), max_length=64, required=False)
     current_year = forms.DecimalField(
         label=_("Current-year account balance"), min_value=0, decimal_places=2, required=False

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from baogong.catalog.models import Item
 from baogong.core.identifiers import validate_drug_approval
@@ -201,8 +202,8 @@ class Order(TimeStampedModel):
     packaging_fee = models.DecimalField(_("packaging fee"), max_digits=8, decimal_places=2, default=Decimal("0"))
     distance_km = models.DecimalField(_("distance (km)"), max_digits=8, decimal_places=2, null=True, blank=True)
     taken_by = who_field(_("taken by"))
-    reviewed_by = who_field(_("reviewed by"))
-    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = who_field(pgettext_lazy("pharmacist", "reviewed by"))
+    reviewed_at = models.DateTimeField(pgettext_lazy("pharmacist", "reviewed at"), null=True, blank=True)
     reject_reason = models.CharField(_("reason"), max_length=255, blank=True)
     courier = who_field(_("courier"))
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
@@ -319,7 +320,11 @@ class Settlement(TimeStampedModel):
     order = models.OneToOneField(Order, verbose_name=_("order"), related_name="settlement", on_delete=models.PROTECT)
     method = models.CharField(_("method"), max_length=16, choices=SettlementMethod.choices)
     policy = models.ForeignKey(
-        InsurancePolicy, verbose_name=_("policy"), null=True, blank=True, on_delete=models.PROTECT
+        InsurancePolicy,
+        verbose_name=pgettext_lazy("insurance", "policy"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
     )
     transaction_number = models.CharField(_("insurance transaction number"), max_length=64, blank=True)
     total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)

@@ -12,3 +12,7 @@ class ProcurementConfig(AppConfig):
         from baogong.procurement.actions.orders import receipt_supplier_problems
 
         register_supplier_check(receipt_supplier_problems)
+
+        from baogong.procurement import bulk
+
+        bulk.register()

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SupplierStatus(models.TextChoices):
@@ -61,9 +62,9 @@ PLACED_ORDER_STATUSES = [OrderStatus.APPROVED, OrderStatus.PARTIALLY_RECEIVED, O
 
 
 class InspectionDecision(models.TextChoices):
-    RELEASE = "release", _("Release")
-    QUARANTINE = "quarantine", _("Quarantine")
-    REJECT = "reject", _("Reject")
+    RELEASE = "release", pgettext_lazy("qc decision", "Release")
+    QUARANTINE = "quarantine", pgettext_lazy("qc decision", "Quarantine")
+    REJECT = "reject", pgettext_lazy("qc decision", "Reject")
 
 
 class SampleResult(models.TextChoices):

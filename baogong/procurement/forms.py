@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from baogong.catalog.models import Item
 from baogong.core.forms import BootstrapMixin
@@ -40,14 +41,33 @@ class SupplierForm(BootstrapMixin, forms.ModelForm):  # type: ignore[type-arg]
 
 
 class LicenceForm(BootstrapMixin, forms.Form):
-    kind = forms.ChoiceField(label=_("kind"), choices=LicenceKind.choices)
+    kind = forms.ChoiceField(label=_("kind"), choices=[("", "—"), *LicenceKind.choices])
     number = forms.CharField(label=_("number"), max_length=64)
     scope = forms.CharField(label=_("business scope"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    issued_on = forms.DateField(label=_("issued on"), required=False, widget=DATE)
+    issued_on = forms.DateField(label=pgettext_lazy("licence", "issued on"), required=False, widget=DATE)
     expires_on = forms.DateField(
         label=_("expires on"), required=False, widget=DATE, help_text=_("Empty for long-term.")
     )
     document = forms.FileField(label=_("scanned document (PDF, JPEG, PNG)"), required=False)
+
+
+class BaseLicenceFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    """Several licences in one submission: the rows filled in, each with its scanned document."""
+
+    def entries(self) -> list[tuple[dict[str, Any], Any]]:
+        return [
+            (f.cleaned_data, f.cleaned_data.get("document")) for f in self.forms if f.has_changed() and f.cleaned_data
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if not any(self.errors) and not self.entries():
+            raise forms.ValidationError(_("Add at least one licence."))
+
+
+LicenceFormSet: type[BaseLicenceFormSet] = forms.formset_factory(  # type: ignore[assignment]
+    LicenceForm, formset=BaseLicenceFormSet, extra=3, max_num=10, absolute_max=10, validate_max=True
+)
 
 
 class StatusForm(BootstrapMixin, forms.Form):

@@ -11,6 +11,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from baogong.core.identifiers import validate_uscc
 from baogong.core.models import TimeStampedModel, who_field
@@ -74,9 +75,9 @@ class SupplierLicence(TimeStampedModel):
     kind = models.CharField(_("kind"), max_length=24, choices=LicenceKind.choices)
     number = models.CharField(_("number"), max_length=64)
     scope = models.TextField(_("business scope"), blank=True)
-    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    issued_on = models.DateField(pgettext_lazy("licence", "issued on"), null=True, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True, help_text=_("Empty for long-term."))
-    document = models.FileField(_("document"), upload_to=licence_upload_to, blank=True)
+    document = models.FileField(pgettext_lazy("file", "document"), upload_to=licence_upload_to, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
     )
@@ -304,7 +305,7 @@ class PurchaseReceipt(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("received by"), null=True, related_name="+", on_delete=models.SET_NULL
     )
     is_on_time = models.BooleanField(_("on time"))
-    delivery_note = models.CharField(_("delivery note"), max_length=64, blank=True)
+    delivery_note = models.CharField(pgettext_lazy("supplier", "delivery note"), max_length=64, blank=True)
 
     scope_org_field: ClassVar[str] = "order__organisation_id"
     scope_site_field: ClassVar[str] = "line__warehouse_id"

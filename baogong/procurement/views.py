@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from baogong.core import audit
@@ -27,7 +28,7 @@ from baogong.procurement import actions, queries
 from baogong.procurement.choices import OrderStatus, SupplierStatus
 from baogong.procurement.forms import (
     InspectionForm,
-    LicenceForm,
+    LicenceFormSet,
     OrderForm,
     OrderLineFormSet,
     ReasonForm,
@@ -79,7 +80,7 @@ def supplier_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "supplier": supplier,
         "licences": supplier.licences.all(),
-        "licence_form": LicenceForm(),
+        "licence_forms": LicenceFormSet(prefix="licence"),
         "status_form": StatusForm(),
         "problems": actions.licence_problems(supplier, list(supplier.categories)),
         "blacklisted": actions.is_blacklisted(supplier.uscc),
@@ -93,20 +94,26 @@ def supplier_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @require_perm("procurement.add_supplierlicence")
 def supplier_add_licence(request: HttpRequest, pk: int) -> HttpResponse:
+    """One or several licences, each with its scanned document, all added or none."""
     supplier = get_scoped_or_404(Supplier.objects.all(), request.user, pk=pk)
-    form = LicenceForm(request.POST, request.FILES)
-    back = redirect("procurement:supplier_detail", pk=supplier.pk)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            messages.error(request, f"{field}: {'; '.join(map(str, errors))}")
-        return back
-    data = form.cleaned_data
-    return run_action(
-        request,
-        lambda: actions.add_licence(supplier, data, document=data.get("document"), actor=request.user),
-        done=_("Licence added."),
-        then=back,
-    )
+    formset = LicenceFormSet(request.POST, request.FILES, prefix="licence")
+    if formset.is_valid():
+        entries = formset.entries()
+        try:
+            actions.add_licences(supplier, entries, actor=request.user)
+        except DomainError as exc:
+            show_domain_error(request, exc)
+        else:
+            n = len(entries)
+            messages.success(request, ngettext("%(n)d licence added.", "%(n)d licences added.", n) % {"n": n})
+    else:
+        for n, form in enumerate(formset.forms, 1):
+            for field, errors in form.errors.items():
+                label = form.fields[field].label if field in form.fields else ""
+                messages.error(request, f"{n} {label}：{'；'.join(map(str, errors))}")
+        for error in formset.non_form_errors():
+            messages.error(request, str(error))
+    return redirect("procurement:supplier_detail", pk=supplier.pk)
 
 
 @require_POST

@@ -6,3 +6,8 @@ class PropertyConfig(AppConfig):
     name = "baogong.property"
     label = "property"
     verbose_name = _("Property and rent relief")
+
+    def ready(self) -> None:
+        from baogong.property import bulk
+
+        bulk.register()

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TenantKind(models.TextChoices):
@@ -25,10 +26,19 @@ class ApplicationStatus(models.TextChoices):
     CHECKED = "checked", _("Checked")
     APPROVED = "approved", _("Approved")
     RETURNED = "returned", _("Returned for documents")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("relief", "Rejected")
 
 
 OPEN_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.HANDLED, ApplicationStatus.CHECKED)
+
+
+class TenantDocumentKind(models.TextChoices):
+    """A tenant's licences and certificates kept on file (not those of a relief application)."""
+
+    BUSINESS_LICENCE = "business_licence", _("Business licence")
+    TRADE_PERMIT = "trade_permit", _("Trade permit (food, drugs, …)")
+    FIRE_SAFETY = "fire_safety", _("Fire safety certificate")
+    OTHER = "other", _("Other certificate")
 
 
 class DocumentKind(models.TextChoices):
@@ -48,5 +58,5 @@ class CreditKind(models.TextChoices):
 
 
 class InvoiceStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("rent", "Open")
     PAID = "paid", _("Paid")

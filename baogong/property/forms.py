@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from baogong.core.api import MAX_ID
 from baogong.core.dates import date_range_validators
 from baogong.core.forms import BootstrapMixin, MultipleFileField, MultipleFileInput
-from baogong.property.choices import DocumentKind, Settlement
+from baogong.property.choices import DocumentKind, Settlement, TenantDocumentKind
 from baogong.property.models import Policy
 
 DOCUMENT_KINDS = ("pdf", "png", "jpeg")
@@ -71,3 +71,29 @@ class PaymentForm(BootstrapMixin, forms.Form):
     paid_on = forms.DateField(
         label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}), validators=date_range_validators()
     )
+
+
+class TenantDocumentForm(BootstrapMixin, forms.Form):
+    """A tenant's licences and certificates in one submission: one field per kind, each taking
+    several files (PDF, PNG or JPEG, at most 10 MB each), as the relief documents."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for kind, label in TenantDocumentKind.choices:
+            self.fields[f"files_{kind}"] = MultipleFileField(
+                label=label,
+                required=False,
+                kinds=DOCUMENT_KINDS,
+                max_files=10,
+                widget=MultipleFileInput(attrs={"class": "form-control", "accept": ".pdf,.png,.jpg,.jpeg,image/*"}),
+            )
+
+    def uploads(self) -> list[tuple[str, Any]]:
+        data = self.cleaned_data
+        return [(kind, upload) for kind in TenantDocumentKind.values for upload in data.get(f"files_{kind}", [])]
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        if not self.errors and not self.uploads():
+            raise forms.ValidationError(_("Choose at least one file."))
+        return data

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from baogong.property.models import Invoice, Lease, ReliefApplication, ReliefCredit
+from baogong.property.models import Invoice, Lease, ReliefApplication, ReliefCredit, Tenant
 
 
 def application_for_update(pk: int) -> ReliefApplication:
@@ -20,6 +20,11 @@ def application_for_update(pk: int) -> ReliefApplication:
 
 def applications_for_update(pks: Iterable[int]) -> QuerySet[ReliefApplication]:
     return ReliefApplication.objects.select_for_update().filter(pk__in=list(pks)).order_by("pk")
+
+
+def tenant_for_update(pk: int) -> Tenant:
+    """A tenant whose documents are added (alone in its transaction)."""
+    return Tenant.objects.select_for_update().get(pk=pk)
 
 
 def lease_for_update(pk: int) -> Lease:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from baogong.core.identifiers import mask_idcard, validate_idcard, validate_uscc
 from baogong.core.models import TimeStampedModel, who_field
@@ -22,6 +23,7 @@ from baogong.property.choices import (
     InvoiceStatus,
     PeriodMonths,
     Settlement,
+    TenantDocumentKind,
     TenantKind,
 )
 
@@ -75,7 +77,10 @@ class Property(TimeStampedModel):
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=128)
     owner = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("owner"), related_name="properties", on_delete=models.PROTECT
+        "orgs.Organisation",
+        verbose_name=pgettext_lazy("premises", "owner"),
+        related_name="properties",
+        on_delete=models.PROTECT,
     )
     address = models.CharField(_("address"), max_length=255, blank=True)
     area = models.ForeignKey(
@@ -364,7 +369,9 @@ class ReliefApplication(TimeStampedModel):
         default=ApplicationStatus.SUBMITTED,
         db_index=True,
     )
-    settlement = models.CharField(_("settlement"), max_length=8, choices=Settlement.choices, default=Settlement.CREDIT)
+    settlement = models.CharField(
+        pgettext_lazy("relief", "settlement"), max_length=8, choices=Settlement.choices, default=Settlement.CREDIT
+    )
     proof_risk_area = models.BooleanField(_("street/town risk-listed"), default=False)
     proof_sealed_or_closed = models.BooleanField(_("premises sealed, closed or requisitioned"), default=False)
     proof_full_year_loss = models.BooleanField(_("full-year loss"), default=False)
@@ -433,6 +440,34 @@ class ApplicationDocument(TimeStampedModel):
         return f"{self.application.number} {self.kind}"
 
     audit_scope = scope_by_fields
+
+
+def _tenant_document_path(instance: TenantDocument, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"property/tenants/{instance.tenant.code}/{instance.kind}-{dt.datetime.now():%Y%m%d%H%M%S%f}.{suffix}"  # noqa: DTZ005
+
+
+class TenantDocument(TimeStampedModel):
+    """A tenant's licence or certificate on file (several per kind: both sides, several pages)."""
+
+    tenant = models.ForeignKey(Tenant, verbose_name=_("tenant"), related_name="documents", on_delete=models.CASCADE)
+    kind = models.CharField(_("kind"), max_length=24, choices=TenantDocumentKind.choices)
+    file = models.FileField(_("file"), upload_to=_tenant_document_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+
+    scope_org_field: ClassVar[str] = "tenant__organisation_id"
+
+    class Meta:
+        verbose_name = _("tenant document")
+        verbose_name_plural = _("tenant documents")
+        ordering = ["kind", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.tenant.code} {self.kind}"
+
+    def audit_scope(self) -> tuple[int | None, int | None]:
+        return self.tenant.organisation_id, None
 
 
 class ReliefCredit(TimeStampedModel):

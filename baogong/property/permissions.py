@@ -10,6 +10,7 @@ MODELS = [
     "payment",
     "reliefapplication",
     "applicationdocument",
+    "tenantdocument",
     "reliefcredit",
     "policy",
 ]
@@ -38,5 +39,7 @@ ROLE_PERMISSIONS = {
         "property.add_reliefapplication",
         "property.view_applicationdocument",
         "property.add_applicationdocument",
+        "property.view_tenantdocument",
+        "property.add_tenantdocument",
     ],
 }

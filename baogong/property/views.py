@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from baogong.core.actionviews import run_action, run_panel_form
@@ -24,7 +24,15 @@ from baogong.core.retry import retry_on_conflict
 from baogong.orgs.models import AdministrativeArea
 from baogong.property import actions, queries, rules
 from baogong.property.choices import ApplicationStatus, DocumentKind, TenantKind
-from baogong.property.forms import ApplyForm, DocumentForm, InvoiceForm, PaymentForm, ReasonForm, TopUpForm
+from baogong.property.forms import (
+    ApplyForm,
+    DocumentForm,
+    InvoiceForm,
+    PaymentForm,
+    ReasonForm,
+    TenantDocumentForm,
+    TopUpForm,
+)
 from baogong.property.models import Invoice, Lease, Policy, ReliefApplication
 
 STEPS: dict[str, tuple[str, Any]] = {
@@ -134,12 +142,36 @@ def upload_document(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_POST
+@require_perm("property.add_tenantdocument")
+def upload_tenant_documents(request: HttpRequest, pk: int) -> HttpResponse:
+    """A tenant's licences and certificates, several at once (from the lease page)."""
+    lease = _get(queries.leases_for(request.user), pk)
+    form = TenantDocumentForm(request.POST, request.FILES)
+    back = redirect("property:lease_detail", pk=lease.pk)
+    if not form.is_valid():
+        show_form_errors(request, form)
+        return back
+    uploads = form.uploads()
+    return run_action(
+        request,
+        lambda: actions.upload_tenant_documents(lease.tenant, uploads, actor=request.user),
+        done=ngettext("%(n)d document uploaded.", "%(n)d documents uploaded.", len(uploads)) % {"n": len(uploads)},
+        then=back,
+    )
+
+
 @require_perm("property.view_reliefapplication")
 def decision_letter(request: HttpRequest, pk: int) -> HttpResponse:
     application = _get(queries.applications_for(request.user), pk)
     if application.status not in (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED):
         raise Http404
-    context = {
+    return pdf_response("property/decision_letter.html", letter_context(application), f"{application.number}.pdf")
+
+
+def letter_context(application: Any) -> dict[str, Any]:
+    """What a decision letter shows (one letter, or one of many printed together)."""
+    return {
         "application": application,
         "lease": application.lease,
         "units": application.lease.units.select_related("property", "property__area"),
@@ -147,7 +179,6 @@ def decision_letter(request: HttpRequest, pk: int) -> HttpResponse:
         "size_label": rules.SIZE_LABELS.get(application.size_class, ""),
         "today": timezone.localdate(),
     }
-    return pdf_response("property/decision_letter.html", context, f"{application.number}.pdf")
 
 
 @require_POST
@@ -169,7 +200,11 @@ def progress(request: HttpRequest) -> HttpResponse:
         "approved": [v["approved"] for _w, v in stats["by_week"]],
         "areas": [a for a, _v in stats["by_area"]],
         "area_amount": [str(v["amount"]) for _a, v in stats["by_area"]],
-        "labels": {"received": _("Received"), "approved": _("Approved"), "amount": _("Amount (yuan)")},
+        "labels": {
+            "received": pgettext("application", "Received"),
+            "approved": _("Approved"),
+            "amount": _("Amount (yuan)"),
+        },
     }
     return render(request, "property/progress.html", {"stats": stats, "chart": chart})
 
@@ -209,6 +244,8 @@ def lease_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "contradictions": contradictions,
         "policy": policy,
         "apply_form": ApplyForm(),
+        "tenant_documents": lease.tenant.documents.all(),
+        "tenant_document_form": TenantDocumentForm(),
         "invoice_form": InvoiceForm(initial={"up_to": timezone.localdate()}),
         "history": history_for(lease)[:30],
     }

@@ -38,8 +38,10 @@ def bulk_bar(context: dict[str, Any], group: str) -> dict[str, Any]:
     """The buttons of the bulk actions of ``group`` this user may run (core.bulk)."""
     request = context.get("request")
     user = getattr(request, "user", None)
+    actions = bulk.actions_for(group, user) if user is not None else []
     return {
-        "bulk_actions": bulk.actions_for(group, user) if user is not None else [],
+        "bulk_actions": actions,
+        "bulk_reason": any(a.needs_reason for a in actions),
         "bulk_group": group.replace(".", "-"),
         "request": request,
         "csrf_token": context.get("csrf_token"),

@@ -63,3 +63,40 @@ def test_our_words_win_over_djangos_own_catalogues(settings):
     with translation.override("zh-hans"):
         shadowed = {m: translation.gettext(m) for m in clashing if translation.gettext(m) not in ours[m]}
     assert shadowed == {}
+
+
+def _translations():
+    """(context, msgid) → translation → apps, over every app's catalogue (scripts/po_conflicts.py)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("po_conflicts", ROOT.parent / "scripts" / "po_conflicts.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.translations(ROOT)
+
+
+def test_one_msgid_has_one_translation_across_the_apps():
+    """Django merges the apps' catalogues and the first app in INSTALLED_APPS wins, so a msgid
+    translated two ways shows one app's word on another app's page. Different meanings take a
+    context (pgettext, ``{% translate … context … %}``); the same word reads the same everywhere."""
+    found = _translations()
+    assert len(found[(None, "Approve")]["批准"]) >= 3 and ("lot status", "Rejected") in found  # it reads the files
+    differing = {key: sorted(values) for key, values in found.items() if len(values) > 1}
+    assert differing == {}
+
+
+def test_words_with_two_meanings_show_their_own_translation():
+    from django.utils import translation
+
+    from baogong.inventory.choices import AdjustmentStatus, QcStatus
+    from baogong.people.choices import Shift
+    from baogong.property.choices import ApplicationStatus
+
+    with translation.override("zh-hans"):
+        assert str(QcStatus.REJECTED.label) == "不合格"  # a lot that failed inspection
+        assert str(AdjustmentStatus.REJECTED.label) == "已驳回"  # an adjustment the approver refused
+        assert str(ApplicationStatus.REJECTED.label) == "不予批准"
+        assert translation.gettext("Rejected") == "已驳回"
+        assert str(Shift.DAY.label) == "白班"
+        assert translation.gettext("Day") == "日期"

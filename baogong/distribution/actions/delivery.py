@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -18,6 +19,7 @@ from baogong.core.audit import Actor
 from baogong.core.field import StaleVersion
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import require_scope
+from baogong.core.uploads import IMAGE_KINDS, UploadRefused, check_upload
 from baogong.distribution import locks, stock
 from baogong.distribution.actions._common import (
     PHONE_RE,
@@ -34,6 +36,7 @@ from baogong.distribution.errors import (
     ShipmentInvalid,
 )
 from baogong.distribution.models import (
+    DeliveryPhoto,
     Discrepancy,
     RequestLine,
     Shipment,
@@ -42,6 +45,9 @@ from baogong.distribution.models import (
 from baogong.inventory.actions import MoveInput
 from baogong.inventory.choices import LocationKind, MoveReason
 from baogong.inventory.locations import default_location, in_transit_location, recipient_location, virtual_location
+
+MAX_DELIVERY_PHOTOS = 10
+PHOTO_SUFFIXES = ("jpg", "jpeg", "png", "gif", "webp")
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,7 @@ def record_delivery(
     shortage_disposition: str = Disposition.RETURN,
     reason: str = "",
     photo: Any = None,
+    photos: Sequence[Any] = (),
     note: str = "",
     based_on: str = "",
 ) -> Shipment:
@@ -78,8 +85,9 @@ def record_delivery(
     written off; missing units go back to the warehouse or to loss, with a reason. A retry with
     the same ``client_token`` returns the recorded delivery and changes nothing. ``based_on`` (a
     phone's offline confirmation): the shipment's version the page showed; when it changed since,
-    ``StaleVersion`` is raised and nothing is written (the caller keeps the event for review)."""
-    errors: dict[str, list[str]] = {}
+    ``StaleVersion`` is raised and nothing is written (the caller keeps the event for review).
+    ``photos`` (and ``photo``): the receiver's photos, each through the upload guard, all or none."""
+    errors: dict[str, list[str]] = _photo_errors(all_photos := [*([photo] if photo is not None else []), *photos])
     token = client_token.strip()
     if not token or len(token) > 64:
         errors["client_token"] = [_("Missing submission token; reload the page.")]
@@ -116,8 +124,7 @@ def record_delivery(
         locked.receiver_phone = phone
         locked.delivery_client_token = token
         locked.delivery_note = note[:500]
-        if photo is not None:
-            locked.receiver_photo.save(f"{locked.number}.jpg", photo, save=False)
+        stored = _store_photos(locked, all_photos)
         locked.save()
         _refresh_shipping_status({li.request_line.request_id for li in own.values()})
         audit.record(
@@ -128,6 +135,7 @@ def record_delivery(
             after={
                 "status": locked.status,
                 "received_by": locked.received_by,
+                "photos": stored,
                 "lines": [
                     {"line": i, "qty": own[i].qty, "received": given[i].received, "damaged": given[i].damaged}
                     for i in sorted(own)
@@ -138,6 +146,35 @@ def record_delivery(
             },
         )
         return locked
+
+
+def _photo_errors(photos: Sequence[Any]) -> dict[str, list[str]]:
+    """The upload guard on each new photo (those a phone's queue sent were checked on arrival)."""
+    if len(photos) > MAX_DELIVERY_PHOTOS:
+        return {"photo": [_("At most %(n)d photos at once.") % {"n": MAX_DELIVERY_PHOTOS}]}
+    problems = []
+    for upload in photos:
+        if isinstance(upload, UploadedFile):
+            try:
+                check_upload(upload, field="photo", kinds=IMAGE_KINDS)
+            except UploadRefused as exc:
+                problems += [f"{upload.name}: {message}" for message in exc.details.get("photo", [])]
+    return {"photo": problems} if problems else {}
+
+
+def _store_photos(shipment: Shipment, photos: Sequence[Any]) -> list[str]:
+    """Keep every photo of the delivery; the first is also the shipment's ``receiver_photo``."""
+    names = []
+    for n, upload in enumerate(photos, 1):
+        name = str(getattr(upload, "name", "") or "").rsplit("/", 1)[-1]
+        suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        row = DeliveryPhoto(shipment=shipment, original_name=name[:255], size=getattr(upload, "size", 0) or 0)
+        row.file.save(f"{shipment.number}-{n}.{suffix if suffix in PHOTO_SUFFIXES else 'jpg'}", upload, save=False)
+        row.save()
+        names.append(row.original_name or row.file.name)
+        if n == 1:
+            shipment.receiver_photo.name = row.file.name
+    return names
 
 
 def _stale_reason(shipment: Shipment) -> str:

@@ -44,7 +44,7 @@ def test_export_has_the_filters_the_headers_and_every_row(rice, elderly_home, st
     )
     # then every row of every page, the page's Chinese headings, no column of buttons
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("单号", "接收方", "优先级", "状态", "明细", "提交时间")
+    assert rows[0] == ("单号", "收货单位", "优先级", "状态", "明细", "提交时间")
     assert len(rows) == 61
     assert {r[3] for r in rows[1:]} == {"已提交"}
     assert all(r[1] == elderly_home.name for r in rows[1:])

@@ -23,6 +23,7 @@ from baogong.core.permissions import require_perm
 from baogong.core.ratelimit import rate_limited
 from baogong.distribution import actions, queries
 from baogong.distribution.actions import DeliveryLineInput
+from baogong.distribution.actions.delivery import MAX_DELIVERY_PHOTOS
 from baogong.distribution.choices import Disposition, ShipmentStatus
 
 # --------------------------------------------------------------------------- proof of delivery (no login)
@@ -73,7 +74,7 @@ def delivery_page(request: HttpRequest, token: str) -> HttpResponse:
                     client_token=request.POST.get("client_token", ""),
                     shortage_disposition=request.POST.get("disposition", Disposition.RETURN),
                     reason=request.POST.get("reason", ""),
-                    photo=request.FILES.get("photo"),
+                    photos=request.FILES.getlist("photo"),
                     actor=SystemActor(f"receiver:{request.POST.get('received_by', '')[:40]}"),
                 )
             except DomainError as exc:
@@ -124,12 +125,12 @@ def queued_delivery(request: HttpRequest, shipment: Any, lines: list[Any]) -> Ht
     event = field.event_id(request)
     if not event:
         return field.queue_answer(400, code="invalid", details={"event_id": [_("Missing device event id.")]})
-    photo = None
-    if request.POST.get("photo_sha256"):
-        kept = field.photo_by_checksum(request.POST["photo_sha256"])
+    photos = []
+    for sha256 in request.POST.getlist("photo_sha256")[:MAX_DELIVERY_PHOTOS]:
+        kept = field.photo_by_checksum(sha256)
         if kept is None:
             return field.queue_answer(400, code="invalid", details={"photo": [_("The photo has not arrived yet.")]})
-        photo = kept.file
+        photos.append(kept.file)
     actor = (
         request.user
         if request.user.is_authenticated
@@ -144,7 +145,7 @@ def queued_delivery(request: HttpRequest, shipment: Any, lines: list[Any]) -> Ht
             client_token=event,
             shortage_disposition=request.POST.get("disposition", Disposition.RETURN),
             reason=request.POST.get("reason", ""),
-            photo=photo,
+            photos=photos,
             based_on=request.POST.get("based_on", "")[:64],
             actor=SystemActor(f"receiver:{request.POST.get('received_by', '')[:40]}"),
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -125,10 +125,10 @@ def check_document(document: Any) -> list[str]:
     return problems
 
 
-@retry_on_conflict
-def add_licence(supplier: Supplier, data: Mapping[str, Any], *, document: Any = None, actor: Actor) -> SupplierLicence:
-    """Record a licence with its number, scope, expiry and scanned document."""
-    require_scope(actor, organisation_id=supplier.organisation_id)
+def _new_licence(
+    supplier: Supplier, data: Mapping[str, Any], document: Any, actor: Actor
+) -> tuple[SupplierLicence, dict[str, list[str]]]:
+    """An unsaved licence from ``data`` and the field errors that refuse it."""
     errors: dict[str, list[str]] = {}
     licence = SupplierLicence(
         supplier=supplier,
@@ -153,21 +153,50 @@ def add_licence(supplier: Supplier, data: Mapping[str, Any], *, document: Any = 
         problems = check_document(document)
         if problems:
             errors["document"] = problems
+    return licence, errors
+
+
+def add_licence(supplier: Supplier, data: Mapping[str, Any], *, document: Any = None, actor: Actor) -> SupplierLicence:
+    """Record a licence with its number, scope, expiry and scanned document."""
+    return add_licences(supplier, [(data, document)], actor=actor)[0]
+
+
+@retry_on_conflict
+def add_licences(
+    supplier: Supplier, entries: Sequence[tuple[Mapping[str, Any], Any]], *, actor: Actor
+) -> list[SupplierLicence]:
+    """Record several licences at once, each with its scanned document: every one is checked
+    first (field errors of the n-th named ``n-field`` when there are several), then all are
+    stored in one transaction, each audited as ``add_licence`` — all or none."""
+    require_scope(actor, organisation_id=supplier.organisation_id)
+    if not entries:
+        raise LicenceInvalid(details={"document": [_("Add at least one licence.")]})
+    made = [(_new_licence(supplier, data, document, actor), document) for data, document in entries]
+    errors: dict[str, list[str]] = {}
+    for n, ((_licence, problems), _document) in enumerate(made, 1):
+        if len(made) == 1:
+            errors.update(problems)
+            continue
+        prefix = _("Licence %(n)s") % {"n": n}
+        errors.update({f"{n}-{k}": [f"{prefix}：{m}" for m in v] for k, v in problems.items()})
     if errors:
         raise LicenceInvalid(details=errors)
     with transaction.atomic(durable=True):
         locks.suppliers_for_update([supplier.pk]).get()
-        if document is not None:
-            licence.document.save(document.name.rsplit("/", 1)[-1], document, save=False)
-        licence.save()
-        audit.record(
-            "add_licence",
-            licence,
-            actor=actor,
-            after=_licence_snapshot(licence),
-            organisation_id=supplier.organisation_id,
-        )
-        return licence
+        licences = []
+        for (licence, _problems), document in made:
+            if document is not None:
+                licence.document.save(document.name.rsplit("/", 1)[-1], document, save=False)
+            licence.save()
+            audit.record(
+                "add_licence",
+                licence,
+                actor=actor,
+                after=_licence_snapshot(licence),
+                organisation_id=supplier.organisation_id,
+            )
+            licences.append(licence)
+        return licences
 
 
 def _licence_snapshot(licence: SupplierLicence) -> dict[str, Any]:

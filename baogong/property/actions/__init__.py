@@ -13,6 +13,7 @@ Locks go through :mod:`baogong.property.locks`, in the order documented there.
 
 from __future__ import annotations
 
+from baogong.property.actions.documents import upload_tenant_documents
 from baogong.property.actions.imports import LEASE_COLUMNS, TENANT_IMPORT_FIELDS, import_leases
 from baogong.property.actions.leases import create_lease, issue_invoices, lease_periods, period_rent, record_payment
 from baogong.property.actions.relief import (
@@ -44,6 +45,7 @@ from baogong.property.actions.tenants import (
 )
 
 __all__ = [
+    "upload_tenant_documents",
     "BATCH_STEPS",
     "DEFAULT_DOCUMENTS",
     "DOCUMENT_EXTENSIONS",

@@ -146,15 +146,17 @@
   // ------------------------------------------------------------------ recording
   function record(form) {
     var fields = [];
-    var photo = null;
+    var photos = [];
     var data = new FormData(form);
     var reads = [];
     data.forEach(function (value, key) {
       if (typeof value === "string") { fields.push([key, value]); return; }
       if (value && value.size) {
+        var slot = photos.length;
+        photos.push(null);
         reads.push(value.arrayBuffer().then(function (buf) {
           return sha256(buf).then(function (sum) {
-            photo = {field: key, sha256: sum, type: value.type || "application/octet-stream", blob: new Blob([buf], {type: value.type})};
+            photos[slot] = {field: key, sha256: sum, type: value.type || "application/octet-stream", blob: new Blob([buf], {type: value.type}), done: false};
           });
         }));
       }
@@ -166,8 +168,7 @@
         photoUrl: form.getAttribute("data-photo-url") || "",
         label: form.getAttribute("data-offline") || "",
         fields: fields,
-        photo: photo,
-        photoDone: false,
+        photos: photos,
         basedOn: data.get("based_on") || "",
         user: currentUser(),
         madeAt: new Date().toISOString(),
@@ -231,21 +232,26 @@
   function sendEvent(ev) {
     var token = csrfToken(ev.fields);
     var base = {"X-Baogong-Queue": "1", "X-CSRFToken": token};
+    // photos first, one by one (an event kept by an older page has one ``photo``)
+    if (ev.photo && !ev.photos) { ev.photos = [Object.assign({done: !!ev.photoDone}, ev.photo)]; }
     var first = Promise.resolve("ok");
-    if (ev.photo && !ev.photoDone) {
-      first = post(ev.photoUrl, ev.photo.blob, Object.assign({"X-Photo-SHA256": ev.photo.sha256, "Content-Type": ev.photo.type}, base))
-        .then(function (r) {
-          if (r.type === "opaqueredirect") { return "login"; }
-          if (r.ok) { ev.photoDone = true; return saveEvent(ev).then(function () { return "ok"; }); }
-          if (r.status === 400 || r.status === 413 || r.status === 422) {
-            return readJson(r).then(function (b) {
-              if (b.code === "photo_checksum_mismatch") { return "wait"; }
-              ev.state = "rejected"; ev.message = messageOf(b); return saveEvent(ev).then(function () { return "kept"; });
-            });
-          }
-          return "wait";
-        });
-    }
+    (ev.photos || []).forEach(function (photo) {
+      first = first.then(function (step) {
+        if (step !== "ok" || photo.done) { return step; }
+        return post(ev.photoUrl, photo.blob, Object.assign({"X-Photo-SHA256": photo.sha256, "Content-Type": photo.type}, base))
+          .then(function (r) {
+            if (r.type === "opaqueredirect") { return "login"; }
+            if (r.ok) { photo.done = true; return saveEvent(ev).then(function () { return "ok"; }); }
+            if (r.status === 400 || r.status === 413 || r.status === 422) {
+              return readJson(r).then(function (b) {
+                if (b.code === "photo_checksum_mismatch") { return "wait"; }
+                ev.state = "rejected"; ev.message = messageOf(b); return saveEvent(ev).then(function () { return "kept"; });
+              });
+            }
+            return "wait";
+          });
+      });
+    });
     return first.then(function (step) {
       if (step !== "ok") { return step; }
       // url-encoded, not multipart: the same event gives the same bytes on every retry (a
@@ -254,7 +260,7 @@
       ev.fields.forEach(function (pair) { if (pair[0] !== "csrfmiddlewaretoken" && pair[0] !== "client_token") { body.append(pair[0], pair[1]); } });
       body.append("event_id", ev.id);
       body.append("client_token", ev.id);
-      if (ev.photo) { body.append("photo_sha256", ev.photo.sha256); }
+      (ev.photos || []).forEach(function (photo) { body.append("photo_sha256", photo.sha256); });
       return post(ev.url, body, Object.assign({"Idempotency-Key": ev.id}, base)).then(function (r) {
         if (r.type === "opaqueredirect") { return "login"; }  // queued submissions answer JSON: a redirect is the login form
         if (r.ok) { return dropEvent(ev.seq).then(function () { refreshPage(ev.url); showSent(ev); return "sent"; }); }
