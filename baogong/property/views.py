@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from baogong.core.actionviews import run_action, run_panel_form
 from baogong.core.audit import history_for
+from baogong.core.forms import show_form_errors
 from baogong.core.htmx import paginate, render_page_or_partial
 from baogong.core.imports import import_page, template_response
 from baogong.core.pdf import pdf_response
