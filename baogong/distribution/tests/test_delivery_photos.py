@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (the shipment fixtures are imported from test_offline_delivery)
 """Several photos of one proof of delivery (issue 22.4): in one submission from the delivery page,
 each through the upload guard, all kept or none; the phone's queue names each by its checksum."""
 
@@ -16,7 +15,7 @@ from baogong.core.models import AuditEvent
 from baogong.distribution.choices import ShipmentStatus
 from baogong.distribution.models import DeliveryPhoto
 
-from .test_offline_delivery import QUEUE, event, in_transit, png, stocked  # noqa: F401
+from .test_offline_delivery import QUEUE, event, png
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +60,7 @@ def test_the_delivery_page_keeps_every_photo_chosen(in_transit, client_for):
     assert event.after["photos"] == ["goods.png", "note.jpg", "case.png"]
     # and the dispatcher sees them on the shipment, each served to who may see the shipment
     page = client_for("commander").get(f"/distribution/shipments/{in_transit.pk}/").content.decode()
-    assert page.count('class="img-thumbnail"') == 3
+    assert page.count('class="img-thumbnail thumb-8rem"') == 3
     assert client_for("commander").get(kept[0].file.url).status_code == 200
     assert client_for("tenant").get(kept[0].file.url).status_code == 404
 
