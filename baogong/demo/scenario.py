@@ -152,6 +152,7 @@ class Scenario:
         self._users: dict[str, Any] = {}
         # the lodging model (steps.lodging): its own random draws, rooms per site, who is lodged where
         self.lodging_rng: random.Random | None = None
+        self.lodging_sites: dict[str, Site] = {}
         self.lodging_rooms: dict[str, list[Any]] = {}
         self.lodged: dict[str, dict[int, tuple[Any, Any]]] = {}
         self.giving_rng: random.Random | None = None  # steps.giving's own draws

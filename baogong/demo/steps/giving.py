@@ -49,10 +49,10 @@ GIFTS = {"RICE-10": 200, "OIL-5L": 60, "VEG-PACK-8": 300}
 # recipients of food: (code, name, kind, organisation, area); the care sites exist already
 FOOD_SITES = [
     ("TN-SC-WS", "供销农贸市场承租商户(吴淞)", "commercial_venue", "BYJT", "310113007"),
-    ("WS-BY-DC", "北翼集团大场项目工地", "customer", "BYJT", "310113102"),
-    ("CU-3P-YX", "合作物流公司杨行仓(第三方公司)", "customer", "BYJT", "310113103"),
+    ("WS-BY-DC", "北翼集团大场项目工地", "delivery_point", "BYJT", "310113102"),
+    ("DP-3P-YX", "合作物流公司杨行仓(第三方公司)", "delivery_point", "BYJT", "310113103"),
 ]
-FOOD_RECIPIENTS = ["IP-HKL", "HT-WYN", "EH-TY", "TN-SC-WS", "WS-BY-DC", "CU-3P-YX"]
+FOOD_RECIPIENTS = ["IP-HKL", "HT-WYN", "EH-TY", "TN-SC-WS", "WS-BY-DC", "DP-3P-YX"]
 FOOD_WANTED = {"RICE-10": 30, "OIL-5L": 8, "VEG-PACK-8": 45}
 HUASEN_ITEM = ("HS-CARTON", "五层瓦楞纸箱(托)", "托", "1800.00", "250", "1.6")
 HUASEN_CUSTOMER = ("CU-HS-LD", "华森公司客户罗店食品厂", "HS-LDSP", "上海罗店食品有限公司", "310113101")

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from baogong.demo.scenario import Scenario
 
 QUARANTINE_HOTEL, STAFF_HOTEL, ISOLATION_POINT, ELDERLY_HOME = "HT-WYN", "HT-QJ", "IP-HKL", "EH-TY"
-# site → (rooms, beds per room): the sites' headcounts (120, 80, 60, 160)
+# site → (rooms at most, beds per room): the sites' headcounts (120, 80, 60, 160); rooms are opened
+# as guests arrive, the elderly home's all at once for its residents
 ROOMS = {QUARANTINE_HOTEL: (120, 1), STAFF_HOTEL: (40, 2), ISOLATION_POINT: (30, 2), ELDERLY_HOME: (80, 2)}
 GUESTS_AT_PEAK = 5  # close contacts arriving at the quarantine hotel a day at the peak
 QUARANTINE_DAYS = 7
@@ -61,25 +62,16 @@ def _resident_id(serial: int) -> str:
 
 
 def set_up(s: Scenario) -> None:
-    """Before the first day: the rooms of the four sites, the elderly home's residents checked in."""
+    """Before the first day: the elderly home's rooms and residents, checked in. The other sites
+    open rooms as their guests arrive (:func:`_free_room`), up to their ``ROOMS``."""
     from baogong.orgs.models import Site
     from baogong.people import actions
     from baogong.people.models import Room
 
     sites = {x.code: x for x in Site.objects.filter(code__in=ROOMS)}
-    s.lodging_rooms = {}
-    for code, (count, beds) in ROOMS.items():
-        site = sites.get(code)
-        if site is None:
-            s.outcome.notes.append(f"{code}: 场所不存在 / no such site")
-            continue
-        have = {r.number: r for r in Room.objects.filter(site=site)}
-        rooms = []
-        for n in range(count):
-            number = f"{n // 20 + 1}{n % 20 + 1:02d}"
-            rooms.append(have.get(number) or actions.add_room(site, number, beds=beds, actor=s.system))
-        s.lodging_rooms[code] = rooms
-    s.lodged = {code: {} for code in ROOMS}  # site → person id → (stay, room)
+    s.lodging_sites = sites
+    s.lodging_rooms = {code: list(Room.objects.filter(site=site).order_by("pk")) for code, site in sites.items()}
+    s.lodged = {code: {} for code in ROOMS if code in sites}  # site → person id → (stay, room)
     home = sites.get(ELDERLY_HOME)
     if home is None:
         return
@@ -98,20 +90,30 @@ def set_up(s: Scenario) -> None:
 
 
 def _free_room(s: Scenario, code: str) -> Any:
-    beds = {room.pk: room.beds for room in s.lodging_rooms.get(code, [])}
+    """A room with a free bed at the site, opening the next room when all are full (up to the
+    site's ``ROOMS``); None when the site is full."""
+    from baogong.people import actions
+
     used: dict[int, int] = {}
     for _stay, room in s.lodged[code].values():
         used[room.pk] = used.get(room.pk, 0) + 1
-    for room in s.lodging_rooms.get(code, []):
-        if used.get(room.pk, 0) < beds[room.pk]:
+    rooms = s.lodging_rooms[code]
+    for room in rooms:
+        if used.get(room.pk, 0) < room.beds:
             return room
-    return None
+    count, beds = ROOMS[code]
+    if len(rooms) >= count:
+        return None
+    n = len(rooms)
+    room = actions.add_room(s.lodging_sites[code], f"{n // 20 + 1}{n % 20 + 1:02d}", beds=beds, actor=s.system)
+    rooms.append(room)
+    return room
 
 
 def _check_in(s: Scenario, code: str, person: Any, reason: str, at: dt.datetime | None) -> None:
     from baogong.people import actions
 
-    room = _free_room(s, code)
+    room = _free_room(s, code) if code in s.lodged else None
     if room is None:
         s.outcome.notes.append(f"{code}: 客房已满 / no free room for {person.name}")
         return
@@ -168,21 +170,21 @@ def morning(s: Scenario, day: dt.date, index: int) -> None:
         for pk, person in on_duty.items():
             if pk not in s.lodged[code]:
                 _check_in(s, code, person, "闭环管理保供人员住宿", at=None)
-    isolation = s.lodging_rooms.get(ISOLATION_POINT)
-    if isolation:
+    isolation = s.lodging_sites.get(ISOLATION_POINT)
+    if isolation is not None:
         people = Person.objects.filter(pk__in=list(s.lodged[ISOLATION_POINT])).order_by("pk")
         for person in people:
-            _test(s, person, isolation[0].site, "antigen", day, 7, "隔离点每日抗原检测")
-    hotel = s.lodging_rooms.get(QUARANTINE_HOTEL)
-    if hotel:
+            _test(s, person, isolation, "antigen", day, 7, "隔离点每日抗原检测")
+    hotel = s.lodging_sites.get(QUARANTINE_HOTEL)
+    if hotel is not None:
         due = [pk for pk, (stay, _r) in s.lodged[QUARANTINE_HOTEL].items() if _days_in(stay, day) >= QUARANTINE_DAYS]
         for person in Person.objects.filter(pk__in=due).order_by("pk"):
-            _test(s, person, hotel[0].site, "pcr", day, 7, "解除隔离前核酸")
+            _test(s, person, hotel, "pcr", day, 7, "解除隔离前核酸")
             _check_out(s, QUARANTINE_HOTEL, person.pk)
-    home = s.lodging_rooms.get(ELDERLY_HOME)
-    if home and index in OUTBREAK_SCREENING:
+    home = s.lodging_sites.get(ELDERLY_HOME)
+    if home is not None and index in OUTBREAK_SCREENING:
         for person in Person.objects.filter(pk__in=list(s.lodged[ELDERLY_HOME])).order_by("pk"):
-            _test(s, person, home[0].site, "antigen", day, 7, "养老院疫情后全员抗原筛查")
+            _test(s, person, home, "antigen", day, 7, "养老院疫情后全员抗原筛查")
 
 
 def _crew_of(s: Scenario, person_id: int) -> int:
@@ -201,12 +203,11 @@ def afternoon(s: Scenario, day: dt.date, index: int) -> None:
     checked in, PCR on arrival)."""
     from baogong.people import actions
 
-    hotel = s.lodging_rooms.get(QUARANTINE_HOTEL)
-    if not hotel:
+    site = s.lodging_sites.get(QUARANTINE_HOTEL)
+    if site is None:
         return
     rng = _rng(s)
     arriving = round(GUESTS_AT_PEAK * scarcity.cases(index) * rng.uniform(0.6, 1.4))
-    site = hotel[0].site
     for _ in range(arriving):
         s.outcome.quarantine_guests += 1
         serial = 5000 + s.outcome.quarantine_guests
@@ -233,10 +234,10 @@ def evening(s: Scenario, day: dt.date, index: int) -> None:
     if not s.lodged:
         return
     rng = _rng(s)
-    for code, rooms in s.lodging_rooms.items():
-        if not rooms:
+    for code in ROOMS:
+        site = s.lodging_sites.get(code)
+        if site is None:
             continue
-        site = rooms[0].site
         guests = len(s.lodged[code])
         if guests:
             for meal in MEALS:
