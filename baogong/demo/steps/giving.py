@@ -203,6 +203,7 @@ def requests(s: Scenario, day: dt.date, index: int) -> None:
                 s.outcome.notes.append(f"{day}: 食品需求 / food request {code}: {exc.message}")
                 continue
             s.outcome.food_requests += 1
+            s.outcome.requests += 1
     if index % 3 == 1:
         item_code, _name, _unit, price, _kg, _m3 = HUASEN_ITEM
         item = Item.objects.filter(code=item_code).first()
@@ -229,6 +230,7 @@ def requests(s: Scenario, day: dt.date, index: int) -> None:
             s.outcome.notes.append(f"{day}: 华森订单 / Huasen order: {exc.message}")
             return
         s.outcome.huasen_orders += 1
+        s.outcome.requests += 1
 
 
 def drill(s: Scenario) -> None:

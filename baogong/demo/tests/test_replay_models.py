@@ -102,7 +102,8 @@ def test_a_ten_day_replay_rations_scarce_supply_and_reads_its_figures_from_model
 
     # the lodging sites ran rooms, stays, meals, tests and care (steps.lodging)
     stays = LodgingStay.objects.filter(room__isnull=False)
-    assert stays.count() == outcome.stays == shown["lodging_stays"] > lodging.RESIDENTS
+    assert stays.count() == outcome.stays > lodging.RESIDENTS  # the residents moved in before the first day
+    assert shown["lodging_stays"] == stays.filter(checked_in_at__date__gte=START).count() > 0
     assert set(stays.values_list("site__code", flat=True)) == set(lodging.ROOMS)
     assert not stays.filter(site__code="HT-WYN", checked_out_at__isnull=True, checked_in_at__date__lt="2022-04-03")
     assert MealLog.objects.aggregate(n=Sum("servings"))["n"] == outcome.meals == shown["meals_served"] > 0
