@@ -65,6 +65,11 @@ def _rng(s: Scenario) -> random.Random:
     return s.giving_rng
 
 
+def rng_for_item(s: Scenario, item_code: str) -> random.Random:
+    """The generator for a draw about a line of ``item_code``: this model's own for its items."""
+    return _rng(s) if item_code in GIFTS or item_code == HUASEN_ITEM[0] else s.rng
+
+
 def set_up(s: Scenario) -> None:
     """Before the first day: the food recipients' sites, 华森's customer and its carton item."""
     from baogong.catalog import actions as catalog
