@@ -131,6 +131,7 @@ def by_section(figures: list[Figure]) -> list[tuple[str, str, list[Figure]]]:
 # --------------------------------------------------------------------------- supply (distribution)
 BUREAUS_AND_TOWNS = ["government_bureau", "street_office"]
 TENANTS_AND_SITES = ["commercial_venue", "delivery_point"]
+STAFF_KINDS = ["staff", "volunteer"]
 
 
 def _delivered(user: Any, period: Period, kinds: list[str] | None) -> dict[str, Any]:
@@ -340,7 +341,8 @@ def relief_approved(user: Any, period: Period) -> Figure:
 def _tests(user: Any, period: Period) -> Any:
     start, _ = people_queries.day_bounds(period.start)
     _, end = people_queries.day_bounds(period.end)
-    return people_queries.tests_for(user).filter(taken_at__gte=start, taken_at__lt=end)
+    # the supply staff's tests (staff and volunteers): not those of quarantine guests or care-home residents
+    return people_queries.tests_for(user).filter(taken_at__gte=start, taken_at__lt=end, person__kind__in=STAFF_KINDS)
 
 
 @figure("health_tests", "people", "people.view_healthtest")
@@ -354,7 +356,7 @@ def health_tests(user: Any, period: Period) -> Figure:
         "人次",
         f"保供人员核酸和抗原检测{num(count)}人次",
         link("people:dashboard", **{"from": period.start, "to": period.end}),
-        "people.queries.tests_for(user) taken in the period (local days), count",
+        "people.queries.tests_for(user) of staff and volunteers taken in the period (local days), count",
     )
 
 

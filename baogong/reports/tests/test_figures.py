@@ -207,7 +207,9 @@ def independent(key: str, start: dt.date, end: dt.date):
         from baogong.people.models import HealthTest
         from baogong.people.queries import day_bounds
 
-        qs = HealthTest.objects.filter(taken_at__gte=day_bounds(start)[0], taken_at__lt=day_bounds(end)[1])
+        qs = HealthTest.objects.filter(
+            taken_at__gte=day_bounds(start)[0], taken_at__lt=day_bounds(end)[1], person__kind__in=["staff", "volunteer"]
+        )
         return qs.filter(result="positive").count() if key == "health_positives" else qs.count()
     return independent_operations(key, start, end)
 
