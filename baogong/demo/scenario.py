@@ -97,6 +97,17 @@ class Outcome:
     route_plans: int = 0  # dispatch days planned on the registered trucks (steps.routes)
     routes: int = 0
     playbook_steps: int = 0
+    # lodging sites (steps.lodging) and what the group gave and served (steps.giving)
+    stays: int = 0
+    quarantine_guests: int = 0
+    lodging_tests: int = 0
+    meals: int = 0
+    care_logs: int = 0
+    donations_received: int = 0  # units of donated food received and released by QC
+    donations_rejected: int = 0
+    food_requests: int = 0  # food for tenants and work sites
+    huasen_orders: int = 0
+    drill: str = ""
     # scarcity (issue 21): the district programme's epidemic-prevention cases
     request_lines: int = 0
     ordered_cases: int = 0
@@ -139,6 +150,12 @@ class Scenario:
         self.batches = 0
         self.posts = self.videos = self.coverage = self.week_posts = 0  # the publishing model
         self._users: dict[str, Any] = {}
+        # the lodging model (steps.lodging): its own random draws, rooms per site, who is lodged where
+        self.lodging_rng: random.Random | None = None
+        self.lodging_sites: dict[str, Site] = {}
+        self.lodging_rooms: dict[str, list[Any]] = {}
+        self.lodged: dict[str, dict[int, tuple[Any, Any]]] = {}
+        self.giving_rng: random.Random | None = None  # steps.giving's own draws
 
     # --- helpers ----------------------------------------------------------------------------
     def user(self, username: str) -> Any:

@@ -76,10 +76,14 @@ def request_lines_for_update(line_ids: QuerySet[Any]) -> list[tuple[int, int, in
     )
 
 
-def shipments_for_update(pks: Iterable[int]) -> list[Shipment]:
+def shipments_for_update(pks: Iterable[int], *, related: bool = False) -> list[Shipment]:
     """Shipments, locked in pk order (step 1 of the lock order when they are the document acted
-    on; after the caller's own document otherwise, as fleet's plan and routes)."""
-    return list(Shipment.objects.select_for_update(of=("self",)).filter(pk__in=set(pks)).order_by("pk"))
+    on; after the caller's own document otherwise, as fleet's plan and routes). ``related``: with
+    their warehouse and recipient (and its area) loaded, not locked."""
+    qs = Shipment.objects.select_for_update(of=("self",)).filter(pk__in=set(pks))
+    if related:
+        qs = qs.select_related("warehouse", "recipient__area")
+    return list(qs.order_by("pk"))
 
 
 def shipment_for_update(pk: int) -> Shipment:

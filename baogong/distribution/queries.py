@@ -98,9 +98,13 @@ VALUE_DIMENSIONS = {
 
 
 def delivered_lines(
-    date_from: dt.date, date_to: dt.date, recipient_kinds: Iterable[str] | None = None
+    date_from: dt.date,
+    date_to: dt.date,
+    recipient_kinds: Iterable[str] | None = None,
+    category_under: str | None = None,
 ) -> QuerySet[ShipmentLine]:
-    """Shipment lines accepted by receivers between the two dates (inclusive, local time)."""
+    """Shipment lines accepted by receivers between the two dates (inclusive, local time);
+    ``category_under``: only items of that catalog category or below (``LIFE``: daily necessities)."""
     qs = ShipmentLine.objects.filter(
         shipment__status__in=[ShipmentStatus.DELIVERED, ShipmentStatus.CLOSED],
         shipment__delivered_at__date__gte=date_from,
@@ -109,6 +113,8 @@ def delivered_lines(
     )
     if recipient_kinds is not None:
         qs = qs.filter(shipment__recipient__kind__in=list(recipient_kinds))
+    if category_under is not None:
+        qs = qs.filter(item__category__code__startswith=category_under)
     return qs
 
 
@@ -119,10 +125,13 @@ def _value_expr() -> Any:
 
 
 def delivered_totals(
-    date_from: dt.date, date_to: dt.date, recipient_kinds: Iterable[str] | None = None
+    date_from: dt.date,
+    date_to: dt.date,
+    recipient_kinds: Iterable[str] | None = None,
+    category_under: str | None = None,
 ) -> dict[str, Any]:
     """Items (issue units, 件) and value (¥, rounded to the fen) delivered in the period."""
-    row = delivered_lines(date_from, date_to, recipient_kinds).aggregate(
+    row = delivered_lines(date_from, date_to, recipient_kinds, category_under).aggregate(
         items=Sum("received_qty"), value=Sum(_value_expr())
     )
     return {"items": int(row["items"] or 0), "value": round_fen(Decimal(row["value"] or 0))}

@@ -18,6 +18,9 @@ from baogong.inventory.ledger import MoveInput
 from baogong.inventory.models import Reservation, StockMove
 from baogong.orgs.models import Site
 
+# One document's moves of :func:`move_many` (a shipment's lines, its number, its id).
+MoveGroup = ledger.MoveGroup
+
 # One need of :func:`reserve_many` (``key`` is the caller's handle, e.g. an allocation line).
 ReserveNeed = ledger.ReserveNeed
 
@@ -49,3 +52,9 @@ def move(
     return ledger.move(
         lines, actor=actor, reason=reason, reference=reference, document_type="shipment", document_id=document_id
     )
+
+
+def move_many(groups: list[MoveGroup], *, actor: Actor, reason: str) -> list[list[StockMove]]:
+    """Move the lots of many shipments at once inside the caller's transaction (``ledger.move_many``:
+    one audit event per shipment, in one insert)."""
+    return ledger.move_many(groups, actor=actor, reason=reason, document_type="shipment")

@@ -24,7 +24,7 @@ from baogong.inventory.locations import (  # re-exported for other apps
     recipient_location,
     virtual_location,
 )
-from baogong.inventory.models import Location, Lot, StockBalance, StockMove, Stocktake
+from baogong.inventory.models import Location, Lot, Receipt, ReceiptLine, StockBalance, StockMove, Stocktake
 
 __all__ = [
     "available",
@@ -348,3 +348,19 @@ def on_hand_at(user: Any, item_ids: Iterable[int], at: dt.datetime) -> dict[int,
     for item_id, n in out:
         totals[item_id] -= int(n)
     return {item_id: max(0, totals.get(item_id, 0)) for item_id in items}
+
+
+def donated_units(user: Any, start: dt.date, end: dt.date) -> dict[str, int]:
+    """Donations received (goods received at no cost, 捐赠) at the warehouses the user may see
+    between the two local days: units released by QC and units rejected."""
+    receipts = scoped(Receipt.objects.all(), user).filter(created_at__date__gte=start, created_at__date__lte=end)
+    rows = (
+        ReceiptLine.objects.filter(receipt__in=receipts, lot__unit_cost=0)
+        .values_list("lot__qc_status")
+        .annotate(units=Sum("qty"))
+    )
+    totals = dict(rows)
+    return {
+        "released": int(totals.get(QcStatus.RELEASED, 0) or 0),
+        "rejected": int(totals.get(QcStatus.REJECTED, 0) or 0),
+    }

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from baogong.core.scoping import scoped
@@ -21,6 +21,8 @@ from baogong.people.models import (
     HealthRegime,
     HealthTest,
     Incident,
+    LodgingStay,
+    MealLog,
     Person,
 )
 
@@ -414,3 +416,18 @@ def actor_health_refusals(actor: Any, on_date: dt.date) -> list[str]:
     if person is None:
         return []
     return health_reasons(person, on_date)
+
+
+# --- Lodging sites (hotels, isolation points, homes) -------------------------------------------
+def lodging_totals(user: Any, start: dt.date, end: dt.date) -> dict[str, int]:
+    """Stays begun (check-ins) and meals served (servings logged) at the lodging sites the user
+    may see, between the two local days (inclusive)."""
+    first, _ = day_bounds(start)
+    _, last = day_bounds(end)
+    stays = scoped(LodgingStay.objects.all(), user).filter(checked_in_at__gte=first, checked_in_at__lt=last).count()
+    meals = (
+        scoped(MealLog.objects.all(), user)
+        .filter(served_on__gte=start, served_on__lte=end)
+        .aggregate(total=Sum("servings"))["total"]
+    )
+    return {"stays": stays, "meals": int(meals or 0)}

@@ -23,6 +23,7 @@ from baogong.core.scoping import has_global_scope
 from baogong.distribution import queries as distribution_queries
 from baogong.finance import queries as finance_queries
 from baogong.fleet import queries as fleet_queries
+from baogong.inventory import queries as inventory_queries
 from baogong.people import queries as people_queries
 from baogong.pharmacy import queries as pharmacy_queries
 from baogong.property import queries as property_queries
@@ -129,6 +130,8 @@ def by_section(figures: list[Figure]) -> list[tuple[str, str, list[Figure]]]:
 
 # --------------------------------------------------------------------------- supply (distribution)
 BUREAUS_AND_TOWNS = ["government_bureau", "street_office"]
+TENANTS_AND_SITES = ["commercial_venue", "delivery_point"]
+STAFF_KINDS = ["staff", "volunteer"]
 
 
 def _delivered(user: Any, period: Period, kinds: list[str] | None) -> dict[str, Any]:
@@ -187,6 +190,57 @@ def delivered_value_all(user: Any, period: Period) -> Figure:
         f"全部送达物资{num(int(totals['items']))}件、价值{yuan(value)}",
         link("distribution:delivered_value", **{"from": period.start, "to": period.end}),
         "distribution.queries.delivered_totals(from, to)['value']: every recipient kind",
+    )
+
+
+@figure("donations_received", "supply", "inventory.view_receipt")
+def donations_received(user: Any, period: Period) -> Figure:
+    units = inventory_queries.donated_units(user, period.start, period.end)
+    return Figure(
+        "donations_received",
+        "supply",
+        "接收合作单位捐赠物资",
+        units["released"],
+        "件",
+        f"接收合作单位、兄弟供销社捐赠的粮食蔬菜等物资{num(units['released'])}件（验收合格）",
+        link("inventory:stock_list"),
+        "inventory.queries.donated_units(user, from, to)['released']: receipt lines of lots received at no cost "
+        "in the period whose QC status is released, sum of quantity",
+    )
+
+
+@figure("food_to_tenants_and_sites", "supply", "distribution.view_shipment")
+def food_to_tenants_and_sites(user: Any, period: Period) -> Figure:
+    if not _is_global(user):
+        raise FigureUnavailable("delivered totals are group-wide")
+    totals = distribution_queries.delivered_totals(period.start, period.end, TENANTS_AND_SITES, category_under="LIFE")
+    items = int(totals["items"])
+    return Figure(
+        "food_to_tenants_and_sites",
+        "supply",
+        "为租赁客户、第三方公司和项目工地送去食品",
+        items,
+        "件",
+        f"为物资告急的租赁客户、第三方公司、项目工地等送去食品{num(items)}件",
+        link("distribution:delivered_value", **{"from": period.start, "to": period.end}),
+        "distribution.queries.delivered_totals(from, to, recipient_kinds=[commercial_venue, delivery_point], "
+        "category_under='LIFE')['items']",
+    )
+
+
+@figure("customer_orders_delivered", "supply", "distribution.view_shipment")
+def customer_orders_delivered(user: Any, period: Period) -> Figure:
+    totals = _delivered(user, period, ["customer"])
+    value = Decimal(totals["value"])
+    return Figure(
+        "customer_orders_delivered",
+        "supply",
+        "企业客户订单交付",
+        value,
+        "元",
+        f"保障华森公司、南方公司等企业客户订单按时交付，价值{yuan(value)}",
+        link("distribution:delivered_value", **{"from": period.start, "to": period.end}),
+        "distribution.queries.delivered_totals(from, to, recipient_kinds=[customer])['value']",
     )
 
 
@@ -287,7 +341,8 @@ def relief_approved(user: Any, period: Period) -> Figure:
 def _tests(user: Any, period: Period) -> Any:
     start, _ = people_queries.day_bounds(period.start)
     _, end = people_queries.day_bounds(period.end)
-    return people_queries.tests_for(user).filter(taken_at__gte=start, taken_at__lt=end)
+    # the supply staff's tests (staff and volunteers): not those of quarantine guests or care-home residents
+    return people_queries.tests_for(user).filter(taken_at__gte=start, taken_at__lt=end, person__kind__in=STAFF_KINDS)
 
 
 @figure("health_tests", "people", "people.view_healthtest")
@@ -301,7 +356,7 @@ def health_tests(user: Any, period: Period) -> Figure:
         "人次",
         f"保供人员核酸和抗原检测{num(count)}人次",
         link("people:dashboard", **{"from": period.start, "to": period.end}),
-        "people.queries.tests_for(user) taken in the period (local days), count",
+        "people.queries.tests_for(user) of staff and volunteers taken in the period (local days), count",
     )
 
 
@@ -317,6 +372,36 @@ def health_positives(user: Any, period: Period) -> Figure:
         f"其中阳性{num(count)}人次",
         link("people:dashboard", **{"from": period.start, "to": period.end}),
         "people.queries.tests_for(user) taken in the period with result positive, count",
+    )
+
+
+@figure("lodging_stays", "people", "people.view_person")
+def lodging_stays(user: Any, period: Period) -> Figure:
+    count = people_queries.lodging_totals(user, period.start, period.end)["stays"]
+    return Figure(
+        "lodging_stays",
+        "people",
+        "隔离酒店、保供人员住宿、隔离点和养老院入住",
+        count,
+        "人次",
+        f"隔离酒店、保供人员住宿酒店、隔离点和养老院累计入住{num(count)}人次",
+        link("people:dashboard", **{"from": period.start, "to": period.end}),
+        "people.queries.lodging_totals(user, from, to)['stays']: lodging stays checked in during the period, count",
+    )
+
+
+@figure("meals_served", "people", "people.view_person")
+def meals_served(user: Any, period: Period) -> Figure:
+    meals = people_queries.lodging_totals(user, period.start, period.end)["meals"]
+    return Figure(
+        "meals_served",
+        "people",
+        "一日三餐供餐",
+        meals,
+        "份",
+        f"安排一日三餐{num(meals)}份",
+        link("people:dashboard", **{"from": period.start, "to": period.end}),
+        "people.queries.lodging_totals(user, from, to)['meals']: meal logs served in the period, sum of servings",
     )
 
 

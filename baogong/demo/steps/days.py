@@ -14,7 +14,7 @@ from baogong.demo.scenario import (
     SHANGHAI,
     START,
 )
-from baogong.demo.steps import figures, people, routes, scarcity
+from baogong.demo.steps import figures, giving, lodging, people, routes, scarcity
 from baogong.demo.steps._common import (
     COUNTERFEIT_SUPPLIER,
     FAKE_AG,
@@ -40,17 +40,21 @@ def replay_day(s: Scenario, day: dt.date, index: int) -> None:
         _health(s, day, index)
         _driver_tests(s, day, index)
         people.week(s, day, index)
+        lodging.morning(s, day, index)
     with s.at(day, 8):
         _procure(s, day, index)
+        giving.donations(s, day, index)
     with s.at(day, 10):
         _requests(s, day, index)
         _farm_and_industry(s, day, index)
+        giving.requests(s, day, index)
     with s.at(day, 11):
         _fuel(s, day, index, 11)
     with s.at(day, 13):
         _allocate_and_ship(s, day, index)
     with s.at(day, 15):
         _reopening(s, day, index)
+        lodging.afternoon(s, day, index)
     with s.at(day, 16):
         _deliver(s, day, index)
     if index in OUTBREAKS:
@@ -58,6 +62,7 @@ def replay_day(s: Scenario, day: dt.date, index: int) -> None:
             _playbook(s, day, OUTBREAKS[index])
     with s.at(day, 20):
         _fuel(s, day, index, 20)
+        lodging.evening(s, day, index)
     with s.at(day, 18):
         _pharmacy_orders(s, day, index)
         figures.book_costs(s, day, index)
@@ -254,64 +259,103 @@ def _allocate_and_ship(s: Scenario, day: dt.date, index: int) -> None:
     # Shipments held back by an earlier refusal (a site locked down) are tried again first.
     held = list(Shipment.objects.filter(warehouse__in=normal, status__in=["picked", "loaded"]).order_by("pk"))
     planned = actions.plan_shipments(actor=commander, warehouses=normal)
-    todays: list[Any] = []
-    for shipment in [*held, *planned]:
-        # the 泰兴桥 keeper and the 储运 dispatcher work their own warehouse; the command centre the others
-        keeper = s.user("warehouse") if shipment.warehouse.code == WAREHOUSE else commander
-        try:
-            if shipment.status == "planned":
-                shipment = actions.pick_shipment(shipment, actor=keeper)
-        except DomainError as exc:
-            s.outcome.refused_dispatches.append(f"{day} {shipment.recipient.code}: {exc.message}")
+    # the 泰兴桥 keeper and the 储运 dispatcher work their own warehouse; the command centre the others
+    picked: list[int] = []
+    for ours in (True, False):
+        group = [sh for sh in planned if (sh.warehouse.code == WAREHOUSE) == ours]
+        if not group:
             continue
-        todays.append(shipment)
+        try:
+            actions.pick_shipments(group, actor=s.user("warehouse") if ours else commander)
+        except DomainError as exc:
+            s.outcome.refused_dispatches.extend(f"{day} {sh.recipient.code}: {exc.message}" for sh in group)
+            continue
+        picked.extend(sh.pk for sh in group)
+    fresh = Shipment.objects.select_related("warehouse", "recipient__area")
+    todays = [*held, *fresh.filter(pk__in=picked).order_by("pk")]
     # the day's route plan chooses truck and driver for the 泰兴桥 shipments (:mod:`.routes`)
     routed = routes.plan_day(s, day, [sh for sh in todays if sh.status == "picked"])
+    transport: dict[int, tuple[int | None, int | None]] = {}
     for n, shipment in enumerate(todays):
-        dispatcher = s.user("dispatcher") if shipment.warehouse.code == WAREHOUSE else commander
-        try:
-            if shipment.status != "loaded":
-                if shipment.pk in routed:
-                    shipment = actions.load_shipment(shipment, actor=dispatcher)
-                else:
-                    shipment = actions.load_shipment(
-                        shipment,
-                        actor=dispatcher,
-                        vehicle_id=vehicles.get(
-                            LONG_HAUL_TRUCK
-                            if shipment.recipient.area is not None and shipment.recipient.area.level == "other"
-                            else _truck(n)
-                        ),
-                        driver_id=drivers.get(_driver_name(n)),
-                    )
-            actions.dispatch_shipment(shipment, actor=dispatcher)
-        except DomainError as exc:
-            s.outcome.refused_dispatches.append(f"{day} {shipment.recipient.code}: {exc.message}")
-            continue
-        s.outcome.shipments += 1
+        if shipment.status != "loaded" and shipment.pk not in routed:
+            far = shipment.recipient.area is not None and shipment.recipient.area.level == "other"
+            transport[shipment.pk] = (
+                vehicles.get(LONG_HAUL_TRUCK if far else _truck(n)),
+                drivers.get(_driver_name(n)),
+            )
+    for ours in (True, False):
+        group = [sh for sh in todays if (sh.warehouse.code == WAREHOUSE) == ours]
+        if group:
+            _ship(s, day, group, s.user("dispatcher") if ours else commander, transport)
+
+
+def _ship(s: Scenario, day: dt.date, group: list[Any], dispatcher: Any, transport: dict[int, Any]) -> None:
+    """Load and dispatch a group of shipments at once (``ship_shipments``); the refused are held
+    and noted. Bad transport refuses the batch: then each shipment alone, so one bad record is
+    reported and skipped."""
+    from baogong.distribution import actions
+
+    try:
+        result = actions.ship_shipments(group, actor=dispatcher, transport=transport)
+    except DomainError:
+        for shipment in group:
+            try:
+                result = actions.ship_shipments([shipment], actor=dispatcher, transport=transport)
+            except DomainError as exc:
+                s.outcome.refused_dispatches.append(f"{day} {shipment.recipient.code}: {exc.message}")
+                continue
+            _count(s, day, result)
+        return
+    _count(s, day, result)
+
+
+def _count(s: Scenario, day: dt.date, result: Any) -> None:
+    s.outcome.shipments += len(result.dispatched)
+    for shipment, reasons in result.held:
+        s.outcome.refused_dispatches.append(f"{day} {shipment.recipient.code}: {' '.join(reasons)}")
 
 
 def _deliver(s: Scenario, day: dt.date, index: int) -> None:
+    """The day's shipments in transit arrive (3% of lines over 5 units a unit short): every proof
+    of delivery recorded at once, then the shipments closed at once."""
     from baogong.distribution import actions
-    from baogong.distribution.models import Shipment
+    from baogong.distribution.models import Shipment, ShipmentLine
 
-    for shipment in Shipment.objects.filter(status="in_transit").order_by("pk"):
-        shipped = list(shipment.lines.order_by("pk"))
+    shipments = list(Shipment.objects.filter(status="in_transit").select_related("recipient").order_by("pk"))
+    if not shipments:
+        return
+    lines_of: dict[int, list[Any]] = {}
+    found = ShipmentLine.objects.filter(shipment__in=shipments).select_related("item").order_by("shipment_id", "pk")
+    for line in found:
+        lines_of.setdefault(line.shipment_id, []).append(line)
+    deliveries = []
+    for shipment in shipments:
+        shipped = lines_of.get(shipment.pk, [])
         lines = []
         for line in shipped:
-            short = 1 if s.rng.random() < 0.03 and line.qty > 5 else 0
+            # the gifts' and 华森's lines draw from steps.giving's generator, so they move no other figure
+            rng = giving.rng_for_item(s, line.item.code)
+            short = 1 if rng.random() < 0.03 and line.qty > 5 else 0
             lines.append(actions.DeliveryLineInput(line_id=line.pk, received=line.qty - short))
-        actions.record_delivery(
-            shipment,
-            lines,
-            received_by=f"{shipment.recipient.name}收货员",
-            receiver_phone="13600000000",
-            client_token=f"scenario-{shipment.pk}",
-            actor=s.system,
-            reason="到货短少" if any(line.received < ln.qty for line, ln in zip(lines, shipped, strict=True)) else "",
+        deliveries.append(
+            actions.DeliveryInput(
+                shipment,
+                lines,
+                received_by=f"{shipment.recipient.name}收货员",
+                receiver_phone="13600000000",
+                client_token=f"scenario-{shipment.pk}",
+                reason="到货短少"
+                if any(line.received < ln.qty for line, ln in zip(lines, shipped, strict=True))
+                else "",
+            )
         )
-        actions.close_shipment(shipment, actor=s.user("dispatcher"))
         s.outcome.delivered_units += sum(line.received for line in lines)
+    done = actions.record_deliveries(deliveries, actor=s.system)
+    # the 储运 dispatcher closes 泰兴桥's shipments; the command centre those of other warehouses
+    for ours in (True, False):
+        group = [sh for sh in done if (sh.warehouse.code == WAREHOUSE) == ours]
+        if group:
+            actions.close_shipments(group, actor=s.user("dispatcher") if ours else s.user("commander"))
 
 
 def _health(s: Scenario, day: dt.date, index: int) -> None:
@@ -483,3 +527,4 @@ def finish(s: Scenario) -> None:
         if lines:
             claim = finance.create_claim(mission, lines, actor=commander)
             finance.submit_claim(claim, on=s.today(), actor=commander)
+    giving.drill(s)

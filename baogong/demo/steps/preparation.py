@@ -18,7 +18,7 @@ from baogong.demo.scenario import (
     SUPPLY_DRIVERS,
     SUPPLY_VEHICLES,
 )
-from baogong.demo.steps import people, scarcity
+from baogong.demo.steps import giving, lodging, people, scarcity
 from baogong.demo.steps._common import (
     GENUINE_AG,
     LONG_HAUL_TRUCK,
@@ -48,6 +48,8 @@ def prepare(s: Scenario) -> None:
     _suppliers(s)
     _missions(s)
     _people(s)
+    lodging.set_up(s)
+    giving.set_up(s)
     _pharmacy(s)
     _property(s)
     _fuel_stations(s)

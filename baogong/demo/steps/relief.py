@@ -143,13 +143,15 @@ def _relief(s: Scenario, day: dt.date, index: int) -> None:
         application = actions.submit_application(lease, as_of=day, actor=officer)
         required = _required(application)
         forgot = required[-1] if required and s.rng.random() < P_MISSING else None
+        uploads = []
         for kind in required:
             if kind == forgot:
                 cured = s.rng.random() < P_CURED
                 s.relief_missing[application.pk] = (kind, index + s.rng.randint(2, 5) if cured else None)
                 continue
-            upload = SimpleUploadedFile(f"{kind}.pdf", PDF, content_type="application/pdf")
-            actions.upload_document(application, kind, upload, actor=officer)
+            uploads.append((kind, SimpleUploadedFile(f"{kind}.pdf", PDF, content_type="application/pdf")))
+        if uploads:
+            actions.upload_documents(application, uploads, actor=officer)  # the merchant's files at once
         if s.rng.random() < P_INELIGIBLE:
             s.relief_ineligible.add(application.pk)
     # merchants who were sent back bring the missing document

@@ -11,14 +11,15 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Sum
 
-from baogong.command.models import CommunicationPost, PlaybookStep
+from baogong.command.models import CommunicationPost, Drill, PlaybookStep
 from baogong.demo.scenario import START, Scenario
-from baogong.demo.steps import figures, scarcity
-from baogong.distribution.models import AllocationLine, Norm
+from baogong.demo.steps import figures, giving, lodging, scarcity
+from baogong.distribution.models import AllocationLine, Norm, ShipmentLine
 from baogong.finance.models import CostLine
 from baogong.fleet.models import RoutePlan, RouteStop
+from baogong.inventory.models import Lot
 from baogong.inventory.queries import ledger_differences
-from baogong.people.models import Deployment, Incident
+from baogong.people.models import CareLog, Deployment, HealthTest, Incident, LodgingStay, MealLog
 from baogong.reports.daily import situation
 from baogong.reports.figures import Period, collect
 
@@ -98,3 +99,35 @@ def test_a_ten_day_replay_rations_scarce_supply_and_reads_its_figures_from_model
     report = situation(commander, dt.date(2022, 4, 10)).as_json()
     assert "WH-YY" in report["sites_under_control"]
     assert "WH-YY" not in situation(commander, dt.date(2022, 4, 9)).as_json()["sites_under_control"]
+
+    # the lodging sites ran rooms, stays, meals, tests and care (steps.lodging)
+    stays = LodgingStay.objects.filter(room__isnull=False)
+    assert stays.count() == outcome.stays > lodging.RESIDENTS  # the residents moved in before the first day
+    assert shown["lodging_stays"] == stays.filter(checked_in_at__date__gte=START).count() > 0
+    assert set(stays.values_list("site__code", flat=True)) == set(lodging.ROOMS)
+    assert not stays.filter(site__code="HT-WYN", checked_out_at__isnull=True, checked_in_at__date__lt="2022-04-03")
+    assert MealLog.objects.aggregate(n=Sum("servings"))["n"] == outcome.meals == shown["meals_served"] > 0
+    assert CareLog.objects.count() == outcome.care_logs > 0
+    lodged_tests = HealthTest.objects.filter(site__code__in=list(lodging.ROOMS), person__kind__in=["staff", "guest"])
+    assert lodged_tests.count() > 0 and outcome.lodging_tests > 0
+    # donations received at no cost, inspected by QC, then delivered to the care sites, tenants and work sites
+    assert shown["donations_received"] == outcome.donations_received > 0
+    assert not Lot.objects.filter(unit_cost=0, qc_status="pending").exists()
+    food = ShipmentLine.objects.filter(shipment__status="closed", item__code__in=list(giving.GIFTS))
+    assert food.filter(lot__unit_cost=0).count() == food.count() > 0
+    assert (
+        shown["food_to_tenants_and_sites"]
+        == (
+            food.filter(shipment__recipient__code__in=["TN-SC-WS", "WS-BY-DC", "DP-3P-YX"]).aggregate(
+                n=Sum("received_qty")
+            )["n"]
+        )
+    )
+    # 华森's customer orders and POSCO's ferrochrome delivered
+    customers = ShipmentLine.objects.filter(shipment__status="closed", shipment__recipient__kind="customer")
+    assert {"HS-CARTON", "IND-FECR"} <= set(customers.values_list("item__code", flat=True))
+    assert outcome.huasen_orders == 3
+    # a drill run on the replay's data and saved at the end
+    drill = Drill.objects.get()
+    assert (drill.status, drill.title) == ("done", outcome.drill)
+    assert set(drill.result) >= {"baseline", "drill", "moved"}

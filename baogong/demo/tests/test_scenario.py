@@ -10,6 +10,7 @@ from django.utils.timezone import localtime
 from baogong.command.models import Inspection
 from baogong.core.models import AuditEvent
 from baogong.demo.scenario import FARM_ITEMS, INDUSTRIAL_ITEM, START, Scenario
+from baogong.demo.steps import giving
 from baogong.distribution.models import Request, Shipment, ShipmentLine
 from baogong.fleet.models import FuelQueueTicket, FuelSale
 from baogong.inventory.models import StockMove
@@ -27,7 +28,8 @@ def test_a_three_day_replay_keeps_the_ledger_and_records_everything(db):
     assert outcome.days == 3
     assert outcome.requests == Request.objects.count() > 0
     assert Shipment.objects.filter(status="closed").count() == outcome.shipments > 0
-    shipped = Q(item__code__startswith="SC-") | Q(item__code__in=[row[0] for row in [*FARM_ITEMS, INDUSTRIAL_ITEM]])
+    others = [row[0] for row in [*FARM_ITEMS, INDUSTRIAL_ITEM]] + [*giving.GIFTS, giving.HUASEN_ITEM[0]]
+    shipped = Q(item__code__startswith="SC-") | Q(item__code__in=others)
     to_recipients = StockMove.objects.filter(shipped, to_location__kind="recipient")
     assert to_recipients.aggregate(n=Sum("qty"))["n"] == outcome.delivered_units
     moves = StockMove.objects.filter(at__date__gte="2022-03-30", at__date__lte="2022-04-04")

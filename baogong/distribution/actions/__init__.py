@@ -11,6 +11,7 @@ so ``from baogong.distribution import actions; actions.file_request(...)`` and
 - :mod:`.allocation` allocation runs (preview, confirm, discard)
 - :mod:`.shipments` shipments from planning to dispatch, and their closing
 - :mod:`.delivery` proof of delivery
+- :mod:`.batches` a day's shipments at once (pick, load and dispatch, deliver, close)
 - :mod:`.replan` re-planning (重新调配) the open supply of a warehouse that is not normal
 
 Row locks are taken through :mod:`baogong.distribution.locks`, in the order of
@@ -24,6 +25,14 @@ from baogong.distribution.actions.allocation import (
     discard_allocation,
     held_sources,
     preview_allocation,
+)
+from baogong.distribution.actions.batches import (
+    DeliveryInput,
+    ShipResult,
+    close_shipments,
+    pick_shipments,
+    record_deliveries,
+    ship_shipments,
 )
 from baogong.distribution.actions.delivery import DeliveryLineInput, record_delivery, shipment_for_delivery
 from baogong.distribution.actions.imports import IMPORT_COLUMNS, LOAD_COLUMNS, import_loads, import_requests
@@ -60,6 +69,12 @@ from baogong.distribution.actions.shipments import (
 )
 
 __all__ = [
+    "DeliveryInput",
+    "ShipResult",
+    "close_shipments",
+    "pick_shipments",
+    "record_deliveries",
+    "ship_shipments",
     "BASIS_CAPPED",
     "IMPORT_COLUMNS",
     "LOAD_COLUMNS",

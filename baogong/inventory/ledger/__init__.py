@@ -23,6 +23,7 @@ primitive              durable public action               audit verb
 ``receive``            ``actions.receive_stock``           ``receive_stock``
 ``issue`` (FEFO)       ``actions.issue_stock``             ``issue_stock``
 ``move``               ``actions.move_stock``              ``move_stock``
+``move_many``          (many documents at once)            ``move_stock`` each
 ``reserve``            ``actions.reserve_stock``           ``reserve_stock``
 ``reserve_many``       (all-or-nothing, many items)        ``reserve_stock``
 ``release``            ``actions.release_reservation``     ``release_reservation``
@@ -59,7 +60,7 @@ from baogong.inventory.ledger.common import (
 )
 from baogong.inventory.ledger.fefo import candidates, fefo_key, plan_fefo
 from baogong.inventory.ledger.issues import issue, validate_issue
-from baogong.inventory.ledger.moves import consume_reservation, move, validate_moves
+from baogong.inventory.ledger.moves import MoveGroup, consume_reservation, move, move_many, validate_moves
 from baogong.inventory.ledger.receipts import receive, validate_receipt
 from baogong.inventory.ledger.reservations import release, release_many, reserve, reserve_many
 from baogong.inventory.ledger.sql import insert_rows
@@ -90,7 +91,9 @@ __all__ = [
     "issue",
     "line_errors",
     "lock_legs",
+    "MoveGroup",
     "move",
+    "move_many",
     "org_of",
     "plan_fefo",
     "receive",

@@ -107,6 +107,9 @@ class _Leg:
     reservation: Reservation | None = None
     reverses: StockMove | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # the leg's own document (``move_many``: one group per document); None: the call's
+    reference: str | None = None
+    document_id: int | None = None
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -234,8 +237,8 @@ def apply_legs(
             reason=reason,
             note=note[:255],
             document_type=document_type,
-            document_id=document_id,
-            reference=reference[:128],
+            document_id=leg.document_id if leg.document_id is not None else document_id,
+            reference=(leg.reference if leg.reference is not None else reference)[:128],
             reverses=leg.reverses,
             **who,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
@@ -116,6 +117,103 @@ def move(
         object_repr=f"{MoveReason(reason).label if reason in MoveReason.values else reason} {reference}".strip(),
     )
     return moves
+
+
+@dataclass(frozen=True)
+class MoveGroup:
+    """The moves of one document in :func:`move_many` (one shipment's lines)."""
+
+    lines: Sequence[MoveInput]
+    reference: str
+    document_id: int | None = None
+
+
+def move_many(
+    groups: Sequence[MoveGroup],
+    *,
+    actor: Actor,
+    reason: str,
+    document_type: str = "",
+    note: str = "",
+) -> list[list[StockMove]]:
+    """:func:`move` for several documents at once, all or nothing (a day's shipments leaving or
+    arriving): the same checks, every balance locked once in pk order and changed by one
+    conditional ``UPDATE`` however many documents share it, the moves in one insert (each with its
+    document's reference) and one ``move_stock`` audit event per document, in one insert. Answers
+    the moves of each group, in order."""
+    require_transaction()
+    groups = [g for g in groups if g.lines]
+    if not groups:
+        return []
+    for group in groups:
+        validate_moves(group.lines, reason)
+    lot_ids = sorted({line.lot.pk for g in groups for line in g.lines})
+    fresh_lots = {lot.pk: lot for lot in Lot.objects.filter(pk__in=lot_ids).select_related("item")}
+    legs: list[_Leg] = []
+    sizes: list[int] = []
+    for group in groups:
+        for line in group.lines:
+            lot = fresh_lots[line.lot.pk]
+            legs.append(
+                _Leg(
+                    lot=lot,
+                    from_location=line.from_location,
+                    to_location=line.to_location,
+                    qty=line.qty,
+                    unit_cost=lot.unit_cost,
+                    reservation=line.reservation,
+                    reference=group.reference,
+                    document_id=group.document_id,
+                )
+            )
+        sizes.append(len(group.lines))
+    for leg in legs:
+        _check_destination(leg.lot, leg.from_location, leg.to_location)
+    locked = lock_legs(legs)
+    reservation_ids = sorted({leg.reservation.pk for leg in legs if leg.reservation is not None})
+    open_qty = {r.pk: r.qty for r in locks.active_reservations_for_update(reservation_ids, related=False)}
+    for leg in legs:
+        if leg.reservation is not None:
+            left = open_qty.get(leg.reservation.pk, 0)
+            leg.consume = min(left, leg.qty)
+            open_qty[leg.reservation.pk] = left - leg.consume
+    moves = apply_legs(legs, locked, actor=actor, reason=reason, document_type=document_type, note=note)
+    _consume_reservations(legs)
+    places = {m.from_location_id for m in moves} | {m.to_location_id for m in moves}
+    labels = {loc.pk: loc for loc in Location.objects.filter(pk__in=places).select_related("site")}
+    label = MoveReason(reason).label if reason in MoveReason.values else reason
+    out: list[list[StockMove]] = []
+    start = 0
+    for size in sizes:
+        out.append(moves[start : start + size])
+        start += size
+    entries = []
+    for group, own in zip(groups, out, strict=True):
+        first = own[0]
+        source, target = labels[first.from_location_id], labels[first.to_location_id]
+        entries.append(
+            audit.Entry(
+                first,
+                after={
+                    "reason": reason,
+                    "reference": group.reference,
+                    "moves": [
+                        {
+                            "lot": m.lot.batch,
+                            "from": str(labels[m.from_location_id]),
+                            "to": str(labels[m.to_location_id]),
+                            "qty": m.qty,
+                        }
+                        for m in own
+                    ],
+                },
+                organisation_id=org_of(source) or org_of(target),
+                site_id=source.site_id or target.site_id,
+                object_repr=f"{label} {group.reference}".strip(),
+            )
+        )
+    audit.record_many("move_stock", entries, actor=actor)
+    return out
 
 
 def consume_reservation(

@@ -135,6 +135,45 @@ def independent_operations(key: str, start: dt.date, end: dt.date):
             duties = ["supply", "production", "business", "watch"]
             return overlapping.filter(duty_type__in=duties).values("person_id").distinct().count()
         return Deployment.objects.filter(duty_type="volunteer_team", starts_on__lte=end, ends_on__gte=start).count()
+    return independent_giving(key, start, end)
+
+
+def independent_giving(key: str, start: dt.date, end: dt.date):
+    """Lodging, donations, food to tenants and work sites, customers' orders, from the tables."""
+    from baogong.distribution.models import ShipmentLine
+    from baogong.people.queries import day_bounds
+
+    delivered = ShipmentLine.objects.filter(
+        shipment__status__in=["delivered", "closed"], shipment__delivered_at__date__range=(start, end)
+    )
+    if key == "lodging_stays":
+        from baogong.people.models import LodgingStay
+
+        return LodgingStay.objects.filter(
+            checked_in_at__gte=day_bounds(start)[0], checked_in_at__lt=day_bounds(end)[1]
+        ).count()
+    if key == "meals_served":
+        from baogong.people.models import MealLog
+
+        return MealLog.objects.filter(served_on__range=(start, end)).aggregate(t=Sum("servings"))["t"] or 0
+    if key == "donations_received":
+        from baogong.inventory.models import ReceiptLine
+
+        lines = ReceiptLine.objects.filter(
+            lot__unit_cost=0, lot__qc_status="released", receipt__created_at__date__range=(start, end)
+        )
+        return lines.aggregate(t=Sum("qty"))["t"] or 0
+    if key == "food_to_tenants_and_sites":
+        lines = delivered.filter(
+            shipment__recipient__kind__in=["commercial_venue", "delivery_point"],
+            item__category__code__startswith="LIFE",
+        )
+        return int(lines.aggregate(t=Sum("received_qty"))["t"] or 0)
+    if key == "customer_orders_delivered":
+        value = delivered.filter(shipment__recipient__kind="customer").aggregate(
+            t=Sum(F("received_qty") * F("unit_cost"))
+        )["t"]
+        return Decimal(value or 0).quantize(Decimal("0.01"))
     raise AssertionError(f"no independent query for {key}")
 
 
@@ -168,7 +207,9 @@ def independent(key: str, start: dt.date, end: dt.date):
         from baogong.people.models import HealthTest
         from baogong.people.queries import day_bounds
 
-        qs = HealthTest.objects.filter(taken_at__gte=day_bounds(start)[0], taken_at__lt=day_bounds(end)[1])
+        qs = HealthTest.objects.filter(
+            taken_at__gte=day_bounds(start)[0], taken_at__lt=day_bounds(end)[1], person__kind__in=["staff", "volunteer"]
+        )
         return qs.filter(result="positive").count() if key == "health_positives" else qs.count()
     return independent_operations(key, start, end)
 
