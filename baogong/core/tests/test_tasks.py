@@ -29,6 +29,21 @@ def test_database_worker_runs_the_job_and_the_page_shows_its_progress(base, clie
     assert 'aria-valuenow="100"' in partial and "every 1s" not in partial
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_job_delivered_again_after_it_succeeded_is_not_run_again(base, user):
+    """At-least-once queues (and the replay, which runs its drill's body itself) may deliver a job
+    twice: the second delivery answers the recorded result and changes nothing."""
+    job = create_job("demo", "twice", owner=user("commander"))
+    assert count_to.call(str(job.pk), 3) == {"n": 3, "sum": 6}
+    Job.objects.filter(pk=job.pk).update(result={"n": 3, "sum": 6, "kept": True})
+    assert count_to.call(str(job.pk), 4) == {"n": 3, "sum": 6, "kept": True}
+    job.refresh_from_db()
+    assert job.status == "succeeded" and job.result == {"n": 3, "sum": 6, "kept": True}
+    # a failed job is run again
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED)
+    assert count_to.call(str(job.pk), 4) == {"n": 4, "sum": 10}
+
+
 def test_other_users_cannot_see_a_job(base, client_for, user):
     job = create_job("demo", "x", owner=user("commander"))
     assert client_for("warehouse").get(f"/jobs/{job.pk}/").status_code == 404
