@@ -57,7 +57,11 @@ def test_a_count_made_before_the_stock_moved_is_kept_for_review(client_for, coun
     assert answer.status_code == 409 and json.loads(answer.content)["code"] == "field_conflict"
     assert StocktakeLine.objects.get(pk=line.pk).counted_qty is None  # not applied
     conflict = FieldConflict.objects.get(event_id="dev3000000002")
-    assert (conflict.kind, conflict.site_id, conflict.permission) == ("stock_count", txq.pk, "inventory.approve_stocktake")
+    assert (conflict.kind, conflict.site_id, conflict.permission) == (
+        "stock_count",
+        txq.pk,
+        "inventory.approve_stocktake",
+    )
     assert conflict.payload == {"A-01 N95 N-1": "40"} and "A-01" in conflict.reason
     # the same line sent again with the count it already has is no change of the phone's
     actions.record_counts(counting, {line.pk: 45}, actor=SYSTEM)
