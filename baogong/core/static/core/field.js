@@ -10,6 +10,9 @@
  * - the queue is sent by itself, in order, whenever the network is there (on load, when the
  *   browser says it is back online, and every few seconds while events wait); a photo goes first,
  *   on its own, with its SHA-256 (the server checks it), and is retried until it arrives;
+ * - an event the server took is kept a few days as "sent" (no photo), so a copy of its page kept
+ *   before shows it received rather than the form again; a form with data-refresh names the page
+ *   (a list) whose kept copy is fetched again once the queue has run;
  * - the element #field-queue shows "待同步 N 条" until the queue is empty, and the events the
  *   server kept for review (conflicts) or refused, until the person dismisses them; dismissing
  *   asks first when unsent events would be lost, and never touches another login's events;
@@ -105,7 +108,7 @@
     if (!box) { return Promise.resolve(); }
     return allEvents().then(function (events) {
       var pending = events.filter(function (e) { return e.state === "pending" && mine(e); });
-      var kept = events.filter(function (e) { return e.state !== "pending" && mine(e); });
+      var kept = events.filter(function (e) { return (e.state === "conflict" || e.state === "rejected") && mine(e); });
       box.textContent = "";
       box.setAttribute("data-pending", String(pending.length));
       box.setAttribute("data-kept", String(kept.length));
@@ -227,7 +230,11 @@
     if (form.hasAttribute("data-repeat")) { return; }
     var here = pathOf(form.getAttribute("action") || window.location.pathname);
     allEvents().then(function (events) {
-      if (events.some(function (e) { return e.state === "pending" && mine(e) && pathOf(e.url) === here; })) { showRecorded(form); }
+      var mineHere = events.filter(function (e) { return mine(e) && pathOf(e.url) === here; });
+      if (mineHere.some(function (e) { return e.state === "pending"; })) { showRecorded(form); return; }
+      // sent from this phone after this copy of the page was kept: show it received, not the form
+      var sent = mineHere.filter(function (e) { return e.state === "sent"; });
+      if (sent.length) { showSent(sent[sent.length - 1]); }
     });
   }
 
@@ -286,7 +293,13 @@
       if (ev.photo) { body.append("photo_sha256", ev.photo.sha256); }
       return post(ev.url, body, Object.assign({"Idempotency-Key": ev.id}, base)).then(function (r) {
         if (r.type === "opaqueredirect") { return "login"; }  // queued submissions answer JSON: a redirect is the login form
-        if (r.ok) { return dropEvent(ev.seq).then(function () { toRefresh[ev.refresh || ev.url] = true; showSent(ev); return "sent"; }); }
+        if (r.ok) {
+          // kept a while as "sent" (without its photo): a copy of the page kept before it was sent
+          // then shows it received instead of offering the form again; list pages are refreshed
+          if (ev.refresh) { toRefresh[ev.refresh] = true; }
+          ev.state = "sent"; ev.sentAt = Date.now(); ev.photo = ev.photo ? {sha256: ev.photo.sha256} : null;
+          return saveEvent(ev).then(function () { showSent(ev); return "sent"; });
+        }
         return readJson(r).then(function (b) {
           if (r.status === 409 && b.code === "field_conflict") {
             ev.state = "conflict"; ev.message = messageOf(b); return saveEvent(ev).then(function () { return "kept"; });
@@ -399,9 +412,19 @@
     if (before && before !== who && who !== "anon" && window.caches) { caches.delete(PAGES).catch(function () {}); }
   }
 
+  // Sent events are kept three days (what a kept page may still show), then forgotten.
+  var SENT_DAYS = 3;
+  function forgetOldSent() {
+    var before = Date.now() - SENT_DAYS * 864e5;
+    return allEvents().then(function (events) {
+      return Promise.all(events.filter(function (e) { return e.state === "sent" && (e.sentAt || 0) < before; }).map(function (e) { return dropEvent(e.seq); }));
+    }).catch(function () {});
+  }
+
   function start() {
     box = document.getElementById("field-queue");
     forgetOtherLogin();
+    forgetOldSent();
     if (navigator.serviceWorker && window.isSecureContext) {
       navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(function () {});
       navigator.serviceWorker.addEventListener("message", function (event) {
@@ -413,6 +436,8 @@
     document.querySelectorAll("form[data-offline]").forEach(offlineForm);
     window.addEventListener("online", function () { render(); sync(); });
     window.addEventListener("offline", function () { render(); });
+    // the forms are wired: a submission from now on goes to the queue (tests and scripts wait on it)
+    document.documentElement.setAttribute("data-field-ready", "1");
     render().then(sync);
   }
   window.baogongField = {sync: sync, events: allEvents, clear: clearQueue};
