@@ -14,3 +14,6 @@ MENU = [
     ("inventory:trace_receive", _("Receive traceability codes"), "upc-scan", "inventory.receive_stock"),
     ("inventory:trace_lookup", _("Traceability codes"), "search", "inventory.view_tracecode"),
 ]
+
+# Who reviews this app's offline conflicts (core's 离线冲突复核 page): put-aways and counts.
+FIELD_REVIEW = ["inventory.transfer_stock", "inventory.approve_stocktake"]

@@ -35,7 +35,7 @@ def put_away(request: HttpRequest, pk: int) -> HttpResponse:
     site = balance.location.site
     to_location = (
         scoped(Location.objects.filter(site=site), request.user)
-        .filter(pk=_int(request.POST.get("to_location")))
+        .filter(pk=_int(request.POST.get("to_location")) or 0)
         .first()
     )
     qty = _int(request.POST.get("qty"))
