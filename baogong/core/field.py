@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
@@ -110,12 +111,14 @@ def answer_queued(
     *,
     target: Callable[[], ConflictTarget],
     answer: Callable[[Any], Mapping[str, Any]] = lambda _result: {},
+    done: Callable[[Any], str] | None = None,
 ) -> JsonResponse:
     """Run the action of one event from the phone's queue and answer in JSON: 200 with
     ``answer(result)``; 409 ``field_conflict`` when the action raised :class:`StaleVersion` (the
     event is kept as a :class:`FieldConflict` described by ``target()``, nothing applied); the
     domain error's status and details when refused. The device event id is required (a replay
-    with it is answered by the idempotency middleware with the first answer)."""
+    with it is answered by the idempotency middleware with the first answer). ``done(result)``: a
+    message for the person's next page (a list page reloads once its queue went out)."""
     event = event_id(request)
     if not event:
         return queue_answer(400, code="invalid", details={"event_id": [_("Missing device event id.")]})
@@ -140,6 +143,8 @@ def answer_queued(
     except DomainError as exc:
         details = exc.details if isinstance(exc.details, dict) else {}
         return queue_answer(exc.status_code, code=exc.code, message=str(exc.message), details=details)
+    if done is not None:
+        messages.success(request, done(result))
     return queue_answer(200, status="recorded", **answer(result))
 
 

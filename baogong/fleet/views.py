@@ -449,6 +449,14 @@ def queued_station_post(request: HttpRequest, station: Site, what: str) -> HttpR
             lambda: actions.arrive_at_station(station, data["plate"], actor=request.user, at=at),
             target=target,
             answer=lambda ticket: {"plate": ticket.plate, "green_channel": ticket.green_channel},
+            done=lambda ticket: (
+                (
+                    _("%(plate)s: supply vehicle, green channel.")
+                    if ticket.green_channel
+                    else _("%(plate)s joined the queue.")
+                )
+                % {"plate": ticket.plate}
+            ),
         )
     return field.answer_queued(
         request,
@@ -464,6 +472,7 @@ def queued_station_post(request: HttpRequest, station: Site, what: str) -> HttpR
         ),
         target=target,
         answer=lambda sale: {"plate": sale.plate, "litres": sale.litres},
+        done=lambda sale: _("Sale logged: %(plate)s %(litres)s L.") % {"plate": sale.plate, "litres": sale.litres},
     )
 
 

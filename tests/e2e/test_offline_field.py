@@ -84,8 +84,11 @@ def test_the_fuel_attendants_arrivals_and_sales_made_offline_arrive_once_in_orde
     assert page.input_value("#arr-plate") == ""  # the form is ready for the next vehicle
     shot(page, "offline", "fuel-queued")
 
-    page.context.set_offline(False)
+    with page.expect_navigation():  # once what it sent has gone out, the page shows the server's queue
+        page.context.set_offline(False)
     wait_synced(page)
+    for plate in plates:
+        page.wait_for_selector(f"ol li:has-text('{plate}')")
     tickets = list(FuelQueueTicket.objects.filter(station_id=tank.station_id).order_by("arrived_at", "pk"))
     assert [t.plate for t in tickets] == plates  # 0 lost, in the order they came
     assert FuelSale.objects.get().litres == 50
@@ -127,9 +130,11 @@ def test_the_keepers_put_aways_and_counts_made_offline_arrive_once_and_a_stale_o
     other = inventory_actions.create_location(txq, code="B-01", name="B-01", actor=SYSTEM)
     inventory_actions.put_away(third.pk, other, 12, actor=SYSTEM)
 
-    page.context.set_offline(False)
+    with page.expect_navigation():  # the count sheet shows the saved counts once they went out
+        page.context.set_offline(False)
     wait_synced(page)
     page.wait_for_selector("#field-queue .field-conflict")
+    assert page.input_value(f"[name=count-{counted.pk}]") == "19"
     assert StockBalance.objects.get(location=bin_a, lot=second.lot).on_hand == 20  # 5 + 15, each once
     assert not StockBalance.objects.filter(location=bin_a, lot=third.lot).exists()  # not applied over it
     assert StockBalance.objects.get(pk=third.pk).on_hand == 8
@@ -205,18 +210,23 @@ def test_logging_out_drops_the_kept_pages_and_keeps_unsent_records_after_a_warni
     page.wait_for_selector("form[data-logout]", state="attached")
     assert pending(page) == 1
 
-    with page.expect_event("dialog") as asked:
+    # the phone asks first (a confirm dialog, answered as it opens: the tap waits for no answer)
+    warnings: list[str] = []
+
+    def stay(dialog: Any) -> None:
+        warnings.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", stay)
+    with page.expect_event("dialog"):
         page.click("form[data-logout] [type=submit]")
-    warning = asked.value.message
-    asked.value.dismiss()
-    assert "1" in warning and "未发送" in warning
+    assert warnings and "1" in warnings[0] and "未发送" in warnings[0]
     page.wait_for_selector("form[data-logout]")
     assert page.url.endswith("/fleet/my-shipments/")  # the driver chose to stay
 
-    with page.expect_event("dialog") as asked:
-        page.click("form[data-logout] [type=submit]")
+    page.once("dialog", lambda dialog: dialog.accept())
     with page.expect_navigation():
-        asked.value.accept()
+        page.click("form[data-logout] [type=submit]")
     page.wait_for_selector("input[name=username]")
     assert not page.evaluate("caches.has('baogong-pages')")  # the next person sees none of it
     kept = page.evaluate(

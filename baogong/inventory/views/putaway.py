@@ -67,6 +67,7 @@ def put_away(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             target=target,
             answer=lambda transfer: {"transfer": transfer.number},
+            done=lambda transfer: _("Transfer %(number)s posted.") % {"number": transfer.number},
         )
     return run_action(
         request,

@@ -141,6 +141,7 @@ def queued_counts(request: HttpRequest, stocktake: Stocktake, lines: list[Any]) 
             payload=payload,
         ),
         answer=lambda done: {"stocktake": done.number, "counted": len(counts)},
+        done=lambda _done: _("Counts saved."),
     )
 
 

@@ -328,8 +328,21 @@
     });
   }
 
+  // A page whose forms say data-reload-after-sync (a list: the station's queue, a count sheet) is
+  // reloaded once what it sent has gone out, to show the server's state — unless the person is
+  // typing the next entry.
+  var reloadWanted = false;
+  function reloadIfIdle() {
+    if (!reloadWanted || !navigator.onLine) { return; }
+    var active = document.activeElement;
+    if (active && (active.tagName === "INPUT" || active.tagName === "TEXTAREA") && active.value) { return; }
+    reloadWanted = false;
+    window.location.reload();
+  }
+
   function showSent(ev) {
     formsFor(ev).forEach(function (form) {
+      if (form.hasAttribute("data-reload-after-sync")) { reloadWanted = true; }
       var recorded = document.getElementById(form.getAttribute("data-recorded") || "");
       var sent = document.getElementById(form.getAttribute("data-sent") || "");
       if (recorded) { recorded.classList.add("d-none"); }
@@ -383,6 +396,7 @@
     return work.then(function (outcome) {
       syncing = false;
       refreshKept();
+      if (outcome === "done") { allEvents().then(function (events) { if (!events.some(function (e) { return e.state === "pending" && mine(e); })) { reloadIfIdle(); } }); }
       if (outcome === "login" && box) { box.setAttribute("data-login", "1"); }
       return render().then(function () { schedule(); });
     }, function () { syncing = false; schedule(); });
