@@ -16,11 +16,14 @@ part shared by every app:
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
@@ -29,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from baogong.core import audit
 from baogong.core.audit import Actor
-from baogong.core.errors import Conflict, ValidationFailed
+from baogong.core.errors import Conflict, DomainError, ValidationFailed
 from baogong.core.models import FieldConflict, FieldPhoto
 from baogong.core.retry import retry_on_conflict
 from baogong.core.uploads import IMAGE_KINDS, check_upload
@@ -68,6 +71,86 @@ def event_id(request: HttpRequest) -> str:
 
 def queue_answer(http_status: int, /, **body: Any) -> JsonResponse:
     return JsonResponse(body, status=http_status, json_dumps_params={"ensure_ascii": False})
+
+
+# How far back a phone's own clock is trusted for the time an offline action was taken (a shift).
+MADE_AT_WINDOW = dt.timedelta(hours=24)
+
+
+def made_at(request: HttpRequest) -> dt.datetime:
+    """When the phone recorded the event (``made_at``, ISO 8601 from ``field.js``), so an arrival
+    queued offline keeps its place; the server's time when missing, in the future, or older than
+    :data:`MADE_AT_WINDOW` (a phone's clock is not trusted further)."""
+    now = timezone.now()
+    raw = (request.POST.get("made_at") or "").strip().replace("Z", "+00:00")
+    try:
+        value = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        return now
+    if timezone.is_naive(value) or value > now or value < now - MADE_AT_WINDOW:
+        return now
+    return value
+
+
+@dataclass(frozen=True)
+class ConflictTarget:
+    """Where a conflict of an event belongs: what it is about, who reviews it and where."""
+
+    kind: str
+    object_label: str
+    link: str
+    permission: str
+    organisation_id: int | None
+    site_id: int | None
+    payload: Mapping[str, str]
+
+
+def answer_queued(
+    request: HttpRequest,
+    action: Callable[[], Any],
+    *,
+    target: Callable[[], ConflictTarget],
+    answer: Callable[[Any], Mapping[str, Any]] = lambda _result: {},
+    done: Callable[[Any], str] | None = None,
+) -> JsonResponse:
+    """Run the action of one event from the phone's queue and answer in JSON: 200 with
+    ``answer(result)``; 409 ``field_conflict`` when the action raised :class:`StaleVersion` (the
+    event is kept as a :class:`FieldConflict` described by ``target()``, nothing applied); the
+    domain error's status and details when refused. The device event id is required (a replay
+    with it is answered by the idempotency middleware with the first answer). ``done(result)``: a
+    message for the person's next page (a list page reloads once its queue went out)."""
+    event = event_id(request)
+    if not event:
+        return queue_answer(400, code="invalid", details={"event_id": [_("Missing device event id.")]})
+    try:
+        result = action()
+    except StaleVersion as stale:
+        where = target()
+        conflict = record_conflict(
+            event=event,
+            kind=where.kind,
+            object_label=where.object_label,
+            link=where.link,
+            permission=where.permission,
+            organisation_id=where.organisation_id,
+            site_id=where.site_id,
+            based_on=request.POST.get("based_on", ""),
+            stale=stale,
+            payload=where.payload,
+            actor=request.user,
+        )
+        return queue_answer(409, code="field_conflict", message=conflict.reason, details={})
+    except DomainError as exc:
+        details = exc.details if isinstance(exc.details, dict) else {}
+        return queue_answer(exc.status_code, code=exc.code, message=str(exc.message), details=details)
+    if done is not None:
+        messages.success(request, done(result))
+    return queue_answer(200, status="recorded", **answer(result))
+
+
+def form_payload(request: HttpRequest, labels: Mapping[str, str]) -> dict[str, str]:
+    """What the phone sent, under the field's label, for the reviewer of a conflict."""
+    return {str(label): str(request.POST.get(name, ""))[:200] for name, label in labels.items()}
 
 
 @retry_on_conflict

@@ -33,6 +33,8 @@ SHELL_STATIC = (
     "core/baogong.css",
     "core/baogong.js",
     "core/field.js",
+    "core/scanner.js",
+    "vendor/zxing/zxing.min.js",
     "core/icons/baogong.svg",
     "core/icons/baogong-192.png",
     "core/icons/baogong-512.png",

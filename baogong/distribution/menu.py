@@ -5,7 +5,8 @@ MENU = [
     ("distribution:norm_list", _("Per-person norms"), "people", "distribution.view_norm"),
     ("distribution:allocation_home", _("Allocation"), "diagram-2", "distribution.view_allocationrun"),
     ("distribution:shipment_list", _("Shipments"), "truck", "distribution.view_shipment"),
-    # offline confirmations that no longer fit their shipment (kept by core's field kit)
-    ("core:conflict_list", _("Offline conflicts"), "cloud-slash", "distribution.dispatch_shipment"),
     ("distribution:delivered_value", _("Delivered value"), "bar-chart", "distribution.view_delivery_value"),
 ]
+
+# Who reviews this app's offline conflicts (core's 离线冲突复核 page): proofs of delivery.
+FIELD_REVIEW = ["distribution.dispatch_shipment"]

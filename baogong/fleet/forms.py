@@ -139,11 +139,14 @@ class SaleForm(BootstrapMixin, forms.Form):
     unit_price = forms.DecimalField(label=_("price per litre"), min_value=Decimal("0.01"), decimal_places=2)
     ticket = forms.ModelChoiceField(label=_("queue ticket"), queryset=FuelQueueTicket.objects.none(), required=False)
 
-    def __init__(self, *args: Any, station: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, station: Any = None, include_served: bool = False, **kwargs: Any) -> None:
+        # include_served: a sale queued offline names a ticket that may have been served since (the
+        # action then keeps it for review rather than the form refusing it)
         super().__init__(*args, **kwargs)
         self.fields["tank"].queryset = FuelTank.objects.filter(station=station)  # type: ignore[attr-defined]
-        self.fields["ticket"].queryset = FuelQueueTicket.objects.filter(  # type: ignore[attr-defined]
-            station=station, served_at__isnull=True
+        tickets = FuelQueueTicket.objects.filter(station=station)
+        self.fields["ticket"].queryset = (  # type: ignore[attr-defined]
+            tickets if include_served else tickets.filter(served_at__isnull=True)
         )
 
 

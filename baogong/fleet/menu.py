@@ -7,3 +7,6 @@ MENU = [
     ("fleet:driver_list", _("Drivers"), "person-badge", "fleet.view_driver"),
     ("fleet:station_list", _("Fuel stations"), "fuel-pump", "fleet.view_fueltank"),
 ]
+
+# Who reviews this app's offline conflicts (core's 离线冲突复核 page): fuel sales.
+FIELD_REVIEW = ["fleet.manage_fuel_station"]

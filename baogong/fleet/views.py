@@ -9,10 +9,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from baogong.core import field
 from baogong.core.actionviews import form_page, run_form
 from baogong.core.audit import history_for
 from baogong.core.errors import DomainError
@@ -39,6 +41,7 @@ from baogong.fleet.forms import (
     VehicleForm,
 )
 from baogong.fleet.models import FuelSale, PlannedRoute, RoutePlan, RouteStop, Vehicle, VehiclePass
+from baogong.orgs.models import Site
 
 # --- vehicles -------------------------------------------------------------------------------
 
@@ -312,13 +315,18 @@ def _day(request: HttpRequest) -> dt.date:
 
 
 @require_perm("fleet.view_fueltank")
+@field_page
 def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The station's page: the attendant's phone keeps it for use without network (arrivals and
+    sales recorded offline go through the phone's queue to :func:`station_post`)."""
     station = get_scoped_or_404(queries.stations_for(request.user), request.user, pk=pk)
     day = _day(request)
+    tanks = queries.tanks_of(station)
     context = {
         "station": station,
         "day": day,
-        "tanks": queries.tanks_of(station),
+        "tanks": tanks,
+        "version": ",".join(f"{t.code}:{t.level}" for t in tanks),  # type: ignore[attr-defined]
         "queue": queries.waiting_queue(station),
         "report": queries.station_day_report(station, day),
         "sales": FuelSale.objects.filter(tank__station=station, sold_at__date=day).select_related(
@@ -337,6 +345,8 @@ def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def station_post(request: HttpRequest, pk: int, what: str) -> HttpResponse:
     """One POST endpoint per station form: arrival, sale, delivery, roster."""
     station = get_scoped_or_404(queries.stations_for(request.user), request.user, pk=pk)
+    if field.is_queued(request):
+        return queued_station_post(request, station, what)
     forms_by_kind: dict[str, Any] = {
         "arrival": ArrivalForm(request.POST),
         "sale": SaleForm(request.POST, station=station),
@@ -349,9 +359,9 @@ def station_post(request: HttpRequest, pk: int, what: str) -> HttpResponse:
     if what in {"delivery", "roster"} and not request.user.has_perm("fleet.manage_fuel_station"):
         raise PermissionDenied
     if not form.is_valid():
-        for field, errors in form.errors.items():
+        for name, errors in form.errors.items():
             for error in errors:
-                messages.error(request, f"{form.fields[field].label if field in form.fields else ''} {error}".strip())
+                messages.error(request, f"{form.fields[name].label if name in form.fields else ''} {error}".strip())
         return redirect("fleet:station_detail", pk=station.pk)
     data = form.cleaned_data
     try:
@@ -398,6 +408,72 @@ def station_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     day = _day(request)
     context = {"report": queries.station_day_report(station, day)}
     return pdf_response("fleet/station_report.html", context, f"station-{station.code}-{day.isoformat()}.pdf")
+
+
+def queued_station_post(request: HttpRequest, station: Site, what: str) -> HttpResponse:
+    """An arrival or a sale the attendant's phone recorded offline, from its queue (JSON): it
+    keeps the time it was made on the phone; a replay of the same device event answers the first
+    answer; a sale that no longer fits (its ticket served meanwhile, the tank's stock changed)
+    becomes an offline conflict for the station manager."""
+    if what == "arrival":
+        form: Any = ArrivalForm(request.POST)
+    elif what == "sale":
+        form = SaleForm(request.POST, station=station, include_served=True)
+    else:
+        return field.queue_answer(404, code="not_found", message=_("Not found."))
+    if not form.is_valid():
+        return field.queue_answer(400, code="invalid", message=_("Some fields are not valid."), details=form.errors)
+    data = form.cleaned_data
+    at = field.made_at(request)
+    labels = {
+        "plate": _("plate"),
+        "litres": _("litres"),
+        "unit_price": _("price per litre"),
+        "ticket": _("queue ticket"),
+    }
+
+    def target() -> field.ConflictTarget:
+        return field.ConflictTarget(
+            kind="fuel_sale",
+            object_label=_("Fuel sale at %(station)s: %(plate)s") % {"station": station.name, "plate": data["plate"]},
+            link=reverse("fleet:station_detail", args=[station.pk]),
+            permission="fleet.manage_fuel_station",
+            organisation_id=station.organisation_id,
+            site_id=station.pk,
+            payload=field.form_payload(request, labels),
+        )
+
+    if what == "arrival":
+        return field.answer_queued(
+            request,
+            lambda: actions.arrive_at_station(station, data["plate"], actor=request.user, at=at),
+            target=target,
+            answer=lambda ticket: {"plate": ticket.plate, "green_channel": ticket.green_channel},
+            done=lambda ticket: (
+                (
+                    _("%(plate)s: supply vehicle, green channel.")
+                    if ticket.green_channel
+                    else _("%(plate)s joined the queue.")
+                )
+                % {"plate": ticket.plate}
+            ),
+        )
+    return field.answer_queued(
+        request,
+        lambda: actions.sell_fuel(
+            data["tank"],
+            data["plate"],
+            data["litres"],
+            data["unit_price"],
+            ticket=data["ticket"],
+            at=at,
+            based_on=request.POST.get("based_on", "")[:64] or "offline",
+            actor=request.user,
+        ),
+        target=target,
+        answer=lambda sale: {"plate": sale.plate, "litres": sale.litres},
+        done=lambda sale: _("Sale logged: %(plate)s %(litres)s L.") % {"plate": sale.plate, "litres": sale.litres},
+    )
 
 
 # --- The driver's shipments of the day (a field page kept for offline use) ----------------------

@@ -364,3 +364,48 @@ def donated_units(user: Any, start: dt.date, end: dt.date) -> dict[str, int]:
         "released": int(totals.get(QcStatus.RELEASED, 0) or 0),
         "rejected": int(totals.get(QcStatus.REJECTED, 0) or 0),
     }
+
+
+def count_versions(lines: Iterable[Any]) -> dict[int, str]:
+    """What a counter's offline count of each stocktake line is based on: the on-hand quantity of
+    its lot in its bin, keyed with the site's secret (a blind count never shows the quantity). A
+    move in that bin changes it; a count sent from a phone on an older version is kept for review."""
+    from django.utils.crypto import salted_hmac
+
+    rows = list(lines)
+    on_hand = {
+        (b["lot_id"], b["location_id"]): b["on_hand"]
+        for b in StockBalance.objects.filter(
+            lot_id__in={r.lot_id for r in rows}, location_id__in={r.location_id for r in rows}
+        ).values("lot_id", "location_id", "on_hand")
+    }
+    return {
+        r.pk: salted_hmac("baogong.inventory.count", f"{r.pk}|{on_hand.get((r.lot_id, r.location_id), 0)}").hexdigest()[
+            :12
+        ]
+        for r in rows
+    }
+
+
+def put_away_stock(user: Any, *, limit: int = 300) -> list[StockBalance]:
+    """What waits in the main store (``MAIN``) of the user's sites to be put away in a bin, with
+    ``version`` (what a put-away recorded offline is based on: the available quantity shown) and
+    ``bins`` (the site's bins to choose from)."""
+    balances = list(
+        scoped(StockBalance.objects.all(), user)
+        .filter(location__code="MAIN", location__kind=LocationKind.INTERNAL, on_hand__gt=F("reserved"))
+        .select_related("item", "lot", "location__site")
+        .order_by("location__site__code", "item__code", "lot__batch", "pk")[:limit]
+    )
+    site_ids = {b.location.site_id for b in balances}
+    bins: dict[int, list[Location]] = defaultdict(list)
+    for location in (
+        Location.objects.filter(site_id__in=site_ids, kind__in=[LocationKind.BIN, LocationKind.ZONE])
+        .exclude(code="MAIN")
+        .order_by("code")
+    ):
+        bins[location.site_id or 0].append(location)
+    for b in balances:
+        b.version = str(b.available)  # type: ignore[attr-defined]
+        b.bins = bins.get(b.location.site_id or 0, [])  # type: ignore[attr-defined]
+    return balances

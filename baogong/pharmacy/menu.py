@@ -6,3 +6,6 @@ MENU = [
     ("pharmacy:my_deliveries", _("My deliveries"), "truck", "pharmacy.deliver_order"),
     ("pharmacy:reports", _("Pharmacy reports"), "graph-up", "pharmacy.view_order"),
 ]
+
+# Who reviews this app's offline conflicts (core's 离线冲突复核 page): couriers' hand-overs.
+FIELD_REVIEW = ["pharmacy.deliver_order"]

@@ -229,6 +229,16 @@ class Order(TimeStampedModel):
 
     audit_scope = scope_by_fields
 
+    def handover_version(self, *, status: str | None = None, courier_id: int | None = None) -> str:
+        """What a courier's offline hand-over is based on: the order's status and courier, keyed
+        with the site's secret (only someone shown the order can name it). A re-assignment, a
+        cancellation or another hand-over changes it; an offline event based on an older version
+        is kept for review."""
+        from django.utils.crypto import salted_hmac
+
+        value = f"{self.pk}|{status or self.status}|{courier_id if courier_id is not None else self.courier_id}"
+        return salted_hmac("baogong.pharmacy.handover", value).hexdigest()[:16]
+
     @property
     def address(self) -> str:
         return f"{self.area.name} {self.compound} {self.building}-{self.room}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from baogong.pharmacy import views, views_dispensing
+from baogong.pharmacy import views, views_courier, views_dispensing
 
 app_name = "pharmacy"
 
@@ -21,7 +21,7 @@ urlpatterns = [
     path("pharmacy/orders/<int:pk>/dispatch/", views.order_dispatch, name="dispatch_order"),
     path("pharmacy/orders/<int:pk>/deliver/", views.order_deliver, name="confirm_delivery"),
     path("pharmacy/orders/<int:pk>/fail/", views.order_fail, name="record_delivery_failure"),
-    path("pharmacy/deliveries/", views.my_deliveries, name="my_deliveries"),
+    path("pharmacy/deliveries/", views_courier.my_deliveries, name="my_deliveries"),
     path("pharmacy/prescriptions/<int:pk>/photo/", views.prescription_photo, name="prescription_photo"),
     path("pharmacy/reports/", views.reports, name="reports"),
     path("pharmacy/reconciliation.xlsx", views.reconciliation, name="reconciliation"),

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from baogong.core import idempotency, ratelimit
+from baogong.core import field, idempotency, ratelimit
 from baogong.core.actionviews import run_action
 from baogong.core.audit import history_for
 from baogong.core.dates import parse_date_or_none
@@ -35,7 +35,7 @@ from baogong.core.ratelimit import rate_limited
 from baogong.core.scoping import get_scoped_or_404, scoped
 from baogong.inventory import trace_queries
 from baogong.orgs.models import AdministrativeArea
-from baogong.pharmacy import actions, queries
+from baogong.pharmacy import actions, queries, views_courier
 from baogong.pharmacy.actions import OrderInput, PrescriptionCheck
 from baogong.pharmacy.choices import RX_WARNING, OrderChannel, OrderStatus
 from baogong.pharmacy.filters import OrderFilter
@@ -331,17 +331,6 @@ def _courier_order(request: HttpRequest, pk: int) -> Order:
     return order
 
 
-@require_perm("pharmacy.deliver_order")
-def my_deliveries(request: HttpRequest) -> HttpResponse:
-    """The courier's own list: orders handed to them and not yet delivered."""
-    orders = (
-        Order.objects.filter(courier_id=request.user.pk, status=OrderStatus.OUT_FOR_DELIVERY)
-        .select_related("pharmacy", "area")
-        .order_by("dispatched_at", "id")
-    )
-    return render(request, "pharmacy/my_deliveries.html", {"orders": orders})
-
-
 def _back(request: HttpRequest, order: Order) -> HttpResponse:
     if request.POST.get("next") == "mine":
         return redirect("pharmacy:my_deliveries")
@@ -458,6 +447,15 @@ def order_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @require_perm("pharmacy.deliver_order")
 def order_deliver(request: HttpRequest, pk: int) -> HttpResponse:
+    if field.is_queued(request):
+        return views_courier.queued_handover(
+            request,
+            pk,
+            lambda order, based_on: actions.confirm_delivery(
+                order, request.POST.get("code", ""), actor=request.user, based_on=based_on
+            ),
+            {"code": _("Hand-over code from the resident")},
+        )
     order = _courier_order(request, pk)
     return run_action(
         request,
@@ -470,6 +468,15 @@ def order_deliver(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @require_perm("pharmacy.deliver_order")
 def order_fail(request: HttpRequest, pk: int) -> HttpResponse:
+    if field.is_queued(request):
+        return views_courier.queued_handover(
+            request,
+            pk,
+            lambda order, based_on: actions.record_delivery_failure(
+                order, request.POST.get("reason", ""), actor=request.user, based_on=based_on
+            ),
+            {"reason": _("Reason")},
+        )
     order = _courier_order(request, pk)
     return run_action(
         request,

@@ -99,3 +99,68 @@ def photo(i: int) -> bytes:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def fuel_tank(litres: int = 5000) -> Any:
+    """A diesel tank at 凤凰加油站 (FS-FH, the demo ``fuel`` attendant's station) holding ``litres``."""
+    from baogong.fleet import actions as fuel_actions
+
+    diesel = catalog_actions.create_item({"code": "FUEL-0D", "name": "0号柴油", "unit": "L"}, actor=SYSTEM)
+    tank = fuel_actions.create_tank(
+        Site.objects.get(code="FS-FH"), diesel, code="T1", capacity_litres=20000, low_level_litres=500, actor=SYSTEM
+    )
+    fuel_actions.receive_fuel(tank, litres, Decimal("7.20"), reference="中石化-E2E", actor=SYSTEM)
+    return tank
+
+
+def keeper_stock(batches: int = 3, qty: int = 20) -> tuple[Any, list[Any]]:
+    """At 泰兴桥 (the demo ``warehouse`` keeper's site): bin A-01, and ``batches`` lots received
+    into the main store (what waits to be put away). Answers the bin and the main-store balances."""
+    from baogong.inventory.models import StockBalance
+
+    txq = Site.objects.get(code="WH-TXQ")
+    bin_a = inventory_actions.create_location(txq, code="A-01", name="A-01", actor=SYSTEM)
+    item = catalog_actions.create_item({"code": "PUT-0001", "name": "消毒液", "unit": "箱"}, actor=SYSTEM)
+    expiry = timezone.localdate() + dt.timedelta(days=200)
+    inventory_actions.receive_stock(
+        txq,
+        [
+            ReceiptLineInput(item=item, batch=f"P{i}", qty=qty, unit_cost=Decimal("5"), expiry=expiry)
+            for i in range(batches)
+        ],
+        actor=SYSTEM,
+        qc_status="released",
+    )
+    balances = list(StockBalance.objects.filter(item=item, location__code="MAIN").order_by("lot__batch"))
+    return bin_a, balances
+
+
+def orders_out_for_delivery(n: int) -> list[Any]:
+    """``n`` pharmacy orders (one OTC drug each, for 友谊路) handed to the demo ``driver`` as courier."""
+    from baogong.orgs.models import AdministrativeArea
+    from baogong.pharmacy import actions as pharmacy_actions
+    from baogong.pharmacy.actions import OrderInput
+    from baogong.pharmacy.demo_data import load_pharmacy_demo
+    from baogong.pharmacy.models import Drug
+
+    load_pharmacy_demo(units=10)
+    drug = Drug.objects.get(item__code="YP-IBU")
+    area = AdministrativeArea.objects.get(code="310113003")
+    courier = get_user_model().objects.get(username="driver")
+    pharmacist = get_user_model().objects.get(username="pharmacist")
+    orders = []
+    for i in range(n):
+        data = OrderInput(
+            lines=[(drug, 1)],
+            resident_name=f"居民{i}",
+            phone="13812345678",
+            area=area,
+            compound="友谊新村",
+            building=f"{i + 1}号",
+            room="101",
+        )
+        (order,) = pharmacy_actions.place_order(data, actor=SYSTEM)
+        pharmacy_actions.approve_order(order, actor=pharmacist)
+        pharmacy_actions.settle_order(order, method="self_pay", actor=pharmacist)
+        orders.append(pharmacy_actions.dispatch_order(order, courier, actor=pharmacist))
+    return orders

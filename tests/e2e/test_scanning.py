@@ -211,3 +211,53 @@ def test_a_pack_scanned_on_the_lookup_page_shows_its_receipt(live_server, camera
     page.click("[data-scanner-start]")
     expect(page.locator("#trace-receipt")).to_contain_text("GR-E2E", timeout=30_000)
     assert page.input_value("#id_code") == code
+
+
+# --- shipment QR codes on the driver's and the receiver's phone pages ----------------------------
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_driver_scans_a_delivery_note_qr_printed_with_the_public_address(base, live_server, camera):
+    from tests.e2e.field_setup import shipments_on_the_way
+
+    first, second = shipments_on_the_way(2)
+    # the note was printed with the site's public address, not the one this phone uses
+    page = camera(qr(f"https://baogong.example.org/d/{second.pod_token}/"))
+    login(page, live_server.url, "driver")
+    page.goto(live_server.url + "/fleet/my-shipments/")
+    page.click("[data-scanner-start]")
+    page.wait_for_url(f"{live_server.url}/d/{second.pod_token}/", timeout=30_000)
+    page.wait_for_selector("#pod-form")
+    assert second.number in page.inner_text("main")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_without_network_or_camera_the_shipment_number_opens_the_kept_delivery_page(base, live_server, new_page):
+    from tests.e2e.field_setup import shipments_on_the_way
+    from tests.e2e.test_offline import worker_ready
+
+    first, second = shipments_on_the_way(2)
+    page = new_page(phone=True)
+    login(page, live_server.url, "driver")
+    page.goto(live_server.url + "/fleet/my-shipments/")
+    worker_ready(page)
+    page.reload()
+    page.wait_for_function("() => document.documentElement.getAttribute('data-kept-offline') === '2'")
+    page.context.set_offline(True)
+    page.reload()
+    page.fill("[data-scanner-manual]", "NO-SUCH-1")
+    page.press("[data-scanner-manual]", "Enter")
+    expect(page.locator("[data-scanner-status]")).to_contain_text("NO-SUCH-1")
+    page.fill("[data-scanner-manual]", first.number.lower())
+    page.press("[data-scanner-manual]", "Enter")
+    page.wait_for_url(f"{live_server.url}/d/{first.pod_token}/")
+    page.wait_for_selector("#pod-form")  # opened from the phone, without network
+    # the receiver's page: the link under another note's QR code opens that delivery
+    page.click("#pod-scan summary")
+    page.fill("#pod-scan [data-scanner-manual]", f"https://baogong.example.org/d/{first.pod_token}/")
+    page.press("#pod-scan [data-scanner-manual]", "Enter")
+    expect(page.locator("#pod-scan [data-scanner-status]")).to_contain_text("本页")
+    page.fill("#pod-scan [data-scanner-manual]", f"https://baogong.example.org/d/{second.pod_token}/")
+    page.press("#pod-scan [data-scanner-manual]", "Enter")
+    page.wait_for_url(f"{live_server.url}/d/{second.pod_token}/")
+    page.wait_for_selector("#pod-form")
+    page.context.set_offline(False)
+    page.goto("about:blank")

@@ -3,6 +3,7 @@ manifest, the icons, photos kept by checksum."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -77,3 +78,28 @@ def test_a_photo_is_kept_once_by_its_checksum_and_a_damaged_one_is_refused():
     assert AuditEvent.objects.filter(verb="upload_field_photo").count() == 1
     assert field.photo_by_checksum(digest) == first
     assert field.photo_by_checksum("zz") is None
+
+
+@pytest.mark.parametrize(
+    ("username", "shown"),
+    [("dispatcher", True), ("warehouse", True), ("pharmacist", True), ("tenant", False), ("health", False)],
+)
+def test_the_offline_conflicts_page_is_in_the_menu_of_those_who_review_a_kind_of_them(client_for, username, shown):
+    home = client_for(username).get("/")
+    assert ('href="/field/conflicts/"' in home.content.decode()) is shown
+
+
+def test_a_phones_clock_is_trusted_for_a_day_at_most(rf):
+    from django.utils import timezone
+
+    now = timezone.now()
+    recent = (now - dt.timedelta(hours=2)).isoformat()
+    assert abs((field.made_at(rf.post("/", {"made_at": recent})) - (now - dt.timedelta(hours=2))).total_seconds()) < 1
+    for value in (
+        "",
+        "yesterday",
+        "2999-01-01T00:00:00+00:00",
+        (now - dt.timedelta(days=2)).isoformat(),
+        "2026-01-01T10:00",
+    ):
+        assert abs((field.made_at(rf.post("/", {"made_at": value})) - timezone.now()).total_seconds()) < 5

@@ -207,14 +207,23 @@ def sell_fuel(
     actor: Actor,
     ticket: FuelQueueTicket | None = None,
     at: dt.datetime | None = None,
+    based_on: str = "",
 ) -> FuelSale:
     """Fuel a vehicle: an issue from the tank in the ledger, the sale logged (against the pass for a
-    green-channel vehicle), the queue ticket served; a low-level alert when the tank runs low."""
+    green-channel vehicle), the queue ticket served; a low-level alert when the tank runs low.
+
+    ``based_on`` (a sale the attendant's phone recorded offline, the tank level its page showed):
+    the fuel is already in the vehicle, so what no longer fits — the queue ticket served by someone
+    else meanwhile, a tank whose stock changed and holds less than the sale — raises
+    ``StaleVersion`` and writes nothing (the event is kept for review) instead of a refusal."""
     from django.utils import timezone
 
+    from baogong.core.field import StaleVersion
     from baogong.core.money import round_fen
     from baogong.fleet.choices import slot_of
+    from baogong.fleet.queries import tank_level
     from baogong.inventory.actions import IssueLineInput, issue_stock
+    from baogong.inventory.errors import InsufficientStock
 
     errors = _station_errors(tank.station, actor)
     plate = _normalise_plate(plate)
@@ -224,20 +233,36 @@ def sell_fuel(
         errors["litres"] = [_("Litres must be a whole number above zero.")]
     if unit_price is None or Decimal(unit_price) <= 0:
         errors["unit_price"] = [_("The price must be positive.")]
-    if ticket is not None and (ticket.served_at is not None or ticket.station_id != tank.station_id):
+    if ticket is not None and ticket.station_id != tank.station_id:
+        errors["ticket"] = [_("This queue ticket is already served or belongs to another station.")]
+    elif ticket is not None and ticket.served_at is not None:
+        if based_on and not errors:
+            raise StaleVersion(
+                current=f"served {timezone.localtime(ticket.served_at):%H:%M}",
+                reason=_("Queue ticket %(plate)s was served by someone else meanwhile.") % {"plate": ticket.plate},
+            )
         errors["ticket"] = [_("This queue ticket is already served or belongs to another station.")]
     if errors:
         raise FuelInvalid(details=errors)
     when = at or timezone.now()
     vehicle, green_pass = _green_channel(plate, when)
     reference = f"FUEL-{tank.station.code}-{plate}-{timezone.localtime(when):%Y%m%d%H%M%S}"
-    issue = issue_stock(
-        tank.station,
-        ensure_sales_site(tank.station),
-        [IssueLineInput(item=tank.item, qty=litres)],
-        actor=actor,
-        reference=reference,
-    )
+    try:
+        issue = issue_stock(
+            tank.station,
+            ensure_sales_site(tank.station),
+            [IssueLineInput(item=tank.item, qty=litres)],
+            actor=actor,
+            reference=reference,
+        )
+    except InsufficientStock:
+        if not based_on:
+            raise
+        raise StaleVersion(
+            current=f"{tank.code}:{tank_level(tank)}",
+            reason=_("Tank %(tank)s holds less than this sale now: its stock changed after the page was opened.")
+            % {"tank": tank.code},
+        ) from None
     with transaction.atomic(durable=True):
         locked = locks.tank_for_update(tank.pk)
         sale = FuelSale.objects.create(

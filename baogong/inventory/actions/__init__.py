@@ -30,7 +30,7 @@ from baogong.inventory.actions.stocktakes import (
     submit_stocktake,
 )
 from baogong.inventory.actions.trace import receive_trace_codes, record_trace_signals
-from baogong.inventory.actions.transfers import TransferLineInput, receive_transfer, transfer_stock
+from baogong.inventory.actions.transfers import TransferLineInput, put_away, receive_transfer, transfer_stock
 from baogong.inventory.ledger import (
     BULK,
     UNUSABLE_DESTINATIONS,
@@ -59,6 +59,7 @@ __all__ = [
     "decide_adjustment",
     "issue_stock",
     "move_stock",
+    "put_away",
     "quarantine_lot_everywhere",
     "receive_stock",
     "receive_trace_codes",

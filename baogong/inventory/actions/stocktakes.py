@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from django.db import transaction
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from baogong.catalog.models import Item
 from baogong.core import audit
 from baogong.core.audit import Actor
+from baogong.core.field import StaleVersion
 from baogong.core.retry import retry_on_conflict
 from baogong.inventory import locks
 from baogong.inventory.actions.common import _check_site_location, _move, _stock_locations, require_site_scope
@@ -86,8 +87,13 @@ def record_counts(
     *,
     actor: Actor,
     extra: Sequence[tuple[Lot, Location, int]] = (),
+    seen: Mapping[int, str] | None = None,
 ) -> Stocktake:
-    """Enter counted quantities (by line id) and lots found that were not expected."""
+    """Enter counted quantities (by line id) and lots found that were not expected.
+
+    ``seen`` (counts a phone recorded offline): each line's version when the sheet was shown
+    (``queries.count_versions``). When the stock in a counted line's bin moved since, or the count
+    is no longer open, ``StaleVersion`` is raised and nothing is written (kept for review)."""
     require_site_scope(actor, stocktake.warehouse)
     e: dict[str, list[str]] = {}
     for line_id, qty in counts.items():
@@ -101,6 +107,8 @@ def record_counts(
         raise StockInvalid(details=e)
     with transaction.atomic(durable=True):
         locked = locks.stocktake_for_update(stocktake.pk)
+        if seen is not None:
+            _check_count_versions(locked, counts, seen)
         if locked.status != StocktakeStatus.COUNTING:
             raise InvalidState()
         lines = {line.pk: line for line in locked.lines.filter(pk__in=list(counts))}
@@ -120,6 +128,31 @@ def record_counts(
             )
         audit.record("record_counts", locked, actor=actor, after={"counted": len(counts), "found": len(extra)})
         return locked
+
+
+def _check_count_versions(stocktake: Stocktake, counts: Mapping[int, int], seen: Mapping[int, str]) -> None:
+    from baogong.inventory.queries import count_versions
+
+    if stocktake.status != StocktakeStatus.COUNTING:
+        raise StaleVersion(
+            current=str(stocktake.status),
+            reason=_("The count is %(status)s now: it changed after the sheet was opened.")
+            % {"status": stocktake.get_status_display()},
+        )
+    lines = list(stocktake.lines.filter(pk__in=list(counts)).select_related("location", "item", "lot").order_by("pk"))
+    now = count_versions(lines)
+    # a line sent with the count it already has is not a change of the phone's (a re-sent sheet)
+    changed = [
+        line
+        for line in lines
+        if counts[line.pk] != line.counted_qty and seen.get(line.pk) and seen[line.pk] != now[line.pk]
+    ]
+    if changed:
+        raise StaleVersion(
+            current=",".join(now[line.pk] for line in changed)[:64],
+            reason=_("The stock changed after the sheet was opened: %(lines)s.")
+            % {"lines": "; ".join(f"{li.location.code} {li.item.code} {li.lot.batch}" for li in changed)[:180]},
+        )
 
 
 @retry_on_conflict

@@ -158,3 +158,47 @@ def receive_transfer(transfer: Transfer, *, actor: Actor, location: Location | N
             after={"location": target.code},
         )
         return locked
+
+
+def put_away(
+    balance_id: int,
+    to_location: Location | None,
+    qty: int,
+    *,
+    actor: Actor,
+    reference: str = "",
+    based_on: str = "",
+) -> Transfer:
+    """Put received stock away: ``qty`` of a balance in the main store to a bin of the same site
+    (an internal transfer). ``based_on`` (a put-away the keeper's phone recorded offline, the
+    quantity its page showed): when the stock moved meanwhile and less than ``qty`` is left,
+    ``StaleVersion`` is raised and nothing is written (the event is kept for review)."""
+    from baogong.core.field import StaleVersion
+    from baogong.inventory.errors import InsufficientStock
+    from baogong.inventory.models import StockBalance
+
+    balance = StockBalance.objects.select_related("lot", "location__site").filter(pk=balance_id).first()
+    if balance is None or balance.location.site is None:
+        raise StockInvalid(details={"balance": [_("This stock is no longer in the main store.")]})
+    site = balance.location.site
+    require_site_scope(actor, site)
+    if to_location is None or to_location.site_id != site.pk or to_location.pk == balance.location_id:
+        raise StockInvalid(details={"to_location": [_("Choose a bin of this site.")]})
+    if not isinstance(qty, int) or qty <= 0:
+        raise StockInvalid(details={"qty": [_("Quantity must be a whole number above zero.")]})
+    try:
+        return transfer_stock(
+            site,
+            [TransferLineInput(lot=balance.lot, from_location=balance.location, to_location=to_location, qty=qty)],
+            actor=actor,
+            reference=reference or _("put-away"),
+        )
+    except InsufficientStock:
+        if not based_on:
+            raise
+        left = StockBalance.objects.filter(pk=balance_id).values_list("on_hand", "reserved").first() or (0, 0)
+        raise StaleVersion(
+            current=str(left[0] - left[1]),
+            reason=_("Only %(left)d left in %(bin)s: the stock changed after the page was opened.")
+            % {"left": left[0] - left[1], "bin": balance.location.code},
+        ) from None

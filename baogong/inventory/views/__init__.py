@@ -12,6 +12,7 @@ from baogong.inventory.views.documents import (
     transfer_list,
     transfer_receive,
 )
+from baogong.inventory.views.putaway import put_away, put_away_list
 from baogong.inventory.views.stock import (
     expiry_alerts,
     item_card,
@@ -35,6 +36,8 @@ from baogong.inventory.views.stocktakes import (
 from baogong.inventory.views.trace import trace_lookup, trace_receive
 
 __all__ = [
+    "put_away",
+    "put_away_list",
     "trace_lookup",
     "trace_receive",
     "adjust",

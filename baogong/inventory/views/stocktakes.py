@@ -8,19 +8,22 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from baogong.catalog.resolvers import UNKNOWN_ITEM, item_by_code
+from baogong.core import field
 from baogong.core.actionviews import run_action
 from baogong.core.errors import DomainError
 from baogong.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
+from baogong.core.fieldviews import field_page
 from baogong.core.forms import show_domain_error
 from baogong.core.htmx import paginate
 from baogong.core.pdf import pdf_response
 from baogong.core.permissions import require_perm
 from baogong.core.scoping import get_scoped_or_404, scoped
-from baogong.inventory import actions, resolvers
+from baogong.inventory import actions, queries, resolvers
 from baogong.inventory.forms import FoundStockForm, StocktakeStartForm
 from baogong.inventory.locations import default_location
 from baogong.inventory.models import Stocktake
@@ -62,12 +65,17 @@ def _show_expected(request: HttpRequest, stocktake: Stocktake) -> bool:
 
 
 @require_perm("inventory.view_stocktake")
+@field_page
 def stocktake_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The count sheet; the keeper's phone or tablet keeps it for counting without network (counts
+    recorded offline arrive from the phone's queue, :func:`queued_counts`)."""
     stocktake = _stocktake(request, pk)
     lines = stocktake.lines.select_related("location", "item", "lot")
     if request.method == "POST":
         if not request.user.has_perm("inventory.count_stock"):
             raise PermissionDenied
+        if field.is_queued(request):
+            return queued_counts(request, stocktake, list(lines))
         counts: dict[int, int] = {}
         bad = []
         for line in lines:
@@ -92,8 +100,56 @@ def stocktake_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _stocktake_page(request, stocktake, FoundStockForm())
 
 
+def queued_counts(request: HttpRequest, stocktake: Stocktake, lines: list[Any]) -> HttpResponse:
+    """Counts from the phone's queue: each line with the version of its bin's stock the sheet
+    showed (``v-<line>``); a count whose bin's stock moved meanwhile, or a count no longer open,
+    becomes an offline conflict for the approver, never an overwrite. A replay of the same device
+    event answers the first answer."""
+    counts: dict[int, int] = {}
+    seen: dict[int, str] = {}
+    payload: dict[str, str] = {}
+    for line in lines:
+        raw = request.POST.get(f"count-{line.pk}", "").strip()
+        if raw == "":
+            continue
+        try:
+            counts[line.pk] = int(raw)
+        except ValueError:
+            return field.queue_answer(
+                400, code="invalid", details={f"count-{line.pk}": [_("Counts are whole numbers, zero or more.")]}
+            )
+        seen[line.pk] = request.POST.get(f"v-{line.pk}", "")[:16]
+        payload[f"{line.location.code} {line.item.code} {line.lot.batch}"] = raw
+    submit = bool(request.POST.get("submit"))
+
+    def run() -> Stocktake:
+        done = actions.record_counts(stocktake, counts, actor=request.user, seen=seen)
+        if submit:
+            done = actions.submit_stocktake(stocktake, actor=request.user)
+        return done
+
+    return field.answer_queued(
+        request,
+        run,
+        target=lambda: field.ConflictTarget(
+            kind="stock_count",
+            object_label=_("Count %(number)s at %(site)s") % {"number": stocktake.number, "site": stocktake.warehouse},
+            link=reverse("inventory:stocktake_detail", args=[stocktake.pk]),
+            permission="inventory.approve_stocktake",
+            organisation_id=stocktake.warehouse.organisation_id,
+            site_id=stocktake.warehouse_id,
+            payload=payload,
+        ),
+        answer=lambda done: {"stocktake": done.number, "counted": len(counts)},
+        done=lambda _done: _("Counts saved."),
+    )
+
+
 def _stocktake_page(request: HttpRequest, stocktake: Stocktake, found_form: FoundStockForm) -> HttpResponse:
-    lines = stocktake.lines.select_related("location", "item", "lot")
+    lines = list(stocktake.lines.select_related("location", "item", "lot"))
+    versions = queries.count_versions(lines) if stocktake.status == "counting" else {}
+    for line in lines:
+        line.version = versions.get(line.pk, "")  # type: ignore[attr-defined]
     return render(
         request,
         "inventory/stocktake_detail.html",

@@ -155,11 +155,45 @@
     root.querySelectorAll("[data-pct]").forEach(function (bar) {
       var pct = Math.max(0, Math.min(100, parseFloat(bar.getAttribute("data-pct")) || 0));
       bar.style.width = pct + "%";
+  // Logging out on a phone: the pages kept for offline use (another person may use the phone next)
+  // are dropped; records made offline and not sent yet stay in the phone's queue (core/field.js),
+  // sent when the same login returns. The person is told first how many wait, and may stay.
+  function unsentOfflineRecords(user) {
+    if (!window.indexedDB || !indexedDB.databases) { return Promise.resolve(0); }
+    return indexedDB.databases().then(function (list) {
+      if (!list.some(function (d) { return d.name === "baogong-field"; })) { return 0; }
+      return new Promise(function (resolve) {
+        var open = indexedDB.open("baogong-field");  // no version: never creates or upgrades it
+        open.onerror = function () { resolve(0); };
+        open.onsuccess = function () {
+          var d = open.result;
+          if (!d.objectStoreNames.contains("events")) { d.close(); resolve(0); return; }
+          var all = d.transaction("events", "readonly").objectStore("events").getAll();
+          all.onsuccess = function () {
+            d.close();
+            resolve(all.result.filter(function (e) { return e.state === "pending" && e.user === user; }).length);
+          };
+          all.onerror = function () { d.close(); resolve(0); };
+        };
+      });
+    }).catch(function () { return 0; });
+  }
+
+  function logoutKeepsUnsent(form) {
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.checked) { return; }
+      event.preventDefault();
+      unsentOfflineRecords(form.dataset.user || "").then(function (n) {
+        if (n && !window.confirm((form.dataset.tConfirm || "%(n)s").replace("%(n)s", String(n)))) { return; }
+        var dropPages = window.caches ? caches.delete("baogong-pages").catch(function () {}) : Promise.resolve();
+        return dropPages.then(function () { form.dataset.checked = "1"; form.submit(); });
+      });
     });
   }
 
   function start() {
     sizeBars(document);
+    document.querySelectorAll("form[data-logout]").forEach(logoutKeepsUnsent);
     searchableSelects(document);
     stackTables(document);
     markScrollableTables(document);

@@ -2,14 +2,23 @@
  *
  * - registers the service worker (/sw.js), which keeps the field pages and their static files;
  * - <form data-offline> is not posted directly: the submission becomes an event in a local queue
- *   (IndexedDB "baogong-field"), with a device-generated id (sent as the Idempotency-Key) and the
- *   version of the record it was based on (the form's "based_on" field);
+ *   (IndexedDB "baogong-field"), with a device-generated id (sent as the Idempotency-Key), the
+ *   version of the record it was based on (the form's "based_on" field) and the time it was made;
+ *   a one-off form (a delivery, a check-in) is then replaced by its "recorded" note, also in every
+ *   form of its [data-offline-group]; a form marked data-repeat (a count, a fuel sale) stays for
+ *   the next entry (data-reset empties it);
  * - the queue is sent by itself, in order, whenever the network is there (on load, when the
  *   browser says it is back online, and every few seconds while events wait); a photo goes first,
  *   on its own, with its SHA-256 (the server checks it), and is retried until it arrives;
+ * - an event the server took is kept a few days as "sent" (no photo), so a copy of its page kept
+ *   before shows it received rather than the form again; a form with data-refresh names the page
+ *   (a list) whose kept copy is fetched again once the queue has run;
  * - the element #field-queue shows "待同步 N 条" until the queue is empty, and the events the
  *   server kept for review (conflicts) or refused, until the person dismisses them; dismissing
- *   asks first when unsent events would be lost.
+ *   asks first when unsent events would be lost, and never touches another login's events;
+ * - the pages kept for offline use belong to one login: when another person logs in on the phone
+ *   they are dropped (logging out drops them too, see baogong.js); unsent events stay, each sent
+ *   only under the login that made it.
  * No framework; strings come from the #field-queue element's data-* attributes (translated).
  */
 (function () {
@@ -98,8 +107,8 @@
   function render() {
     if (!box) { return Promise.resolve(); }
     return allEvents().then(function (events) {
-      var pending = events.filter(function (e) { return e.state === "pending"; });
-      var kept = events.filter(function (e) { return e.state !== "pending"; });
+      var pending = events.filter(function (e) { return e.state === "pending" && mine(e); });
+      var kept = events.filter(function (e) { return (e.state === "conflict" || e.state === "rejected") && mine(e); });
       box.textContent = "";
       box.setAttribute("data-pending", String(pending.length));
       box.setAttribute("data-kept", String(kept.length));
@@ -138,16 +147,17 @@
       return Promise.resolve(false);
     }
     return allEvents().then(function (events) {
-      var gone = events.filter(function (e) { return pendingCount || e.state !== "pending"; });
+      var gone = events.filter(function (e) { return mine(e) && (pendingCount || e.state !== "pending"); });
       return Promise.all(gone.map(function (e) { return dropEvent(e.seq); }));
     }).then(render).then(function () { return true; });
   }
 
   // ------------------------------------------------------------------ recording
-  function record(form) {
+  function record(form, submitter) {
     var fields = [];
     var photos = [];
     var data = new FormData(form);
+    if (submitter && submitter.name) { data.append(submitter.name, submitter.value || ""); }  // "save and submit"
     var reads = [];
     data.forEach(function (value, key) {
       if (typeof value === "string") { fields.push([key, value]); return; }
@@ -166,6 +176,7 @@
         id: newId(),
         url: form.getAttribute("action") || window.location.pathname,
         photoUrl: form.getAttribute("data-photo-url") || "",
+        refresh: form.getAttribute("data-refresh") || "",
         label: form.getAttribute("data-offline") || "",
         fields: fields,
         photos: photos,
@@ -178,10 +189,29 @@
     });
   }
 
+  function groupOf(form) {
+    var group = form.closest("[data-offline-group]");
+    return group ? Array.prototype.slice.call(group.querySelectorAll("form[data-offline]")) : [form];
+  }
+
   function showRecorded(form) {
     var note = document.getElementById(form.getAttribute("data-recorded") || "");
-    form.classList.add("d-none");
     if (note) { note.classList.remove("d-none"); }
+    if (form.hasAttribute("data-repeat")) {
+      if (form.hasAttribute("data-reset")) { form.reset(); }
+      var button = form.querySelector("[type=submit]");
+      if (button) { button.disabled = false; }
+      return;
+    }
+    groupOf(form).forEach(function (f) { f.classList.add("d-none"); });
+  }
+
+  // the forms an event was made with (its action), on this page
+  function formsFor(ev) {
+    var here = pathOf(ev.url);
+    return Array.prototype.filter.call(document.querySelectorAll("form[data-offline]"), function (form) {
+      return pathOf(form.getAttribute("action") || window.location.pathname) === here;
+    });
   }
 
   function offlineForm(form) {
@@ -189,7 +219,7 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       if (button) { button.disabled = true; }
-      record(form).then(function () {
+      record(form, event.submitter).then(function () {
         showRecorded(form);
         return render();
       }).then(function () { sync(); }).catch(function () {
@@ -198,9 +228,14 @@
       });
     });
     // already recorded on this phone (the page came from the cache): do not offer it twice
+    if (form.hasAttribute("data-repeat")) { return; }
     var here = pathOf(form.getAttribute("action") || window.location.pathname);
     allEvents().then(function (events) {
-      if (events.some(function (e) { return e.state === "pending" && pathOf(e.url) === here; })) { showRecorded(form); }
+      var mineHere = events.filter(function (e) { return mine(e) && pathOf(e.url) === here; });
+      if (mineHere.some(function (e) { return e.state === "pending"; })) { showRecorded(form); return; }
+      // sent from this phone after this copy of the page was kept: show it received, not the form
+      var sent = mineHere.filter(function (e) { return e.state === "sent"; });
+      if (sent.length) { showSent(sent[sent.length - 1]); }
     });
   }
 
@@ -224,7 +259,7 @@
   // One event: "sent", "kept" (conflict or refused, shown to the person) or "wait" (try later).
   function sendOne(ev) {
     return sendEvent(ev).then(function (outcome) {
-      if (outcome === "kept") { showKept(ev); refreshPage(ev.url); }
+      if (outcome === "kept") { showKept(ev); toRefresh[ev.refresh || ev.url] = true; }
       return outcome;
     });
   }
@@ -259,11 +294,18 @@
       var body = new URLSearchParams();
       ev.fields.forEach(function (pair) { if (pair[0] !== "csrfmiddlewaretoken" && pair[0] !== "client_token") { body.append(pair[0], pair[1]); } });
       body.append("event_id", ev.id);
+      if (ev.madeAt) { body.append("made_at", ev.madeAt); }
       body.append("client_token", ev.id);
       (ev.photos || []).forEach(function (photo) { body.append("photo_sha256", photo.sha256); });
       return post(ev.url, body, Object.assign({"Idempotency-Key": ev.id}, base)).then(function (r) {
         if (r.type === "opaqueredirect") { return "login"; }  // queued submissions answer JSON: a redirect is the login form
-        if (r.ok) { return dropEvent(ev.seq).then(function () { refreshPage(ev.url); showSent(ev); return "sent"; }); }
+        if (r.ok) {
+          // kept a while as "sent" (without its photo): a copy of the page kept before it was sent
+          // then shows it received instead of offering the form again; list pages are refreshed
+          if (ev.refresh) { toRefresh[ev.refresh] = true; }
+          ev.state = "sent"; ev.sentAt = Date.now(); ev.photo = ev.photo ? {sha256: ev.photo.sha256} : null;
+          return saveEvent(ev).then(function () { showSent(ev); return "sent"; });
+        }
         return readJson(r).then(function (b) {
           if (r.status === 409 && b.code === "field_conflict") {
             ev.state = "conflict"; ev.message = messageOf(b); return saveEvent(ev).then(function () { return "kept"; });
@@ -281,26 +323,48 @@
   // The server kept the event for review (conflict) or refused it: the page no longer says it waits;
   // a refused form is offered again to be corrected, a conflict is left to the reviewer.
   function showKept(ev) {
-    if (pathOf(ev.url) !== window.location.pathname) { return; }
-    document.querySelectorAll("form[data-offline]").forEach(function (form) {
+    formsFor(ev).forEach(function (form) {
       var recorded = document.getElementById(form.getAttribute("data-recorded") || "");
       if (recorded) { recorded.classList.add("d-none"); }
       if (ev.state === "rejected") {
-        form.classList.remove("d-none");
+        groupOf(form).forEach(function (f) { f.classList.remove("d-none"); });
         var button = form.querySelector("[type=submit]");
         if (button) { button.disabled = false; }
       }
     });
   }
 
+  // A page whose forms say data-reload-after-sync (a list: the station's queue, a count sheet) is
+  // reloaded once what it sent has gone out, to show the server's state — unless the person is
+  // typing the next entry.
+  var reloadWanted = false;
+  function reloadIfIdle() {
+    if (!reloadWanted || !navigator.onLine) { return; }
+    var active = document.activeElement;
+    if (active && (active.tagName === "INPUT" || active.tagName === "TEXTAREA") && active.value) { return; }
+    reloadWanted = false;
+    window.location.reload();
+  }
+
   function showSent(ev) {
-    if (pathOf(ev.url) !== window.location.pathname) { return; }
-    document.querySelectorAll("form[data-offline][data-sent]").forEach(function (form) {
+    formsFor(ev).forEach(function (form) {
+      if (form.hasAttribute("data-reload-after-sync")) { reloadWanted = true; }
       var recorded = document.getElementById(form.getAttribute("data-recorded") || "");
       var sent = document.getElementById(form.getAttribute("data-sent") || "");
       if (recorded) { recorded.classList.add("d-none"); }
-      if (sent) { sent.classList.remove("d-none"); form.classList.add("d-none"); }
+      if (sent) {
+        sent.classList.remove("d-none");
+        if (!form.hasAttribute("data-repeat")) { groupOf(form).forEach(function (f) { f.classList.add("d-none"); }); }
+      }
     });
+  }
+
+  // pages whose kept copy is refreshed once the queue has run (not once per event)
+  var toRefresh = {};
+  function refreshKept() {
+    var urls = Object.keys(toRefresh);
+    toRefresh = {};
+    urls.forEach(refreshPage);
   }
 
   function refreshPage(url) {
@@ -337,6 +401,8 @@
     var work = navigator.locks ? navigator.locks.request("baogong-field-sync", {ifAvailable: true}, function (lock) { return lock ? run() : "busy"; }) : run();
     return work.then(function (outcome) {
       syncing = false;
+      refreshKept();
+      if (outcome === "done") { allEvents().then(function (events) { if (!events.some(function (e) { return e.state === "pending" && mine(e); })) { reloadIfIdle(); } }); }
       if (outcome === "login" && box) { box.setAttribute("data-login", "1"); }
       return render().then(function () { schedule(); });
     }, function () { syncing = false; schedule(); });
@@ -358,8 +424,27 @@
     });
   }
 
+  // The kept pages show one login's work: another login on this phone drops them (not the events).
+  function forgetOtherLogin() {
+    var who = currentUser();
+    var before = null;
+    try { before = window.localStorage.getItem("baogong-field-user"); window.localStorage.setItem("baogong-field-user", who); } catch (e) { return; }
+    if (before && before !== who && who !== "anon" && window.caches) { caches.delete(PAGES).catch(function () {}); }
+  }
+
+  // Sent events are kept three days (what a kept page may still show), then forgotten.
+  var SENT_DAYS = 3;
+  function forgetOldSent() {
+    var before = Date.now() - SENT_DAYS * 864e5;
+    return allEvents().then(function (events) {
+      return Promise.all(events.filter(function (e) { return e.state === "sent" && (e.sentAt || 0) < before; }).map(function (e) { return dropEvent(e.seq); }));
+    }).catch(function () {});
+  }
+
   function start() {
     box = document.getElementById("field-queue");
+    forgetOtherLogin();
+    forgetOldSent();
     if (navigator.serviceWorker && window.isSecureContext) {
       navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(function () {});
       navigator.serviceWorker.addEventListener("message", function (event) {
@@ -371,6 +456,8 @@
     document.querySelectorAll("form[data-offline]").forEach(offlineForm);
     window.addEventListener("online", function () { render(); sync(); });
     window.addEventListener("offline", function () { render(); });
+    // the forms are wired: a submission from now on goes to the queue (tests and scripts wait on it)
+    document.documentElement.setAttribute("data-field-ready", "1");
     render().then(sync);
   }
   window.baogongField = {sync: sync, events: allEvents, clear: clearQueue};

@@ -196,9 +196,31 @@
     window.setTimeout(function () { self.last = ""; }, 3000);
   };
 
+  // A shipment's QR code is its proof-of-delivery link (/d/<token>/), printed with the site's public
+  // address (which may differ from the one this phone uses): it opens the same path here, kept on
+  // the phone for use without network. A shipment number typed by hand opens the link of the
+  // list entry with that code (data-links: the list's links with data-code).
   Scanner.prototype.qr = function (text) {
     var here = window.location.origin;
+    var delivery = text.match(/^(?:https?:\/\/[^\/]+)?\/d\/([A-Za-z0-9_-]{8,64})\/?(?:[?#].*)?$/);
+    if (delivery) {
+      var path = "/d/" + delivery[1] + "/";
+      if (path === window.location.pathname) { this.stop(); this.say(this.box.dataset.msgSame, false); this.last = ""; return; }
+      this.stop();
+      window.location.assign(path);
+      return;
+    }
     if (text.indexOf(here + "/") === 0) { this.stop(); window.location.assign(text); return; }
+    if (this.box.dataset.links) {
+      var wanted = text.toUpperCase();
+      var links = Array.prototype.filter.call(document.querySelectorAll(this.box.dataset.links), function (a) {
+        return (a.getAttribute("data-code") || "").toUpperCase() === wanted;
+      });
+      if (links.length) { this.stop(); window.location.assign(links[0].href); return; }
+      this.say(this.box.dataset.msgNotListed + " " + text, true);
+      this.last = "";
+      return;
+    }
     var input = this.target();
     if (input) { input.value = text; input.dispatchEvent(new Event("change", { bubbles: true })); }
     this.say(this.box.dataset.msgFound + " " + text, false);

@@ -40,14 +40,21 @@ function fromNetworkThenCache(request) {
   });
 }
 
+// Static files are looked up in the shell cache only (a match ignoring the query string scans the
+// whole cache: the pages cache holds hundreds of kept pages), and a cached one is refreshed in the
+// background at most once while this worker runs, not on every page that uses it.
+var refreshed = {};
 function staticFile(request) {
-  return caches.match(request, {ignoreSearch: true}).then(function (hit) {
-    var refresh = fetch(request).then(function (response) {
-      if (response.ok) { var copy = response.clone(); caches.open(SHELL).then(function (c) { c.put(request, copy); }); }
-      return response;
-    });
-    if (hit) { refresh.catch(function () {}); return hit; }
-    return refresh;
+  return caches.open(SHELL).then(function (cache) { return cache.match(request, {ignoreSearch: true}); }).then(function (hit) {
+    var fetchAndKeep = function () {
+      return fetch(request).then(function (response) {
+        if (response.ok) { var copy = response.clone(); caches.open(SHELL).then(function (c) { c.put(request, copy); }); }
+        return response;
+      });
+    };
+    if (!hit) { return fetchAndKeep(); }
+    if (!refreshed[request.url]) { refreshed[request.url] = true; fetchAndKeep().catch(function () {}); }
+    return hit;
   });
 }
 
