@@ -18,7 +18,7 @@ from baogong.inventory.queries import ledger_differences
 from baogong.orgs.models import Site
 
 from .conftest import SYSTEM
-from .test_shipments import allocated, balances, txq  # noqa: F401 - fixtures
+from .test_shipments import allocated, balances  # noqa: F401 - fixtures
 
 
 @pytest.fixture
