@@ -155,6 +155,9 @@
     root.querySelectorAll("[data-pct]").forEach(function (bar) {
       var pct = Math.max(0, Math.min(100, parseFloat(bar.getAttribute("data-pct")) || 0));
       bar.style.width = pct + "%";
+    });
+  }
+
   // Logging out on a phone: the pages kept for offline use (another person may use the phone next)
   // are dropped; records made offline and not sent yet stay in the phone's queue (core/field.js),
   // sent when the same login returns. The person is told first how many wait, and may stay.
