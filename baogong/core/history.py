@@ -25,6 +25,7 @@ VERBS: dict[str, Promise] = {
     "accept_plan": _("accepted the route plan"),
     "add_cost_line": _("added a cost line"),
     "add_licence": _("added a licence"),
+    "upload_tenant_document": _("uploaded a tenant's document"),
     "add_report_recipient": _("added a report recipient"),
     "add_room": _("added a room"),
     "add_stops": _("added stops to the route plan"),

@@ -138,10 +138,11 @@ def test_menu_is_grouped_in_a_few_sections_and_shows_only_what_the_user_may_open
     assert [str(i["label"]) for i in supplies["items"]][1:4] == ["库存", "入库", "出库"]
     assert [str(i["header"]) for i in supplies["items"] if i["header"]] == ["物资目录", "库存", "采购"]
 
-    # the fuel attendant sees their home and the fuel stations: no stock, no plans, and no
-    # health check-in while the account is not linked to a person (it would answer 404)
+    # the fuel attendant sees their home, the fuel stations and the offline records of the station
+    # to review: no stock, no plans, and no health check-in while the account is not linked to a
+    # person (it would answer 404)
     fuel = nav_groups(client_for("fuel"))
-    assert [[str(i["label"]) for i in g["items"]] for g in fuel] == [["首页"], ["加油站"]]
+    assert [[str(i["label"]) for i in g["items"]] for g in fuel] == [["首页"], ["加油站"], ["离线冲突复核"]]
 
     # the page being shown marks its group and entry active; the HTML has one drop-down per module
     client = client_for("commander")

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from baogong.core.errors import DomainError
+from baogong.core.retry import retry_on_conflict
 from baogong.demo.steps import scarcity
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ def rng_for_item(s: Scenario, item_code: str) -> random.Random:
     return _rng(s) if item_code in GIFTS or item_code == HUASEN_ITEM[0] else s.rng
 
 
+@retry_on_conflict
 def set_up(s: Scenario) -> None:
     """Before the first day: the food recipients' sites, 华森's customer and its carton item."""
     from baogong.catalog import actions as catalog

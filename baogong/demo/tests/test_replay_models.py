@@ -100,6 +100,10 @@ def test_a_ten_day_replay_rations_scarce_supply_and_reads_its_figures_from_model
     assert "WH-YY" in report["sites_under_control"]
     assert "WH-YY" not in situation(commander, dt.date(2022, 4, 9)).as_json()["sites_under_control"]
 
+    _lodging_gifts_orders_and_drill(outcome, shown)
+
+
+def _lodging_gifts_orders_and_drill(outcome, shown):
     # the lodging sites ran rooms, stays, meals, tests and care (steps.lodging)
     stays = LodgingStay.objects.filter(room__isnull=False)
     assert stays.count() == outcome.stays > lodging.RESIDENTS  # the residents moved in before the first day

@@ -61,6 +61,7 @@ def _locked(shipments: Sequence[Shipment], actor: Actor, allowed: Sequence[str])
     return locked
 
 
+@retry_on_conflict
 def _step_many(shipments: Sequence[Shipment], source: str, target: str, verb: str, stamp: str, *, actor: Actor) -> int:
     with transaction.atomic(durable=True):
         locked = _locked(shipments, actor, [source])
@@ -78,7 +79,6 @@ def _step_many(shipments: Sequence[Shipment], source: str, target: str, verb: st
         return len(locked)
 
 
-@retry_on_conflict
 def pick_shipments(shipments: Sequence[Shipment], *, actor: Actor) -> int:
     """:func:`pick_shipment` for many planned shipments; answers how many were picked."""
     return _step_many(
@@ -86,7 +86,6 @@ def pick_shipments(shipments: Sequence[Shipment], *, actor: Actor) -> int:
     )
 
 
-@retry_on_conflict
 def close_shipments(shipments: Sequence[Shipment], *, actor: Actor) -> int:
     """:func:`close_shipment` for many delivered shipments; answers how many were closed."""
     return _step_many(
@@ -118,44 +117,11 @@ def _ship(
     shipments: Sequence[Shipment], *, actor: Actor, transport: Mapping[int, tuple[int | None, int | None]]
 ) -> tuple[ShipResult, list[tuple[Shipment, str, list[str]]]]:
     result = ShipResult()
-    holds: list[tuple[Shipment, str, list[str]]] = []
     with transaction.atomic(durable=True):
         locked = _locked(shipments, actor, [ShipmentStatus.PICKED, ShipmentStatus.LOADED])
-        resolved: dict[tuple[int, int | None, int | None], tuple[Any, hooks.FieldErrors]] = {}
-        refusals: dict[tuple[int, int, int | None, int | None], hooks.FieldErrors] = {}
-        invalid: dict[str, Any] = {}
-        leaving: list[tuple[Shipment, str, dict[str, Any]]] = []
-        for shipment in locked:
-            before = audit.snapshot(shipment, TRANSPORT_AUDIT)
-            vehicle_id, driver_id = transport.get(shipment.pk, (None, None))
-            chosen = (
-                shipment.warehouse_id,
-                vehicle_id if vehicle_id is not None else shipment.vehicle_id,
-                driver_id if driver_id is not None else shipment.driver_id,
-            )
-            for registry in hooks.TRANSPORT:
-                if chosen not in resolved:
-                    resolved[chosen] = registry.resolve(shipment, chosen[1], chosen[2], actor=actor)
-                found, errors = resolved[chosen]
-                found.apply_to(shipment)
-                if errors:
-                    invalid[str(shipment)] = errors
-            if not hooks.TRANSPORT:
-                shipment.vehicle_id, shipment.driver_id = chosen[1], chosen[2]
-            key = (shipment.warehouse_id, shipment.recipient_id, shipment.vehicle_id, shipment.driver_id)
-            if key not in refusals:
-                refusals[key] = transport_refusals(shipment, actor=actor)
-            stage = str(
-                DispatchHold.Stage.LOAD if shipment.status == ShipmentStatus.PICKED else DispatchHold.Stage.DISPATCH
-            )
-            if refusals[key]:
-                holds.append((shipment, stage, [r for reasons in refusals[key].values() for r in reasons]))
-                continue
-            leaving.append((shipment, stage, before))
-        if invalid:
-            raise ShipmentInvalid(details={"shipments": invalid})
+        leaving, holds = _sort_out(locked, actor=actor, transport=transport)
         now = timezone.now()
-        loads, dispatches = [], []
+        loads = []
         for shipment, stage, before in leaving:
             if stage == DispatchHold.Stage.LOAD:
                 shipment.status = ShipmentStatus.LOADED
@@ -168,57 +134,110 @@ def _ship(
             shipment.updated_at = now
         ships = [sh for sh, _stage, _before in leaving]
         lines = _lines_of(ships)
-        transit = {}
-        groups = []
-        for shipment in ships:
-            if shipment.warehouse_id not in transit:
-                transit[shipment.warehouse_id] = in_transit_location(shipment.warehouse)
-            own = lines[shipment.pk]
-            groups.append(
-                stock.MoveGroup(
-                    [
-                        MoveInput(
-                            item=li.item,
-                            lot=li.lot,
-                            from_location=li.from_location,
-                            to_location=transit[shipment.warehouse_id],
-                            qty=li.qty,
-                            reservation=li.reservation,
-                        )
-                        for li in own
-                    ],
-                    reference=str(shipment),
-                    document_id=shipment.pk,
-                )
-            )
-            dispatches.append(
-                audit.Entry(
-                    shipment,
-                    before={"status": ShipmentStatus.LOADED},
-                    after={"status": shipment.status, "units": sum(li.qty for li in own)},
-                )
-            )
-        stock.move_many(groups, actor=actor, reason=MoveReason.SHIPMENT)
-        Shipment.objects.bulk_update(
-            ships,
-            [
-                "status",
-                "loaded_at",
-                "dispatched_at",
-                "updated_at",
-                "vehicle_id",
-                "vehicle_plate",
-                "driver_id",
-                "driver_name",
-                "driver_phone",
-                "transport_legacy",
-            ],
-        )
+        dispatches = _move_to_transit(ships, lines, actor=actor)
+        Shipment.objects.bulk_update(ships, SHIPPED_FIELDS)
         _refresh_shipping_status({li.request_line.request_id for sh in ships for li in lines[sh.pk]})
         audit.record_many("load_shipment", loads, actor=actor)
         audit.record_many("dispatch_shipment", dispatches, actor=actor)
         result.dispatched = ships
     return result, holds
+
+
+SHIPPED_FIELDS = [
+    "status",
+    "loaded_at",
+    "dispatched_at",
+    "updated_at",
+    "vehicle_id",
+    "vehicle_plate",
+    "driver_id",
+    "driver_name",
+    "driver_phone",
+    "transport_legacy",
+]
+
+
+def _sort_out(
+    locked: Sequence[Shipment], *, actor: Actor, transport: Mapping[int, tuple[int | None, int | None]]
+) -> tuple[list[tuple[Shipment, str, dict[str, Any]]], list[tuple[Shipment, str, list[str]]]]:
+    """Each locked shipment with its vehicle and driver resolved (once per distinct choice) and
+    checked (once per warehouse, recipient, vehicle and driver): those that may leave, and those
+    held with the reasons. A choice that does not resolve refuses the whole batch."""
+    resolved: dict[tuple[int, int | None, int | None], tuple[Any, hooks.FieldErrors]] = {}
+    refusals: dict[tuple[int, int, int | None, int | None], hooks.FieldErrors] = {}
+    invalid: dict[str, Any] = {}
+    leaving: list[tuple[Shipment, str, dict[str, Any]]] = []
+    holds: list[tuple[Shipment, str, list[str]]] = []
+    for shipment in locked:
+        before = audit.snapshot(shipment, TRANSPORT_AUDIT)
+        vehicle_id, driver_id = transport.get(shipment.pk, (None, None))
+        chosen = (
+            shipment.warehouse_id,
+            vehicle_id if vehicle_id is not None else shipment.vehicle_id,
+            driver_id if driver_id is not None else shipment.driver_id,
+        )
+        for registry in hooks.TRANSPORT:
+            if chosen not in resolved:
+                resolved[chosen] = registry.resolve(shipment, chosen[1], chosen[2], actor=actor)
+            found, errors = resolved[chosen]
+            found.apply_to(shipment)
+            if errors:
+                invalid[str(shipment)] = errors
+        if not hooks.TRANSPORT:
+            shipment.vehicle_id, shipment.driver_id = chosen[1], chosen[2]
+        key = (shipment.warehouse_id, shipment.recipient_id, shipment.vehicle_id, shipment.driver_id)
+        if key not in refusals:
+            refusals[key] = transport_refusals(shipment, actor=actor)
+        stage = str(
+            DispatchHold.Stage.LOAD if shipment.status == ShipmentStatus.PICKED else DispatchHold.Stage.DISPATCH
+        )
+        if refusals[key]:
+            holds.append((shipment, stage, [r for reasons in refusals[key].values() for r in reasons]))
+            continue
+        leaving.append((shipment, stage, before))
+    if invalid:
+        raise ShipmentInvalid(details={"shipments": invalid})
+    return leaving, holds
+
+
+def _move_to_transit(
+    ships: Sequence[Shipment], lines: Mapping[int, list[ShipmentLine]], *, actor: Actor
+) -> list[audit.Entry]:
+    """The stock of the leaving shipments to their warehouses' in-transit locations, one move
+    group per shipment; answers the dispatch audit entries."""
+    transit = {}
+    groups = []
+    dispatches = []
+    for shipment in ships:
+        if shipment.warehouse_id not in transit:
+            transit[shipment.warehouse_id] = in_transit_location(shipment.warehouse)
+        own = lines[shipment.pk]
+        groups.append(
+            stock.MoveGroup(
+                [
+                    MoveInput(
+                        item=li.item,
+                        lot=li.lot,
+                        from_location=li.from_location,
+                        to_location=transit[shipment.warehouse_id],
+                        qty=li.qty,
+                        reservation=li.reservation,
+                    )
+                    for li in own
+                ],
+                reference=str(shipment),
+                document_id=shipment.pk,
+            )
+        )
+        dispatches.append(
+            audit.Entry(
+                shipment,
+                before={"status": ShipmentStatus.LOADED},
+                after={"status": shipment.status, "units": sum(li.qty for li in own)},
+            )
+        )
+    stock.move_many(groups, actor=actor, reason=MoveReason.SHIPMENT)
+    return dispatches
 
 
 def _lines_of(shipments: Sequence[Shipment]) -> dict[int, list[ShipmentLine]]:
@@ -245,6 +264,49 @@ class DeliveryInput:
     note: str = ""
 
 
+DELIVERED_FIELDS = [
+    "status",
+    "delivered_at",
+    "updated_at",
+    "received_by",
+    "receiver_phone",
+    "delivery_client_token",
+    "delivery_note",
+]
+
+
+def _to_deliver(by_pk: Mapping[int, DeliveryInput], *, actor: Actor) -> list[Shipment]:
+    """The shipments of a batch, locked and checked: those already recorded with the same token
+    are left out (a replay of the batch), the others must be in transit."""
+    todo: list[Shipment] = []
+    for shipment in locks.shipments_for_update(list(by_pk), related=True):
+        _require_shipment_scope(shipment, actor)
+        token = by_pk[shipment.pk].client_token.strip()
+        if token and shipment.delivery_client_token == token:
+            continue
+        _check_shipment(shipment, [ShipmentStatus.IN_TRANSIT])
+        todo.append(shipment)
+    return todo
+
+
+def _delivery_entry(
+    shipment: Shipment, own: Mapping[int, ShipmentLine], given: Mapping[int, Any], found: Sequence[Discrepancy]
+) -> audit.Entry:
+    return audit.Entry(
+        shipment,
+        before={"status": ShipmentStatus.IN_TRANSIT},
+        after={
+            "status": shipment.status,
+            "received_by": shipment.received_by,
+            "lines": [
+                {"line": i, "qty": own[i].qty, "received": given[i].received, "damaged": given[i].damaged}
+                for i in sorted(own)
+            ],
+            "discrepancies": [{"line": x.line_id, "kind": x.kind, "qty": x.qty, "to": x.disposition} for x in found],
+        },
+    )
+
+
 @retry_on_conflict
 def record_deliveries(deliveries: Sequence[DeliveryInput], *, actor: Actor) -> list[Shipment]:
     """:func:`record_delivery` for many shipments in transit, all or nothing: a delivery with a
@@ -253,17 +315,8 @@ def record_deliveries(deliveries: Sequence[DeliveryInput], *, actor: Actor) -> l
     Answers the shipments delivered now."""
     by_pk = {d.shipment.pk: d for d in deliveries}
     with transaction.atomic(durable=True):
-        locked = locks.shipments_for_update(list(by_pk), related=True)
-        todo: list[Shipment] = []
+        todo = _to_deliver(by_pk, actor=actor)
         errors: dict[str, Any] = {}
-        for shipment in locked:
-            _require_shipment_scope(shipment, actor)
-            d = by_pk[shipment.pk]
-            token = d.client_token.strip()
-            if token and shipment.delivery_client_token == token:
-                continue
-            _check_shipment(shipment, [ShipmentStatus.IN_TRANSIT])
-            todo.append(shipment)
         lines = _lines_of(todo)
         moves: dict[str, list[stock.MoveGroup]] = defaultdict(list)
         discrepancies: list[Discrepancy] = []
@@ -297,23 +350,7 @@ def record_deliveries(deliveries: Sequence[DeliveryInput], *, actor: Actor) -> l
             shipment.receiver_phone = phone
             shipment.delivery_client_token = token
             shipment.delivery_note = d.note[:500]
-            entries.append(
-                audit.Entry(
-                    shipment,
-                    before={"status": ShipmentStatus.IN_TRANSIT},
-                    after={
-                        "status": shipment.status,
-                        "received_by": shipment.received_by,
-                        "lines": [
-                            {"line": i, "qty": own[i].qty, "received": given[i].received, "damaged": given[i].damaged}
-                            for i in sorted(own)
-                        ],
-                        "discrepancies": [
-                            {"line": x.line_id, "kind": x.kind, "qty": x.qty, "to": x.disposition} for x in found
-                        ],
-                    },
-                )
-            )
+            entries.append(_delivery_entry(shipment, own, given, found))
         if errors:
             raise ShipmentInvalid(details={"shipments": errors})
         for move_reason in (MoveReason.DELIVERY, MoveReason.RETURN, MoveReason.LOSS):
@@ -322,18 +359,7 @@ def record_deliveries(deliveries: Sequence[DeliveryInput], *, actor: Actor) -> l
         Discrepancy.objects.bulk_create(discrepancies)
         for rl_id in sorted(per_request_line):
             RequestLine.objects.filter(pk=rl_id).update(delivered_qty=F("delivered_qty") + per_request_line[rl_id])
-        Shipment.objects.bulk_update(
-            todo,
-            [
-                "status",
-                "delivered_at",
-                "updated_at",
-                "received_by",
-                "receiver_phone",
-                "delivery_client_token",
-                "delivery_note",
-            ],
-        )
+        Shipment.objects.bulk_update(todo, DELIVERED_FIELDS)
         _refresh_shipping_status({li.request_line.request_id for sh in todo for li in lines[sh.pk]})
         audit.record_many("record_delivery", entries, actor=actor)
         return todo

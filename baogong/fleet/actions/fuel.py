@@ -225,25 +225,7 @@ def sell_fuel(
     from baogong.inventory.actions import IssueLineInput, issue_stock
     from baogong.inventory.errors import InsufficientStock
 
-    errors = _station_errors(tank.station, actor)
-    plate = _normalise_plate(plate)
-    if not plate:
-        errors["plate"] = [_("Give the plate.")]
-    if not isinstance(litres, int) or litres <= 0:
-        errors["litres"] = [_("Litres must be a whole number above zero.")]
-    if unit_price is None or Decimal(unit_price) <= 0:
-        errors["unit_price"] = [_("The price must be positive.")]
-    if ticket is not None and ticket.station_id != tank.station_id:
-        errors["ticket"] = [_("This queue ticket is already served or belongs to another station.")]
-    elif ticket is not None and ticket.served_at is not None:
-        if based_on and not errors:
-            raise StaleVersion(
-                current=f"served {timezone.localtime(ticket.served_at):%H:%M}",
-                reason=_("Queue ticket %(plate)s was served by someone else meanwhile.") % {"plate": ticket.plate},
-            )
-        errors["ticket"] = [_("This queue ticket is already served or belongs to another station.")]
-    if errors:
-        raise FuelInvalid(details=errors)
+    plate = _check_sale(tank, plate, litres, unit_price, actor=actor, ticket=ticket, based_on=based_on)
     when = at or timezone.now()
     vehicle, green_pass = _green_channel(plate, when)
     reference = f"FUEL-{tank.station.code}-{plate}-{timezone.localtime(when):%Y%m%d%H%M%S}"
@@ -284,6 +266,43 @@ def sell_fuel(
         audit.record("sell_fuel", sale, actor=actor, after=audit.snapshot(sale))
         _low_tank_alert(locked, actor=actor)
         return sale
+
+
+def _check_sale(
+    tank: FuelTank,
+    plate: str,
+    litres: int,
+    unit_price: Decimal,
+    *,
+    actor: Actor,
+    ticket: FuelQueueTicket | None,
+    based_on: str,
+) -> str:
+    """The checks of :func:`sell_fuel` before anything is written; answers the normalised plate."""
+    from django.utils import timezone
+
+    from baogong.core.field import StaleVersion
+
+    errors = _station_errors(tank.station, actor)
+    plate = _normalise_plate(plate)
+    if not plate:
+        errors["plate"] = [_("Give the plate.")]
+    if not isinstance(litres, int) or litres <= 0:
+        errors["litres"] = [_("Litres must be a whole number above zero.")]
+    if unit_price is None or Decimal(unit_price) <= 0:
+        errors["unit_price"] = [_("The price must be positive.")]
+    if ticket is not None and ticket.station_id != tank.station_id:
+        errors["ticket"] = [_("This queue ticket is already served or belongs to another station.")]
+    elif ticket is not None and ticket.served_at is not None:
+        if based_on and not errors:
+            raise StaleVersion(
+                current=f"served {timezone.localtime(ticket.served_at):%H:%M}",
+                reason=_("Queue ticket %(plate)s was served by someone else meanwhile.") % {"plate": ticket.plate},
+            )
+        errors["ticket"] = [_("This queue ticket is already served or belongs to another station.")]
+    if errors:
+        raise FuelInvalid(details=errors)
+    return plate
 
 
 def _low_tank_alert(locked: FuelTank, *, actor: Actor) -> int | None:

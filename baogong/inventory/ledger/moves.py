@@ -179,14 +179,20 @@ def move_many(
             open_qty[leg.reservation.pk] = left - leg.consume
     moves = apply_legs(legs, locked, actor=actor, reason=reason, document_type=document_type, note=note)
     _consume_reservations(legs)
-    places = {m.from_location_id for m in moves} | {m.to_location_id for m in moves}
-    labels = {loc.pk: loc for loc in Location.objects.filter(pk__in=places).select_related("site")}
-    label = MoveReason(reason).label if reason in MoveReason.values else reason
     out: list[list[StockMove]] = []
     start = 0
     for size in sizes:
         out.append(moves[start : start + size])
         start += size
+    audit.record_many("move_stock", _move_entries(groups, out, reason), actor=actor)
+    return out
+
+
+def _move_entries(groups: Sequence[MoveGroup], out: Sequence[list[StockMove]], reason: str) -> list[audit.Entry]:
+    """One ``move_stock`` audit entry per document of :func:`move_many`, as :func:`move` writes it."""
+    places = {m.from_location_id for own in out for m in own} | {m.to_location_id for own in out for m in own}
+    labels = {loc.pk: loc for loc in Location.objects.filter(pk__in=places).select_related("site")}
+    label = MoveReason(reason).label if reason in MoveReason.values else reason
     entries = []
     for group, own in zip(groups, out, strict=True):
         first = own[0]
@@ -212,8 +218,7 @@ def move_many(
                 object_repr=f"{label} {group.reference}".strip(),
             )
         )
-    audit.record_many("move_stock", entries, actor=actor)
-    return out
+    return entries
 
 
 def consume_reservation(
