@@ -33,7 +33,9 @@ def follow_first_row(page: Any, key: str) -> None:
 
 
 def done(page: Any) -> None:
-    page.wait_for_selector(".alert-success")
+    # the server's message, not a field page's own "recorded on this phone" note (#…-recorded),
+    # which shows while the phone's queue is still sending
+    page.wait_for_selector(".alert-success:visible:not([id$='-recorded'])")
 
 
 def keeper(page: Any) -> None:
