@@ -56,18 +56,18 @@ $(TEST_DB_TEMPLATE): $(wildcard baogong/*/migrations/*.py) $(VENV)/.installed
 	@mv $@.tmp $@
 export BAOGONG_TEST_DB_TEMPLATE := $(CURDIR)/$(TEST_DB_TEMPLATE)
 
-# Three passes at once: the SQLite pass streams; the browser tests (they wait on Chromium and the
-# network more than they compute) and the PostgreSQL pass, then the date-heavy apps on a moved
-# clock (test-clock), follow from their logs.
+# Three passes at once, about as long as each other: the SQLite pass streams; the PostgreSQL pass,
+# and the browser tests then the date-heavy apps on a moved clock (test-clock), follow from their
+# logs.
 test: install $(TEST_DB_TEMPLATE)
 	@mkdir -p var
-	@{ $(MAKE) --no-print-directory test-postgres && $(MAKE) --no-print-directory test-clock; } > var/test-postgres.log 2>&1 & pg=$$!; \
-	$(MAKE) --no-print-directory e2e > var/test-e2e.log 2>&1 & browser=$$!; \
+	@$(MAKE) --no-print-directory test-postgres > var/test-postgres.log 2>&1 & pg=$$!; \
+	{ $(MAKE) --no-print-directory e2e; a=$$?; $(MAKE) --no-print-directory test-clock; exit $$(( a || $$? )); } > var/test-e2e.log 2>&1 & browser=$$!; \
 	$(MAKE) --no-print-directory test-sqlite; sqlite=$$?; \
 	wait $$browser; e2e=$$?; wait $$pg; postgres=$$?; \
-	echo "---- browser tests (Chromium, SQLite) ----"; cat var/test-e2e.log; \
-	echo "---- PostgreSQL pass and moved clocks ----"; cat var/test-postgres.log; \
-	echo "make test: sqlite exit $$sqlite, browser exit $$e2e, postgresql and clocks exit $$postgres"; \
+	echo "---- browser tests (Chromium, SQLite) and moved clocks ----"; cat var/test-e2e.log; \
+	echo "---- PostgreSQL pass ----"; cat var/test-postgres.log; \
+	echo "make test: sqlite exit $$sqlite, browser and clocks exit $$e2e, postgresql exit $$postgres"; \
 	exit $$(( sqlite || e2e || postgres ))
 
 # The apps whose rules turn on dates (expiry, shifts and tests, passes, leases and relief, reports),
