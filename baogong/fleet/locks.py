@@ -10,7 +10,8 @@ primary-key order, numbers and states read only after the locks are taken:
 - a vehicle, a driver, a pass, a fuel tank: each the document of its own actions
   (:func:`vehicle_for_update`, :func:`driver_for_update`, :func:`pass_for_update`,
   :func:`passes_for_update`, :func:`tank_for_update`, :func:`tanks_to_alert_for_update`); a
-  fuel sale takes the tank after inventory's issue has committed, never inside it.
+  fuel sale or delivery takes the tank first and then, in the same transaction, the tank's
+  balances through inventory's ledger (step 5), so sales and deliveries of one tank queue on it.
 
 Only fleet rows are locked here (``of=("self",)`` where other rows are joined for reading).
 """

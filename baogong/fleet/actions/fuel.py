@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
@@ -77,28 +77,34 @@ def create_tank(
 
 @retry_on_conflict
 def receive_fuel(tank: FuelTank, litres: int, unit_cost: Decimal, *, reference: str, actor: Actor) -> Any:
-    """A delivery into a tank: a receipt in the stock ledger (refused if it would overfill the tank)."""
+    """A delivery into a tank: a receipt in the stock ledger (refused if it would overfill the tank).
+
+    One transaction: the tank is locked first (every sale and delivery of the tank takes it), so the
+    level the overfill check reads is the level the receipt adds to."""
     from baogong.fleet.queries import tank_level
-    from baogong.inventory.actions import ReceiptLineInput, receive_stock
+    from baogong.inventory import ledger
+    from baogong.inventory.ledger import ReceiptLineInput
 
     errors = _station_errors(tank.station, actor)
     if litres <= 0:
         errors["litres"] = [_("Litres must be a whole number above zero.")]
-    elif tank_level(tank) + litres > tank.capacity_litres:
-        errors["litres"] = [
-            _("The tank holds %(cap)s L; %(level)s L are in it.")
-            % {"cap": tank.capacity_litres, "level": tank_level(tank)}
-        ]
-    if errors:
         raise FuelInvalid(details=errors)
     line = ReceiptLineInput(
         item=tank.item, batch=reference or "fuel", qty=litres, unit_cost=Decimal(unit_cost), location=tank.location
     )
-    receipt = receive_stock(tank.station, [line], actor=actor, reference=reference, supplier_name=reference)
-    if tank.low_alert_sent and tank_level(tank) > tank.low_level_litres:
-        with transaction.atomic(durable=True):
-            FuelTank.objects.filter(pk=tank.pk).update(low_alert_sent=False)
-    return receipt
+    with transaction.atomic(durable=True):
+        locked = locks.tank_for_update(tank.pk)
+        level = tank_level(locked)
+        if level + litres > locked.capacity_litres:
+            errors["litres"] = [
+                _("The tank holds %(cap)s L; %(level)s L are in it.") % {"cap": locked.capacity_litres, "level": level}
+            ]
+        if errors:
+            raise FuelInvalid(details=errors)
+        receipt = ledger.receive(locked.station, [line], actor=actor, reference=reference, supplier_name=reference)
+        if locked.low_alert_sent and level + litres > locked.low_level_litres:
+            FuelTank.objects.filter(pk=locked.pk).update(low_alert_sent=False)
+        return receipt
 
 
 @retry_on_conflict
@@ -178,23 +184,31 @@ def ensure_sales_site(station: Site) -> Site:
     """The recipient site that fuel sold at ``station`` is issued to (created on first sale)."""
     from baogong.core.audit import SystemActor
     from baogong.orgs.actions import create_site
+    from baogong.orgs.errors import SiteInvalid
 
     code = f"{station.code}-SALE"
     existing = Site.objects.filter(code=code).first()
     if existing is not None:
         return existing
-    return create_site(
-        {
-            "code": code,
-            "name": _("%(station)s fuel sales") % {"station": station.name},
-            "kind": "customer",
-            "organisation": station.organisation,
-            "address": station.address,
-            "lat": station.lat,
-            "lon": station.lon,
-        },
-        actor=SystemActor("fleet fuel sales"),
-    )
+    try:
+        return create_site(
+            {
+                "code": code,
+                "name": _("%(station)s fuel sales") % {"station": station.name},
+                "kind": "customer",
+                "organisation": station.organisation,
+                "address": station.address,
+                "lat": station.lat,
+                "lon": station.lon,
+            },
+            actor=SystemActor("fleet fuel sales"),
+        )
+    except (SiteInvalid, IntegrityError):
+        # the station's first sales at two pumps at once: the other one created it
+        existing = Site.objects.filter(code=code).first()
+        if existing is None:
+            raise
+        return existing
 
 
 @retry_on_conflict
@@ -222,31 +236,33 @@ def sell_fuel(
     from baogong.core.money import round_fen
     from baogong.fleet.choices import slot_of
     from baogong.fleet.queries import tank_level
-    from baogong.inventory.actions import IssueLineInput, issue_stock
-    from baogong.inventory.errors import InsufficientStock
+    from baogong.inventory import ledger
+    from baogong.inventory.ledger import InsufficientStock, IssueLineInput
 
     plate = _check_sale(tank, plate, litres, unit_price, actor=actor, ticket=ticket, based_on=based_on)
     when = at or timezone.now()
     vehicle, green_pass = _green_channel(plate, when)
     reference = f"FUEL-{tank.station.code}-{plate}-{timezone.localtime(when):%Y%m%d%H%M%S}"
-    try:
-        issue = issue_stock(
-            tank.station,
-            ensure_sales_site(tank.station),
-            [IssueLineInput(item=tank.item, qty=litres)],
-            actor=actor,
-            reference=reference,
-        )
-    except InsufficientStock:
-        if not based_on:
-            raise
-        raise StaleVersion(
-            current=f"{tank.code}:{tank_level(tank)}",
-            reason=_("Tank %(tank)s holds less than this sale now: its stock changed after the page was opened.")
-            % {"tank": tank.code},
-        ) from None
+    sales_site = ensure_sales_site(tank.station)
+    # One transaction (decision 0003): the tank (the document acted on), then the balances through
+    # the ledger; a crash can no longer leave fuel issued without its sale, and the ticket is
+    # served only if nobody served it meanwhile.
     with transaction.atomic(durable=True):
         locked = locks.tank_for_update(tank.pk)
+        if ticket is not None and not _serve_ticket(ticket, when):
+            _ticket_taken(ticket, based_on=based_on)
+        try:
+            issue = ledger.issue(
+                tank.station, sales_site, [IssueLineInput(item=tank.item, qty=litres)], actor=actor, reference=reference
+            )
+        except InsufficientStock:
+            if not based_on:
+                raise
+            raise StaleVersion(
+                current=f"{tank.code}:{tank_level(tank)}",
+                reason=_("Tank %(tank)s holds less than this sale now: its stock changed after the page was opened.")
+                % {"tank": tank.code},
+            ) from None
         sale = FuelSale.objects.create(
             tank=locked,
             plate=plate,
@@ -261,11 +277,28 @@ def sell_fuel(
             issue=issue,
             seller=actor if getattr(actor, "pk", None) else None,
         )
-        if ticket is not None:
-            FuelQueueTicket.objects.filter(pk=ticket.pk).update(served_at=when)
         audit.record("sell_fuel", sale, actor=actor, after=audit.snapshot(sale))
         _low_tank_alert(locked, actor=actor)
         return sale
+
+
+def _serve_ticket(ticket: FuelQueueTicket, when: dt.datetime) -> bool:
+    """Mark the queue ticket served, unless someone served it first (a conditional update, inside
+    the sale's transaction): answers whether this sale served it."""
+    return FuelQueueTicket.objects.filter(pk=ticket.pk, served_at__isnull=True).update(served_at=when) == 1
+
+
+def _ticket_taken(ticket: FuelQueueTicket, *, based_on: str) -> None:
+    """The ticket was served by another sale between the check and the lock: raise as the check
+    would have (a stale offline record, or a field error), so nothing of this sale is written."""
+    from baogong.core.field import StaleVersion
+
+    if based_on:
+        raise StaleVersion(
+            current="served",
+            reason=_("Queue ticket %(plate)s was served by someone else meanwhile.") % {"plate": ticket.plate},
+        )
+    raise FuelInvalid(details={"ticket": [_("This queue ticket is already served or belongs to another station.")]})
 
 
 def _check_sale(
