@@ -296,8 +296,9 @@ class Receipt(_WarehouseDocument):
         permissions = [("receive_stock", "Can receive stock")]
 
 
-class ReceiptLine(models.Model):
-    receipt = models.ForeignKey(Receipt, related_name="lines", on_delete=models.PROTECT)
+class _PostedLine(models.Model):
+    """A line of a receipt or an issue: so many units of one lot at one location, at a unit cost."""
+
     item = models.ForeignKey(Item, on_delete=models.PROTECT)
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT)
     location = models.ForeignKey(Location, on_delete=models.PROTECT)
@@ -305,7 +306,15 @@ class ReceiptLine(models.Model):
     unit_cost = models.DecimalField(_("unit cost"), max_digits=14, decimal_places=4)
 
     class Meta:
+        abstract = True
         ordering = ["id"]
+
+
+class ReceiptLine(_PostedLine):
+    receipt = models.ForeignKey(Receipt, related_name="lines", on_delete=models.PROTECT)
+
+    class Meta(_PostedLine.Meta):
+        pass
 
 
 class Issue(_WarehouseDocument):
@@ -318,16 +327,11 @@ class Issue(_WarehouseDocument):
         permissions = [("issue_stock", "Can issue stock")]
 
 
-class IssueLine(models.Model):
+class IssueLine(_PostedLine):
     issue = models.ForeignKey(Issue, related_name="lines", on_delete=models.PROTECT)
-    item = models.ForeignKey(Item, on_delete=models.PROTECT)
-    lot = models.ForeignKey(Lot, on_delete=models.PROTECT)
-    location = models.ForeignKey(Location, on_delete=models.PROTECT)
-    qty = models.PositiveIntegerField(_("quantity"))
-    unit_cost = models.DecimalField(_("unit cost"), max_digits=14, decimal_places=4)
 
-    class Meta:
-        ordering = ["id"]
+    class Meta(_PostedLine.Meta):
+        pass
 
 
 class Transfer(_WarehouseDocument):

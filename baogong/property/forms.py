@@ -23,13 +23,15 @@ class ApplyForm(BootstrapMixin, forms.Form):
     proof_full_year_loss = forms.BooleanField(label=_("Full-year loss"), required=False)
 
 
-class DocumentForm(BootstrapMixin, forms.Form):
-    """Every document of an application in one submission: one field per kind, each taking
-    several files (PDF, PNG or JPEG, at most 10 MB each)."""
+class _KindFilesForm(BootstrapMixin, forms.Form):
+    """Files of several kinds in one submission: one field per kind (``files_<kind>``), each taking
+    several files (PDF, PNG or JPEG, at most 10 MB each); at least one file in all."""
+
+    kinds: Any = DocumentKind
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for kind, label in DocumentKind.choices:
+        for kind, label in self.kinds.choices:
             self.fields[f"files_{kind}"] = MultipleFileField(
                 label=label,
                 required=False,
@@ -40,13 +42,19 @@ class DocumentForm(BootstrapMixin, forms.Form):
 
     def uploads(self) -> list[tuple[str, Any]]:
         data = self.cleaned_data
-        return [(kind, upload) for kind in DocumentKind.values for upload in data.get(f"files_{kind}", [])]
+        return [(kind, upload) for kind in self.kinds.values for upload in data.get(f"files_{kind}", [])]
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}
         if not self.errors and not self.uploads():
             raise forms.ValidationError(_("Choose at least one file."))
         return data
+
+
+class DocumentForm(_KindFilesForm):
+    """Every document of a relief application in one submission."""
+
+    kinds = DocumentKind
 
 
 class ReasonForm(BootstrapMixin, forms.Form):
@@ -73,27 +81,7 @@ class PaymentForm(BootstrapMixin, forms.Form):
     )
 
 
-class TenantDocumentForm(BootstrapMixin, forms.Form):
-    """A tenant's licences and certificates in one submission: one field per kind, each taking
-    several files (PDF, PNG or JPEG, at most 10 MB each), as the relief documents."""
+class TenantDocumentForm(_KindFilesForm):
+    """A tenant's licences and certificates in one submission, as the relief documents."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for kind, label in TenantDocumentKind.choices:
-            self.fields[f"files_{kind}"] = MultipleFileField(
-                label=label,
-                required=False,
-                kinds=DOCUMENT_KINDS,
-                max_files=10,
-                widget=MultipleFileInput(attrs={"class": "form-control", "accept": ".pdf,.png,.jpg,.jpeg,image/*"}),
-            )
-
-    def uploads(self) -> list[tuple[str, Any]]:
-        data = self.cleaned_data
-        return [(kind, upload) for kind in TenantDocumentKind.values for upload in data.get(f"files_{kind}", [])]
-
-    def clean(self) -> dict[str, Any]:
-        data: dict[str, Any] = super().clean() or {}
-        if not self.errors and not self.uploads():
-            raise forms.ValidationError(_("Choose at least one file."))
-        return data
+    kinds = TenantDocumentKind

@@ -9,11 +9,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from baogong.core import audit
 from baogong.core.audit import Actor
 from baogong.core.retry import retry_on_conflict
 from baogong.property import locks
-from baogong.property.actions.relief import MAX_DOCUMENT_BYTES, _file_kind
+from baogong.property.actions.relief import MAX_DOCUMENT_BYTES, _file_kind, _store_uploads
 from baogong.property.actions.tenants import _require_visible
 from baogong.property.choices import TenantDocumentKind
 from baogong.property.errors import DocumentInvalid
@@ -48,18 +47,10 @@ def upload_tenant_documents(
     with transaction.atomic(durable=True):
         locked = locks.tenant_for_update(tenant.pk)
         _require_visible(actor, organisation_id=locked.organisation_id, tenant_id=locked.pk)
-        documents = []
-        for kind, upload in uploads:
-            document = TenantDocument(
-                tenant=locked, kind=kind, original_name=(upload.name or "")[:255], size=upload.size or 0
-            )
-            document.file.save(upload.name or kind, upload, save=False)
-            document.save()
-            audit.record(
-                "upload_tenant_document",
-                locked,
-                actor=actor,
-                after={"document": document.pk, "kind": kind, "name": document.original_name, "size": document.size},
-            )
-            documents.append(document)
-        return documents
+        return _store_uploads(
+            locked,
+            uploads,
+            build=lambda kind, name, size: TenantDocument(tenant=locked, kind=kind, original_name=name, size=size),
+            verb="upload_tenant_document",
+            actor=actor,
+        )

@@ -214,21 +214,40 @@ def upload_documents(
         _require_visible(actor, organisation_id=locked.organisation_id, tenant_id=locked.tenant_id)
         if locked.status not in (ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED):
             raise ApplicationWrongState(_("Documents can be added while the application is submitted or returned."))
-        documents = []
-        for kind, upload in uploads:
-            document = ApplicationDocument(
-                application=locked, kind=kind, original_name=(upload.name or "")[:255], size=upload.size or 0
-            )
-            document.file.save(upload.name or kind, upload, save=False)
-            document.save()
-            audit.record(
-                "upload_document",
-                locked,
-                actor=actor,
-                after={"document": document.pk, "kind": kind, "name": document.original_name, "size": document.size},
-            )
-            documents.append(document)
-        return documents
+        return _store_uploads(
+            locked,
+            uploads,
+            build=lambda kind, name, size: ApplicationDocument(
+                application=locked, kind=kind, original_name=name, size=size
+            ),
+            verb="upload_document",
+            actor=actor,
+        )
+
+
+def _store_uploads(
+    owner: Any,
+    uploads: Sequence[tuple[str, UploadedFile]],
+    *,
+    build: Callable[[str, str, int], Any],
+    verb: str,
+    actor: Actor,
+) -> list[Any]:
+    """Store checked files inside the caller's transaction: ``build(kind, name, size)`` makes each
+    unsaved document row; each is audited on ``owner`` as ``verb``."""
+    documents = []
+    for kind, upload in uploads:
+        document = build(kind, (upload.name or "")[:255], upload.size or 0)
+        document.file.save(upload.name or kind, upload, save=False)
+        document.save()
+        audit.record(
+            verb,
+            owner,
+            actor=actor,
+            after={"document": document.pk, "kind": kind, "name": document.original_name, "size": document.size},
+        )
+        documents.append(document)
+    return documents
 
 
 @retry_on_conflict
