@@ -85,7 +85,10 @@ def create_backup(output: Path) -> dict[str, Any]:
         }
         (work / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
         tmp_out = output.with_suffix(output.suffix + ".partial")
-        with tarfile.open(tmp_out, "w:gz") as tar:
+        # the archive holds residents', tenants' and staff's personal data: readable by its owner only
+        fd = os.open(tmp_out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
             tar.add(work / "manifest.json", arcname="manifest.json")
             tar.add(work / db_file, arcname=db_file)
             for name in names:

@@ -17,6 +17,8 @@ def test_backup_and_restore_round_trip(base, tmp_path, settings):
     archive = tmp_path / "b.tar.gz"
 
     call_command("backup", output=str(archive))
+    # personal data: the archive is readable by its owner only, whatever the umask
+    assert archive.stat().st_mode & 0o077 == 0
 
     Site.objects.filter(code="WH-TXQ").update(name="被改坏的名字")
     Site.objects.filter(code__startswith="PH-").delete()
