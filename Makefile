@@ -86,10 +86,12 @@ test-clock: install $(TEST_DB_TEMPLATE)
 test-sqlite: install $(TEST_DB_TEMPLATE)
 	DATABASE_URL= $(BIN)/pytest -p no:cacheprovider -q $(XDIST) -m "not e2e"
 
+# The migrated database is kept as a template in PostgreSQL, keyed on the migrations
+# (conftest.py `_postgres_test_db_from_template`): later runs copy it instead of migrating.
 test-postgres: install
 	@$(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_TEST_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" \
 		|| { echo "PostgreSQL is not reachable at $(PG_TEST_URL) (start it, or see README)"; exit 1; }
-	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -p no:cacheprovider -q $(XDIST) -m "not e2e and not security and not slow"
+	DATABASE_URL=$(PG_TEST_URL) BAOGONG_PG_TEST_TEMPLATE=1 $(BIN)/pytest -p no:cacheprovider -q $(XDIST) -m "not e2e and not security and not slow"
 
 # Local iteration on PostgreSQL: keeps the test database between runs (pytest-django --reuse-db;
 # add --create-db after a new migration). `make test-fast ARGS=baogong/inventory`.
