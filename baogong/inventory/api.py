@@ -212,6 +212,11 @@ def scoped_warehouse(user: Any, code: str) -> Site:
 
 def post_issue(user: Any, values: dict[str, Any]) -> Issue:
     """One validated ``IssueIn`` posted as one durable transaction (field errors: ``ValidationFailed``)."""
+    lookups.prefetch(
+        [values["warehouse"], values["recipient"]],
+        [line["item"] for line in values["lines"]],
+        recipients=[values["recipient"]],
+    )
     warehouse = scoped_warehouse(user, values["warehouse"])
     recipient = lookups.site_by_code(values["recipient"])
     if recipient is None:
