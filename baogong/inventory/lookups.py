@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import transaction
+
 from baogong.catalog.models import Item
 from baogong.catalog.resolvers import items_by_code
 from baogong.core import authz
@@ -23,6 +25,15 @@ from baogong.orgs.models import Site
 
 GENERATION_KEY = "lookups:generation"
 TTL = 600
+
+
+def _keep(entries: dict[str, Any]) -> None:
+    """Cache rows read; inside a transaction only once it commits (a row it made or saw may still
+    be rolled back, and a rolled-back row must never be served from the cache)."""
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: authz.set_many(entries, TTL))
+    else:
+        authz.set_many(entries, TTL)
 
 
 def _key(*parts: Any) -> str:
@@ -38,7 +49,7 @@ def site_by_code(code: str) -> Site | None:
     if site is None:
         site = Site.objects.filter(code=code).first()
         if site is not None:
-            authz.set_many({key: site}, TTL)
+            _keep({key: site})
     return site
 
 
@@ -53,7 +64,7 @@ def items(codes: Iterable[str]) -> dict[str, Item]:
     missing = [code for code in wanted if code not in out]
     if missing:
         fresh = items_by_code(missing)
-        authz.set_many({keys[code]: item for code, item in fresh.items()}, TTL)
+        _keep({keys[code]: item for code, item in fresh.items()})
         out.update(fresh)
     return out
 
@@ -65,11 +76,10 @@ def recipient_location(site: Site) -> Location:
     key = _key("recipient", site.code)
     location = authz.get(key)
     if location is None or location.site_id != site.pk:
-        # Only a row that exists already is kept: one made now may still be rolled back.
         location = Location.objects.filter(site=site, kind=LocationKind.RECIPIENT).first()
         if location is None:
             return locations.recipient_location(site)
-        authz.set_many({key: location}, TTL)
+        _keep({key: location})
     return location
 
 
