@@ -32,9 +32,7 @@ _LOCAL_BACKENDS = ("LocMemCache", "DummyCache")
 
 def namespace() -> str:
     """Keys of this database's deployment: two deployments sharing one Redis never mix entries."""
-    from django.db import connection
-
-    return f"baogong:{connection.settings_dict.get('NAME')}"
+    return f"baogong:{settings.DATABASES['default'].get('NAME')}"
 
 
 def enabled() -> bool:
