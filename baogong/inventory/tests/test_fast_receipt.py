@@ -104,7 +104,11 @@ def test_fast_and_portable_receipts_write_the_same(shelves, txq):  # noqa: F811
                 ),
                 ledger.receive(
                     txq,
-                    [ReceiptLineInput(item=water, batch="W9", qty=2, unit_cost=Decimal("0"), production_date=in_days(-3))],
+                    [
+                        ReceiptLineInput(
+                            item=water, batch="W9", qty=2, unit_cost=Decimal("0"), production_date=in_days(-3)
+                        )
+                    ],
                     actor=SYSTEM,
                     reference="y" * 140,
                     qc_status="pending",
@@ -153,6 +157,6 @@ def test_a_receipt_writes_in_one_statement_on_postgresql(shelves, txq):  # noqa:
             receipt = ledger.receive(txq, lines, actor=SYSTEM, qc_status="released")
     statements = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
     # the reads before it (default and supplier locations, the QC gate's rules) lock nothing
-    writes = [s for s in statements if not s.startswith("SELECT \"") or "FOR UPDATE" in s]
+    writes = [s for s in statements if not s.startswith('SELECT "') or "FOR UPDATE" in s]
     assert len(writes) == 1 and "inventory_receive" in writes[0], statements
     assert receipt.lines.count() == 50 and receipt.number.startswith("RC-")
