@@ -312,7 +312,7 @@ CACHE_URL = env("CACHE_URL") or env("REDIS_URL") or ""
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "baogong.core.cache.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX") or "baogong",
             "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},

@@ -212,10 +212,15 @@ def _backends(db: str) -> list[int]:
     return found
 
 
+PORT = 0  # --port: the HTTP server's port (0: any free one)
+
+
 def _start_gunicorn(workers: int, threads: int, conn_max_age: int) -> tuple[subprocess.Popen[bytes], int]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = PORT
+    if not port:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
     server = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
@@ -549,6 +554,7 @@ def main() -> None:
         help="gunicorn set-ups for the HTTP part, WORKERSxTHREADS:CONN_MAX_AGE, comma-separated (e.g. 2x4:60,4x4:60,2x4:0)",
     )
     parser.add_argument("--verbose", action="store_true", help="print the SQL of one issue, slowest page URLs")
+    parser.add_argument("--port", type=int, default=0, help="port of the HTTP server (default: any free one)")
     parser.add_argument("--sqlite", default="", help=argparse.SUPPRESS)  # child run: receipt on this SQLite file
     args = parser.parse_args()
     if args.sqlite:
@@ -557,6 +563,8 @@ def main() -> None:
         print(json.dumps(receipt))
         return
     parts = set(args.only.split(","))
+    global PORT
+    PORT = args.port
     if args.db != DB:
         global PGBENCH_DB
         PGBENCH_DB = f"{args.db}_pgbench"

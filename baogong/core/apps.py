@@ -8,6 +8,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from baogong.core import authentication
         from baogong.core.authz import connect_auth_signals
 
         connect_auth_signals()
+        authentication.connect_signals()

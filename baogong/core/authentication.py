@@ -1,4 +1,11 @@
-"""Bearer-token authentication for machine clients (no DRF views imported here)."""
+"""Bearer-token authentication for machine clients (no DRF views imported here).
+
+With a cache every process shares (:mod:`baogong.core.authz`), a token and its user are kept
+there under the generation ``tokens:generation``: a token created, revoked, changed or deleted and
+a user saved (deactivated, renamed, made superuser) or deleted bump it (:func:`connect_signals`,
+and ``baogong token revoke``, which updates rows without signals), so the next request reads the
+database again. Otherwise (a cache per process) every request reads the token as before.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,11 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from baogong.core import authz
 from baogong.core.models import ApiToken
+
+TOKENS_GENERATION_KEY = "tokens:generation"
+TTL = 600
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -24,20 +35,49 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Invalid Authorization header."))
-        raw = header[1].decode(errors="replace")
-        try:
-            token = ApiToken.objects.select_related("user").get(digest=ApiToken.digest_of(raw), is_active=True)
-        except ApiToken.DoesNotExist as exc:
-            raise exceptions.AuthenticationFailed(_("Invalid or revoked token.")) from exc
+        digest = ApiToken.digest_of(header[1].decode(errors="replace"))
+        key = _cache_key(digest)
+        token = authz.get(key) if key else None
+        if token is None:
+            try:
+                token = ApiToken.objects.select_related("user").get(digest=digest, is_active=True)
+            except ApiToken.DoesNotExist as exc:
+                raise exceptions.AuthenticationFailed(_("Invalid or revoked token.")) from exc
+            if key and token.user.is_active:
+                authz.set_many({key: token}, TTL)
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("The user is inactive."))
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
+            if key:
+                authz.set_many({key: token}, TTL)
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword
+
+
+def _cache_key(digest: str) -> str | None:
+    if not authz.enabled():
+        return None
+    return f"{authz.namespace()}:token:{authz.generation(TOKENS_GENERATION_KEY)}:{digest}"
+
+
+def invalidate_tokens(*_args: Any, **_kwargs: Any) -> None:
+    """Forget every cached token (a signal receiver; also called after bulk updates of tokens)."""
+    authz.bump(TOKENS_GENERATION_KEY)
+
+
+def connect_signals() -> None:
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import post_delete, post_save
+
+    authz.read_together(TOKENS_GENERATION_KEY)
+    for model in (ApiToken, get_user_model()):
+        post_save.connect(invalidate_tokens, sender=model, dispatch_uid=f"tokens-save-{model._meta.label}")
+        post_delete.connect(invalidate_tokens, sender=model, dispatch_uid=f"tokens-delete-{model._meta.label}")
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]

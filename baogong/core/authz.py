@@ -32,9 +32,7 @@ _LOCAL_BACKENDS = ("LocMemCache", "DummyCache")
 
 def namespace() -> str:
     """Keys of this database's deployment: two deployments sharing one Redis never mix entries."""
-    from django.db import connection
-
-    return f"baogong:{connection.settings_dict.get('NAME')}"
+    return f"baogong:{settings.DATABASES['default'].get('NAME')}"
 
 
 def enabled() -> bool:
@@ -46,35 +44,83 @@ def enabled() -> bool:
     return not str(settings.CACHES["default"]["BACKEND"]).endswith(_LOCAL_BACKENDS)
 
 
-# The generations read during the current request: one cache read per request and key. The
-# request middleware opens a fresh memo for each request (:func:`request_memo`); outside a request
-# nothing is memoised. A context variable, never a process-wide dict.
+# What the current request read from the cache: the generations (one read per request and key)
+# and entries fetched ahead with :func:`get_many` (one round trip for every lookup of a request).
+# The request middleware opens a fresh memo for each request (:func:`request_memo`); outside a
+# request nothing is memoised. Context variables, never a process-wide dict.
 _seen: ContextVar[dict[str, int] | None] = ContextVar("baogong_authz_generations", default=None)
+_fetched: ContextVar[dict[str, Any] | None] = ContextVar("baogong_authz_fetched", default=None)
+_MISSING = object()
+# Generation keys read together on a request's first read of any of them (one round trip); apps
+# add theirs at start-up (:func:`read_together`). Key names only, no data.
+_GENERATION_KEYS: set[str] = {GENERATION_KEY}
+
+Memo = tuple[Token[dict[str, int] | None], Token[dict[str, Any] | None]]
 
 
-def request_memo() -> Token[dict[str, int] | None]:
-    """Start a request's memo of generations (reset it with ``_seen.reset(token)`` at the end)."""
-    return _seen.set({})
+def request_memo() -> Memo:
+    """Start a request's memo (end it with :func:`end_request_memo`)."""
+    return _seen.set({}), _fetched.set({})
 
 
-def end_request_memo(token: Token[dict[str, int] | None]) -> None:
-    _seen.reset(token)
+def end_request_memo(token: Memo) -> None:
+    _fetched.reset(token[1])
+    _seen.reset(token[0])
+
+
+def read_together(key: str) -> None:
+    """Read the generation ``key`` in the same round trip as the others (call at start-up)."""
+    _GENERATION_KEYS.add(key)
 
 
 def generation(key: str = GENERATION_KEY) -> int:
     """The current generation under ``key`` (entries keyed with an older one are never read)."""
-    key = f"{namespace()}:{key}"
+    full = f"{namespace()}:{key}"
     seen = _seen.get()
-    if seen is not None and key in seen:
-        return seen[key]
-    value = cache.get(key)
+    if seen is not None and full in seen:
+        return seen[full]
+    if seen is not None:
+        names = {f"{namespace()}:{k}" for k in _GENERATION_KEYS} | {full}
+        found = cache.get_many(sorted(names - seen.keys()))
+    else:
+        found = {full: cache.get(full)}
+    value = found.get(full)
     if value is None:
         # First use, or the key was evicted: a new start no older entry can share.
-        cache.add(key, time.time_ns(), None)
-        value = cache.get(key) or 0
+        cache.add(full, time.time_ns(), None)
+        value = cache.get(full) or 0
     if seen is not None:
-        seen[key] = int(value)
+        seen.update({k: int(v) for k, v in found.items() if v is not None})
+        seen[full] = int(value)
     return int(value)
+
+
+def get_many(keys: list[str]) -> dict[str, Any]:
+    """``cache.get_many(keys)`` with the request's memo: a key read (or missed) earlier in the
+    request is not asked again, the rest in one round trip."""
+    memo = _fetched.get()
+    if memo is None:
+        return cache.get_many(keys) if keys else {}
+    wanted = [k for k in keys if k not in memo]
+    if wanted:
+        found = cache.get_many(wanted)
+        memo.update({k: found.get(k, _MISSING) for k in wanted})
+    return {k: memo[k] for k in keys if memo[k] is not _MISSING}
+
+
+def get(key: str) -> Any:
+    """One entry through the request's memo (``None`` when absent)."""
+    return get_many([key]).get(key)
+
+
+def set_many(entries: dict[str, Any], ttl: int = 600) -> None:
+    """``cache.set_many`` that the request's memo sees too."""
+    if not entries:
+        return
+    cache.set_many(entries, ttl)
+    memo = _fetched.get()
+    if memo is not None:
+        memo.update(entries)
 
 
 def bump(key: str = GENERATION_KEY) -> None:
@@ -86,6 +132,9 @@ def bump(key: str = GENERATION_KEY) -> None:
         seen = _seen.get()
         if seen is not None:
             seen.clear()
+        fetched = _fetched.get()
+        if fetched is not None:
+            fetched.clear()
         try:
             cache.incr(key)
         except ValueError:
@@ -109,11 +158,11 @@ def remembered(user: Any, name: str, compute: Callable[[], T]) -> T:
     key = user.__dict__.get("_baogong_authz_key")
     if entry is None:
         key = f"{namespace()}:authz:{generation()}:{user.pk}:{int(bool(user.is_superuser))}"
-        entry = cache.get(key) or {}
+        entry = get(key) or {}
         user._baogong_authz, user._baogong_authz_key = entry, key
     if name not in entry:
         entry[name] = compute()
-        cache.set(key, entry, TTL)
+        set_many({key: entry}, TTL)
     return entry[name]
 
 

@@ -31,7 +31,7 @@ from baogong.core.errors import ValidationFailed
 from baogong.core.pagination import Pagination
 from baogong.core.permissions import HasPerms
 from baogong.core.scoping import user_scope
-from baogong.inventory import actions, api_scan, lookups, queries, resolvers
+from baogong.inventory import actions, api_lean, api_scan, lookups, queries, resolvers
 from baogong.inventory.choices import STOCK_KINDS, LocationKind, QcStatus
 from baogong.inventory.errors import InsufficientStock
 from baogong.inventory.models import Issue, Lot, Receipt
@@ -138,6 +138,16 @@ def receipt_body(receipt: Receipt) -> dict[str, Any]:
 def issue_body(issue: Issue) -> dict[str, Any]:
     """The issue as written: the primitive hands back its lines (``posted_lines``), nothing is re-read."""
     posted = getattr(issue, "posted_lines", None)
+    if posted is not None:
+        return api_lean.issue_body(
+            pk=issue.pk,
+            number=issue.number,
+            warehouse=issue.warehouse.code,
+            recipient=issue.recipient.code,
+            reference=issue.reference,
+            created_at=issue.created_at,
+            lines=posted,
+        )
     return IssueOut(
         {
             "id": issue.pk,
@@ -146,7 +156,7 @@ def issue_body(issue: Issue) -> dict[str, Any]:
             "recipient": issue.recipient.code,
             "reference": issue.reference,
             "created_at": issue.created_at,
-            "lines": posted if posted is not None else _lines_out(issue.lines),
+            "lines": _lines_out(issue.lines),
         }
     ).data
 
@@ -192,10 +202,13 @@ class IssueCreate(APIView):
         responses={201: IssueOut, 400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
     )
     def post(self, request: Request) -> Response:
-        data = IssueIn(data=request.data)
-        data.is_valid(raise_exception=True)
+        values = api_lean.issue_input(request.data)
+        if values is None:  # anything not plainly valid: the serializer decides (and words the errors)
+            data = IssueIn(data=request.data)
+            data.is_valid(raise_exception=True)
+            values = data.validated_data
         try:
-            issue = post_issue(request.user, data.validated_data)
+            issue = post_issue(request.user, values)
         except InsufficientStock as exc:
             # Answered here so the shortage lines keep their numbers (the generic handler makes strings).
             return Response(error_body(exc.code, exc.message, {"lines": exc.lines}), status=exc.status_code)
@@ -212,6 +225,11 @@ def scoped_warehouse(user: Any, code: str) -> Site:
 
 def post_issue(user: Any, values: dict[str, Any]) -> Issue:
     """One validated ``IssueIn`` posted as one durable transaction (field errors: ``ValidationFailed``)."""
+    lookups.prefetch(
+        [values["warehouse"], values["recipient"]],
+        [line["item"] for line in values["lines"]],
+        recipients=[values["recipient"]],
+    )
     warehouse = scoped_warehouse(user, values["warehouse"])
     recipient = lookups.site_by_code(values["recipient"])
     if recipient is None:

@@ -4,6 +4,8 @@ Sites and items by code and the recipient location of a site are read on every i
 rarely. With a cache every process shares (see :mod:`baogong.core.authz`), they are kept under a
 generation that any save or delete of an item, a site or a location bumps; otherwise (a cache per
 process) every lookup reads the database as before, so another process's change is never missed.
+Within a request the entries go through :mod:`baogong.core.authz`'s request memo: :func:`prefetch`
+asks for every entry a posting will need in one round trip.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.cache import cache
+from django.db import transaction
 
 from baogong.catalog.models import Item
 from baogong.catalog.resolvers import items_by_code
@@ -25,6 +27,15 @@ GENERATION_KEY = "lookups:generation"
 TTL = 600
 
 
+def _keep(entries: dict[str, Any]) -> None:
+    """Cache rows read; inside a transaction only once it commits (a row it made or saw may still
+    be rolled back, and a rolled-back row must never be served from the cache)."""
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: authz.set_many(entries, TTL))
+    else:
+        authz.set_many(entries, TTL)
+
+
 def _key(*parts: Any) -> str:
     return ":".join([authz.namespace(), "lookups", str(authz.generation(GENERATION_KEY)), *map(str, parts)])
 
@@ -34,11 +45,11 @@ def site_by_code(code: str) -> Site | None:
     if not authz.enabled():
         return Site.objects.filter(code=code).first()
     key = _key("site", code)
-    site = cache.get(key)
+    site = authz.get(key)
     if site is None:
         site = Site.objects.filter(code=code).first()
         if site is not None:
-            cache.set(key, site, TTL)
+            _keep({key: site})
     return site
 
 
@@ -48,12 +59,12 @@ def items(codes: Iterable[str]) -> dict[str, Item]:
     if not authz.enabled():
         return items_by_code(wanted)
     keys = {code: _key("item", code) for code in wanted}
-    found = cache.get_many(list(keys.values()))
+    found = authz.get_many(list(keys.values()))
     out = {code: found[key] for code, key in keys.items() if key in found}
     missing = [code for code in wanted if code not in out]
     if missing:
         fresh = items_by_code(missing)
-        cache.set_many({keys[code]: item for code, item in fresh.items()}, TTL)
+        _keep({keys[code]: item for code, item in fresh.items()})
         out.update(fresh)
     return out
 
@@ -62,15 +73,25 @@ def recipient_location(site: Site) -> Location:
     """The site's recipient location (made on first use)."""
     if not authz.enabled():
         return locations.recipient_location(site)
-    key = _key("recipient", site.pk)
-    location = cache.get(key)
-    if location is None:
-        # Only a row that exists already is kept: one made now may still be rolled back.
+    key = _key("recipient", site.code)
+    location = authz.get(key)
+    if location is None or location.site_id != site.pk:
         location = Location.objects.filter(site=site, kind=LocationKind.RECIPIENT).first()
         if location is None:
             return locations.recipient_location(site)
-        cache.set(key, location, TTL)
+        _keep({key: location})
     return location
+
+
+def prefetch(site_codes: Iterable[str], item_codes: Iterable[str], *, recipients: Iterable[str] = ()) -> None:
+    """Ask for the sites, the recipients' locations and the items a posting names in one round
+    trip (kept in the request's memo for the lookups above); nothing when the cache is per process."""
+    if not authz.enabled():
+        return
+    sites = sorted({c for c in site_codes if isinstance(c, str)})
+    keys = [_key("site", c) for c in sites] + [_key("recipient", c) for c in sorted(set(recipients))]
+    keys += [_key("item", c) for c in sorted({c for c in item_codes if isinstance(c, str)})]
+    authz.get_many(keys)
 
 
 def invalidate(*_args: Any, **_kwargs: Any) -> None:
@@ -80,6 +101,7 @@ def invalidate(*_args: Any, **_kwargs: Any) -> None:
 def connect_signals() -> None:
     from django.db.models.signals import post_delete, post_save
 
+    authz.read_together(GENERATION_KEY)
     for model in (Item, Site, Location):
         post_save.connect(invalidate, sender=model, dispatch_uid=f"lookups-save-{model._meta.label}")
         post_delete.connect(invalidate, sender=model, dispatch_uid=f"lookups-delete-{model._meta.label}")

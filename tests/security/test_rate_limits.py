@@ -147,4 +147,4 @@ def test_the_default_rates_are_generous_and_read_from_the_environment() -> None:
     public, api, backend = __import__("json").loads(out.stdout)
     assert public["public"] == "7/min"
     assert api == {"anon": "120/min", "user": "9/s"}
-    assert backend == "django.core.cache.backends.redis.RedisCache"
+    assert backend == "baogong.core.cache.RedisCache"

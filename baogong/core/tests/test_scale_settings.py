@@ -39,7 +39,7 @@ def test_embedded_by_default_and_shared_services_from_the_environment(tmp_path):
         S3_BUCKET="baogong-media",
         DATABASE_REPLICA_URL="postgres://reader@replica:5432/baogong",
     ) == [
-        "django.core.cache.backends.redis.RedisCache",
+        "baogong.core.cache.RedisCache",
         "baogong.core.storage.GuardedS3Storage",
         ["default", "replica"],
         ["baogong.core.dbrouter.ReplicaRouter"],

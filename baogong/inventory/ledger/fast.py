@@ -10,6 +10,14 @@ documents, moves, balances and audit events (``tests/test_fast_path.py`` runs bo
 
 The functions answer what was written, so the API answers without reading the lines again
 (``posted_lines`` on the returned document).
+
+Reservations (``reserve`` and ``reserve_many``) go the same way through ``inventory_reserve``
+(migration ``inventory/0008``): the usable balances locked in pk order and read locked, FEFO, the
+conditional ``reserved`` updates, the reservations and the audit event in one statement, then one
+read of the reservations made (the callers use them as model instances);
+receipts through ``inventory_receive`` (new lots, receipt, missing balances, balance lock in pk
+order and the additions, moves, lines, audit event). ``inventory/tests/test_fast_reserve.py``
+compares both paths. Transfers (``move``) still take the portable path on every database.
 """
 
 from __future__ import annotations
@@ -24,12 +32,14 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from baogong.core.audit import Actor
+from baogong.catalog.models import Item
+from baogong.core.audit import Actor, to_json
 from baogong.core.context import current_request_id
 from baogong.inventory.choices import STOCK_KINDS
-from baogong.inventory.ledger.common import IssueLineInput, _actor_fields, shortage
-from baogong.inventory.models import Issue, Location
+from baogong.inventory.ledger.common import IssueLineInput, ReceiptLineInput, _actor_fields, line_errors, shortage
+from baogong.inventory.models import Issue, Location, Receipt, Reservation
 from baogong.orgs.models import Site
 
 PostedLine = dict[str, Any]
@@ -120,3 +130,120 @@ def posted(rows: list[dict[str, Any]]) -> list[PostedLine]:
         }
         for row in rows
     ]
+
+
+def reserve(
+    warehouse: Site, needs: Sequence[tuple[Item, int, str]], *, actor: Actor, object_repr: str | None = None
+) -> list[tuple[int, Reservation]]:
+    """Reservations as one statement (migration ``inventory/0008``): ``[(need index, reservation)]``
+    in pick order; raises :class:`InsufficientStock` (nothing written) when short.
+
+    ``needs`` are ``(item, qty, reference)``; one need and no ``object_repr`` writes the audit event
+    of ``reserve``, else that of ``reserve_many`` (``object_repr`` with ``{count}`` for the number of
+    reservations)."""
+    now = timezone.now()
+    who = _actor_fields(actor)
+    user = who["actor"]
+    payload = {
+        "warehouse": warehouse.pk,
+        "warehouse_code": warehouse.code,
+        "organisation": warehouse.organisation_id,
+        "shape": "single" if object_repr is None else "many",
+        "object_repr": object_repr,
+        "actor": user.pk if user is not None else None,
+        "actor_label": who["actor_label"],
+        "today": timezone.localdate().isoformat(),
+        "now": now.isoformat(),
+        "content_type": ContentType.objects.get_for_model(Reservation).pk,
+        "request_id": current_request_id(),
+        "stock_kinds": sorted(str(k) for k in STOCK_KINDS),
+        "lines": [
+            {"item": item.pk, "code": item.code, "lot": None, "batch": None, "qty": qty, "reference": reference}
+            for item, qty, reference in needs
+        ],
+    }
+    result = _call("inventory_reserve", payload)
+    if "short" in result:
+        raise shortage(result["short"])
+    rows = result["reservations"]
+    found = Reservation.objects.select_related("balance", "lot__item", "location__site").in_bulk(
+        [row["id"] for row in rows]
+    )
+    return [(int(row["line"]), found[row["id"]]) for row in rows]
+
+
+def receive(
+    warehouse: Site,
+    lines: Sequence[ReceiptLineInput],
+    lots: list[dict[str, Any]],
+    *,
+    batches: Sequence[tuple[int, str]],
+    store: Location,
+    supplier: Location,
+    actor: Actor,
+    reference: str,
+    qc_status: str,
+    supplier_ref: str,
+    supplier_name: str,
+    after: dict[str, Any],
+) -> Receipt:
+    """The receipt as one statement (migration ``inventory/0008``): ``lots`` are the new batches'
+    rows, ``after`` the audit event's; a known batch with another expiry raises the line errors."""
+    now = timezone.now()
+    who = _actor_fields(actor)
+    user = who["actor"]
+    payload = {
+        "warehouse": warehouse.pk,
+        "organisation": warehouse.organisation_id,
+        "supplier": supplier.pk,
+        "reference": reference[:128],
+        "reference_full": reference,
+        "receipt_supplier_ref": supplier_ref[:128],
+        "supplier_ref": supplier_ref[:64],
+        "supplier_name": supplier_name[:128],
+        "qc_status": qc_status,
+        "actor": user.pk if user is not None else None,
+        "actor_label": who["actor_label"],
+        "now": now.isoformat(),
+        "local_date": f"{timezone.localdate(now):%Y%m%d}",
+        "content_type": ContentType.objects.get_for_model(Receipt).pk,
+        "request_id": current_request_id(),
+        "audit_after": to_json(after),
+        "lots": lots,
+        "lines": [
+            {
+                "item": line.item.pk,
+                "batch": batch,
+                "location": (line.location or store).pk,
+                "qty": line.qty,
+                "unit_cost": str(Decimal(line.unit_cost)),
+                "expiry": line.expiry.isoformat() if line.expiry else None,
+            }
+            for line, (_item, batch) in zip(lines, batches, strict=True)
+        ],
+    }
+    result = _call("inventory_receive", payload)
+    if "expiry" in result:
+        raise line_errors(
+            {
+                int(row["line"]): {
+                    "expiry": [
+                        _("Batch %(batch)s is already known with expiry %(expiry)s.")
+                        % {"batch": row["batch"], "expiry": dt.date.fromisoformat(row["expiry"])}
+                    ]
+                }
+                for row in result["expiry"]
+            }
+        )
+    document = Receipt(
+        pk=result["id"],
+        warehouse=warehouse,
+        reference=reference[:128],
+        supplier_ref=supplier_ref[:128],
+        qc_status=qc_status,
+        created_at=now,
+        created_by=user,
+    )
+    document._state.adding = False
+    document._state.db = connection.alias
+    return document

@@ -20,6 +20,7 @@ from baogong.core.notify import notify
 from baogong.inventory import locks
 from baogong.inventory.choices import LocationKind, MoveReason, QcStatus
 from baogong.inventory.errors import InvalidState, StockInvalid
+from baogong.inventory.ledger import fast
 from baogong.inventory.ledger.common import (
     Key,
     ReceiptLineInput,
@@ -94,6 +95,77 @@ def receive(
         supplier_name=supplier_name,
         against_order=against_order,
     )
+    held = gate.held([line.item for line in lines])
+    after = {
+        "warehouse": warehouse.code,
+        "reference": reference,
+        "qc_status": gate.receipt_status,
+        "held": held,
+        "supplier_flags": gate.supplier_flags,
+        "lines": len(lines),
+        "qty": sum(line.qty for line in lines),
+        "value": round_fen(sum((Decimal(line.unit_cost) * line.qty for line in lines), Decimal(0))),
+    }
+    if fast.enabled():
+        receipt = fast.receive(
+            warehouse,
+            lines,
+            [_lot_json(row) for row in _new_lots(lines, batches, gate).values()],
+            batches=batches,
+            store=store,
+            supplier=supplier,
+            actor=actor,
+            reference=reference,
+            qc_status=gate.receipt_status,
+            supplier_ref=supplier_ref,
+            supplier_name=supplier_name,
+            after=after,
+        )
+    else:
+        receipt = _receive_portable(
+            warehouse,
+            lines,
+            batches,
+            gate,
+            store,
+            supplier,
+            actor=actor,
+            reference=reference,
+            supplier_ref=supplier_ref,
+            supplier_name=supplier_name,
+        )
+    if held and not against_order:  # procurement's inspection list shows receipts against orders
+        _notify_held(receipt, warehouse, held, gate)
+    if not fast.enabled():  # the stored function wrote the event itself
+        audit.record("receive_stock", receipt, actor=actor, after=after)
+    return receipt
+
+
+def _notify_held(receipt: Receipt, warehouse: Site, held: list[dict[str, Any]], gate: ReceiptQc) -> None:
+    notify(
+        _("Receipt %(number)s at %(warehouse)s waits for QC") % {"number": receipt.number, "warehouse": warehouse.name},
+        "; ".join(dict.fromkeys(reason for h in held for reason in h["reasons"])),
+        level=Notification.Level.WARNING if gate.supplier_flags else Notification.Level.INFO,
+        link=f"{reverse('inventory:stock_list')}?warehouse={warehouse.code}&qc_status={QcStatus.PENDING}",
+        organisation_id=warehouse.organisation_id,
+        site_id=warehouse.pk,
+    )
+
+
+def _receive_portable(
+    warehouse: Site,
+    lines: Sequence[ReceiptLineInput],
+    batches: list[tuple[int, str]],
+    gate: ReceiptQc,
+    store: Location,
+    supplier: Location,
+    *,
+    actor: Actor,
+    reference: str,
+    supplier_ref: str,
+    supplier_name: str,
+) -> Receipt:
+    """Lots, the receipt, balances (lock after the missing rows), moves and lines, set-based."""
     db_at = _db_value(timezone.now())
     lots = _insert_lots(lines, batches, db_at, gate=gate, supplier_ref=supplier_ref, supplier_name=supplier_name)
     _check_known_expiry(lines, batches, lots)
@@ -110,33 +182,43 @@ def receive(
     ]
     _add_to_balances(rows)
     _insert_moves_and_lines(receipt, rows, db_at, supplier, actor=actor, reference=reference)
-    held = gate.held([line.item for line in lines])
-    if held and not against_order:  # procurement's inspection list shows receipts against orders
-        notify(
-            _("Receipt %(number)s at %(warehouse)s waits for QC")
-            % {"number": receipt.number, "warehouse": warehouse.name},
-            "; ".join(dict.fromkeys(reason for h in held for reason in h["reasons"])),
-            level=Notification.Level.WARNING if gate.supplier_flags else Notification.Level.INFO,
-            link=f"{reverse('inventory:stock_list')}?warehouse={warehouse.code}&qc_status={QcStatus.PENDING}",
-            organisation_id=warehouse.organisation_id,
-            site_id=warehouse.pk,
-        )
-    audit.record(
-        "receive_stock",
-        receipt,
-        actor=actor,
-        after={
-            "warehouse": warehouse.code,
-            "reference": reference,
-            "qc_status": gate.receipt_status,
-            "held": held,
-            "supplier_flags": gate.supplier_flags,
-            "lines": len(rows),
-            "qty": sum(r[3] for r in rows),
-            "value": round_fen(sum((r[4] * r[3] for r in rows), Decimal(0))),
-        },
-    )
     return receipt
+
+
+NewLot = tuple[int, str, "dt.date | None", "dt.date | None", Decimal, str, str]
+
+
+def _new_lots(
+    lines: Sequence[ReceiptLineInput], batches: list[tuple[int, str]], gate: ReceiptQc
+) -> dict[tuple[int, str], NewLot]:
+    """The lot row of each batch of the receipt (first line of a batch wins), in key order:
+    ``(item_id, batch, production_date, expiry, unit_cost, qc_status, qc_reason)``."""
+    new_lots: dict[tuple[int, str], NewLot] = {}
+    for line, (item_id, batch), status, reasons in zip(lines, batches, gate.statuses, gate.reasons, strict=True):
+        if (item_id, batch) not in new_lots:
+            new_lots[(item_id, batch)] = (
+                item_id,
+                batch,
+                line.production_date,
+                line.expiry,
+                Decimal(line.unit_cost),
+                status,
+                "; ".join(reasons)[:255] if status != QcStatus.RELEASED else "",
+            )
+    return {k: new_lots[k] for k in sorted(new_lots)}
+
+
+def _lot_json(row: NewLot) -> dict[str, Any]:
+    item_id, batch, made, expiry, cost, status, reason = row
+    return {
+        "item": item_id,
+        "batch": batch,
+        "production_date": made.isoformat() if made else None,
+        "expiry": expiry.isoformat() if expiry else None,
+        "unit_cost": str(cost),
+        "qc_status": status,
+        "qc_reason": reason,
+    }
 
 
 def _insert_lots(
@@ -150,24 +232,13 @@ def _insert_lots(
 ) -> dict[tuple[int, str], tuple[int, dt.date | None, str]]:
     """Insert the lots of new batches (with the QC gate's status and hold reasons); answers
     ``(id, expiry, batch)`` of every lot of the receipt, new or known."""
-    new_lots: dict[tuple[int, str], tuple[Any, ...]] = {}
-    for line, (item_id, batch), status, reasons in zip(lines, batches, gate.statuses, gate.reasons, strict=True):
-        if (item_id, batch) not in new_lots:
-            new_lots[(item_id, batch)] = (
-                item_id,
-                batch,
-                _db_value(line.production_date),
-                _db_value(line.expiry),
-                _db_value(Decimal(line.unit_cost)),
-                status,
-                "; ".join(reasons)[:255] if status != QcStatus.RELEASED else "",
-            )
+    new_lots = {k: tuple(_db_value(v) for v in row) for k, row in _new_lots(lines, batches, gate).items()}
     # A batch already known for the item keeps its lot (its expiry is checked by the caller).
     insert_rows(
         Lot._meta.db_table,
         ("item_id", "batch", "production_date", "expiry", "unit_cost", "qc_status", "qc_reason"),
         ("bigint", "text", "date", "date", "numeric", "text", "text"),
-        [new_lots[k] for k in sorted(new_lots)],
+        list(new_lots.values()),
         constants=(
             ("supplier_name", "text", supplier_name[:128]),
             ("supplier_ref", "text", supplier_ref[:64]),

@@ -55,10 +55,14 @@ def _reads(captured, table: str) -> int:
     return sum(1 for q in captured.captured_queries if f'FROM "{table}"' in q["sql"])
 
 
-def test_permissions_and_scope_are_read_once_and_forgotten_on_a_group_change(shared_cache, water_stock, user):
+def test_permissions_and_scope_are_read_once_and_forgotten_on_a_group_change(
+    shared_cache, water_stock, user, django_capture_on_commit_callbacks
+):
     api = water_stock
     for _ in range(2):  # the first makes the recipient location (a new location: lookups start afresh)
-        assert _issue(api).status_code == 201
+        # lookups are kept once their transaction commits (here: the test's own transaction stays open)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert _issue(api).status_code == 201
     with CaptureQueriesContext(connection) as captured:
         response = _issue(api)
     assert response.status_code == 201, response.json()
@@ -162,3 +166,21 @@ def test_bulk_input_is_bounded(water_stock):
     assert malformed.status_code == 400
     assert Issue.objects.count() == 0  # a malformed body posts nothing
     assert api.post(BULK, {"documents": []}, format="json").status_code == 400
+
+
+def test_a_location_seen_in_a_rolled_back_transaction_is_not_kept(shared_cache, base):
+    from django.db import transaction
+
+    from baogong.inventory import lookups
+    from baogong.inventory.models import Location
+
+    site = Site.objects.get(code="FH-FCL")
+    Location.objects.filter(site=site, kind="recipient").delete()
+    with transaction.atomic():
+        made = lookups.recipient_location(site)
+        assert lookups.recipient_location(site).pk == made.pk  # read again inside: not cached yet
+        transaction.set_rollback(True)
+    assert not Location.objects.filter(pk=made.pk, site=site).exists()
+    assert cache.get(lookups._key("recipient", site.code)) is None
+    again = lookups.recipient_location(site)  # made afresh
+    assert Location.objects.filter(pk=again.pk, site=site).exists()

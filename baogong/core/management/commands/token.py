@@ -6,6 +6,7 @@ from django.db import transaction
 
 from baogong.core import audit
 from baogong.core.audit import SystemActor
+from baogong.core.authentication import invalidate_tokens
 from baogong.core.models import ApiToken
 
 
@@ -39,6 +40,7 @@ class Command(BaseCommand):
                 tokens = list(ApiToken.objects.filter(prefix__startswith=options["prefix"][:8], is_active=True))
                 for token in tokens:
                     ApiToken.objects.filter(pk=token.pk).update(is_active=False)
+                    invalidate_tokens()  # the update sends no signal
                     audit.record(
                         "revoke_token", token, actor=actor, before={"is_active": True}, after={"is_active": False}
                     )
