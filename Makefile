@@ -116,7 +116,7 @@ bench: setup
 	$(BIN)/python benchmarks/run_all.py
 
 messages: install
-	cd baogong && ../$(BIN)/baogong makemessages -l zh_Hans --no-obsolete --ignore "*/static/*" && ../$(BIN)/baogong compilemessages -l zh_Hans
+	cd baogong && ../$(BIN)/baogong makemessages -l zh_Hans --no-obsolete --ignore "*/static/*" --ignore "*/tests/*" && ../$(BIN)/baogong compilemessages -l zh_Hans
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache
