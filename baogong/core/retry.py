@@ -5,6 +5,11 @@ its audit events went with it: running the action again is safe, and the event i
 by the attempt that commits. Locks follow one order (``docs/decisions/0003-lock-order.md``), which
 makes these rare; this is what stops the rare one from reaching a user as a 500.
 
+A unique violation is retried too, once: two people creating the same code at the same moment
+both pass the action's own "already used" check, and the second insert fails on the unique
+index. Run again, the action's check sees the committed row and answers with its field error
+(instead of the database's error reaching the user as a 500).
+
 Only the outermost call retries: inside another transaction the error goes up to that
 transaction's own boundary (an aborted transaction cannot go on).
 """
@@ -18,7 +23,7 @@ import time
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -26,6 +31,8 @@ R = TypeVar("R")
 ATTEMPTS = 5
 # PostgreSQL SQLSTATEs: deadlock_detected, serialization_failure, lock_not_available.
 RETRYABLE_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+UNIQUE_VIOLATION = "23505"
+UNIQUE_ATTEMPTS = 2
 logger = logging.getLogger("baogong.retry")
 
 
@@ -37,18 +44,32 @@ def is_lock_conflict(exc: BaseException) -> bool:
     return "database is locked" in str(exc)  # SQLite, past its busy timeout
 
 
+def is_unique_violation(exc: BaseException) -> bool:
+    """Another transaction committed the same unique value first."""
+    cause = exc.__cause__ or exc
+    if getattr(cause, "sqlstate", None) == UNIQUE_VIOLATION:
+        return True
+    return "UNIQUE constraint failed" in str(exc)  # SQLite
+
+
 def retry_on_conflict(func: Callable[P, R]) -> Callable[P, R]:
     """Run ``func`` (an action that opens its own durable transaction) again when the database
-    aborted it for a lock conflict: up to five attempts, with a short random back-off."""
+    aborted it for a lock conflict (up to five attempts, with a short random back-off) or because
+    another transaction committed the same unique value first (once: its own checks answer)."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         if transaction.get_connection().in_atomic_block:
             return func(*args, **kwargs)
-        attempt = 1
+        attempt = unique_tries = 1
         while True:
             try:
                 return func(*args, **kwargs)
+            except IntegrityError as exc:
+                if unique_tries >= UNIQUE_ATTEMPTS or not is_unique_violation(exc):
+                    raise
+                logger.warning("%s: unique value taken meanwhile, checking again: %s", func.__qualname__, exc)
+                unique_tries += 1
             except DatabaseError as exc:
                 if attempt >= ATTEMPTS or not is_lock_conflict(exc):
                     raise

@@ -186,3 +186,59 @@ def test_every_action_that_opens_a_durable_transaction_retries_lock_conflicts():
             if durable and not decorated:
                 missing.append(f"{module.relative_to(root)}:{node.name}")
     assert missing == []
+
+
+def test_a_unique_value_taken_meanwhile_is_checked_again_once():
+    from django.db import IntegrityError
+
+    calls = []
+
+    @retry_on_conflict
+    def create() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise IntegrityError("UNIQUE constraint failed: catalog_item.code")
+        raise ValueError("the action's own check: this code is already used")
+
+    with pytest.raises(ValueError):
+        create()
+    assert len(calls) == 2
+
+    calls.clear()
+
+    @retry_on_conflict
+    def always() -> None:
+        calls.append(1)
+        raise IntegrityError("UNIQUE constraint failed: catalog_item.code")
+
+    with pytest.raises(IntegrityError):
+        always()
+    assert len(calls) == 2  # once more, not five times: a constraint is not a lock
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_people_creating_one_code_at_once_get_one_item_and_field_errors(base, api_for):
+    """Eight clients create item PPE-RACE together: every check passes before any insert commits,
+    so seven inserts hit the unique index; each answers the code's field error, not a 500."""
+    from baogong.catalog.models import Item
+    from baogong.core.tests.threads import run_threads
+
+    assert connection.vendor == "postgresql"
+    clients = [api_for("commander") for _ in range(8)]
+    answers: list[int] = []
+    bodies: list[dict] = []
+
+    def body(i: int) -> None:
+        response = clients[i].post(
+            "/api/v1/catalog/items/", {"code": "PPE-RACE", "name": "防护服", "unit": "套"}, format="json"
+        )
+        answers.append(response.status_code)
+        if response.status_code != 201:
+            bodies.append(response.json())
+
+    assert run_threads(8, body) == []
+    assert sorted(answers) == [201] + [400] * 7, answers
+    assert all("code" in b["details"] for b in bodies), bodies
+    assert Item.objects.filter(code="PPE-RACE").count() == 1
+    assert AuditEvent.objects.filter(verb="create_item").count() == 1
