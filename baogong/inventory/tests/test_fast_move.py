@@ -5,7 +5,9 @@ rolled back, then through the stored function ``inventory_move``: the moves retu
 balances, audit events and refusals (short stock, an unreleased or expired lot) must be the same.
 The refusals of the actions around ``move`` (a location of another site, outside the warehouse)
 come before the ledger and are checked on both paths too; a racing test moves stock both ways
-between two bins while issues take from the same balances.
+between two bins while issues take from the same balances. A lot or location that is gone (a
+stale object) is refused by the function with the resolvers' line error; the portable path has no
+such check and fails with a ``KeyError`` there, so that case runs on the function only.
 """
 
 from __future__ import annotations
