@@ -12,6 +12,8 @@ such check and fails with a ``KeyError`` there, so that case runs on the functio
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -32,7 +34,7 @@ from baogong.inventory.choices import LocationKind
 from baogong.inventory.errors import InsufficientStock, LotNotReleased, StockInvalid
 from baogong.inventory.ledger import fast
 from baogong.inventory.locations import quarantine_location, virtual_location
-from baogong.inventory.models import IssueLine, Location, Lot, StockBalance, StockMove
+from baogong.inventory.models import IssueLine, Location, Lot, StockBalance, StockMove, Transfer
 from baogong.inventory.tests.conftest import SYSTEM
 from baogong.inventory.tests.test_fast_path import shelves  # noqa: F401 - the same stock
 
@@ -219,6 +221,62 @@ def test_fast_and_portable_transfers_refuse_the_same_cross_site_lines(places, tx
             answers.append(refused.value.details)
         assert answers[0] == answers[1] and answers[0]
     assert not StockMove.objects.filter(reason="transfer").exists()
+
+
+def _documents(since_move: int, since_event: int, since_transfer: int, before: dict[Any, Any]) -> dict[str, Any]:
+    """What the transfer actions wrote after the marks, document numbers and ids left out, and the
+    balances' changes against ``before``."""
+
+    def plain(value: Any) -> Any:
+        return json.loads(re.sub(r"TR-\d{8}-\d+", "TR", json.dumps(value, sort_keys=True, default=str)))
+
+    transfers = [
+        (t.warehouse.code, t.destination.code, t.status, plain(t.reference))
+        + (sorted((li.lot.batch, li.from_location.code, li.to_location.code, li.qty) for li in t.lines.all()),)
+        for t in Transfer.objects.filter(pk__gt=since_transfer)
+        .order_by("pk")
+        .select_related("warehouse", "destination")
+    ]
+    state = _state(since_move, since_event)
+    moves = [plain(row[:8] + row[9:]) for row in state["moves"]]  # without the document id
+    events = [plain((e[0], e[1], e[2], e[4], e[5], e[6], e[7])) for e in state["events"]]
+    changes = {key: now - before.get(key, 0) for key, now in _on_hand().items() if now != before.get(key, 0)}
+    return {"transfers": transfers, "moves": moves, "events": events, "changes": changes}
+
+
+def _on_hand() -> dict[tuple[str, str, str], int]:
+    rows = StockBalance.objects.select_related("lot", "location")
+    return {(b.lot.batch, b.location.site.code if b.location.site else "", b.location.code): b.on_hand for b in rows}
+
+
+def test_fast_and_portable_transfer_actions_write_the_same_documents(places, txq, wh_yy):
+    """The durable actions around ``move`` (internal and inter-site transfers, booking in, put-away)
+    commit, so each path runs on the stock the other left; what each wrote must be the same."""
+    store, a, b, lots = places["store"], places["a"], places["b"], places["lots"]
+    late, early = lots["LATE"], lots["EARLY"]
+    outcomes = []
+    for on in (False, True):
+        marks = [
+            model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            for model in (StockMove, AuditEvent, Transfer)
+        ]
+        before = _on_hand()
+        with override_settings(BAOGONG_LEDGER_FAST_PATH=on):
+            internal = [
+                TransferLineInput(lot=late, from_location=store, to_location=a, qty=3),
+                TransferLineInput(lot=early, from_location=b, to_location=a, qty=2),
+            ]
+            actions.transfer_stock(txq, internal, actor=SYSTEM)
+            sent = actions.transfer_stock(
+                txq, [TransferLineInput(lot=late, from_location=store, qty=4)], actor=SYSTEM, destination=wh_yy
+            )
+            actions.receive_transfer(sent, actor=SYSTEM)
+            actions.put_away(StockBalance.objects.get(lot=late, location=store).pk, b, 1, actor=SYSTEM)
+        outcomes.append(_documents(*marks, before))
+    assert outcomes[0] == outcomes[1]
+    assert [e[0] for e in outcomes[1]["events"]].count("move_stock") == 4
+    assert outcomes[1]["changes"][("LATE", "WH-YY", queries.default_location(wh_yy).code)] == 4
+    assert queries.ledger_differences() == []
 
 
 @override_settings(BAOGONG_LEDGER_FAST_PATH=True)
