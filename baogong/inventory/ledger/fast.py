@@ -17,7 +17,12 @@ conditional ``reserved`` updates, the reservations and the audit event in one st
 read of the reservations made (the callers use them as model instances);
 receipts through ``inventory_receive`` (new lots, receipt, missing balances, balance lock in pk
 order and the additions, moves, lines, audit event). ``inventory/tests/test_fast_reserve.py``
-compares both paths. Transfers (``move``) still take the portable path on every database.
+compares both paths. Transfers (``move`` of lines without a reservation) go through
+``inventory_move`` (migration ``inventory/0009``): the destination balances inserted, source and
+destination balances locked together in pk order, availability on the locked numbers, one
+conditional update, the moves and the ``move_stock`` event; ``tests/test_fast_move.py`` compares.
+Moves that use up a reservation (``consume_reservation``, picking) and ``move_many`` keep the
+portable path.
 """
 
 from __future__ import annotations
@@ -37,10 +42,27 @@ from django.utils.translation import gettext as _
 from baogong.catalog.models import Item
 from baogong.core.audit import Actor, to_json
 from baogong.core.context import current_request_id
-from baogong.inventory.choices import STOCK_KINDS
-from baogong.inventory.ledger.common import IssueLineInput, ReceiptLineInput, _actor_fields, line_errors, shortage
-from baogong.inventory.models import Issue, Location, Receipt, Reservation
+from baogong.inventory.choices import SOURCE_KINDS, STOCK_KINDS, MoveReason
+from baogong.inventory.errors import LotNotReleased
+from baogong.inventory.ledger.common import (
+    UNUSABLE_DESTINATIONS,
+    IssueLineInput,
+    MoveInput,
+    ReceiptLineInput,
+    _actor_fields,
+    _check_destination,
+    line_errors,
+    shortage,
+)
+from baogong.inventory.models import Issue, Location, Lot, Receipt, Reservation, StockMove
 from baogong.orgs.models import Site
+
+UNKNOWN = {
+    "lot": "Unknown batch of this item.",
+    "from_location": "Unknown location at this warehouse.",
+    "to_location": "Unknown location at this warehouse.",
+}
+"""A move's line naming a lot or location that is gone (the resolvers' messages)."""
 
 PostedLine = dict[str, Any]
 """One line as written: ``{"item": code, "lot": batch, "expiry", "location": code, "qty", "unit_cost"}``."""
@@ -247,3 +269,86 @@ def receive(
     document._state.adding = False
     document._state.db = connection.alias
     return document
+
+
+def move(
+    lines: Sequence[MoveInput],
+    actor: Actor,
+    reason: str,
+    reference: str,
+    document_type: str,
+    document_id: int | None,
+    note: str,
+    check_usable: bool,
+) -> list[StockMove]:
+    """The transfer as one statement (migration ``inventory/0009``): ``move``'s arguments in its
+    order, lines already validated and without reservations; raises :class:`LotNotReleased` or :class:`InsufficientStock` as the
+    portable path does, having changed no balance."""
+    now = timezone.now()
+    who = _actor_fields(actor)
+    user = who["actor"]
+    label = MoveReason(reason).label if reason in MoveReason.values else reason
+    payload = {
+        "lines": [
+            {"lot": line.lot.pk, "from": line.from_location.pk, "to": line.to_location.pk, "qty": line.qty}
+            for line in lines
+        ],
+        "check_usable": check_usable,
+        "today": timezone.localdate().isoformat(),
+        "now": now.isoformat(),
+        "source_kinds": sorted(str(k) for k in SOURCE_KINDS),
+        "unusable_destinations": sorted(str(k) for k in UNUSABLE_DESTINATIONS),
+        "stock_kinds": sorted(str(k) for k in STOCK_KINDS),
+        "reason": str(reason),
+        "reference": reference,
+        "move_reference": reference[:128],
+        "note": note[:255],
+        "document_type": document_type,
+        "document_id": document_id,
+        "actor": user.pk if user is not None else None,
+        "actor_label": who["actor_label"],
+        "object_repr": f"{label} {reference}".strip()[:255],
+        "content_type": ContentType.objects.get_for_model(StockMove).pk,
+        "request_id": current_request_id(),
+    }
+    result = _call("inventory_move", payload)
+    if "missing" in result:
+        raise line_errors({int(row["line"]): {row["field"]: [_(UNKNOWN[row["field"]])]} for row in result["missing"]})
+    if "unusable" in result:
+        raise _unusable(result["unusable"], lines)
+    if "short" in result:
+        raise shortage(result["short"])
+    moves = []
+    for line, row in zip(lines, result["moves"], strict=True):
+        made = StockMove(
+            pk=row["id"],
+            at=now,
+            item_id=line.lot.item_id,
+            lot=line.lot,
+            from_location=line.from_location,
+            to_location=line.to_location,
+            qty=line.qty,
+            unit_cost=Decimal(row["unit_cost"]),
+            reason=reason,
+            note=note[:255],
+            document_type=document_type,
+            document_id=document_id,
+            reference=reference[:128],
+            **who,
+        )
+        made._state.adding = False
+        made._state.db = connection.alias
+        moves.append(made)
+    return moves
+
+
+def _unusable(row: dict[str, Any], lines: Sequence[MoveInput]) -> LotNotReleased:
+    """The portable path's refusal for the line the function found unusable (the lot as it read it)."""
+    line = lines[int(row["line"])]
+    expiry = dt.date.fromisoformat(row["expiry"]) if row["expiry"] else None
+    lot = Lot(pk=row["lot"], item_id=line.lot.item_id, batch=row["batch"], qc_status=row["qc_status"], expiry=expiry)
+    try:
+        _check_destination(lot, line.from_location, line.to_location)
+    except LotNotReleased as exc:
+        return exc
+    return LotNotReleased(details={"lot": row["batch"], "qc_status": row["qc_status"]})
