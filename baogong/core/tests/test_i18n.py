@@ -111,9 +111,7 @@ def _python_msgids() -> set[tuple[str, str]]:
     xgettext = shutil.which("xgettext")
     if xgettext is None:
         pytest.fail("xgettext is missing: install gettext (.ci/run does)")
-    files = sorted(
-        str(p) for p in ROOT.rglob("*.py") if "tests" not in p.parts and "migrations" not in p.parts
-    )
+    files = sorted(str(p) for p in ROOT.rglob("*.py") if "tests" not in p.parts and "migrations" not in p.parts)
     keywords = ["_", "gettext", "gettext_lazy", "gettext_noop", "pgettext:1c,2", "pgettext_lazy:1c,2"]
     out = subprocess.run(
         [xgettext, "--language=Python", "--from-code=UTF-8", "--no-location", "-o", "-", "-f", "-"]
