@@ -193,6 +193,36 @@ def transport_refusals(
     warehouse not normal (under control, locked down, closed), the destination locked down or
     closed, no registered vehicle or driver, and what the transport registry (the fleet) says about
     the vehicle's pass and the driver's licence and clearance. Asked at load and again at dispatch."""
+    day = on_date or timezone.localdate()
+    registered = []
+    if shipment.vehicle_id is not None or shipment.driver_id is not None:
+        registered = [registry.refusals(shipment, day) for registry in hooks.TRANSPORT]
+    return _refusals(shipment, day, registered, _actor_refusals(actor, day))
+
+
+def transport_refusals_many(
+    shipments: Sequence[Shipment], *, on_date: dt.date | None = None, actor: Actor | None = None
+) -> dict[int, hooks.FieldErrors]:
+    """:func:`transport_refusals` for many shipments (a day's batch), shipment id → the same answer:
+    the transport registry asked once for all of them (each vehicle and driver once), the actor's
+    own checks once."""
+    day = on_date or timezone.localdate()
+    asked = [sh for sh in shipments if sh.vehicle_id is not None or sh.driver_id is not None]
+    answers = [registry.refusals_many(asked, day) for registry in hooks.TRANSPORT] if asked else []
+    own = _actor_refusals(actor, day)
+    return {sh.pk: _refusals(sh, day, [a[sh.pk] for a in answers if sh.pk in a], own) for sh in shipments}
+
+
+def _actor_refusals(actor: Actor | None, day: dt.date) -> list[str]:
+    """The person who loads or dispatches: people's health checks (positive, close contact)."""
+    if actor is None:
+        return []
+    return [str(r) for actor_check in hooks.ACTOR_CHECKS for r in actor_check(actor, day)]
+
+
+def _refusals(
+    shipment: Shipment, day: dt.date, registered: Sequence[hooks.FieldErrors], own: Sequence[str]
+) -> hooks.FieldErrors:
     errors: dict[str, list[str]] = defaultdict(list)
     if shipment.recipient.status in (SiteStatus.LOCKED_DOWN, SiteStatus.CLOSED):
         errors["recipient"].append(
@@ -208,19 +238,14 @@ def transport_refusals(
         errors["vehicle_id"].append(_("Choose a registered vehicle."))
     if shipment.driver_id is None:
         errors["driver_id"].append(_("Choose a registered driver."))
-    day = on_date or timezone.localdate()
-    if shipment.vehicle_id is not None or shipment.driver_id is not None:
-        for registry in hooks.TRANSPORT:
-            for field, reasons in registry.refusals(shipment, day).items():
-                errors[field].extend(str(r) for r in reasons)
+    for answer in registered:
+        for field, reasons in answer.items():
+            errors[field].extend(str(r) for r in reasons)
     for check in hooks.DISPATCH_CHECKS:
         reasons = [str(r) for r in check(shipment, day)]
         if reasons:
             errors["__all__"].extend(reasons)
-    if actor is not None:
-        # The person who loads or dispatches: people's health checks (positive, close contact).
-        for actor_check in hooks.ACTOR_CHECKS:
-            errors["__all__"].extend(str(r) for r in actor_check(actor, day))
+    errors["__all__"].extend(own)
     return {field: reasons for field, reasons in errors.items() if reasons}
 
 
