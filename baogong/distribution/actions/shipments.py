@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -83,18 +84,43 @@ def plan_shipments(*, actor: Actor, warehouses: Sequence[Site] | None = None) ->
         groups: dict[tuple[int, int], list[AllocationReservation]] = defaultdict(list)
         for a in open_allocations:
             groups[(a.warehouse_id, a.line.request_line.request.recipient_id)].append(a)
-        return [_plan_shipment(allocations, actor=actor) for _key, allocations in sorted(groups.items())]
+        return _plan_shipments([allocations for _key, allocations in sorted(groups.items())], actor=actor)
 
 
-def _plan_shipment(allocations: Sequence[AllocationReservation], *, actor: Actor) -> Shipment:
-    """One planned shipment of one warehouse to one recipient from its (locked) allocations."""
-    first = allocations[0]
-    shipment = Shipment.objects.create(
-        warehouse=first.warehouse,
-        recipient=first.line.request_line.request.recipient,
-        created_by=user_of(actor),
+def _plan_shipments(groups: Sequence[Sequence[AllocationReservation]], *, actor: Actor) -> list[Shipment]:
+    """One planned shipment per group of (locked) allocations of one warehouse to one recipient,
+    all at once: the shipments and their lines in one insert each, the allocations' and request
+    lines' shipped counters in one ``UPDATE`` each (``F()`` increments), one audit event per shipment."""
+    if not groups:
+        return []
+    user = user_of(actor)
+    shipments = Shipment.objects.bulk_create(
+        Shipment(warehouse=group[0].warehouse, recipient=group[0].line.request_line.request.recipient, created_by=user)
+        for group in groups
     )
-    _number_shipment(shipment)
+    for shipment in shipments:
+        shipment.number = f"SH{timezone.localdate(shipment.created_at):%Y%m%d}-{shipment.pk:06d}"
+    Shipment.objects.bulk_update(shipments, ["number"])
+    lines: list[ShipmentLine] = []
+    entries = []
+    shipped: list[AllocationReservation] = []
+    per_request_line: dict[int, int] = defaultdict(int)
+    for shipment, group in zip(shipments, groups, strict=True):
+        own = _shipment_lines(shipment, group)
+        for line in own:
+            shipped.append(AllocationReservation(pk=line.allocation_id, shipped_qty=F("shipped_qty") + line.qty))
+            per_request_line[line.request_line_id] += line.qty
+        lines.extend(own)
+        entries.append(audit.Entry(shipment, after=_planned(shipment, own)))
+    ShipmentLine.objects.bulk_create(lines)
+    AllocationReservation.objects.bulk_update(shipped, ["shipped_qty"])
+    request_lines = [RequestLine(pk=pk, shipped_qty=F("shipped_qty") + n) for pk, n in sorted(per_request_line.items())]
+    RequestLine.objects.bulk_update(request_lines, ["shipped_qty"])
+    audit.record_many("plan_shipment", entries, actor=actor)
+    return shipments
+
+
+def _shipment_lines(shipment: Shipment, allocations: Sequence[AllocationReservation]) -> list[ShipmentLine]:
     lines = []
     for a in allocations:
         qty = min(a.qty - a.shipped_qty, a.reservation.qty)
@@ -113,21 +139,16 @@ def _plan_shipment(allocations: Sequence[AllocationReservation], *, actor: Actor
                 unit_cost=a.reservation.lot.unit_cost,
             )
         )
-        AllocationReservation.objects.filter(pk=a.pk).update(shipped_qty=F("shipped_qty") + qty)
-        RequestLine.objects.filter(pk=a.line.request_line_id).update(shipped_qty=F("shipped_qty") + qty)
-    ShipmentLine.objects.bulk_create(lines)
-    audit.record(
-        "plan_shipment",
-        shipment,
-        actor=actor,
-        after={
-            "number": shipment.number,
-            "warehouse": shipment.warehouse.code,
-            "recipient": shipment.recipient.code,
-            "lines": [{"item": li.item.code, "lot": li.lot.batch, "qty": li.qty} for li in lines],
-        },
-    )
-    return shipment
+    return lines
+
+
+def _planned(shipment: Shipment, lines: Sequence[ShipmentLine]) -> dict[str, Any]:
+    return {
+        "number": shipment.number,
+        "warehouse": shipment.warehouse.code,
+        "recipient": shipment.recipient.code,
+        "lines": [{"item": li.item.code, "lot": li.lot.batch, "qty": li.qty} for li in lines],
+    }
 
 
 @retry_on_conflict

@@ -220,14 +220,16 @@ def upload_documents(
                 application=locked, kind=kind, original_name=(upload.name or "")[:255], size=upload.size or 0
             )
             document.file.save(upload.name or kind, upload, save=False)
-            document.save()
-            audit.record(
-                "upload_document",
-                locked,
-                actor=actor,
-                after={"document": document.pk, "kind": kind, "name": document.original_name, "size": document.size},
-            )
             documents.append(document)
+        ApplicationDocument.objects.bulk_create(documents)
+        audit.record_many(
+            "upload_document",
+            [
+                audit.Entry(locked, after={"document": d.pk, "kind": d.kind, "name": d.original_name, "size": d.size})
+                for d in documents
+            ],
+            actor=actor,
+        )
         return documents
 
 
