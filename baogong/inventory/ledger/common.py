@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -247,20 +247,49 @@ def apply_legs(
     return StockMove.objects.bulk_create(moves, batch_size=BULK)
 
 
+CONSUME_CHUNK = 100  # reservations per UPDATE (each appears in three CASEs: within 999 parameters)
+
+
 def _consume_reservations(legs: Sequence[_Leg]) -> None:
-    """Reduce the open quantity of the reservations the legs used (balances were locked first)."""
+    """Reduce the open quantity of the reservations the legs used (balances were locked first): one
+    conditional ``UPDATE`` per 100 reservations (``qty = qty - n`` where still active and ``qty >= n``,
+    consumed when it reaches 0), its row count checked; a reservation no longer open refuses all."""
     by_reservation: dict[int, int] = defaultdict(int)
     for leg in legs:
         if leg.reservation is not None and leg.consume:
             by_reservation[leg.reservation.pk] += leg.consume
-    for pk in sorted(by_reservation):
-        n = by_reservation[pk]
-        done = Reservation.objects.filter(pk=pk, status=ReservationStatus.ACTIVE, qty__gte=n).update(
+    pks = sorted(by_reservation)
+    for start in range(0, len(pks), CONSUME_CHUNK):
+        chunk = pks[start : start + CONSUME_CHUNK]
+        if len(chunk) == 1:
+            _consume_one(chunk[0], by_reservation[chunk[0]])
+            continue
+        current = dict(
+            Reservation.objects.filter(pk__in=chunk, status=ReservationStatus.ACTIVE).values_list("pk", "qty")
+        )
+        for pk in chunk:
+            if current.get(pk, 0) < by_reservation[pk]:
+                raise InvalidState(
+                    _("The reservation is no longer open for this quantity."), details={"reservation": pk}
+                )
+        n = Case(*[When(pk=pk, then=Value(by_reservation[pk])) for pk in chunk], output_field=IntegerField())
+        done = Reservation.objects.filter(pk__in=chunk, status=ReservationStatus.ACTIVE, qty__gte=n).update(
             qty=F("qty") - n,
             status=Case(When(qty=n, then=Value(ReservationStatus.CONSUMED.value)), default=F("status")),
         )
-        if not done:
-            raise InvalidState(_("The reservation is no longer open for this quantity."), details={"reservation": pk})
+        if done != len(chunk):  # pragma: no cover - the reservations are locked by the callers
+            raise InvalidState(
+                _("The reservation is no longer open for this quantity."), details={"reservation": chunk[0]}
+            )
+
+
+def _consume_one(pk: int, n: int) -> None:
+    done = Reservation.objects.filter(pk=pk, status=ReservationStatus.ACTIVE, qty__gte=n).update(
+        qty=F("qty") - n,
+        status=Case(When(qty=n, then=Value(ReservationStatus.CONSUMED.value)), default=F("status")),
+    )
+    if not done:
+        raise InvalidState(_("The reservation is no longer open for this quantity."), details={"reservation": pk})
 
 
 def line_errors(errors: dict[int, dict[str, list[str]]]) -> StockInvalid:
