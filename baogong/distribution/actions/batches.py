@@ -20,11 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baogong.core import audit
+from baogong.core import audit, increments
 from baogong.core.audit import Actor
 from baogong.core.retry import retry_on_conflict
 from baogong.distribution import hooks, locks, stock
@@ -358,8 +357,7 @@ def record_deliveries(deliveries: Sequence[DeliveryInput], *, actor: Actor) -> l
             stock.move_many(moves[move_reason], actor=actor, reason=move_reason)
         ShipmentLine.objects.bulk_update(changed_lines, ["received_qty", "damaged_qty"])
         Discrepancy.objects.bulk_create(discrepancies)
-        for rl_id in sorted(per_request_line):
-            RequestLine.objects.filter(pk=rl_id).update(delivered_qty=F("delivered_qty") + per_request_line[rl_id])
+        increments.add_to(RequestLine, "delivered_qty", sorted(per_request_line.items()))
         Shipment.objects.bulk_update(todo, DELIVERED_FIELDS)
         _refresh_shipping_status({li.request_line.request_id for sh in todo for li in lines[sh.pk]})
         audit.record_many("record_delivery", entries, actor=actor)

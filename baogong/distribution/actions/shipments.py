@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baogong.core import audit
+from baogong.core import audit, increments
 from baogong.core.audit import Actor, SystemActor, user_of
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import require_scope, user_scope
@@ -90,7 +90,7 @@ def plan_shipments(*, actor: Actor, warehouses: Sequence[Site] | None = None) ->
 def _plan_shipments(groups: Sequence[Sequence[AllocationReservation]], *, actor: Actor) -> list[Shipment]:
     """One planned shipment per group of (locked) allocations of one warehouse to one recipient,
     all at once: the shipments and their lines in one insert each, the allocations' and request
-    lines' shipped counters in one ``UPDATE`` each (``F()`` increments), one audit event per shipment."""
+    lines' shipped counters in one relative ``UPDATE`` each (``core.increments``), one audit event per shipment."""
     if not groups:
         return []
     user = user_of(actor)
@@ -103,19 +103,18 @@ def _plan_shipments(groups: Sequence[Sequence[AllocationReservation]], *, actor:
     Shipment.objects.bulk_update(shipments, ["number"])
     lines: list[ShipmentLine] = []
     entries = []
-    shipped: list[AllocationReservation] = []
+    shipped: list[tuple[int, int]] = []
     per_request_line: dict[int, int] = defaultdict(int)
     for shipment, group in zip(shipments, groups, strict=True):
         own = _shipment_lines(shipment, group)
         for line in own:
-            shipped.append(AllocationReservation(pk=line.allocation_id, shipped_qty=F("shipped_qty") + line.qty))
+            shipped.append((line.allocation_id, line.qty))
             per_request_line[line.request_line_id] += line.qty
         lines.extend(own)
         entries.append(audit.Entry(shipment, after=_planned(shipment, own)))
     ShipmentLine.objects.bulk_create(lines)
-    AllocationReservation.objects.bulk_update(shipped, ["shipped_qty"])
-    request_lines = [RequestLine(pk=pk, shipped_qty=F("shipped_qty") + n) for pk, n in sorted(per_request_line.items())]
-    RequestLine.objects.bulk_update(request_lines, ["shipped_qty"])
+    increments.add_to(AllocationReservation, "shipped_qty", sorted(shipped))
+    increments.add_to(RequestLine, "shipped_qty", sorted(per_request_line.items()))
     audit.record_many("plan_shipment", entries, actor=actor)
     return shipments
 

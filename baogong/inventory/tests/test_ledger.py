@@ -350,13 +350,7 @@ def test_consume_reservation_refuses_more_than_is_open(stocked, txq, n95, hospit
     assert snapshot() == before
 
 
-@pytest.mark.parametrize("chunk", [100, 2])
-def test_move_many_consumes_each_reservation_as_one_move_at_a_time_would(
-    stocked, txq, n95, water, hospital, monkeypatch, chunk
-):
-    from baogong.inventory.ledger import common
-
-    monkeypatch.setattr(common, "CONSUME_CHUNK", chunk)  # several UPDATE statements when 2
+def test_move_many_consumes_each_reservation_as_one_move_at_a_time_would(stocked, txq, n95, water, hospital):
     destination = queries.recipient_location(hospital)
     with transaction.atomic():
         [early] = ledger.reserve(txq, n95, 6, actor=SYSTEM, reference="SH-1")
