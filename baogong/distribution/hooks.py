@@ -18,7 +18,7 @@ shipment may not be loaded or dispatched on a day (passes, driver's licence and 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -70,6 +70,11 @@ class TransportRegistry(Protocol):
         """Why the shipment's vehicle and driver may not carry it on ``on_date``: the vehicle's status
         and pass (valid on the day, covering the recipient's area), the driver's licence and health
         clearance (test regime, not positive, not a close contact in isolation)."""
+        ...
+
+    def refusals_many(self, shipments: Sequence[Shipment], on_date: dt.date) -> dict[int, FieldErrors]:
+        """:meth:`refusals` for many shipments at once (a day's batch), shipment id → the same
+        answer, each vehicle and driver asked once."""
         ...
 
     def options(self, user: Any, shipment: Shipment) -> tuple[list[TransportOption], list[TransportOption]]:

@@ -4,7 +4,7 @@ in :mod:`baogong.distribution.hooks`, before loading)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -123,10 +123,15 @@ def _area_chain(area: AdministrativeArea | None) -> set[int]:
     return chain
 
 
-def pass_covers(vpass: VehiclePass, site: Site) -> bool:
-    """A pass covers a site when it names the site's street/town or an area containing it."""
+def pass_covers(vpass: VehiclePass, site: Site, chains: dict[int, set[int]] | None = None) -> bool:
+    """A pass covers a site when it names the site's street/town or an area containing it.
+    ``chains``: the area chains already walked in this call (area id → ids), filled as it goes."""
     covered = {a.pk for a in vpass.areas.all()}
-    return bool(covered & _area_chain(site.area))
+    if chains is None or site.area_id is None:
+        return bool(covered & _area_chain(site.area))
+    if site.area_id not in chains:
+        chains[site.area_id] = _area_chain(site.area)
+    return bool(covered & chains[site.area_id])
 
 
 def driver_clearance(driver: Driver, on_date: dt.date) -> list[str]:
@@ -140,9 +145,18 @@ def driver_clearance(driver: Driver, on_date: dt.date) -> list[str]:
     return [str(reason) for reason in people_queries.person_clearance(person, on_date)]
 
 
-def vehicle_refusals(vehicle: Vehicle, on_date: dt.date, destination_sites: Iterable[Site]) -> list[str]:
+def vehicle_refusals(
+    vehicle: Vehicle,
+    on_date: dt.date,
+    destination_sites: Iterable[Site],
+    *,
+    passes: list[VehiclePass] | None = None,
+    chains: dict[int, set[int]] | None = None,
+) -> list[str]:
     """Why ``vehicle`` may not carry goods to ``destination_sites`` on ``on_date``: not active, no
-    pass valid on the day, or no valid pass covering a destination's area (一车一证一线路)."""
+    pass valid on the day, or no valid pass covering a destination's area (一车一证一线路).
+    ``passes``: the vehicle's :func:`valid_passes` on the day when already read; ``chains``: see
+    :func:`pass_covers`."""
     reasons: list[str] = []
     plate = vehicle.plate
     if vehicle.status != VehicleStatus.ACTIVE:
@@ -150,7 +164,8 @@ def vehicle_refusals(vehicle: Vehicle, on_date: dt.date, destination_sites: Iter
             _("Vehicle %(plate)s is not active (%(status)s).")
             % {"plate": plate, "status": vehicle.get_status_display()}
         )
-    passes = valid_passes(vehicle, on_date)
+    if passes is None:
+        passes = valid_passes(vehicle, on_date)
     if not passes:
         last = vehicle.passes.filter(revoked=False, valid_until__lt=on_date).order_by("-valid_until").first()
         future = vehicle.passes.filter(revoked=False, valid_from__gt=on_date).order_by("valid_from").first()
@@ -168,7 +183,7 @@ def vehicle_refusals(vehicle: Vehicle, on_date: dt.date, destination_sites: Iter
             reasons.append(_("Vehicle %(plate)s has no valid pass on %(date)s.") % {"plate": plate, "date": on_date})
     else:
         for site in destination_sites:
-            if not any(pass_covers(p, site) for p in passes):
+            if not any(pass_covers(p, site, chains) for p in passes):
                 area = site.area.name if site.area else _("no area")
                 reasons.append(
                     _("Vehicle %(plate)s: no valid pass covers %(site)s (%(area)s).")
@@ -234,6 +249,45 @@ def shipment_transport_refusals(shipment: Shipment, on_date: dt.date) -> dict[st
             if reasons:
                 errors["driver_id"] = [str(r) for r in reasons]
     return errors
+
+
+def shipments_transport_refusals(shipments: Sequence[Shipment], on_date: dt.date) -> dict[int, dict[str, list[str]]]:
+    """:func:`shipment_transport_refusals` for many shipments (a day's batch), shipment id → the
+    same answer: the vehicles and drivers read in one query each, a vehicle's passes once, a
+    driver's verdict (licence, health clearance) once per kind of vehicle, an area's chain once."""
+    vehicles = Vehicle.objects.in_bulk({sh.vehicle_id for sh in shipments if sh.vehicle_id is not None})
+    wanted = {sh.driver_id for sh in shipments if sh.driver_id is not None}
+    drivers = {d.pk: d for d in Driver.objects.filter(pk__in=wanted).select_related("person")}
+    passes: dict[int, list[VehiclePass]] = {}
+    chains: dict[int, set[int]] = {}
+    verdicts: dict[tuple[int, str | None], list[str]] = {}
+    answers: dict[int, dict[str, list[str]]] = {}
+    for shipment in shipments:
+        errors: dict[str, list[str]] = {}
+        vehicle = vehicles.get(shipment.vehicle_id) if shipment.vehicle_id is not None else None
+        if shipment.vehicle_id is not None:
+            if vehicle is None:
+                errors["vehicle_id"] = [_("The assigned vehicle is not registered.")]
+            else:
+                if vehicle.pk not in passes:
+                    passes[vehicle.pk] = valid_passes(vehicle, on_date)
+                found = vehicle_refusals(
+                    vehicle, on_date, [shipment.recipient], passes=passes[vehicle.pk], chains=chains
+                )
+                if found:
+                    errors["vehicle_id"] = [str(r) for r in found]
+        if shipment.driver_id is not None:
+            driver = drivers.get(shipment.driver_id)
+            if driver is None:
+                errors["driver_id"] = [_("The assigned driver is not registered.")]
+            else:
+                key = (driver.pk, vehicle.kind if vehicle is not None else None)
+                if key not in verdicts:
+                    verdicts[key] = [str(r) for r in driver_refusals(driver, vehicle, on_date)]
+                if verdicts[key]:
+                    errors["driver_id"] = list(verdicts[key])
+        answers[shipment.pk] = errors
+    return answers
 
 
 def shipment_dispatch_refusals(shipment: Shipment, on_date: dt.date) -> list[str]:

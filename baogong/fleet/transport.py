@@ -8,6 +8,7 @@ the field-level refusals (passes, licence, health clearance) asked at load and a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -20,7 +21,7 @@ from baogong.distribution.models import Shipment
 from baogong.distribution.shipments import Transport
 from baogong.fleet.choices import VehicleStatus
 from baogong.fleet.models import Driver, Vehicle
-from baogong.fleet.queries import shipment_transport_refusals
+from baogong.fleet.queries import shipment_transport_refusals, shipments_transport_refusals
 
 
 def _organisations_for(user: Any, shipment: Shipment) -> Q:
@@ -96,6 +97,9 @@ class FleetTransport:
 
     def refusals(self, shipment: Shipment, on_date: dt.date) -> FieldErrors:
         return shipment_transport_refusals(shipment, on_date)
+
+    def refusals_many(self, shipments: Sequence[Shipment], on_date: dt.date) -> dict[int, FieldErrors]:
+        return shipments_transport_refusals(shipments, on_date)
 
     def options(self, user: Any, shipment: Shipment) -> tuple[list[TransportOption], list[TransportOption]]:
         vehicles = [

@@ -84,8 +84,9 @@ def _requests(s: Scenario, day: dt.date, index: int) -> None:
     todays = [o for n, o in enumerate(offices) if (n + index) % 3 == 0]
     todays += [s.site(c) for c in HOSPITALS if index % 2 == 0] + [s.site(c) for c in CARE_SITES if index % 7 == 0]
     commander = s.user("commander")
+    surging = scarcity.surging_areas(day)  # filing requests records no test: one read for the day
     for recipient in todays:
-        wanted = scarcity.demand(s, recipient, index, day, per)
+        wanted = scarcity.demand(s, recipient, index, day, per, surging)
         if not wanted:
             continue
         lines = [

@@ -15,6 +15,8 @@ import dataclasses
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import prefetch_related_objects
+
 from baogong.core.errors import DomainError
 from baogong.demo.scenario import SUPPLY_VEHICLES
 from baogong.demo.steps._common import WAREHOUSE, _driver_name, _truck
@@ -43,6 +45,7 @@ def plan_day(s: Scenario, day: dt.date, shipments: list[Any]) -> dict[int, tuple
     ]
     if not ours:
         return {}
+    prefetch_related_objects(ours, "lines__item")  # each stop's load, without a query per line
     commander = s.user("commander")
     plates = [_truck(n) for n in range(SUPPLY_VEHICLES)]
     vehicles = list(Vehicle.objects.filter(plate__in=plates).select_related("home_depot").order_by("plate"))

@@ -109,7 +109,8 @@ def set_up(s: Scenario) -> None:
             update_site(site, {"headcount": POPULATION[site.code]}, actor=s.system)
 
 
-def _surging_areas(day: dt.date) -> set[int]:
+def surging_areas(day: dt.date) -> set[int]:
+    """Areas with a positive test in the ten days up to ``day`` (the same for every recipient of the day)."""
     from baogong.people.models import HealthTest
 
     since = day - dt.timedelta(days=SURGE_DAYS)
@@ -130,9 +131,12 @@ def people_in_need(site: Any, index: int, surging: set[int]) -> float:
     return need * (SURGE if site.area_id in surging else 1.0)
 
 
-def demand(s: Scenario, site: Any, index: int, day: dt.date, per: dict[str, Decimal]) -> list[tuple[str, int]]:
-    """Cases of each item the site asks for today (before the entitlement cap)."""
-    people = people_in_need(site, index, _surging_areas(day))
+def demand(
+    s: Scenario, site: Any, index: int, day: dt.date, per: dict[str, Decimal], surging: set[int] | None = None
+) -> list[tuple[str, int]]:
+    """Cases of each item the site asks for today (before the entitlement cap); ``surging``: the
+    day's :func:`surging_areas` when already read."""
+    people = people_in_need(site, index, surging_areas(day) if surging is None else surging)
     lines = []
     for code, per_head in per.items():
         qty = int(people * float(per_head) * s.rng.uniform(0.85, 1.2))

@@ -66,6 +66,7 @@ from baogong.distribution.actions.shipments import (
     plan_shipments,
     split_shipment,
     transport_refusals,
+    transport_refusals_many,
 )
 
 __all__ = [
@@ -92,6 +93,7 @@ __all__ = [
     "discard_allocation",
     "dispatch_refusals",
     "transport_refusals",
+    "transport_refusals_many",
     "dispatch_shipment",
     "duplicate_warnings",
     "file_request",

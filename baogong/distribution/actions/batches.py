@@ -20,11 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baogong.core import audit
+from baogong.core import audit, increments
 from baogong.core.audit import Actor
 from baogong.core.retry import retry_on_conflict
 from baogong.distribution import hooks, locks, stock
@@ -34,7 +33,7 @@ from baogong.distribution.actions.shipments import (
     TRANSPORT_AUDIT,
     _refresh_shipping_status,
     _require_shipment_scope,
-    transport_refusals,
+    transport_refusals_many,
 )
 from baogong.distribution.choices import Disposition, ShipmentStatus
 from baogong.distribution.errors import ShipmentInvalid
@@ -43,6 +42,7 @@ from baogong.distribution.models import Discrepancy, DispatchHold, RequestLine, 
 from baogong.inventory.actions import MoveInput
 from baogong.inventory.choices import MoveReason
 from baogong.inventory.locations import in_transit_location
+from baogong.inventory.models import Location
 
 
 @dataclass
@@ -161,15 +161,15 @@ def _sort_out(
     locked: Sequence[Shipment], *, actor: Actor, transport: Mapping[int, tuple[int | None, int | None]]
 ) -> tuple[list[tuple[Shipment, str, dict[str, Any]]], list[tuple[Shipment, str, list[str]]]]:
     """Each locked shipment with its vehicle and driver resolved (once per distinct choice) and
-    checked (once per warehouse, recipient, vehicle and driver): those that may leave, and those
-    held with the reasons. A choice that does not resolve refuses the whole batch."""
+    checked (all at once, each vehicle and driver once): those that may leave, and those held with
+    the reasons. A choice that does not resolve refuses the whole batch."""
     resolved: dict[tuple[int, int | None, int | None], tuple[Any, hooks.FieldErrors]] = {}
-    refusals: dict[tuple[int, int, int | None, int | None], hooks.FieldErrors] = {}
     invalid: dict[str, Any] = {}
     leaving: list[tuple[Shipment, str, dict[str, Any]]] = []
     holds: list[tuple[Shipment, str, list[str]]] = []
+    befores: dict[int, dict[str, Any]] = {}
     for shipment in locked:
-        before = audit.snapshot(shipment, TRANSPORT_AUDIT)
+        befores[shipment.pk] = audit.snapshot(shipment, TRANSPORT_AUDIT)
         vehicle_id, driver_id = transport.get(shipment.pk, (None, None))
         chosen = (
             shipment.warehouse_id,
@@ -185,18 +185,17 @@ def _sort_out(
                 invalid[str(shipment)] = errors
         if not hooks.TRANSPORT:
             shipment.vehicle_id, shipment.driver_id = chosen[1], chosen[2]
-        key = (shipment.warehouse_id, shipment.recipient_id, shipment.vehicle_id, shipment.driver_id)
-        if key not in refusals:
-            refusals[key] = transport_refusals(shipment, actor=actor)
+    if invalid:
+        raise ShipmentInvalid(details={"shipments": invalid})
+    refusals = transport_refusals_many(locked, actor=actor)
+    for shipment in locked:
         stage = str(
             DispatchHold.Stage.LOAD if shipment.status == ShipmentStatus.PICKED else DispatchHold.Stage.DISPATCH
         )
-        if refusals[key]:
-            holds.append((shipment, stage, [r for reasons in refusals[key].values() for r in reasons]))
+        if refusals[shipment.pk]:
+            holds.append((shipment, stage, [r for reasons in refusals[shipment.pk].values() for r in reasons]))
             continue
-        leaving.append((shipment, stage, before))
-    if invalid:
-        raise ShipmentInvalid(details={"shipments": invalid})
+        leaving.append((shipment, stage, befores[shipment.pk]))
     return leaving, holds
 
 
@@ -323,6 +322,7 @@ def record_deliveries(deliveries: Sequence[DeliveryInput], *, actor: Actor) -> l
         changed_lines: list[ShipmentLine] = []
         per_request_line: dict[int, int] = defaultdict(int)
         entries = []
+        places: dict[tuple[str, int], Location] = {}
         now = timezone.now()
         for shipment in todo:
             d = by_pk[shipment.pk]
@@ -336,7 +336,7 @@ def record_deliveries(deliveries: Sequence[DeliveryInput], *, actor: Actor) -> l
             if problems:
                 errors[str(shipment)] = problems
                 continue
-            by_reason, found = _delivery_moves(shipment, own, given, d.shortage_disposition, d.reason)
+            by_reason, found = _delivery_moves(shipment, own, given, d.shortage_disposition, d.reason, places)
             for move_reason, inputs in by_reason.items():
                 moves[move_reason].append(stock.MoveGroup(inputs, reference=str(shipment), document_id=shipment.pk))
             discrepancies.extend(found)
@@ -357,8 +357,7 @@ def record_deliveries(deliveries: Sequence[DeliveryInput], *, actor: Actor) -> l
             stock.move_many(moves[move_reason], actor=actor, reason=move_reason)
         ShipmentLine.objects.bulk_update(changed_lines, ["received_qty", "damaged_qty"])
         Discrepancy.objects.bulk_create(discrepancies)
-        for rl_id in sorted(per_request_line):
-            RequestLine.objects.filter(pk=rl_id).update(delivered_qty=F("delivered_qty") + per_request_line[rl_id])
+        increments.add_to(RequestLine, "delivered_qty", sorted(per_request_line.items()))
         Shipment.objects.bulk_update(todo, DELIVERED_FIELDS)
         _refresh_shipping_status({li.request_line.request_id for sh in todo for li in lines[sh.pk]})
         audit.record_many("record_delivery", entries, actor=actor)

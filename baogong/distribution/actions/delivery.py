@@ -45,6 +45,7 @@ from baogong.distribution.models import (
 from baogong.inventory.actions import MoveInput
 from baogong.inventory.choices import LocationKind, MoveReason
 from baogong.inventory.locations import default_location, in_transit_location, recipient_location, virtual_location
+from baogong.inventory.models import Location
 
 MAX_DELIVERY_PHOTOS = 10
 PHOTO_SUFFIXES = ("jpg", "jpeg", "png", "gif", "webp")
@@ -219,13 +220,21 @@ def _delivery_moves(
     given: Mapping[int, DeliveryLineInput],
     shortage_disposition: str,
     reason: str,
+    places: dict[tuple[str, int], Location] | None = None,
 ) -> tuple[dict[str, list[MoveInput]], list[Discrepancy]]:
     """The stock moves (by reason) and discrepancies of a delivery; sets each line's received and
-    damaged units (saved by the caller)."""
-    transit = in_transit_location(shipment.warehouse)
-    to_recipient = recipient_location(shipment.recipient)
-    back = default_location(shipment.warehouse)
-    loss = virtual_location(LocationKind.LOSS)
+    damaged units (saved by the caller). ``places``: the locations already found in this batch
+    (kind, site id), filled as it goes."""
+    found = {} if places is None else places
+    if ("transit", shipment.warehouse_id) not in found:
+        found["transit", shipment.warehouse_id] = in_transit_location(shipment.warehouse)
+        found["back", shipment.warehouse_id] = default_location(shipment.warehouse)
+    if ("recipient", shipment.recipient_id) not in found:
+        found["recipient", shipment.recipient_id] = recipient_location(shipment.recipient)
+    if ("loss", 0) not in found:
+        found["loss", 0] = virtual_location(LocationKind.LOSS)
+    transit, back = found["transit", shipment.warehouse_id], found["back", shipment.warehouse_id]
+    to_recipient, loss = found["recipient", shipment.recipient_id], found["loss", 0]
     moves: dict[str, list[MoveInput]] = defaultdict(list)
     discrepancies = []
     for line_id in sorted(own):

@@ -44,7 +44,7 @@ from baogong.distribution import allocation as engine
 from baogong.distribution import hooks, locks, queries, stock
 from baogong.distribution.actions._common import reserve_needs
 from baogong.distribution.actions.allocation import _refresh_run_request_statuses, engine_warehouses
-from baogong.distribution.actions.shipments import _plan_shipment
+from baogong.distribution.actions.shipments import _plan_shipments
 from baogong.distribution.choices import RequestStatus, ShipmentStatus
 from baogong.distribution.errors import ReplanInvalid, ReplanStale
 from baogong.distribution.models import AllocationReservation, RequestLine, Shipment, ShipmentLine
@@ -399,7 +399,7 @@ def _plan_moved(made: Sequence[AllocationReservation], *, actor: Actor) -> list[
     groups: dict[tuple[int, int], list[AllocationReservation]] = defaultdict(list)
     for link in links:
         groups[(link.warehouse_id, link.line.request_line.request.recipient_id)].append(link)
-    return [_plan_shipment(group, actor=actor) for _key, group in sorted(groups.items())]
+    return _plan_shipments([group for _key, group in sorted(groups.items())], actor=actor)
 
 
 def _move_reservations(

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from baogong.core import audit
+from baogong.core import audit, increments
 from baogong.core.audit import Actor, SystemActor, user_of
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import require_scope, user_scope
@@ -83,18 +84,42 @@ def plan_shipments(*, actor: Actor, warehouses: Sequence[Site] | None = None) ->
         groups: dict[tuple[int, int], list[AllocationReservation]] = defaultdict(list)
         for a in open_allocations:
             groups[(a.warehouse_id, a.line.request_line.request.recipient_id)].append(a)
-        return [_plan_shipment(allocations, actor=actor) for _key, allocations in sorted(groups.items())]
+        return _plan_shipments([allocations for _key, allocations in sorted(groups.items())], actor=actor)
 
 
-def _plan_shipment(allocations: Sequence[AllocationReservation], *, actor: Actor) -> Shipment:
-    """One planned shipment of one warehouse to one recipient from its (locked) allocations."""
-    first = allocations[0]
-    shipment = Shipment.objects.create(
-        warehouse=first.warehouse,
-        recipient=first.line.request_line.request.recipient,
-        created_by=user_of(actor),
+def _plan_shipments(groups: Sequence[Sequence[AllocationReservation]], *, actor: Actor) -> list[Shipment]:
+    """One planned shipment per group of (locked) allocations of one warehouse to one recipient,
+    all at once: the shipments and their lines in one insert each, the allocations' and request
+    lines' shipped counters in one relative ``UPDATE`` each (``core.increments``), one audit event per shipment."""
+    if not groups:
+        return []
+    user = user_of(actor)
+    shipments = Shipment.objects.bulk_create(
+        Shipment(warehouse=group[0].warehouse, recipient=group[0].line.request_line.request.recipient, created_by=user)
+        for group in groups
     )
-    _number_shipment(shipment)
+    for shipment in shipments:
+        shipment.number = f"SH{timezone.localdate(shipment.created_at):%Y%m%d}-{shipment.pk:06d}"
+    Shipment.objects.bulk_update(shipments, ["number"])
+    lines: list[ShipmentLine] = []
+    entries = []
+    shipped: list[tuple[int, int]] = []
+    per_request_line: dict[int, int] = defaultdict(int)
+    for shipment, group in zip(shipments, groups, strict=True):
+        own = _shipment_lines(shipment, group)
+        for line in own:
+            shipped.append((line.allocation_id, line.qty))
+            per_request_line[line.request_line_id] += line.qty
+        lines.extend(own)
+        entries.append(audit.Entry(shipment, after=_planned(shipment, own)))
+    ShipmentLine.objects.bulk_create(lines)
+    increments.add_to(AllocationReservation, "shipped_qty", sorted(shipped))
+    increments.add_to(RequestLine, "shipped_qty", sorted(per_request_line.items()))
+    audit.record_many("plan_shipment", entries, actor=actor)
+    return shipments
+
+
+def _shipment_lines(shipment: Shipment, allocations: Sequence[AllocationReservation]) -> list[ShipmentLine]:
     lines = []
     for a in allocations:
         qty = min(a.qty - a.shipped_qty, a.reservation.qty)
@@ -113,21 +138,16 @@ def _plan_shipment(allocations: Sequence[AllocationReservation], *, actor: Actor
                 unit_cost=a.reservation.lot.unit_cost,
             )
         )
-        AllocationReservation.objects.filter(pk=a.pk).update(shipped_qty=F("shipped_qty") + qty)
-        RequestLine.objects.filter(pk=a.line.request_line_id).update(shipped_qty=F("shipped_qty") + qty)
-    ShipmentLine.objects.bulk_create(lines)
-    audit.record(
-        "plan_shipment",
-        shipment,
-        actor=actor,
-        after={
-            "number": shipment.number,
-            "warehouse": shipment.warehouse.code,
-            "recipient": shipment.recipient.code,
-            "lines": [{"item": li.item.code, "lot": li.lot.batch, "qty": li.qty} for li in lines],
-        },
-    )
-    return shipment
+    return lines
+
+
+def _planned(shipment: Shipment, lines: Sequence[ShipmentLine]) -> dict[str, Any]:
+    return {
+        "number": shipment.number,
+        "warehouse": shipment.warehouse.code,
+        "recipient": shipment.recipient.code,
+        "lines": [{"item": li.item.code, "lot": li.lot.batch, "qty": li.qty} for li in lines],
+    }
 
 
 @retry_on_conflict
@@ -193,6 +213,36 @@ def transport_refusals(
     warehouse not normal (under control, locked down, closed), the destination locked down or
     closed, no registered vehicle or driver, and what the transport registry (the fleet) says about
     the vehicle's pass and the driver's licence and clearance. Asked at load and again at dispatch."""
+    day = on_date or timezone.localdate()
+    registered = []
+    if shipment.vehicle_id is not None or shipment.driver_id is not None:
+        registered = [registry.refusals(shipment, day) for registry in hooks.TRANSPORT]
+    return _refusals(shipment, day, registered, _actor_refusals(actor, day))
+
+
+def transport_refusals_many(
+    shipments: Sequence[Shipment], *, on_date: dt.date | None = None, actor: Actor | None = None
+) -> dict[int, hooks.FieldErrors]:
+    """:func:`transport_refusals` for many shipments (a day's batch), shipment id → the same answer:
+    the transport registry asked once for all of them (each vehicle and driver once), the actor's
+    own checks once."""
+    day = on_date or timezone.localdate()
+    asked = [sh for sh in shipments if sh.vehicle_id is not None or sh.driver_id is not None]
+    answers = [registry.refusals_many(asked, day) for registry in hooks.TRANSPORT] if asked else []
+    own = _actor_refusals(actor, day)
+    return {sh.pk: _refusals(sh, day, [a[sh.pk] for a in answers if sh.pk in a], own) for sh in shipments}
+
+
+def _actor_refusals(actor: Actor | None, day: dt.date) -> list[str]:
+    """The person who loads or dispatches: people's health checks (positive, close contact)."""
+    if actor is None:
+        return []
+    return [str(r) for actor_check in hooks.ACTOR_CHECKS for r in actor_check(actor, day)]
+
+
+def _refusals(
+    shipment: Shipment, day: dt.date, registered: Sequence[hooks.FieldErrors], own: Sequence[str]
+) -> hooks.FieldErrors:
     errors: dict[str, list[str]] = defaultdict(list)
     if shipment.recipient.status in (SiteStatus.LOCKED_DOWN, SiteStatus.CLOSED):
         errors["recipient"].append(
@@ -208,19 +258,14 @@ def transport_refusals(
         errors["vehicle_id"].append(_("Choose a registered vehicle."))
     if shipment.driver_id is None:
         errors["driver_id"].append(_("Choose a registered driver."))
-    day = on_date or timezone.localdate()
-    if shipment.vehicle_id is not None or shipment.driver_id is not None:
-        for registry in hooks.TRANSPORT:
-            for field, reasons in registry.refusals(shipment, day).items():
-                errors[field].extend(str(r) for r in reasons)
+    for answer in registered:
+        for field, reasons in answer.items():
+            errors[field].extend(str(r) for r in reasons)
     for check in hooks.DISPATCH_CHECKS:
         reasons = [str(r) for r in check(shipment, day)]
         if reasons:
             errors["__all__"].extend(reasons)
-    if actor is not None:
-        # The person who loads or dispatches: people's health checks (positive, close contact).
-        for actor_check in hooks.ACTOR_CHECKS:
-            errors["__all__"].extend(str(r) for r in actor_check(actor, day))
+    errors["__all__"].extend(own)
     return {field: reasons for field, reasons in errors.items() if reasons}
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from baogong.core.models import AuditEvent
 from baogong.distribution import actions
@@ -11,11 +12,11 @@ from baogong.distribution.actions import DeliveryInput, DeliveryLineInput
 from baogong.distribution.choices import RequestStatus, ShipmentStatus
 from baogong.distribution.errors import ShipmentInvalid, ShipmentStateInvalid
 from baogong.distribution.models import Discrepancy, DispatchHold, Shipment
-from baogong.fleet.tests.registered import registered_transport
+from baogong.fleet.tests.registered import registered_driver, registered_transport, registered_vehicle
 from baogong.inventory.choices import LocationKind
 from baogong.inventory.models import StockBalance, StockMove
 from baogong.inventory.queries import ledger_differences
-from baogong.orgs.models import Site
+from baogong.orgs.models import AdministrativeArea, Site
 
 from .conftest import SYSTEM
 from .test_shipments import allocated, balances  # noqa: F401 - fixtures
@@ -150,3 +151,46 @@ def test_a_bad_delivery_refuses_the_whole_batch(shipped):
     assert set(Shipment.objects.values_list("status", flat=True)) == {ShipmentStatus.IN_TRANSIT}
     assert balances() == before
     assert not Discrepancy.objects.exists()
+
+
+def _assign(shipments, *transports):
+    """Give each shipment its vehicle and driver (as a load form would), without loading it."""
+    for shipment, (vehicle, driver) in zip(shipments, transports, strict=True):
+        Shipment.objects.filter(pk=shipment.pk).update(vehicle_id=vehicle.pk, driver_id=driver.pk)
+    return list(
+        Shipment.objects.filter(pk__in=[s.pk for s in shipments]).select_related("warehouse", "recipient__area")
+    )
+
+
+def test_the_batch_transport_checks_answer_what_each_shipment_alone_answers(picked, commander):
+    street = Site.objects.get(code="SO-310113007")
+    elsewhere = AdministrativeArea.objects.exclude(level="district").exclude(pk=street.area_id)
+    narrow = registered_vehicle("沪A54321", pass_areas=elsewhere.exclude(pk=street.area.parent_id)[:1])
+    untested = registered_driver("王师傅", tested=False)
+    wide, cleared = registered_vehicle(), registered_driver()
+    for pairs in [(narrow, cleared), (wide, untested)], [(narrow, untested), (narrow, untested)]:
+        shipments = _assign(picked, *pairs)
+        with translation.override("en"):
+            alone = {s.pk: actions.transport_refusals(s, actor=commander) for s in shipments}
+            together = actions.transport_refusals_many(shipments, actor=commander)
+        assert together == alone
+    assert any("no valid pass covers" in r for r in alone[picked[1].pk]["vehicle_id"])
+    assert "no valid negative test" in alone[picked[0].pk]["driver_id"][0]
+
+
+def test_a_shipment_whose_driver_is_not_cleared_is_held_and_the_other_leaves(picked, commander):
+    vehicle, untested, cleared = registered_vehicle(), registered_driver("王师傅", tested=False), registered_driver()
+    transport = {picked[0].pk: (vehicle.pk, untested.pk), picked[1].pk: (vehicle.pk, cleared.pk)}
+
+    with translation.override("en"):
+        result = actions.ship_shipments(picked, actor=commander, transport=transport)
+
+    assert [s.pk for s in result.dispatched] == [picked[1].pk]
+    [(held, reasons)] = result.held
+    assert held.pk == picked[0].pk and "no valid negative test" in reasons[0]
+    assert Shipment.objects.get(pk=picked[0].pk).status == ShipmentStatus.PICKED
+    assert DispatchHold.objects.get().shipment_id == picked[0].pk
+    assert AuditEvent.objects.filter(verb="dispatch_shipment").values_list("object_id", flat=True).get() == str(
+        picked[1].pk
+    )
+    assert ledger_differences() == []

@@ -20,7 +20,7 @@ from baogong.core.transactions import OutsideTransaction
 from baogong.inventory import locks
 from baogong.inventory.choices import SOURCE_KINDS, STOCK_KINDS, LocationKind, QcStatus, ReservationStatus
 from baogong.inventory.errors import InsufficientStock, InvalidState, LotNotReleased, StockInvalid
-from baogong.inventory.ledger.sql import _add_on_hand
+from baogong.inventory.ledger.sql import _add_on_hand, _consume_open
 from baogong.inventory.locks import IN_CHUNK
 from baogong.inventory.models import Location, Lot, Reservation, StockBalance, StockMove
 from baogong.orgs.models import Site
@@ -248,19 +248,37 @@ def apply_legs(
 
 
 def _consume_reservations(legs: Sequence[_Leg]) -> None:
-    """Reduce the open quantity of the reservations the legs used (balances were locked first)."""
+    """Reduce the open quantity of the reservations the legs used (balances were locked first):
+    ``qty = qty - n`` where still active and ``qty >= n``, consumed when it reaches 0 — one row
+    alone, many in one relative ``UPDATE`` whose row count is checked (a reservation no longer open
+    refuses all of them)."""
     by_reservation: dict[int, int] = defaultdict(int)
     for leg in legs:
         if leg.reservation is not None and leg.consume:
             by_reservation[leg.reservation.pk] += leg.consume
-    for pk in sorted(by_reservation):
-        n = by_reservation[pk]
-        done = Reservation.objects.filter(pk=pk, status=ReservationStatus.ACTIVE, qty__gte=n).update(
-            qty=F("qty") - n,
-            status=Case(When(qty=n, then=Value(ReservationStatus.CONSUMED.value)), default=F("status")),
-        )
-        if not done:
+    pks = sorted(by_reservation)
+    if len(pks) <= 1:
+        for pk in pks:
+            _consume_one(pk, by_reservation[pk])
+        return
+    current = dict(Reservation.objects.filter(pk__in=pks, status=ReservationStatus.ACTIVE).values_list("pk", "qty"))
+    for pk in pks:
+        if current.get(pk, 0) < by_reservation[pk]:
             raise InvalidState(_("The reservation is no longer open for this quantity."), details={"reservation": pk})
+    done = _consume_open(
+        [(pk, by_reservation[pk]) for pk in pks], ReservationStatus.ACTIVE.value, ReservationStatus.CONSUMED.value
+    )
+    if done != len(pks):  # pragma: no cover - the reservations are locked by the callers
+        raise InvalidState(_("The reservation is no longer open for this quantity."), details={"reservation": pks[0]})
+
+
+def _consume_one(pk: int, n: int) -> None:
+    done = Reservation.objects.filter(pk=pk, status=ReservationStatus.ACTIVE, qty__gte=n).update(
+        qty=F("qty") - n,
+        status=Case(When(qty=n, then=Value(ReservationStatus.CONSUMED.value)), default=F("status")),
+    )
+    if not done:
+        raise InvalidState(_("The reservation is no longer open for this quantity."), details={"reservation": pk})
 
 
 def line_errors(errors: dict[int, dict[str, list[str]]]) -> StockInvalid:

@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from baogong.inventory.errors import InvalidState
-from baogong.inventory.models import StockBalance
+from baogong.inventory.models import Reservation, StockBalance
 
 
 def _add_on_hand(increments: list[tuple[int, int]]) -> None:
@@ -30,6 +30,26 @@ def _add_on_hand(increments: list[tuple[int, int]]) -> None:
             cursor.execute(sql, params)
             if cursor.rowcount != len(chunk):  # pragma: no cover - the rows are locked
                 raise InvalidState(_("Stock kept changing; try again."))
+
+
+def _consume_open(amounts: list[tuple[int, int]], active: str, consumed: str) -> int:
+    """``qty = qty - n`` (``consumed`` when it reaches 0) for each ``(reservation id, n)`` still
+    ``active`` with ``qty >= n``, one statement per 300; answers the rows changed (the caller checks)."""
+    table = Reservation._meta.db_table
+    changed = 0
+    for start in range(0, len(amounts), 300):
+        chunk = amounts[start : start + 300]
+        values = ", ".join(["(%s, %s)"] * len(chunk))
+        sql = (
+            f'UPDATE "{table}" SET "qty" = "{table}"."qty" - v.n, '  # noqa: S608 - fixed identifiers
+            f'"status" = CASE WHEN "{table}"."qty" = v.n THEN %s ELSE "{table}"."status" END '
+            f"FROM (SELECT column1 AS rid, column2 AS n FROM (VALUES {values}) AS vv) AS v "
+            f'WHERE "{table}"."id" = v.rid AND "{table}"."status" = %s AND "{table}"."qty" >= v.n'
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [consumed, *[v for pair in chunk for v in pair], active])
+            changed += cursor.rowcount
+    return changed
 
 
 def _insert_zero_balances(keys: list[tuple[int, int, int]]) -> None:

@@ -348,3 +348,29 @@ def test_consume_reservation_refuses_more_than_is_open(stocked, txq, n95, hospit
             reservation, queries.recipient_location(hospital), actor=SYSTEM, reason=MoveReason.ISSUE, qty=3
         )
     assert snapshot() == before
+
+
+def test_move_many_consumes_each_reservation_as_one_move_at_a_time_would(stocked, txq, n95, water, hospital):
+    destination = queries.recipient_location(hospital)
+    with transaction.atomic():
+        [early] = ledger.reserve(txq, n95, 6, actor=SYSTEM, reference="SH-1")
+        [late] = ledger.reserve(txq, n95, 4, actor=SYSTEM, reference="SH-2")
+        [drink] = ledger.reserve(txq, water, 20, actor=SYSTEM, reference="SH-3")
+    store = stocked["store"]
+    groups = [
+        ledger.MoveGroup([MoveInput(r.lot.item, r.lot, store, destination, qty, reservation=r)], reference=r.reference)
+        for r, qty in ((early, 6), (late, 1), (drink, 15))
+    ]
+    with transaction.atomic():
+        moved = ledger.move_many(groups, actor=SYSTEM, reason=MoveReason.ISSUE)
+    assert [[m.qty for m in ms] for ms in moved] == [[6], [1], [15]]
+    for reservation in (early, late, drink):
+        reservation.refresh_from_db()
+    assert [(r.qty, r.status) for r in (early, late, drink)] == [
+        (0, ReservationStatus.CONSUMED),
+        (3, ReservationStatus.ACTIVE),
+        (5, ReservationStatus.ACTIVE),
+    ]
+    assert sum(b.reserved for b in StockBalance.objects.filter(location=store)) == 8
+    assert AuditEvent.objects.filter(verb="move_stock").count() == 3
+    assert queries.ledger_differences() == []

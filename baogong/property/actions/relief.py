@@ -234,19 +234,23 @@ def _store_uploads(
     actor: Actor,
 ) -> list[Any]:
     """Store checked files inside the caller's transaction: ``build(kind, name, size)`` makes each
-    unsaved document row; each is audited on ``owner`` as ``verb``."""
+    unsaved document row; the rows go in one insert and their audit events (each on ``owner`` as
+    ``verb``) in another."""
     documents = []
     for kind, upload in uploads:
         document = build(kind, (upload.name or "")[:255], upload.size or 0)
         document.file.save(upload.name or kind, upload, save=False)
-        document.save()
-        audit.record(
-            verb,
-            owner,
-            actor=actor,
-            after={"document": document.pk, "kind": kind, "name": document.original_name, "size": document.size},
-        )
         documents.append(document)
+    if documents:
+        type(documents[0]).objects.bulk_create(documents)
+    audit.record_many(
+        verb,
+        [
+            audit.Entry(owner, after={"document": d.pk, "kind": d.kind, "name": d.original_name, "size": d.size})
+            for d in documents
+        ],
+        actor=actor,
+    )
     return documents
 
 

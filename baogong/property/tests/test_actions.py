@@ -305,6 +305,32 @@ def test_uploaded_document_is_stored(world):
     assert document.file.read().startswith(b"%PDF-")
 
 
+def test_several_documents_at_once_are_stored_and_each_audited(world):
+    application = actions.submit_application(world.lease(), as_of=JUNE, actor=SYSTEM)
+    documents = actions.upload_documents(
+        application, [("lease", pdf("租赁合同.pdf")), ("business_licence", pdf("营业执照.pdf"))], actor=SYSTEM
+    )
+    assert [d.kind for d in documents] == ["lease", "business_licence"] and all(d.pk for d in documents)
+    assert sorted(application.documents.values_list("kind", flat=True)) == ["business_licence", "lease"]
+    events = AuditEvent.objects.filter(verb="upload_document").order_by("pk")
+    assert [(e.object_id, e.after["document"], e.after["kind"]) for e in events] == [
+        (str(application.pk), d.pk, d.kind) for d in documents
+    ]
+
+
+def test_one_bad_document_stores_none_of_them(world):
+    application = actions.submit_application(world.lease(), as_of=JUNE, actor=SYSTEM)
+    with pytest.raises(DocumentInvalid) as exc:
+        actions.upload_documents(
+            application,
+            [("lease", pdf("租赁合同.pdf")), ("business_licence", SimpleUploadedFile("a.exe", b"MZ"))],
+            actor=SYSTEM,
+        )
+    assert "business_licence" in exc.value.details
+    assert application.documents.count() == 0
+    assert not AuditEvent.objects.filter(verb="upload_document").exists()
+
+
 def test_batch_review_reports_each_application(world, user):
     officer = user("property")
     ready = actions.submit_application(world.lease("L-1"), as_of=JUNE, actor=SYSTEM)
