@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -281,9 +282,11 @@ def _step_locked(
     actor: Actor,
     note: str = "",
     check: Callable[[ReliefApplication], dict[str, Any]] | None = None,
+    save: bool = True,
 ) -> audit.Entry:
     """One review step on an application the caller has locked; answers its audit entry (recorded
-    by the caller: alone, or with a batch's in one insert)."""
+    by the caller: alone, or with a batch's in one insert). ``save=False`` leaves the row to the
+    caller (a batch's status changes go in one update)."""
     _require_visible(actor, organisation_id=locked.organisation_id, tenant_id=locked.tenant_id)
     if locked.status not in allowed:
         raise ApplicationWrongState(
@@ -300,12 +303,54 @@ def _step_locked(
     locked.decision_note = note
     if to in (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED):
         locked.decided_at = timezone.now()
-    locked.save()
+    if save:
+        locked.save()
     return audit.Entry(locked, before=before, after={"status": to, "decision_note": note, **(extra or {})})
 
 
-def _require_documents(application: ReliefApplication) -> dict[str, Any]:
-    missing = queries.missing_documents(application)
+class _Reads:
+    """What a batch reads once for all its applications instead of once per application: the
+    kinds of documents present, and (approval) the quotes. A tenant whose invoices a settlement of
+    the batch changed is quoted again on its own (its arrears may have been cured)."""
+
+    def __init__(self, applications: Sequence[ReliefApplication] = ()) -> None:
+        self.present: dict[int, set[str]] = {a.pk: set() for a in applications}
+        rows = ApplicationDocument.objects.filter(application__in=list(self.present)).values_list("application_id", "kind")
+        for application_id, kind in rows if self.present else ():
+            self.present[application_id].add(kind)
+        self.applications = list(applications)
+        self.quotes: dict[tuple[int, int], rules.Quote | rules.FactsContradict] | None = None
+        self.settled_tenants: set[int] = set()
+
+    def missing(self, application: ReliefApplication) -> list[str]:
+        if application.pk not in self.present:
+            return queries.missing_documents(application)
+        return [k for k in queries.required_documents(application) if k not in self.present[application.pk]]
+
+    def quote(self, application: ReliefApplication, day: dt.date) -> rules.Quote:
+        if self.quotes is None and self.applications:
+            self.quotes = {}
+            by_policy: dict[int, list[ReliefApplication]] = {}
+            for a in self.applications:
+                by_policy.setdefault(a.policy_id, []).append(a)
+            for group in by_policy.values():
+                found = queries.lease_quotes(
+                    [a.lease for a in group], as_of=day, proofs={a.lease_id: a.proof() for a in group}, policy=group[0].policy
+                )
+                self.quotes.update({(a.policy_id, a.lease_id): found[a.lease_id] for a in group})
+        found = (self.quotes or {}).get((application.policy_id, application.lease_id))
+        if found is None or application.tenant_id in self.settled_tenants:
+            return _lease_quote(application.lease, as_of=day, proof=application.proof(), policy=application.policy)
+        if isinstance(found, rules.FactsContradict):
+            raise FactsContradict.from_rules(found.contradictions)
+        return found
+
+
+NO_READS = _Reads()
+
+
+def _require_documents(application: ReliefApplication, reads: _Reads = NO_READS) -> dict[str, Any]:
+    missing = reads.missing(application)
     if missing:
         raise DocumentsMissing(details={"documents": missing})
     return {}
@@ -322,18 +367,18 @@ def _another_person(application: ReliefApplication, actor: Actor, *, with_checke
     return {"one_person_waiver": True} if waived else {}
 
 
-def _handle(actor: Actor, on: dt.date | None = None) -> dict[str, Any]:
+def _handle(actor: Actor, on: dt.date | None = None, reads: _Reads = NO_READS) -> dict[str, Any]:
     return {
         "verb": "handle_application",
         "allowed": [ApplicationStatus.SUBMITTED],
         "to": ApplicationStatus.HANDLED,
-        "check": _require_documents,
+        "check": lambda locked: _require_documents(locked, reads),
     }
 
 
-def _check(actor: Actor, on: dt.date | None = None) -> dict[str, Any]:
+def _check(actor: Actor, on: dt.date | None = None, reads: _Reads = NO_READS) -> dict[str, Any]:
     def second_person(locked: ReliefApplication) -> dict[str, Any]:
-        _require_documents(locked)
+        _require_documents(locked, reads)
         return _another_person(locked, actor, with_checker=False)
 
     return {
@@ -344,11 +389,11 @@ def _check(actor: Actor, on: dt.date | None = None) -> dict[str, Any]:
     }
 
 
-def _approve(actor: Actor, on: dt.date | None = None) -> dict[str, Any]:
+def _approve(actor: Actor, on: dt.date | None = None, reads: _Reads = NO_READS) -> dict[str, Any]:
     def approve(locked: ReliefApplication) -> dict[str, Any]:
-        _require_documents(locked)
+        _require_documents(locked, reads)
         day = on or timezone.localdate()
-        quote = _lease_quote(locked.lease, as_of=day, proof=locked.proof(), policy=locked.policy)
+        quote = reads.quote(locked, day)
         if not quote.eligible:
             raise ApplicationNotEligible(details=_quote_details(quote))
         waiver = _another_person(locked, actor, with_checker=quote.amount >= settings.BAOGONG_RELIEF_THREE_PERSON_FROM)
@@ -356,9 +401,10 @@ def _approve(actor: Actor, on: dt.date | None = None) -> dict[str, Any]:
         if limit is not None:
             waiver["approval_limit"] = limit
         _store_quote(locked, quote)
-        locked.approved_amount = quote.amount
-        locked.save()
+        locked.approved_amount = quote.amount  # saved with the step's status
         credits = _settle(locked, quote.amount, is_top_up=False, actor=actor) if quote.amount > 0 else []
+        if credits:
+            reads.settled_tenants.add(locked.tenant_id)
         return {"approved_amount": quote.amount, "credits": [c.pk for c in credits], **waiver}
 
     return {
@@ -428,7 +474,8 @@ BATCH_STEPS: dict[str, Callable[..., ReliefApplication]] = {
 }
 
 
-BATCH_SPECS: dict[str, Callable[[Actor], dict[str, Any]]] = {"handle": _handle, "check": _check, "approve": _approve}
+BATCH_SPECS: dict[str, Callable[..., dict[str, Any]]] = {"handle": _handle, "check": _check, "approve": _approve}
+_STEP_FIELDS = ["status", "decision_note", "handled_by", "checked_by", "decided_at", "updated_at"]
 
 
 @dataclass(frozen=True)
@@ -438,12 +485,16 @@ class BatchResult:
 
 
 @retry_on_conflict
-def batch_review(applications: Iterable[ReliefApplication], step: str, *, actor: Actor) -> BatchResult:
+def batch_review(
+    applications: Iterable[ReliefApplication], step: str, *, on: dt.date | None = None, actor: Actor
+) -> BatchResult:
     """Take one review step on many applications in one transaction: each step exactly as its
-    own action does it (the same checks, in a savepoint of its own so that one refused leaves the
-    others), every application locked once in pk order with its lease, tenant and policy, and the
-    audit events of the steps taken written in one insert. Failures are listed."""
-    spec = BATCH_SPECS[step](actor)
+    own action does it (the same checks; one refused leaves the others), every application locked
+    once in pk order with its lease, tenant and policy. The reads the checks share (documents
+    present, the approval quotes) are made once for the batch; the steps that write nothing before
+    their checks pass (经办, 审核) change the statuses in one update, approval (which settles) runs
+    each application in a savepoint of its own; the audit events go in one insert. Failures are
+    listed. ``on``: the day approval quotes on (today by default)."""
     done: list[str] = []
     failed: list[tuple[str, str]] = []
     entries: list[audit.Entry] = []
@@ -451,15 +502,24 @@ def batch_review(applications: Iterable[ReliefApplication], step: str, *, actor:
     if not pks:
         return BatchResult(done, failed)
     with transaction.atomic(durable=True):
-        locked_all = locks.applications_for_update(pks).select_related("lease__tenant", "tenant", "policy")
+        locked_all = list(locks.applications_for_update(pks).select_related("lease__tenant", "tenant", "policy"))
+        spec = BATCH_SPECS[step](actor, on, reads=_Reads(locked_all))
+        writes = step == "approve"
+        changed: list[ReliefApplication] = []
         for locked in locked_all:
             try:
-                with transaction.atomic():
-                    entries.append(_step_locked(locked, actor=actor, **spec))
+                with transaction.atomic() if writes else contextlib.nullcontext():
+                    entries.append(_step_locked(locked, actor=actor, save=writes, **spec))
             except DomainError as exc:
                 failed.append((locked.number, str(exc.message)))
             else:
                 done.append(locked.number)
+                changed.append(locked)
+        if changed and not writes:
+            now = timezone.now()
+            for locked in changed:
+                locked.updated_at = now
+            ReliefApplication.objects.bulk_update(changed, _STEP_FIELDS)
         audit.record_many(spec["verb"], entries, actor=actor)
     return BatchResult(done, failed)
 
