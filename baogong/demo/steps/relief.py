@@ -100,12 +100,15 @@ def _relief(s: Scenario, day: dt.date, index: int) -> None:
     if index == first:
         s.relief_plan = _plan(s, first, tenants)
     industries = ["零售业", "餐饮业", "住宿业", "租赁和商务服务业", "其他未列明行业"]
-    for n in s.relief_plan.get(index, []):
+    today = s.relief_plan.get(index, [])
+    known = set(Tenant.objects.filter(code__in=[f"T-SC-{n + 1:04d}" for n in today]).values_list("code", flat=True))
+    stalls = {m.pk: list(m.units.select_related("property").order_by("code")) for m in markets} if today else {}
+    for n in today:
         code = f"T-SC-{n + 1:04d}"
-        if Tenant.objects.filter(code=code).exists():
+        if code in known:
             continue
         market = markets[n % MARKETS]
-        unit = market.units.order_by("code")[n // MARKETS]
+        unit = stalls[market.pk][n // MARKETS]
         individual = n % 3 != 0
         tenant = actions.create_tenant(
             {

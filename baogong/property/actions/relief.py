@@ -315,7 +315,9 @@ class _Reads:
 
     def __init__(self, applications: Sequence[ReliefApplication] = ()) -> None:
         self.present: dict[int, set[str]] = {a.pk: set() for a in applications}
-        rows = ApplicationDocument.objects.filter(application__in=list(self.present)).values_list("application_id", "kind")
+        rows = ApplicationDocument.objects.filter(application__in=list(self.present)).values_list(
+            "application_id", "kind"
+        )
         for application_id, kind in rows if self.present else ():
             self.present[application_id].add(kind)
         self.applications = list(applications)
@@ -335,7 +337,10 @@ class _Reads:
                 by_policy.setdefault(a.policy_id, []).append(a)
             for group in by_policy.values():
                 found = queries.lease_quotes(
-                    [a.lease for a in group], as_of=day, proofs={a.lease_id: a.proof() for a in group}, policy=group[0].policy
+                    [a.lease for a in group],
+                    as_of=day,
+                    proofs={a.lease_id: a.proof() for a in group},
+                    policy=group[0].policy,
                 )
                 self.quotes.update({(a.policy_id, a.lease_id): found[a.lease_id] for a in group})
         found = (self.quotes or {}).get((application.policy_id, application.lease_id))

@@ -134,9 +134,9 @@ def test_batch_review_refuses_the_handler_as_checker(world, user):
     result = actions.batch_review(applications, "check", actor=officer)
     assert result.done == []
     assert [n for n, _m in result.failed] == [a.number for a in applications]
-    assert set(ReliefApplication.objects.filter(pk__in=[a.pk for a in applications]).values_list("status", flat=True)) == {
-        "handled"
-    }
+    assert set(
+        ReliefApplication.objects.filter(pk__in=[a.pk for a in applications]).values_list("status", flat=True)
+    ) == {"handled"}
     assert not AuditEvent.objects.filter(verb="check_application").exists()
 
 
