@@ -336,13 +336,13 @@ class _Reads:
             for a in self.applications:
                 by_policy.setdefault(a.policy_id, []).append(a)
             for group in by_policy.values():
-                found = queries.lease_quotes(
+                quoted = queries.lease_quotes(
                     [a.lease for a in group],
                     as_of=day,
                     proofs={a.lease_id: a.proof() for a in group},
                     policy=group[0].policy,
                 )
-                self.quotes.update({(a.policy_id, a.lease_id): found[a.lease_id] for a in group})
+                self.quotes.update({(a.policy_id, a.lease_id): quoted[a.lease_id] for a in group})
         found = (self.quotes or {}).get((application.policy_id, application.lease_id))
         if found is None or application.tenant_id in self.settled_tenants:
             return _lease_quote(application.lease, as_of=day, proof=application.proof(), policy=application.policy)
