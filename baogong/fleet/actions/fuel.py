@@ -338,13 +338,14 @@ def _check_sale(
     return plate
 
 
-def _low_tank_alert(locked: FuelTank, *, actor: Actor) -> int | None:
+def _low_tank_alert(locked: FuelTank, *, actor: Actor, level: int | None = None) -> int | None:
     """Notify the station once when the (locked) tank is at or below its low level; answers the level
-    when an alert was sent. The flag is cleared by the next delivery that lifts the level."""
+    when an alert was sent. The flag is cleared by the next delivery that lifts the level. ``level``:
+    the tank's level when the caller knows it (a batch of sales: the level the crossing sale left)."""
     from baogong.core.models import Notification
     from baogong.fleet.queries import tank_level
 
-    level = tank_level(locked)
+    level = tank_level(locked) if level is None else level
     if level > locked.low_level_litres or locked.low_alert_sent:
         return None
     notify(
