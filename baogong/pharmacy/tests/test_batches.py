@@ -123,3 +123,23 @@ def test_an_order_outside_the_scope_is_refused_and_the_others_pass(drugs, order_
     results = actions.approve_orders([orders[0], orders[0], orders[2]], actor=user("pharmacist"))
     assert [type(r).__name__ for r in results] == ["Order", "OrderStateInvalid", "Order"]
     assert Order.objects.get(pk=orders[0].pk).status == "ready"
+
+
+def test_a_lot_held_after_ordering_refuses_only_its_order(drugs, order_input, system, user, make_drug, stock):
+    """The shared move is refused (a lot quarantined after it was reserved): the batch falls back to
+    the orders one by one, so only the order of that lot is refused and keeps its reservation."""
+    from baogong.inventory.errors import LotNotReleased
+    from baogong.inventory.models import Lot, Reservation
+
+    otc, _rx = drugs
+    held = make_drug("对乙酰氨基酚片", sale_class="otc_b", insurance_class="A", unit_price="8.00")
+    stock("PH-02", held, 5, batch="H1")
+    stock("PH-01", held, 5, batch="H1")
+    orders = [actions.place_order(order_input([(drug, 1)]), actor=system)[0] for drug in (otc, held, otc)]
+    Lot.objects.filter(item=held.item).update(qc_status="quarantined")
+    results = actions.approve_orders(orders, actor=user("pharmacist"))
+    assert [type(r) for r in results] == [Order, LotNotReleased, Order]
+    assert [Order.objects.get(pk=o.pk).status for o in orders] == ["ready", "placed", "ready"]
+    assert Reservation.objects.filter(reference=orders[1].number, status="active").count() == 1
+    assert AuditEvent.objects.filter(verb="approve_order").count() == 2
+    assert StockMove.objects.filter(document_type=DOCUMENT_TYPE, reason="dispense").count() == 2
