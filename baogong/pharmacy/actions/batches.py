@@ -164,7 +164,7 @@ def confirm_deliveries(handovers: Sequence[tuple[Order, str]], *, actor: Actor) 
             .order_by("pk")
         )
         for m in rows:
-            picked[m.document_id].append(m)
+            picked[m.document_id or 0].append(m)  # document_id is in picked: the filter above
         out = []
         for order in passed:
             to = recipient_location(order.pharmacy)
