@@ -146,12 +146,12 @@ def _green_channel(plate: str, when: dt.datetime) -> tuple[Vehicle | None, Vehic
     day, that pass: the vehicle takes the green channel."""
     from django.utils import timezone
 
-    from baogong.fleet.queries import valid_passes
+    from baogong.fleet.queries import first_valid_pass
 
     vehicle = Vehicle.objects.filter(plate=plate).first()
-    passes = valid_passes(vehicle, timezone.localtime(when).date()) if vehicle else []
-    green = bool(vehicle and vehicle.status == VehicleStatus.ACTIVE and passes)
-    return vehicle, passes[0] if green else None
+    first = first_valid_pass(vehicle, timezone.localtime(when).date()) if vehicle else None
+    green = bool(vehicle and vehicle.status == VehicleStatus.ACTIVE and first)
+    return vehicle, first if green else None
 
 
 @retry_on_conflict
