@@ -101,6 +101,12 @@ def valid_passes(vehicle: Vehicle, on_date: dt.date) -> list[VehiclePass]:
     )
 
 
+def first_valid_pass(vehicle: Vehicle, on_date: dt.date) -> VehiclePass | None:
+    """The first of :func:`valid_passes` (in their order), without loading the passes' areas: the
+    green-channel check at a fuel station needs only whether there is one, and which."""
+    return vehicle.passes.filter(revoked=False, valid_from__lte=on_date, valid_until__gte=on_date).first()
+
+
 def passes_expiring(qs: QuerySet[VehiclePass], on_date: dt.date, within_days: int) -> QuerySet[VehiclePass]:
     """Unrevoked passes valid on ``on_date`` that end within ``within_days`` days."""
     return (

@@ -40,3 +40,15 @@ def orders_for_update(numbers: Iterable[str]) -> dict[str, Order]:
 def settlement_for_update(order: Order) -> Settlement | None:
     """The order's settlement, locked (after the order); ``None`` when it was not settled."""
     return Settlement.objects.select_for_update().filter(order=order).order_by("pk").first()
+
+
+def orders_by_pk_for_update(pks: Iterable[int]) -> dict[int, Order]:
+    """The orders with these pks, locked in pk order (their pharmacies loaded, not locked); by pk
+    (unknown pks are absent)."""
+    rows = (
+        Order.objects.select_for_update(of=("self",))
+        .filter(pk__in=sorted(set(pks)))
+        .select_related("pharmacy")
+        .order_by("pk")
+    )
+    return {o.pk: o for o in rows}

@@ -473,38 +473,52 @@ def _pharmacy_orders(s: Scenario, day: dt.date, index: int) -> None:
         return
     areas = list(AdministrativeArea.objects.filter(level__in=["street", "town"]).order_by("code"))
     pharmacist = s.user("pharmacist")
+    placed: list[Any] = []
     for n in range(6):
         drug = drugs[(index + n) % len(drugs)]
         area = areas[(index * 7 + n) % len(areas)]
         try:
-            orders = actions.place_order(
-                actions.OrderInput(
-                    lines=[(drug, 1 + n % 2)],
-                    resident_name=f"居民{index:02d}{n}",
-                    phone=f"135{index:04d}{n:04d}",
-                    area=area,
-                    compound=f"{area.name}小区",
-                    building=str(1 + n),
-                    room=f"{101 + n}",
-                    insurance_card=f"SH{index:04d}{n:04d}",
-                ),
-                actor=s.system,
-            )
-            for order in orders:
-                order = actions.approve_order(order, actor=pharmacist)
-                actions.settle_order(
-                    order,
-                    method="insurance",
-                    transaction_number=f"YB{order.pk:010d}",
-                    current_year=Decimal("200.00"),
-                    prior_years=Decimal("500.00"),
-                    actor=pharmacist,
+            placed.extend(
+                actions.place_order(
+                    actions.OrderInput(
+                        lines=[(drug, 1 + n % 2)],
+                        resident_name=f"居民{index:02d}{n}",
+                        phone=f"135{index:04d}{n:04d}",
+                        area=area,
+                        compound=f"{area.name}小区",
+                        building=str(1 + n),
+                        room=f"{101 + n}",
+                        insurance_card=f"SH{index:04d}{n:04d}",
+                    ),
+                    actor=s.system,
                 )
-                order = actions.dispatch_order(order, pharmacist, actor=pharmacist)
-                actions.confirm_delivery(order, order.handover_code, actor=pharmacist)
-                s.outcome.pharmacy_orders += 1
+            )
         except DomainError as exc:
             s.outcome.notes.append(f"{day}: 药店订单 {exc.message}")
+    out = []
+    for order in _passed(s, day, actions.approve_orders(placed, actor=pharmacist)):
+        try:
+            actions.settle_order(
+                order,
+                method="insurance",
+                transaction_number=f"YB{order.pk:010d}",
+                current_year=Decimal("200.00"),
+                prior_years=Decimal("500.00"),
+                actor=pharmacist,
+            )
+            out.append(actions.dispatch_order(order, pharmacist, actor=pharmacist))
+        except DomainError as exc:
+            s.outcome.notes.append(f"{day}: 药店订单 {exc.message}")
+    handovers = [(order, order.handover_code) for order in out]
+    s.outcome.pharmacy_orders += len(_passed(s, day, actions.confirm_deliveries(handovers, actor=pharmacist)))
+
+
+def _passed(s: Scenario, day: dt.date, results: list[Any]) -> list[Any]:
+    """The orders a batch action passed; its refusals noted."""
+    for result in results:
+        if isinstance(result, DomainError):
+            s.outcome.notes.append(f"{day}: 药店订单 {result.message}")
+    return [r for r in results if not isinstance(r, DomainError)]
 
 
 def finish(s: Scenario) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from baogong.core.errors import DomainError
 from baogong.demo.scenario import (
     FARM_ITEMS,
     FUEL_GRADES,
@@ -61,19 +62,24 @@ def _fuel(s: Scenario, day: dt.date, index: int, hour: int) -> None:
         for t in range(1 + (index + k + hour) % 2):
             truck = _truck(index * 3 + hour + k * 7 + t)
             actions.arrive_at_station(station, truck, actor=attendant, at=start + dt.timedelta(minutes=5 + t))
+        sales = []
         for n, ticket in enumerate(waiting_queue(station)):
             diesel = ticket.green_channel
             litres = s.rng.randint(80, 160) if diesel else s.rng.randint(30, 50)
             tank = tanks["DIESEL-0" if diesel else "GASOLINE-92"]
-            sale = actions.sell_fuel(
-                tank,
-                ticket.plate,
-                litres,
-                prices[tank.item.code],
-                actor=attendant,
-                ticket=ticket,
-                at=start + dt.timedelta(minutes=10 + 8 * n),
+            sales.append(
+                actions.SaleInput(
+                    tank,
+                    ticket.plate,
+                    litres,
+                    prices[tank.item.code],
+                    ticket=ticket,
+                    at=start + dt.timedelta(minutes=10 + 8 * n),
+                )
             )
+        for sale in actions.sell_fuel_many(station, sales, actor=attendant):
+            if isinstance(sale, DomainError):
+                raise sale
             s.outcome.fuel_sales += 1
             s.outcome.fuel_litres += sale.litres
             s.outcome.green_channel_litres += sale.litres if sale.green_channel else 0

@@ -20,6 +20,7 @@ from baogong.fleet.actions.fuel import (
     send_low_tank_alerts,
     set_roster,
 )
+from baogong.fleet.actions.fuel_many import SaleInput, sell_fuel_many
 from baogong.fleet.actions.passes import PASS_FIELDS, register_pass, revoke_pass, send_pass_expiry_alerts
 from baogong.fleet.actions.plans import (
     StopInput,
@@ -42,6 +43,7 @@ from baogong.fleet.actions.vehicles import (
 )
 
 __all__ = [
+    "SaleInput",
     "DRIVER_FIELDS",
     "PASS_FIELDS",
     "VEHICLE_FIELDS",
@@ -61,6 +63,7 @@ __all__ = [
     "register_pass",
     "revoke_pass",
     "sell_fuel",
+    "sell_fuel_many",
     "send_low_tank_alerts",
     "send_pass_expiry_alerts",
     "set_roster",

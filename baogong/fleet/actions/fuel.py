@@ -146,12 +146,12 @@ def _green_channel(plate: str, when: dt.datetime) -> tuple[Vehicle | None, Vehic
     day, that pass: the vehicle takes the green channel."""
     from django.utils import timezone
 
-    from baogong.fleet.queries import valid_passes
+    from baogong.fleet.queries import first_valid_pass
 
     vehicle = Vehicle.objects.filter(plate=plate).first()
-    passes = valid_passes(vehicle, timezone.localtime(when).date()) if vehicle else []
-    green = bool(vehicle and vehicle.status == VehicleStatus.ACTIVE and passes)
-    return vehicle, passes[0] if green else None
+    first = first_valid_pass(vehicle, timezone.localtime(when).date()) if vehicle else None
+    green = bool(vehicle and vehicle.status == VehicleStatus.ACTIVE and first)
+    return vehicle, first if green else None
 
 
 @retry_on_conflict
@@ -338,13 +338,14 @@ def _check_sale(
     return plate
 
 
-def _low_tank_alert(locked: FuelTank, *, actor: Actor) -> int | None:
+def _low_tank_alert(locked: FuelTank, *, actor: Actor, level: int | None = None) -> int | None:
     """Notify the station once when the (locked) tank is at or below its low level; answers the level
-    when an alert was sent. The flag is cleared by the next delivery that lifts the level."""
+    when an alert was sent. The flag is cleared by the next delivery that lifts the level. ``level``:
+    the tank's level when the caller knows it (a batch of sales: the level the crossing sale left)."""
     from baogong.core.models import Notification
     from baogong.fleet.queries import tank_level
 
-    level = tank_level(locked)
+    level = tank_level(locked) if level is None else level
     if level > locked.low_level_litres or locked.low_alert_sent:
         return None
     notify(

@@ -72,3 +72,27 @@ def test_sales_together_never_take_more_than_the_tank_holds(tank, system):
     assert len(errors) == THREADS - 5 and all(isinstance(e, InsufficientStock) for e in errors), errors
     assert tank_level(tank) == 500 and FuelSale.objects.count() == 5
     assert StockMove.objects.filter(from_location=tank.location).count() == 5
+
+
+def test_batches_together_serve_a_ticket_once_and_never_oversell(tank, system):
+    """Shifts' batches (``sell_fuel_many``) racing on one tank and one ticket: the tank lock orders
+    them, the ticket is served by one batch only, and the sales never take more than the tank holds."""
+    ticket = actions.arrive_at_station(tank.station, "沪A77777", actor=system)
+    results: list = []
+
+    def body(i: int) -> None:
+        sales = [
+            actions.SaleInput(tank, "沪A77777", 100, Decimal("7.89"), ticket=ticket),
+            actions.SaleInput(tank, f"沪A2000{i}", 900, Decimal("7.89")),
+        ]
+        results.extend(actions.sell_fuel_many(tank.station, sales, actor=system))
+
+    errors = run_threads(THREADS, body)
+    assert errors == []
+    sold = [r for r in results if isinstance(r, FuelSale)]
+    # one ticket sale of 100 L; 4,900 L left for the 900 L sales: five fit, the other three are refused
+    assert sum(1 for s in sold if s.plate == "沪A77777") == 1
+    assert sum(1 for s in sold if s.litres == 900) == 5
+    assert tank_level(tank) == 400 and FuelSale.objects.count() == 6
+    assert StockMove.objects.filter(from_location=tank.location).count() == 6
+    assert AuditEvent.objects.filter(verb="sell_fuel").count() == 6

@@ -14,11 +14,13 @@ One module per aggregate; callers import the actions from here:
 - :mod:`.review` — approve, reject, cancel;
 - :mod:`.settlement` — payment, the insurer's settlement file;
 - :mod:`.delivery` — dispatch, hand-over, failed delivery;
+- :mod:`.batches` — approve a batch of orders, confirm a batch of hand-overs (one stock move);
 - :mod:`.handling` — what the steps after placing share.
 """
 
 from __future__ import annotations
 
+from baogong.pharmacy.actions.batches import approve_orders, confirm_deliveries
 from baogong.pharmacy.actions.delivery import confirm_delivery, dispatch_order, record_delivery_failure
 from baogong.pharmacy.actions.drugs import DRUG_FIELDS, save_drug
 from baogong.pharmacy.actions.handling import DOCUMENT_TYPE
@@ -46,8 +48,10 @@ __all__ = [
     "OrderInput",
     "PrescriptionCheck",
     "approve_order",
+    "approve_orders",
     "cancel_order",
     "check_photo",
+    "confirm_deliveries",
     "confirm_delivery",
     "dispatch_order",
     "import_settlements",

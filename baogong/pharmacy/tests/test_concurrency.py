@@ -69,3 +69,31 @@ def test_simultaneous_approvals_pick_the_order_once(make_drug, stock, order_inpu
     assert available([Site.objects.get(code="PH-02").pk], [drug.item_id]) == {
         (Site.objects.get(code="PH-02").pk, drug.item_id): 7
     }
+
+
+def test_batches_racing_on_the_same_orders_approve_and_deliver_each_once(make_drug, stock, order_input, system, user):
+    """Pharmacists' batches (``approve_orders``, ``confirm_deliveries``) over the same orders, in
+    different orders: the orders are locked in pk order, each is approved, picked, delivered once."""
+    drug = make_drug("布洛芬缓释胶囊")
+    stock("PH-02", drug, 20)
+    orders = [actions.place_order(order_input([(drug, 1)]), actor=system)[0] for _n in range(4)]
+    pharmacist = user("pharmacist")
+    approved: list = []
+
+    def approve(i: int) -> None:
+        batch = orders if i % 2 else list(reversed(orders))
+        approved.extend(r for r in actions.approve_orders(batch, actor=pharmacist) if isinstance(r, Order))
+
+    assert run_threads(THREADS, approve) == []
+    assert sorted(o.pk for o in approved) == sorted(o.pk for o in orders)
+    assert StockMove.objects.filter(reason=MoveReason.DISPENSE).count() == 4
+    out = [actions.dispatch_order(o, pharmacist, actor=pharmacist) for o in orders]
+    delivered: list = []
+
+    def deliver(i: int) -> None:
+        handovers = [(o, o.handover_code) for o in (out if i % 2 else list(reversed(out)))]
+        delivered.extend(r for r in actions.confirm_deliveries(handovers, actor=pharmacist) if isinstance(r, Order))
+
+    assert run_threads(THREADS, deliver) == []
+    assert len(delivered) == 4 and StockMove.objects.filter(reason=MoveReason.DELIVERY).count() == 4
+    assert set(Order.objects.values_list("status", flat=True)) == {"delivered"}
