@@ -99,64 +99,14 @@ def _relief(s: Scenario, day: dt.date, index: int) -> None:
     tenants = RELIEF_TENANTS * min(s.days, 60) // 60
     if index == first:
         s.relief_plan = _plan(s, first, tenants)
-    industries = ["零售业", "餐饮业", "住宿业", "租赁和商务服务业", "其他未列明行业"]
     today = s.relief_plan.get(index, [])
     known = set(Tenant.objects.filter(code__in=[f"T-SC-{n + 1:04d}" for n in today]).values_list("code", flat=True))
     stalls = {m.pk: list(m.units.select_related("property").order_by("code")) for m in markets} if today else {}
     for n in today:
         code = f"T-SC-{n + 1:04d}"
-        if code in known:
-            continue
-        market = markets[n % MARKETS]
-        unit = stalls[market.pk][n // MARKETS]
-        individual = n % 3 != 0
-        tenant = actions.create_tenant(
-            {
-                "organisation": market.owner,
-                "code": code,
-                "kind": "individual_business" if individual else "enterprise",
-                "name": f"{market.name}{n + 1}号商户" if individual else f"上海宝山{n + 1}号商贸有限公司",
-                "industry": industries[n % len(industries)],
-                "employees": None if individual else 5 + n % 20,
-                "revenue_wan": None if individual else Decimal(80 + n % 200),
-                "assets_wan": None if individual else Decimal(50 + n % 150),
-                "operator_name": f"商户{n + 1}" if individual else "",
-                "operator_id_number": _id_number(n) if individual else "",
-                "uscc": "" if individual else _uscc(1000 + n),
-                "contact_name": f"商户{n + 1}",
-                "contact_phone": f"1380{n:07d}",
-            },
-            actor=officer,
-        )
-        rent = Decimal(1500 + (n * 37) % 3000)
-        lease = actions.create_lease(
-            {
-                "code": f"L-SC-{n + 1:04d}",
-                "organisation": market.owner,
-                "tenant": tenant,
-                "rent": rent * 3,
-                "period_months": 3,
-                "start": dt.date(2021, 1 + n % 12, 1),
-                "end": dt.date(2023, 12, 31),
-                "deposit": rent,
-            },
-            units=[unit],
-            actor=officer,
-        )
-        application = actions.submit_application(lease, as_of=day, actor=officer)
-        required = _required(application)
-        forgot = required[-1] if required and s.rng.random() < P_MISSING else None
-        uploads = []
-        for kind in required:
-            if kind == forgot:
-                cured = s.rng.random() < P_CURED
-                s.relief_missing[application.pk] = (kind, index + s.rng.randint(2, 5) if cured else None)
-                continue
-            uploads.append((kind, SimpleUploadedFile(f"{kind}.pdf", PDF, content_type="application/pdf")))
-        if uploads:
-            actions.upload_documents(application, uploads, actor=officer)  # the merchant's files at once
-        if s.rng.random() < P_INELIGIBLE:
-            s.relief_ineligible.add(application.pk)
+        if code not in known:
+            market = markets[n % MARKETS]
+            _apply(s, day, index, n, market, stalls[market.pk][n // MARKETS], officer)
     # merchants who were sent back bring the missing document
     for pk, (kind, back_on) in list(s.relief_missing.items()):
         application = ReliefApplication.objects.get(pk=pk)
@@ -166,6 +116,63 @@ def _relief(s: Scenario, day: dt.date, index: int) -> None:
             actions.resubmit_application(application, actor=officer)
             del s.relief_missing[pk]
     _review(s, day)
+
+
+def _apply(s: Scenario, day: dt.date, index: int, n: int, market: Any, unit: Any, officer: Any) -> None:
+    """Merchant ``n`` of the model: its tenant and lease on file, the application, its documents
+    (the last one forgotten now and then, brought back days later or never)."""
+    from baogong.property import actions
+
+    industries = ["零售业", "餐饮业", "住宿业", "租赁和商务服务业", "其他未列明行业"]
+    code = f"T-SC-{n + 1:04d}"
+    individual = n % 3 != 0
+    tenant = actions.create_tenant(
+        {
+            "organisation": market.owner,
+            "code": code,
+            "kind": "individual_business" if individual else "enterprise",
+            "name": f"{market.name}{n + 1}号商户" if individual else f"上海宝山{n + 1}号商贸有限公司",
+            "industry": industries[n % len(industries)],
+            "employees": None if individual else 5 + n % 20,
+            "revenue_wan": None if individual else Decimal(80 + n % 200),
+            "assets_wan": None if individual else Decimal(50 + n % 150),
+            "operator_name": f"商户{n + 1}" if individual else "",
+            "operator_id_number": _id_number(n) if individual else "",
+            "uscc": "" if individual else _uscc(1000 + n),
+            "contact_name": f"商户{n + 1}",
+            "contact_phone": f"1380{n:07d}",
+        },
+        actor=officer,
+    )
+    rent = Decimal(1500 + (n * 37) % 3000)
+    lease = actions.create_lease(
+        {
+            "code": f"L-SC-{n + 1:04d}",
+            "organisation": market.owner,
+            "tenant": tenant,
+            "rent": rent * 3,
+            "period_months": 3,
+            "start": dt.date(2021, 1 + n % 12, 1),
+            "end": dt.date(2023, 12, 31),
+            "deposit": rent,
+        },
+        units=[unit],
+        actor=officer,
+    )
+    application = actions.submit_application(lease, as_of=day, actor=officer)
+    required = _required(application)
+    forgot = required[-1] if required and s.rng.random() < P_MISSING else None
+    uploads = []
+    for kind in required:
+        if kind == forgot:
+            cured = s.rng.random() < P_CURED
+            s.relief_missing[application.pk] = (kind, index + s.rng.randint(2, 5) if cured else None)
+            continue
+        uploads.append((kind, SimpleUploadedFile(f"{kind}.pdf", PDF, content_type="application/pdf")))
+    if uploads:
+        actions.upload_documents(application, uploads, actor=officer)  # the merchant's files at once
+    if s.rng.random() < P_INELIGIBLE:
+        s.relief_ineligible.add(application.pk)
 
 
 def _review(s: Scenario, day: dt.date) -> None:
