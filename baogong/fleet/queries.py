@@ -478,6 +478,7 @@ def station_day_report(station: Site, on_date: dt.date) -> dict[str, Any]:
     from django.db.models import Sum
     from django.utils import timezone
 
+    from baogong.core.money import round_fen
     from baogong.inventory.choices import LocationKind
     from baogong.inventory.models import StockMove
 
@@ -508,7 +509,8 @@ def station_day_report(station: Site, on_date: dt.date) -> dict[str, Any]:
                 "received": received,
                 "sold": totals["litres"] or 0,
                 "green": green,
-                "amount": totals["amount"] or Decimal("0.00"),
+                # SQLite sums decimals as floats (631.200000000000): to the fen, as every amount shows
+                "amount": round_fen(Decimal(totals["amount"] or 0)),
                 "sales": sales.count(),
                 "closing": ins_before - outs_before + ins_day - outs_day,
             }
@@ -529,7 +531,7 @@ def station_day_report(station: Site, on_date: dt.date) -> dict[str, Any]:
                     )
                 ),
                 "litres": agg["litres"] or 0,
-                "amount": agg["amount"] or Decimal("0.00"),
+                "amount": round_fen(Decimal(agg["amount"] or 0)),
             }
         )
     return {"station": station, "date": on_date, "tanks": rows, "slots": by_slot, "gaps": roster_gaps(station, on_date)}
