@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 
+from baogong.core.money import round_fen
 from baogong.core.scoping import scoped
 from baogong.finance.choices import ClaimStatus, CostCategory, CostStatus, MissionKind
 from baogong.finance.models import CostLine, Mission, ReimbursementClaim
@@ -57,7 +58,7 @@ def approved_costs(
 
 
 def total(qs: QuerySet[CostLine]) -> Decimal:
-    return qs.aggregate(t=Sum("amount"))["t"] or ZERO
+    return round_fen(Decimal(qs.aggregate(t=Sum("amount"))["t"] or ZERO))  # SQLite sums in floating point
 
 
 def field_hospital_costs(user: Any, start: dt.date | None, end: dt.date | None) -> Decimal:
@@ -104,7 +105,7 @@ class Statement:
 
 def statement(mission: Mission) -> Statement:
     sums = {
-        (row["category"], row["status"]): row["t"]
+        (row["category"], row["status"]): round_fen(Decimal(row["t"]))
         for row in CostLine.objects.filter(mission=mission).values("category", "status").annotate(t=Sum("amount"))
     }
     result = Statement(mission=mission)
@@ -116,8 +117,8 @@ def statement(mission: Mission) -> Statement:
         result.pending += pending
     live = ReimbursementClaim.objects.filter(mission=mission).exclude(status=ClaimStatus.REJECTED)
     agg = live.aggregate(c=Sum("amount"), r=Sum("amount_received"))
-    result.claimed = agg["c"] or ZERO
-    result.received = agg["r"] or ZERO
+    result.claimed = round_fen(Decimal(agg["c"] or ZERO))
+    result.received = round_fen(Decimal(agg["r"] or ZERO))
     result.lines = list(
         CostLine.objects.filter(mission=mission).select_related("claim", "approved_by").order_by("incurred_on", "pk")
     )

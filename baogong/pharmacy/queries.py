@@ -14,6 +14,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from baogong.core.geo import haversine_km
+from baogong.core.money import round_fen
 from baogong.core.scoping import scoped
 from baogong.inventory.queries import available
 from baogong.orgs.choices import SiteKind, SiteStatus
@@ -143,7 +144,7 @@ def amounts_by_payer(start: dt.date, end: dt.date, *, site_ids: Iterable[int] | 
         pooled=Sum("pooled"),
         self_pay=Sum("self_pay"),
     )
-    result = {k: (v if v is not None else ZERO) for k, v in sums.items()}
+    result = {k: round_fen(Decimal(v if v is not None else ZERO)) for k, v in sums.items()}  # SQLite: floats
     result["insurance"] = result["personal_current"] + result["personal_prior"] + result["pooled"]
     return result
 

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from django.db import models
 from django.db.models import F, Q, Sum
 
+from baogong.core.money import round_fen
 from baogong.core.scoping import scope_q, user_scope
 from baogong.property import rules
 from baogong.property.choices import ApplicationStatus, DocumentKind, TenantKind
@@ -231,4 +232,4 @@ def progress(user: Any) -> dict[str, Any]:
 
 
 def relief_given(lease: Lease) -> Decimal:
-    return lease.credits.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    return round_fen(Decimal(lease.credits.aggregate(total=Sum("amount"))["total"] or 0))  # SQLite: floats

@@ -43,8 +43,9 @@ HOME_LINKS = """() => Array.from(document.querySelectorAll('main a[href]'))
 
 OVERFLOW = "() => document.scrollingElement.scrollWidth - window.innerWidth"
 
-# Python reprs that must never reach a page.
-REPR = re.compile(r"\{'|\bNone\b|\bTrue\b|\bFalse\b")
+# Python reprs that must never reach a page, and float noise from a sum the database did in
+# floating point (SQLite's SUM of decimals: 631.200000000000).
+REPR = re.compile(r"\{'|\bNone\b|\bTrue\b|\bFalse\b|\d\.\d{8,}")
 # A text node of Latin words only (letters, digits, spaces, punctuation) with a lower-case word of
 # two or more letters: English prose. Codes (WH-TXQ, PO-20261206-0001) have no lower-case words.
 ENGLISH = re.compile(r"^[A-Za-z0-9 .,:;!?'\"()\[\]/&%+×·\-–—_#@]*[a-z]{2,}[A-Za-z0-9 .,:;!?'\"()\[\]/&%+×·\-–—_#@]*$")
