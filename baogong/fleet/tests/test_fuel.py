@@ -156,7 +156,10 @@ def test_daily_station_report(station, tank, supply_vehicle, system):
     assert sum(s["litres"] for s in report["slots"]) == 150
     # to the fen as shown, not SQLite's float sum (the page showed 631.200000000000)
     assert str(row["amount"]) == "1183.50"
-    assert sorted(str(s["amount"]) for s in report["slots"]) in (["0.00", "0.00", "1183.50"], ["0.00", "394.50", "789.00"])
+    assert sorted(str(s["amount"]) for s in report["slots"]) in (
+        ["0.00", "0.00", "1183.50"],
+        ["0.00", "394.50", "789.00"],
+    )
     assert report["gaps"] == ["00-08", "16-24"]
     assert row["closing"] == tank_level(tank)
 
