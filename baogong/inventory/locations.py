@@ -6,7 +6,11 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from baogong.core import audit
+from baogong.core.audit import Actor
+from baogong.core.transactions import require_transaction
 from baogong.inventory.choices import LocationKind
+from baogong.inventory.errors import StockInvalid
 from baogong.inventory.models import Location
 from baogong.orgs.models import Site
 
@@ -72,3 +76,31 @@ def in_transit_location(site: Site) -> Location:
 def virtual_location(kind: str) -> Location:
     """The shared supplier, adjustment or loss location."""
     return _get_or_create({"site": None, "kind": kind, "code": GLOBAL[LocationKind(kind)]}, {"name": _labels()[kind]})
+
+
+def add_location(
+    site: Site, *, code: str, name: str, kind: str = LocationKind.BIN, parent: Location | None = None, actor: Actor
+) -> Location:
+    """A zone or bin of ``site``, inside the caller's transaction (another app's record that needs
+    its own location — a fuel tank — is written in the same transaction, so neither is left alone).
+
+    The caller checks the actor's scope. A code already used at the site is a field error; two
+    callers adding it at once meet the unique index, which the durable actions retry once
+    (``retry_on_conflict``) so the second one gets this field error."""
+    require_transaction("inventory.locations.add_location")
+    errors: dict[str, list[str]] = {}
+    if kind not in (LocationKind.ZONE, LocationKind.BIN, LocationKind.INTERNAL):
+        errors["kind"] = [_("Only zones and bins can be added.")]
+    if not code.strip():
+        errors["code"] = [_("required")]
+    if parent is not None and parent.site_id != site.pk:
+        errors["parent"] = [_("The parent is at another site.")]
+    if Location.objects.filter(site=site, code=code.strip()).exists():
+        errors["code"] = [_("This code is already used at the site.")]
+    if errors:
+        raise StockInvalid(details=errors)
+    location = Location.objects.create(
+        site=site, code=code.strip()[:64], name=(name or code).strip()[:128], kind=kind, parent=parent
+    )
+    audit.record("create_location", location, actor=actor, after=audit.snapshot(location))
+    return location

@@ -46,7 +46,7 @@ def create_tank(
     station: Site, item: Any, *, code: str, capacity_litres: int, low_level_litres: int, actor: Actor
 ) -> FuelTank:
     """A tank for one fuel grade: a bin location of the station in the stock ledger."""
-    from baogong.inventory.actions import create_location
+    from baogong.inventory.locations import add_location
 
     errors = _station_errors(station, actor)
     if getattr(item, "unit", "") not in {"L", "升"}:
@@ -61,8 +61,8 @@ def create_tank(
         errors["code"] = [_("Give a tank code not yet used at the station.")]
     if errors:
         raise FuelInvalid(details=errors)
-    location = create_location(station, code=f"TANK-{code.strip()}", name=f"{code.strip()} {item.name}", actor=actor)
-    with transaction.atomic(durable=True):
+    with transaction.atomic(durable=True):  # the tank and its bin location together, or neither
+        location = add_location(station, code=f"TANK-{code.strip()}", name=f"{code.strip()} {item.name}", actor=actor)
         tank = FuelTank.objects.create(
             station=station,
             item=item,

@@ -96,3 +96,26 @@ def test_batches_together_serve_a_ticket_once_and_never_oversell(tank, system):
     assert tank_level(tank) == 400 and FuelSale.objects.count() == 6
     assert StockMove.objects.filter(from_location=tank.location).count() == 6
     assert AuditEvent.objects.filter(verb="sell_fuel").count() == 6
+
+
+def test_tanks_of_one_grade_added_together_leave_one_tank_and_no_stray_location(base, system):
+    """Two clerks adding the station's diesel tank at once (different tank codes): one tank, and the
+    refused one leaves no bin location behind (the tank and its location are one transaction)."""
+    from baogong.catalog.actions import create_item
+    from baogong.fleet.models import FuelTank
+    from baogong.inventory.models import Location
+
+    diesel = create_item({"code": "FUEL-0D", "name": "0号柴油", "unit": "L"}, actor=system)
+    station = Site.objects.get(code="FS-FH")
+
+    def body(i: int) -> None:
+        actions.create_tank(station, diesel, code=f"T{i}", capacity_litres=20000, low_level_litres=2000, actor=system)
+
+    errors = run_threads(THREADS, body)
+    assert len(errors) == THREADS - 1 and all(isinstance(e, FuelInvalid) for e in errors), errors
+    assert all("item" in e.details for e in errors if isinstance(e, FuelInvalid))
+    tank = FuelTank.objects.get(station=station)
+    assert list(Location.objects.filter(site=station, code__startswith="TANK-").values_list("pk", flat=True)) == [
+        tank.location_id
+    ]
+    assert AuditEvent.objects.filter(verb="create_location").count() == 1

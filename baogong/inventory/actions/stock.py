@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from baogong.catalog.models import Item
-from baogong.core import audit
 from baogong.core.audit import Actor
 from baogong.core.retry import retry_on_conflict
 from baogong.inventory import ledger
 from baogong.inventory.actions.common import require_either_site_scope, require_site_scope
 from baogong.inventory.choices import LocationKind
-from baogong.inventory.errors import StockInvalid
 from baogong.inventory.ledger import (  # re-exported: other apps import the inputs from here
     IssueLineInput,
     MoveInput,
     ReceiptLineInput,
 )
+from baogong.inventory.locations import add_location
 from baogong.inventory.models import Issue, Location, Receipt, Reservation, StockMove
 from baogong.orgs.models import Site
 
@@ -124,20 +122,5 @@ def create_location(
 ) -> Location:
     """Add a zone or bin to a site."""
     require_site_scope(actor, site)
-    e: dict[str, list[str]] = {}
-    if kind not in (LocationKind.ZONE, LocationKind.BIN, LocationKind.INTERNAL):
-        e["kind"] = [_("Only zones and bins can be added.")]
-    if not code.strip():
-        e["code"] = [_("required")]
-    if parent is not None and parent.site_id != site.pk:
-        e["parent"] = [_("The parent is at another site.")]
-    if Location.objects.filter(site=site, code=code.strip()).exists():
-        e["code"] = [_("This code is already used at the site.")]
-    if e:
-        raise StockInvalid(details=e)
     with transaction.atomic(durable=True):
-        location = Location.objects.create(
-            site=site, code=code.strip()[:64], name=(name or code).strip()[:128], kind=kind, parent=parent
-        )
-        audit.record("create_location", location, actor=actor, after=audit.snapshot(location))
-        return location
+        return add_location(site, code=code, name=name, kind=kind, parent=parent, actor=actor)
