@@ -65,8 +65,14 @@ def _cache_key(digest: str) -> str | None:
     return f"{authz.namespace()}:token:{authz.generation(TOKENS_GENERATION_KEY)}:{digest}"
 
 
-def invalidate_tokens(*_args: Any, **_kwargs: Any) -> None:
-    """Forget every cached token (a signal receiver; also called after bulk updates of tokens)."""
+def invalidate_tokens(*_args: Any, update_fields: Any = None, **_kwargs: Any) -> None:
+    """Forget every cached token (a signal receiver; also called after bulk updates of tokens).
+
+    A sign-in saves only the user's ``last_login``: nothing a token answers changes, so every
+    machine client's cached token stays (before, each person signing in on the web made every
+    client read its token again)."""
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
     authz.bump(TOKENS_GENERATION_KEY)
 
 

@@ -75,6 +75,17 @@ def test_a_deactivated_user_is_refused_at_the_next_request(shared_cache, base):
     assert client.get(SITES).status_code == 200
 
 
+def test_someone_signing_in_on_the_web_keeps_the_cached_tokens(shared_cache, base, client):
+    api, _token = _client("warehouse")
+    assert _token_reads(api) == (200, 1)
+    assert client.post("/login/", {"username": "commander", "password": "baogong-demo"}).status_code == 302
+    assert _token_reads(api) == (200, 0)
+    user = get_user_model().objects.get(username="warehouse")
+    user.first_name = "仓管"
+    user.save(update_fields=["first_name"])  # any other change of the user: read again
+    assert _token_reads(api) == (200, 1)
+
+
 def test_without_a_shared_cache_every_request_reads_the_token(base):
     cache.clear()
     with override_settings(BAOGONG_SHARED_CACHE="off"):
