@@ -71,16 +71,18 @@ test: install $(TEST_DB_TEMPLATE)
 	exit $$(( sqlite || e2e || postgres ))
 
 # The apps whose rules turn on dates (expiry, shifts and tests, passes, leases and relief, reports),
-# a year ahead, a year back and at 23:59 in Shanghai (BAOGONG_TEST_CLOCK; see CONTRIBUTING). The
-# whole suite passes the same way: BAOGONG_TEST_CLOCK=-1y make test.
-CLOCK_SHIFTS ?= +1y -1y 23:59
+# a year ahead at 23:59 in Shanghai (the other year and the midnight, with the Shanghai date ahead
+# of UTC's, in one pass) and a year back (BAOGONG_TEST_CLOCK; see CONTRIBUTING). Tests that read
+# no clock (marked clock_free) are left out. The whole suite passes the same way:
+# BAOGONG_TEST_CLOCK=-1y make test.
+CLOCK_SHIFTS ?= +1y@23:59 -1y
 CLOCK_APPS ?= baogong/inventory baogong/people baogong/property baogong/fleet baogong/pharmacy \
 	baogong/distribution baogong/reports baogong/command baogong/finance baogong/core
 test-clock: install $(TEST_DB_TEMPLATE)
 	@for shift in $(CLOCK_SHIFTS); do \
 		echo "---- clock moved: BAOGONG_TEST_CLOCK=$$shift ----"; \
 		BAOGONG_TEST_CLOCK=$$shift DATABASE_URL= $(BIN)/pytest -p no:cacheprovider -q \
-			-m "not e2e and not security and not slow" $(CLOCK_APPS) || exit 1; \
+			-m "not e2e and not security and not slow and not clock_free" $(CLOCK_APPS) || exit 1; \
 	done
 
 test-sqlite: install $(TEST_DB_TEMPLATE)

@@ -34,6 +34,9 @@ LiveServerThread.server_class = _SerialWSGIServer
 
 def pytest_configure(config: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # route plans stop after a fixed number of search iterations, not at their time limit (1 s at
+    # least, most of a fleet test): the same routes under any load (baogong.fleet.queries.plan_options)
+    settings.BAOGONG_ROUTING_ITERATIONS = 500
     settings.LANGUAGE_CODE = "zh-hans"
     _sqlite_test_db_from_template(os.environ.get("BAOGONG_TEST_DB_TEMPLATE", ""))
     if os.environ.get("BAOGONG_PG_TEST_TEMPLATE") == "1":

@@ -4,7 +4,9 @@
 
 - ``+1y`` / ``-1y``, ``+30d``, ``-12h``: a shift from the real clock;
 - ``23:59``: today's (or, when already past, tomorrow's) 23:59 in Asia/Shanghai;
-- an ISO date-time with offset, ``2027-12-05T23:59:00+08:00``.
+- an ISO date-time with offset, ``2027-12-05T23:59:00+08:00``;
+- a shift then an hour, ``+1y@23:59``: the next 23:59 in Asia/Shanghai a year from now (one run
+  proves both the other year and the midnight; ``make test-clock`` runs it so).
 
 The first process to read it turns it into ``BAOGONG_CLOCK_OFFSET`` (seconds from the real clock)
 and puts that in its environment, so every child process (the crash and backup tests start real
@@ -30,6 +32,11 @@ def offset_seconds(spec: str, now: dt.datetime | None = None) -> float:
     """Seconds to add to ``now`` (the real clock, aware) so that it stands where ``spec`` says."""
     now = now or dt.datetime.now(dt.UTC)
     spec = spec.strip()
+    if "@" in spec:
+        shift, _, hour = spec.partition("@")
+        if _SHIFT.match(shift.strip()) and re.match(r"^\d{1,2}:\d{2}$", hour.strip()):
+            moved = offset_seconds(shift, now)
+            return moved + offset_seconds(hour, now + dt.timedelta(seconds=moved))
     if match := _SHIFT.match(spec):
         sign, amount, unit = match.groups()
         return (1 if sign == "+" else -1) * int(amount) * _UNITS[unit]
@@ -42,7 +49,7 @@ def offset_seconds(spec: str, now: dt.datetime | None = None) -> float:
     try:
         target = dt.datetime.fromisoformat(spec)
     except ValueError:
-        raise ValueError(f"BAOGONG_TEST_CLOCK={spec!r}: use +1y, -30d, 23:59 or an ISO date-time") from None
+        raise ValueError(f"BAOGONG_TEST_CLOCK={spec!r}: use +1y, -30d, 23:59, +1y@23:59 or an ISO date-time") from None
     if target.tzinfo is None:
         target = target.replace(tzinfo=SHANGHAI)
     return (target - now).total_seconds()

@@ -6,6 +6,7 @@ the database; the ledger is clean at the end. Each step is a screenshot for the 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 from decimal import Decimal
@@ -13,13 +14,17 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from baogong.catalog import actions as catalog_actions
 from baogong.catalog.models import Category
 from baogong.core.audit import SystemActor
 from baogong.core.models import AuditEvent
-from baogong.inventory.models import Issue, Location, Lot, StockBalance, Stocktake
+from baogong.inventory import actions as inventory_actions
+from baogong.inventory.models import Issue, Location, Lot, StockBalance, Stocktake, StocktakeLine
+from baogong.orgs.models import Site
 from tests.e2e.conftest import CHROMIUM, login
+from tests.e2e.field_setup import keeper_stock
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "warehouse"
 TABLET = {"viewport": {"width": 1024, "height": 768}, "has_touch": True}
@@ -40,8 +45,8 @@ def empty_balances_after():
 def tablet(browser, request):
     contexts = []
 
-    def make():
-        context = browser.new_context(locale="zh-CN", **TABLET)
+    def make(**options):
+        context = browser.new_context(locale="zh-CN", **TABLET, **options)
         contexts.append(context)
         page = context.new_page()
         request.node._pages = [*getattr(request.node, "_pages", []), page]
@@ -147,8 +152,11 @@ def test_keeper_receives_puts_away_counts_and_issues_on_a_tablet(base, live_serv
     assert {code: line.expected_qty for code, line in lines.items()} == {"MAIN": 40, "A-01-01": 60}
     page.fill(f"[name=count-{lines['MAIN'].pk}]", "38")
     page.fill(f"[name=count-{lines['A-01-01'].pk}]", "60")
-    page.click("#count-save")
-    page.wait_for_selector(".alert-success")
+    # the counts go through the tablet's queue and the sheet reloads itself once they are sent: wait
+    # for that reload before typing the found stock (typed into the page it replaces, it was lost)
+    with page.expect_navigation(wait_until="load", timeout=60_000):
+        page.click("#count-save")
+    page.wait_for_selector(".alert-success:has-text('盘点数已保存')")
     # a batch that is on no sheet, found on the bin
     page.fill("#id_found_item", "N95")
     page.fill("#id_found_batch", "LOT-F")
@@ -201,3 +209,59 @@ def test_keeper_receives_puts_away_counts_and_issues_on_a_tablet(base, live_serv
     call_command("check_ledger", stdout=out)
     assert AuditEvent.objects.filter(verb="count_found_stock").count() == 1
     assert Location.objects.filter(code="A-01-01", site__code="WH-TXQ").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_found_stock_posted_while_the_counts_are_sending_is_not_lost_to_the_sheets_reload(
+    base, live_server, tablet, empty_balances_after
+):
+    """The count sheet reloads itself once its queued counts are sent; a form the keeper has
+    already posted (found stock) must not be cancelled by that reload. The queue's answer is held
+    until the found stock is on its way, then let through before it (the order seen under load)."""
+    _bin, (balance,) = keeper_stock(batches=1, qty=20)
+    stocktake = inventory_actions.start_stocktake(Site.objects.get(code="WH-TXQ"), actor=SYSTEM)
+    line = StocktakeLine.objects.get(stocktake=stocktake, lot=balance.lot)
+    sheet = f"{live_server.url}/inventory/stocktakes/{stocktake.pk}/"
+    page = tablet(service_workers="block")  # the routes below see the page's own requests
+    login(page, live_server.url, "warehouse")
+    page.goto(sheet)
+    page.wait_for_selector("html[data-field-ready]")
+    held = {}
+
+    def hold(route):
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        held[route.request.url] = route
+
+    def wait_held(url):
+        for _ in range(600):
+            if url in held:
+                return held.pop(url)
+            page.wait_for_timeout(50)
+        raise AssertionError(f"no POST to {url}")
+
+    page.route(sheet, hold)
+    page.route(sheet + "found/", hold)
+    page.fill(f"[name=count-{line.pk}]", "19")
+    page.click("#count-save")
+    counts = wait_held(sheet)  # the queue is sending the counts
+    page.fill("#id_found_item", "PUT-0001")
+    page.fill("#id_found_batch", "LOT-F")
+    page.fill("#id_found_expiry", (timezone.localdate() + dt.timedelta(days=300)).isoformat())
+    page.fill("#id_found_location", "A-01")
+    page.fill("#id_found_qty", "3")
+    page.click("#found-submit", no_wait_after=True)
+    found = wait_held(sheet + "found/")  # the found stock is posted, its page not yet there
+    counts.continue_()
+    # (no Playwright wait on the page here: it would wait for the held navigation)
+    for _ in range(600):
+        if StocktakeLine.objects.get(pk=line.pk).counted_qty == 19:
+            break
+        page.wait_for_timeout(50)
+    page.wait_for_timeout(2000)  # the answer reaches the queue, which ends its run: the sheet wants its reload
+    with contextlib.suppress(Exception):  # a cancelled post can no longer be let through
+        found.continue_()
+    page.wait_for_selector("td:has-text('LOT-F')", timeout=30_000)
+    assert StocktakeLine.objects.get(pk=line.pk).counted_qty == 19
+    assert StocktakeLine.objects.get(stocktake=stocktake, lot__batch="LOT-F").counted_qty == 3

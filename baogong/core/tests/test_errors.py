@@ -104,6 +104,7 @@ def _setting(name: str, **env: str) -> str:
     return out.stdout.strip()
 
 
+@pytest.mark.clock_free
 def test_debug_is_off_unless_asked_for():
     assert _setting("DEBUG") == "False"
     assert _setting("DEBUG", BAOGONG_DEBUG="1") == "True"
@@ -111,6 +112,7 @@ def test_debug_is_off_unless_asked_for():
     assert _setting("DEBUG", BAOGONG_PRODUCTION="1", SECRET_KEY="k" * 50, DEBUG="1") == "False"
 
 
+@pytest.mark.clock_free
 def test_database_connections_persist_and_are_health_checked_by_default():
     assert _setting("DATABASES['default']['CONN_MAX_AGE']") == "60"
     assert _setting("DATABASES['default']['CONN_HEALTH_CHECKS']") == "True"

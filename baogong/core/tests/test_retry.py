@@ -161,6 +161,7 @@ def test_what_still_loses_answers_busy_not_500(db):
 SEVERAL_TRANSACTIONS = {"handle"}
 
 
+@pytest.mark.clock_free
 def test_every_action_that_opens_a_durable_transaction_retries_lock_conflicts():
     import ast
     from pathlib import Path

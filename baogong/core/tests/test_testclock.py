@@ -11,6 +11,7 @@ import pytest
 
 from baogong.core.testclock import SHANGHAI, offset_seconds
 
+pytestmark = pytest.mark.clock_free  # no clock read: left out of the moved-clock pass (make test-clock)
 NOW = dt.datetime(2026, 12, 5, 12, 0, tzinfo=dt.UTC)  # 20:00 in Shanghai
 
 
@@ -24,6 +25,8 @@ NOW = dt.datetime(2026, 12, 5, 12, 0, tzinfo=dt.UTC)  # 20:00 in Shanghai
         ("23:59", 3 * 3600 + 59 * 60),  # later today in Shanghai
         ("06:00", 10 * 3600),  # already past today: tomorrow's
         ("2027-01-01T00:00:00+08:00", (dt.datetime(2027, 1, 1, tzinfo=SHANGHAI) - NOW).total_seconds()),
+        ("+1y@23:59", 365 * 86400 + 3 * 3600 + 59 * 60),  # 2027-12-05 23:59 in Shanghai
+        ("-1y@06:00", -365 * 86400 + 10 * 3600),  # 2025-12-05 20:00 there, so the next morning's
     ],
 )
 def test_specs_become_offsets_from_the_real_clock(spec, seconds):
@@ -33,6 +36,8 @@ def test_specs_become_offsets_from_the_real_clock(spec, seconds):
 def test_a_bad_spec_says_what_to_write():
     with pytest.raises(ValueError, match=r"\+1y"):
         offset_seconds("next tuesday", NOW)
+    with pytest.raises(ValueError, match=r"\+1y@23:59"):
+        offset_seconds("+1y@noon", NOW)
 
 
 def _now_in_child(**env: str) -> subprocess.CompletedProcess[str]:

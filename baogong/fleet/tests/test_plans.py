@@ -185,3 +185,13 @@ def test_dates_shift_start_is_used(plan):
     plan.save()
     run_plan(plan)
     assert min(r.start for r in plan.routes.all()) >= dt.time(6, 0)
+
+
+def test_a_plan_is_solved_within_its_time_limit_unless_the_settings_fix_the_iterations(plan, settings):
+    from baogong.fleet.queries import plan_options
+
+    settings.BAOGONG_ROUTING_ITERATIONS = 0  # as in production: the plan's own limit
+    options = plan_options(plan)
+    assert (options.seconds, options.max_iterations) == (1.0, 0)
+    settings.BAOGONG_ROUTING_ITERATIONS = 500  # as in the test suite (conftest.py)
+    assert plan_options(plan).max_iterations == 500

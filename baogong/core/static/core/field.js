@@ -336,10 +336,15 @@
 
   // A page whose forms say data-reload-after-sync (a list: the station's queue, a count sheet) is
   // reloaded once what it sent has gone out, to show the server's state — unless the person is
-  // typing the next entry.
+  // typing the next entry, or has already left it: a form posted the usual way (found stock on the
+  // count sheet) or a link followed while the queue was sending would be cancelled by the reload,
+  // and what was posted lost (seen under load, when the queue's answer came after the click).
   var reloadWanted = false;
+  var leaving = false;
+  window.addEventListener("beforeunload", function () { leaving = true; });
+  window.addEventListener("pageshow", function () { leaving = false; });  // back from the cache
   function reloadIfIdle() {
-    if (!reloadWanted || !navigator.onLine) { return; }
+    if (!reloadWanted || leaving || !navigator.onLine) { return; }
     var active = document.activeElement;
     if (active && (active.tagName === "INPUT" || active.tagName === "TEXTAREA") && active.value) { return; }
     reloadWanted = false;
