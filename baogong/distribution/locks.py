@@ -124,10 +124,12 @@ def line_for_update(pk: int) -> RequestLine:
 
 def allocation_links_for_update(links: QuerySet[AllocationReservation]) -> list[AllocationReservation]:
     """The allocation <-> reservation links a queryset selects, locked in pk order (step 4, after
-    their requests and lines), with what a shipment plan reads loaded (not locked)."""
+    their requests and lines), with what a shipment plan reads loaded (not locked): the rows of
+    each link joined, the warehouses, lots, bins, recipients and items they share read once each."""
     return list(
         links.select_for_update(of=("self",))
-        .select_related(
+        .select_related("reservation", "line__request_line__request")
+        .prefetch_related(
             "warehouse",
             "reservation__lot",
             "reservation__location",

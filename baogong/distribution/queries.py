@@ -43,10 +43,14 @@ def entitlement(headcount: int | None, qty_per_person: Decimal | None) -> int | 
 
 
 def open_lines(request_ids: Iterable[int] | None = None) -> QuerySet[RequestLine]:
-    """Approved lines of allocatable requests with units still to allocate (carry-over included)."""
-    qs = RequestLine.objects.filter(
-        request__status__in=ALLOCATABLE_STATUSES, approved_qty__gt=F("allocated_qty")
-    ).select_related("request", "request__recipient", "item")
+    """Approved lines of allocatable requests with units still to allocate (carry-over included).
+    The recipients and items are read once each (a day's run has hundreds of lines for a few dozen
+    recipients and items), not joined into every line."""
+    qs = (
+        RequestLine.objects.filter(request__status__in=ALLOCATABLE_STATUSES, approved_qty__gt=F("allocated_qty"))
+        .select_related("request")
+        .prefetch_related("request__recipient", "item")
+    )
     if request_ids is not None:
         qs = qs.filter(request_id__in=list(request_ids))
     return qs.order_by("request_id", "id")

@@ -7,8 +7,11 @@ of saving distribution's rows themselves.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+
+from django.utils import timezone
 
 from baogong.core import audit
 from baogong.core.audit import Actor
@@ -57,14 +60,19 @@ def assign_transport(
     ``release_vehicles`` (and left alone otherwise). The shipments are locked in primary-key order
     (:func:`baogong.distribution.locks.shipments_for_update`); those already loaded or further on are
     left as they are. Each change is audited on the shipment with ``verb``. Answers the shipment
-    numbers ``"written"`` and ``"kept"``.
+    numbers ``"written"`` and ``"kept"``. The shipments given the same vehicle and driver are
+    written by one ``UPDATE``, the audit events in one insert.
     """
     require_transaction("distribution.shipments.assign_transport")
     written: list[str] = []
     kept: list[str] = []
     if not transports:
         return {"written": written, "kept": kept}
-    for shipment in locks.shipments_for_update(transports):
+    # the shipments given the same transport (a route's) are written by one UPDATE
+    same: dict[tuple[object, ...], list[int]] = defaultdict(list)
+    entries: list[audit.Entry] = []
+    now = timezone.now()
+    for shipment in locks.shipments_for_update(transports, related=True):
         label = shipment.number or str(shipment.pk)
         if shipment.status not in REASSIGNABLE:
             kept.append(label)
@@ -78,7 +86,14 @@ def assign_transport(
             shipment.vehicle_plate = shipment.driver_name = shipment.driver_phone = ""
         after = audit.snapshot(shipment, TRANSPORT_FIELDS)
         if after != before:
-            shipment.save(update_fields=[*TRANSPORT_FIELDS, "transport_legacy", "updated_at"])
-            audit.record(verb, shipment, actor=actor, before=before, after=after)
+            shipment.updated_at = now
+            same[tuple(getattr(shipment, f) for f in WRITTEN_FIELDS)].append(shipment.pk)
+            entries.append(audit.Entry(shipment, before=before, after=after))
             written.append(label)
+    for values, pks in same.items():
+        Shipment.objects.filter(pk__in=pks).update(**dict(zip(WRITTEN_FIELDS, values, strict=True)), updated_at=now)
+    audit.record_many(verb, entries, actor=actor)
     return {"written": written, "kept": kept}
+
+
+WRITTEN_FIELDS = [*TRANSPORT_FIELDS, "transport_legacy"]

@@ -326,8 +326,8 @@ def _deliver(s: Scenario, day: dt.date, index: int) -> None:
     if not shipments:
         return
     lines_of: dict[int, list[Any]] = {}
-    found = ShipmentLine.objects.filter(shipment__in=shipments).select_related("item").order_by("shipment_id", "pk")
-    for line in found:
+    found = ShipmentLine.objects.filter(shipment__in=shipments).order_by("shipment_id", "pk")
+    for line in found.values_list("shipment_id", "pk", "qty", "item__code", named=True):
         lines_of.setdefault(line.shipment_id, []).append(line)
     deliveries = []
     for shipment in shipments:
@@ -335,7 +335,7 @@ def _deliver(s: Scenario, day: dt.date, index: int) -> None:
         lines = []
         for line in shipped:
             # the gifts' and 华森's lines draw from steps.giving's generator, so they move no other figure
-            rng = giving.rng_for_item(s, line.item.code)
+            rng = giving.rng_for_item(s, line.item__code)
             short = 1 if rng.random() < 0.03 and line.qty > 5 else 0
             lines.append(actions.DeliveryLineInput(line_id=line.pk, received=line.qty - short))
         deliveries.append(
@@ -495,20 +495,18 @@ def _pharmacy_orders(s: Scenario, day: dt.date, index: int) -> None:
             )
         except DomainError as exc:
             s.outcome.notes.append(f"{day}: 药店订单 {exc.message}")
-    out = []
-    for order in _passed(s, day, actions.approve_orders(placed, actor=pharmacist)):
-        try:
-            actions.settle_order(
-                order,
-                method="insurance",
-                transaction_number=f"YB{order.pk:010d}",
-                current_year=Decimal("200.00"),
-                prior_years=Decimal("500.00"),
-                actor=pharmacist,
-            )
-            out.append(actions.dispatch_order(order, pharmacist, actor=pharmacist))
-        except DomainError as exc:
-            s.outcome.notes.append(f"{day}: 药店订单 {exc.message}")
+    payments = [
+        actions.SettleInput(
+            order,
+            method="insurance",
+            transaction_number=f"YB{order.pk:010d}",
+            current_year=Decimal("200.00"),
+            prior_years=Decimal("500.00"),
+        )
+        for order in _passed(s, day, actions.approve_orders(placed, actor=pharmacist))
+    ]
+    settled = _passed(s, day, actions.settle_orders(payments, actor=pharmacist))
+    out = _passed(s, day, actions.dispatch_orders([st.order for st in settled], pharmacist, actor=pharmacist))
     handovers = [(order, order.handover_code) for order in out]
     s.outcome.pharmacy_orders += len(_passed(s, day, actions.confirm_deliveries(handovers, actor=pharmacist)))
 

@@ -68,8 +68,12 @@ def plan_day(s: Scenario, day: dt.date, shipments: list[Any]) -> dict[int, tuple
             dataclasses.replace(options, seed=s.seed, max_iterations=ROUTE_ITERATIONS),
         )
         plan = fleet.apply_plan_result(plan, result, actor=commander)
-        for n, route in enumerate(plan.routes.select_related("vehicle").order_by("pk")):
-            fleet.assign_driver(route, drivers.get(_driver_name(n)), actor=commander)
+        staffed = plan.routes.order_by("pk").values_list("pk", flat=True)
+        for refused in fleet.assign_drivers(
+            plan, {pk: drivers.get(_driver_name(n)) for n, pk in enumerate(staffed)}, actor=commander
+        ):
+            if isinstance(refused, DomainError):
+                raise refused
         fleet.accept_plan(plan, actor=commander)
     except DomainError as exc:
         s.outcome.notes.append(f"{day}: 路线规划 / route plan: {exc.message}")

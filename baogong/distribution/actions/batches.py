@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -70,7 +71,10 @@ def _step_many(shipments: Sequence[Shipment], source: str, target: str, verb: st
             shipment.status = target
             setattr(shipment, stamp, now)
             shipment.updated_at = now
-        Shipment.objects.bulk_update(locked, ["status", stamp, "updated_at"])
+        # the same values on every row: one UPDATE (the rows are locked and checked above)
+        Shipment.objects.filter(pk__in=[sh.pk for sh in locked]).update(
+            **{"status": target, stamp: now, "updated_at": now}
+        )
         audit.record_many(
             verb,
             [audit.Entry(sh, before={"status": source}, after={"status": target}) for sh in locked],
@@ -263,10 +267,8 @@ class DeliveryInput:
     note: str = ""
 
 
+# what differs from shipment to shipment (status, delivered_at and updated_at are the same on all)
 DELIVERED_FIELDS = [
-    "status",
-    "delivered_at",
-    "updated_at",
     "received_by",
     "receiver_phone",
     "delivery_client_token",
@@ -355,10 +357,25 @@ def record_deliveries(deliveries: Sequence[DeliveryInput], *, actor: Actor) -> l
             raise ShipmentInvalid(details={"shipments": errors})
         for move_reason in (MoveReason.DELIVERY, MoveReason.RETURN, MoveReason.LOSS):
             stock.move_many(moves[move_reason], actor=actor, reason=move_reason)
-        ShipmentLine.objects.bulk_update(changed_lines, ["received_qty", "damaged_qty"])
+        _save_received(changed_lines)
         Discrepancy.objects.bulk_create(discrepancies)
         increments.add_to(RequestLine, "delivered_qty", sorted(per_request_line.items()))
+        Shipment.objects.filter(pk__in=[sh.pk for sh in todo]).update(
+            status=ShipmentStatus.DELIVERED, delivered_at=now, updated_at=now
+        )
         Shipment.objects.bulk_update(todo, DELIVERED_FIELDS)
         _refresh_shipping_status({li.request_line.request_id for sh in todo for li in lines[sh.pk]})
         audit.record_many("record_delivery", entries, actor=actor)
         return todo
+
+
+def _save_received(lines: Sequence[ShipmentLine]) -> None:
+    """The received and damaged units of delivered lines (the shipments are locked): the lines
+    received in full in one ``UPDATE`` (received = shipped, nothing damaged), the others one by
+    one in a ``bulk_update``."""
+    full = [li.pk for li in lines if li.received_qty == li.qty and not li.damaged_qty]
+    if full:
+        ShipmentLine.objects.filter(pk__in=full).update(received_qty=F("qty"), damaged_qty=0)
+    rest = [li for li in lines if li.received_qty != li.qty or li.damaged_qty]
+    if rest:
+        ShipmentLine.objects.bulk_update(rest, ["received_qty", "damaged_qty"])

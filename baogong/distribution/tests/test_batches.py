@@ -194,3 +194,68 @@ def test_a_shipment_whose_driver_is_not_cleared_is_held_and_the_other_leaves(pic
         picked[1].pk
     )
     assert ledger_differences() == []
+
+
+def _mixed(shipments):
+    """Deliveries with every kind of line: in full, one short, one damaged (the first shipment's)."""
+    out = []
+    for n, shipment in enumerate(shipments):
+        lines = []
+        for k, li in enumerate(shipment.lines.order_by("pk")):
+            short, damaged = (1, 0) if (n, k) == (0, 0) else ((0, 1) if (n, k) == (0, 1) else (0, 0))
+            lines.append(DeliveryLineInput(li.pk, li.qty - short - damaged, damaged))
+        out.append(
+            DeliveryInput(
+                shipment,
+                lines,
+                received_by=f"收货员{n}",
+                receiver_phone="13600000000",
+                client_token=f"t-{shipment.pk}",
+                reason="到货短少" if n == 0 else "",
+                note=f"第{n}车",
+            )
+        )
+    return out
+
+
+@pytest.mark.parametrize("batch", [False, True])
+def test_the_delivery_batch_leaves_what_each_delivery_alone_leaves(shipped, commander, batch):
+    deliveries = _mixed(shipped)
+    assert any(len(d.lines) > 1 for d in deliveries[:1]), "the first shipment has a short and a damaged line"
+    # when the day's deliveries are recorded at once, or one by one, then closed the same way
+    if batch:
+        actions.record_deliveries(deliveries, actor=SYSTEM)
+        assert actions.close_shipments(shipped, actor=commander) == len(shipped)
+    else:
+        for d in deliveries:
+            actions.record_delivery(
+                d.shipment,
+                d.lines,
+                received_by=d.received_by,
+                receiver_phone=d.receiver_phone,
+                client_token=d.client_token,
+                reason=d.reason,
+                note=d.note,
+                actor=SYSTEM,
+            )
+        for shipment in shipped:
+            actions.close_shipment(shipment, actor=commander)
+    # then each line holds what was received and damaged, each shipment its receiver, token and stamps
+    for d in deliveries:
+        for given in d.lines:
+            line = d.shipment.lines.get(pk=given.line_id)
+            assert (line.received_qty, line.damaged_qty) == (given.received, given.damaged)
+        shipment = Shipment.objects.get(pk=d.shipment.pk)
+        assert (shipment.status, shipment.received_by, shipment.delivery_client_token, shipment.delivery_note) == (
+            ShipmentStatus.CLOSED,
+            d.received_by,
+            d.client_token,
+            d.note,
+        )
+        assert shipment.delivered_at and shipment.closed_at and shipment.updated_at >= shipment.closed_at
+    assert sorted(Discrepancy.objects.values_list("kind", "qty")) == [("damage", 1), ("shortage", 1)]
+    for verb in ("record_delivery", "close_shipment"):
+        assert sorted(AuditEvent.objects.filter(verb=verb).values_list("object_id", "before")) == sorted(
+            (str(s.pk), {"status": "in_transit" if verb == "record_delivery" else "delivered"}) for s in shipped
+        )
+    assert ledger_differences() == []

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from baogong.core import audit
 from baogong.core.audit import Actor
+from baogong.core.errors import DomainError, NotFound
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import require_scope, user_scope
 from baogong.distribution.shipments import Transport, assign_transport
@@ -242,16 +243,21 @@ def move_stop(stop: RouteStop, route: PlannedRoute | None, position: int, *, act
         return plan
 
 
+def _check_driver(plan: RoutePlan, driver: Driver | None) -> None:
+    """A route of ``plan`` may be given ``driver``: one of the plan's organisation, active (or none)."""
+    if driver is not None and driver.organisation_id != plan.organisation_id:
+        raise PlanInvalid(details={"driver": [_("The driver works for another organisation.")]})
+    if driver is not None and not driver.is_active:
+        raise PlanInvalid(details={"driver": [_("The driver is not active.")]})
+
+
 @retry_on_conflict
 def assign_driver(route: PlannedRoute, driver: Driver | None, *, actor: Actor) -> PlannedRoute:
     with transaction.atomic(durable=True):
         plan = locks.plan_for_update(route.plan_id)  # the document first: plan, then its route
         require_scope(actor, organisation_id=plan.organisation_id)
         locked = locks.route_for_update(route.pk)
-        if driver is not None and driver.organisation_id != locked.plan.organisation_id:
-            raise PlanInvalid(details={"driver": [_("The driver works for another organisation.")]})
-        if driver is not None and not driver.is_active:
-            raise PlanInvalid(details={"driver": [_("The driver is not active.")]})
+        _check_driver(locked.plan, driver)
         before = {"driver": locked.driver_id}
         locked.driver = driver
         locked.save(update_fields=["driver"])
@@ -260,6 +266,47 @@ def assign_driver(route: PlannedRoute, driver: Driver | None, *, actor: Actor) -
             stops = list(RouteStop.objects.filter(route=locked, shipment__isnull=False))
             _write_shipments(locked.plan, stops, "assign_driver", actor=actor)
         return locked
+
+
+@retry_on_conflict
+def assign_drivers(
+    plan: RoutePlan, drivers: Mapping[int, Driver | None], *, actor: Actor
+) -> list[PlannedRoute | DomainError]:
+    """:func:`assign_driver` for many routes of one plan (route id → driver or ``None``) in one
+    transaction: the plan locked first, then its routes in pk order; the same checks, change and
+    ``assign_driver`` audit event per route (one insert for all), and on an accepted plan the
+    shipments of the changed routes rewritten at once. Answers, in the order given, each route as
+    saved or the error that refused it (a driver of another organisation or not active, a route not
+    of this plan); a refused route does not stop the others."""
+    with transaction.atomic(durable=True):
+        locked_plan = locks.plan_for_update(plan.pk)
+        require_scope(actor, organisation_id=locked_plan.organisation_id)
+        routes = {r.pk: r for r in locks.routes_of_plan_for_update(locked_plan.pk)}
+        vehicles = Vehicle.objects.in_bulk({r.vehicle_id for r in routes.values()})
+        results: list[PlannedRoute | DomainError] = []
+        changed: list[PlannedRoute] = []
+        entries: list[audit.Entry] = []
+        for route_id, driver in drivers.items():
+            route = routes.get(route_id)
+            try:
+                if route is None:
+                    raise NotFound()
+                _check_driver(locked_plan, driver)
+            except DomainError as exc:
+                results.append(exc)
+                continue
+            route.plan, route.vehicle = locked_plan, vehicles[route.vehicle_id]  # read once, for the events
+            before = {"driver": route.driver_id}
+            route.driver = driver
+            entries.append(audit.Entry(route, before=before, after={"driver": route.driver_id}))
+            changed.append(route)
+            results.append(route)
+        PlannedRoute.objects.bulk_update(changed, ["driver"])
+        audit.record_many("assign_driver", entries, actor=actor)
+        if changed and locked_plan.status == PlanStatus.ACCEPTED:
+            stops = list(RouteStop.objects.filter(route__in=changed, shipment__isnull=False).order_by("pk"))
+            _write_shipments(locked_plan, stops, "assign_driver", actor=actor)
+        return results
 
 
 def _write_shipments(plan: RoutePlan, stops: Sequence[RouteStop], verb: str, *, actor: Actor) -> dict[str, list[str]]:

@@ -140,3 +140,20 @@ def test_accept_page_accepts_and_reports(solved, client_for):
     assert solved.status == "accepted"
     assert PlannedRoute.objects.filter(plan=solved).count() == 2
     assert all(s.vehicle_id for s in Shipment.objects.all())
+
+
+def test_accepting_writes_each_shipment_and_audits_it_as_its_own_change(solved, make_driver, user):
+    """The shipments of one route are written together (one UPDATE per route): each still gets its
+    route's transport, its own event (before, after, scope) and a new ``updated_at``."""
+    first, second = solved.routes.order_by("vehicle__plate")
+    actions.assign_driver(first, make_driver(), actor=user("dispatcher"))
+    stamps = dict(Shipment.objects.values_list("pk", "updated_at"))
+    actions.accept_plan(solved, actor=user("dispatcher"))
+    for stop in RouteStop.objects.filter(plan=solved, shipment__isnull=False).select_related("route"):
+        shipment = Shipment.objects.get(pk=stop.shipment_id)
+        assert (shipment.vehicle_id, shipment.driver_id) == (stop.route.vehicle_id, stop.route.driver_id)
+        assert shipment.transport_legacy is False and shipment.updated_at > stamps[shipment.pk]
+        event = AuditEvent.objects.get(verb="accept_plan", object_type__model="shipment", object_id=str(shipment.pk))
+        assert event.before == {f: None if f.endswith("_id") else "" for f in event.before}
+        assert (event.after["vehicle_id"], event.after["driver_id"]) == (shipment.vehicle_id, shipment.driver_id)
+        assert (event.organisation_id, event.site_id) == (shipment.warehouse.organisation_id, shipment.warehouse_id)

@@ -14,13 +14,19 @@ One module per aggregate; callers import the actions from here:
 - :mod:`.review` — approve, reject, cancel;
 - :mod:`.settlement` — payment, the insurer's settlement file;
 - :mod:`.delivery` — dispatch, hand-over, failed delivery;
-- :mod:`.batches` — approve a batch of orders, confirm a batch of hand-overs (one stock move);
+- :mod:`.batches` — approve, settle, dispatch a batch of orders, confirm a batch of hand-overs;
 - :mod:`.handling` — what the steps after placing share.
 """
 
 from __future__ import annotations
 
-from baogong.pharmacy.actions.batches import approve_orders, confirm_deliveries
+from baogong.pharmacy.actions.batches import (
+    SettleInput,
+    approve_orders,
+    confirm_deliveries,
+    dispatch_orders,
+    settle_orders,
+)
 from baogong.pharmacy.actions.delivery import confirm_delivery, dispatch_order, record_delivery_failure
 from baogong.pharmacy.actions.drugs import DRUG_FIELDS, save_drug
 from baogong.pharmacy.actions.handling import DOCUMENT_TYPE
@@ -45,6 +51,7 @@ __all__ = [
     "PHOTO_TYPES",
     "RESERVE_ATTEMPTS",
     "SETTLEMENT_COLUMNS",
+    "SettleInput",
     "OrderInput",
     "PrescriptionCheck",
     "approve_order",
@@ -54,6 +61,7 @@ __all__ = [
     "confirm_deliveries",
     "confirm_delivery",
     "dispatch_order",
+    "dispatch_orders",
     "import_settlements",
     "place_order",
     "record_delivery_failure",
@@ -61,4 +69,5 @@ __all__ = [
     "reject_order",
     "save_drug",
     "settle_order",
+    "settle_orders",
 ]

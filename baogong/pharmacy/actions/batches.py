@@ -1,5 +1,6 @@
-"""A pharmacy's batch of orders in one transaction: approve them (stock picked), confirm their
-hand-overs (stock delivered) — the pharmacist's morning queue, the replay's day of orders.
+"""A pharmacy's batch of orders in one transaction: approve them (stock picked), settle them, hand
+them to a courier, confirm their hand-overs (stock delivered) — the pharmacist's morning queue, the
+replay's day of orders.
 
 Each does, for each order, what :func:`~baogong.pharmacy.actions.approve_order` or
 :func:`~baogong.pharmacy.actions.confirm_delivery` does — the same scope and status checks, the
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -32,11 +35,13 @@ from baogong.inventory.ledger import MoveGroup, MoveInput
 from baogong.inventory.locations import in_transit_location, recipient_location
 from baogong.inventory.models import Reservation, StockMove
 from baogong.pharmacy import locks
+from baogong.pharmacy.actions.delivery import check_courier, dispatch_locked
 from baogong.pharmacy.actions.handling import DOCUMENT_TYPE, _move_on, _pick
 from baogong.pharmacy.actions.review import _check_prescription
+from baogong.pharmacy.actions.settlement import SETTLED_STATUSES, _settle_errors, settle_locked
 from baogong.pharmacy.choices import OrderStatus
-from baogong.pharmacy.errors import HandoverCodeWrong, OrderStateInvalid
-from baogong.pharmacy.models import Order
+from baogong.pharmacy.errors import HandoverCodeWrong, OrderStateInvalid, SettlementInvalid
+from baogong.pharmacy.models import Order, Settlement
 
 Result = Order | DomainError
 
@@ -185,3 +190,69 @@ def confirm_deliveries(handovers: Sequence[tuple[Order, str]], *, actor: Actor) 
             reason=MoveReason.DELIVERY,
             actor=actor,
         )
+
+
+def _each_locked(orders: Sequence[Order], step: Callable[[Order, int], Any]) -> list[Any]:
+    """Lock the orders (pk order), run ``step`` on each in a savepoint; answers each step's result
+    or the error that refused it (inside the caller's transaction)."""
+    locked = locks.orders_by_pk_for_update([o.pk for o in orders])
+    results: list[Any] = []
+    for i, order in enumerate(orders):
+        try:
+            with transaction.atomic():
+                results.append(step(_each(locked, order), i))
+        except DomainError as exc:
+            results.append(exc)
+    return results
+
+
+@dataclass(frozen=True)
+class SettleInput:
+    """One order's payment in :func:`settle_orders` (the arguments of ``settle_order``)."""
+
+    order: Order
+    method: str
+    transaction_number: str = ""
+    current_year: Decimal = Decimal("0")
+    prior_years: Decimal = Decimal("0")
+    policy_code: str | None = None
+
+
+@retry_on_conflict
+def settle_orders(payments: Sequence[SettleInput], *, actor: Actor) -> list[Settlement | DomainError]:
+    """Settle each order as :func:`settle_order` would, in one transaction (one ``settle_order``
+    event each, in one insert); answers each settlement or its refusal (a field error, an order
+    not approved or already settled, a transaction number already recorded)."""
+
+    def step(order: Order, i: int) -> Settlement:
+        p = payments[i]
+        txn = p.transaction_number.strip()
+        errors = _settle_errors(p.method, txn, p.current_year, p.prior_years)
+        if errors:
+            raise SettlementInvalid(details=errors)
+        _check(order, *SETTLED_STATUSES, actor=actor)
+        return settle_locked(order, p.method, txn, p.current_year, p.prior_years, p.policy_code, actor=actor)
+
+    with transaction.atomic(durable=True):
+        results = _each_locked([p.order for p in payments], step)
+        settled = [r for r in results if isinstance(r, Settlement)]
+        audit.record_many("settle_order", [audit.Entry(r, after=audit.snapshot(r)) for r in settled], actor=actor)
+        return results
+
+
+@retry_on_conflict
+def dispatch_orders(orders: Sequence[Order], courier: Any, *, actor: Actor) -> list[Result]:
+    """Hand each ready order to ``courier`` as :func:`dispatch_order` would, in one transaction;
+    answers each order or its refusal (not ready, outside the actor's scope). A courier who may not
+    deliver refuses every order, with that error."""
+    try:
+        check_courier(courier)
+    except DomainError as exc:
+        return [exc for _order in orders]
+
+    def step(order: Order, _i: int) -> Order:
+        _check(order, OrderStatus.READY, actor=actor)
+        return dispatch_locked(order, courier, actor=actor)
+
+    with transaction.atomic(durable=True):
+        return _each_locked(orders, step)

@@ -28,26 +28,35 @@ from baogong.pharmacy.errors import (
 from baogong.pharmacy.models import Order
 
 
-@retry_on_conflict
-def dispatch_order(order: Order, courier: Any, *, actor: Actor) -> Order:
-    """Hand the picked order to a courier."""
+def check_courier(courier: Any) -> None:
+    """Refuse a courier who is not active or does not deliver orders (``OrderInvalid``)."""
     if courier is None or not getattr(courier, "is_active", False):
         raise OrderInvalid(details={"courier": [_("Choose an active courier.")]})
     if not queries.couriers().filter(pk=courier.pk).exists():
         raise OrderInvalid(
             details={"courier": [_("%(name)s does not deliver orders.") % {"name": courier.get_username()}]}
         )
+
+
+def dispatch_locked(locked: Order, courier: Any, *, actor: Actor) -> Order:
+    """Hand an order the caller has locked and checked (scope, ready) to a checked courier."""
+    audit.change_status(
+        "dispatch_order",
+        locked,
+        OrderStatus.OUT_FOR_DELIVERY,
+        actor=actor,
+        stamps={"courier": courier, "dispatched_at": timezone.now()},
+        after={"courier": courier.get_username()},
+    )
+    return locked
+
+
+@retry_on_conflict
+def dispatch_order(order: Order, courier: Any, *, actor: Actor) -> Order:
+    """Hand the picked order to a courier."""
+    check_courier(courier)
     with transaction.atomic(durable=True):
-        locked = _lock_order(order, OrderStatus.READY, actor=actor)
-        audit.change_status(
-            "dispatch_order",
-            locked,
-            OrderStatus.OUT_FOR_DELIVERY,
-            actor=actor,
-            stamps={"courier": courier, "dispatched_at": timezone.now()},
-            after={"courier": courier.get_username()},
-        )
-        return locked
+        return dispatch_locked(_lock_order(order, OrderStatus.READY, actor=actor), courier, actor=actor)
 
 
 def _check_handover_version(order: Order, based_on: str) -> None:

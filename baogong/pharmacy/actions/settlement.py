@@ -28,6 +28,18 @@ from baogong.pharmacy.insurance import QuoteLine, policy_for, split_payment
 from baogong.pharmacy.models import Order, Settlement
 
 
+def _settle_errors(method: str, txn: str, current_year: Decimal, prior_years: Decimal) -> dict[str, list[str]]:
+    """The field errors of a settlement, before anything is locked."""
+    errors: dict[str, list[str]] = {}
+    if method not in SettlementMethod.values:
+        errors["method"] = [_("Unknown payment method.")]
+    if method == SettlementMethod.INSURANCE and not txn:
+        errors["transaction_number"] = [_("Enter the insurance transaction number.")]
+    if current_year < 0 or prior_years < 0:
+        errors["account"] = [_("Account balances cannot be negative.")]
+    return errors
+
+
 @retry_on_conflict
 def settle_order(
     order: Order,
@@ -40,60 +52,72 @@ def settle_order(
     policy_code: str | None = None,
 ) -> Settlement:
     """Record how the order was paid; with the insurance card the split follows the policy."""
-    errors: dict[str, list[str]] = {}
-    if method not in SettlementMethod.values:
-        errors["method"] = [_("Unknown payment method.")]
     txn = transaction_number.strip()
-    if method == SettlementMethod.INSURANCE and not txn:
-        errors["transaction_number"] = [_("Enter the insurance transaction number.")]
-    if current_year < 0 or prior_years < 0:
-        errors["account"] = [_("Account balances cannot be negative.")]
+    errors = _settle_errors(method, txn, current_year, prior_years)
     if errors:
         raise SettlementInvalid(details=errors)
     with transaction.atomic(durable=True):
-        locked = _lock_order(order, OrderStatus.READY, OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED, actor=actor)
-        if Settlement.objects.filter(order=locked).exists():
-            raise AlreadySettled
-        if txn and Settlement.objects.filter(transaction_number=txn).exists():
-            raise SettlementInvalid(details={"transaction_number": [_("This transaction number is already recorded.")]})
-        lines = [
-            QuoteLine(
-                drug=line.drug.item.code, unit_price=line.unit_price, qty=line.qty, insurance_class=line.insurance_class
-            )
-            for line in locked.lines.select_related("drug__item")
-        ]
-        policy = policy_for(policy_code) if method == SettlementMethod.INSURANCE else None
-        if policy is not None:
-            split = split_payment(policy, lines, fees=locked.fees, current_year=current_year, prior_years=prior_years)
-            parts = {
-                "total": split.total,
-                "eligible": split.eligible,
-                "personal_current": split.personal_current,
-                "personal_prior": split.personal_prior,
-                "pooled": split.pooled,
-                "self_pay": split.self_pay,
-            }
-        else:
-            total = sum((ln.amount for ln in lines), Decimal("0.00")) + locked.fees
-            zero = Decimal("0.00")
-            parts = {
-                "total": total,
-                "eligible": zero,
-                "personal_current": zero,
-                "personal_prior": zero,
-                "pooled": zero,
-                "self_pay": total,
-            }
-        settlement = Settlement.objects.create(
-            order=locked,
-            method=method,
-            policy=policy,
-            transaction_number=txn,
-            recorded_by=audit.user_of(actor),
-            **parts,
-        )
+        locked = _lock_order(order, *SETTLED_STATUSES, actor=actor)
+        settlement = settle_locked(locked, method, txn, current_year, prior_years, policy_code, actor=actor)
         audit.record("settle_order", settlement, actor=actor, after=audit.snapshot(settlement))
         return settlement
+
+
+SETTLED_STATUSES = (OrderStatus.READY, OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED)
+
+
+def settle_locked(
+    locked: Order,
+    method: str,
+    txn: str,
+    current_year: Decimal,
+    prior_years: Decimal,
+    policy_code: str | None,
+    *,
+    actor: Actor,
+) -> Settlement:
+    """The settlement of an order the caller has locked and checked (scope, status), inside its
+    transaction; the caller records the ``settle_order`` event."""
+    if Settlement.objects.filter(order=locked).exists():
+        raise AlreadySettled
+    if txn and Settlement.objects.filter(transaction_number=txn).exists():
+        raise SettlementInvalid(details={"transaction_number": [_("This transaction number is already recorded.")]})
+    lines = [
+        QuoteLine(
+            drug=line.drug.item.code, unit_price=line.unit_price, qty=line.qty, insurance_class=line.insurance_class
+        )
+        for line in locked.lines.select_related("drug__item")
+    ]
+    policy = policy_for(policy_code) if method == SettlementMethod.INSURANCE else None
+    if policy is not None:
+        split = split_payment(policy, lines, fees=locked.fees, current_year=current_year, prior_years=prior_years)
+        parts = {
+            "total": split.total,
+            "eligible": split.eligible,
+            "personal_current": split.personal_current,
+            "personal_prior": split.personal_prior,
+            "pooled": split.pooled,
+            "self_pay": split.self_pay,
+        }
+    else:
+        total = sum((ln.amount for ln in lines), Decimal("0.00")) + locked.fees
+        zero = Decimal("0.00")
+        parts = {
+            "total": total,
+            "eligible": zero,
+            "personal_current": zero,
+            "personal_prior": zero,
+            "pooled": zero,
+            "self_pay": total,
+        }
+    return Settlement.objects.create(
+        order=locked,
+        method=method,
+        policy=policy,
+        transaction_number=txn,
+        recorded_by=audit.user_of(actor),
+        **parts,
+    )
 
 
 SETTLEMENT_COLUMNS = [

@@ -4,6 +4,8 @@ order) does not stop the others."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from baogong.core.errors import DomainError, NotFound
@@ -143,3 +145,86 @@ def test_a_lot_held_after_ordering_refuses_only_its_order(drugs, order_input, sy
     assert Reservation.objects.filter(reference=orders[1].number, status="active").count() == 1
     assert AuditEvent.objects.filter(verb="approve_order").count() == 2
     assert StockMove.objects.filter(document_type=DOCUMENT_TYPE, reason="dispense").count() == 2
+
+
+def _paid(settlement_or_error):
+    r = settlement_or_error
+    if isinstance(r, DomainError):
+        return type(r).__name__
+    event = AuditEvent.objects.get(verb="settle_order", object_id=str(r.pk))
+    varying = ("id", "order_id", "transaction_number", "created_at", "updated_at")
+    kept = {k: v for k, v in event.after.items() if k not in varying}
+    return (r.method, r.total, r.eligible, r.personal_current, r.personal_prior, r.pooled, r.self_pay, kept)
+
+
+def _handed(order_or_error):
+    r = order_or_error
+    if isinstance(r, DomainError):
+        return type(r).__name__
+    order = Order.objects.get(pk=r.pk)
+    event = AuditEvent.objects.get(verb="dispatch_order", object_id=str(order.pk))
+    return (order.status, order.courier_id, bool(order.dispatched_at), event.before, event.after)
+
+
+def _settle_inputs(orders, prefix):
+    """Insurance for each order; the second has no transaction number (refused)."""
+    return [
+        actions.SettleInput(
+            o,
+            method="insurance",
+            transaction_number="" if n == 1 else f"{prefix}{n}",
+            current_year=Decimal("20.00"),
+            prior_years=Decimal("5.00"),
+        )
+        for n, o in enumerate(orders)
+    ]
+
+
+def test_a_batch_settles_and_dispatches_as_one_by_one_does(drugs, order_input, system, user):
+    pharmacist, courier = user("pharmacist"), user("driver")
+    otc, _rx = drugs
+    each = [actions.place_order(order_input([(otc, 1 + n)]), actor=system)[0] for n in range(3)]
+    each = [o for o in actions.approve_orders(each, actor=pharmacist)]
+    paid_each = _one_by_one(
+        lambda p: actions.settle_order(
+            p.order,
+            method=p.method,
+            transaction_number=p.transaction_number,
+            current_year=p.current_year,
+            prior_years=p.prior_years,
+            actor=pharmacist,
+        ),
+        [(p,) for p in _settle_inputs(each, "YB-A")],
+    )
+    # the third order is handed over alone first: dispatching it again is refused
+    actions.dispatch_order(each[2], courier, actor=pharmacist)
+    out_each = _one_by_one(lambda o: actions.dispatch_order(o, courier, actor=pharmacist), [(o,) for o in each])
+
+    bulk = [actions.place_order(order_input([(otc, 1 + n)]), actor=system)[0] for n in range(3)]
+    bulk = [o for o in actions.approve_orders(bulk, actor=pharmacist)]
+    paid = actions.settle_orders(_settle_inputs(bulk, "YB-B"), actor=pharmacist)
+    assert [type(r).__name__ for r in paid] == ["Settlement", "SettlementInvalid", "Settlement"]
+    actions.dispatch_orders([bulk[2]], courier, actor=pharmacist)
+    out = actions.dispatch_orders(bulk, courier, actor=pharmacist)
+    assert [type(r).__name__ for r in out] == ["Order", "Order", "OrderStateInvalid"]
+
+    assert [_paid(r) for r in paid] == [_paid(r) for r in paid_each]
+    assert [_handed(r) for r in out] == [_handed(r) for r in out_each]
+    # settling an order twice is refused in the batch as alone
+    again = actions.settle_orders(_settle_inputs(bulk[:1], "YB-C"), actor=pharmacist)
+    assert [type(r).__name__ for r in again] == ["AlreadySettled"]
+
+
+def test_a_courier_who_may_not_deliver_refuses_every_order(drugs, order_input, system, user):
+    from baogong.pharmacy.errors import OrderInvalid
+
+    otc, _rx = drugs
+    orders = actions.approve_orders(
+        [actions.place_order(order_input([(otc, 1)]), actor=system)[0] for _n in range(2)], actor=user("pharmacist")
+    )
+    idle = user("driver")
+    idle.is_active = False
+    results = actions.dispatch_orders(orders, idle, actor=user("pharmacist"))
+    assert [type(r) for r in results] == [OrderInvalid, OrderInvalid]
+    assert {Order.objects.get(pk=o.pk).status for o in orders} == {"ready"}
+    assert not AuditEvent.objects.filter(verb="dispatch_order").exists()
