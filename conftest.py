@@ -41,6 +41,44 @@ def pytest_configure(config: Any) -> None:
     _sqlite_test_db_from_template(os.environ.get("BAOGONG_TEST_DB_TEMPLATE", ""))
     if os.environ.get("BAOGONG_PG_TEST_TEMPLATE") == "1":
         _postgres_test_db_from_template()
+    _postgres_flush_by_delete()
+
+
+def _postgres_flush_by_delete() -> None:
+    """PostgreSQL's flush after a transactional test: delete the rows of the tables that have any,
+    instead of one TRUNCATE of every table (about 3.6 s each time on this machine: TRUNCATE makes
+    new files for all 200-odd tables and their indexes, however few rows they hold; the deletes
+    take a few hundred milliseconds). ``session_replication_role = replica`` for the flush's own
+    transaction lets the deletes pass the foreign keys and the ledger's append-only triggers, as
+    TRUNCATE did. Needs a superuser (the test server's ``postgres``); otherwise, or when the
+    sequences are to be reset too, Django's TRUNCATE as before."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(
+        self: Any, style: Any, tables: Any, *, reset_sequences: bool = False, allow_cascade: bool = False
+    ) -> list[str]:
+        if reset_sequences or not tables:
+            return original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        quote = self.quote_name
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            row = cursor.fetchone()
+            if not row or not row[0]:
+                return original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+            names = sorted(tables)
+            cursor.execute(
+                " UNION ALL ".join(f"SELECT {n} WHERE EXISTS (SELECT 1 FROM {quote(t)})" for n, t in enumerate(names))
+            )
+            full = [names[n] for (n,) in cursor.fetchall()]
+        if not full:
+            return []
+        return ["SET LOCAL session_replication_role = replica"] + [f"DELETE FROM {quote(t)}" for t in full]
+
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
 
 
 def _sqlite_test_db_from_template(template: str) -> None:
