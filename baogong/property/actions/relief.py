@@ -483,6 +483,19 @@ BATCH_SPECS: dict[str, Callable[..., dict[str, Any]]] = {"handle": _handle, "che
 _STEP_FIELDS = ["status", "decision_note", "handled_by", "checked_by", "decided_at", "updated_at"]
 
 
+def _save_steps(changed: list[ReliefApplication]) -> None:
+    """Store a batch's 经办 or 审核: one UPDATE when every row takes the same values (the same
+    status, note and reviewer: the usual case), else one bulk update."""
+    now = timezone.now()
+    for locked in changed:
+        locked.updated_at = now
+    same = {f.attname: getattr(changed[0], f.attname) for f in map(ReliefApplication._meta.get_field, _STEP_FIELDS)}
+    if all(getattr(a, name) == value for a in changed for name, value in same.items()):
+        ReliefApplication.objects.filter(pk__in=[a.pk for a in changed]).update(**same)
+    else:
+        ReliefApplication.objects.bulk_update(changed, _STEP_FIELDS)
+
+
 @dataclass(frozen=True)
 class BatchResult:
     done: list[str]
@@ -521,10 +534,7 @@ def batch_review(
                 done.append(locked.number)
                 changed.append(locked)
         if changed and not writes:
-            now = timezone.now()
-            for locked in changed:
-                locked.updated_at = now
-            ReliefApplication.objects.bulk_update(changed, _STEP_FIELDS)
+            _save_steps(changed)
         audit.record_many(spec["verb"], entries, actor=actor)
     return BatchResult(done, failed)
 
@@ -569,32 +579,3 @@ def top_up_relief(policy: Policy, *, on: dt.date | None = None, actor: Actor) ->
             )
             topped.append(locked)
     return topped
-
-
-# --- policies ---------------------------------------------------------------------------------------
-DEFAULT_DOCUMENTS = {
-    "sh-2022-03": "application,legal_rep_id,business_licence,lease,size_proof,proof",
-    "sh-2022-05": "application,legal_rep_id,business_licence,lease,size_proof",
-}
-
-
-@retry_on_conflict
-def load_default_policies(*, actor: Actor) -> list[Policy]:
-    """The two Shanghai 2022 policies, created if missing (the data migration seeds them too)."""
-    made = []
-    with transaction.atomic(durable=True):
-        for terms in rules.DEFAULT_POLICIES:
-            if Policy.objects.filter(code=terms.code).exists():
-                continue
-            policy = Policy.objects.create(
-                code=terms.code,
-                name=terms.name,
-                effective_from=terms.effective_from,
-                effective_to=terms.effective_to,
-                base_months=terms.base_months,
-                extra_months_with_proof=terms.extra_months_with_proof,
-                documents=DEFAULT_DOCUMENTS[terms.code],
-            )
-            audit.record("load_default_policies", policy, actor=actor, after=audit.snapshot(policy))
-            made.append(policy)
-    return made
