@@ -6,6 +6,7 @@ actions``; ``actions.create_lease(...)``):
 - :mod:`.tenants` — premises and tenants;
 - :mod:`.leases` — leases, the rent roll (invoices, payments, credit notes set against invoices);
 - :mod:`.relief` — relief applications, their review, settlement and top-ups;
+- :mod:`.settlement` — relief given: refunds of paid rent and credit notes;
 - :mod:`.policies` — the relief policies;
 - :mod:`.onboarding` — many tenants and leases at once, checked as one by one, written in bulk;
 - :mod:`.submissions` — many relief applications and their documents at once;

@@ -222,6 +222,8 @@ def record_payment(
 def _apply_open_credits(lease: Lease, *, actor: Actor) -> None:
     # invoices before credit notes: the one order of locks.py
     open_invoices = [i for i in locks.invoices_for_update(lease) if i.outstanding > 0]
+    if not open_invoices:
+        return  # nothing to set a credit against: the credit notes stay as they are
     credits = [c for c in locks.credits_for_update(lease) if c.kind == CreditKind.CREDIT_NOTE and c.remaining > 0]
     if not credits:
         return

@@ -65,7 +65,7 @@ def create_leases_many(rows: Sequence[LeaseRow], *, actor: Actor) -> list[Lease]
         batch = _Batch(rows, actor)
         for index, row in enumerate(rows):
             try:
-                batch.add(index, row)
+                batch.add(row)
             except DomainError as exc:
                 batch.refused[index] = exc
         if batch.refused:
@@ -96,10 +96,10 @@ class _Batch:
         self.batch_made: set[int] = set()  # id() of the records this batch makes
         self.pending_tenants: list[Tenant] = []
         self.pending: list[_Pending] = []
-        built = [_tenant_from(r.tenant) for r in rows if r.tenant is not None]
+        built: list[models.Model] = [_tenant_from(r.tenant) for r in rows if r.tenant is not None]
         built += [_lease_from(r.lease) for r in rows]
         self.existing = _existing_targets(built)
-        self.taken = {
+        self.taken: dict[Any, set[str]] = {
             Tenant: set(
                 Tenant.objects.filter(code__in={t.code for t in built if isinstance(t, Tenant)}).values_list(
                     "code", flat=True
@@ -116,7 +116,7 @@ class _Batch:
         ):
             self.parent_units[lease_id].add(unit_id)
 
-    def add(self, index: int, row: LeaseRow) -> None:
+    def add(self, row: LeaseRow) -> None:
         tenant = row.lease.get("tenant")
         if row.tenant is not None and tenant is None:
             tenant = self.tenants.get(str(row.tenant.get("code")))
@@ -212,10 +212,6 @@ class _Batch:
         self.pending_tenants, self.pending = [], []
         Tenant.objects.bulk_create(tenants)
         audit.record_many("create_tenant", [audit.Entry(t, after=audit.snapshot(t)) for t in tenants], actor=self.actor)
-        for p in pending:
-            p.lease.tenant = p.lease.tenant  # a tenant inserted above: its pk onto the lease
-            if p.lease.parent is not None:
-                p.lease.parent = p.lease.parent
         Lease.objects.bulk_create([p.lease for p in pending])
         for p in pending:
             self.existing.add((Lease, p.lease.pk))
@@ -251,7 +247,8 @@ def _existing_targets(objects: Sequence[models.Model]) -> set[tuple[Any, Any]]:
         for field in obj._meta.fields:
             value = getattr(obj, field.attname)
             if field.many_to_one and value is not None:
-                wanted[(field.remote_field.model, field.remote_field.field_name)].add(value)
+                target: Any = field.remote_field
+                wanted[(target.model, target.field_name)].add(value)
     found: set[tuple[Any, Any]] = set()
     for (model, name), values in wanted.items():
         found.update(

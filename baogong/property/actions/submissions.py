@@ -111,7 +111,7 @@ def _submit(
             policy=policy,
             status__in=[*OPEN_STATUSES, ApplicationStatus.APPROVED, ApplicationStatus.RETURNED],
         )
-        .order_by("lease_id", *ReliefApplication._meta.ordering)
+        .order_by("lease_id", "-submitted_on", "-id")  # the model's order: the newest first
         .values_list("lease_id", "number")
     ):
         taken.setdefault(lease_id, number)

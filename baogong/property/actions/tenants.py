@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -82,10 +82,17 @@ def _create_property(data: Mapping[str, Any], units: Sequence[Mapping[str, Any]]
     _full_clean(prop, LeaseInvalid)
     _check_org(prop.owner_id, actor, LeaseInvalid)
     prop.save()
+    made: list[Unit] = []
     for values in units:
         unit = Unit(property=prop, **values)
-        _full_clean(unit, LeaseInvalid)
-        unit.save()
+        # the premises are new: their own saved row, and no unit on file to clash with but the
+        # ones before in the list (what full_clean would ask the database once per unit)
+        _full_clean(unit, LeaseInvalid, exclude=["property"])
+        if any(u.code == unit.code for u in made):
+            clash = unit.unique_error_message(Unit, ("property", "code"))
+            raise LeaseInvalid(details=ValidationError({NON_FIELD_ERRORS: [clash]}).message_dict)
+        made.append(unit)
+    Unit.objects.bulk_create(made)
     audit.record(
         "create_property",
         prop,

@@ -167,3 +167,31 @@ def test_quoted_amounts_unchanged_by_a_batch(world, user):
     after = ReliefApplication.objects.filter(pk=application.pk).values("quoted_amount", "months", "reasons").get()
     assert before == after
     assert Decimal(before["quoted_amount"]) > 0
+
+
+def test_batch_approval_keeps_each_approvers_limit(world, user, settings):
+    """The limits and the approver's roles are read once for a batch: an application above the
+    limit is refused as alone, one within it is approved."""
+    from django.contrib.auth.models import Group
+
+    from baogong.orgs.choices import ApprovalKind, Role
+    from baogong.orgs.models import ApprovalLimit
+
+    from .conftest import upload_all
+
+    settings.BAOGONG_RELIEF_THREE_PERSON_FROM = Decimal("10000000")
+    officer, commander = user("property"), user("commander")
+    group = Group.objects.get(name=Role.COMMAND_CENTRE)
+    ApprovalLimit.objects.create(organisation=world.owner, kind=ApprovalKind.RELIEF, group=group, max_amount=20000)
+    small = actions.submit_application(world.lease("L-1", rent="3000.00"), as_of=JUNE, actor=SYSTEM)
+    large = actions.submit_application(world.lease("L-2", rent="90000.00"), as_of=JUNE, actor=SYSTEM)
+    for application in (small, large):
+        upload_all(application)
+    actions.batch_review([small, large], "handle", actor=officer)
+    actions.batch_review([small, large], "check", actor=commander)
+    result = actions.batch_review([small, large], "approve", on=JUNE, actor=commander)
+    assert result.done == [small.number]
+    assert [n for n, _m in result.failed] == [large.number]
+    assert "¥20,000.00" in result.failed[0][1]
+    event = AuditEvent.objects.get(verb="approve_application", object_id=str(small.pk))
+    assert event.after["approval_limit"] == "20000.00"

@@ -267,3 +267,29 @@ def test_the_import_reports_the_rows_as_one_by_one(world, user):
     ]
     assert not Tenant.objects.filter(code__in=["T-100", "T-200", "T-300"]).exists()
     assert not Lease.objects.filter(code__in=["L-100", "L-200"]).exists()
+
+
+def test_premises_units_are_checked_as_one_by_one(world):
+    """``create_property`` inserts the units at once: a unit code twice is refused with the error
+    the unit's own check gives, and nothing is written."""
+    from django.core.exceptions import ValidationError
+
+    from baogong.property.errors import LeaseInvalid
+    from baogong.property.models import Property, Unit
+
+    with pytest.raises(ValidationError) as clash:
+        Unit(property=world.building, code="101", floor_area=Decimal("10.00")).full_clean()
+    units = [{"code": "101", "floor_area": Decimal("10.00")}, {"code": "101", "floor_area": Decimal("12.00")}]
+    data = {"code": "P-NEW", "name": "新市场", "owner": world.owner}
+    with pytest.raises(LeaseInvalid) as refused:
+        actions.create_property(data, units, actor=SYSTEM)
+    assert refused.value.details == clash.value.message_dict
+    with pytest.raises(LeaseInvalid) as refused:
+        actions.create_property(data, [{"code": "1", "floor_area": Decimal("0")}], actor=SYSTEM)
+    assert set(refused.value.details) == {"floor_area"}
+    assert not Property.objects.filter(code="P-NEW").exists()
+    made = actions.create_property(data, [units[0], {**units[1], "code": "102"}], actor=SYSTEM)
+    assert list(made.units.order_by("code").values_list("code", "floor_area")) == [
+        ("101", Decimal("10.00")),
+        ("102", Decimal("12.00")),
+    ]
