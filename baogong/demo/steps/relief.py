@@ -101,7 +101,12 @@ def _relief(s: Scenario, day: dt.date, index: int) -> None:
         s.relief_plan = _plan(s, first, tenants)
     today = s.relief_plan.get(index, [])
     known = set(Tenant.objects.filter(code__in=[f"T-SC-{n + 1:04d}" for n in today]).values_list("code", flat=True))
-    stalls = {m.pk: list(m.units.select_related("property").order_by("code")) for m in markets} if today else {}
+    if today and not s.relief_stalls:
+        from baogong.property.models import Unit
+
+        for unit in Unit.objects.filter(property__in=markets).select_related("property").order_by("code"):
+            s.relief_stalls.setdefault(unit.property_id, []).append(unit)
+    stalls = s.relief_stalls
     merchants = [
         (n, markets[n % MARKETS], stalls[markets[n % MARKETS].pk][n // MARKETS])
         for n in today
@@ -111,8 +116,10 @@ def _relief(s: Scenario, day: dt.date, index: int) -> None:
         _apply(s, day, index, merchants, officer)
     # merchants who were sent back bring the missing document
     for pk, (kind, back_on) in list(s.relief_missing.items()):
+        if back_on != index:
+            continue
         application = ReliefApplication.objects.get(pk=pk)
-        if back_on == index and application.status == "returned":
+        if application.status == "returned":
             upload = SimpleUploadedFile(f"{kind}.pdf", PDF, content_type="application/pdf")
             actions.upload_document(application, kind, upload, actor=officer)
             actions.resubmit_application(application, actor=officer)
