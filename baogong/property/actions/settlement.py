@@ -57,7 +57,7 @@ def settle(
             _apply_open_credits(lease, actor=actor)
     entries = []
     for credit in made:
-        credit.refresh_from_db()
+        credit.refresh_from_db(fields=["amount", "applied"])  # as stored; its application kept loaded
         after = {"kind": credit.kind, "amount": credit.amount, "applied": credit.applied, "top_up": is_top_up}
         entries.append(audit.Entry(credit, after=after, organisation_id=application.organisation_id))
     if events is None:

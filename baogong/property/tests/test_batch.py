@@ -195,3 +195,25 @@ def test_batch_approval_keeps_each_approvers_limit(world, user, settings):
     assert "¥20,000.00" in result.failed[0][1]
     event = AuditEvent.objects.get(verb="approve_application", object_id=str(small.pk))
     assert event.after["approval_limit"] == "20000.00"
+
+
+def test_batch_approval_records_the_relief_given_as_alone(world, user):
+    """give_relief of a batch approval (recorded with the batch's events) reads as the one of an
+    approval alone: the credit as stored, its application's number in the label."""
+    officer, commander, head = user("property"), get_user_model().objects.get(username="commander"), office_head()
+    single, batch = _applications(world, "1")[:2], _applications(world, "2")[:2]  # a credit note, a refund
+    for application in single:
+        actions.handle_application(application, actor=officer)
+        actions.check_application(application, actor=commander)
+        actions.approve_application(application, on=JUNE, actor=head)
+    for step, actor in (("handle", officer), ("check", commander), ("approve", head)):
+        actions.batch_review(batch, step, on=JUNE, actor=actor)
+
+    def given(application):
+        credits = {str(c.pk): c for c in ReliefCredit.objects.filter(application=application)}
+        events = AuditEvent.objects.filter(verb="give_relief", object_id__in=list(credits)).order_by("pk")
+        assert len(events) == len(credits) > 0
+        return [(e.after, e.object_repr.replace(application.number, "#"), e.organisation_id) for e in events]
+
+    for one, other in zip(single, batch, strict=True):
+        assert given(one) == given(other)
