@@ -141,6 +141,7 @@ class Scenario:
         self.relief_plan: dict[int, list[int]] = {}
         self.relief_missing: dict[int, tuple[str, int | None]] = {}
         self.relief_ineligible: set[int] = set()
+        self.relief_stalls: dict[int, list[Any]] = {}  # the markets' units by market, read once
         # the rosters (steps.people): staff on the books per crew, office staff, cadres, this week's crews
         self.crews: list[list[Any]] = []
         self.office_staff: list[Any] = []

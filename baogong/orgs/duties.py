@@ -59,15 +59,25 @@ def approval_limits(organisation_id: int | None, kind: str) -> dict[int, Decimal
 
 
 def require_within_limit(
-    organisation_id: int | None, kind: str, amount: Decimal, *, actor: Actor, field: str = "amount"
+    organisation_id: int | None,
+    kind: str,
+    amount: Decimal,
+    *,
+    actor: Actor,
+    field: str = "amount",
+    limits: Mapping[int, Decimal] | None = None,
+    group_ids: set[int] | None = None,
 ) -> Decimal | None:
     """Refuse (:class:`OverApprovalLimit`, a field error on ``field``) when ``amount`` is above the
     highest limit of the ``actor``'s roles for ``kind``; answers that limit (``None`` when the kind
-    has no limits or the actor is the system). Record it in the step's audit event."""
-    limits = approval_limits(organisation_id, kind)
+    has no limits or the actor is the system). Record it in the step's audit event. ``limits``
+    (:func:`approval_limits` of the organisation and kind) and ``group_ids`` (:func:`role_groups`
+    of the actor): given by a caller that read them once for many documents."""
+    limits = approval_limits(organisation_id, kind) if limits is None else limits
     if not limits or not getattr(actor, "is_authenticated", False):
         return None
-    mine = [limit for group_id, limit in limits.items() if group_id in _group_ids(actor)]
+    groups = role_groups(actor) if group_ids is None else group_ids
+    mine = [limit for group_id, limit in limits.items() if group_id in groups]
     allowed = max(mine) if mine else None
     if allowed is not None and amount <= allowed:
         return allowed
@@ -82,7 +92,8 @@ def require_within_limit(
     raise OverApprovalLimit(message, details={field: [message]})
 
 
-def _group_ids(actor: Actor) -> set[int]:
+def role_groups(actor: Actor) -> set[int]:
+    """The ids of the actor's role groups (what approval limits are set for)."""
     return set(actor.groups.values_list("id", flat=True))
 
 

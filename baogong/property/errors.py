@@ -41,6 +41,15 @@ class LeaseInvalid(ValidationFailed):
     default_message = _("The lease has errors.")
 
 
+class LeasesInvalid(LeaseInvalid):
+    """Rows of a batch of leases refused: ``rows`` maps each refused row's index to the error the
+    per-row action gives it (``TenantInvalid`` or ``LeaseInvalid``); nothing was written."""
+
+    def __init__(self, message: Any = None, *, details: Any = None, rows: dict[int, Any] | None = None) -> None:
+        super().__init__(message, details=details)
+        self.rows = rows or {}
+
+
 class ApplicationInvalid(ValidationFailed):
     code = "application_invalid"
     default_message = _("The application has errors.")

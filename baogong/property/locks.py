@@ -31,6 +31,13 @@ def lease_for_update(pk: int) -> Lease:
     return Lease.objects.select_for_update().get(pk=pk)
 
 
+def leases_for_update(pks: Iterable[int]) -> QuerySet[Lease]:
+    """Many leases (a batch of submissions), in pk order, with their tenants."""
+    return (
+        Lease.objects.select_for_update(of=("self",)).filter(pk__in=list(pks)).select_related("tenant").order_by("pk")
+    )
+
+
 def invoice_for_update(pk: int) -> Invoice:
     return Invoice.objects.select_for_update().get(pk=pk)
 

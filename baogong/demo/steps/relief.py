@@ -101,16 +101,25 @@ def _relief(s: Scenario, day: dt.date, index: int) -> None:
         s.relief_plan = _plan(s, first, tenants)
     today = s.relief_plan.get(index, [])
     known = set(Tenant.objects.filter(code__in=[f"T-SC-{n + 1:04d}" for n in today]).values_list("code", flat=True))
-    stalls = {m.pk: list(m.units.select_related("property").order_by("code")) for m in markets} if today else {}
-    for n in today:
-        code = f"T-SC-{n + 1:04d}"
-        if code not in known:
-            market = markets[n % MARKETS]
-            _apply(s, day, index, n, market, stalls[market.pk][n // MARKETS], officer)
+    if today and not s.relief_stalls:
+        from baogong.property.models import Unit
+
+        for unit in Unit.objects.filter(property__in=markets).select_related("property").order_by("code"):
+            s.relief_stalls.setdefault(unit.property_id, []).append(unit)
+    stalls = s.relief_stalls
+    merchants = [
+        (n, markets[n % MARKETS], stalls[markets[n % MARKETS].pk][n // MARKETS])
+        for n in today
+        if f"T-SC-{n + 1:04d}" not in known
+    ]
+    if merchants:
+        _apply(s, day, index, merchants, officer)
     # merchants who were sent back bring the missing document
     for pk, (kind, back_on) in list(s.relief_missing.items()):
+        if back_on != index:
+            continue
         application = ReliefApplication.objects.get(pk=pk)
-        if back_on == index and application.status == "returned":
+        if application.status == "returned":
             upload = SimpleUploadedFile(f"{kind}.pdf", PDF, content_type="application/pdf")
             actions.upload_document(application, kind, upload, actor=officer)
             actions.resubmit_application(application, actor=officer)
@@ -118,18 +127,17 @@ def _relief(s: Scenario, day: dt.date, index: int) -> None:
     _review(s, day)
 
 
-def _apply(s: Scenario, day: dt.date, index: int, n: int, market: Any, unit: Any, officer: Any) -> None:
-    """Merchant ``n`` of the model: its tenant and lease on file, the application, its documents
-    (the last one forgotten now and then, brought back days later or never)."""
+def _merchant(n: int, market: Any, unit: Any) -> Any:
+    """Merchant ``n`` of the model: its tenant and lease as the office keys them in."""
     from baogong.property import actions
 
     industries = ["零售业", "餐饮业", "住宿业", "租赁和商务服务业", "其他未列明行业"]
-    code = f"T-SC-{n + 1:04d}"
     individual = n % 3 != 0
-    tenant = actions.create_tenant(
-        {
+    rent = Decimal(1500 + (n * 37) % 3000)
+    return actions.LeaseRow(
+        tenant={
             "organisation": market.owner,
-            "code": code,
+            "code": f"T-SC-{n + 1:04d}",
             "kind": "individual_business" if individual else "enterprise",
             "name": f"{market.name}{n + 1}号商户" if individual else f"上海宝山{n + 1}号商贸有限公司",
             "industry": industries[n % len(industries)],
@@ -142,14 +150,9 @@ def _apply(s: Scenario, day: dt.date, index: int, n: int, market: Any, unit: Any
             "contact_name": f"商户{n + 1}",
             "contact_phone": f"1380{n:07d}",
         },
-        actor=officer,
-    )
-    rent = Decimal(1500 + (n * 37) % 3000)
-    lease = actions.create_lease(
-        {
+        lease={
             "code": f"L-SC-{n + 1:04d}",
             "organisation": market.owner,
-            "tenant": tenant,
             "rent": rent * 3,
             "period_months": 3,
             "start": dt.date(2021, 1 + n % 12, 1),
@@ -157,22 +160,38 @@ def _apply(s: Scenario, day: dt.date, index: int, n: int, market: Any, unit: Any
             "deposit": rent,
         },
         units=[unit],
-        actor=officer,
     )
-    application = actions.submit_application(lease, as_of=day, actor=officer)
-    required = _required(application)
-    forgot = required[-1] if required and s.rng.random() < P_MISSING else None
-    uploads = []
-    for kind in required:
-        if kind == forgot:
-            cured = s.rng.random() < P_CURED
-            s.relief_missing[application.pk] = (kind, index + s.rng.randint(2, 5) if cured else None)
-            continue
-        uploads.append((kind, SimpleUploadedFile(f"{kind}.pdf", PDF, content_type="application/pdf")))
-    if uploads:
-        actions.upload_documents(application, uploads, actor=officer)  # the merchant's files at once
-    if s.rng.random() < P_INELIGIBLE:
-        s.relief_ineligible.add(application.pk)
+
+
+def _apply(s: Scenario, day: dt.date, index: int, merchants: list[tuple[int, Any, Any]], officer: Any) -> None:
+    """The day's merchants of the model: their tenants and leases on file, the applications, their
+    documents (the last one forgotten now and then, brought back days later or never); each step
+    for all of them in one action, the model's draws merchant by merchant in the same order."""
+    from baogong.core.errors import DomainError
+    from baogong.property import actions
+
+    leases = actions.create_leases([_merchant(n, market, unit) for n, market, unit in merchants], actor=officer)
+    applications = actions.submit_applications(leases, as_of=day, actor=officer)
+    files = []
+    for application in applications:
+        if isinstance(application, DomainError):
+            raise application
+        required = _required(application)
+        forgot = required[-1] if required and s.rng.random() < P_MISSING else None
+        uploads = []
+        for kind in required:
+            if kind == forgot:
+                cured = s.rng.random() < P_CURED
+                s.relief_missing[application.pk] = (kind, index + s.rng.randint(2, 5) if cured else None)
+                continue
+            uploads.append((kind, SimpleUploadedFile(f"{kind}.pdf", PDF, content_type="application/pdf")))
+        if uploads:
+            files.append((application, uploads))  # the merchant's files at once
+        if s.rng.random() < P_INELIGIBLE:
+            s.relief_ineligible.add(application.pk)
+    for stored in actions.upload_documents_many(files, actor=officer) if files else []:
+        if isinstance(stored, DomainError):
+            raise stored
 
 
 def _review(s: Scenario, day: dt.date) -> None:

@@ -10,7 +10,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from baogong.core.audit import Actor
-from baogong.core.errors import DomainError
 from baogong.core.excel import (
     Column,
     ImportFailed,
@@ -24,18 +23,10 @@ from baogong.core.excel import (
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import user_scope
 from baogong.property import rules
-from baogong.property.actions.leases import _create_lease
-from baogong.property.actions.tenants import TENANT_FIELDS, _create_tenant
-from baogong.property.errors import (
-    LeaseInvalid,
-    TenantInvalid,
-)
-from baogong.property.models import (
-    ZERO,
-    Lease,
-    Property,
-    Tenant,
-)
+from baogong.property.actions.onboarding import LeaseRow, create_leases_many
+from baogong.property.actions.tenants import TENANT_FIELDS
+from baogong.property.errors import LeaseInvalid, LeasesInvalid
+from baogong.property.models import ZERO, Lease, Property, Tenant, Unit
 
 
 # --- Excel import of tenants and leases -------------------------------------------------------------
@@ -134,81 +125,91 @@ def _flatten(details: Any) -> list[tuple[str, str]]:
 
 @retry_on_conflict
 def import_leases(file: Any, *, actor: Actor) -> list[Lease]:
-    """Tenants and leases from a workbook: every row valid, or nothing is written."""
+    """Tenants and leases from a workbook: every row valid, or nothing is written. The rows are
+    checked as one batch (``create_leases_many``): the same checks and row report as one by one."""
     rows, errors = read_rows(file, LEASE_COLUMNS)
     unreadable = {e["row"] for e in errors}
     if not rows:
         raise ImportFailed(_("The file has no data rows."), details={"rows": []})
     scope = user_scope(actor)
     properties = {p.code: p for p in Property.objects.filter(code__in={v.get("property_code") for _n, v in rows})}
-    made: list[Lease] = []
     with transaction.atomic(durable=True):
-        tenants: dict[str, Tenant] = {
-            t.code: t for t in Tenant.objects.filter(code__in={v.get("tenant_code") for _n, v in rows})
-        }
-        leases: dict[str, Lease] = {}
+        readable: list[tuple[int, dict[str, Any]]] = []
         for number, values in rows:
             if not values.get("property_code"):
                 continue
             prop = properties.get(values["property_code"])
             if prop is None:
                 errors.append({"row": number, "field": "property_code", "message": _("unknown property code")})
-                continue
-            if not scope.allows(organisation_id=prop.owner_id):
+            elif not scope.allows(organisation_id=prop.owner_id):
                 errors.append({"row": number, "field": "property_code", "message": _("not one of your organisations")})
-                continue
-            if number in unreadable:
-                continue
-            tenant = tenants.get(values["tenant_code"])
-            try:
-                if tenant is None:
-                    data = {k: values[k] for k in TENANT_IMPORT_FIELDS if values.get(k) is not None}
-                    tenant = _create_tenant(
-                        {
-                            **data,
-                            "organisation": prop.owner,
-                            "code": values["tenant_code"],
-                            "name": values["tenant_name"],
-                        },
-                        actor=actor,
-                    )
-                    tenants[tenant.code] = tenant
-                elif not scope.allows(organisation_id=tenant.organisation_id):
-                    raise TenantInvalid(details={"tenant_code": [_("code belongs to a tenant outside your scope")]})
-                codes = [c.strip() for c in str(values["units"]).replace("，", ",").split(",") if c.strip()]
-                units = list(prop.units.filter(code__in=codes))
-                if len(units) != len(set(codes)):
-                    raise LeaseInvalid(details={"units": [_("unknown unit of this property")]})
-                parent = None
-                if values.get("parent_lease"):
-                    parent = (
-                        leases.get(values["parent_lease"])
-                        or Lease.objects.filter(code=values["parent_lease"], organisation=prop.owner).first()
-                    )
-                    if parent is None:
-                        raise LeaseInvalid(details={"parent_lease": [_("unknown lease code")]})
-                lease = _create_lease(
-                    {
-                        "code": values["lease_code"],
-                        "organisation": prop.owner,
-                        "tenant": tenant,
-                        "parent": parent,
-                        "rent": values["rent"],
-                        "period_months": values["period_months"],
-                        "start": values["start"],
-                        "end": values["end"],
-                        "deposit": values.get("deposit") or ZERO,
-                    },
-                    units=units,
-                    rent_free=values.get("rent_free") or [],
-                    actor=actor,
-                )
-            except DomainError as exc:
-                for field, message in _flatten(exc.details):
-                    errors.append({"row": number, "field": field, "message": message})
-                continue
-            leases[lease.code] = lease
-            made.append(lease)
+            elif number not in unreadable:
+                readable.append((number, values))
+        batch = _lease_rows(readable, properties, scope, errors)
+        made: list[Lease] = []
+        try:
+            made = create_leases_many([row for _n, row in batch], actor=actor)
+        except LeasesInvalid as exc:
+            for index, error in exc.rows.items():
+                for field, message in _flatten(error.details):
+                    errors.append({"row": batch[index][0], "field": field, "message": message})
         errors.sort(key=lambda e: (e["row"], str(e["field"])))
         raise_if_errors(errors)
     return made
+
+
+def _lease_rows(
+    rows: list[tuple[int, dict[str, Any]]], properties: dict[str, Property], scope: Any, errors: list[dict[str, Any]]
+) -> list[tuple[int, LeaseRow]]:
+    """The batch of the readable rows: their tenant (stored, or described by the row), units and
+    head lease looked up for all rows at once. A stored tenant outside the user's scope is
+    reported here (``errors``) and its row left out."""
+    codes = {n: [c.strip() for c in str(v["units"]).replace("，", ",").split(",") if c.strip()] for n, v in rows}
+    units = {
+        (u.property_id, u.code): u
+        for u in Unit.objects.filter(
+            property__in={properties[v["property_code"]].pk for _n, v in rows},
+            code__in={c for n, _v in rows for c in codes[n]},
+        ).select_related("property")
+    }
+    stored = {t.code: t for t in Tenant.objects.filter(code__in={v.get("tenant_code") for _n, v in rows})}
+    heads = {lease.code: lease for lease in Lease.objects.filter(code__in={v.get("parent_lease") for _n, v in rows})}
+    batch: list[tuple[int, LeaseRow]] = []
+    for number, values in rows:
+        prop = properties[values["property_code"]]
+        tenant = stored.get(values["tenant_code"])
+        if tenant is not None and not scope.allows(organisation_id=tenant.organisation_id):
+            message = _("code belongs to a tenant outside your scope")
+            errors.append({"row": number, "field": "tenant_code", "message": message})
+            continue
+        found = sorted({units[(prop.pk, c)] for c in codes[number] if (prop.pk, c) in units}, key=lambda u: u.code)
+        refused = None
+        if len(found) != len(set(codes[number])):
+            refused = LeaseInvalid(details={"units": [_("unknown unit of this property")]})
+        head = heads.get(values.get("parent_lease") or "")
+        if head is not None and head.organisation_id != prop.owner_id:
+            head = None
+        data = {k: values[k] for k in TENANT_IMPORT_FIELDS if values.get(k) is not None}
+        lease = {
+            "code": values["lease_code"],
+            "organisation": prop.owner,
+            "tenant": tenant,
+            "parent": head,
+            "rent": values["rent"],
+            "period_months": values["period_months"],
+            "start": values["start"],
+            "end": values["end"],
+            "deposit": values.get("deposit") or ZERO,
+        }
+        row = LeaseRow(
+            lease=lease,
+            units=found,
+            rent_free=values.get("rent_free") or [],
+            tenant=None
+            if tenant is not None
+            else {**data, "organisation": prop.owner, "code": values["tenant_code"], "name": values["tenant_name"]},
+            parent_code=values["parent_lease"] if values.get("parent_lease") and head is None else "",
+            refused=refused,
+        )
+        batch.append((number, row))
+    return batch

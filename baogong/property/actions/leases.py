@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -49,7 +49,14 @@ def create_lease(
         return _create_lease(data, units=list(units), rent_free=rent_free, actor=actor)
 
 
-def _validate_lease(lease: Lease, units: list[Unit], rent_free: Sequence[tuple[dt.date, dt.date]]) -> None:
+def _lease_rule_errors(
+    lease: Lease,
+    units: list[Unit],
+    rent_free: Sequence[tuple[dt.date, dt.date]],
+    parent_units: Callable[[], set[int]],
+) -> dict[str, list[str]]:
+    """The lease's own rules (before the model's field checks, which skip the fields named here);
+    ``parent_units()`` answers the pks of the head lease's units (asked only for a sub-lease)."""
     errors: dict[str, list[str]] = {}
     if not units:
         errors["units"] = [_("A lease covers at least one unit.")]
@@ -62,12 +69,20 @@ def _validate_lease(lease: Lease, units: list[Unit], rent_free: Sequence[tuple[d
     if parent is not None:
         if parent.tenant_id == lease.tenant_id:
             errors["parent"] = [_("A sub-lease goes to another tenant.")]
-        if units and not {u.pk for u in units} <= set(parent.units.values_list("pk", flat=True)):
+        if units and not {u.pk for u in units} <= parent_units():
             errors["units"] = [_("A sub-lease can only cover units of its head lease.")]
         if lease.organisation_id != parent.organisation_id:
             errors["parent"] = [_("A sub-lease belongs to the same landlord organisation.")]
     elif units and any(u.property.owner_id != lease.organisation_id for u in units):
         errors["units"] = [_("A head lease covers units of the landlord's own premises.")]
+    return errors
+
+
+def _validate_lease(lease: Lease, units: list[Unit], rent_free: Sequence[tuple[dt.date, dt.date]]) -> None:
+    parent = lease.parent
+    errors = _lease_rule_errors(
+        lease, units, rent_free, lambda: set(parent.units.values_list("pk", flat=True)) if parent else set()
+    )
     try:
         lease.full_clean(exclude=[*errors, "units"])
     except ValidationError as exc:
@@ -77,13 +92,21 @@ def _validate_lease(lease: Lease, units: list[Unit], rent_free: Sequence[tuple[d
         raise LeaseInvalid(details=errors)
 
 
+LEASE_FIELDS = ["code", "organisation", "tenant", "parent", "rent", "period_months", "start", "end", "deposit"]
+
+
+def _lease_from(data: Mapping[str, Any]) -> Lease:
+    """The unsaved lease ``data`` describes (a sub-lease's landlord defaults to its head lease's)."""
+    lease = Lease(**{k: v for k, v in data.items() if k in LEASE_FIELDS and v is not None})
+    if lease.parent is not None and not lease.organisation_id:
+        lease.organisation = lease.parent.organisation
+    return lease
+
+
 def _create_lease(
     data: Mapping[str, Any], *, units: list[Unit], rent_free: Sequence[tuple[dt.date, dt.date]], actor: Actor
 ) -> Lease:
-    fields = ["code", "organisation", "tenant", "parent", "rent", "period_months", "start", "end", "deposit"]
-    lease = Lease(**{k: v for k, v in data.items() if k in fields and v is not None})
-    if lease.parent is not None and not lease.organisation_id:
-        lease.organisation = lease.parent.organisation
+    lease = _lease_from(data)
     _validate_lease(lease, units, rent_free)
     _check_org(lease.organisation_id, actor, LeaseInvalid)
     lease.save()
@@ -199,6 +222,8 @@ def record_payment(
 def _apply_open_credits(lease: Lease, *, actor: Actor) -> None:
     # invoices before credit notes: the one order of locks.py
     open_invoices = [i for i in locks.invoices_for_update(lease) if i.outstanding > 0]
+    if not open_invoices:
+        return  # nothing to set a credit against: the credit notes stay as they are
     credits = [c for c in locks.credits_for_update(lease) if c.kind == CreditKind.CREDIT_NOTE and c.remaining > 0]
     if not credits:
         return

@@ -22,12 +22,11 @@ from baogong.core.retry import retry_on_conflict
 from baogong.orgs import duties
 from baogong.orgs.choices import ApprovalKind
 from baogong.property import locks, queries, rules
-from baogong.property.actions.leases import _apply_open_credits
+from baogong.property.actions.settlement import settle
 from baogong.property.actions.tenants import _require_visible
 from baogong.property.choices import (
     OPEN_STATUSES,
     ApplicationStatus,
-    CreditKind,
     DocumentKind,
     Settlement,
 )
@@ -41,9 +40,7 @@ from baogong.property.errors import (
     FactsContradict,
 )
 from baogong.property.models import (
-    ZERO,
     ApplicationDocument,
-    CreditAllocation,
     Invoice,
     Lease,
     Policy,
@@ -54,49 +51,6 @@ from baogong.property.models import (
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 DOCUMENT_EXTENSIONS = ("pdf", "png", "jpg", "jpeg")
 HELD_REASONS = {"in_arrears", "refused_epidemic_control"}
-
-
-def _settle(application: ReliefApplication, amount: Decimal, *, is_top_up: bool, actor: Actor) -> list[ReliefCredit]:
-    """Give ``amount``: refund paid rent first if the tenant chose refunds; the rest as a credit note."""
-    lease = application.lease
-    made: list[ReliefCredit] = []
-    left = amount
-    if application.settlement == Settlement.REFUND:
-        invoices = sorted((i for i in locks.invoices_for_update(lease) if i.paid > 0), key=lambda i: i.period_start)
-        refund = ReliefCredit(application=application, lease=lease, kind=CreditKind.REFUND, is_top_up=is_top_up)
-        parts: list[tuple[Invoice, Decimal]] = []
-        for invoice in invoices:
-            take = min(left, invoice.paid)
-            if take <= 0:
-                continue
-            invoice.paid -= take
-            invoice.credited += take
-            invoice.save(update_fields=["paid", "credited", "updated_at"])
-            parts.append((invoice, take))
-            left -= take
-        if parts:
-            refund.amount = refund.applied = sum((p[1] for p in parts), ZERO)
-            refund.save()
-            CreditAllocation.objects.bulk_create(
-                CreditAllocation(credit=refund, invoice=i, amount=take) for i, take in parts
-            )
-            made.append(refund)
-    if left > 0:
-        note = ReliefCredit.objects.create(
-            application=application, lease=lease, kind=CreditKind.CREDIT_NOTE, amount=left, is_top_up=is_top_up
-        )
-        made.append(note)
-        _apply_open_credits(lease, actor=actor)
-    for credit in made:
-        credit.refresh_from_db()
-        audit.record(
-            "give_relief",
-            credit,
-            actor=actor,
-            after={"kind": credit.kind, "amount": credit.amount, "applied": credit.applied, "top_up": is_top_up},
-            organisation_id=application.organisation_id,
-        )
-    return made
 
 
 # --- relief applications --------------------------------------------------------------------------
@@ -323,6 +277,34 @@ class _Reads:
         self.applications = list(applications)
         self.quotes: dict[tuple[int, int], rules.Quote | rules.FactsContradict] | None = None
         self.settled_tenants: set[int] = set()
+        self.limits: dict[int, dict[int, Decimal]] = {}  # approval limits by organisation
+        self.groups: set[int] | None = None
+        self.invoiced: set[int] | None = None  # the leases with invoices (settling makes none)
+        self.events: list[audit.Entry] = []  # give_relief, recorded with the batch's events
+
+    def settle(self, application: ReliefApplication, amount: Decimal, actor: Actor) -> list[ReliefCredit]:
+        """``settle`` of an approval; in a batch, its audit events kept for one insert and a lease
+        without invoices known from one read for all (no credit to set against them)."""
+        if not self.applications:  # one application alone (``NO_READS``): nothing kept
+            return settle(application, amount, is_top_up=False, actor=actor)
+        if self.invoiced is None:
+            leases = {a.lease_id for a in self.applications}
+            self.invoiced = set(Invoice.objects.filter(lease__in=leases).values_list("lease_id", flat=True))
+        uninvoiced = application.lease_id not in self.invoiced
+        return settle(application, amount, is_top_up=False, actor=actor, events=self.events, uninvoiced=uninvoiced)
+
+    def within_limit(self, application: ReliefApplication, amount: Decimal, actor: Actor) -> Decimal | None:
+        """``duties.require_within_limit`` of the approval, the limits and roles read once a batch."""
+        org, kind = application.organisation_id, ApprovalKind.RELIEF
+        if not self.applications:  # one application alone (``NO_READS``): nothing kept
+            return duties.require_within_limit(org, kind, amount, actor=actor)
+        if org not in self.limits:
+            self.limits[org] = duties.approval_limits(org, kind)
+        if self.groups is None and getattr(actor, "is_authenticated", False):
+            self.groups = duties.role_groups(actor)
+        return duties.require_within_limit(
+            org, kind, amount, actor=actor, limits=self.limits[org], group_ids=self.groups
+        )
 
     def missing(self, application: ReliefApplication) -> list[str]:
         if application.pk not in self.present:
@@ -402,12 +384,12 @@ def _approve(actor: Actor, on: dt.date | None = None, reads: _Reads = NO_READS) 
         if not quote.eligible:
             raise ApplicationNotEligible(details=_quote_details(quote))
         waiver = _another_person(locked, actor, with_checker=quote.amount >= settings.BAOGONG_RELIEF_THREE_PERSON_FROM)
-        limit = duties.require_within_limit(locked.organisation_id, ApprovalKind.RELIEF, quote.amount, actor=actor)
+        limit = reads.within_limit(locked, quote.amount, actor)
         if limit is not None:
             waiver["approval_limit"] = limit
         _store_quote(locked, quote)
         locked.approved_amount = quote.amount  # saved with the step's status
-        credits = _settle(locked, quote.amount, is_top_up=False, actor=actor) if quote.amount > 0 else []
+        credits = reads.settle(locked, quote.amount, actor) if quote.amount > 0 else []
         if credits:
             reads.settled_tenants.add(locked.tenant_id)
         return {"approved_amount": quote.amount, "credits": [c.pk for c in credits], **waiver}
@@ -483,6 +465,20 @@ BATCH_SPECS: dict[str, Callable[..., dict[str, Any]]] = {"handle": _handle, "che
 _STEP_FIELDS = ["status", "decision_note", "handled_by", "checked_by", "decided_at", "updated_at"]
 
 
+def _save_steps(changed: list[ReliefApplication]) -> None:
+    """Store a batch's 经办 or 审核: one UPDATE when every row takes the same values (the same
+    status, note and reviewer: the usual case), else one bulk update."""
+    now = timezone.now()
+    for locked in changed:
+        locked.updated_at = now
+    names = [ReliefApplication._meta.get_field(f).attname for f in _STEP_FIELDS]  # type: ignore[union-attr]
+    same = {name: getattr(changed[0], name) for name in names}
+    if all(getattr(a, name) == value for a in changed for name, value in same.items()):
+        ReliefApplication.objects.filter(pk__in=[a.pk for a in changed]).update(**same)
+    else:
+        ReliefApplication.objects.bulk_update(changed, _STEP_FIELDS)
+
+
 @dataclass(frozen=True)
 class BatchResult:
     done: list[str]
@@ -508,24 +504,25 @@ def batch_review(
         return BatchResult(done, failed)
     with transaction.atomic(durable=True):
         locked_all = list(locks.applications_for_update(pks).select_related("lease__tenant", "tenant", "policy"))
-        spec = BATCH_SPECS[step](actor, on, reads=_Reads(locked_all))
+        reads = _Reads(locked_all)
+        spec = BATCH_SPECS[step](actor, on, reads=reads)
         writes = step == "approve"
         changed: list[ReliefApplication] = []
         for locked in locked_all:
+            settled = len(reads.events)
             try:
                 with transaction.atomic() if writes else contextlib.nullcontext():
                     entries.append(_step_locked(locked, actor=actor, save=writes, **spec))
             except DomainError as exc:
+                del reads.events[settled:]  # its savepoint undid them
                 failed.append((locked.number, str(exc.message)))
             else:
                 done.append(locked.number)
                 changed.append(locked)
         if changed and not writes:
-            now = timezone.now()
-            for locked in changed:
-                locked.updated_at = now
-            ReliefApplication.objects.bulk_update(changed, _STEP_FIELDS)
+            _save_steps(changed)
         audit.record_many(spec["verb"], entries, actor=actor)
+        audit.record_many("give_relief", reads.events, actor=actor)
     return BatchResult(done, failed)
 
 
@@ -554,7 +551,7 @@ def top_up_relief(policy: Policy, *, on: dt.date | None = None, actor: Actor) ->
             before = {"topped_up_amount": locked.topped_up_amount}
             locked.topped_up_amount += difference
             locked.save(update_fields=["topped_up_amount", "updated_at"])
-            credits = _settle(locked, difference, is_top_up=True, actor=actor)
+            credits = settle(locked, difference, is_top_up=True, actor=actor)
             audit.record(
                 "top_up_relief",
                 locked,
@@ -569,32 +566,3 @@ def top_up_relief(policy: Policy, *, on: dt.date | None = None, actor: Actor) ->
             )
             topped.append(locked)
     return topped
-
-
-# --- policies ---------------------------------------------------------------------------------------
-DEFAULT_DOCUMENTS = {
-    "sh-2022-03": "application,legal_rep_id,business_licence,lease,size_proof,proof",
-    "sh-2022-05": "application,legal_rep_id,business_licence,lease,size_proof",
-}
-
-
-@retry_on_conflict
-def load_default_policies(*, actor: Actor) -> list[Policy]:
-    """The two Shanghai 2022 policies, created if missing (the data migration seeds them too)."""
-    made = []
-    with transaction.atomic(durable=True):
-        for terms in rules.DEFAULT_POLICIES:
-            if Policy.objects.filter(code=terms.code).exists():
-                continue
-            policy = Policy.objects.create(
-                code=terms.code,
-                name=terms.name,
-                effective_from=terms.effective_from,
-                effective_to=terms.effective_to,
-                base_months=terms.base_months,
-                extra_months_with_proof=terms.extra_months_with_proof,
-                documents=DEFAULT_DOCUMENTS[terms.code],
-            )
-            audit.record("load_default_policies", policy, actor=actor, after=audit.snapshot(policy))
-            made.append(policy)
-    return made

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -82,10 +82,17 @@ def _create_property(data: Mapping[str, Any], units: Sequence[Mapping[str, Any]]
     _full_clean(prop, LeaseInvalid)
     _check_org(prop.owner_id, actor, LeaseInvalid)
     prop.save()
+    made: list[Unit] = []
     for values in units:
         unit = Unit(property=prop, **values)
-        _full_clean(unit, LeaseInvalid)
-        unit.save()
+        # the premises are new: their own saved row, and no unit on file to clash with but the
+        # ones before in the list (what full_clean would ask the database once per unit)
+        _full_clean(unit, LeaseInvalid, exclude=["property"])
+        if any(u.code == unit.code for u in made):
+            clash = unit.unique_error_message(Unit, ("property", "code"))
+            raise LeaseInvalid(details=ValidationError({NON_FIELD_ERRORS: [clash]}).message_dict)
+        made.append(unit)
+    Unit.objects.bulk_create(made)
     audit.record(
         "create_property",
         prop,
@@ -95,7 +102,8 @@ def _create_property(data: Mapping[str, Any], units: Sequence[Mapping[str, Any]]
     return prop
 
 
-def _validate_tenant(tenant: Tenant) -> None:
+def _tenant_rule_errors(tenant: Tenant) -> dict[str, list[str]]:
+    """The tenant's own rules (before the model's field checks, which skip the fields named here)."""
     errors: dict[str, list[str]] = {}
     if tenant.kind == rules.ENTERPRISE:
         if not tenant.uscc:
@@ -115,6 +123,11 @@ def _validate_tenant(tenant: Tenant) -> None:
     for c in rules.tenant_contradictions(tenant.facts(), uscc=tenant.uscc):
         text = c.message if (get_language() or "").startswith("zh") else c.message_en
         errors.setdefault(fields.get(c.field, c.field), []).append(text)
+    return errors
+
+
+def _validate_tenant(tenant: Tenant) -> None:
+    errors = _tenant_rule_errors(tenant)
     try:
         tenant.full_clean(exclude=list(errors))
     except ValidationError as exc:
@@ -130,12 +143,17 @@ def create_tenant(data: Mapping[str, Any], *, actor: Actor) -> Tenant:
         return _create_tenant(data, actor=actor)
 
 
-def _create_tenant(data: Mapping[str, Any], *, actor: Actor) -> Tenant:
+def _tenant_from(data: Mapping[str, Any]) -> Tenant:
+    """The unsaved tenant ``data`` describes (identifiers trimmed and upper-cased)."""
     values = {k: v for k, v in data.items() if k in TENANT_FIELDS}
     for key in ("uscc", "operator_id_number"):
         if values.get(key):
             values[key] = str(values[key]).strip().upper()
-    tenant = Tenant(**values)
+    return Tenant(**values)
+
+
+def _create_tenant(data: Mapping[str, Any], *, actor: Actor) -> Tenant:
+    tenant = _tenant_from(data)
     _validate_tenant(tenant)
     _check_org(tenant.organisation_id, actor, TenantInvalid)
     tenant.save()

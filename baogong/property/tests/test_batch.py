@@ -167,3 +167,53 @@ def test_quoted_amounts_unchanged_by_a_batch(world, user):
     after = ReliefApplication.objects.filter(pk=application.pk).values("quoted_amount", "months", "reasons").get()
     assert before == after
     assert Decimal(before["quoted_amount"]) > 0
+
+
+def test_batch_approval_keeps_each_approvers_limit(world, user, settings):
+    """The limits and the approver's roles are read once for a batch: an application above the
+    limit is refused as alone, one within it is approved."""
+    from django.contrib.auth.models import Group
+
+    from baogong.orgs.choices import ApprovalKind, Role
+    from baogong.orgs.models import ApprovalLimit
+
+    from .conftest import upload_all
+
+    settings.BAOGONG_RELIEF_THREE_PERSON_FROM = Decimal("10000000")
+    officer, commander = user("property"), user("commander")
+    group = Group.objects.get(name=Role.COMMAND_CENTRE)
+    ApprovalLimit.objects.create(organisation=world.owner, kind=ApprovalKind.RELIEF, group=group, max_amount=20000)
+    small = actions.submit_application(world.lease("L-1", rent="3000.00"), as_of=JUNE, actor=SYSTEM)
+    large = actions.submit_application(world.lease("L-2", rent="90000.00"), as_of=JUNE, actor=SYSTEM)
+    for application in (small, large):
+        upload_all(application)
+    actions.batch_review([small, large], "handle", actor=officer)
+    actions.batch_review([small, large], "check", actor=commander)
+    result = actions.batch_review([small, large], "approve", on=JUNE, actor=commander)
+    assert result.done == [small.number]
+    assert [n for n, _m in result.failed] == [large.number]
+    assert "¥20,000.00" in result.failed[0][1]
+    event = AuditEvent.objects.get(verb="approve_application", object_id=str(small.pk))
+    assert event.after["approval_limit"] == "20000.00"
+
+
+def test_batch_approval_records_the_relief_given_as_alone(world, user):
+    """give_relief of a batch approval (recorded with the batch's events) reads as the one of an
+    approval alone: the credit as stored, its application's number in the label."""
+    officer, commander, head = user("property"), get_user_model().objects.get(username="commander"), office_head()
+    single, batch = _applications(world, "1")[:2], _applications(world, "2")[:2]  # a credit note, a refund
+    for application in single:
+        actions.handle_application(application, actor=officer)
+        actions.check_application(application, actor=commander)
+        actions.approve_application(application, on=JUNE, actor=head)
+    for step, actor in (("handle", officer), ("check", commander), ("approve", head)):
+        actions.batch_review(batch, step, on=JUNE, actor=actor)
+
+    def given(application):
+        credits = {str(c.pk): c for c in ReliefCredit.objects.filter(application=application)}
+        events = AuditEvent.objects.filter(verb="give_relief", object_id__in=list(credits)).order_by("pk")
+        assert len(events) == len(credits) > 0
+        return [(e.after, e.object_repr.replace(application.number, "#"), e.organisation_id) for e in events]
+
+    for one, other in zip(single, batch, strict=True):
+        assert given(one) == given(other)
