@@ -114,6 +114,7 @@ def item_import(request: HttpRequest) -> HttpResponse:
         title=_("Import items"),
         intro=_("Every row must be valid, or nothing is imported."),
         template_url=reverse("catalog:item_template"),
+        columns=actions.ITEM_COLUMNS,
     )
 
 

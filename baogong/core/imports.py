@@ -61,9 +61,12 @@ def import_page(
     intro: Any = "",
     template_url: str = "",
     form_class: type[forms.Form] = ImportForm,
+    columns: Sequence[Column] = (),
 ) -> HttpResponse:
     """GET: the upload form. POST: ``run(upload)``; on success the ``done`` message and a redirect
-    to ``then`` (a URL or URL name); refused, the form again with the message and the row report."""
+    to ``then`` (a URL or URL name); refused, the form again with the message and the row report,
+    each field named by its column's header in the template (``columns``) as the person sees it in
+    the file, not by its key."""
     form = form_class(request.POST or None, request.FILES or None)
     row_errors: list[Any] = []
     if request.method == "POST" and form.is_valid():
@@ -71,7 +74,12 @@ def import_page(
             result = run(form.cleaned_data["file"])
         except DomainError as exc:
             details = exc.details if isinstance(exc.details, dict) else {}
-            row_errors = list(details.get("rows") or [])
+            headers = {c.key: c.header for c in columns}
+            row_errors = [
+                {**e, "label": headers.get(str(e.get("field", "")), e.get("field", ""))}
+                for e in details.get("rows") or []
+                if isinstance(e, dict)
+            ]
             form.add_error(None, str(exc.message))
         else:
             messages.success(request, done(result))

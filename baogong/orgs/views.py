@@ -134,6 +134,7 @@ def site_import(request: HttpRequest) -> HttpResponse:
         intro=_("Every row must be valid, or nothing is imported."),
         template_url=reverse("orgs:site_template"),
         form_class=ImportForm,
+        columns=actions.SITE_COLUMNS,
     )
 
 

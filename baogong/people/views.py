@@ -527,7 +527,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_perm("people.record_health_test")
 def import_tests(request: HttpRequest) -> HttpResponse:
-    from baogong.people.imports import import_health_tests
+    from baogong.people.imports import TEST_COLUMNS, import_health_tests
 
     return import_page(
         request,
@@ -536,6 +536,7 @@ def import_tests(request: HttpRequest) -> HttpResponse:
         then="people:dashboard",
         title=_("Import test results"),
         template_url=reverse("people:tests_template"),
+        columns=TEST_COLUMNS,
     )
 
 

@@ -593,4 +593,5 @@ def settlement_import(request: HttpRequest) -> HttpResponse:
             "pooled fund. All rows are imported or none."
         ),
         form_class=ImportForm,
+        columns=actions.SETTLEMENT_COLUMNS,
     )

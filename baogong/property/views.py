@@ -352,6 +352,7 @@ def import_leases(request: HttpRequest) -> HttpResponse:
         title=_("Import tenants and leases"),
         intro=_("One row per lease. Every row must be valid, or nothing is imported."),
         template_url=reverse("property:import_template"),
+        columns=actions.LEASE_COLUMNS,
     )
 
 

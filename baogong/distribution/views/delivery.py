@@ -242,6 +242,7 @@ def request_import(request: HttpRequest) -> HttpResponse:
         title=_("Import requests"),
         intro=_("One request per recipient and reference; the file is imported only if every row is valid."),
         template_url="?template=1",
+        columns=actions.IMPORT_COLUMNS,
     )
 
 
@@ -263,4 +264,5 @@ def load_import(request: HttpRequest) -> HttpResponse:
             " only if every row is valid."
         ),
         template_url="?template=1",
+        columns=actions.LOAD_COLUMNS,
     )

@@ -255,6 +255,10 @@ def test_import_is_all_or_nothing(world, client_for):
     assert response.status_code == 400
     errors = {(e["row"], e["field"]) for e in response.context["row_errors"]}
     assert errors == {(3, "period_months"), (4, "property_code")}
+    # the report names each field as the file does (its column's header), never by its key
+    table = response.content.decode().split('id="row-errors"')[1]
+    assert "付款周期(月) / period (months)" in table and "房产编码 / property code" in table
+    assert "period_months" not in table and "property_code" not in table
     assert not Tenant.objects.filter(code__in=["T-100", "T-102", "T-103"]).exists()
     assert not Lease.objects.filter(code__startswith="L-10").exists()
     rows = [ROW, {**ROW, "tenant_code": "T-102", "uscc": "91310113MA1G00011X", "lease_code": "L-102"}]
