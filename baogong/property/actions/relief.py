@@ -75,6 +75,34 @@ def _store_quote(application: ReliefApplication, quote: rules.Quote) -> None:
     application.reasons = [r.as_dict() for r in quote.reasons]
 
 
+def _new_application(
+    lease: Lease,
+    *,
+    policy: Policy,
+    settlement: Any,
+    proof: rules.Proof,
+    as_of: dt.date,
+    quote: rules.Quote,
+    number: str,
+) -> ReliefApplication:
+    """An unsaved application of ``lease`` under ``policy`` with its proof and ``quote`` (shared by
+    :func:`submit_application` and the batch ``submit_applications``)."""
+    application = ReliefApplication(
+        number=number,
+        organisation_id=lease.organisation_id,
+        lease=lease,
+        tenant=lease.tenant,
+        policy=policy,
+        settlement=settlement,
+        proof_risk_area=proof.risk_area,
+        proof_sealed_or_closed=proof.sealed_or_closed,
+        proof_full_year_loss=proof.full_year_loss,
+        submitted_on=as_of,
+    )
+    _store_quote(application, quote)
+    return application
+
+
 @retry_on_conflict
 def submit_application(
     lease: Lease,
@@ -105,19 +133,9 @@ def submit_application(
         quote = _lease_quote(locked, as_of=as_of, proof=proof, policy=policy)
         if {r.code for r in quote.reasons} - HELD_REASONS:
             raise ApplicationNotEligible(details=_quote_details(quote))
-        application = ReliefApplication(
-            number="",
-            organisation_id=locked.organisation_id,
-            lease=locked,
-            tenant=locked.tenant,
-            policy=policy,
-            settlement=settlement,
-            proof_risk_area=proof.risk_area,
-            proof_sealed_or_closed=proof.sealed_or_closed,
-            proof_full_year_loss=proof.full_year_loss,
-            submitted_on=as_of,
+        application = _new_application(
+            locked, policy=policy, settlement=settlement, proof=proof, as_of=as_of, quote=quote, number=""
         )
-        _store_quote(application, quote)
         application.save()
         application.number = f"RR{as_of:%Y%m%d}-{application.pk:05d}"
         application.save(update_fields=["number"])

@@ -22,7 +22,7 @@ from baogong.core.errors import DomainError, NotFound
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import user_scope
 from baogong.property import locks, queries, rules
-from baogong.property.actions.relief import HELD_REASONS, _check_document, _quote_details, _store_quote
+from baogong.property.actions.relief import HELD_REASONS, _check_document, _new_application, _quote_details
 from baogong.property.choices import OPEN_STATUSES, ApplicationStatus, Settlement
 from baogong.property.errors import (
     ApplicationExists,
@@ -130,19 +130,15 @@ def _submit(
             results[lease.pk] = ApplicationNotEligible(details=_quote_details(quote))
         elif quote is not None:
             proof = proofs.get(lease.pk) or rules.Proof()
-            application = ReliefApplication(
-                number=f"~{uuid.uuid4().hex[:30]}",  # numbered by pk below
-                organisation_id=lease.organisation_id,
-                lease=lease,
-                tenant=lease.tenant,
+            application = _new_application(
+                lease,
                 policy=policy,
                 settlement=settlement,
-                proof_risk_area=proof.risk_area,
-                proof_sealed_or_closed=proof.sealed_or_closed,
-                proof_full_year_loss=proof.full_year_loss,
-                submitted_on=as_of,
+                proof=proof,
+                as_of=as_of,
+                quote=quote,
+                number=f"~{uuid.uuid4().hex[:30]}",  # numbered by pk below
             )
-            _store_quote(application, quote)
             made.append(application)
             results[lease.pk] = application
     ReliefApplication.objects.bulk_create(made)
