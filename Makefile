@@ -33,7 +33,7 @@ run: setup
 	@echo "  宝山保供 Baogong is starting on http://$(HOST):$(PORT)/"
 	@echo "  演示账号 demo login: commander / $${BAOGONG_DEMO_PASSWORD:-baogong-demo}"
 	@echo "  (also warehouse, procurement, qc, dispatcher, driver, pharmacist, health, property, auditor, tenant, fuel)"
-	@echo "  回放 2022 年封控 replay the 2022 lockdown (once, a few minutes, in another terminal):"
+	@echo "  回放 2022 年封控 replay the 2022 lockdown (once, 1–2 minutes, in another terminal):"
 	@echo "      $(BIN)/baogong demo --scenario baoshan-2022 --seed 2022 --days 60"
 	@echo ""
 	@$(BIN)/baogong worker > var/worker.log 2>&1 & worker=$$!; \
