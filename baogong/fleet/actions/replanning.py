@@ -2,13 +2,14 @@
 
 - :func:`withdraw_shipment_stops` runs inside the re-plan's transaction: the withdrawn shipments
   leave every route plan (their stops are deleted; each plan's change audited).
-- :func:`rerun_day_plans` runs after the re-plan commits: every route plan of today not yet
-  accepted whose vehicles are based at a touched warehouse, or that lost stops, takes the open
+- :func:`rerun_day_plans` runs after the re-plan commits: every route plan of today (or of
+  yesterday: a night's plan across midnight) not yet accepted whose vehicles are based at a touched warehouse, or that lost stops, takes the open
   shipments of its depots it does not carry yet and is solved again (a background job).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import defaultdict
 
@@ -51,10 +52,16 @@ def withdraw_shipment_stops(shipment_ids: list[int], actor: Actor) -> None:
 
 def rerun_day_plans(warehouse_ids: list[int], actor: Actor) -> list[RoutePlan]:
     """After a re-plan: today's plans of the touched warehouses take their depots' new shipments
-    and are solved again. A plan the actor may not touch, or one already being solved, is left."""
+    and are solved again; so do yesterday's still not accepted (the night's plan when a warehouse
+    goes under control just after midnight: its stops were withdrawn, and it would otherwise leave
+    with no replacement). A plan the actor may not touch, or one already being solved, is left."""
     today = timezone.localdate()
     plans = (
-        RoutePlan.objects.filter(date=today, status__in=RERUNNABLE, vehicles__home_depot_id__in=warehouse_ids)
+        RoutePlan.objects.filter(
+            date__range=(today - dt.timedelta(days=1), today),
+            status__in=RERUNNABLE,
+            vehicles__home_depot_id__in=warehouse_ids,
+        )
         .distinct()
         .order_by("pk")
     )
