@@ -94,6 +94,10 @@ class World:
             actor=SYSTEM,
         )
 
+    def units_of(self, lease):
+        """The codes of the units a lease covers (what a sub-lease of it may cover)."""
+        return tuple(lease.units.order_by("code").values_list("code", flat=True))
+
     def lease(
         self,
         code="L-001",
