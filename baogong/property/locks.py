@@ -2,7 +2,8 @@
 
 The order, within one transaction: the relief application acted on, then the lease, then the
 lease's invoices, then its relief credits (refunds and credit notes). A payment locks its invoice
-alone.
+alone; a new lease (``create_lease``, or a batch of them) the units it covers, alone, before it
+reads their leases.
 """
 
 from __future__ import annotations
