@@ -2,7 +2,8 @@
 
 The order, within one transaction: the relief application acted on, then the lease, then the
 lease's invoices, then its relief credits (refunds and credit notes). A payment locks its invoice
-alone.
+alone; a new lease (``create_lease``, or a batch of them) the units it covers, alone, before it
+reads their leases.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from baogong.property.models import Invoice, Lease, ReliefApplication, ReliefCredit, Tenant
+from baogong.property.models import Invoice, Lease, ReliefApplication, ReliefCredit, Tenant, Unit
 
 
 def application_for_update(pk: int) -> ReliefApplication:
@@ -48,3 +49,11 @@ def invoices_for_update(lease: Lease) -> list[Invoice]:
 
 def credits_for_update(lease: Lease) -> list[ReliefCredit]:
     return list(ReliefCredit.objects.select_for_update().filter(lease=lease).order_by("pk"))
+
+
+def units_for_update(pks: Iterable[int]) -> list[int]:
+    """The units a new lease covers, in pk order (before the check that none is let twice): two
+    leases of one unit made at once take turns, and the second sees the first."""
+    return list(
+        Unit.objects.select_for_update().filter(pk__in=sorted(set(pks))).order_by("pk").values_list("pk", flat=True)
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -78,11 +79,63 @@ def _lease_rule_errors(
     return errors
 
 
+@dataclass(frozen=True)
+class UnitLet:
+    """A unit under a lease for a period (what a new lease on the unit must not overlap)."""
+
+    unit_id: int
+    unit_code: str
+    lease_code: str
+    parent_id: int | None
+    start: dt.date
+    end: dt.date
+
+
+def units_let(unit_ids: Iterable[int]) -> list[UnitLet]:
+    """Every lease of these units, one row per unit and lease (one query)."""
+    rows = Lease.units.through.objects.filter(unit_id__in=list(unit_ids)).values_list(
+        "unit_id", "unit__code", "lease__code", "lease__parent_id", "lease__start", "lease__end"
+    )
+    return [UnitLet(*row) for row in rows]
+
+
+def double_let_errors(lease: Lease, units: list[Unit], let: Iterable[UnitLet]) -> dict[str, list[str]]:
+    """A unit is let once at a time: a head lease may not cover a unit another head lease covers on
+    any day of its period, nor a sub-lease a unit another sub-lease of the same head lease covers
+    (a stall let twice would be paid rent relief twice)."""
+    if not (units and lease.start and lease.end):
+        return {}
+    wanted = {u.pk for u in units}
+    clashes = sorted(
+        {
+            (row.unit_code, row.lease_code)
+            for row in let
+            if row.unit_id in wanted
+            and row.lease_code != lease.code
+            and row.parent_id == lease.parent_id
+            and row.start <= lease.end
+            and row.end >= lease.start
+        }
+    )
+    if not clashes:
+        return {}
+    return {
+        "units": [
+            _("Unit %(unit)s is already let under lease %(lease)s for part of this period.")
+            % {"unit": unit, "lease": other}
+            for unit, other in clashes
+        ]
+    }
+
+
 def _validate_lease(lease: Lease, units: list[Unit], rent_free: Sequence[tuple[dt.date, dt.date]]) -> None:
     parent = lease.parent
     errors = _lease_rule_errors(
         lease, units, rent_free, lambda: set(parent.units.values_list("pk", flat=True)) if parent else set()
     )
+    if "units" not in errors:
+        locks.units_for_update(u.pk for u in units)  # two leases of one unit at once: one waits, then sees the other
+        errors.update(double_let_errors(lease, units, units_let(u.pk for u in units)))
     try:
         lease.full_clean(exclude=[*errors, "units"])
     except ValidationError as exc:

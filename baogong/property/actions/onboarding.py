@@ -2,8 +2,9 @@
 as ``create_tenant`` and ``create_lease`` check one, then all written with one insert per table.
 
 The per-row path asks the database once per row and check (the code taken? the landlord, the
-tenant, the head lease there? the head lease's units?); here each of those is one query for the
-whole batch, and the rows are checked in order against what the earlier rows made, as if each had
+tenant, the head lease there? the head lease's units? the units let already, once they are
+locked?); here each of those is one query for the whole batch (the units locked in pk order
+before it), and the rows are checked in order against what the earlier rows made, as if each had
 been written before the next was checked. The model's check constraints (end ≥ start, rent ≥ 0,
 period 1/3/6/12) are not asked of the database: each is the same as a field check or a lease rule
 that runs first, and Django skips a constraint on a field that already failed.
@@ -25,7 +26,8 @@ from baogong.core import audit
 from baogong.core.audit import Actor
 from baogong.core.errors import DomainError
 from baogong.core.retry import retry_on_conflict
-from baogong.property.actions.leases import _lease_from, _lease_rule_errors
+from baogong.property import locks
+from baogong.property.actions.leases import UnitLet, _lease_from, _lease_rule_errors, double_let_errors, units_let
 from baogong.property.actions.tenants import _check_org, _tenant_from, _tenant_rule_errors
 from baogong.property.errors import LeaseInvalid, LeasesInvalid, TenantInvalid
 from baogong.property.models import Lease, RentFreePeriod, Tenant, Unit
@@ -115,6 +117,11 @@ class _Batch:
             "lease_id", "unit_id"
         ):
             self.parent_units[lease_id].add(unit_id)
+        # every unit of the batch locked once, in pk order, then their leases read once (as create_lease does per row)
+        unit_ids = locks.units_for_update(u.pk for r in rows for u in r.units)
+        self.let: dict[int, list[UnitLet]] = defaultdict(list)  # by unit: stored leases, then the batch's rows
+        for let in units_let(unit_ids):
+            self.let[let.unit_id].append(let)
 
     def add(self, row: LeaseRow) -> None:
         tenant = row.lease.get("tenant")
@@ -137,6 +144,8 @@ class _Batch:
         errors = _lease_rule_errors(
             lease, units, row.rent_free, lambda: self.parent_units[parent.pk] if parent is not None else set()
         )
+        if "units" not in errors:
+            errors.update(double_let_errors(lease, units, [let for u in units for let in self.let[u.pk]]))
         exclude = {*errors, "units", *(["tenant"] if id(tenant) in self.batch_made else [])}
         for field, messages in self._clean(lease, exclude).items():
             errors.setdefault(field, []).extend(messages)
@@ -147,6 +156,8 @@ class _Batch:
         self.batch_made.add(id(lease))
         self.pending.append(_Pending(lease, units, row.rent_free))
         self.made.append(lease)
+        for u in dict.fromkeys(units):  # the later rows are checked against this one
+            self.let[u.pk].append(UnitLet(u.pk, u.code, lease.code, lease.parent_id, lease.start, lease.end))
 
     def _check_tenant(self, tenant: Tenant) -> Tenant:
         errors = _tenant_rule_errors(tenant)

@@ -61,6 +61,8 @@ class World:
                 {"code": "101", "floor_area": Decimal("80.00"), "use": "零售"},
                 {"code": "102", "floor_area": Decimal("60.00"), "use": "餐饮"},
                 {"code": "201", "floor_area": Decimal("200.00"), "use": "办公"},
+                # stalls for the leases a test makes without naming units (a unit is let once at a time)
+                *({"code": f"S{n:02d}", "floor_area": Decimal("80.00"), "use": "零售"} for n in range(1, 31)),
             ],
             actor=SYSTEM,
         )
@@ -92,11 +94,15 @@ class World:
             actor=SYSTEM,
         )
 
+    def units_of(self, lease):
+        """The codes of the units a lease covers (what a sub-lease of it may cover)."""
+        return tuple(lease.units.order_by("code").values_list("code", flat=True))
+
     def lease(
         self,
         code="L-001",
         tenant=None,
-        units=("101",),
+        units=None,
         rent="30000.00",
         period=3,
         start=D(2022, 1, 1),
@@ -104,6 +110,9 @@ class World:
         rent_free=(),
         parent=None,
     ):
+        if units is None:  # the first unit no lease covers yet ("101", then the spare stalls)
+            let = set(self.building.units.filter(leases__isnull=False).values_list("code", flat=True))
+            units = (next(c for c in ["101", *(f"S{n:02d}" for n in range(1, 31))] if c not in let),)
         return actions.create_lease(
             {
                 "code": code,

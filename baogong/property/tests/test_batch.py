@@ -55,7 +55,7 @@ def _late_payer(world):
 
 
 def _in_arrears(world, code):
-    lease = world.lease(code, tenant=_late_payer(world), units=("102",))
+    lease = world.lease(code, tenant=_late_payer(world))
     first, _second = actions.issue_invoices(lease, up_to=JUNE, actor=SYSTEM)
     actions.record_payment(first, first.amount, paid_on=D(2022, 1, 5), actor=SYSTEM)
     return lease
@@ -64,11 +64,11 @@ def _in_arrears(world, code):
 def _applications(world, suffix):
     """A paid lease (a credit note), a refund on paid rent, a tenant in arrears (held at approval),
     one without its documents (refused at 经办), a sub-lease's occupier."""
-    head = world.lease(f"L-H{suffix}", units=("201",), rent="60000.00")
+    head = world.lease(f"L-H{suffix}", rent="60000.00")
     made = [
         actions.submit_application(_paid(world, f"L-P{suffix}"), as_of=JUNE, actor=SYSTEM),
         actions.submit_application(
-            _paid(world, f"L-R{suffix}", tenant=world.noodles, units=("102",)),
+            _paid(world, f"L-R{suffix}", tenant=world.noodles),
             as_of=APRIL,
             settlement="refund",
             proof=Proof(risk_area=True),
@@ -76,14 +76,16 @@ def _applications(world, suffix):
         ),
         actions.submit_application(_in_arrears(world, f"L-A{suffix}"), as_of=JUNE, actor=SYSTEM),
         actions.submit_application(
-            world.lease(f"L-S{suffix}", tenant=world.noodles, units=("201",), rent="24000.00", period=1, parent=head),
+            world.lease(
+                f"L-S{suffix}", tenant=world.noodles, units=world.units_of(head), rent="24000.00", period=1, parent=head
+            ),
             as_of=JUNE,
             actor=SYSTEM,
         ),
     ]
     for application in made:
         upload_all(application)
-    made.append(actions.submit_application(world.lease(f"L-N{suffix}", units=("101",)), as_of=JUNE, actor=SYSTEM))
+    made.append(actions.submit_application(world.lease(f"L-N{suffix}"), as_of=JUNE, actor=SYSTEM))
     return made
 
 
@@ -141,12 +143,12 @@ def test_batch_review_refuses_the_handler_as_checker(world, user):
 
 
 def test_lease_quotes_equal_the_single_quotes(world):
-    head = world.lease("L-H", units=("201",), rent="60000.00")
+    head = world.lease("L-H", rent="60000.00")
     leases = [
         head,
-        world.lease("L-S", tenant=world.noodles, units=("201",), rent="24000.00", period=1, parent=head),
+        world.lease("L-S", tenant=world.noodles, units=world.units_of(head), rent="24000.00", period=1, parent=head),
         _in_arrears(world, "L-A"),
-        world.lease("L-F", units=("101",), rent_free=[(D(2022, 1, 1), D(2022, 3, 31))]),
+        world.lease("L-F", rent_free=[(D(2022, 1, 1), D(2022, 3, 31))]),
     ]
     policy = queries.policy_in_force(APRIL)
     proofs = {leases[3].pk: Proof(sealed_or_closed=True)}

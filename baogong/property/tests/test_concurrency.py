@@ -4,11 +4,13 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from baogong.core.errors import DomainError
 from baogong.core.tests.threads import run_threads
 from baogong.property import actions
-from baogong.property.models import ReliefApplication, ReliefCredit
+from baogong.property.errors import LeaseInvalid, LeasesInvalid
+from baogong.property.models import Lease, ReliefApplication, ReliefCredit
 
 from .conftest import SYSTEM, office_head, upload_all
 
@@ -57,3 +59,38 @@ def test_simultaneous_approvals_give_relief_once(world, user):
         ("refused", "application_wrong_state"),
     ]
     assert list(ReliefCredit.objects.values_list("amount", flat=True)) == [Decimal("60000.00")]
+
+
+def test_leases_of_one_unit_made_together_let_it_once(world):
+    """Eight leases of one stall at once, per row and in batches: the unit locks make them take
+    turns, so one is made and seven get the field error (none a deadlock or a 500)."""
+    from .test_double_let import clash
+
+    assert connection.vendor == "postgresql"
+    stall = world.units["S01"]
+    answers = []
+
+    def body(i):
+        data = {
+            "code": f"L-T{i}",
+            "organisation": world.owner,
+            "tenant": world.shop,
+            "rent": Decimal("9000.00"),
+            "period_months": 3,
+            "start": dt.date(2022, 1 + i, 1),
+            "end": dt.date(2023, 12, 31),
+        }
+        try:
+            if i % 2:
+                actions.create_leases([actions.LeaseRow(lease=data, units=[stall])], actor=SYSTEM)
+            else:
+                actions.create_lease(data, units=[stall], actor=SYSTEM)
+            answers.append("made")
+        except LeasesInvalid as exc:
+            answers.extend(e.details for e in exc.rows.values())
+        except LeaseInvalid as exc:
+            answers.append(exc.details)
+
+    assert run_threads(8, body) == []
+    (made,) = Lease.objects.filter(units=stall)
+    assert sorted(answers, key=repr) == sorted(["made", *[{"units": [clash("S01", made.code)]}] * 7], key=repr)

@@ -14,7 +14,7 @@ from baogong.core.models import AuditEvent
 from baogong.orgs.models import Organisation
 from baogong.property import actions
 from baogong.property.errors import LeasesInvalid
-from baogong.property.models import Lease, RentFreePeriod, Tenant
+from baogong.property.models import Lease, RentFreePeriod, Tenant, Unit
 
 from .conftest import SYSTEM, make_idcard, make_uscc
 from .test_views import ROW, workbook
@@ -36,9 +36,16 @@ def _tenant(code, n, **extra):
     }
 
 
+def _stalls(tag):
+    """The five stalls of a tag's rows (a unit is let once at a time: each run has its own)."""
+    first = 1 + 5 * (ord(tag[-1]) - ord("A"))
+    return [f"S{n:02d}" for n in range(first, first + 5)]
+
+
 def _rows(world, tag):
     """An individual business, an enterprise, a second lease of the first tenant, a sub-lease of an
-    earlier row's lease to a stored tenant, one with rent-free months."""
+    earlier row's lease to a stored tenant, one with rent-free months; each lease on its own stalls
+    (the sub-lease on its head lease's)."""
     lease = {
         "organisation": world.owner,
         "rent": Decimal("9000.00"),
@@ -57,23 +64,23 @@ def _rows(world, tag):
         "revenue_wan": Decimal("900"),
         "assets_wan": Decimal("100"),
     }
-    units = world.units
+    units = [world.units[code] for code in _stalls(tag)]
     return [
-        actions.LeaseRow(lease={**lease, "code": f"L-{tag}1"}, units=[units["101"]], tenant=_tenant(f"T-{tag}I", 11)),
+        actions.LeaseRow(lease={**lease, "code": f"L-{tag}1"}, units=[units[0]], tenant=_tenant(f"T-{tag}I", 11)),
         actions.LeaseRow(
-            lease={**lease, "code": f"L-{tag}2", "deposit": Decimal("500.00")}, units=[units["201"]], tenant=shop
+            lease={**lease, "code": f"L-{tag}2", "deposit": Decimal("500.00")}, units=[units[1]], tenant=shop
         ),
         actions.LeaseRow(
-            lease={**lease, "code": f"L-{tag}3"}, units=[units["102"], units["101"]], tenant=_tenant(f"T-{tag}I", 11)
+            lease={**lease, "code": f"L-{tag}3"}, units=[units[3], units[2]], tenant=_tenant(f"T-{tag}I", 11)
         ),
         actions.LeaseRow(
             lease={**lease, "code": f"L-{tag}4", "tenant": world.noodles, "period_months": 1},
-            units=[units["201"]],
+            units=[units[1]],
             parent_code=f"L-{tag}2",
         ),
         actions.LeaseRow(
             lease={**lease, "code": f"L-{tag}5", "tenant": world.shop},
-            units=[units["102"]],
+            units=[units[4]],
             rent_free=[(D(2022, 1, 1), D(2022, 2, 28))],
         ),
     ]
@@ -112,12 +119,22 @@ def _plain(value, tag):
     return value.replace(tag, "#") if isinstance(value, str) else value
 
 
+def _stalls_named(after, tag, stall):
+    after = _plain(after, tag)
+    if "units" in after:
+        after["units"] = [stall[pk] for pk in after["units"]]
+    return after
+
+
 def _state(tag):
+    """The tag's tenants, leases and audit, codes and stalls named by their place (``#``, stall 0…4)."""
+    codes = _stalls(tag)
+    stall = {u.pk: codes.index(u.code) for u in Unit.objects.filter(property__code="P-BY-01", code__in=codes)}
     tenants = Tenant.objects.filter(code__startswith=f"T-{tag}").order_by("code")
     leases = Lease.objects.filter(code__startswith=f"L-{tag}").select_related("tenant", "parent").order_by("code")
     objects = {("tenant", str(t.pk)) for t in tenants} | {("lease", str(x.pk)) for x in leases}
     events = [
-        (e.verb, e.actor_label, e.organisation_id, e.object_repr.replace(tag, "#"), _plain(e.after, tag))
+        (e.verb, e.actor_label, e.organisation_id, e.object_repr.replace(tag, "#"), _stalls_named(e.after, tag, stall))
         for e in AuditEvent.objects.filter(object_type__model__in=["tenant", "lease"]).select_related("object_type")
         if (e.object_type.model, e.object_id) in objects
     ]
@@ -128,7 +145,7 @@ def _state(tag):
                 _plain({f.attname: getattr(x, f.attname) for f in Lease._meta.concrete_fields}, tag),
                 x.tenant.code.replace(tag, "#"),
                 x.parent.code.replace(tag, "#") if x.parent else None,
-                sorted(x.units.values_list("code", flat=True)),
+                sorted(stall[pk] for pk in x.units.values_list("pk", flat=True)),
                 list(RentFreePeriod.objects.filter(lease=x).values_list("start", "end")),
             )
             for x in leases
@@ -215,20 +232,30 @@ def test_a_landlord_outside_the_scope_is_refused_as_one_by_one(world, user):
 
 # --- the Excel import --------------------------------------------------------------------------
 def _import_rows(count):
+    """``count`` rows, every other one with two units, each on its own stalls of the market P-MKT."""
     return [
         {
             **ROW,
             "tenant_code": f"T-{n:04d}",
             "uscc": make_uscc(200 + n),
             "lease_code": f"L-{n:04d}",
-            "units": "101,102" if n % 2 else "201",
+            "property_code": "P-MKT",
+            "units": f"{count}-{n}a,{count}-{n}b" if n % 2 else f"{count}-{n}a",
         }
         for n in range(count)
     ]
 
 
+def _market(world, *counts):
+    """The market whose stalls ``_import_rows(count)`` lets (a unit is let once at a time)."""
+    codes = [c for count in counts for row in _import_rows(count) for c in row["units"].split(",")]
+    data = {"code": "P-MKT", "name": "宝山市场", "owner": world.owner, "area": world.area, "use": "商业"}
+    actions.create_property(data, [{"code": c, "floor_area": Decimal("12.00")} for c in codes], actor=SYSTEM)
+
+
 def test_the_import_queries_do_not_grow_with_the_rows(world, user):
     officer = user("property")
+    _market(world, 10, 200)
     counted = []
     for count in (10, 200):
         rows = _import_rows(count)

@@ -31,13 +31,15 @@ VOLATILE = {"id", "number", "lease_id", "created_at", "updated_at", "document"}
 def _leases(world, tag):
     """A paid lease, a head lease let on (a sub-lessor: not eligible), its occupier, a tenant in
     arrears (held, but it may apply), a lease with an application already."""
-    head = world.lease(f"L-{tag}H", units=("201",), rent="60000.00")
-    taken = world.lease(f"L-{tag}T", units=("101",))
+    head = world.lease(f"L-{tag}H", rent="60000.00")
+    taken = world.lease(f"L-{tag}T")
     actions.submit_application(taken, as_of=JUNE, actor=SYSTEM)
     return [
         _paid(world, f"L-{tag}P"),
         head,
-        world.lease(f"L-{tag}S", tenant=world.noodles, units=("201",), rent="24000.00", period=1, parent=head),
+        world.lease(
+            f"L-{tag}S", tenant=world.noodles, units=world.units_of(head), rent="24000.00", period=1, parent=head
+        ),
         _in_arrears(world, f"L-{tag}A"),
         taken,
     ]
@@ -80,7 +82,7 @@ def test_a_batch_gives_what_one_by_one_gives(world, user):
 def test_proofs_and_refunds_as_one_by_one(world, user):
     officer = user("property")
     april = D(2022, 4, 10)  # the March policy: one proof adds months
-    a, b = world.lease("L-A1", units=("102",)), world.lease("L-B1", units=("102",))
+    a, b = world.lease("L-A1"), world.lease("L-B1")
     one = actions.submit_application(a, as_of=april, settlement="refund", proof=Proof(risk_area=True), actor=officer)
     (other,) = actions.submit_applications(
         [b], as_of=april, settlement="refund", proofs={b.pk: Proof(risk_area=True)}, actor=officer
@@ -112,8 +114,8 @@ def test_refusals_for_every_lease_write_nothing(world, user):
 def test_a_batch_reads_once_for_all_its_leases(world, user):
     officer = user("property")
     actions.submit_applications([world.lease("L-W")], as_of=JUNE, actor=officer)  # the user's scope, cached
-    few = [world.lease(f"L-F{n}", units=("101",)) for n in range(2)]
-    many = [world.lease(f"L-M{n}", units=("101",)) for n in range(12)]
+    few = [world.lease(f"L-F{n}") for n in range(2)]
+    many = [world.lease(f"L-M{n}") for n in range(12)]
     counted = []
     for leases in (few, many):
         with CaptureQueriesContext(connection) as queries:
@@ -137,11 +139,11 @@ def _documents(application):
 
 def test_documents_of_many_applications_as_one_by_one(world, user):
     officer = user("property")
-    leases = [world.lease("L-1"), world.lease("L-2", tenant=world.noodles, units=("102",))]
+    leases = [world.lease("L-1"), world.lease("L-2", tenant=world.noodles)]
     single = [actions.submit_application(lease, as_of=JUNE, actor=officer) for lease in leases]
-    others = [world.lease("L-3"), world.lease("L-4", tenant=world.noodles, units=("102",))]
+    others = [world.lease("L-3"), world.lease("L-4", tenant=world.noodles)]
     batch = actions.submit_applications(others, as_of=JUNE, actor=officer)
-    decided = actions.submit_application(world.lease("L-5", units=("201",)), as_of=JUNE, actor=officer)
+    decided = actions.submit_application(world.lease("L-5"), as_of=JUNE, actor=officer)
     actions.reject_application(decided, reason="不在政策范围内", actor=officer)
     files = [[("application", pdf("a.pdf")), ("lease", pdf("lease.pdf"))], [("business_licence", pdf("b.pdf"))]]
     for application, uploads in zip(single, files, strict=True):
