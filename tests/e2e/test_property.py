@@ -36,7 +36,9 @@ def lease_workbook(path: Path) -> Path:
     sheet = book.active
     sheet.append([c.header for c in actions.LEASE_COLUMNS])
     row = {c.key: c.example for c in actions.LEASE_COLUMNS}
-    row.update({"tenant_code": "T-E2E", "lease_code": "L-E2E", "units": "102", "uscc": "91310113MA1G00011J"})
+    row.update(
+        {"tenant_code": "T-E2E", "lease_code": "L-E2E", "units": "103", "uscc": "91310113MA1G00011J"}
+    )  # the vacant shop
     sheet.append([row[c.key] for c in actions.LEASE_COLUMNS])
     buffer = io.BytesIO()
     book.save(buffer)
