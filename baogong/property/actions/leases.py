@@ -133,8 +133,7 @@ def _validate_lease(lease: Lease, units: list[Unit], rent_free: Sequence[tuple[d
     errors = _lease_rule_errors(
         lease, units, rent_free, lambda: set(parent.units.values_list("pk", flat=True)) if parent else set()
     )
-    if "units" not in errors:
-        locks.units_for_update(u.pk for u in units)  # two leases of one unit at once: one waits, then sees the other
+    if "units" not in errors:  # the caller holds the units' locks (_create_lease)
         errors.update(double_let_errors(lease, units, units_let(u.pk for u in units)))
     try:
         lease.full_clean(exclude=[*errors, "units"])
@@ -160,6 +159,7 @@ def _create_lease(
     data: Mapping[str, Any], *, units: list[Unit], rent_free: Sequence[tuple[dt.date, dt.date]], actor: Actor
 ) -> Lease:
     lease = _lease_from(data)
+    locks.units_for_update(u.pk for u in units)  # two leases of one unit at once: one waits, then sees the other
     _validate_lease(lease, units, rent_free)
     _check_org(lease.organisation_id, actor, LeaseInvalid)
     lease.save()
