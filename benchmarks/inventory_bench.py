@@ -2,16 +2,25 @@
 
     .venv/bin/python benchmarks/inventory_bench.py [--server postgres://postgres@127.0.0.1:5432]
         [--seconds 20] [--clients 16] [--receipt-lines 10000] [--balances 100000] [--moves-per-balance 10]
+        [--only pgbench,http,floors,phases,receipt,sqlite-receipt,ledger,page] [--client wrk|python]
 
 Works in two scratch databases it creates and drops: ``bench_inventory`` (migrated, Baoshan base
 data, demo catalog) and ``bench_pgbench`` (``pgbench -i -s 10``). Prints:
 
 1. pgbench TPC-B tps with the same number of clients (the reference);
-2. issues/s through ``POST /api/v1/inventory/issues/`` with N concurrent clients (gunicorn, 4
+2. issues/s through ``POST /api/v1/inventory/issues/`` with N concurrent clients (gunicorn, 2
    workers × 4 threads), every issue taking 1 unit from ONE hot balance (the worst case: every
    transaction waits on the same row lock), with p50/p95 latency;
-3. lines/s of one ``receive_stock`` with 10,000 lines (in-process, the action itself);
-4. the stock-on-hand page (``GET /inventory/`` with its filters) p50/p95 over 1,000,000 moves and
+3. ``floors``: what the single-line hot phase could reach if one side cost nothing — the stored
+   issue function called by pgbench's C client alone (no HTTP, no Python) and Django's cheapest
+   request (``GET /healthz``) under the same gunicorn — with pgbench before and after;
+4. ``phases``: hot and spread balances, 1- and 10-line documents, pgbench before and after each,
+   ``check-ledger`` after each, and the CPU per request of the web workers, PostgreSQL, Redis, the
+   load generator and the whole machine. The load comes from wrk (C, as pgbench is; ``apt install
+   wrk``) so that the client does not take the server's cores; ``--client python`` uses threads of
+   this process where wrk is missing;
+5. lines/s of one ``receive_stock`` with 10,000 lines (in-process, the action itself);
+6. the stock-on-hand page (``GET /inventory/`` with its filters) p50/p95 over 1,000,000 moves and
    100,000 balances, built by a bench-only SQL loader (below) that writes moves and balances that
    agree — ``check-ledger`` is run on the result and its time printed.
 """
@@ -28,10 +37,13 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from decimal import Decimal
 from pathlib import Path
+
+import httpload
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -252,6 +264,80 @@ def _start_gunicorn(workers: int, threads: int, conn_max_age: int) -> tuple[subp
     return server, port
 
 
+def _machine_busy() -> float:
+    """Seconds of CPU the whole machine has spent busy (all cores, ``/proc/stat``)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _redis_pids() -> list[int]:
+    out = subprocess.run(["pgrep", "-x", "redis-server"], capture_output=True, text=True).stdout
+    return [int(x) for x in out.split()]
+
+
+def _issue_bodies(pool: list[str], recipients: list[str], lines: int, n: int) -> list[str]:
+    """``n`` issue bodies drawn with a fixed seed: ``lines`` distinct items of ``pool``, 1 unit each."""
+    rnd = random.Random(2022)
+    bodies = []
+    for _ in range(n):
+        picked = rnd.sample(pool, lines) if len(pool) >= lines else pool[:lines]
+        bodies.append(
+            json.dumps(
+                {
+                    "warehouse": "WH-TXQ",
+                    "recipient": rnd.choice(recipients),
+                    "lines": [{"item": code, "qty": 1} for code in picked],
+                }
+            )
+        )
+    return bodies
+
+
+def _python_load(port: int, raw: str, bodies: list[str], clients: int, seconds: int) -> dict[str, float]:
+    """The same load from threads of this process (``--client python``: where wrk is missing)."""
+    latencies: list[float] = []
+    counts = {"ok": 0, "other": 0}
+    lock = threading.Lock()
+    stop_at = [0.0]
+    barrier = threading.Barrier(clients + 1)
+    cpu0 = time.process_time()
+
+    def client(n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        headers = {"Authorization": f"Bearer {raw}", "Content-Type": "application/json"}
+        barrier.wait()
+        k = n
+        while time.perf_counter() < stop_at[0]:
+            k += clients
+            t0 = time.perf_counter()
+            conn.request("POST", "/api/v1/inventory/issues/", body=bodies[k % len(bodies)], headers=headers)
+            response = conn.getresponse()
+            response.read()
+            took = time.perf_counter() - t0
+            with lock:
+                latencies.append(took)
+                counts["ok" if response.status == 201 else "other"] += 1
+
+    pool_threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for t in pool_threads:
+        t.start()
+    stop_at[0] = time.perf_counter() + seconds
+    start = time.perf_counter()
+    barrier.wait()
+    for t in pool_threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    return {
+        "requests": counts["ok"] + counts["other"],
+        "per_s": counts["ok"] / elapsed,
+        "ok": counts["ok"],
+        "errors": counts["other"],
+        "p50_ms": percentile(latencies, 50) * 1000 if latencies else 0,
+        "p95_ms": percentile(latencies, 95) * 1000 if latencies else 0,
+        "client_cpu_s": time.process_time() - cpu0,
+    }
+
+
 def bench_http_issues(
     clients: int,
     seconds: int,
@@ -262,70 +348,53 @@ def bench_http_issues(
     codes: list[str] | None = None,
     lines: int = 1,
     db: str = DB,
+    client: str = "wrk",
 ) -> dict[str, float]:
     """Issues through the API for ``seconds``: every line 1 unit of ``codes`` (default: the one hot
-    balance), ``lines`` distinct items per document; rate, latency and CPU per request."""
+    balance), ``lines`` distinct items per document; rate, latency and CPU per request of the web
+    workers, PostgreSQL, Redis, the load generator and the whole machine."""
     from baogong.orgs.models import Site
 
     raw = _hot_stock_and_token()
     pool = codes or ["WATER-550"]
     recipients = list(Site.objects.exclude(kind="warehouse").values_list("code", flat=True)[:10])
+    bodies = _issue_bodies(pool, recipients, lines, 2_000)
     server, port = _start_gunicorn(workers, threads, conn_max_age)
     try:
-        latencies: list[float] = []
-        counts = {"ok": 0, "other": 0}
-        lock = threading.Lock()
-        stop_at = [0.0]
-        barrier = threading.Barrier(clients + 1)
-
-        def client(n: int) -> None:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            rnd = random.Random(n)
+        app0, redis0 = _cpu_seconds(_tree(server.pid)), _cpu_seconds(_redis_pids())
+        db_before = {p: _cpu_seconds([p]) for p in _backends(db)}
+        busy0 = _machine_busy()
+        if client == "wrk":
             headers = {"Authorization": f"Bearer {raw}", "Content-Type": "application/json"}
-            barrier.wait()
-            while time.perf_counter() < stop_at[0]:
-                picked = rnd.sample(pool, lines) if len(pool) >= lines else pool[:lines]
-                body = json.dumps(
-                    {
-                        "warehouse": "WH-TXQ",
-                        "recipient": rnd.choice(recipients),
-                        "lines": [{"item": code, "qty": 1} for code in picked],
-                    }
-                )
-                t0 = time.perf_counter()
-                conn.request("POST", "/api/v1/inventory/issues/", body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                took = time.perf_counter() - t0
-                with lock:
-                    latencies.append(took)
-                    counts["ok" if response.status == 201 else "other"] += 1
-
-        pool_threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-        for t in pool_threads:
-            t.start()
-        app0, db_before = _cpu_seconds(_tree(server.pid)), {p: _cpu_seconds([p]) for p in _backends(db)}
-        stop_at[0] = time.perf_counter() + seconds
-        start = time.perf_counter()
-        barrier.wait()
-        for t in pool_threads:
-            t.join()
-        elapsed = time.perf_counter() - start
+            r = httpload.run(
+                f"http://127.0.0.1:{port}/api/v1/inventory/issues/",
+                seconds=seconds,
+                clients=clients,
+                bodies=bodies,
+                headers=headers,
+            )
+        else:
+            r = _python_load(port, raw, bodies, clients, seconds)
+        busy = _machine_busy() - busy0
         app_cpu = _cpu_seconds(_tree(server.pid)) - app0
+        redis_cpu = _cpu_seconds(_redis_pids()) - redis0
         db_cpu = sum(_cpu_seconds([p]) - db_before.get(p, 0.0) for p in _backends(db))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    ok = max(counts["ok"], 1)
+    done = max(r["requests"], 1)
     return {
-        "issues_per_s": counts["ok"] / elapsed,
-        "lines_per_s": counts["ok"] * lines / elapsed,
-        "ok": counts["ok"],
-        "other": counts["other"],
-        "p50_ms": percentile(latencies, 50) * 1000 if latencies else 0,
-        "p95_ms": percentile(latencies, 95) * 1000 if latencies else 0,
-        "app_cpu_ms": 1000 * app_cpu / ok,
-        "db_cpu_ms": 1000 * db_cpu / ok,
+        "issues_per_s": r["per_s"],
+        "lines_per_s": r["per_s"] * lines,
+        "ok": r["ok"],
+        "other": r["errors"],
+        "p50_ms": r["p50_ms"],
+        "p95_ms": r["p95_ms"],
+        "app_cpu_ms": 1000 * app_cpu / done,
+        "db_cpu_ms": 1000 * db_cpu / done,
+        "redis_cpu_ms": 1000 * redis_cpu / done,
+        "client_cpu_ms": 1000 * r["client_cpu_s"] / done,
+        "busy_ms": 1000 * busy / done,
     }
 
 
@@ -342,7 +411,16 @@ def http_phases(args: argparse.Namespace) -> None:
             continue
         before = pgbench(args.server, args.clients, args.seconds)
         codes = ["WATER-550"] if (where, lines) == ("hot", 1) else (spread[:10] if where == "hot" else spread)
-        r = bench_http_issues(args.clients, args.seconds, codes=codes, lines=lines, db=args.db)
+        r = bench_http_issues(
+            args.clients,
+            args.seconds,
+            codes=codes,
+            lines=lines,
+            db=args.db,
+            client=args.client,
+            workers=args.workers,
+            threads=args.threads,
+        )
         after = pgbench(args.server, args.clients, args.seconds)
         ref = (before + after) / 2
         differences = len(ledger_differences())
@@ -353,10 +431,82 @@ def http_phases(args: argparse.Namespace) -> None:
             f"[{where}, {lines}-line] pgbench {before:.0f} -> {after:.0f} tps; HTTP {r['issues_per_s']:.1f} issues/s "
             f"= {r['lines_per_s']:.0f} lines/s ({r['ok']:.0f} ok, {r['other']:.0f} errors), p50 {r['p50_ms']:.0f} ms, "
             f"p95 {r['p95_ms']:.0f} ms; {unit} = {100 * rate / ref:.1f}% of pgbench; CPU per request "
-            f"{r['app_cpu_ms']:.1f} ms Python + {r['db_cpu_ms']:.1f} ms PostgreSQL; check-ledger "
+            f"{r['app_cpu_ms']:.2f} ms web workers + {r['db_cpu_ms']:.2f} ms PostgreSQL + {r['redis_cpu_ms']:.2f} ms "
+            f"Redis + {r['client_cpu_ms']:.2f} ms {args.client} = machine busy {r['busy_ms']:.2f} ms; check-ledger "
             f"{'exact' if differences == 0 else f'{differences} DIFFERENCES'}; load {load[0]:.1f} / {load[1]:.1f}",
             flush=True,
         )
+
+
+def _issue_statement() -> str:
+    """The SQL one single-line hot issue sends on PostgreSQL (the stored function's call), as executed."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    raw = _hot_stock_and_token()
+    client = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    body = json.dumps({"warehouse": "WH-TXQ", "recipient": "FH-FCL", "lines": [{"item": "WATER-550", "qty": 1}]})
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post("/api/v1/inventory/issues/", body, content_type="application/json").status_code == 201
+    return next(q["sql"] for q in queries.captured_queries if "inventory_post_issue" in q["sql"])
+
+
+def pgbench_script(url: str, sql: str, clients: int, seconds: int) -> float:
+    """tps of pgbench's C client sending ``sql`` alone (prepared, autocommit) to ``url``."""
+    with tempfile.NamedTemporaryFile("w", suffix=".sql") as script:
+        script.write(sql.rstrip(";") + ";\n")
+        script.flush()
+        out = subprocess.run(
+            [
+                "pgbench",
+                "-n",
+                "-M",
+                "prepared",
+                "-c",
+                str(clients),
+                "-j",
+                "2",
+                "-T",
+                str(seconds),
+                "-f",
+                script.name,
+                url,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    match = re.search(r"tps = ([\d.]+)", out)
+    return float(match.group(1)) if match else 0.0
+
+
+def floors(args: argparse.Namespace) -> None:
+    """What the single-line hot phase could reach if one side cost nothing, in the same run:
+    the stored function called by pgbench's C client (no HTTP, no Python) and the web server's
+    cheapest Django request (``GET /healthz``, answered by the first middleware) under wrk."""
+    before = pgbench(args.server, args.clients, args.seconds)
+    sql = _issue_statement()
+    database = pgbench_script(f"{args.server}/{args.db}", sql, args.clients, args.seconds)
+    server, port = _start_gunicorn(args.workers, args.threads, 60)
+    try:
+        app0, busy0 = _cpu_seconds(_tree(server.pid)), _machine_busy()
+        web = httpload.run(f"http://127.0.0.1:{port}/healthz", method="GET", seconds=args.seconds, clients=args.clients)
+        app_ms = 1000 * (_cpu_seconds(_tree(server.pid)) - app0) / max(web["requests"], 1)
+        busy_ms = 1000 * (_machine_busy() - busy0) / max(web["requests"], 1)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    after = pgbench(args.server, args.clients, args.seconds)
+    ref = (before + after) / 2
+    load = os.getloadavg()
+    print(
+        f"[floors] pgbench {before:.0f} -> {after:.0f} tps; the issue function alone from pgbench "
+        f"(one hot balance, no HTTP, no Python): {database:.0f} tps = {100 * database / ref:.1f}% of pgbench; "
+        f"GET /healthz ({args.workers}x{args.threads}, wrk): {web['per_s']:.0f} req/s, {app_ms:.2f} ms web workers, "
+        f"machine busy {busy_ms:.2f} ms per request; load {load[0]:.1f} / {load[1]:.1f}",
+        flush=True,
+    )
 
 
 def bench_receipt(lines: int, *, profile: bool = False) -> dict[str, float]:
@@ -523,7 +673,7 @@ def bench_stock_page(requests: int, *, verbose: bool = False) -> dict[str, dict[
     return results
 
 
-PARTS = ("pgbench", "http", "phases", "receipt", "sqlite-receipt", "ledger", "page")
+PARTS = ("pgbench", "http", "floors", "phases", "receipt", "sqlite-receipt", "ledger", "page")
 
 
 def main() -> None:
@@ -553,6 +703,14 @@ def main() -> None:
         default="2x4:60",
         help="gunicorn set-ups for the HTTP part, WORKERSxTHREADS:CONN_MAX_AGE, comma-separated (e.g. 2x4:60,4x4:60,2x4:0)",
     )
+    parser.add_argument(
+        "--client",
+        default="wrk" if httpload.available() else "python",
+        choices=["wrk", "python"],
+        help="the HTTP load generator of the phases: wrk (C, as pgbench is; apt install wrk) or threads of this process",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of the phases and floors")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker of the phases and floors")
     parser.add_argument("--verbose", action="store_true", help="print the SQL of one issue, slowest page URLs")
     parser.add_argument("--port", type=int, default=0, help="port of the HTTP server (default: any free one)")
     parser.add_argument("--sqlite", default="", help=argparse.SUPPRESS)  # child run: receipt on this SQLite file
@@ -615,6 +773,8 @@ def main() -> None:
                 f"({http_result['ok']} ok, {http_result['other']} other), p50 {http_result['p50_ms']:.0f} ms, "
                 f"p95 {http_result['p95_ms']:.0f} ms{share}; load {load[0]:.1f}"
             )
+    if "floors" in parts:
+        floors(args)
     if "phases" in parts:
         http_phases(args)
     if "receipt" in parts:
