@@ -49,13 +49,14 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL
     )
     actor_label = models.CharField(_("actor name"), max_length=150, blank=True)
-    verb = models.CharField(_("verb"), max_length=64, db_index=True)
-    object_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
-    object_id = models.CharField(_("object id"), max_length=64, blank=True, db_index=True)
+    verb = models.CharField(_("verb"), max_length=64)
+    # covered by the (object_type, object_id, at) index below
+    object_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL, db_index=False)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
     object_repr = models.CharField(_("object"), max_length=255, blank=True)
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
-    request_id = models.CharField(_("request id"), max_length=64, blank=True, db_index=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
     organisation_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     site_id = models.BigIntegerField(null=True, blank=True, db_index=True)
 
@@ -67,7 +68,14 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("audit events")
         ordering = ["-at", "-id"]
         permissions = [("reveal_personal_data", "Can reveal masked personal data")]
-        indexes = [models.Index(fields=["object_type", "object_id", "at"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "at"]),
+            # exact-match indexes only: no query looks these up by prefix (db_index=True would add a
+            # varchar_pattern_ops twin on PostgreSQL)
+            models.Index(fields=["verb"], name="core_audit_verb"),
+            models.Index(fields=["object_id"], name="core_audit_object_id"),
+            models.Index(fields=["request_id"], name="core_audit_request_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.verb} {self.object_repr}"

@@ -121,8 +121,11 @@ class StockMove(models.Model):
     """One line of the ledger. Append-only: corrections are reversing moves."""
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-    item = models.ForeignKey(Item, verbose_name=_("item"), related_name="moves", on_delete=models.PROTECT)
-    lot = models.ForeignKey(Lot, verbose_name=_("lot"), related_name="moves", on_delete=models.PROTECT)
+    # item and lot: no index of their own, the composite indexes below lead with them (docs/inventory.md)
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), related_name="moves", on_delete=models.PROTECT, db_index=False
+    )
+    lot = models.ForeignKey(Lot, verbose_name=_("lot"), related_name="moves", on_delete=models.PROTECT, db_index=False)
     from_location = models.ForeignKey(
         Location, verbose_name=pgettext_lazy("location", "from"), related_name="moves_out", on_delete=models.PROTECT
     )
@@ -131,11 +134,11 @@ class StockMove(models.Model):
     )
     qty = models.PositiveIntegerField(_("quantity"))
     unit_cost = models.DecimalField(_("unit cost"), max_digits=14, decimal_places=4, default=0)
-    reason = models.CharField(_("reason"), max_length=16, choices=MoveReason.choices, db_index=True)
+    reason = models.CharField(_("reason"), max_length=16, choices=MoveReason.choices)
     note = models.CharField(_("note"), max_length=255, blank=True)
     document_type = models.CharField(_("document type"), max_length=32, blank=True)
     document_id = models.BigIntegerField(_("document id"), null=True, blank=True)
-    reference = models.CharField(pgettext_lazy("document", "reference"), max_length=128, blank=True, db_index=True)
+    reference = models.CharField(pgettext_lazy("document", "reference"), max_length=128, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT
     )
@@ -161,6 +164,10 @@ class StockMove(models.Model):
             models.Index(fields=["item", "at"], name="inventory_move_item_at"),
             models.Index(fields=["lot", "to_location"], name="inventory_move_lot_to"),
             models.Index(fields=["document_type", "document_id"], name="inventory_move_document"),
+            # exact-match indexes only: no query looks these up by prefix (db_index=True would add a
+            # varchar_pattern_ops twin on PostgreSQL)
+            models.Index(fields=["reason"], name="inventory_move_reason"),
+            models.Index(fields=["reference"], name="inventory_move_reference"),
         ]
 
     def __str__(self) -> str:
@@ -178,8 +185,13 @@ class StockMove(models.Model):
 class StockBalance(models.Model):
     """On hand and reserved per (lot, location): a cache of the ledger, changed only with its moves."""
 
-    item = models.ForeignKey(Item, verbose_name=_("item"), related_name="balances", on_delete=models.PROTECT)
-    lot = models.ForeignKey(Lot, verbose_name=_("lot"), related_name="balances", on_delete=models.PROTECT)
+    # item and lot: covered by (item, location) and the unique (lot, location)
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), related_name="balances", on_delete=models.PROTECT, db_index=False
+    )
+    lot = models.ForeignKey(
+        Lot, verbose_name=_("lot"), related_name="balances", on_delete=models.PROTECT, db_index=False
+    )
     location = models.ForeignKey(
         Location, verbose_name=_("location"), related_name="balances", on_delete=models.PROTECT
     )
