@@ -73,13 +73,19 @@ def recipient_location(site: Site) -> Location:
     """The site's recipient location (made on first use)."""
     if not authz.enabled():
         return locations.recipient_location(site)
+    return made_recipient_location(site) or locations.recipient_location(site)
+
+
+def made_recipient_location(site: Site) -> Location | None:
+    """The site's recipient location if it is made already (``None`` otherwise: nothing is written)."""
+    if not authz.enabled():
+        return Location.objects.filter(site=site, kind=LocationKind.RECIPIENT).first()
     key = _key("recipient", site.code)
     location = authz.get(key)
     if location is None or location.site_id != site.pk:
         location = Location.objects.filter(site=site, kind=LocationKind.RECIPIENT).first()
-        if location is None:
-            return locations.recipient_location(site)
-        _keep({key: location})
+        if location is not None:
+            _keep({key: location})
     return location
 
 

@@ -59,10 +59,16 @@ def issue_stock(
     """Issue stock to a recipient site, lots picked earliest-expiry-first among released, unexpired lots.
 
     Raises :class:`InsufficientStock` (writing nothing) when any line cannot be filled in full.
-    One durable transaction around :func:`baogong.inventory.ledger.issue`.
+    One durable transaction around :func:`baogong.inventory.ledger.issue`; on PostgreSQL's
+    one-statement path that transaction is the statement itself, in autocommit
+    (:func:`baogong.inventory.ledger.issue_in_autocommit`: no ``COMMIT`` round trip holding the
+    balance lock).
     """
     require_site_scope(actor, warehouse)
     ledger.validate_issue(warehouse, recipient, lines)
+    done = ledger.issue_in_autocommit(warehouse, recipient, lines, actor=actor, reference=reference)
+    if done is not None:
+        return done
     with transaction.atomic(durable=True):
         return ledger.issue(warehouse, recipient, lines, actor=actor, reference=reference)
 

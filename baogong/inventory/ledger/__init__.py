@@ -15,7 +15,8 @@ it touches in primary-key order, changes them with conditional ``UPDATE``s whose
 checked, appends the moves and records the same audit event as the matching public action. When
 stock is short it raises :class:`InsufficientStock` before writing anything, so the caller's
 transaction can roll back or carry on. Each refuses to run outside a transaction
-(:class:`OutsideTransaction`).
+(:class:`OutsideTransaction`); ``issue_in_autocommit``, the body of ``actions.issue_stock`` on
+PostgreSQL, is the exception: one statement in autocommit, its own transaction.
 
 =====================  ==================================  ===================
 primitive              durable public action               audit verb
@@ -59,7 +60,7 @@ from baogong.inventory.ledger.common import (
     today,
 )
 from baogong.inventory.ledger.fefo import candidates, fefo_key, plan_fefo
-from baogong.inventory.ledger.issues import issue, validate_issue
+from baogong.inventory.ledger.issues import issue, issue_in_autocommit, validate_issue
 from baogong.inventory.ledger.moves import MoveGroup, consume_reservation, move, move_many, validate_moves
 from baogong.inventory.ledger.receipts import receive, validate_receipt
 from baogong.inventory.ledger.reservations import release, release_many, reserve, reserve_many
@@ -89,6 +90,7 @@ __all__ = [
     "insert_rows",
     "is_usable",
     "issue",
+    "issue_in_autocommit",
     "line_errors",
     "lock_legs",
     "MoveGroup",

@@ -1,12 +1,24 @@
 """The lean write path of the ledger primitives on PostgreSQL (issue 25).
 
-A posting is one call of a stored function (migration ``inventory/0006``) that plans FEFO, inserts
-the missing destination balances, locks the balances in primary-key order, re-plans on the locked
-numbers and writes the balances, the document, its moves and lines and the audit event — one
-statement, one round trip, the balance lock taken last. The primitives call it when
-:func:`enabled` says so (PostgreSQL and ``settings.BAOGONG_LEDGER_FAST_PATH``, on by default);
-otherwise (SQLite, or the setting off) they take their portable path, which gives the same
-documents, moves, balances and audit events (``tests/test_fast_path.py`` runs both and compares).
+An issue is one call of a stored function (migrations ``inventory/0006`` and ``0011``) that plans
+FEFO on the unlocked balances, inserts the missing destination balances, writes the document, its
+moves and lines and the audit event FIRST, and takes the balance locks LAST: the planned source and
+destination balances in primary-key order, then one statement that checks on the locked numbers
+that the plan still stands (lots released and unexpired, free units enough — and unchanged where
+the plan took them all, so FEFO gives what a re-plan under the lock would) and changes the
+balances. A hot balance is locked for that one statement and the commit. When the check fails
+(stock taken or freed meanwhile) the attempt, written in a subtransaction, is rolled back whole and
+the same call goes the old way: every candidate locked in pk order, planned again on the locked
+numbers, then written. One statement, one round trip. ``actions.issue_stock`` runs that statement
+in autocommit (:func:`baogong.inventory.ledger.issue_in_autocommit`): it is its own transaction
+and commits inside the database as it ends, so the lock does not wait for the client's ``COMMIT``;
+callers composing :func:`baogong.inventory.ledger.issue` inside their transaction keep it until
+their commit, as before. ``tests/test_issue_lock_last.py`` shows the order with two sessions.
+
+The primitives call the functions when :func:`enabled` says so (PostgreSQL and
+``settings.BAOGONG_LEDGER_FAST_PATH``, on by default); otherwise (SQLite, or the setting off) they
+take their portable path, which gives the same documents, moves, balances and audit events
+(``tests/test_fast_path.py`` runs both and compares).
 
 The functions answer what was written, so the API answers without reading the lines again
 (``posted_lines`` on the returned document).

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from baogong.core import audit
@@ -124,6 +125,26 @@ def issue(
     )
     document.posted_lines = _posted(legs, codes)  # type: ignore[attr-defined]
     return document
+
+
+def issue_in_autocommit(
+    warehouse: Site, recipient: Site, lines: Sequence[IssueLineInput], *, actor: Actor, reference: str = ""
+) -> Issue | None:
+    """The issue as ONE statement in autocommit, where it can be: the one-statement path is on, no
+    transaction is open and the recipient's location is made already. ``None`` otherwise (nothing
+    written: the caller opens its durable transaction and calls :func:`issue`).
+
+    One statement is atomic by itself and commits as it ends, inside the database: the balance lock
+    it takes last is let go there, without waiting for the client's ``COMMIT`` round trip (and
+    there is no ``BEGIN`` either). A shortage answers :class:`InsufficientStock` having written
+    nothing, as inside a transaction (migration ``inventory/0011``)."""
+    if not fast.enabled() or transaction.get_connection().in_atomic_block:
+        return None
+    validate_issue(warehouse, recipient, lines)
+    destination = lookups.made_recipient_location(recipient)
+    if destination is None:
+        return None
+    return fast.issue(warehouse, recipient, destination, lines, actor=actor, reference=reference)
 
 
 def _posted(legs: Sequence[_Leg], codes: dict[int, str]) -> list[dict[str, Any]]:
