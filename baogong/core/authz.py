@@ -11,10 +11,19 @@ entry of the old generation is left unreachable.
 A cache that is not shared (``LocMemCache``: one per process) would miss the bump of another
 process, so then nothing is kept across requests (``BAOGONG_AUTHZ_CACHE = "auto"``, the
 default); ``"on"`` forces it (tests, a single process), ``"off"`` switches it off.
+
+Each process also keeps a copy of the entries it read from or wrote to the shared cache (at most
+:data:`LOCAL_SECONDS` old), by their full key. Every key names the generation it was made under
+and every request reads the generations afresh (one round trip, :func:`generation`), so a bump
+leaves the copies unreachable exactly when it leaves the shared entries unreachable: a request
+then costs that one round trip instead of one per kind of entry. The copies are pickled, so each
+read gets its own objects, as from the cache. Nothing is kept that the shared cache does not hold.
 """
 
 from __future__ import annotations
 
+import pickle
+import secrets
 import time
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar, Token
@@ -28,6 +37,8 @@ T = TypeVar("T")
 GENERATION_KEY = "authz:generation"
 TTL = 600  # seconds an entry lives even without a change (a safety net, not the invalidation)
 _LOCAL_BACKENDS = ("LocMemCache", "DummyCache")
+LOCAL_SECONDS = 60  # the longest a process serves its copy of an entry without asking the cache
+LOCAL_MAX = 5_000  # copies kept per process; past it they are all dropped (and read again)
 
 
 def namespace() -> str:
@@ -54,6 +65,9 @@ _MISSING = object()
 # Generation keys read together on a request's first read of any of them (one round trip); apps
 # add theirs at start-up (:func:`read_together`). Key names only, no data.
 _GENERATION_KEYS: set[str] = {GENERATION_KEY}
+# This process's copies of shared entries, by full key (see the module's docstring): pickled bytes
+# and the monotonic time they lapse. A plain dict: each read and write is atomic between threads.
+_copies: dict[str, tuple[float, bytes]] = {}
 
 Memo = tuple[Token[dict[str, int] | None], Token[dict[str, Any] | None]]
 
@@ -87,7 +101,7 @@ def generation(key: str = GENERATION_KEY) -> int:
     value = found.get(full)
     if value is None:
         # First use, or the key was evicted: a new start no older entry can share.
-        cache.add(full, time.time_ns(), None)
+        cache.add(full, _new_start(), None)
         value = cache.get(full) or 0
     if seen is not None:
         seen.update({k: int(v) for k, v in found.items() if v is not None})
@@ -95,15 +109,50 @@ def generation(key: str = GENERATION_KEY) -> int:
     return int(value)
 
 
+def _new_start() -> int:
+    """A generation's first value: random, so that no copy kept from before the key was lost (a
+    flush, an eviction, a test's cleared cache, a clock standing still) can share it."""
+    return time.time_ns() + secrets.randbits(62)
+
+
+def _shared_get_many(keys: list[str]) -> dict[str, Any]:
+    """``cache.get_many(keys)``, the keys this process holds a live copy of answered from it."""
+    if not keys:
+        return {}
+    now = time.monotonic()
+    found: dict[str, Any] = {}
+    asked = []
+    for key in keys:
+        copy = _copies.get(key)
+        if copy is not None and copy[0] > now:
+            found[key] = pickle.loads(copy[1])  # noqa: S301 - bytes this process pickled itself
+        else:
+            asked.append(key)
+    if asked:
+        fresh = cache.get_many(asked)
+        _keep_copies(fresh, now + LOCAL_SECONDS)
+        found.update(fresh)
+    return found
+
+
+def _keep_copies(entries: dict[str, Any], until: float) -> None:
+    if len(_copies) + len(entries) > LOCAL_MAX:
+        _copies.clear()
+    for key, value in entries.items():
+        _copies[key] = (until, pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+
+
 def get_many(keys: list[str]) -> dict[str, Any]:
-    """``cache.get_many(keys)`` with the request's memo: a key read (or missed) earlier in the
-    request is not asked again, the rest in one round trip."""
+    """``cache.get_many(keys)`` with the request's memo and the process's copies: a key read (or
+    missed) earlier in the request is not asked again, the rest not copied here in one round trip.
+
+    Only for keys that name the generation their entry was made under (every caller's)."""
     memo = _fetched.get()
     if memo is None:
-        return cache.get_many(keys) if keys else {}
+        return _shared_get_many(keys)
     wanted = [k for k in keys if k not in memo]
     if wanted:
-        found = cache.get_many(wanted)
+        found = _shared_get_many(wanted)
         memo.update({k: found.get(k, _MISSING) for k in wanted})
     return {k: memo[k] for k in keys if memo[k] is not _MISSING}
 
@@ -118,6 +167,7 @@ def set_many(entries: dict[str, Any], ttl: int = 600) -> None:
     if not entries:
         return
     cache.set_many(entries, ttl)
+    _keep_copies(entries, time.monotonic() + min(ttl, LOCAL_SECONDS))
     memo = _fetched.get()
     if memo is not None:
         memo.update(entries)
@@ -138,7 +188,7 @@ def bump(key: str = GENERATION_KEY) -> None:
         try:
             cache.incr(key)
         except ValueError:
-            cache.set(key, time.time_ns(), None)
+            cache.set(key, _new_start(), None)
 
     once()
     if transaction.get_connection().in_atomic_block:

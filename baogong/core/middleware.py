@@ -8,7 +8,10 @@ import secrets
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
+from django.contrib.messages.storage import default_storage
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext as _
 
 from baogong.core import authz
@@ -49,6 +52,21 @@ class RequestIdMiddleware:
             authz.end_request_memo(memo)
             reset_request_id(token)
         return response
+
+
+class MessageMiddleware(DjangoMessageMiddleware):
+    """Django's, with the message storage made when a message is first added or read: a request
+    that does neither (every API call) does not build the cookie and session storages (a signer
+    each). Untouched, the storage would have stored nothing in the answer either."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        request._messages = SimpleLazyObject(lambda: default_storage(request))  # type: ignore[attr-defined]
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        storage = getattr(request, "_messages", None)
+        if isinstance(storage, SimpleLazyObject) and storage._wrapped is empty:  # type: ignore[attr-defined]
+            return response
+        return super().process_response(request, response)
 
 
 class LockConflictMiddleware:

@@ -2,10 +2,10 @@
 
 A limit is a rate such as ``"120/min"`` (requests per second, minute, hour or day) for a *scope*
 (``settings.BAOGONG_RATE_LIMITS``) and a client. Counting is a fixed window per scope and client:
-one ``cache.add`` + ``cache.incr``, atomic on Redis. With the default per-process cache each
-process counts on its own; set ``CACHE_URL=redis://…`` so that every process and machine shares
-the counts. A cache that does not answer lets the request through (and logs it): a rate limit
-must never take the site down.
+one ``cache.add`` + ``cache.incr``, atomic on Redis (there one transaction, one round trip). With
+the default per-process cache each process counts on its own; set ``CACHE_URL=redis://…`` so that
+every process and machine shares the counts. A cache that does not answer lets the request through
+(and logs it): a rate limit must never take the site down.
 """
 
 from __future__ import annotations
@@ -63,13 +63,17 @@ def count(key: str, limit: int, period: int) -> int | None:
     """Count one request under ``key``; the seconds to wait when it is over ``limit`` in the
     current window of ``period`` seconds, else None."""
     cache_key, wait = _window(key, period)
+    counter = getattr(cache, "count_window", None)  # Redis: the same in one round trip (core/cache.py)
     try:
-        cache.add(cache_key, 0, timeout=period + 1)
-        try:
-            used = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.set(cache_key, 1, timeout=period + 1)
-            used = 1
+        if counter is not None:
+            used = counter(cache_key, period + 1)
+        else:
+            cache.add(cache_key, 0, timeout=period + 1)
+            try:
+                used = cache.incr(cache_key)
+            except ValueError:  # expired between add and incr
+                cache.set(cache_key, 1, timeout=period + 1)
+                used = 1
     except Exception:  # noqa: BLE001 - an unreachable cache must not refuse requests
         logger.warning("rate limit cache unavailable; request let through", exc_info=True)
         return None
