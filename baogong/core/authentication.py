@@ -4,7 +4,8 @@ With a cache every process shares (:mod:`baogong.core.authz`), a token and its u
 there under the generation ``tokens:generation``: a token created, revoked, changed or deleted and
 a user saved (deactivated, renamed, made superuser) or deleted bump it (:func:`connect_signals`,
 and ``baogong token revoke``, which updates rows without signals), so the next request reads the
-database again. Otherwise (a cache per process) every request reads the token as before.
+database again. A token is kept only once the transaction that read it commits, read from the
+primary (:func:`authz.keep`). Otherwise (a cache per process) every request reads the token as before.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from baogong.core import authz
+from baogong.core.dbrouter import primary_reads
 from baogong.core.models import ApiToken
 
 TOKENS_GENERATION_KEY = "tokens:generation"
@@ -40,11 +42,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         token = authz.get(key) if key else None
         if token is None:
             try:
-                token = ApiToken.objects.select_related("user").get(digest=digest, is_active=True)
+                with primary_reads():
+                    token = ApiToken.objects.select_related("user").get(digest=digest, is_active=True)
             except ApiToken.DoesNotExist as exc:
                 raise exceptions.AuthenticationFailed(_("Invalid or revoked token.")) from exc
             if key and token.user.is_active:
-                authz.set_many({key: token}, TTL)
+                authz.keep({key: token}, TTL)
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("The user is inactive."))
         now = timezone.now()
@@ -52,7 +55,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now
             if key:
-                authz.set_many({key: token}, TTL)
+                authz.keep({key: token}, TTL)
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

@@ -8,6 +8,11 @@ organisation or site created, moved or deleted — bumps the generation (at once
 transaction commits, so a request that read the old rows meanwhile cannot keep them), and every
 entry of the old generation is left unreachable.
 
+An entry is written only from committed rows read after its generation (:func:`keep`): inside a
+transaction, once it commits — a transaction that changed a grant reads its own uncommitted rows
+under the new generation, and a rollback bumps nothing, so what it read must never reach the cache
+— and always from the primary, never a replica behind it (:func:`remembered`).
+
 A cache that is not shared (``LocMemCache``: one per process) would miss the bump of another
 process, so then nothing is kept across requests (``BAOGONG_AUTHZ_CACHE = "auto"``, the
 default); ``"on"`` forces it (tests, a single process), ``"off"`` switches it off.
@@ -32,6 +37,8 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+
+from baogong.core.dbrouter import primary_reads
 
 T = TypeVar("T")
 GENERATION_KEY = "authz:generation"
@@ -173,8 +180,24 @@ def set_many(entries: dict[str, Any], ttl: int = 600) -> None:
         memo.update(entries)
 
 
+def keep(entries: dict[str, Any], ttl: int = TTL) -> None:
+    """:func:`set_many` of entries read from the database; inside a transaction only once it
+    commits (a row it made or saw may still be rolled back: no bump follows a rollback, so an
+    entry written before it would serve the rolled-back rows until the next change). The entries
+    are kept as they are now, not as the request has changed them by then (a token's user, say,
+    holding that request's permissions)."""
+    if transaction.get_connection().in_atomic_block:
+        frozen = pickle.dumps(entries, pickle.HIGHEST_PROTOCOL)
+        transaction.on_commit(lambda: set_many(pickle.loads(frozen), ttl))  # noqa: S301 - pickled here
+    else:
+        set_many(entries, ttl)
+
+
 def bump(key: str = GENERATION_KEY) -> None:
-    """A new generation under ``key`` now and again when the transaction commits."""
+    """A new generation under ``key`` now and again when the transaction commits: now, so that
+    this transaction reads its own change afresh (what it reads is kept only if it commits,
+    :func:`keep`); on commit, so that what another process read meanwhile from the rows committed
+    before, under the first bump's generation, is never read after the change."""
 
     key = f"{namespace()}:{key}"
 
@@ -204,15 +227,28 @@ def remembered(user: Any, name: str, compute: Callable[[], T]) -> T:
     """``compute()`` for ``user`` once per generation (and once per request on the user object)."""
     if not enabled() or getattr(user, "pk", None) is None:
         return compute()
+    # ``entry``: what this request knows (Django's ``_perm_cache`` likewise lives on the user);
+    # ``kept``: the part of it the shared cache may hold, read from it or computed from committed rows.
     entry: dict[str, Any] | None = user.__dict__.get("_baogong_authz")
+    kept: dict[str, Any] = user.__dict__.get("_baogong_authz_kept", {})
     key = user.__dict__.get("_baogong_authz_key")
     if entry is None:
         key = f"{namespace()}:authz:{generation()}:{user.pk}:{int(bool(user.is_superuser))}"
-        entry = get(key) or {}
-        user._baogong_authz, user._baogong_authz_key = entry, key
+        kept = get(key) or {}
+        entry = dict(kept)
+        user._baogong_authz, user._baogong_authz_kept, user._baogong_authz_key = entry, kept, key
     if name not in entry:
-        entry[name] = compute()
-        set_many({key: entry}, TTL)
+        with primary_reads():
+            value = entry[name] = compute()
+
+        def committed() -> None:
+            kept[name] = value
+            set_many({key: dict(kept)}, TTL)
+
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(committed)
+        else:
+            committed()
     return entry[name]
 
 

@@ -65,6 +65,18 @@ def replica_reads() -> Iterator[bool]:
         _reading.reset(token)
 
 
+@contextlib.contextmanager
+def primary_reads() -> Iterator[None]:
+    """Within: every read from the primary, even inside :func:`replica_reads` (what is kept in the
+    shared cache under the current generation: a replica behind would give the rows a committed
+    change, already bumped, replaced)."""
+    token = _reading.set(False)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
 def read_from_replica(view: F) -> F:
     """A view whose reads (a report, a dashboard, an export) may come from the replica."""
 

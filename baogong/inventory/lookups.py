@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
-
 from baogong.catalog.models import Item
 from baogong.catalog.resolvers import items_by_code
 from baogong.core import authz
@@ -30,10 +28,7 @@ TTL = 600
 def _keep(entries: dict[str, Any]) -> None:
     """Cache rows read; inside a transaction only once it commits (a row it made or saw may still
     be rolled back, and a rolled-back row must never be served from the cache)."""
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: authz.set_many(entries, TTL))
-    else:
-        authz.set_many(entries, TTL)
+    authz.keep(entries, TTL)
 
 
 def _key(*parts: Any) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
-from django.test import override_settings
+from django.test import TestCase, override_settings
 from rest_framework.test import APIClient
 
 from baogong.core import authentication, authz
@@ -52,7 +52,8 @@ def counted(monkeypatch) -> Iterator[CountingCache]:
 
 def _reads(counting: CountingCache, api: APIClient, path: str = SITES, status: int = 200) -> int:
     before = counting.reads
-    response = api.get(path)
+    with TestCase.captureOnCommitCallbacks(execute=True):  # entries are kept once committed
+        response = api.get(path)
     assert response.status_code == status, response.content
     return counting.reads - before
 

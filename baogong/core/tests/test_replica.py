@@ -76,3 +76,28 @@ def test_a_replica_that_does_not_answer_leaves_the_primary_in_charge(replica, ba
         assert client_for("commander").get(reverse("reports:dashboard_data")).status_code == 200
     assert '"orgs_site"' in _tables(on_primary.captured_queries)
     assert not dbrouter.replica_available()  # remembered: not retried on every request
+
+
+def test_what_the_shared_cache_keeps_is_read_from_the_primary(replica, base, user, settings):
+    """A scope or a token kept under the current generation comes from the primary: a replica
+    behind it would give the rows a committed (and bumped) change replaced, kept until the next."""
+    from django.core.cache import cache
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from baogong.core.authentication import BearerTokenAuthentication
+    from baogong.core.models import ApiToken
+    from baogong.core.scoping import user_scope
+
+    settings.BAOGONG_SHARED_CACHE = "on"
+    cache.clear()
+    raw = ApiToken.generate()
+    ApiToken.objects.create(user=user("warehouse"), prefix=raw[:8], digest=ApiToken.digest_of(raw))
+    request = Request(APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {raw}"))
+    with replica_reads() as used, CaptureQueriesContext(replica) as on_replica:
+        assert used
+        warehouse, _token = BearerTokenAuthentication().authenticate(request)
+        user_scope(warehouse)
+    cache.clear()
+    read = _tables(on_replica.captured_queries)
+    assert '"orgs_grant"' not in read and '"core_apitoken"' not in read

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
-from django.test import override_settings
+from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
@@ -38,7 +38,8 @@ def _client(username: str) -> tuple[APIClient, ApiToken]:
 
 
 def _token_reads(client: APIClient) -> tuple[int, int]:
-    with CaptureQueriesContext(connection) as captured:
+    # the request's transaction commits (a token is kept only then), as it does outside a test's
+    with CaptureQueriesContext(connection) as captured, TestCase.captureOnCommitCallbacks(execute=True):
         status = client.get(SITES).status_code
     return status, sum(1 for q in captured.captured_queries if 'FROM "core_apitoken"' in q["sql"])
 
