@@ -14,7 +14,7 @@ under the new generation, and a rollback bumps nothing, so what it read must nev
 — and always from the primary, never a replica behind it (:func:`remembered`).
 
 A cache that is not shared (``LocMemCache``: one per process) would miss the bump of another
-process, so then nothing is kept across requests (``BAOGONG_AUTHZ_CACHE = "auto"``, the
+process, so then nothing is kept across requests (``BAOGONG_SHARED_CACHE = "auto"``, the
 default); ``"on"`` forces it (tests, a single process), ``"off"`` switches it off.
 
 Each process also keeps a copy of the entries it read from or wrote to the shared cache (at most
