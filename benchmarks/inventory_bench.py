@@ -481,10 +481,98 @@ def pgbench_script(url: str, sql: str, clients: int, seconds: int) -> float:
     return float(match.group(1)) if match else 0.0
 
 
+_BARE_APP = """
+# Written by inventory_bench.py's floors part: the issue endpoint's floor without Django. It compares the
+# header with one token, takes the payload Django built for one hot issue and calls the same stored
+# function in autocommit. No scope, no body checks, no audit context: a bound, not an endpoint.
+import datetime as dt, json, threading, uuid
+import psycopg
+
+TEMPLATE = json.loads(%(payload)r)
+TOKEN = %(token)r
+URL = %(url)r
+local = threading.local()
+
+
+def application(environ, start_response):
+    if environ.get("HTTP_AUTHORIZATION") != TOKEN:
+        start_response("401 Unauthorized", [("Content-Type", "application/json")])
+        return [b"{}"]
+    body = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
+    payload = dict(TEMPLATE, now=dt.datetime.now(dt.timezone.utc).isoformat(), request_id=uuid.uuid4().hex)
+    payload["lines"] = [dict(TEMPLATE["lines"][0], qty=body["lines"][0]["qty"])]
+    conn = getattr(local, "conn", None) or psycopg.connect(URL, autocommit=True)
+    local.conn = conn
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT inventory_post_issue(%%s::jsonb)", [json.dumps(payload)])
+        answer = json.dumps(cursor.fetchone()[0]).encode()
+    start_response("201 Created", [("Content-Type", "application/json"), ("Content-Length", str(len(answer)))])
+    return [answer]
+"""
+
+
+def _bare_issue_floor(args: argparse.Namespace, sql: str) -> dict[str, float]:
+    """The single-line hot issue through a WSGI app with no Django (``_BARE_APP``) under the same
+    gunicorn and wrk: what the web side costs at the least in Python."""
+    payload = sql.split("inventory_post_issue('", 1)[1].rsplit("'::jsonb", 1)[0].replace("''", "'")
+    raw = _hot_stock_and_token()
+    body = json.dumps({"warehouse": "WH-TXQ", "recipient": "FH-FCL", "lines": [{"item": "WATER-550", "qty": 1}]})
+    with tempfile.TemporaryDirectory() as tmp:
+        app = {"payload": payload, "token": f"Bearer {raw}", "url": f"{args.server}/{args.db}"}
+        Path(tmp, "bare_issue.py").write_text(_BARE_APP % app)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "--chdir",
+                tmp,
+                "bare_issue:application",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                str(args.workers),
+                "-k",
+                "gthread",
+                "--threads",
+                str(args.threads),
+                "--log-level",
+                "warning",
+            ],
+            start_new_session=True,
+        )
+        try:
+            for _ in range(100):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            app0, busy0 = _cpu_seconds(_tree(server.pid)), _machine_busy()
+            db0 = {p: _cpu_seconds([p]) for p in _backends(args.db)}
+            r = httpload.run(
+                f"http://127.0.0.1:{port}/api/v1/inventory/issues/",
+                seconds=args.seconds,
+                clients=args.clients,
+                bodies=[body],
+                headers={"Authorization": f"Bearer {raw}", "Content-Type": "application/json"},
+            )
+            done = max(r["requests"], 1)
+            r["app_ms"] = 1000 * (_cpu_seconds(_tree(server.pid)) - app0) / done
+            r["db_ms"] = 1000 * sum(_cpu_seconds([p]) - db0.get(p, 0.0) for p in _backends(args.db)) / done
+            r["busy_ms"] = 1000 * (_machine_busy() - busy0) / done
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+    return r
+
+
 def floors(args: argparse.Namespace) -> None:
-    """What the single-line hot phase could reach if one side cost nothing, in the same run:
-    the stored function called by pgbench's C client (no HTTP, no Python) and the web server's
-    cheapest Django request (``GET /healthz``, answered by the first middleware) under wrk."""
+    """What the single-line hot phase could reach if one side cost less, in the same run: the stored
+    function called by pgbench's C client (no HTTP, no Python); the web server's cheapest Django
+    request (``GET /healthz``, answered by the first middleware) under wrk; and the issue through a
+    WSGI app without Django that calls the same function (``_BARE_APP``)."""
     before = pgbench(args.server, args.clients, args.seconds)
     sql = _issue_statement()
     database = pgbench_script(f"{args.server}/{args.db}", sql, args.clients, args.seconds)
@@ -497,6 +585,7 @@ def floors(args: argparse.Namespace) -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+    bare = _bare_issue_floor(args, sql)
     after = pgbench(args.server, args.clients, args.seconds)
     ref = (before + after) / 2
     load = os.getloadavg()
@@ -504,7 +593,10 @@ def floors(args: argparse.Namespace) -> None:
         f"[floors] pgbench {before:.0f} -> {after:.0f} tps; the issue function alone from pgbench "
         f"(one hot balance, no HTTP, no Python): {database:.0f} tps = {100 * database / ref:.1f}% of pgbench; "
         f"GET /healthz ({args.workers}x{args.threads}, wrk): {web['per_s']:.0f} req/s, {app_ms:.2f} ms web workers, "
-        f"machine busy {busy_ms:.2f} ms per request; load {load[0]:.1f} / {load[1]:.1f}",
+        f"machine busy {busy_ms:.2f} ms per request; the issue through WSGI without Django: {bare['per_s']:.0f} "
+        f"issues/s = {100 * bare['per_s'] / ref:.1f}% of pgbench ({bare['ok']:.0f} ok, {bare['errors']:.0f} errors), "
+        f"{bare['app_ms']:.2f} ms web workers + {bare['db_ms']:.2f} ms PostgreSQL, machine busy {bare['busy_ms']:.2f} ms; "
+        f"load {load[0]:.1f} / {load[1]:.1f}",
         flush=True,
     )
 
