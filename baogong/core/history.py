@@ -72,6 +72,7 @@ VERBS: dict[str, Promise] = {
     "create_item": _("created the item"),
     "create_job": _("started a background job"),
     "create_lease": _("created the lease"),
+    "end_lease": _("ended the lease early"),
     "create_location": _("created a location"),
     "create_mission": _("created the mission"),
     "create_order": _("created the order"),

@@ -85,3 +85,14 @@ class TenantDocumentForm(_KindFilesForm):
     """A tenant's licences and certificates in one submission, as the relief documents."""
 
     kinds = TenantDocumentKind
+
+
+class EndLeaseForm(BootstrapMixin, forms.Form):
+    """End a lease early (``actions.end_lease``): its last day and why."""
+
+    on = forms.DateField(
+        label=_("Last day of the lease"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=date_range_validators(),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=255)

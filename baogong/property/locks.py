@@ -3,7 +3,8 @@
 The order, within one transaction: the relief application acted on, then the lease, then the
 lease's invoices, then its relief credits (refunds and credit notes). A payment locks its invoice
 alone; a new lease (``create_lease``, or a batch of them) the units it covers, alone, before it
-reads their leases.
+reads their leases. A lease ended early (``end_lease``) locks the lease, then the units it covers
+(so a new lease of those units waits for the early end and sees it), before it reads its sub-leases.
 """
 
 from __future__ import annotations

@@ -222,6 +222,9 @@ class Lease(TimeStampedModel):
     deposit = models.DecimalField(
         _("deposit"), default=ZERO, validators=[MinValueValidator(ZERO)], max_digits=14, decimal_places=2
     )
+    # a lease ended early (``actions.end_lease``): ``end`` is the day it ended, these keep the contract's end and why
+    original_end = models.DateField(_("original end"), null=True, blank=True)
+    end_reason = models.CharField(_("reason for ending early"), max_length=255, blank=True)
 
     scope_org_field: ClassVar[str] = "organisation_id"
 
@@ -241,6 +244,10 @@ class Lease(TimeStampedModel):
         return self.code
 
     audit_scope = scope_by_fields
+
+    @property
+    def is_ended_early(self) -> bool:
+        return self.original_end is not None
 
     @property
     def role(self) -> str:

@@ -366,6 +366,16 @@ def covered_days(lease: LeaseFacts) -> int:
     return lease_days_in_year(lease.start, lease.end) - rent_free_days_in_year(lease.start, lease.end, lease.rent_free)
 
 
+def covered_days_after(lease: LeaseFacts, on: dt.date) -> int:
+    """The lease's covered days (relief is paid for) after ``on``: what relief given on the lease
+    would overpay if the lease ended on ``on``."""
+    after = on + dt.timedelta(days=1)
+    if after > lease.end:
+        return 0
+    start = max(after, lease.start)
+    return lease_days_in_year(start, lease.end) - rent_free_days_in_year(start, lease.end, lease.rent_free)
+
+
 def fen_half_up(value: Fraction) -> Decimal:
     """Round an exact non-negative amount half up to the fen."""
     if value < 0:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("property/leases/", views.lease_list, name="lease_list"),
     path("property/leases/<int:pk>/", views.lease_detail, name="lease_detail"),
     path("property/leases/<int:pk>/apply/", views.submit_application, name="submit_application"),
+    path("property/leases/<int:pk>/end/", views.end_lease, name="end_lease"),
     path("property/leases/<int:pk>/tenant-documents/", views.upload_tenant_documents, name="upload_tenant_documents"),
     path("property/leases/<int:pk>/invoices/", views.issue_invoices, name="issue_invoices"),
     path("property/leases/<int:pk>/payment/", views.record_payment, name="record_payment"),

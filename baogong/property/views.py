@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
-from baogong.core.actionviews import run_action, run_panel_form
+from baogong.core.actionviews import form_page, run_action, run_form, run_panel_form
 from baogong.core.audit import history_for
 from baogong.core.forms import show_form_errors
 from baogong.core.htmx import paginate, render_page_or_partial
@@ -28,6 +28,7 @@ from baogong.property.choices import ApplicationStatus, DocumentKind, TenantKind
 from baogong.property.forms import (
     ApplyForm,
     DocumentForm,
+    EndLeaseForm,
     InvoiceForm,
     PaymentForm,
     ReasonForm,
@@ -226,6 +227,11 @@ def lease_list(request: HttpRequest) -> HttpResponse:
 @require_perm("property.view_lease")
 def lease_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lease = _get(queries.leases_for(request.user), pk)
+    return render(request, "property/lease_detail.html", _lease_context(request, lease, EndLeaseForm()))
+
+
+def _lease_context(request: HttpRequest, lease: Lease, end_form: EndLeaseForm) -> dict[str, Any]:
+    """What the lease page shows; ``end_form`` is the early-end form (bound when it was refused)."""
     policy = queries.policy_in_force(timezone.localdate()) or Policy.objects.order_by("-effective_from").first()
     quote, contradictions = None, []
     if policy:
@@ -249,8 +255,33 @@ def lease_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tenant_document_form": TenantDocumentForm(),
         "invoice_form": InvoiceForm(initial={"up_to": timezone.localdate()}),
         "history": history_for(lease)[:30],
+        # ending early: only who may, and only a lease not yet ended
+        "can_end": actions.may_end_lease(request.user) and lease.end >= timezone.localdate(),
+        "end_form": end_form,
     }
-    return render(request, "property/lease_detail.html", context)
+    return context
+
+
+@require_POST
+@require_perm("property.change_lease")
+def end_lease(request: HttpRequest, pk: int) -> HttpResponse:
+    """End a lease early from its page; a refused or invalid form is shown again on the page with
+    its field errors."""
+    lease = _get(queries.leases_for(request.user), pk)
+    form = EndLeaseForm(request.POST)
+    if answer := run_form(
+        request,
+        form,
+        lambda: actions.end_lease(
+            lease, on=form.cleaned_data["on"], reason=form.cleaned_data["reason"], actor=request.user
+        ),
+        done=lambda ended: (
+            _("Lease %(lease)s ends early on %(on)s.") % {"lease": ended.code, "on": ended.end.isoformat()}
+        ),
+        then=redirect("property:lease_detail", pk=lease.pk),
+    ):
+        return answer
+    return form_page(request, "property/lease_detail.html", _lease_context(request, lease, form), form)
 
 
 @require_POST

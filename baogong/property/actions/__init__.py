@@ -19,7 +19,15 @@ from __future__ import annotations
 
 from baogong.property.actions.documents import upload_tenant_documents
 from baogong.property.actions.imports import LEASE_COLUMNS, TENANT_IMPORT_FIELDS, import_leases
-from baogong.property.actions.leases import create_lease, issue_invoices, lease_periods, period_rent, record_payment
+from baogong.property.actions.leases import (
+    create_lease,
+    end_lease,
+    issue_invoices,
+    lease_periods,
+    may_end_lease,
+    period_rent,
+    record_payment,
+)
 from baogong.property.actions.onboarding import LeaseRow, create_leases, create_leases_many
 from baogong.property.actions.policies import DEFAULT_DOCUMENTS, load_default_policies
 from baogong.property.actions.relief import (
@@ -69,6 +77,7 @@ __all__ = [
     "create_leases",
     "create_leases_many",
     "create_property",
+    "end_lease",
     "create_tenant",
     "handle_application",
     "import_leases",
@@ -76,6 +85,7 @@ __all__ = [
     "lease_periods",
     "link_portal_user",
     "load_default_policies",
+    "may_end_lease",
     "period_rent",
     "record_payment",
     "reject_application",

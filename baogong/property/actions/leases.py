@@ -16,11 +16,13 @@ from django.utils.translation import gettext as _
 
 from baogong.core import audit
 from baogong.core.audit import Actor
+from baogong.core.errors import PermissionDenied, require_text
 from baogong.core.retry import retry_on_conflict
 from baogong.core.scoping import require_scope
 from baogong.property import locks, rules
 from baogong.property.actions.tenants import _check_org
 from baogong.property.choices import (
+    ApplicationStatus,
     CreditKind,
     InvoiceStatus,
 )
@@ -33,6 +35,7 @@ from baogong.property.models import (
     Invoice,
     Lease,
     Payment,
+    ReliefApplication,
     RentFreePeriod,
     Unit,
 )
@@ -177,6 +180,66 @@ def _create_lease(
         },
     )
     return lease
+
+
+# --- ending a lease early -----------------------------------------------------------------------
+def may_end_lease(actor: Actor) -> bool:
+    """Whether ``actor`` may end leases early (the permission to change leases; the landlord's
+    scope is checked on the lease)."""
+    if getattr(actor, "is_system", False):
+        return True
+    return bool(getattr(actor, "is_authenticated", False) and actor.has_perm("property.change_lease"))
+
+
+@retry_on_conflict
+def end_lease(lease: Lease, *, on: dt.date, reason: str, actor: Actor) -> Lease:
+    """End a lease early: ``on`` is its last day (from its start to before its end; a past day is
+    allowed). The contract's end is kept (``original_end``, the first one when ended again) with the
+    reason; the units are free to let from the day after. Refused while a sub-lease runs past ``on``
+    or approved relief covers days after it (undo those first)."""
+    if not may_end_lease(actor):
+        raise PermissionDenied(_("You may not end leases early."))
+    reason = require_text(reason, LeaseInvalid, _("Give the reason for ending the lease early."))
+    with transaction.atomic(durable=True):
+        locked = locks.lease_for_update(lease.pk)
+        require_scope(actor, organisation_id=locked.organisation_id)
+        # a new lease of these units waits for this one, then sees the early end (lock order: lease, units)
+        locks.units_for_update(Lease.units.through.objects.filter(lease=locked).values_list("unit_id", flat=True))
+        errors = _end_lease_errors(locked, on)
+        if errors:
+            raise LeaseInvalid(details={"on": errors})
+        before = {"end": locked.end, "original_end": locked.original_end, "end_reason": locked.end_reason}
+        locked.original_end = locked.original_end or locked.end
+        locked.end = on
+        locked.end_reason = reason
+        locked.save(update_fields=["end", "original_end", "end_reason", "updated_at"])
+        audit.record(
+            "end_lease",
+            locked,
+            actor=actor,
+            before=before,
+            after={"end": locked.end, "original_end": locked.original_end, "end_reason": locked.end_reason},
+        )
+        return locked
+
+
+def _end_lease_errors(lease: Lease, on: dt.date) -> list[str]:
+    if not lease.start <= on < lease.end:
+        return [
+            _("The last day must be from the start (%(start)s) to the day before the end (%(end)s).")
+            % {"start": lease.start.isoformat(), "end": lease.end.isoformat()}
+        ]
+    errors = [
+        _("Sub-lease %(lease)s runs past this day; end it first.") % {"lease": code}
+        for code in lease.subleases.filter(end__gt=on).order_by("code").values_list("code", flat=True)
+    ]
+    if rules.covered_days_after(lease.facts(), on) > 0:
+        approved = ReliefApplication.objects.filter(lease=lease, status=ApplicationStatus.APPROVED)
+        errors += [
+            _("Approved rent relief %(application)s covers days after this day.") % {"application": number}
+            for number in approved.order_by("number").values_list("number", flat=True)
+        ]
+    return errors
 
 
 # --- rent roll ------------------------------------------------------------------------------------

@@ -415,3 +415,21 @@ def test_consistent_individual_business_is_still_quoted():
         uscc="92310113MA1K3B7C6G",
     )
     assert result.eligible and result.amount == Decimal("30000.00")
+
+
+@pytest.mark.parametrize(
+    ("on", "rent_free", "days"),
+    [
+        (D(2022, 8, 31), (), 122),  # 2022-09-01 .. 2022-12-31
+        (D(2022, 12, 31), (), 0),  # no 2022 day left
+        (D(2021, 12, 31), (), 365),
+        (D(2022, 8, 31), ((D(2022, 9, 1), D(2022, 12, 31)),), 0),  # the rest of 2022 rent-free
+        (D(2022, 8, 31), ((D(2022, 8, 1), D(2022, 9, 10)),), 112),
+        (D(2023, 6, 30), (), 0),  # the lease's end
+    ],
+)
+def test_covered_days_after_a_last_day(on, rent_free, days):
+    lease = LeaseFacts(
+        start=FULL_YEAR.start, end=FULL_YEAR.end, rent=FULL_YEAR.rent, period_months=3, rent_free=rent_free
+    )
+    assert rules.covered_days_after(lease, on) == days
