@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from baogong.core.errors import DomainError
+from baogong.core.models import AuditEvent
 from baogong.core.tests.threads import run_threads
 from baogong.property import actions
 from baogong.property.errors import LeaseInvalid, LeasesInvalid
@@ -94,3 +95,25 @@ def test_leases_of_one_unit_made_together_let_it_once(world):
     assert run_threads(8, body) == []
     (made,) = Lease.objects.filter(units=stall)
     assert sorted(answers, key=repr) == sorted(["made", *[{"units": [clash("S01", made.code)]}] * 7], key=repr)
+
+
+def test_early_ends_of_one_lease_at_once_take_turns(world):
+    """Four early ends of one lease at once: the lease lock makes them take turns, so each reads the
+    end the one before wrote (the audit's befores chain), the contract's end is kept, and a later
+    day after an earlier one is refused with the field error (none a deadlock or a 500)."""
+    assert connection.vendor == "postgresql"
+    lease = world.lease("L-1", units=("101",))
+    days = [dt.date(2023, 3, 31), dt.date(2023, 6, 30), dt.date(2023, 9, 30), dt.date(2023, 12, 31)]
+    results = run_together(
+        4, lambda: actions.end_lease(lease, on=days.pop(), reason="租户撤场", actor=SYSTEM).end.isoformat()
+    )
+    assert all(r[0] == "ok" or r[1] == "lease_invalid" for r in results)
+    lease.refresh_from_db()
+    assert (lease.end.isoformat(), lease.original_end) == (
+        min(r[1] for r in results if r[0] == "ok"),
+        dt.date(2024, 12, 31),
+    )
+    events = AuditEvent.objects.filter(verb="end_lease").order_by("pk")
+    ends = ["2024-12-31", *(e.after["end"] for e in events)]
+    assert [e.before["end"] for e in events] == ends[:-1]
+    assert ends == sorted(ends, reverse=True) and ends[-1] == lease.end.isoformat()
