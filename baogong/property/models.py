@@ -30,6 +30,16 @@ from baogong.property.choices import (
 ZERO = Decimal("0.00")
 
 
+SIZE_CLASS_CHOICES = [
+    (rules.MICRO, _("Micro enterprise")),
+    (rules.SMALL, _("Small enterprise")),
+    (rules.MEDIUM, _("Medium-sized enterprise")),
+    (rules.LARGE, _("Large enterprise")),
+    (rules.INDIVIDUAL, _("Individual business")),
+]
+"""A size class (``rules.size_class_of``) in people's words, on pages and in the change history."""
+
+
 class MaskedCharField(models.CharField):  # type: ignore[type-arg]
     """A personal-data field: audit snapshots store ``***`` instead of the value."""
 
@@ -383,7 +393,7 @@ class ReliefApplication(TimeStampedModel):
     proof_sealed_or_closed = models.BooleanField(_("premises sealed, closed or requisitioned"), default=False)
     proof_full_year_loss = models.BooleanField(_("full-year loss"), default=False)
     submitted_on = models.DateField(_("submitted on"))
-    size_class = models.CharField(_("size class"), max_length=16, blank=True)
+    size_class = models.CharField(_("size class"), max_length=16, blank=True, choices=SIZE_CLASS_CHOICES)
     months = models.PositiveSmallIntegerField(_("months"), default=0)
     covered_days = models.PositiveSmallIntegerField(_("covered days"), default=0)
     monthly_rent = models.DecimalField(_("monthly rent"), default=ZERO, max_digits=14, decimal_places=2)

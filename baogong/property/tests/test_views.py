@@ -312,3 +312,21 @@ def test_lease_page_of_a_contradicting_tenant_shows_why_there_is_no_quote(world,
     html = page.content.decode()
     assert 'id="quote-contradictions"' in html and "个体工商户不可能是大中型企业集团的下属企业" in html
     assert 'id="quote-amount"' not in html
+
+
+def test_size_class_is_shown_in_words_not_as_its_code(world, client_for):
+    """The lease page's quote, the application page and the tenant list name the size class
+    (小型企业), not its stored code (``small``)."""
+    lease = world.lease()
+    application = actions.submit_application(lease, as_of=D(2022, 6, 1), actor=SYSTEM)
+    officer = client_for("property")
+    code = application.size_class
+    assert code == "small"
+    pages = {
+        "lease": officer.get(f"/property/leases/{lease.pk}/").content.decode(),
+        "application": officer.get(f"/property/applications/{application.pk}/").content.decode(),
+        "tenants": officer.get("/property/tenants/").content.decode(),
+    }
+    for name, html in pages.items():
+        assert "小型企业" in html, name
+        assert f">{code}<" not in html, name
