@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -327,6 +327,19 @@ def _fresh_rate_limits() -> None:
     one address and must not add up to a limit. Tests of the limits lower them themselves."""
     from django.core.cache import cache
 
+    cache.clear()
+
+
+@pytest.fixture
+def shared_cache() -> Iterator[None]:
+    """The cross-request cache on (``BAOGONG_SHARED_CACHE``; a single test process shares its one
+    cache), cleared before and after."""
+    from django.core.cache import cache
+    from django.test import override_settings
+
+    cache.clear()
+    with override_settings(BAOGONG_SHARED_CACHE="on"):
+        yield
     cache.clear()
 
 

@@ -8,11 +8,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-import pytest
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
@@ -31,14 +29,6 @@ def _rolled_back() -> Iterator[None]:
     with transaction.atomic():
         yield
         transaction.set_rollback(True)
-
-
-@pytest.fixture
-def shared_cache() -> Iterator[None]:
-    cache.clear()
-    with override_settings(BAOGONG_SHARED_CACHE="on"):
-        yield
-    cache.clear()
 
 
 def _permission() -> Permission:

@@ -3,9 +3,6 @@ user changes (revoked, deleted, user deactivated), and never kept when the cache
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import call_command
@@ -17,14 +14,6 @@ from rest_framework.test import APIClient
 from baogong.core.models import ApiToken
 
 SITES = "/api/v1/sites/"
-
-
-@pytest.fixture
-def shared_cache() -> Iterator[None]:
-    cache.clear()
-    with override_settings(BAOGONG_SHARED_CACHE="on"):
-        yield
-    cache.clear()
 
 
 def _client(username: str) -> tuple[APIClient, ApiToken]:

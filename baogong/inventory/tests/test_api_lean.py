@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
-from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from baogong.core.models import AuditEvent
@@ -20,15 +17,6 @@ from baogong.orgs.models import Grant, Site
 RECEIPTS = "/api/v1/inventory/receipts/"
 ISSUES = "/api/v1/inventory/issues/"
 BULK = "/api/v1/inventory/issues/bulk/"
-
-
-@pytest.fixture
-def shared_cache() -> Iterator[None]:
-    """The cross-request cache on (a single test process shares its one cache)."""
-    cache.clear()
-    with override_settings(BAOGONG_SHARED_CACHE="on"):
-        yield
-    cache.clear()
 
 
 @pytest.fixture
